@@ -1,0 +1,167 @@
+//! Names. Object names in the desired-state format are exact strings (no case
+//! folding): `public.Users` is the table `"Users"`. A qualified name splits on
+//! the first dot outside double quotes; quote a part that itself contains a
+//! dot. SQL rendering quotes with PostgreSQL's own rule (`quote_ident`).
+
+use std::fmt;
+
+/// A schema-qualified object name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct QualifiedName {
+    pub schema: String,
+    pub name: String,
+}
+
+impl QualifiedName {
+    pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
+        QualifiedName {
+            schema: schema.into(),
+            name: name.into(),
+        }
+    }
+
+    /// Parses `schema.name`, `name` (schema `default_schema`) or `"a.b"."c"`.
+    pub fn parse(text: &str, default_schema: &str) -> Result<Self, String> {
+        let parts = split_dotted(text)?;
+        match parts.as_slice() {
+            [name] => Ok(QualifiedName::new(default_schema, name.clone())),
+            [schema, name] => Ok(QualifiedName::new(schema.clone(), name.clone())),
+            _ => Err(format!(
+                "`{text}` has more than one dot; quote a name that contains a dot"
+            )),
+        }
+    }
+
+    /// The name as SQL: `schema.name`, each part quoted when needed.
+    pub fn sql(&self) -> String {
+        format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.name))
+    }
+}
+
+/// The canonical key form: parts quoted only when they hold a dot, a quote,
+/// a parenthesis, or surrounding white space.
+impl fmt::Display for QualifiedName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", key_part(&self.schema), key_part(&self.name))
+    }
+}
+
+pub fn key_part(part: &str) -> String {
+    let plain =
+        !part.is_empty() && part.trim() == part && !part.contains(['.', '"', '(', ')', ',']);
+    if plain {
+        part.to_string()
+    } else {
+        format!("\"{}\"", part.replace('"', "\"\""))
+    }
+}
+
+/// Splits `a.b."c.d"` into its parts, removing quotes. Errors on an empty part
+/// or an unterminated quote.
+pub fn split_dotted(text: &str) -> Result<Vec<String>, String> {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut chars = text.chars().peekable();
+    let mut quoted_part = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                quoted_part = true;
+                loop {
+                    match chars.next() {
+                        Some('"') if chars.peek() == Some(&'"') => {
+                            chars.next();
+                            cur.push('"');
+                        }
+                        Some('"') => break,
+                        Some(ch) => cur.push(ch),
+                        None => return Err(format!("unterminated quote in `{text}`")),
+                    }
+                }
+            }
+            '.' => {
+                if cur.is_empty() && !quoted_part {
+                    return Err(format!("empty name part in `{text}`"));
+                }
+                parts.push(std::mem::take(&mut cur));
+                quoted_part = false;
+            }
+            _ => cur.push(c),
+        }
+    }
+    if cur.is_empty() && !quoted_part {
+        return Err(format!("empty name part in `{text}`"));
+    }
+    parts.push(cur);
+    Ok(parts)
+}
+
+/// Quotes an identifier for SQL exactly when PostgreSQL's `quote_ident`
+/// would: anything but `[a-z_][a-z0-9_$]*`, and keywords that are not
+/// unreserved.
+pub fn quote_ident(ident: &str) -> String {
+    if needs_quotes(ident) {
+        format!("\"{}\"", ident.replace('"', "\"\""))
+    } else {
+        ident.to_string()
+    }
+}
+
+fn needs_quotes(ident: &str) -> bool {
+    let mut chars = ident.chars();
+    let safe_start = matches!(chars.next(), Some('a'..='z' | '_'));
+    let safe_rest = chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_' | '$'));
+    if !(safe_start && safe_rest) {
+        return true;
+    }
+    is_reserved_keyword(ident)
+}
+
+/// True for keywords PostgreSQL will not accept as a bare column name
+/// (reserved, type/function-name and column-name keywords), asked of
+/// PostgreSQL's own scanner.
+pub fn is_reserved_keyword(word: &str) -> bool {
+    match pg_query::scan(word) {
+        Ok(scan) => scan.tokens.first().is_some_and(|t| t.keyword_kind > 1),
+        Err(_) => true,
+    }
+}
+
+/// Quotes a string literal for SQL (`'it''s'`); uses `E''` never.
+pub fn quote_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_like_postgres() {
+        assert_eq!(quote_ident("users"), "users");
+        assert_eq!(quote_ident("Users"), "\"Users\"");
+        assert_eq!(quote_ident("user"), "\"user\"");
+        assert_eq!(quote_ident("select"), "\"select\"");
+        assert_eq!(quote_ident("name"), "name");
+        assert_eq!(quote_ident("bıgınt"), "\"bıgınt\"");
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote_ident("1abc"), "\"1abc\"");
+    }
+
+    #[test]
+    fn parses_qualified_names() {
+        let q = QualifiedName::parse("auth.users", "public").unwrap();
+        assert_eq!(q, QualifiedName::new("auth", "users"));
+        let q = QualifiedName::parse("users", "public").unwrap();
+        assert_eq!(q.to_string(), "public.users");
+        let q = QualifiedName::parse("\"my.schema\".\"T\"\"x\"", "public").unwrap();
+        assert_eq!(q, QualifiedName::new("my.schema", "T\"x"));
+        assert_eq!(
+            q.to_string(),
+            "\"my.schema\".T\"x\"".replace("T\"x\"", "\"T\"\"x\"")
+        );
+        assert!(QualifiedName::parse("a.b.c", "public").is_err());
+        assert!(QualifiedName::parse("a.", "public").is_err());
+        assert!(QualifiedName::parse("\"abc", "public").is_err());
+    }
+}

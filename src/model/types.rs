@@ -1,0 +1,693 @@
+//! The one set of types that describes a database schema.
+//!
+//! Desired state (loaded from files) and actual state (introspected) are both
+//! a [`Database`]. Object maps are keyed by canonical names (see
+//! [`crate::model::name`]): `schema.name` for relations and types,
+//! `schema.name(arg types)` for functions. Maps are `IndexMap`s so output
+//! order is stable; `Database::sort` puts every map in name order.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::short::{is_false, is_true, yes};
+
+/// Role name -> privileges, e.g. `{ authenticated: [select, insert] }`.
+/// A privilege may carry ` with grant option`.
+pub type Grants = IndexMap<String, Vec<String>>;
+
+/// A whole database schema: the desired state, or what a database holds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Database {
+    /// Schemas (namespaces). `public` need not be declared.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub schemas: IndexMap<String, SchemaDef>,
+    /// Extensions by name.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub extensions: IndexMap<String, Extension>,
+    /// Enum types by `schema.name`.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub enums: IndexMap<String, EnumType>,
+    /// Domains by `schema.name`.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub domains: IndexMap<String, Domain>,
+    /// Composite types by `schema.name`.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub composite_types: IndexMap<String, CompositeType>,
+    /// Free-standing sequences (serial sequences included; identity sequences are part of their column).
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub sequences: IndexMap<String, Sequence>,
+    /// Tables by `schema.name`.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub tables: IndexMap<String, Table>,
+    /// Views and materialized views by `schema.name`.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub views: IndexMap<String, View>,
+    /// Functions and procedures by `schema.name(argument types)`.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub functions: IndexMap<String, Function>,
+    /// Aggregates by `schema.name(argument types)`.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub aggregates: IndexMap<String, Aggregate>,
+    /// `ALTER DEFAULT PRIVILEGES` entries.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub default_privileges: Vec<DefaultPrivilege>,
+    /// Objects that exist but are managed elsewhere (e.g. `auth.users`,
+    /// `auth.uid()`): they may be referenced, and are never created or dropped.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub external: Vec<String>,
+    /// Objects found in a database that the model does not cover. Filled by
+    /// introspection only; never part of the desired state.
+    #[serde(skip_deserializing, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(skip)]
+    pub unmanaged: Vec<Unmanaged>,
+}
+
+/// An object the model does not cover, reported instead of dropped.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+pub struct Unmanaged {
+    pub kind: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct SchemaDef {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Role -> `usage` / `create`.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub grants: Grants,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Extension {
+    /// Schema the extension's objects live in (default: `public`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Pinned version; omitted means the default version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct EnumType {
+    pub values: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub grants: Grants,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Domain {
+    #[serde(rename = "type")]
+    pub type_: String,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub nullable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    /// Constraint name -> CHECK expression (using `VALUE`).
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub checks: IndexMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub grants: Grants,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct CompositeType {
+    /// Attribute name -> type.
+    pub attributes: IndexMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub grants: Grants,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Sequence {
+    /// `smallint`, `integer` or `bigint` (default `bigint`).
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub type_: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub increment: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_value: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_value: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<i64>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub cycle: bool,
+    /// `schema.table.column` that owns the sequence (serial columns).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owned_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub grants: Grants,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Table {
+    /// The table's previous name, to rename instead of drop and create.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub unlogged: bool,
+    /// Column name -> column. A bare string is the column's type.
+    pub columns: IndexMap<String, Column>,
+    /// `[col, ...]` or `{ name, columns }`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub primary_key: Option<PrimaryKey>,
+    /// Constraint name -> `[col, ...]` or `{ columns, ... }`.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub unique: IndexMap<String, Unique>,
+    /// Constraint name -> foreign key.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub foreign_keys: IndexMap<String, ForeignKey>,
+    /// Constraint name -> CHECK expression or `{ expression, ... }`.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub checks: IndexMap<String, Check>,
+    /// Constraint name -> exclusion constraint.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub exclusions: IndexMap<String, Exclusion>,
+    /// Index name -> index.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub indexes: IndexMap<String, Index>,
+    /// Partition key of a partitioned table, e.g. `RANGE (created_at)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partition_by: Option<String>,
+    /// This table is a partition of another.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partition_of: Option<PartitionOf>,
+    #[serde(skip_serializing_if = "RowLevelSecurity::is_off")]
+    pub row_level_security: RowLevelSecurity,
+    /// Policy name -> policy.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub policies: IndexMap<String, Policy>,
+    /// Trigger name -> trigger.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub triggers: IndexMap<String, Trigger>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub grants: Grants,
+    /// Storage parameters (`WITH (fillfactor = 70)`).
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub options: IndexMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self", deny_unknown_fields, default)]
+#[schemars(transform = super::short::or_string)]
+pub struct Column {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+    #[serde(rename = "type")]
+    pub type_: String,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub nullable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+    /// Expression of a `GENERATED ALWAYS AS (...) STORED` column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generated: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Column-level privileges: role -> `select` / `insert` / `update` / `references`.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub grants: Grants,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Identity {
+    Always,
+    ByDefault,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self", deny_unknown_fields, default)]
+#[schemars(transform = super::short::or_array)]
+pub struct PrimaryKey {
+    /// Defaults to `<table>_pkey`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    #[serde(skip_serializing_if = "Deferral::is_none")]
+    pub deferrable: Deferral,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self", deny_unknown_fields, default)]
+#[schemars(transform = super::short::or_array)]
+pub struct Unique {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+    pub columns: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub nulls_not_distinct: bool,
+    #[serde(skip_serializing_if = "Deferral::is_none")]
+    pub deferrable: Deferral,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// DEFERRABLE state of a constraint.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Deferral {
+    #[default]
+    No,
+    InitiallyImmediate,
+    InitiallyDeferred,
+}
+
+impl Deferral {
+    pub fn is_none(&self) -> bool {
+        *self == Deferral::No
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ForeignKey {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+    pub columns: Vec<String>,
+    /// `schema.table(col, ...)`; columns may be omitted to mean the primary key.
+    pub references: String,
+    #[serde(skip_serializing_if = "FkAction::is_default")]
+    pub on_delete: FkAction,
+    #[serde(skip_serializing_if = "FkAction::is_default")]
+    pub on_update: FkAction,
+    #[serde(rename = "match", skip_serializing_if = "FkMatch::is_default")]
+    pub match_: FkMatch,
+    #[serde(skip_serializing_if = "Deferral::is_none")]
+    pub deferrable: Deferral,
+    /// Created `NOT VALID` and never validated.
+    #[serde(skip_serializing_if = "is_false")]
+    pub not_valid: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FkAction {
+    #[default]
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl FkAction {
+    pub fn is_default(&self) -> bool {
+        *self == FkAction::NoAction
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FkMatch {
+    #[default]
+    Simple,
+    Full,
+    Partial,
+}
+
+impl FkMatch {
+    pub fn is_default(&self) -> bool {
+        *self == FkMatch::Simple
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self", deny_unknown_fields, default)]
+#[schemars(transform = super::short::or_string)]
+pub struct Check {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+    pub expression: String,
+    #[serde(skip_serializing_if = "is_false")]
+    pub no_inherit: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    pub not_valid: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Exclusion {
+    /// Everything after `EXCLUDE`, e.g. `USING gist (room WITH =, during WITH &&)`.
+    pub definition: String,
+    #[serde(skip_serializing_if = "Deferral::is_none")]
+    pub deferrable: Deferral,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Index {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub unique: bool,
+    /// `btree` (default), `hash`, `gin`, `gist`, `brin`, `spgist`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Key columns: a column name, or `{ column | expression, opclass, order, nulls, collation }`.
+    pub columns: Vec<IndexElem>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    /// Partial index predicate.
+    #[serde(rename = "where", skip_serializing_if = "Option::is_none")]
+    pub where_: Option<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub nulls_not_distinct: bool,
+    /// Storage parameters (`WITH (fastupdate = off)`).
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub options: IndexMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self", deny_unknown_fields, default)]
+#[schemars(transform = super::short::or_string)]
+pub struct IndexElem {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opclass: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    /// `asc` (default) or `desc`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<SortOrder>,
+    /// `first` or `last`; default follows the order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nulls: Option<NullsOrder>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    Asc,
+    Desc,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NullsOrder {
+    First,
+    Last,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct PartitionOf {
+    /// The partitioned parent, `schema.table`.
+    pub parent: String,
+    /// `FOR VALUES ...` or `DEFAULT`.
+    pub bound: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct RowLevelSecurity {
+    pub enabled: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    pub forced: bool,
+}
+
+impl RowLevelSecurity {
+    pub fn is_off(&self) -> bool {
+        !self.enabled && !self.forced
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Policy {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+    /// `all` (default), `select`, `insert`, `update`, `delete`.
+    #[serde(rename = "for", skip_serializing_if = "PolicyCommand::is_default")]
+    pub command: PolicyCommand,
+    #[serde(skip_serializing_if = "is_false")]
+    pub restrictive: bool,
+    /// Roles; default `[public]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub to: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub using: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub with_check: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyCommand {
+    #[default]
+    All,
+    Select,
+    Insert,
+    Update,
+    Delete,
+}
+
+impl PolicyCommand {
+    pub fn is_default(&self) -> bool {
+        *self == PolicyCommand::All
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Trigger {
+    pub timing: TriggerTiming,
+    /// `insert`, `update`, `delete`, `truncate`.
+    pub events: Vec<String>,
+    /// `UPDATE OF` columns.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
+    pub for_each: ForEach,
+    #[serde(rename = "when", skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    /// The trigger function, `schema.name`.
+    pub function: String,
+    /// Literal arguments passed to the function.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub arguments: Vec<String>,
+    /// Transition tables: `REFERENCING OLD TABLE AS x`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_table: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_table: Option<String>,
+    /// A `CREATE CONSTRAINT TRIGGER`.
+    #[serde(skip_serializing_if = "is_false")]
+    pub constraint: bool,
+    #[serde(skip_serializing_if = "Deferral::is_none")]
+    pub deferrable: Deferral,
+    /// `origin` (default), `disabled`, `replica`, `always`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerTiming {
+    #[default]
+    Before,
+    After,
+    InsteadOf,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ForEach {
+    #[default]
+    Row,
+    Statement,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct View {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub materialized: bool,
+    /// The query (`SELECT ...`).
+    pub definition: String,
+    /// `WITH (...)` options, e.g. `security_invoker: "true"`.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub options: IndexMap<String, String>,
+    /// `local` or `cascaded`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check_option: Option<String>,
+    /// Materialized views only: indexes by name.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub indexes: IndexMap<String, Index>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Column name -> comment.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub column_comments: IndexMap<String, String>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub grants: Grants,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Function {
+    /// `function` (default) or `procedure`.
+    #[serde(skip_serializing_if = "FunctionKind::is_default")]
+    pub kind: FunctionKind,
+    /// Full argument list with names, modes and defaults, when it says more
+    /// than the key (e.g. `p_limit integer DEFAULT 10`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arguments: Option<String>,
+    /// Return type, e.g. `trigger`, `SETOF text`, `TABLE(id uuid)`. None for procedures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub returns: Option<String>,
+    pub language: String,
+    /// The body as written between the dollar quotes, or a `BEGIN ATOMIC ... END` block.
+    pub body: String,
+    #[serde(skip_serializing_if = "Volatility::is_default")]
+    pub volatility: Volatility,
+    #[serde(skip_serializing_if = "is_false")]
+    pub strict: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    pub security_definer: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    pub leakproof: bool,
+    /// `unsafe` (default), `restricted`, `safe`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parallel: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<f64>,
+    /// `SET name = value` settings, e.g. `search_path: ""`.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub config: IndexMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Role -> `execute`. `public: []` revokes the default EXECUTE from PUBLIC.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub grants: Grants,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FunctionKind {
+    #[default]
+    Function,
+    Procedure,
+}
+
+impl FunctionKind {
+    pub fn is_default(&self) -> bool {
+        *self == FunctionKind::Function
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Volatility {
+    #[default]
+    Volatile,
+    Stable,
+    Immutable,
+}
+
+impl Volatility {
+    pub fn is_default(&self) -> bool {
+        *self == Volatility::Volatile
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Aggregate {
+    /// State transition function, `schema.name`.
+    pub sfunc: String,
+    /// State data type.
+    pub stype: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finalfunc: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub combinefunc: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initcond: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sortop: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parallel: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub grants: Grants,
+}
+
+/// One `ALTER DEFAULT PRIVILEGES [FOR ROLE r] [IN SCHEMA s] GRANT ...`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct DefaultPrivilege {
+    /// The role whose future objects are affected; default: the applying role.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub for_role: Option<String>,
+    /// Limit to one schema; default: all schemas.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// `tables`, `sequences`, `functions`, `types` or `schemas`.
+    pub on: String,
+    /// Role -> privileges.
+    pub grants: Grants,
+}
