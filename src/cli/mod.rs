@@ -1,4 +1,149 @@
-//! The command line.
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+//! The command line: parse arguments, run one command, map errors to exit
+//! codes. Everything interesting lives in the library rooms it calls.
+
+mod commands;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Stable exit codes (documented in README.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Ok = 0,
+    /// `--check` found changes, or `verify` found a mismatch.
+    Changes = 1,
+    /// Bad input: arguments, schema files, migration files.
+    Input = 2,
+    /// The database refused, or could not be reached.
+    Database = 3,
+    /// A bug in reconcile or an environment problem (e.g. unwritable files).
+    Internal = 4,
+}
+
+/// A failure with the exit code it maps to. The message must never hold a
+/// password or a full DSN.
+#[derive(Debug)]
+pub struct Failure {
+    pub exit: Exit,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(exit: Exit, message: impl Into<String>) -> Self {
+        Failure { exit, message: message.into() }
+    }
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "reconcile", version, about = "Declarative schema-state reconciler for PostgreSQL")]
+pub struct Cli {
+    /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct DbArgs {
+    /// Connection URL; defaults to $DATABASE_URL. Never printed.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: String,
+    /// Comma-separated schemas to read (default: every non-system schema).
+    #[arg(long, value_delimiter = ',')]
+    pub schemas: Option<Vec<String>>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ModelFormat {
+    Yaml,
+    Json,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Sql,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Plan the desired state (`schema/`) offline: with no migrations
+    /// generated yet, the plan is the whole create script.
+    Plan {
+        /// Desired-state file or directory.
+        #[arg(long, default_value = "schema")]
+        schema: PathBuf,
+        /// Generated migrations directory.
+        #[arg(long, default_value = "generated/migrations")]
+        migrations: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: PlanFormat,
+    },
+    /// Load and validate the desired state; print errors with file:line:column.
+    Check {
+        #[arg(long, default_value = "schema")]
+        schema: PathBuf,
+    },
+    /// Read a live database into the model and print it.
+    Inspect {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, value_enum, default_value = "yaml")]
+        format: ModelFormat,
+    },
+    /// Capture an existing database as desired-state files plus the first
+    /// migration, `0001_baseline`, that recreates it on an empty database.
+    Baseline {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Where to write the desired-state files.
+        #[arg(long, default_value = "schema")]
+        out: PathBuf,
+        /// Where to write the baseline migration.
+        #[arg(long, default_value = "generated/migrations")]
+        migrations: PathBuf,
+        /// Replace existing schema files in --out.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check generated migrations against their sum file (for CI).
+    Verify {
+        #[arg(long, default_value = "generated/migrations")]
+        migrations: PathBuf,
+    },
+    /// Print the JSON Schema of the desired-state format.
+    JsonSchema,
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { Exit::Input as u8 } else { 0 });
+        }
+    };
+    init_logging(cli.verbose);
+    match commands::run(cli.command) {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.exit as u8)
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }

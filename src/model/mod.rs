@@ -6,3 +6,4 @@ pub mod types;
 
 pub use name::{quote_ident, QualifiedName};
 pub use types::*;
+pub mod write;

@@ -1,0 +1,175 @@
+//! One function per command.
+
+use std::path::Path;
+
+use super::{Command, DbArgs, Exit, Failure, ModelFormat, PlanFormat};
+use crate::catalog::{self, InspectOptions};
+use crate::migrations::{self, Metadata, Migration};
+use crate::model::{self, Database};
+use crate::plan;
+
+type Outcome = Result<Exit, Failure>;
+
+pub fn run(command: Command) -> Outcome {
+    match command {
+        Command::Plan { schema, migrations, format } => plan_offline(&schema, &migrations, format),
+        Command::Check { schema } => check(&schema),
+        Command::Inspect { db, format } => inspect(&db, format),
+        Command::Baseline { db, out, migrations, force } => baseline(&db, &out, &migrations, force),
+        Command::Verify { migrations } => verify(&migrations),
+        Command::JsonSchema => {
+            println!("{}", model::schema_json::json_schema());
+            Ok(Exit::Ok)
+        }
+    }
+}
+
+fn load(schema: &Path) -> Result<Database, Failure> {
+    model::load::load(schema).map_err(|e| Failure::new(Exit::Input, e.to_string()))
+}
+
+fn check(schema: &Path) -> Outcome {
+    let db = load(schema)?;
+    println!(
+        "{}: ok ({} tables, {} views, {} functions)",
+        schema.display(),
+        db.tables.len(),
+        db.views.len(),
+        db.functions.len()
+    );
+    Ok(Exit::Ok)
+}
+
+fn plan_offline(schema: &Path, migrations_dir: &Path, format: PlanFormat) -> Outcome {
+    let desired = load(schema)?;
+    let existing = migrations::existing(migrations_dir).map_err(|e| Failure::new(Exit::Input, e))?;
+    if !existing.is_empty() {
+        return Err(Failure::new(
+            Exit::Input,
+            format!(
+                "{} already holds {} migration(s); planning on top of existing migrations needs the diff planner, which is not built yet",
+                migrations_dir.display(),
+                existing.len()
+            ),
+        ));
+    }
+    let script = plan::create_script(&desired).map_err(|e| Failure::new(Exit::Input, e.to_string()))?;
+    match format {
+        PlanFormat::Sql => print!("{script}"),
+        PlanFormat::Json => {
+            let out = serde_json::json!({
+                "from": "empty",
+                "migrations_dir": migrations_dir.display().to_string(),
+                "summary": summary(&desired),
+                "sql": script,
+            });
+            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        }
+        PlanFormat::Text => {
+            println!("-- Plan: empty database -> {}", schema.display());
+            for (kind, n) in summary(&desired) {
+                println!("--   create {n} {kind}");
+            }
+            println!();
+            print!("{script}");
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+fn summary(db: &Database) -> Vec<(&'static str, usize)> {
+    let policies = db.tables.values().map(|t| t.policies.len()).sum();
+    let indexes = db.tables.values().map(|t| t.indexes.len()).sum();
+    let triggers = db.tables.values().map(|t| t.triggers.len()).sum();
+    let types = db.enums.len() + db.domains.len() + db.composite_types.len();
+    vec![
+        ("schemas", db.schemas.len()),
+        ("extensions", db.extensions.len()),
+        ("types", types),
+        ("sequences", db.sequences.len()),
+        ("tables", db.tables.len()),
+        ("indexes", indexes),
+        ("policies", policies),
+        ("triggers", triggers),
+        ("views", db.views.len()),
+        ("functions", db.functions.len() + db.aggregates.len()),
+    ]
+    .into_iter()
+    .filter(|(_, n)| *n > 0)
+    .collect()
+}
+
+fn introspect(args: &DbArgs) -> Result<Database, Failure> {
+    let mut conn = catalog::connect(&args.database_url).map_err(|e| Failure::new(Exit::Database, e.to_string()))?;
+    let opts = InspectOptions { schemas: args.schemas.clone() };
+    catalog::inspect(&mut conn, &opts).map_err(|e| Failure::new(Exit::Database, e.to_string()))
+}
+
+fn inspect(args: &DbArgs, format: ModelFormat) -> Outcome {
+    let db = model::write::sorted(&introspect(args)?);
+    let text = match format {
+        ModelFormat::Yaml => serde_saphyr::to_string(&db).map_err(|e| Failure::new(Exit::Internal, e.to_string()))?,
+        ModelFormat::Json => serde_json::to_string_pretty(&db).map_err(|e| Failure::new(Exit::Internal, e.to_string()))? + "\n",
+    };
+    print!("{text}");
+    warn_unmanaged(&db);
+    Ok(Exit::Ok)
+}
+
+fn warn_unmanaged(db: &Database) {
+    for u in &db.unmanaged {
+        tracing::warn!(kind = %u.kind, name = %u.name, "unmanaged object: not covered by the model, left alone");
+    }
+}
+
+fn baseline(args: &DbArgs, out: &Path, migrations_dir: &Path, force: bool) -> Outcome {
+    let db = model::write::sorted(&introspect(args)?);
+    let others: Vec<String> = migrations::existing(migrations_dir)
+        .map_err(|e| Failure::new(Exit::Input, e))?
+        .into_iter()
+        .filter(|m| m != "0001_baseline")
+        .collect();
+    if !others.is_empty() {
+        return Err(Failure::new(
+            Exit::Input,
+            format!("{} already holds migrations ({}); a baseline starts an empty history", migrations_dir.display(), others.join(", ")),
+        ));
+    }
+    let up = plan::create_script(&db).map_err(|e| Failure::new(Exit::Internal, e.to_string()))?;
+    let down = plan::drop_script(&db).map_err(|e| Failure::new(Exit::Internal, e.to_string()))?;
+    let files = model::write::to_files(&db).map_err(|e| Failure::new(Exit::Internal, e))?;
+    model::write::write_files(&files, out, force).map_err(|e| Failure::new(Exit::Input, e))?;
+    let migration = Migration {
+        number: 1,
+        slug: "baseline".into(),
+        up,
+        down,
+        metadata: Metadata { run_in_transaction: true, hazards: vec![], depends: vec![] },
+    };
+    let path = migrations::write(migrations_dir, &migration).map_err(|e| Failure::new(Exit::Input, e))?;
+    println!("wrote {} schema file(s) under {}", files.len(), out.display());
+    println!("wrote {}", path.display());
+    for (kind, n) in summary(&db) {
+        println!("  {n} {kind}");
+    }
+    if !db.unmanaged.is_empty() {
+        println!("{} unmanaged object(s), not captured (reconcile will leave them alone):", db.unmanaged.len());
+        for u in &db.unmanaged {
+            println!("  {} {}", u.kind, u.name);
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+fn verify(dir: &Path) -> Outcome {
+    match migrations::sum::verify(dir) {
+        Ok(()) => {
+            println!("{}: ok", dir.display());
+            Ok(Exit::Ok)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(Exit::Changes)
+        }
+    }
+}

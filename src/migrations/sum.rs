@@ -1,0 +1,166 @@
+//! The sum file: a sha256 per migration file, chained so each entry covers
+//! every file before it, plus one hash over all. Any edit, insertion,
+//! removal or reordering of a generated file changes it (like `atlas.sum`).
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+pub const SUM_FILE: &str = "reconcile.sum";
+
+/// One file's entry: its path relative to the migrations directory and the
+/// chained hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SumEntry {
+    pub path: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sum {
+    pub total: String,
+    pub entries: Vec<SumEntry>,
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Computes the sum of (relative path, exact bytes) pairs, in the given order.
+pub fn compute(files: &[(String, Vec<u8>)]) -> Sum {
+    let mut chain = Sha256::new();
+    let mut entries = Vec::new();
+    for (path, bytes) in files {
+        chain.update(path.as_bytes());
+        chain.update([0u8]);
+        chain.update(Sha256::digest(bytes));
+        entries.push(SumEntry { path: path.clone(), hash: hex(&chain.clone().finalize()) });
+    }
+    Sum { total: hex(&chain.finalize()), entries }
+}
+
+impl Sum {
+    pub fn render(&self) -> String {
+        let mut out = format!("h1:{}\n", self.total);
+        for e in &self.entries {
+            out.push_str(&format!("{} h1:{}\n", e.path, e.hash));
+        }
+        out
+    }
+
+    pub fn parse(text: &str) -> Result<Sum, String> {
+        let mut lines = text.lines();
+        let total = lines
+            .next()
+            .and_then(|l| l.strip_prefix("h1:"))
+            .ok_or("first line must be `h1:<hash>`")?
+            .to_string();
+        let mut entries = Vec::new();
+        for (i, line) in lines.enumerate() {
+            let (path, hash) = line
+                .rsplit_once(" h1:")
+                .ok_or_else(|| format!("line {}: expected `<path> h1:<hash>`", i + 2))?;
+            entries.push(SumEntry { path: path.to_string(), hash: hash.to_string() });
+        }
+        Ok(Sum { total, entries })
+    }
+}
+
+/// Every migration file under `dir` (`NNNN_name/{up.sql,down.sql,metadata.toml}`)
+/// in a fixed order, with its bytes.
+pub fn read_migration_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut names: Vec<String> = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+        if entry.path().is_dir() {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    names.sort();
+    let mut files = Vec::new();
+    for name in names {
+        for file in ["up.sql", "down.sql", "metadata.toml"] {
+            let path = dir.join(&name).join(file);
+            if path.exists() {
+                let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                files.push((format!("{name}/{file}"), bytes));
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// Checks `dir`'s sum file against its files; on a mismatch names the first
+/// file whose chained hash differs.
+pub fn verify(dir: &Path) -> Result<(), String> {
+    let sum_path = dir.join(SUM_FILE);
+    let text = std::fs::read_to_string(&sum_path).map_err(|e| format!("{}: {e}", sum_path.display()))?;
+    let recorded = Sum::parse(&text).map_err(|e| format!("{}: {e}", sum_path.display()))?;
+    let actual = compute(&read_migration_files(dir)?);
+    if recorded == actual {
+        return Ok(());
+    }
+    for i in 0..recorded.entries.len().max(actual.entries.len()) {
+        match (recorded.entries.get(i), actual.entries.get(i)) {
+            (Some(r), Some(a)) if r == a => continue,
+            (Some(r), Some(a)) if r.path == a.path => {
+                return Err(format!("{} was edited after it was generated", dir.join(&a.path).display()))
+            }
+            (Some(r), Some(a)) => {
+                return Err(format!(
+                    "migration files differ from {SUM_FILE}: expected {} but found {}",
+                    r.path, a.path
+                ))
+            }
+            (Some(r), None) => return Err(format!("{} is missing", dir.join(&r.path).display())),
+            (None, Some(a)) => {
+                return Err(format!("{} is not recorded in {SUM_FILE}", dir.join(&a.path).display()))
+            }
+            (None, None) => break,
+        }
+    }
+    Err(format!("{} does not match its files", sum_path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files() -> Vec<(String, Vec<u8>)> {
+        vec![
+            ("0001_a/up.sql".into(), b"create table a();".to_vec()),
+            ("0001_a/down.sql".into(), b"drop table a;".to_vec()),
+            ("0002_b/up.sql".into(), b"create table b();".to_vec()),
+        ]
+    }
+
+    #[test]
+    fn chain_detects_edits_and_reordering() {
+        let base = compute(&files());
+        assert_eq!(Sum::parse(&base.render()).unwrap(), base);
+        let mut edited = files();
+        edited[0].1.push(b' ');
+        let e = compute(&edited);
+        assert_ne!(e.entries[0], base.entries[0]);
+        assert_ne!(e.entries[2].hash, base.entries[2].hash, "later entries cover earlier files");
+        let mut swapped = files();
+        swapped.swap(0, 1);
+        assert_ne!(compute(&swapped).total, base.total);
+    }
+
+    #[test]
+    fn verify_names_the_edited_file() {
+        let dir = std::env::temp_dir().join(format!("reconcile-sum-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("0001_a")).unwrap();
+        std::fs::write(dir.join("0001_a/up.sql"), "create table a();").unwrap();
+        let sum = compute(&read_migration_files(&dir).unwrap());
+        std::fs::write(dir.join(SUM_FILE), sum.render()).unwrap();
+        assert_eq!(verify(&dir), Ok(()));
+        std::fs::write(dir.join("0001_a/up.sql"), "create table b();").unwrap();
+        let err = verify(&dir).unwrap_err();
+        assert!(err.contains("0001_a/up.sql was edited"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
