@@ -197,10 +197,7 @@ mod tests {
             redact("postgresql://app:p%40ss%3Aw0rd@db.example.com:5432/postgres?sslmode=require"),
             "postgresql://app:***@db.example.com:5432/postgres?sslmode=require"
         );
-        assert_eq!(
-            redact("postgres://u:secret@h/db"),
-            "postgres://u:***@h/db"
-        );
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact("postgres://u@h:5/db"), "postgres://u@h:5/db");
         assert_eq!(redact("postgres://h/db"), "postgres://h/db");
         assert_eq!(redact("postgres://u:p@ss@h/db"), "postgres://u:***@h/db");

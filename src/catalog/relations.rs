@@ -553,7 +553,10 @@ mod tests {
             when_clause(def).as_deref(),
             Some("(old.a IS DISTINCT FROM new.a) AND new.b <> ')'")
         );
-        assert_eq!(when_clause("CREATE TRIGGER x ... FOR EACH ROW EXECUTE"), None);
+        assert_eq!(
+            when_clause("CREATE TRIGGER x ... FOR EACH ROW EXECUTE"),
+            None
+        );
     }
 
     #[test]

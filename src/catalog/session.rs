@@ -125,11 +125,16 @@ impl<'a> Session<'a> {
     }
 }
 
-/// SQL: true when the object is not a member of an extension.
+/// SQL: true when the object is neither a member of an extension nor an
+/// implicit part of another object (a range type's constructors and casts,
+/// array and multirange types): those are created with their owner. A
+/// partitioned table's internal dependency on its own key columns does not
+/// count.
 pub fn not_ext(catalog: &str, oid: &str) -> String {
     format!(
         "NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = '{catalog}'::regclass \
-         AND x.objid = {oid} AND x.deptype = 'e')"
+         AND x.objid = {oid} AND (x.deptype = 'e' OR (x.deptype = 'i' \
+         AND NOT (x.refclassid = x.classid AND x.refobjid = x.objid))))"
     )
 }
 

@@ -45,9 +45,8 @@ pub fn sort(db: &mut Database) {
         f.config.sort_keys();
     }
     db.aggregates.sort_keys();
-    db.default_privileges.sort_by(|a, b| {
-        (&a.for_role, &a.schema, &a.on).cmp(&(&b.for_role, &b.schema, &b.on))
-    });
+    db.default_privileges
+        .sort_by(|a, b| (&a.for_role, &a.schema, &a.on).cmp(&(&b.for_role, &b.schema, &b.on)));
     db.unmanaged.sort();
     db.unmanaged.dedup();
 }

@@ -90,7 +90,8 @@ pub fn extensions(s: &mut Session, db: &mut Database) -> Result<(), CatalogError
     for r in rows {
         let ext = Extension {
             schema: (r.schema != "public").then_some(r.schema),
-            version: (r.default_version.as_deref() != Some(r.version.as_str())).then_some(r.version),
+            version: (r.default_version.as_deref() != Some(r.version.as_str()))
+                .then_some(r.version),
             comment: r.comment,
         };
         db.extensions.insert(r.name, ext);

@@ -59,7 +59,10 @@ fn part_sql(p: &Part) -> String {
     let schema = if p.schema_oid.is_empty() {
         "NULL::text".to_string()
     } else {
-        format!("(SELECT nspname::text FROM pg_namespace WHERE oid = {})", p.schema_oid)
+        format!(
+            "(SELECT nspname::text FROM pg_namespace WHERE oid = {})",
+            p.schema_oid
+        )
     };
     let scope = if p.schema_oid.is_empty() {
         "true".to_string()
