@@ -68,8 +68,13 @@ impl FreshDb {
         PgConnection::establish(&self.url).expect("connect to the test database")
     }
 
-    /// Runs a file with psql, stopping at the first error.
+    /// Runs a file with psql, stopping at the first error. Runs are
+    /// serialised across test processes: scripts create cluster-wide roles
+    /// with check-then-create, which races.
     pub fn psql_file(&self, file: &Path, extra: &[&str], pgoptions: Option<&str>) {
+        let mut lock = PgConnection::establish(&self.admin).expect("connect to the admin database");
+        lock.batch_execute("SELECT pg_advisory_lock(727274001)")
+            .expect("take the script lock");
         let mut cmd = Command::new("psql");
         cmd.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &self.url, "-f"])
             .arg(file)
