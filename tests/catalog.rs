@@ -15,13 +15,16 @@ use reconcile::model::{
 use support::FreshDb;
 
 fn corpus_dir() -> PathBuf {
-    // The shared corpus sits beside the repository (CI) or at /work/shared.
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if beside.exists() {
-        beside
-    } else {
-        PathBuf::from("/work/shared/corpus")
-    }
+    // The repository's copy, else the shared corpus beside the repository.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    [
+        root.join("tests/fixtures/corpus"),
+        root.join("../shared/corpus"),
+        PathBuf::from("/work/shared/corpus"),
+    ]
+    .into_iter()
+    .find(|p| p.join("supabase_shim.sql").exists())
+    .expect("corpus directory (tests/fixtures/corpus or ../shared/corpus)")
 }
 
 /// Applies one corpus into a fresh database, as its README says.
