@@ -1,1 +1,94 @@
-//! catalog
+//! Introspection: reads a live PostgreSQL database into the same
+//! [`crate::model::Database`] the desired state loads into. The only module
+//! that talks to a database.
+//!
+//! Every object kind is read with one catalog query for the whole database,
+//! so the number of queries does not grow with the schema.
+
+mod acl;
+mod functions;
+mod privileges;
+mod redact;
+mod relations;
+mod session;
+mod sort;
+mod tables;
+mod types;
+mod unmanaged;
+
+use diesel::{Connection, PgConnection};
+
+use crate::model::Database;
+
+pub use redact::redact;
+pub use session::InspectStats;
+
+/// Errors of connecting and introspecting. Never holds a password or DSN.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("cannot connect: {0}")]
+    Connect(String),
+    #[error("catalog query for {what} failed: {source}")]
+    Query {
+        what: &'static str,
+        #[source]
+        source: diesel::result::Error,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// What to introspect.
+#[derive(Debug, Clone, Default)]
+pub struct InspectOptions {
+    /// Schemas to read; `None` means every schema that is not PostgreSQL's
+    /// own, an extension's, or the tool's bookkeeping schema `reconcile`.
+    pub schemas: Option<Vec<String>>,
+}
+
+/// Opens a connection; the error message has any password scrubbed out.
+pub fn connect(url: &str) -> Result<PgConnection, CatalogError> {
+    PgConnection::establish(url)
+        .map_err(|e| CatalogError::Connect(redact::scrub(e.to_string().trim_end(), url)))
+}
+
+/// Reads the database's schema.
+pub fn inspect(conn: &mut PgConnection, opts: &InspectOptions) -> Result<Database, CatalogError> {
+    inspect_with_stats(conn, opts).map(|(db, _)| db)
+}
+
+/// [`inspect`], also telling how many queries it ran.
+pub fn inspect_with_stats(
+    conn: &mut PgConnection,
+    opts: &InspectOptions,
+) -> Result<(Database, InspectStats), CatalogError> {
+    let mut s = session::Session::open(conn)?;
+    let result = read_all(&mut s, opts);
+    let restored = s.close();
+    let db = result?;
+    let stats = restored?;
+    Ok((db, stats))
+}
+
+fn read_all(s: &mut session::Session, opts: &InspectOptions) -> Result<Database, CatalogError> {
+    let mut db = Database::default();
+    types::schemas(s, opts, &mut db)?;
+    types::extensions(s, &mut db)?;
+    types::enums(s, &mut db)?;
+    types::domains(s, &mut db)?;
+    types::composites(s, &mut db)?;
+    relations::sequences(s, &mut db)?;
+    tables::tables(s, &mut db)?;
+    relations::views(s, &mut db)?;
+    tables::columns(s, &mut db)?;
+    tables::constraints(s, &mut db)?;
+    relations::indexes(s, &mut db)?;
+    relations::policies(s, &mut db)?;
+    relations::triggers(s, &mut db)?;
+    functions::functions(s, &mut db)?;
+    functions::aggregates(s, &mut db)?;
+    privileges::default_privileges(s, &mut db)?;
+    unmanaged::unmanaged(s, &mut db)?;
+    sort::sort(&mut db);
+    Ok(db)
+}

@@ -1,0 +1,186 @@
+//! aclitem text (`role=arw*/grantor`) -> `Grants` in the canonical form.
+
+use std::collections::BTreeMap;
+
+use crate::model::Grants;
+
+/// Privilege letters in the canonical output order.
+const ORDER: [(char, &str); 10] = [
+    ('r', "select"),
+    ('a', "insert"),
+    ('w', "update"),
+    ('d', "delete"),
+    ('D', "truncate"),
+    ('x', "references"),
+    ('t', "trigger"),
+    ('U', "usage"),
+    ('C', "create"),
+    ('X', "execute"),
+];
+
+const TABLE_ALL: &str = "arwdDxt";
+
+/// What the ACL belongs to; decides the PUBLIC default and the `all` form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AclKind {
+    /// Tables, views: `all` when every table privilege is held.
+    Relation,
+    /// Sequences, schemas, columns: listed as they are.
+    Plain,
+    /// Functions, aggregates, types: PUBLIC holds `privilege` by default.
+    PublicDefault(char),
+}
+
+/// One grantee's privileges: letter -> with grant option.
+type Held = BTreeMap<char, bool>;
+
+/// Parses aclitems, merging entries for the same grantee from several
+/// grantors. PUBLIC is the empty grantee, written `public`.
+pub fn parse(acl: &[String]) -> BTreeMap<String, Held> {
+    let mut out: BTreeMap<String, Held> = BTreeMap::new();
+    for item in acl {
+        let Some((grantee, rest)) = split_grantee(item) else {
+            continue;
+        };
+        let privs = rest.split('/').next().unwrap_or("");
+        let held = out
+            .entry(if grantee.is_empty() {
+                "public".to_string()
+            } else {
+                grantee
+            })
+            .or_default();
+        let mut chars = privs.chars().peekable();
+        while let Some(c) = chars.next() {
+            let option = chars.peek() == Some(&'*');
+            if option {
+                chars.next();
+            }
+            let e = held.entry(c).or_insert(false);
+            *e |= option;
+        }
+    }
+    out
+}
+
+/// `grantee=privs/grantor` -> (grantee unquoted, `privs/grantor`).
+fn split_grantee(item: &str) -> Option<(String, &str)> {
+    if let Some(quoted) = item.strip_prefix('"') {
+        let mut name = String::new();
+        let mut chars = quoted.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if c == '"' {
+                if chars.peek().map(|p| p.1) == Some('"') {
+                    chars.next();
+                    name.push('"');
+                    continue;
+                }
+                let rest = quoted[i + 1..].strip_prefix('=')?;
+                return Some((name, rest));
+            }
+            name.push(c);
+        }
+        None
+    } else {
+        let (g, rest) = item.split_once('=')?;
+        Some((g.to_string(), rest))
+    }
+}
+
+fn words(held: &Held, kind: AclKind) -> Vec<String> {
+    if kind == AclKind::Relation && TABLE_ALL.chars().all(|c| held.contains_key(&c)) {
+        let all_option = TABLE_ALL.chars().all(|c| held.get(&c) == Some(&true));
+        let extra: Vec<String> = words_of(held, |c| !TABLE_ALL.contains(c));
+        if extra.is_empty() {
+            return vec![if all_option {
+                "all with grant option".to_string()
+            } else {
+                "all".to_string()
+            }];
+        }
+    }
+    words_of(held, |_| true)
+}
+
+fn words_of(held: &Held, keep: impl Fn(char) -> bool) -> Vec<String> {
+    ORDER
+        .iter()
+        .filter(|(c, _)| keep(*c))
+        .filter_map(|(c, word)| {
+            held.get(c).map(|option| {
+                if *option {
+                    format!("{word} with grant option")
+                } else {
+                    word.to_string()
+                }
+            })
+        })
+        .collect()
+}
+
+/// Canonical grants of an object: `None` means PostgreSQL's defaults.
+/// The owner's own entry is left out.
+pub fn grants(acl: Option<&[String]>, owner: &str, kind: AclKind) -> Grants {
+    let mut out = Grants::new();
+    let Some(acl) = acl else {
+        return out;
+    };
+    let parsed = parse(acl);
+    for (grantee, held) in &parsed {
+        if grantee == owner {
+            continue;
+        }
+        if let AclKind::PublicDefault(p) = kind {
+            if grantee == "public" && held.len() == 1 && held.get(&p) == Some(&false) {
+                continue;
+            }
+        }
+        let w = words(held, kind);
+        if !w.is_empty() {
+            out.insert(grantee.clone(), w);
+        }
+    }
+    if let AclKind::PublicDefault(_) = kind {
+        if !parsed.contains_key("public") {
+            out.insert("public".to_string(), Vec::new());
+        }
+    }
+    out.sort_keys();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn table_grants() {
+        let acl = v(&[
+            "postgres=arwdDxt/postgres",
+            "\"Weird \"\"Role\"=r*w/postgres",
+            "app=arwdDxt/postgres",
+            "=r/postgres",
+        ]);
+        let g = grants(Some(&acl), "postgres", AclKind::Relation);
+        assert_eq!(g.len(), 3);
+        assert_eq!(g["Weird \"Role"], ["select with grant option", "update"]);
+        assert_eq!(g["app"], ["all"]);
+        assert_eq!(g["public"], ["select"]);
+        assert!(grants(None, "postgres", AclKind::Relation).is_empty());
+    }
+
+    #[test]
+    fn function_public_default() {
+        let dflt = v(&["=X/o", "o=X/o"]);
+        assert!(grants(Some(&dflt), "o", AclKind::PublicDefault('X')).is_empty());
+        let revoked = v(&["o=X/o", "app=X/o"]);
+        let g = grants(Some(&revoked), "o", AclKind::PublicDefault('X'));
+        assert_eq!(g["public"], Vec::<String>::new());
+        assert_eq!(g["app"], ["execute"]);
+        assert_eq!(g.keys().collect::<Vec<_>>(), ["app", "public"]);
+    }
+}

@@ -1,0 +1,70 @@
+//! `ALTER DEFAULT PRIVILEGES` entries (pg_default_acl).
+
+use diesel::sql_types::{Array, Nullable, Text};
+use diesel::QueryableByName;
+
+use super::acl::{grants, AclKind};
+use super::session::Session;
+use super::CatalogError;
+use crate::model::{Database, DefaultPrivilege, Unmanaged};
+
+#[derive(QueryableByName)]
+struct DefaultAclRow {
+    #[diesel(sql_type = Text)]
+    role: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    schema: Option<String>,
+    #[diesel(sql_type = Text)]
+    objtype: String,
+    #[diesel(sql_type = Array<Text>)]
+    acl: Vec<String>,
+}
+
+pub fn default_privileges(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
+    let rows: Vec<DefaultAclRow> = s.load(
+        "default privileges",
+        "SELECT pg_get_userbyid(d.defaclrole)::text AS role, n.nspname::text AS schema,
+                d.defaclobjtype::text AS objtype, d.defaclacl::text[] AS acl
+           FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
+          WHERE d.defaclnamespace = 0 OR n.nspname = ANY($1)",
+    )?;
+    for r in rows {
+        let (on, public_default) = match r.objtype.as_str() {
+            "r" => ("tables", None),
+            "S" => ("sequences", None),
+            "f" => ("functions", Some('X')),
+            "T" => ("types", Some('U')),
+            "n" => ("schemas", None),
+            _ => ("", None),
+        };
+        // A global entry replaces the built-in defaults (PUBLIC may have
+        // lost EXECUTE/USAGE); a per-schema entry only adds to them.
+        let kind = match (public_default, &r.schema) {
+            (Some(p), None) => AclKind::PublicDefault(p),
+            (_, _) if on == "tables" => AclKind::Relation,
+            _ => AclKind::Plain,
+        };
+        let g = grants(Some(&r.acl), &r.role, kind);
+        let name = format!(
+            "for {} in {} on {}",
+            r.role,
+            r.schema.as_deref().unwrap_or("*"),
+            r.objtype
+        );
+        if on.is_empty() || g.is_empty() {
+            // E.g. the owner revoked its own default privileges.
+            db.unmanaged.push(Unmanaged {
+                kind: "default privileges".into(),
+                name,
+            });
+            continue;
+        }
+        db.default_privileges.push(DefaultPrivilege {
+            for_role: s.owner(&r.role),
+            schema: r.schema,
+            on: on.to_string(),
+            grants: g,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,567 @@
+//! Sequences, views, indexes, policies and triggers.
+
+use diesel::sql_types::{Array, Bool, Bytea, Int4, Int8, Nullable, Text};
+use diesel::QueryableByName;
+
+use super::acl::{grants, AclKind};
+use super::session::Session;
+use super::tables::{deferral, options_map, rel_filter};
+use super::CatalogError;
+use crate::model::{
+    Database, ForEach, Index, IndexElem, NullsOrder, Policy, PolicyCommand, Sequence, SortOrder,
+    Trigger, TriggerTiming, Unmanaged, View,
+};
+
+#[derive(QueryableByName)]
+struct SequenceRow {
+    #[diesel(sql_type = Text)]
+    schema: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    owner: String,
+    #[diesel(sql_type = Text)]
+    type_name: String,
+    #[diesel(sql_type = Int8)]
+    start: i64,
+    #[diesel(sql_type = Int8)]
+    increment: i64,
+    #[diesel(sql_type = Int8)]
+    min_value: i64,
+    #[diesel(sql_type = Int8)]
+    max_value: i64,
+    #[diesel(sql_type = Int8)]
+    cache: i64,
+    #[diesel(sql_type = Bool)]
+    cycle: bool,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    owned_by: Option<Vec<String>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    comment: Option<String>,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    acl: Option<Vec<String>>,
+}
+
+pub fn sequences(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
+    let sql = format!(
+        "SELECT n.nspname::text AS schema, c.relname::text AS name,
+                pg_get_userbyid(c.relowner)::text AS owner,
+                format_type(q.seqtypid, NULL) AS type_name, q.seqstart AS start,
+                q.seqincrement AS increment, q.seqmin AS min_value, q.seqmax AS max_value,
+                q.seqcache AS cache, q.seqcycle AS cycle,
+                (SELECT ARRAY[tn.nspname::text, tc.relname::text, a.attname::text]
+                   FROM pg_depend d JOIN pg_class tc ON tc.oid = d.refobjid
+                   JOIN pg_namespace tn ON tn.oid = tc.relnamespace
+                   JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+                  WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                    AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'
+                    AND d.refobjsubid > 0 LIMIT 1) AS owned_by,
+                obj_description(c.oid, 'pg_class') AS comment, c.relacl::text[] AS acl
+           FROM pg_class c JOIN pg_sequence q ON q.seqrelid = c.oid
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.relkind = 'S' AND {}
+            AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                             AND d.objid = c.oid AND d.deptype = 'i')",
+        rel_filter()
+    );
+    let rows: Vec<SequenceRow> = s.load("sequences", &sql)?;
+    for r in rows {
+        let key = Session::key(&r.schema, &r.name);
+        if let Some(o) = s.owner(&r.owner) {
+            db.unmanaged.push(Unmanaged {
+                kind: "owner".into(),
+                name: format!("sequence {key} owned by {o}"),
+            });
+        }
+        let (type_min, type_max) = match r.type_name.as_str() {
+            "smallint" => (i16::MIN as i64, i16::MAX as i64),
+            "integer" => (i32::MIN as i64, i32::MAX as i64),
+            _ => (i64::MIN, i64::MAX),
+        };
+        let ascending = r.increment > 0;
+        let (dflt_min, dflt_max) = if ascending {
+            (1, type_max)
+        } else {
+            (type_min, -1)
+        };
+        let dflt_start = if ascending { r.min_value } else { r.max_value };
+        let seq = Sequence {
+            type_: (r.type_name != "bigint").then_some(r.type_name),
+            start: (r.start != dflt_start).then_some(r.start),
+            increment: (r.increment != 1).then_some(r.increment),
+            min_value: (r.min_value != dflt_min).then_some(r.min_value),
+            max_value: (r.max_value != dflt_max).then_some(r.max_value),
+            cache: (r.cache != 1).then_some(r.cache),
+            cycle: r.cycle,
+            owned_by: r
+                .owned_by
+                .filter(|o| o.len() == 3)
+                .map(|o| format!("{}.{}", Session::key(&o[0], &o[1]), o[2])),
+            comment: r.comment,
+            grants: grants(r.acl.as_deref(), &r.owner, AclKind::Plain),
+        };
+        db.sequences.insert(key, seq);
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct ViewRow {
+    #[diesel(sql_type = Text)]
+    schema: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    owner: String,
+    #[diesel(sql_type = Bool)]
+    materialized: bool,
+    #[diesel(sql_type = Text)]
+    definition: String,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    options: Option<Vec<String>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    comment: Option<String>,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    acl: Option<Vec<String>>,
+}
+
+pub fn views(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
+    let sql = format!(
+        "SELECT n.nspname::text AS schema, c.relname::text AS name,
+                pg_get_userbyid(c.relowner)::text AS owner, c.relkind = 'm' AS materialized,
+                pg_get_viewdef(c.oid, true) AS definition, c.reloptions::text[] AS options,
+                obj_description(c.oid, 'pg_class') AS comment, c.relacl::text[] AS acl
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.relkind IN ('v', 'm') AND {}",
+        rel_filter()
+    );
+    let rows: Vec<ViewRow> = s.load("views", &sql)?;
+    for r in rows {
+        let mut options = options_map(r.options);
+        let check_option = options.shift_remove("check_option");
+        let definition = r.definition.trim();
+        let v = View {
+            renamed_from: None,
+            materialized: r.materialized,
+            definition: definition
+                .strip_suffix(';')
+                .unwrap_or(definition)
+                .to_string(),
+            options,
+            check_option,
+            indexes: Default::default(),
+            owner: s.owner(&r.owner),
+            comment: r.comment,
+            column_comments: Default::default(),
+            grants: grants(r.acl.as_deref(), &r.owner, AclKind::Relation),
+        };
+        db.views.insert(Session::key(&r.schema, &r.name), v);
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct IndexRow {
+    #[diesel(sql_type = Text)]
+    schema: String,
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Bool)]
+    is_unique: bool,
+    #[diesel(sql_type = Text)]
+    method: String,
+    #[diesel(sql_type = Int4)]
+    key_count: i32,
+    #[diesel(sql_type = Array<Text>)]
+    attnames: Vec<String>,
+    #[diesel(sql_type = Array<Text>)]
+    exprs: Vec<String>,
+    #[diesel(sql_type = Array<Text>)]
+    opc_schemas: Vec<String>,
+    #[diesel(sql_type = Array<Text>)]
+    opc_names: Vec<String>,
+    #[diesel(sql_type = Array<Text>)]
+    coll_schemas: Vec<String>,
+    #[diesel(sql_type = Array<Text>)]
+    coll_names: Vec<String>,
+    #[diesel(sql_type = Array<Int4>)]
+    sort_bits: Vec<i32>,
+    #[diesel(sql_type = Nullable<Text>)]
+    predicate: Option<String>,
+    #[diesel(sql_type = Bool)]
+    nulls_not_distinct: bool,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    options: Option<Vec<String>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    comment: Option<String>,
+}
+
+/// `indoption` bits (pg_index.h).
+const INDOPTION_DESC: i32 = 1;
+const INDOPTION_NULLS_FIRST: i32 = 2;
+
+/// Indexes of tables and materialized views, except those backing a
+/// constraint and partition indexes attached to a parent index.
+pub fn indexes(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
+    let keys = "FROM generate_series(0, i.indnkeyatts - 1) k";
+    let sql = format!(
+        "SELECT n.nspname::text AS schema, c.relname::text AS table_name,
+                ic.relname::text AS name, i.indisunique AS is_unique, am.amname::text AS method,
+                i.indnkeyatts::int4 AS key_count,
+                ARRAY(SELECT COALESCE(a.attname::text, '') FROM generate_series(0, i.indnatts - 1) k
+                        LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k]
+                       ORDER BY k) AS attnames,
+                ARRAY(SELECT CASE WHEN i.indkey[k] = 0
+                                  THEN pg_get_indexdef(i.indexrelid, k + 1, true) ELSE '' END
+                      {keys} ORDER BY k) AS exprs,
+                ARRAY(SELECT CASE WHEN oc.opcdefault THEN '' ELSE ocn.nspname::text END {keys}
+                        JOIN pg_opclass oc ON oc.oid = i.indclass[k]
+                        JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace ORDER BY k) AS opc_schemas,
+                ARRAY(SELECT CASE WHEN oc.opcdefault THEN '' ELSE oc.opcname::text END {keys}
+                        JOIN pg_opclass oc ON oc.oid = i.indclass[k] ORDER BY k) AS opc_names,
+                ARRAY(SELECT COALESCE(cn.nspname::text, '') {keys}
+                        LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k]
+                        LEFT JOIN pg_attribute ia ON ia.attrelid = i.indexrelid AND ia.attnum = k + 1
+                        LEFT JOIN pg_type it ON it.oid = ia.atttypid
+                        LEFT JOIN pg_collation co ON co.oid = i.indcollation[k]
+                             AND i.indcollation[k] <> COALESCE(a.attcollation, it.typcollation)
+                        LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace ORDER BY k) AS coll_schemas,
+                ARRAY(SELECT COALESCE(co.collname::text, '') {keys}
+                        LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k]
+                        LEFT JOIN pg_attribute ia ON ia.attrelid = i.indexrelid AND ia.attnum = k + 1
+                        LEFT JOIN pg_type it ON it.oid = ia.atttypid
+                        LEFT JOIN pg_collation co ON co.oid = i.indcollation[k]
+                             AND i.indcollation[k] <> COALESCE(a.attcollation, it.typcollation)
+                       ORDER BY k) AS coll_names,
+                ARRAY(SELECT i.indoption[k]::int4 {keys} ORDER BY k) AS sort_bits,
+                pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
+                i.indnullsnotdistinct AS nulls_not_distinct, ic.reloptions::text[] AS options,
+                obj_description(i.indexrelid, 'pg_class') AS comment
+           FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+           JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+           JOIN pg_am am ON am.oid = ic.relam
+          WHERE c.relkind IN ('r', 'p', 'm') AND {}
+            AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid
+                             AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x'))
+            AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)",
+        rel_filter()
+    );
+    let rows: Vec<IndexRow> = s.load("indexes", &sql)?;
+    for r in rows {
+        let key = Session::key(&r.schema, &r.table_name);
+        let nkeys = r.key_count.max(0) as usize;
+        let mut columns = Vec::with_capacity(nkeys);
+        for k in 0..nkeys {
+            let get = |v: &Vec<String>| v.get(k).cloned().unwrap_or_default();
+            let bits = r.sort_bits.get(k).copied().unwrap_or(0);
+            let desc = bits & INDOPTION_DESC != 0;
+            let nulls_first = bits & INDOPTION_NULLS_FIRST != 0;
+            let expr = get(&r.exprs);
+            let (column, expression) = if expr.is_empty() {
+                (Some(get(&r.attnames)), None)
+            } else {
+                (None, Some(expr))
+            };
+            columns.push(IndexElem {
+                column,
+                expression,
+                opclass: qualified(&get(&r.opc_schemas), &get(&r.opc_names)),
+                collation: qualified(&get(&r.coll_schemas), &get(&r.coll_names)),
+                order: desc.then_some(SortOrder::Desc),
+                nulls: match (desc, nulls_first) {
+                    (false, true) => Some(NullsOrder::First),
+                    (true, false) => Some(NullsOrder::Last),
+                    _ => None,
+                },
+            });
+        }
+        let index = Index {
+            renamed_from: None,
+            unique: r.is_unique,
+            method: (r.method != "btree").then_some(r.method),
+            columns,
+            include: r.attnames.iter().skip(nkeys).cloned().collect(),
+            where_: r.predicate,
+            nulls_not_distinct: r.nulls_not_distinct,
+            options: options_map(r.options),
+            comment: r.comment,
+        };
+        if let Some(t) = db.tables.get_mut(&key) {
+            t.indexes.insert(r.name, index);
+        } else if let Some(v) = db.views.get_mut(&key) {
+            v.indexes.insert(r.name, index);
+        }
+    }
+    Ok(())
+}
+
+/// Empty name: the default; pg_catalog names are left unqualified.
+fn qualified(schema: &str, name: &str) -> Option<String> {
+    match (schema, name) {
+        (_, "") => None,
+        ("pg_catalog", n) => Some(n.to_string()),
+        (s, n) => Some(Session::key(s, n)),
+    }
+}
+
+#[derive(QueryableByName)]
+struct PolicyRow {
+    #[diesel(sql_type = Text)]
+    schema: String,
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    cmd: String,
+    #[diesel(sql_type = Bool)]
+    permissive: bool,
+    #[diesel(sql_type = Array<Text>)]
+    roles: Vec<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    using_expr: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    check_expr: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    comment: Option<String>,
+}
+
+pub fn policies(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
+    // Expressions exactly as the pg_policies view deparses them.
+    let sql = format!(
+        "SELECT n.nspname::text AS schema, c.relname::text AS table_name,
+                p.polname::text AS name, p.polcmd::text AS cmd, p.polpermissive AS permissive,
+                ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r)::text END
+                        FROM unnest(p.polroles) r ORDER BY 1) AS roles,
+                pg_get_expr(p.polqual, p.polrelid) AS using_expr,
+                pg_get_expr(p.polwithcheck, p.polrelid) AS check_expr,
+                obj_description(p.oid, 'pg_policy') AS comment
+           FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE {}",
+        rel_filter()
+    );
+    let rows: Vec<PolicyRow> = s.load("policies", &sql)?;
+    for r in rows {
+        let key = Session::key(&r.schema, &r.table_name);
+        let Some(t) = db.tables.get_mut(&key) else {
+            continue;
+        };
+        let mut to = r.roles;
+        to.sort();
+        if to == ["public"] {
+            to.clear();
+        }
+        let p = Policy {
+            renamed_from: None,
+            command: match r.cmd.as_str() {
+                "r" => PolicyCommand::Select,
+                "a" => PolicyCommand::Insert,
+                "w" => PolicyCommand::Update,
+                "d" => PolicyCommand::Delete,
+                _ => PolicyCommand::All,
+            },
+            restrictive: !r.permissive,
+            to,
+            using: r.using_expr,
+            with_check: r.check_expr,
+            comment: r.comment,
+        };
+        t.policies.insert(r.name, p);
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct TriggerRow {
+    #[diesel(sql_type = Text)]
+    schema: String,
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Int4)]
+    tgtype: i32,
+    #[diesel(sql_type = Array<Text>)]
+    columns: Vec<String>,
+    #[diesel(sql_type = Text)]
+    def: String,
+    #[diesel(sql_type = Bool)]
+    has_when: bool,
+    #[diesel(sql_type = Text)]
+    fn_schema: String,
+    #[diesel(sql_type = Text)]
+    fn_name: String,
+    #[diesel(sql_type = Bytea)]
+    args: Vec<u8>,
+    #[diesel(sql_type = Int4)]
+    nargs: i32,
+    #[diesel(sql_type = Nullable<Text>)]
+    old_table: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    new_table: Option<String>,
+    #[diesel(sql_type = Bool)]
+    is_constraint: bool,
+    #[diesel(sql_type = Bool)]
+    deferrable: bool,
+    #[diesel(sql_type = Bool)]
+    deferred: bool,
+    #[diesel(sql_type = Text)]
+    enabled: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    comment: Option<String>,
+}
+
+/// tgtype bits (pg_trigger.h).
+const TG_ROW: i32 = 1;
+const TG_BEFORE: i32 = 2;
+const TG_INSERT: i32 = 4;
+const TG_DELETE: i32 = 8;
+const TG_UPDATE: i32 = 16;
+const TG_TRUNCATE: i32 = 32;
+const TG_INSTEAD: i32 = 64;
+
+pub fn triggers(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
+    let sql = format!(
+        "SELECT n.nspname::text AS schema, c.relname::text AS table_name,
+                t.tgname::text AS name, t.tgtype::int4 AS tgtype,
+                ARRAY(SELECT a.attname::text FROM unnest(t.tgattr::int2[]) WITH ORDINALITY k(num, ord)
+                        JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.num
+                       ORDER BY k.ord) AS columns,
+                pg_get_triggerdef(t.oid, true) AS def, t.tgqual IS NOT NULL AS has_when,
+                fn.nspname::text AS fn_schema, f.proname::text AS fn_name,
+                t.tgargs AS args, t.tgnargs::int4 AS nargs,
+                t.tgoldtable::text AS old_table, t.tgnewtable::text AS new_table,
+                t.tgconstraint <> 0 AS is_constraint, t.tgdeferrable AS deferrable,
+                t.tginitdeferred AS deferred, t.tgenabled::text AS enabled,
+                obj_description(t.oid, 'pg_trigger') AS comment
+           FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+           JOIN pg_proc f ON f.oid = t.tgfoid JOIN pg_namespace fn ON fn.oid = f.pronamespace
+          WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND {}",
+        rel_filter()
+    );
+    let rows: Vec<TriggerRow> = s.load("triggers", &sql)?;
+    for r in rows {
+        let key = Session::key(&r.schema, &r.table_name);
+        let Some(table) = db.tables.get_mut(&key) else {
+            // Triggers on views and foreign tables have no place in the model.
+            db.unmanaged.push(Unmanaged {
+                kind: "trigger".into(),
+                name: format!("{key}.{}", r.name),
+            });
+            continue;
+        };
+        let ty = r.tgtype;
+        let events = [
+            (TG_INSERT, "insert"),
+            (TG_UPDATE, "update"),
+            (TG_DELETE, "delete"),
+            (TG_TRUNCATE, "truncate"),
+        ]
+        .iter()
+        .filter(|(bit, _)| ty & bit != 0)
+        .map(|(_, w)| w.to_string())
+        .collect();
+        let trigger = Trigger {
+            timing: if ty & TG_INSTEAD != 0 {
+                TriggerTiming::InsteadOf
+            } else if ty & TG_BEFORE != 0 {
+                TriggerTiming::Before
+            } else {
+                TriggerTiming::After
+            },
+            events,
+            columns: r.columns,
+            for_each: if ty & TG_ROW != 0 {
+                ForEach::Row
+            } else {
+                ForEach::Statement
+            },
+            when: if r.has_when {
+                when_clause(&r.def)
+            } else {
+                None
+            },
+            function: Session::key(&r.fn_schema, &r.fn_name),
+            arguments: decode_args(&r.args, r.nargs),
+            old_table: r.old_table,
+            new_table: r.new_table,
+            constraint: r.is_constraint,
+            deferrable: deferral(r.deferrable, r.deferred),
+            enabled: match r.enabled.as_str() {
+                "D" => Some("disabled".into()),
+                "R" => Some("replica".into()),
+                "A" => Some("always".into()),
+                _ => None,
+            },
+            comment: r.comment,
+        };
+        table.triggers.insert(r.name, trigger);
+    }
+    Ok(())
+}
+
+/// tgargs: `nargs` NUL-terminated strings.
+fn decode_args(bytes: &[u8], nargs: i32) -> Vec<String> {
+    bytes
+        .split(|b| *b == 0)
+        .take(nargs.max(0) as usize)
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect()
+}
+
+/// The expression inside `WHEN (...)` of `pg_get_triggerdef`, found by
+/// matching parentheses outside string literals and quoted names.
+fn when_clause(def: &str) -> Option<String> {
+    let start = ["FOR EACH ROW WHEN (", "FOR EACH STATEMENT WHEN ("]
+        .iter()
+        .filter_map(|m| def.find(m).map(|i| i + m.len()))
+        .min()?;
+    let body = &def[start..];
+    let mut depth = 1;
+    let mut quote: Option<char> = None;
+    for (i, c) in body.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(body[..i].to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn when_clause_matches_parens() {
+        let def = "CREATE TRIGGER tr BEFORE UPDATE OF a ON public.t FOR EACH ROW WHEN \
+                   ((old.a IS DISTINCT FROM new.a) AND new.b <> ')') EXECUTE FUNCTION public.tf()";
+        assert_eq!(
+            when_clause(def).as_deref(),
+            Some("(old.a IS DISTINCT FROM new.a) AND new.b <> ')'")
+        );
+        assert_eq!(
+            when_clause("CREATE TRIGGER x ... FOR EACH ROW EXECUTE"),
+            None
+        );
+    }
+
+    #[test]
+    fn decodes_trigger_args() {
+        assert_eq!(decode_args(b"x\0y'z\0", 2), ["x", "y'z"]);
+        assert!(decode_args(b"", 0).is_empty());
+    }
+}

@@ -1,0 +1,148 @@
+//! One introspection run: the connection with `search_path = ''`, the
+//! selected schemas, the current user, and a query counter.
+
+use diesel::pg::Pg;
+use diesel::query_dsl::RunQueryDsl;
+use diesel::sql_types::{Array, Nullable, Text};
+use diesel::{PgConnection, QueryableByName};
+
+use super::CatalogError;
+use crate::model::QualifiedName;
+
+/// Counters of one inspect run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InspectStats {
+    /// Statements sent to the server, setup and restore included.
+    pub queries: usize,
+}
+
+pub struct Session<'a> {
+    conn: &'a mut PgConnection,
+    saved_search_path: String,
+    pub stats: InspectStats,
+    /// Selected schemas; every query after the first is limited to them.
+    pub schemas: Vec<String>,
+    /// `current_user`: owners equal to it are left out.
+    pub me: String,
+}
+
+#[derive(QueryableByName)]
+struct Start {
+    #[diesel(sql_type = Text)]
+    me: String,
+    #[diesel(sql_type = Text)]
+    search_path: String,
+}
+
+impl<'a> Session<'a> {
+    /// Saves the search_path and empties it, so that every type and
+    /// expression PostgreSQL deparses comes out schema-qualified.
+    pub fn open(conn: &'a mut PgConnection) -> Result<Self, CatalogError> {
+        let start: Vec<Start> = diesel::sql_query(
+            "SELECT current_user::text AS me, current_setting('search_path') AS search_path",
+        )
+        .load(conn)
+        .map_err(|source| CatalogError::Query {
+            what: "session",
+            source,
+        })?;
+        let start = start
+            .into_iter()
+            .next()
+            .ok_or_else(|| CatalogError::Invalid("no current_user".into()))?;
+        let mut s = Session {
+            conn,
+            saved_search_path: start.search_path,
+            stats: InspectStats { queries: 1 },
+            schemas: Vec::new(),
+            me: start.me,
+        };
+        s.execute("search_path", "SELECT set_config('search_path', '', false)")?;
+        Ok(s)
+    }
+
+    /// Restores the search_path.
+    pub fn close(mut self) -> Result<InspectStats, CatalogError> {
+        let path = self.saved_search_path.clone();
+        self.stats.queries += 1;
+        diesel::sql_query("SELECT set_config('search_path', $1, false)")
+            .bind::<Text, _>(path)
+            .execute(self.conn)
+            .map_err(|source| CatalogError::Query {
+                what: "search_path",
+                source,
+            })?;
+        Ok(self.stats)
+    }
+
+    fn execute(&mut self, what: &'static str, sql: &str) -> Result<(), CatalogError> {
+        self.stats.queries += 1;
+        diesel::sql_query(sql)
+            .execute(self.conn)
+            .map(|_| ())
+            .map_err(|source| CatalogError::Query { what, source })
+    }
+
+    /// Runs a query whose `$1` is the list of selected schemas.
+    pub fn load<T>(&mut self, what: &'static str, sql: &str) -> Result<Vec<T>, CatalogError>
+    where
+        T: QueryableByName<Pg> + 'static,
+    {
+        self.stats.queries += 1;
+        let schemas = self.schemas.clone();
+        diesel::sql_query(sql)
+            .bind::<Array<Text>, _>(schemas)
+            .load(self.conn)
+            .map_err(|source| CatalogError::Query { what, source })
+    }
+
+    /// Runs a query whose `$1` is an optional list of names (the schema
+    /// selection itself).
+    pub fn load_filtered<T>(
+        &mut self,
+        what: &'static str,
+        sql: &str,
+        filter: Option<Vec<String>>,
+    ) -> Result<Vec<T>, CatalogError>
+    where
+        T: QueryableByName<Pg> + 'static,
+    {
+        self.stats.queries += 1;
+        diesel::sql_query(sql)
+            .bind::<Nullable<Array<Text>>, _>(filter)
+            .load(self.conn)
+            .map_err(|source| CatalogError::Query { what, source })
+    }
+
+    /// Display form `schema.name` of an object key.
+    pub fn key(schema: &str, name: &str) -> String {
+        QualifiedName::new(schema, name).to_string()
+    }
+
+    /// An owner worth recording: `None` when it is the current user.
+    pub fn owner(&self, owner: &str) -> Option<String> {
+        (owner != self.me).then(|| owner.to_string())
+    }
+}
+
+/// SQL: true when the object is neither a member of an extension nor an
+/// implicit part of another object (a range type's constructors and casts,
+/// array and multirange types): those are created with their owner. A
+/// partitioned table's internal dependency on its own key columns does not
+/// count.
+pub fn not_ext(catalog: &str, oid: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = '{catalog}'::regclass \
+         AND x.objid = {oid} AND (x.deptype = 'e' OR (x.deptype = 'i' \
+         AND NOT (x.refclassid = x.classid AND x.refobjid = x.objid))))"
+    )
+}
+
+/// `[schema, name]` from SQL -> `name` for pg_catalog, else `schema.name`.
+pub fn qualified_unless_catalog(parts: &[String]) -> Option<String> {
+    match parts {
+        [schema, name] if schema == "pg_catalog" => Some(name.clone()),
+        [schema, name] => Some(Session::key(schema, name)),
+        _ => None,
+    }
+}

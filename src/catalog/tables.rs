@@ -1,0 +1,391 @@
+//! Tables, their columns and constraints.
+
+use diesel::sql_types::{Array, Bool, Nullable, Text};
+use diesel::QueryableByName;
+use indexmap::IndexMap;
+
+use super::acl::{grants, AclKind};
+use super::session::{not_ext, qualified_unless_catalog, Session};
+use super::types::collation_sql;
+use super::CatalogError;
+use crate::model::{
+    Check, Column, Database, Deferral, Exclusion, FkAction, FkMatch, ForeignKey, Identity,
+    PartitionOf, PrimaryKey, RowLevelSecurity, Table, Unique,
+};
+
+/// SQL: relation `c` (namespace `n`) is in a selected schema and not an
+/// extension's.
+pub fn rel_filter() -> String {
+    format!("n.nspname = ANY($1) AND {}", not_ext("pg_class", "c.oid"))
+}
+
+/// `k=v` reloptions -> map.
+pub fn options_map(options: Option<Vec<String>>) -> IndexMap<String, String> {
+    options
+        .unwrap_or_default()
+        .into_iter()
+        .map(|o| match o.split_once('=') {
+            Some((k, v)) => (k.to_string(), v.to_string()),
+            None => (o, String::new()),
+        })
+        .collect()
+}
+
+#[derive(QueryableByName)]
+struct TableRow {
+    #[diesel(sql_type = Text)]
+    schema: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    owner: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    comment: Option<String>,
+    #[diesel(sql_type = Bool)]
+    unlogged: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    partition_by: Option<String>,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    parent: Option<Vec<String>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    bound: Option<String>,
+    #[diesel(sql_type = Bool)]
+    rls: bool,
+    #[diesel(sql_type = Bool)]
+    rls_forced: bool,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    acl: Option<Vec<String>>,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    options: Option<Vec<String>>,
+}
+
+pub fn tables(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
+    let sql = format!(
+        "SELECT n.nspname::text AS schema, c.relname::text AS name,
+                pg_get_userbyid(c.relowner)::text AS owner,
+                obj_description(c.oid, 'pg_class') AS comment,
+                c.relpersistence = 'u' AS unlogged,
+                CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_by,
+                (SELECT ARRAY[pn.nspname::text, pc.relname::text] FROM pg_inherits i
+                   JOIN pg_class pc ON pc.oid = i.inhparent
+                   JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+                  WHERE i.inhrelid = c.oid AND c.relispartition) AS parent,
+                CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound,
+                c.relrowsecurity AS rls, c.relforcerowsecurity AS rls_forced,
+                c.relacl::text[] AS acl, c.reloptions::text[] AS options
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.relkind IN ('r', 'p') AND {}",
+        rel_filter()
+    );
+    let rows: Vec<TableRow> = s.load("tables", &sql)?;
+    for r in rows {
+        let partition_of = match (r.parent, r.bound) {
+            (Some(p), Some(bound)) if p.len() == 2 => Some(PartitionOf {
+                parent: Session::key(&p[0], &p[1]),
+                bound,
+            }),
+            _ => None,
+        };
+        let t = Table {
+            owner: s.owner(&r.owner),
+            comment: r.comment,
+            unlogged: r.unlogged,
+            partition_by: r.partition_by,
+            partition_of,
+            row_level_security: RowLevelSecurity {
+                enabled: r.rls,
+                forced: r.rls_forced,
+            },
+            grants: grants(r.acl.as_deref(), &r.owner, AclKind::Relation),
+            options: options_map(r.options),
+            ..Default::default()
+        };
+        db.tables.insert(Session::key(&r.schema, &r.name), t);
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct ColumnRow {
+    #[diesel(sql_type = Text)]
+    schema: String,
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    owner: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    type_name: String,
+    #[diesel(sql_type = Bool)]
+    not_null: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    default_expr: Option<String>,
+    #[diesel(sql_type = Text)]
+    identity: String,
+    #[diesel(sql_type = Text)]
+    generated: String,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    collation: Option<Vec<String>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    comment: Option<String>,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    acl: Option<Vec<String>>,
+}
+
+/// Columns of tables, and column comments of views (one query for both).
+pub fn columns(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
+    let sql = format!(
+        "SELECT n.nspname::text AS schema, c.relname::text AS table_name,
+                pg_get_userbyid(c.relowner)::text AS owner, a.attname::text AS name,
+                format_type(a.atttypid, a.atttypmod) AS type_name, a.attnotnull AS not_null,
+                pg_get_expr(ad.adbin, ad.adrelid, true) AS default_expr,
+                a.attidentity::text AS identity, a.attgenerated::text AS generated,
+                {} AS collation,
+                col_description(c.oid, a.attnum) AS comment, a.attacl::text[] AS acl
+           FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+           JOIN pg_type t ON t.oid = a.atttypid
+           LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+          WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm')
+            AND {}
+          ORDER BY n.nspname, c.relname, a.attnum",
+        collation_sql("a.attcollation", "t.typcollation"),
+        rel_filter()
+    );
+    let rows: Vec<ColumnRow> = s.load("columns", &sql)?;
+    for r in rows {
+        let key = Session::key(&r.schema, &r.table_name);
+        if let Some(view) = db.views.get_mut(&key) {
+            if let Some(c) = r.comment {
+                view.column_comments.insert(r.name, c);
+            }
+            continue;
+        }
+        let Some(table) = db.tables.get_mut(&key) else {
+            continue;
+        };
+        let (default, generated) = if r.generated.is_empty() {
+            (r.default_expr, None)
+        } else {
+            (None, r.default_expr)
+        };
+        let col = Column {
+            renamed_from: None,
+            type_: r.type_name,
+            nullable: !r.not_null,
+            default,
+            identity: match r.identity.as_str() {
+                "a" => Some(Identity::Always),
+                "d" => Some(Identity::ByDefault),
+                _ => None,
+            },
+            generated,
+            collation: r.collation.as_deref().and_then(qualified_unless_catalog),
+            comment: r.comment,
+            grants: grants(r.acl.as_deref(), &r.owner, AclKind::Plain),
+        };
+        table.columns.insert(r.name, col);
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct ConstraintRow {
+    #[diesel(sql_type = Text)]
+    schema: String,
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Array<Text>)]
+    columns: Vec<String>,
+    #[diesel(sql_type = Array<Text>)]
+    include: Vec<String>,
+    #[diesel(sql_type = Bool)]
+    nulls_not_distinct: bool,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    ref_table: Option<Vec<String>>,
+    #[diesel(sql_type = Array<Text>)]
+    ref_columns: Vec<String>,
+    #[diesel(sql_type = Text)]
+    on_delete: String,
+    #[diesel(sql_type = Text)]
+    on_update: String,
+    #[diesel(sql_type = Text)]
+    match_type: String,
+    #[diesel(sql_type = Bool)]
+    deferrable: bool,
+    #[diesel(sql_type = Bool)]
+    deferred: bool,
+    #[diesel(sql_type = Bool)]
+    validated: bool,
+    #[diesel(sql_type = Bool)]
+    no_inherit: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    check_expr: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    definition: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    comment: Option<String>,
+}
+
+pub fn constraints(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
+    let sql = format!(
+        "SELECT n.nspname::text AS schema, c.relname::text AS table_name,
+                con.conname::text AS name, con.contype::text AS kind,
+                ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, ord)
+                        JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num
+                       ORDER BY k.ord) AS columns,
+                ARRAY(SELECT a.attname::text FROM pg_index i,
+                             unnest(i.indkey::int2[]) WITH ORDINALITY k(num, ord)
+                        JOIN pg_attribute a ON a.attnum = k.num
+                       WHERE i.indexrelid = con.conindid AND a.attrelid = i.indrelid
+                         AND con.contype IN ('p', 'u') AND k.ord > i.indnkeyatts
+                       ORDER BY k.ord) AS include,
+                COALESCE((SELECT i.indnullsnotdistinct FROM pg_index i
+                           WHERE i.indexrelid = con.conindid AND con.contype = 'u'), false)
+                  AS nulls_not_distinct,
+                (SELECT ARRAY[fn.nspname::text, fc.relname::text] FROM pg_class fc
+                   JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+                  WHERE fc.oid = con.confrelid) AS ref_table,
+                ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
+                        JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
+                       ORDER BY k.ord) AS ref_columns,
+                con.confdeltype::text AS on_delete, con.confupdtype::text AS on_update,
+                con.confmatchtype::text AS match_type,
+                con.condeferrable AS deferrable, con.condeferred AS deferred,
+                con.convalidated AS validated, con.connoinherit AS no_inherit,
+                CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid, true) END
+                  AS check_expr,
+                CASE WHEN con.contype = 'x' THEN pg_get_constraintdef(con.oid) END AS definition,
+                obj_description(con.oid, 'pg_constraint') AS comment
+           FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.relkind IN ('r', 'p') AND con.contype IN ('p', 'u', 'f', 'c', 'x')
+            AND con.conparentid = 0 AND (con.contype <> 'c' OR con.conislocal)
+            AND {}
+          ORDER BY n.nspname, c.relname, con.conname",
+        rel_filter()
+    );
+    let rows: Vec<ConstraintRow> = s.load("constraints", &sql)?;
+    for r in rows {
+        let key = Session::key(&r.schema, &r.table_name);
+        let Some(table) = db.tables.get_mut(&key) else {
+            continue;
+        };
+        let deferrable = deferral(r.deferrable, r.deferred);
+        match r.kind.as_str() {
+            "p" => {
+                let default_name = format!("{}_pkey", r.table_name);
+                table.primary_key = Some(PrimaryKey {
+                    name: (r.name != default_name).then_some(r.name),
+                    columns: r.columns,
+                    include: r.include,
+                    deferrable,
+                    comment: r.comment,
+                });
+            }
+            "u" => {
+                let u = Unique {
+                    renamed_from: None,
+                    columns: r.columns,
+                    include: r.include,
+                    nulls_not_distinct: r.nulls_not_distinct,
+                    deferrable,
+                    comment: r.comment,
+                };
+                table.unique.insert(r.name, u);
+            }
+            "f" => {
+                let target = r
+                    .ref_table
+                    .filter(|t| t.len() == 2)
+                    .map(|t| Session::key(&t[0], &t[1]))
+                    .unwrap_or_default();
+                let fk = ForeignKey {
+                    renamed_from: None,
+                    columns: r.columns,
+                    references: format!("{target}({})", r.ref_columns.join(", ")),
+                    on_delete: fk_action(&r.on_delete),
+                    on_update: fk_action(&r.on_update),
+                    match_: match r.match_type.as_str() {
+                        "f" => FkMatch::Full,
+                        "p" => FkMatch::Partial,
+                        _ => FkMatch::Simple,
+                    },
+                    deferrable,
+                    not_valid: !r.validated,
+                    comment: r.comment,
+                };
+                table.foreign_keys.insert(r.name, fk);
+            }
+            "c" => {
+                let c = Check {
+                    renamed_from: None,
+                    expression: r.check_expr.unwrap_or_default(),
+                    no_inherit: r.no_inherit,
+                    not_valid: !r.validated,
+                    comment: r.comment,
+                };
+                table.checks.insert(r.name, c);
+            }
+            _ => {
+                let x = Exclusion {
+                    definition: exclusion_body(r.definition.as_deref().unwrap_or_default()),
+                    deferrable,
+                    comment: r.comment,
+                };
+                table.exclusions.insert(r.name, x);
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn deferral(deferrable: bool, deferred: bool) -> Deferral {
+    match (deferrable, deferred) {
+        (false, _) => Deferral::No,
+        (true, false) => Deferral::InitiallyImmediate,
+        (true, true) => Deferral::InitiallyDeferred,
+    }
+}
+
+fn fk_action(code: &str) -> FkAction {
+    match code {
+        "r" => FkAction::Restrict,
+        "c" => FkAction::Cascade,
+        "n" => FkAction::SetNull,
+        "d" => FkAction::SetDefault,
+        _ => FkAction::NoAction,
+    }
+}
+
+/// `EXCLUDE USING gist (...) DEFERRABLE` -> `USING gist (...)`: deferral
+/// has its own field.
+fn exclusion_body(def: &str) -> String {
+    let mut body = def.strip_prefix("EXCLUDE ").unwrap_or(def);
+    for suffix in [" INITIALLY DEFERRED", " DEFERRABLE"] {
+        body = body.strip_suffix(suffix).unwrap_or(body);
+    }
+    body.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exclusion_body_drops_prefix_and_deferral() {
+        assert_eq!(
+            exclusion_body("EXCLUDE USING gist (id WITH =) DEFERRABLE INITIALLY DEFERRED"),
+            "USING gist (id WITH =)"
+        );
+        assert_eq!(
+            exclusion_body("EXCLUDE USING gist (id WITH =) WHERE (x > 0)"),
+            "USING gist (id WITH =) WHERE (x > 0)"
+        );
+    }
+}

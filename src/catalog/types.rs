@@ -1,0 +1,271 @@
+//! Schemas, extensions, enums, domains and composite types.
+
+use diesel::sql_types::{Array, Bool, Nullable, Text};
+use diesel::QueryableByName;
+
+use super::acl::{grants, AclKind};
+use super::session::{not_ext, qualified_unless_catalog, Session};
+use super::{CatalogError, InspectOptions};
+use crate::model::{CompositeType, Database, Domain, EnumType, Extension, SchemaDef, Unmanaged};
+
+#[derive(QueryableByName)]
+struct SchemaRow {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    owner: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    comment: Option<String>,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    acl: Option<Vec<String>>,
+}
+
+/// Selects the schemas (first query) and reads them.
+pub fn schemas(
+    s: &mut Session,
+    opts: &InspectOptions,
+    db: &mut Database,
+) -> Result<(), CatalogError> {
+    let sql = format!(
+        "SELECT n.nspname::text AS name, pg_get_userbyid(n.nspowner)::text AS owner,
+                obj_description(n.oid, 'pg_namespace') AS comment, n.nspacl::text[] AS acl
+           FROM pg_namespace n
+          WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'reconcile')
+            AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+            AND {}
+            AND ($1::text[] IS NULL OR n.nspname = ANY($1))
+          ORDER BY 1",
+        not_ext("pg_namespace", "n.oid")
+    );
+    let rows: Vec<SchemaRow> = s.load_filtered("schemas", &sql, opts.schemas.clone())?;
+    if let Some(wanted) = &opts.schemas {
+        let missing: Vec<&str> = wanted
+            .iter()
+            .filter(|w| !rows.iter().any(|r| &r.name == *w))
+            .map(|w| w.as_str())
+            .collect();
+        if !missing.is_empty() {
+            return Err(CatalogError::Invalid(format!(
+                "schema(s) not found or not user schemas: {}",
+                missing.join(", ")
+            )));
+        }
+    }
+    for r in rows {
+        s.schemas.push(r.name.clone());
+        let def = SchemaDef {
+            owner: s.owner(&r.owner),
+            comment: r.comment,
+            grants: grants(r.acl.as_deref(), &r.owner, AclKind::Plain),
+        };
+        db.schemas.insert(r.name, def);
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct ExtensionRow {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    schema: String,
+    #[diesel(sql_type = Text)]
+    version: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    default_version: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    comment: Option<String>,
+}
+
+pub fn extensions(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
+    let rows: Vec<ExtensionRow> = s.load(
+        "extensions",
+        "SELECT e.extname::text AS name, n.nspname::text AS schema, e.extversion AS version,
+                (SELECT a.default_version FROM pg_available_extensions a
+                  WHERE a.name = e.extname) AS default_version,
+                obj_description(e.oid, 'pg_extension') AS comment
+           FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+          WHERE n.nspname = ANY($1)",
+    )?;
+    for r in rows {
+        let ext = Extension {
+            schema: (r.schema != "public").then_some(r.schema),
+            version: (r.default_version.as_deref() != Some(r.version.as_str()))
+                .then_some(r.version),
+            comment: r.comment,
+        };
+        db.extensions.insert(r.name, ext);
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct EnumRow {
+    #[diesel(sql_type = Text)]
+    schema: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    owner: String,
+    #[diesel(sql_type = Array<Text>)]
+    labels: Vec<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    comment: Option<String>,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    acl: Option<Vec<String>>,
+}
+
+/// Columns shared by the three type queries.
+const TYPE_COLS: &str = "n.nspname::text AS schema, t.typname::text AS name,
+    pg_get_userbyid(t.typowner)::text AS owner, obj_description(t.oid, 'pg_type') AS comment,
+    t.typacl::text[] AS acl";
+
+fn type_filter() -> String {
+    format!("n.nspname = ANY($1) AND {}", not_ext("pg_type", "t.oid"))
+}
+
+fn note_owner(db: &mut Database, s: &Session, kind: &str, key: &str, owner: &str) {
+    if let Some(o) = s.owner(owner) {
+        db.unmanaged.push(Unmanaged {
+            kind: "owner".into(),
+            name: format!("{kind} {key} owned by {o}"),
+        });
+    }
+}
+
+pub fn enums(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
+    let sql = format!(
+        "SELECT {TYPE_COLS},
+                ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid
+                       ORDER BY e.enumsortorder) AS labels
+           FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+          WHERE t.typtype = 'e' AND {}",
+        type_filter()
+    );
+    let rows: Vec<EnumRow> = s.load("enums", &sql)?;
+    for r in rows {
+        let key = Session::key(&r.schema, &r.name);
+        note_owner(db, s, "type", &key, &r.owner);
+        let e = EnumType {
+            values: r.labels,
+            comment: r.comment,
+            grants: grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),
+        };
+        db.enums.insert(key, e);
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct DomainRow {
+    #[diesel(sql_type = Text)]
+    schema: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    owner: String,
+    #[diesel(sql_type = Text)]
+    base: String,
+    #[diesel(sql_type = Bool)]
+    not_null: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    default_expr: Option<String>,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    collation: Option<Vec<String>>,
+    #[diesel(sql_type = Array<Text>)]
+    check_names: Vec<String>,
+    #[diesel(sql_type = Array<Text>)]
+    check_exprs: Vec<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    comment: Option<String>,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    acl: Option<Vec<String>>,
+}
+
+/// SQL: `[schema, name]` of collation `oid_expr`, NULL when it equals
+/// `default_expr` or is 0.
+pub fn collation_sql(oid_expr: &str, default_expr: &str) -> String {
+    format!(
+        "(SELECT ARRAY[cn.nspname::text, co.collname::text] FROM pg_collation co
+           JOIN pg_namespace cn ON cn.oid = co.collnamespace
+          WHERE co.oid = {oid_expr} AND {oid_expr} <> 0 AND {oid_expr} <> {default_expr})"
+    )
+}
+
+pub fn domains(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
+    let sql = format!(
+        "SELECT {TYPE_COLS},
+                format_type(t.typbasetype, t.typtypmod) AS base, t.typnotnull AS not_null,
+                pg_get_expr(t.typdefaultbin, 0, true) AS default_expr,
+                {} AS collation,
+                ARRAY(SELECT c.conname::text FROM pg_constraint c
+                       WHERE c.contypid = t.oid AND c.contype = 'c' ORDER BY c.conname) AS check_names,
+                ARRAY(SELECT pg_get_expr(c.conbin, 0, true) FROM pg_constraint c
+                       WHERE c.contypid = t.oid AND c.contype = 'c' ORDER BY c.conname) AS check_exprs
+           FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+           JOIN pg_type bt ON bt.oid = t.typbasetype
+          WHERE t.typtype = 'd' AND {}",
+        collation_sql("t.typcollation", "bt.typcollation"),
+        type_filter()
+    );
+    let rows: Vec<DomainRow> = s.load("domains", &sql)?;
+    for r in rows {
+        let key = Session::key(&r.schema, &r.name);
+        note_owner(db, s, "type", &key, &r.owner);
+        let d = Domain {
+            type_: r.base,
+            nullable: !r.not_null,
+            default: r.default_expr,
+            collation: r.collation.as_deref().and_then(qualified_unless_catalog),
+            checks: r.check_names.into_iter().zip(r.check_exprs).collect(),
+            comment: r.comment,
+            grants: grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),
+        };
+        db.domains.insert(key, d);
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct CompositeRow {
+    #[diesel(sql_type = Text)]
+    schema: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    owner: String,
+    #[diesel(sql_type = Array<Text>)]
+    attr_names: Vec<String>,
+    #[diesel(sql_type = Array<Text>)]
+    attr_types: Vec<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    comment: Option<String>,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    acl: Option<Vec<String>>,
+}
+
+pub fn composites(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
+    let attrs = "FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0
+                 AND NOT a.attisdropped ORDER BY a.attnum";
+    let sql = format!(
+        "SELECT {TYPE_COLS},
+                ARRAY(SELECT a.attname::text {attrs}) AS attr_names,
+                ARRAY(SELECT format_type(a.atttypid, a.atttypmod) {attrs}) AS attr_types
+           FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+           JOIN pg_class c ON c.oid = t.typrelid
+          WHERE t.typtype = 'c' AND c.relkind = 'c' AND {}",
+        type_filter()
+    );
+    let rows: Vec<CompositeRow> = s.load("composite types", &sql)?;
+    for r in rows {
+        let key = Session::key(&r.schema, &r.name);
+        note_owner(db, s, "type", &key, &r.owner);
+        let c = CompositeType {
+            attributes: r.attr_names.into_iter().zip(r.attr_types).collect(),
+            comment: r.comment,
+            grants: grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),
+        };
+        db.composite_types.insert(key, c);
+    }
+    Ok(())
+}

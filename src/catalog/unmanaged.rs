@@ -1,0 +1,101 @@
+//! Everything the model does not cover, reported by kind and name so that
+//! nothing is dropped silently. One UNION query.
+
+use diesel::sql_types::{Nullable, Text};
+use diesel::QueryableByName;
+
+use super::session::{not_ext, Session};
+use super::CatalogError;
+use crate::model::{Database, Unmanaged};
+
+#[derive(QueryableByName)]
+struct Row {
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    schema: Option<String>,
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+/// One catalog to scan, aliased `o`. `schema_oid` is empty for
+/// database-wide objects; `oid >= 16384` keeps to objects made after initdb.
+struct Part {
+    kind: &'static str,
+    catalog: &'static str,
+    name: &'static str,
+    schema_oid: &'static str,
+    cond: &'static str,
+}
+
+const PARTS: &[Part] = &[
+    Part { kind: "publication", catalog: "pg_publication", name: "o.pubname::text", schema_oid: "", cond: "true" },
+    Part { kind: "event trigger", catalog: "pg_event_trigger", name: "o.evtname::text", schema_oid: "", cond: "true" },
+    Part { kind: "cast", catalog: "pg_cast", name: "format_type(o.castsource, NULL) || ' AS ' || format_type(o.casttarget, NULL)", schema_oid: "", cond: "o.oid >= 16384" },
+    Part { kind: "foreign data wrapper", catalog: "pg_foreign_data_wrapper", name: "o.fdwname::text", schema_oid: "", cond: "true" },
+    Part { kind: "foreign server", catalog: "pg_foreign_server", name: "o.srvname::text", schema_oid: "", cond: "true" },
+    Part { kind: "language", catalog: "pg_language", name: "o.lanname::text", schema_oid: "", cond: "o.oid >= 16384" },
+    Part { kind: "access method", catalog: "pg_am", name: "o.amname::text", schema_oid: "", cond: "o.oid >= 16384" },
+    Part { kind: "transform", catalog: "pg_transform", name: "format_type(o.trftype, NULL)", schema_oid: "", cond: "true" },
+    Part { kind: "operator", catalog: "pg_operator", name: "o.oprname::text || '(' || format_type(o.oprleft, NULL) || ', ' || format_type(o.oprright, NULL) || ')'", schema_oid: "o.oprnamespace", cond: "true" },
+    Part { kind: "operator class", catalog: "pg_opclass", name: "o.opcname::text || ' USING ' || (SELECT amname FROM pg_am WHERE oid = o.opcmethod)", schema_oid: "o.opcnamespace", cond: "true" },
+    Part { kind: "operator family", catalog: "pg_opfamily", name: "o.opfname::text || ' USING ' || (SELECT amname FROM pg_am WHERE oid = o.opfmethod)", schema_oid: "o.opfnamespace", cond: "true" },
+    Part { kind: "statistics", catalog: "pg_statistic_ext", name: "o.stxname::text", schema_oid: "o.stxnamespace", cond: "true" },
+    Part { kind: "text search configuration", catalog: "pg_ts_config", name: "o.cfgname::text", schema_oid: "o.cfgnamespace", cond: "true" },
+    Part { kind: "text search dictionary", catalog: "pg_ts_dict", name: "o.dictname::text", schema_oid: "o.dictnamespace", cond: "true" },
+    Part { kind: "text search parser", catalog: "pg_ts_parser", name: "o.prsname::text", schema_oid: "o.prsnamespace", cond: "true" },
+    Part { kind: "text search template", catalog: "pg_ts_template", name: "o.tmplname::text", schema_oid: "o.tmplnamespace", cond: "true" },
+    Part { kind: "collation", catalog: "pg_collation", name: "o.collname::text", schema_oid: "o.collnamespace", cond: "true" },
+    Part { kind: "conversion", catalog: "pg_conversion", name: "o.conname::text", schema_oid: "o.connamespace", cond: "true" },
+    Part { kind: "function", catalog: "pg_proc", name: "o.proname::text || '(' || pg_get_function_identity_arguments(o.oid) || ')'", schema_oid: "o.pronamespace", cond: "o.prokind = 'w'" },
+    Part { kind: "foreign table", catalog: "pg_class", name: "o.relname::text", schema_oid: "o.relnamespace", cond: "o.relkind = 'f'" },
+    Part { kind: "rule", catalog: "pg_rewrite", name: "(SELECT relname FROM pg_class WHERE oid = o.ev_class) || '.' || o.rulename", schema_oid: "(SELECT relnamespace FROM pg_class WHERE oid = o.ev_class)", cond: "o.rulename <> '_RETURN'" },
+    Part { kind: "inheritance", catalog: "pg_class", name: "o.relname::text || ' INHERITS ' || (SELECT string_agg(p.oid::regclass::text, ', ') FROM pg_inherits h JOIN pg_class p ON p.oid = h.inhparent WHERE h.inhrelid = o.oid)", schema_oid: "o.relnamespace", cond: "o.relkind IN ('r', 'p', 'f') AND NOT o.relispartition AND EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = o.oid)" },
+    // Base, range and shell types; arrays and multiranges come with them.
+    Part { kind: "type", catalog: "pg_type", name: "o.typname::text", schema_oid: "o.typnamespace", cond: "(o.typtype IN ('r', 'p') OR (o.typtype = 'b' AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = o.oid)))" },
+];
+
+fn part_sql(p: &Part) -> String {
+    let schema = if p.schema_oid.is_empty() {
+        "NULL::text".to_string()
+    } else {
+        format!(
+            "(SELECT nspname::text FROM pg_namespace WHERE oid = {})",
+            p.schema_oid
+        )
+    };
+    let scope = if p.schema_oid.is_empty() {
+        "true".to_string()
+    } else {
+        format!("{schema} = ANY($1)")
+    };
+    format!(
+        "SELECT '{}'::text AS kind, {schema} AS schema, {} AS name FROM {} o WHERE {} AND {scope} AND {}",
+        p.kind,
+        p.name,
+        p.catalog,
+        p.cond,
+        not_ext(p.catalog, "o.oid")
+    )
+}
+
+pub fn unmanaged(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
+    let sql = PARTS
+        .iter()
+        .map(part_sql)
+        .collect::<Vec<_>>()
+        .join("\nUNION ALL\n");
+    let sql = format!(
+        "{sql}\nUNION ALL\nSELECT 'subscription', NULL::text, subname::text FROM pg_subscription
+          WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    );
+    let rows: Vec<Row> = s.load("unmanaged objects", &sql)?;
+    for r in rows {
+        let name = match r.schema {
+            Some(schema) => format!("{}.{}", crate::model::name::key_part(&schema), r.name),
+            None => r.name,
+        };
+        db.unmanaged.push(Unmanaged { kind: r.kind, name });
+    }
+    Ok(())
+}

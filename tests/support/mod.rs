@@ -1,0 +1,104 @@
+//! Shared integration-test helpers: a fresh, uniquely named database per
+//! test on the server named by `RECONCILE_TEST_PG` (or `DATABASE_URL`).
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// The admin URL; tests fail (not skip) without one.
+pub fn admin_url() -> String {
+    std::env::var("RECONCILE_TEST_PG")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .expect("set RECONCILE_TEST_PG (or DATABASE_URL) to an admin PostgreSQL URL")
+}
+
+/// `url` with its database name replaced.
+pub fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let authority_start = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = base[authority_start..]
+        .find('/')
+        .map(|i| i + authority_start)
+        .unwrap_or(base.len());
+    let mut out = format!("{}/{}", &base[..path_start], db);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// A database that exists for the life of the value.
+pub struct FreshDb {
+    pub name: String,
+    pub url: String,
+    admin: String,
+}
+
+impl FreshDb {
+    /// Creates `<prefix>_<pid>_<n>_<nanos>`.
+    pub fn new(prefix: &str) -> FreshDb {
+        let admin = admin_url();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let name = format!(
+            "{prefix}_{}_{}_{nanos}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
+        let mut conn = PgConnection::establish(&admin).expect("connect to the admin database");
+        conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .expect("create test database");
+        let url = with_database(&admin, &name);
+        FreshDb { name, url, admin }
+    }
+
+    pub fn connect(&self) -> PgConnection {
+        PgConnection::establish(&self.url).expect("connect to the test database")
+    }
+
+    /// Runs a file with psql, stopping at the first error. Runs are
+    /// serialised across test processes: scripts create cluster-wide roles
+    /// with check-then-create, which races.
+    pub fn psql_file(&self, file: &Path, extra: &[&str], pgoptions: Option<&str>) {
+        let mut lock = PgConnection::establish(&self.admin).expect("connect to the admin database");
+        lock.batch_execute("SELECT pg_advisory_lock(727274001)")
+            .expect("take the script lock");
+        let mut cmd = Command::new("psql");
+        cmd.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &self.url, "-f"])
+            .arg(file)
+            .args(extra);
+        if let Some(o) = pgoptions {
+            cmd.env("PGOPTIONS", o);
+        }
+        let out = cmd.output().expect("run psql");
+        assert!(
+            out.status.success(),
+            "psql failed on {}: {}",
+            file.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for FreshDb {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = PgConnection::establish(&self.admin) {
+            let _ = conn.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
