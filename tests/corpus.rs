@@ -3,11 +3,11 @@
 //! database B; A and B must introspect equal, dump equal, and the written
 //! files must load back to the same model.
 
-mod common;
+mod support;
 
 use std::path::PathBuf;
 
-use common::{line_diff, TestDb};
+use support::{line_diff, FreshDb as TestDb};
 use reconcile::catalog::{self, InspectOptions};
 use reconcile::model::{self, Database};
 
@@ -31,20 +31,20 @@ struct Corpus {
 const STORAGE_PATH: Option<&str> = Some("-c search_path=storage,public");
 
 fn corpus_dir(dir: &str) -> PathBuf {
-    common::fixtures().join("corpus").join(dir)
+    support::fixtures().join("corpus").join(dir)
 }
 
 fn apply_corpus(db: &TestDb, c: &Corpus) {
-    let shim = common::fixtures().join("corpus/supabase_shim.sql");
+    let shim = support::fixtures().join("corpus/supabase_shim.sql");
     match c.shim {
         Shim::None => {}
-        Shim::Default => db.apply_file(&shim, None, &[]).expect("shim applies"),
-        Shim::NoStorageStub => db.apply_file(&shim, None, &[("skip_storage_stub", "1")]).expect("shim applies"),
+        Shim::Default => db.psql_file(&shim, &[], None),
+        Shim::NoStorageStub => db.psql_file(&shim, &["-v", "skip_storage_stub=1"], None),
     }
     let dir = corpus_dir(c.dir);
     let order = std::fs::read_to_string(dir.join(c.order)).expect("order file");
     for f in order.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        db.apply_file(&dir.join(f), c.pgoptions, &[])
+        db.try_psql_file(&dir.join(f), &[], c.pgoptions)
             .unwrap_or_else(|e| panic!("corpus {} file {f} does not apply: {e}", c.dir));
     }
 }
@@ -74,14 +74,14 @@ fn dump_lines(text: &str) -> Vec<String> {
 }
 
 fn round_trip(c: &Corpus) {
-    let a = TestDb::new(c.dir);
+    let a = TestDb::new("corpus_a");
     apply_corpus(&a, c);
     let model_a = inspect(&a);
     assert!(!model_a.tables.is_empty(), "corpus {} introspected no tables", c.dir);
 
     // The files baseline writes load back to the same model.
     let files = model::write::to_files(&model_a).unwrap();
-    let out = common::temp_dir();
+    let out = support::temp_dir();
     model::write::write_files(&files, &out, false).unwrap();
     let loaded = model::load::load(&out).unwrap_or_else(|e| panic!("baseline files of {} do not load:\n{e}", c.dir));
     let loaded = model::write::sorted(&loaded);
@@ -94,8 +94,8 @@ fn round_trip(c: &Corpus) {
 
     // up.sql rebuilds the same schema on an empty database.
     let up = reconcile::plan::create_script(&model_a).unwrap();
-    let b = TestDb::new(&format!("{}_b", c.dir));
-    b.apply_sql(&up).unwrap_or_else(|e| panic!("0001_baseline/up.sql of {} fails on an empty database: {e}", c.dir));
+    let b = TestDb::new("corpus_b");
+    b.try_psql(&up).unwrap_or_else(|e| panic!("0001_baseline/up.sql of {} fails on an empty database: {e}", c.dir));
     let mut model_b = inspect(&b);
     let mut model_a_cmp = model_a.clone();
     model_a_cmp.unmanaged.clear();

@@ -2,7 +2,7 @@
 //! the planner, applied to a real database and introspected back must equal
 //! the model.
 
-mod common;
+mod support;
 
 use indexmap::IndexMap;
 use proptest::prelude::*;
@@ -84,12 +84,12 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
     #[test]
     fn rendered_models_introspect_equal(db in database()) {
-        let test_db = common::TestDb::new("prop");
+        let test_db = support::FreshDb::new("prop");
         let script = reconcile::plan::create_script(&db).unwrap();
-        test_db.apply_sql(&script).map_err(|e| TestCaseError::fail(format!("{e}\n{script}")))?;
+        test_db.try_psql(&script).map_err(|e| TestCaseError::fail(format!("{e}\n{script}")))?;
         let mut conn = catalog::connect(&test_db.url).unwrap();
         let back = model::write::sorted(&catalog::inspect(&mut conn, &InspectOptions::default()).unwrap());
         let want = model::write::sorted(&db);
-        prop_assert!(back == want, "{}", common::line_diff(&serde_saphyr::to_string(&want).unwrap(), &serde_saphyr::to_string(&back).unwrap()));
+        prop_assert!(back == want, "{}", support::line_diff(&serde_saphyr::to_string(&want).unwrap(), &serde_saphyr::to_string(&back).unwrap()));
     }
 }

@@ -2,7 +2,7 @@
 //! test on the server named by `RECONCILE_TEST_PG` (or `DATABASE_URL`).
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -68,10 +68,17 @@ impl FreshDb {
         PgConnection::establish(&self.url).expect("connect to the test database")
     }
 
+    /// Runs a file with psql, stopping at the first error; panics on failure.
+    pub fn psql_file(&self, file: &Path, extra: &[&str], pgoptions: Option<&str>) {
+        if let Err(e) = self.try_psql_file(file, extra, pgoptions) {
+            panic!("psql failed on {}: {e}", file.display());
+        }
+    }
+
     /// Runs a file with psql, stopping at the first error. Runs are
     /// serialised across test processes: scripts create cluster-wide roles
     /// with check-then-create, which races.
-    pub fn psql_file(&self, file: &Path, extra: &[&str], pgoptions: Option<&str>) {
+    pub fn try_psql_file(&self, file: &Path, extra: &[&str], pgoptions: Option<&str>) -> Result<(), String> {
         let mut lock = PgConnection::establish(&self.admin).expect("connect to the admin database");
         lock.batch_execute("SELECT pg_advisory_lock(727274001)")
             .expect("take the script lock");
@@ -83,13 +90,62 @@ impl FreshDb {
             cmd.env("PGOPTIONS", o);
         }
         let out = cmd.output().expect("run psql");
-        assert!(
-            out.status.success(),
-            "psql failed on {}: {}",
-            file.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
     }
+
+    /// Runs SQL text with psql (so scripts may hold any statement).
+    pub fn try_psql(&self, sql: &str) -> Result<(), String> {
+        let file = temp_path("sql");
+        std::fs::write(&file, sql).expect("write temp sql");
+        let r = self.try_psql_file(&file, &[], None);
+        let _ = std::fs::remove_file(&file);
+        r
+    }
+
+    /// `pg_dump --schema-only` of this database.
+    pub fn dump(&self) -> String {
+        let out = Command::new("pg_dump")
+            .args(["--schema-only", "-d", &self.url])
+            .output()
+            .expect("run pg_dump");
+        assert!(out.status.success(), "pg_dump failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("pg_dump prints UTF-8")
+    }
+}
+
+pub fn temp_path(ext: &str) -> PathBuf {
+    std::env::temp_dir().join(format!(
+        "reconcile-test-{}-{}.{ext}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    ))
+}
+
+pub fn temp_dir() -> PathBuf {
+    let d = temp_path("d");
+    std::fs::create_dir_all(&d).expect("create temp dir");
+    d
+}
+
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// A readable diff of two texts: the lines only in one or the other.
+pub fn line_diff(a: &str, b: &str) -> String {
+    let (la, lb): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+    let mut out = String::new();
+    for l in la.iter().filter(|l| !lb.contains(l)) {
+        out.push_str(&format!("- {l}\n"));
+    }
+    for l in lb.iter().filter(|l| !la.contains(l)) {
+        out.push_str(&format!("+ {l}\n"));
+    }
+    out
 }
 
 impl Drop for FreshDb {
