@@ -465,6 +465,9 @@ fn ordering_traps_apply_and_land() {
 fn script_is_deterministic() {
     let db = traps();
     let a = create_script(&db).unwrap();
+    if let Ok(path) = std::env::var("PLAN_DUMP") {
+        std::fs::write(path, &a).unwrap();
+    }
     let b = create_script(&db).unwrap();
     assert_eq!(a, b);
     // Map order does not matter: only names and dependencies do.
