@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 use reconcile::model::Database;
-use reconcile::plan::{create_script, create_steps, PlanError};
+use reconcile::plan::{create_script, create_steps, drop_script, PlanError};
 
 fn admin_url() -> String {
     std::env::var("RECONCILE_TEST_PG")
@@ -455,10 +455,7 @@ fn ordering_traps_apply_and_land() {
         t.one("SELECT relacl::text AS v FROM pg_class WHERE oid = 'public.orders'::regclass"),
         "{plan_owner=arwdDxt/plan_owner,plan_reader=a*r/plan_owner}"
     );
-    assert_eq!(
-        t.one("SELECT count(*)::text AS v FROM pg_default_acl"),
-        "2"
-    );
+    assert_eq!(t.one("SELECT count(*)::text AS v FROM pg_default_acl"), "2");
 }
 
 #[test]
@@ -498,19 +495,26 @@ fn dependencies_are_recorded() {
     assert!(deps("function:app.next_order()").contains(&"table:public.orders".to_string()));
     assert!(deps("function:app.order_count()").contains(&"table:public.orders".to_string()));
     assert!(deps("table:public.invoices").contains(&"sequence:app.counter".to_string()));
-    assert!(deps("policy:public.orders.reads_counts")
-        .contains(&"view:app.customer_totals".to_string()));
+    assert!(
+        deps("policy:public.orders.reads_counts").contains(&"view:app.customer_totals".to_string())
+    );
     assert!(deps("index:public.zz_events.zz_events_kind_idx")
         .contains(&"index:public.events_2020.events_2020_kind_idx".to_string()));
     assert!(deps("aggregate:app.group_concat(text)")
         .contains(&"function:app._concat(text, text)".to_string()));
-    assert!(deps("index:public.orders.orders_select_trgm")
-        .contains(&"extension:pg_trgm".to_string()));
+    assert!(
+        deps("index:public.orders.orders_select_trgm").contains(&"extension:pg_trgm".to_string())
+    );
     // External objects are never created.
-    assert!(!steps.iter().any(|s| s.sql.contains("CREATE TABLE auth.users")));
+    assert!(!steps
+        .iter()
+        .any(|s| s.sql.contains("CREATE TABLE auth.users")));
     assert!(!steps.iter().any(|s| s.sql.contains("CREATE SCHEMA auth")));
     // Default privileges come last.
-    assert_eq!(steps.last().unwrap().kind, reconcile::plan::StepKind::DefaultPrivileges);
+    assert_eq!(
+        steps.last().unwrap().kind,
+        reconcile::plan::StepKind::DefaultPrivileges
+    );
     // Every dependency is placed before its dependent.
     for (i, s) in steps.iter().enumerate() {
         for d in &s.depends_on {
@@ -559,7 +563,10 @@ tables:
 "#,
     );
     let script = create_script(&db).unwrap();
-    assert!(script.contains("ALTER TABLE public.t ADD CONSTRAINT t_ok CHECK"), "{script}");
+    assert!(
+        script.contains("ALTER TABLE public.t ADD CONSTRAINT t_ok CHECK"),
+        "{script}"
+    );
     let mut t = TestDb::new("checkcycle");
     t.apply(&script);
     assert_eq!(
@@ -671,7 +678,9 @@ fn pagila_like_model_applies() {
         "1"
     );
     assert_eq!(
-        t.one("SELECT format_type(typbasetype, typtypmod) AS v FROM pg_type WHERE typname = 'bıgınt'"),
+        t.one(
+            "SELECT format_type(typbasetype, typtypmod) AS v FROM pg_type WHERE typname = 'bıgınt'"
+        ),
         "bigint"
     );
 }
@@ -746,9 +755,122 @@ fn supabase_like_model_applies() {
     t.apply(AUTH_SETUP);
     t.apply(&script);
     assert_eq!(
-        t.one(
-            "SELECT count(*)::text AS v FROM pg_policies WHERE schemaname = 'basejump'"
-        ),
+        t.one("SELECT count(*)::text AS v FROM pg_policies WHERE schemaname = 'basejump'"),
         "2"
     );
+}
+
+/// Every `*.yaml` under `dir`, in path order.
+fn yaml_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            yaml_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "yaml") {
+            out.push(p);
+        }
+    }
+}
+
+/// The example desired state in `schema/`: one partial model per file,
+/// merged (the loader proper lives elsewhere; this needs only the types).
+fn example_schema() -> Database {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema");
+    let mut files = Vec::new();
+    yaml_files(&root, &mut files);
+    assert!(!files.is_empty(), "no example schema files");
+    let mut db = Database::default();
+    for f in files {
+        let part = model(&std::fs::read_to_string(&f).unwrap());
+        db.schemas.extend(part.schemas);
+        db.extensions.extend(part.extensions);
+        db.enums.extend(part.enums);
+        db.domains.extend(part.domains);
+        db.composite_types.extend(part.composite_types);
+        db.sequences.extend(part.sequences);
+        db.tables.extend(part.tables);
+        db.views.extend(part.views);
+        db.functions.extend(part.functions);
+        db.aggregates.extend(part.aggregates);
+        db.default_privileges.extend(part.default_privileges);
+        db.external.extend(part.external);
+    }
+    db
+}
+
+#[test]
+fn example_schema_applies() {
+    let db = example_schema();
+    assert!(db.tables.len() >= 8);
+    let script = create_script(&db).unwrap();
+    let mut t = TestDb::new("example");
+    t.apply(AUTH_SETUP);
+    t.apply(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticated') \
+         THEN CREATE ROLE authenticated; END IF; END $$;",
+    );
+    t.apply(&script);
+    let tables = t.one(
+        "SELECT count(*)::text AS v FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')",
+    );
+    assert_eq!(tables, db.tables.len().to_string());
+    let policies = t.one("SELECT count(*)::text AS v FROM pg_policies WHERE schemaname = 'public'");
+    let expected: usize = db.tables.values().map(|t| t.policies.len()).sum();
+    assert_eq!(policies, expected.to_string());
+}
+
+/// Everything user-visible in a database, as one sorted list.
+const INVENTORY: &str = "SELECT coalesce(string_agg(x, ', ' ORDER BY x), '') AS v FROM (
+  SELECT 'class ' || c.oid::regclass::text FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+  UNION ALL SELECT 'proc ' || p.oid::regprocedure::text FROM pg_proc p
+    JOIN pg_namespace n ON n.oid = p.pronamespace
+   WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+  UNION ALL SELECT 'type ' || t.oid::regtype::text FROM pg_type t
+    JOIN pg_namespace n ON n.oid = t.typnamespace
+   WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+  UNION ALL SELECT 'schema ' || nspname FROM pg_namespace
+  UNION ALL SELECT 'extension ' || extname FROM pg_extension
+  UNION ALL SELECT 'default acl ' || defaclobjtype::text FROM pg_default_acl) s(x)";
+
+#[test]
+fn down_script_undoes_up() {
+    let db = traps();
+    let up = create_script(&db).unwrap();
+    let down = drop_script(&db).unwrap();
+    let mut t = TestDb::new("down");
+    t.apply(AUTH_SETUP);
+    t.apply(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticated_plan') \
+         THEN CREATE ROLE authenticated_plan; END IF; END $$;",
+    );
+    let before = t.one(INVENTORY);
+    t.apply(&up);
+    assert_ne!(t.one(INVENTORY), before);
+    t.apply(&down);
+    assert_eq!(
+        t.one(INVENTORY),
+        before,
+        "down script left objects behind:\n{down}"
+    );
+    // And up again on the emptied database.
+    t.apply(&up);
+    // The example schema too.
+    let example = example_schema();
+    let mut e = TestDb::new("example_down");
+    e.apply(AUTH_SETUP);
+    e.apply(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticated') \
+         THEN CREATE ROLE authenticated; END IF; END $$;",
+    );
+    let before = e.one(INVENTORY);
+    e.apply(&create_script(&example).unwrap());
+    e.apply(&drop_script(&example).unwrap());
+    assert_eq!(e.one(INVENTORY), before);
 }

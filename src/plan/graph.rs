@@ -60,6 +60,9 @@ pub struct Step {
     /// The object step this one belongs to (comment, owner, grant, RLS,
     /// trigger state); it is placed right after it.
     pub attached_to: Option<String>,
+    /// The statement that undoes this one in a down script; None for parts
+    /// that go with their object (comments, grants, owner, RLS).
+    pub undo: Option<String>,
 }
 
 /// The whole create script for `db`: `SET check_function_bodies = false;`
@@ -73,6 +76,29 @@ pub fn create_script(db: &Database) -> Result<String, PlanError> {
         out.push('\n');
     }
     Ok(out)
+}
+
+/// The script that removes everything `create_script` made: the undo of
+/// every step, in reverse order.
+pub fn drop_script(db: &Database) -> Result<String, PlanError> {
+    let mut out = String::new();
+    for (i, sql) in drop_steps(db)?.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(sql);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// The undo statements of the create steps, last step first.
+pub fn drop_steps(db: &Database) -> Result<Vec<String>, PlanError> {
+    Ok(create_steps(db)?
+        .into_iter()
+        .rev()
+        .filter_map(|s| s.undo)
+        .collect())
 }
 
 /// The ordered steps that create `db` on an empty database.
@@ -287,10 +313,18 @@ impl Builder {
                 sql,
                 depends_on: vec![],
                 attached_to: None,
+                undo: None,
             },
             deps,
             table_key: None,
         });
+    }
+
+    /// Sets the undo statement of the step pushed last.
+    fn undo(&mut self, sql: String) {
+        if let Some(n) = self.nodes.last_mut() {
+            n.step.undo = Some(sql);
+        }
     }
 
     /// A statement that belongs to `parent`; without a parent step (e.g.
@@ -350,13 +384,15 @@ impl Builder {
                 .as_deref()
                 .map(|s| ctx.schema_dep(s))
                 .unwrap_or_default();
-            for (j, sql) in render::default_privileges(d)?.into_iter().enumerate() {
+            let pairs = render::default_privileges_with_undo(d)?;
+            for (j, (sql, undo)) in pairs.into_iter().enumerate() {
                 b.push(
                     format!("default_privileges:{i}.{j}"),
                     StepKind::DefaultPrivileges,
                     sql,
                     deps(dep.clone()),
                 );
+                b.undo(undo);
             }
         }
         Ok(b)
@@ -372,7 +408,13 @@ impl Builder {
                 None
             } else {
                 let id = format!("schema:{name}");
-                self.push(id.clone(), StepKind::Schema, render::create_schema(name), vec![]);
+                self.push(
+                    id.clone(),
+                    StepKind::Schema,
+                    render::create_schema(name),
+                    vec![],
+                );
+                self.undo(render::drop_object(Target::Schema(name)));
                 Some(id)
             };
             let p = parent.as_deref();
@@ -393,6 +435,10 @@ impl Builder {
                 render::create_extension(name, e),
                 deps(dep),
             );
+            // plpgsql is in every database: CREATE did nothing, so DROP must not.
+            if name != "plpgsql" {
+                self.undo(render::drop_object(Target::Extension(name)));
+            }
             self.comment(Some(&id), Target::Extension(name), &e.comment);
         }
         Ok(())
@@ -407,7 +453,13 @@ impl Builder {
             }
             let id = format!("type:{key}");
             let d = ctx.schema_dep(&name.schema);
-            self.push(id.clone(), StepKind::Type, render::create_enum(&name, e), deps(d));
+            self.push(
+                id.clone(),
+                StepKind::Type,
+                render::create_enum(&name, e),
+                deps(d),
+            );
+            self.undo(render::drop_object(Target::Type(&name)));
             self.comment(Some(&id), Target::Type(&name), &e.comment);
             self.grants(Some(&id), Target::Type(&name), None, &e.grants)?;
         }
@@ -423,6 +475,7 @@ impl Builder {
             }
             let sql = render::create_composite(&name, c);
             self.push(id.clone(), StepKind::Type, sql, deps(d));
+            self.undo(render::drop_object(Target::Type(&name)));
             self.comment(Some(&id), Target::Type(&name), &c.comment);
             self.grants(Some(&id), Target::Type(&name), None, &c.grants)?;
         }
@@ -444,6 +497,7 @@ impl Builder {
             }
             let sql = render::create_domain(&name, dom);
             self.push(id.clone(), StepKind::Domain, sql, deps(d));
+            self.undo(render::drop_object(Target::Domain(&name)));
             self.comment(Some(&id), Target::Domain(&name), &dom.comment);
             self.grants(Some(&id), Target::Domain(&name), None, &dom.grants)?;
         }
@@ -456,6 +510,7 @@ impl Builder {
             let d = ctx.schema_dep(&name.schema);
             let sql = render::create_sequence(&name, s);
             self.push(id.clone(), StepKind::Sequence, sql, deps(d));
+            self.undo(render::drop_object(Target::Sequence(&name)));
             self.comment(Some(&id), Target::Sequence(&name), &s.comment);
             self.grants(Some(&id), Target::Sequence(&name), None, &s.grants)?;
             if let Some(owned) = &s.owned_by {
@@ -469,7 +524,13 @@ impl Builder {
                     d.push(format!("table:{}", ctx.tables[&table].0));
                 }
                 let sql = render::sequence_owned_by(&name, owned)?;
-                self.push(format!("owned_by:{key}"), StepKind::SequenceOwner, sql, deps(d));
+                self.push(
+                    format!("owned_by:{key}"),
+                    StepKind::SequenceOwner,
+                    sql,
+                    deps(d),
+                );
+                self.undo(render::sequence_owned_by_none(&name));
             }
         }
         Ok(())
@@ -505,6 +566,7 @@ impl Builder {
                 FunctionKind::Function => Target::Function(&k),
                 FunctionKind::Procedure => Target::Procedure(&k),
             };
+            self.undo(render::drop_object(target));
             self.owner(Some(&id), target, &f.owner);
             self.comment(Some(&id), target, &f.comment);
             self.grants(Some(&id), target, None, &f.grants)?;
@@ -530,6 +592,7 @@ impl Builder {
             }
             let sql = render::create_aggregate(&k, a)?;
             self.push(id.clone(), StepKind::Aggregate, sql, deps(d));
+            self.undo(render::drop_object(Target::Aggregate(&k)));
             self.comment(Some(&id), Target::Aggregate(&k), &a.comment);
             self.grants(Some(&id), Target::Aggregate(&k), None, &a.grants)?;
         }
@@ -594,6 +657,7 @@ impl Builder {
         }
         let sql = render::create_table(name, t, parent_table, detached)?;
         self.push(id.clone(), StepKind::Table, sql, d);
+        self.undo(render::drop_object(Target::Table(name)));
         self.nodes.last_mut().expect("pushed").table_key = Some(key.to_string());
 
         let me = Some(id.as_str());
@@ -626,7 +690,13 @@ impl Builder {
                 let mut d = vec![id.clone()];
                 d.extend(ctx.expr(&what, x)?);
                 let sql = render::set_column_default(name, cname, x);
-                self.push(format!("default:{key}.{cname}"), StepKind::ColumnDefault, sql, deps(d));
+                self.push(
+                    format!("default:{key}.{cname}"),
+                    StepKind::ColumnDefault,
+                    sql,
+                    deps(d),
+                );
+                self.undo(render::drop_column_default(name, cname));
             }
         }
         for (cname, c) in &t.checks {
@@ -639,7 +709,13 @@ impl Builder {
             let cid = format!("check:{key}.{cname}");
             let mut d = vec![id.clone()];
             d.extend(ctx.expr(&what, &c.expression)?);
-            self.push(cid.clone(), StepKind::Check, render::add_check(name, cname, c), deps(d));
+            self.push(
+                cid.clone(),
+                StepKind::Check,
+                render::add_check(name, cname, c),
+                deps(d),
+            );
+            self.undo(render::drop_object(Target::Constraint(name, cname)));
             self.comment(Some(&cid), Target::Constraint(name, cname), &c.comment);
         }
         for (fname, fk) in &t.foreign_keys {
@@ -670,6 +746,7 @@ impl Builder {
             }
             let sql = render::add_foreign_key(name, fname, fk)?;
             self.push(fid.clone(), StepKind::ForeignKey, sql, deps(d));
+            self.undo(render::drop_object(Target::Constraint(name, fname)));
             self.comment(Some(&fid), Target::Constraint(name, fname), &fk.comment);
         }
         // Indexes of partitions first: the parent's CREATE INDEX then
@@ -703,6 +780,7 @@ impl Builder {
             }
             let sql = render::create_policy(pname, name, p);
             self.push(pid.clone(), StepKind::Policy, sql, deps(d));
+            self.undo(render::drop_object(Target::Policy(name, pname)));
             self.comment(Some(&pid), Target::Policy(name, pname), &p.comment);
         }
         for (gname, g) in &t.triggers {
@@ -715,6 +793,7 @@ impl Builder {
             }
             let sql = render::create_trigger(gname, name, g)?;
             self.push(gid.clone(), StepKind::Trigger, sql, deps(d));
+            self.undo(render::drop_object(Target::Trigger(name, gname)));
             self.comment(Some(&gid), Target::Trigger(name, gname), &g.comment);
             if let Some(sql) = render::trigger_enabled(gname, name, g)? {
                 self.attach(Some(&gid), StepKind::TriggerState, sql);
@@ -754,6 +833,7 @@ impl Builder {
         let sql = render::create_index(iname, on, ix);
         self.push(iid.clone(), StepKind::Index, sql, deps(d));
         let iq = QualifiedName::new(&on.schema, iname);
+        self.undo(render::drop_object(Target::Index(&iq)));
         self.comment(Some(&iid), Target::Index(&iq), &ix.comment);
         Ok(())
     }
@@ -774,6 +854,7 @@ impl Builder {
                 (StepKind::View, Target::View(&name))
             };
             self.push(id.clone(), kind, render::create_view(&name, v)?, deps(d));
+            self.undo(render::drop_object(target));
             let me = Some(id.as_str());
             self.owner(me, target, &v.owner);
             self.comment(me, target, &v.comment);
@@ -839,7 +920,8 @@ impl Builder {
                 for &a in attached.get(&j).map(Vec::as_slice).unwrap_or(&[]) {
                     batch.push_back(a);
                 }
-                for next in graph.neighbors_directed(NodeIndex::new(j), petgraph::Direction::Outgoing)
+                for next in
+                    graph.neighbors_directed(NodeIndex::new(j), petgraph::Direction::Outgoing)
                 {
                     let n = next.index();
                     indegree[n] -= 1;
@@ -949,7 +1031,10 @@ impl Builder {
     /// Splits off the table parts (defaults, checks) whose dependency
     /// closes the cycle. False when the cycle has none.
     fn detach(&self, cycle: &[usize], detached: &mut BTreeMap<String, Detached>) -> bool {
-        let ids: BTreeSet<&str> = cycle.iter().map(|&i| self.nodes[i].step.id.as_str()).collect();
+        let ids: BTreeSet<&str> = cycle
+            .iter()
+            .map(|&i| self.nodes[i].step.id.as_str())
+            .collect();
         let mut changed = false;
         for &i in cycle {
             let n = &self.nodes[i];
@@ -970,7 +1055,10 @@ impl Builder {
     }
 
     fn describe_cycle(&self, cycle: &[usize]) -> String {
-        let mut names: Vec<&str> = cycle.iter().map(|&i| self.nodes[i].step.id.as_str()).collect();
+        let mut names: Vec<&str> = cycle
+            .iter()
+            .map(|&i| self.nodes[i].step.id.as_str())
+            .collect();
         if let Some(first) = names.first().copied() {
             names.push(first);
         }

@@ -7,7 +7,7 @@ pub mod graph;
 pub mod refs;
 pub mod render;
 
-pub use graph::{create_script, create_steps, Step, StepKind};
+pub use graph::{create_script, create_steps, drop_script, drop_steps, Step, StepKind};
 
 /// Why a model could not be planned.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -107,7 +107,8 @@ fn walk(v: &Value, ctes: &BTreeSet<String>, refs: &mut Refs) {
             if map.contains_key("relname") && map.contains_key("inh") {
                 let schema = map.get("schemaname").and_then(Value::as_str).unwrap_or("");
                 let name = map.get("relname").and_then(Value::as_str).unwrap_or("");
-                if !(schema.is_empty() && ctes.contains(name)) && !name.is_empty() {
+                let is_cte = schema.is_empty() && ctes.contains(name);
+                if !name.is_empty() && !is_cte {
                     refs.relations.insert(RefName {
                         schema: (!schema.is_empty()).then(|| schema.to_string()),
                         name: name.to_string(),
@@ -120,8 +121,7 @@ fn walk(v: &Value, ctes: &BTreeSet<String>, refs: &mut Refs) {
                     // nextval('s.seq') names a sequence in a string.
                     if matches!(r.name.as_str(), "nextval" | "currval" | "setval") {
                         let first = map.get("args").and_then(|a| a.get(0));
-                        if let Some(rel) = first.and_then(string_const).and_then(relation_literal)
-                        {
+                        if let Some(rel) = first.and_then(string_const).and_then(relation_literal) {
                             refs.relations.insert(rel);
                         }
                     }
@@ -190,7 +190,10 @@ mod tests {
         assert!(refs.types.contains(&r(Some("public"), "bıgınt")));
         assert!(refs.types.contains(&r(Some("public"), "users")));
         assert!(refs.functions.contains(&r(Some("app"), "d")));
-        assert!(refs_in_type("public.mood[]").unwrap().types.contains(&r(Some("public"), "mood")));
+        assert!(refs_in_type("public.mood[]")
+            .unwrap()
+            .types
+            .contains(&r(Some("public"), "mood")));
         assert!(refs_in_expr("1 +").is_err());
     }
 }

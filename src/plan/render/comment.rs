@@ -73,19 +73,46 @@ mod tests {
         let a = parse_function_key("public.cnt()").unwrap();
         let cases = [
             (Target::Schema("app"), "COMMENT ON SCHEMA app IS 'it''s';"),
-            (Target::Extension("uuid-ossp"), "COMMENT ON EXTENSION \"uuid-ossp\" IS 'it''s';"),
-            (Target::Table(&t), "COMMENT ON TABLE public.\"Users\" IS 'it''s';"),
-            (Target::View(&t), "COMMENT ON VIEW public.\"Users\" IS 'it''s';"),
+            (
+                Target::Extension("uuid-ossp"),
+                "COMMENT ON EXTENSION \"uuid-ossp\" IS 'it''s';",
+            ),
+            (
+                Target::Table(&t),
+                "COMMENT ON TABLE public.\"Users\" IS 'it''s';",
+            ),
+            (
+                Target::View(&t),
+                "COMMENT ON VIEW public.\"Users\" IS 'it''s';",
+            ),
             (
                 Target::MaterializedView(&t),
                 "COMMENT ON MATERIALIZED VIEW public.\"Users\" IS 'it''s';",
             ),
-            (Target::Sequence(&t), "COMMENT ON SEQUENCE public.\"Users\" IS 'it''s';"),
-            (Target::Type(&t), "COMMENT ON TYPE public.\"Users\" IS 'it''s';"),
-            (Target::Domain(&t), "COMMENT ON DOMAIN public.\"Users\" IS 'it''s';"),
-            (Target::Function(&k), "COMMENT ON FUNCTION public.f(integer) IS 'it''s';"),
-            (Target::Procedure(&k), "COMMENT ON PROCEDURE public.f(integer) IS 'it''s';"),
-            (Target::Aggregate(&a), "COMMENT ON AGGREGATE public.cnt(*) IS 'it''s';"),
+            (
+                Target::Sequence(&t),
+                "COMMENT ON SEQUENCE public.\"Users\" IS 'it''s';",
+            ),
+            (
+                Target::Type(&t),
+                "COMMENT ON TYPE public.\"Users\" IS 'it''s';",
+            ),
+            (
+                Target::Domain(&t),
+                "COMMENT ON DOMAIN public.\"Users\" IS 'it''s';",
+            ),
+            (
+                Target::Function(&k),
+                "COMMENT ON FUNCTION public.f(integer) IS 'it''s';",
+            ),
+            (
+                Target::Procedure(&k),
+                "COMMENT ON PROCEDURE public.f(integer) IS 'it''s';",
+            ),
+            (
+                Target::Aggregate(&a),
+                "COMMENT ON AGGREGATE public.cnt(*) IS 'it''s';",
+            ),
             (
                 Target::Column(&t, "select"),
                 "COMMENT ON COLUMN public.\"Users\".\"select\" IS 'it''s';",
@@ -94,7 +121,10 @@ mod tests {
                 Target::Constraint(&t, "Users_pkey"),
                 "COMMENT ON CONSTRAINT \"Users_pkey\" ON public.\"Users\" IS 'it''s';",
             ),
-            (Target::Index(&t), "COMMENT ON INDEX public.\"Users\" IS 'it''s';"),
+            (
+                Target::Index(&t),
+                "COMMENT ON INDEX public.\"Users\" IS 'it''s';",
+            ),
             (
                 Target::Policy(&t, "own"),
                 "COMMENT ON POLICY own ON public.\"Users\" IS 'it''s';",

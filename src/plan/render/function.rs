@@ -37,7 +37,11 @@ pub fn function_setting(name: &str, value: &str) -> String {
 /// written verbatim, and parsed by PostgreSQL at CREATE time.
 pub fn is_sql_standard_body(f: &Function) -> bool {
     let body = f.body.trim_start();
-    let head: String = body.chars().take(12).collect::<String>().to_ascii_uppercase();
+    let head: String = body
+        .chars()
+        .take(12)
+        .collect::<String>()
+        .to_ascii_uppercase();
     f.language.eq_ignore_ascii_case("sql")
         && (head.starts_with("BEGIN ATOMIC")
             || (head.starts_with("RETURN") && head[6..].starts_with(char::is_whitespace)))
@@ -178,13 +182,19 @@ mod tests {
             function_setting("search_path", "public, extensions"),
             "SET search_path TO 'public', 'extensions'"
         );
-        assert_eq!(function_setting("search_path", "\"\""), "SET search_path TO ''");
+        assert_eq!(
+            function_setting("search_path", "\"\""),
+            "SET search_path TO ''"
+        );
         assert_eq!(function_setting("search_path", ""), "SET search_path TO ''");
         assert_eq!(
             function_setting("search_path", "\"$user\", public"),
             "SET search_path TO '$user', 'public'"
         );
-        assert_eq!(function_setting("work_mem", "64MB"), "SET work_mem TO '64MB'");
+        assert_eq!(
+            function_setting("work_mem", "64MB"),
+            "SET work_mem TO '64MB'"
+        );
     }
 
     #[test]

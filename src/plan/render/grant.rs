@@ -110,16 +110,28 @@ pub fn owner_to(target: Target<'_>, owner: &str) -> String {
 
 /// `ALTER DEFAULT PRIVILEGES [FOR ROLE r] [IN SCHEMA s] GRANT ... ON TABLES TO g;`
 pub fn default_privileges(d: &DefaultPrivilege) -> Result<Vec<String>, PlanError> {
+    Ok(default_privileges_with_undo(d)?
+        .into_iter()
+        .map(|(sql, _)| sql)
+        .collect())
+}
+
+/// Each default privileges statement with the one that undoes it.
+pub fn default_privileges_with_undo(
+    d: &DefaultPrivilege,
+) -> Result<Vec<(String, String)>, PlanError> {
     let on = d.on.to_ascii_lowercase();
-    if !matches!(
-        on.as_str(),
-        "tables" | "sequences" | "functions" | "routines" | "types" | "schemas"
-    ) {
-        return Err(PlanError::Invalid {
-            what: "default privileges".into(),
-            message: format!("unknown object kind `{}`", d.on),
-        });
-    }
+    let default_word = match on.as_str() {
+        "functions" | "routines" => Some("EXECUTE"),
+        "types" => Some("USAGE"),
+        "tables" | "sequences" | "schemas" => None,
+        _ => {
+            return Err(PlanError::Invalid {
+                what: "default privileges".into(),
+                message: format!("unknown object kind `{}`", d.on),
+            })
+        }
+    };
     let on = on.to_ascii_uppercase();
     let mut head = "ALTER DEFAULT PRIVILEGES".to_string();
     if let Some(r) = &d.for_role {
@@ -128,12 +140,14 @@ pub fn default_privileges(d: &DefaultPrivilege) -> Result<Vec<String>, PlanError
     if let Some(s) = &d.schema {
         head.push_str(&format!(" IN SCHEMA {}", quote_ident(s)));
     }
-    let public_default = matches!(on.as_str(), "FUNCTIONS" | "ROUTINES" | "TYPES");
     let mut out = Vec::new();
     for (grantee, privs) in &d.grants {
         if privs.is_empty() {
-            if grantee == "public" && public_default {
-                out.push(format!("{head} REVOKE ALL ON {on} FROM PUBLIC;"));
+            if let (true, Some(word)) = (grantee == "public", default_word) {
+                out.push((
+                    format!("{head} REVOKE ALL ON {on} FROM PUBLIC;"),
+                    format!("{head} GRANT {word} ON {on} TO PUBLIC;"),
+                ));
             }
             continue;
         }
@@ -149,12 +163,17 @@ pub fn default_privileges(d: &DefaultPrivilege) -> Result<Vec<String>, PlanError
         }
         let to = role(grantee);
         if !plain.is_empty() {
-            out.push(format!("{head} GRANT {} ON {on} TO {to};", plain.join(", ")));
+            let list = plain.join(", ");
+            out.push((
+                format!("{head} GRANT {list} ON {on} TO {to};"),
+                format!("{head} REVOKE {list} ON {on} FROM {to};"),
+            ));
         }
         if !with_option.is_empty() {
-            out.push(format!(
-                "{head} GRANT {} ON {on} TO {to} WITH GRANT OPTION;",
-                with_option.join(", ")
+            let list = with_option.join(", ");
+            out.push((
+                format!("{head} GRANT {list} ON {on} TO {to} WITH GRANT OPTION;"),
+                format!("{head} REVOKE {list} ON {on} FROM {to};"),
             ));
         }
     }
@@ -195,7 +214,9 @@ mod tests {
         let g = grants(&[("anon", &["select", "update"])]);
         assert_eq!(
             grant_statements(Target::View(&t), Some("select"), &g).unwrap(),
-            vec!["GRANT SELECT (\"select\"), UPDATE (\"select\") ON TABLE public.\"Users\" TO anon;"]
+            vec![
+                "GRANT SELECT (\"select\"), UPDATE (\"select\") ON TABLE public.\"Users\" TO anon;"
+            ]
         );
         let g = grants(&[("anon", &["drop"])]);
         assert!(grant_statements(Target::Table(&t), None, &g).is_err());
@@ -223,8 +244,12 @@ mod tests {
             Vec::<String>::new()
         );
         assert_eq!(
-            grant_statements(Target::Schema("app"), None, &grants(&[("anon", &["usage"])]))
-                .unwrap(),
+            grant_statements(
+                Target::Schema("app"),
+                None,
+                &grants(&[("anon", &["usage"])])
+            )
+            .unwrap(),
             vec!["GRANT USAGE ON SCHEMA app TO anon;"]
         );
     }
@@ -255,8 +280,11 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            default_privileges(&d).unwrap(),
-            vec!["ALTER DEFAULT PRIVILEGES REVOKE ALL ON FUNCTIONS FROM PUBLIC;"]
+            default_privileges_with_undo(&d).unwrap(),
+            vec![(
+                "ALTER DEFAULT PRIVILEGES REVOKE ALL ON FUNCTIONS FROM PUBLIC;".to_string(),
+                "ALTER DEFAULT PRIVILEGES GRANT EXECUTE ON FUNCTIONS TO PUBLIC;".to_string()
+            )]
         );
     }
 }

@@ -2,6 +2,7 @@
 //! the statement text ending in `;`.
 
 mod comment;
+mod drop;
 mod function;
 mod grant;
 mod index;
@@ -14,6 +15,7 @@ mod types;
 mod view;
 
 pub use comment::*;
+pub use drop::*;
 pub use function::*;
 pub use grant::*;
 pub use index::*;
@@ -155,8 +157,7 @@ pub(crate) fn with_options(options: &indexmap::IndexMap<String, String>) -> Stri
         .iter()
         .map(|(k, v)| {
             let plain = !v.is_empty()
-                && v
-                    .chars()
+                && v.chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-');
             let value = if plain { v.clone() } else { quote_literal(v) };
             format!("{k}={value}")
@@ -172,7 +173,10 @@ pub fn parse_table_ref(text: &str) -> Result<(QualifiedName, Vec<String>), PlanE
         message,
     };
     match find_unquoted(text, '(') {
-        None => Ok((QualifiedName::parse(text.trim(), "public").map_err(err)?, vec![])),
+        None => Ok((
+            QualifiedName::parse(text.trim(), "public").map_err(err)?,
+            vec![],
+        )),
         Some(open) => {
             let name = QualifiedName::parse(text[..open].trim(), "public").map_err(err)?;
             let inner = text[open + 1..]

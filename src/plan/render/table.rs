@@ -9,8 +9,8 @@ use crate::model::{
     QualifiedName, RowLevelSecurity, Table, Unique,
 };
 
-use super::{column_list, deferral, parse_name, parse_table_ref, quote_dotted, with_options};
 use super::PlanError;
+use super::{column_list, deferral, parse_name, parse_table_ref, quote_dotted, with_options};
 
 /// Parts of a table rendered as their own statements instead of inline
 /// (pg_dump's way of breaking a dependency cycle).
@@ -293,7 +293,10 @@ pub fn row_level_security(table: &QualifiedName, rls: RowLevelSecurity) -> Vec<S
         ));
     }
     if rls.forced {
-        out.push(format!("ALTER TABLE {} FORCE ROW LEVEL SECURITY;", table.sql()));
+        out.push(format!(
+            "ALTER TABLE {} FORCE ROW LEVEL SECURITY;",
+            table.sql()
+        ));
     }
     out
 }

@@ -6,11 +6,7 @@ use crate::model::{quote_ident, ForEach, QualifiedName, Trigger, TriggerTiming};
 use super::{column_list, deferral, parse_name, PlanError};
 
 /// `CREATE [CONSTRAINT] TRIGGER n AFTER INSERT OR UPDATE OF a ON s.t ... EXECUTE FUNCTION s.f('x');`
-pub fn create_trigger(
-    name: &str,
-    table: &QualifiedName,
-    t: &Trigger,
-) -> Result<String, PlanError> {
+pub fn create_trigger(name: &str, table: &QualifiedName, t: &Trigger) -> Result<String, PlanError> {
     let what = format!("trigger {name} on {table}");
     let function = parse_name(&t.function, &what)?;
     let timing = match t.timing {

@@ -8,7 +8,11 @@ use super::quote_dotted;
 /// `CREATE TYPE s.t AS ENUM ('a', 'b');`
 pub fn create_enum(name: &QualifiedName, e: &EnumType) -> String {
     let values: Vec<String> = e.values.iter().map(|v| quote_literal(v)).collect();
-    format!("CREATE TYPE {} AS ENUM ({});", name.sql(), values.join(", "))
+    format!(
+        "CREATE TYPE {} AS ENUM ({});",
+        name.sql(),
+        values.join(", ")
+    )
 }
 
 /// `CREATE TYPE s.t AS (a integer, b text);`
@@ -34,7 +38,10 @@ pub fn create_domain(name: &QualifiedName, d: &Domain) -> String {
         sql.push_str(" NOT NULL");
     }
     for (cname, expr) in &d.checks {
-        sql.push_str(&format!(" CONSTRAINT {} CHECK ({expr})", quote_ident(cname)));
+        sql.push_str(&format!(
+            " CONSTRAINT {} CHECK ({expr})",
+            quote_ident(cname)
+        ));
     }
     sql.push(';');
     sql

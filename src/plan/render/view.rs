@@ -46,8 +46,7 @@ mod tests {
             check_option: Some("local".into()),
             ..Default::default()
         };
-        v.options
-            .insert("security_invoker".into(), "true".into());
+        v.options.insert("security_invoker".into(), "true".into());
         assert_eq!(
             create_view(&n, &v).unwrap(),
             "CREATE VIEW public.\"Active users\" WITH (security_invoker=true) AS\nSELECT id\n   FROM public.users\n  WITH LOCAL CHECK OPTION;"
