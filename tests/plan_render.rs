@@ -366,6 +366,9 @@ views:
   app.z_second_view:
     definition: "SELECT o.id, app.order_count() AS n, public.\"Weird Fn\"(o.amount) AS w FROM public.orders o"
     options: { security_barrier: "true" }
+  app.by_pk:
+    definition: "SELECT o.id, o.total, count(*) AS n FROM public.orders o GROUP BY o.id"
+    comment: needs the primary key (functional dependency)
   app.customer_totals:
     definition: "SELECT c.id, c.total FROM app.customers c"
     check_option: cascaded

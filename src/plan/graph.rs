@@ -176,15 +176,11 @@ impl Names {
                 }
             }
             None => {
-                if let Some(ids) = map.get(&QualifiedName::new("public", &r.name)) {
-                    return ids.clone();
-                }
-                // Unqualified and not in public: only a unique name is safe.
-                let mut found = map.iter().filter(|(k, _)| k.name == r.name);
-                match (found.next(), found.next()) {
-                    (Some((_, ids)), None) => ids.clone(),
-                    _ => vec![],
-                }
+                // Canonical expressions qualify everything outside
+                // pg_catalog; hand-written ones may leave out `public`.
+                map.get(&QualifiedName::new("public", &r.name))
+                    .cloned()
+                    .unwrap_or_default()
             }
         }
     }
@@ -673,6 +669,12 @@ impl Builder {
         for (n, u) in &t.unique {
             self.comment(me, Target::Constraint(name, n), &u.comment);
         }
+        for (n, c) in &t.checks {
+            // An inherited check exists on the partition too.
+            if render::check_inline(n, c, detached) || inherited.check(n) {
+                self.comment(me, Target::Constraint(name, n), &c.comment);
+            }
+        }
         for (n, e) in &t.exclusions {
             self.comment(me, Target::Constraint(name, n), &e.comment);
         }
@@ -701,9 +703,6 @@ impl Builder {
         }
         for (cname, c) in &t.checks {
             if render::check_inline(cname, c, detached) || inherited.check(cname) {
-                if render::check_inline(cname, c, detached) {
-                    self.comment(me, Target::Constraint(name, cname), &c.comment);
-                }
                 continue;
             }
             let cid = format!("check:{key}.{cname}");

@@ -1,11 +1,13 @@
 //! Planning: a `model::Database` as ordered DDL. Pure: no database access.
 //!
 //! `render` turns one object part into one statement; `refs` finds what an
-//! expression or type refers to; `graph` orders the statements.
+//! expression or type refers to; `graph` orders the statements; `show`
+//! draws the order as dot or Mermaid.
 
 pub mod graph;
 pub mod refs;
 pub mod render;
+pub mod show;
 
 pub use graph::{create_script, create_steps, drop_script, drop_steps, Step, StepKind};
 
