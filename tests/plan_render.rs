@@ -579,6 +579,39 @@ tables:
 }
 
 #[test]
+fn domain_check_cycle_is_split_off() {
+    // The function returns the domain; the domain's check calls it.
+    let db = model(
+        r#"
+domains:
+  public.code: { type: text, checks: { code_ok: "public.normalize(VALUE) IS NOT NULL" } }
+functions:
+  public.normalize(text):
+    returns: public.code
+    language: sql
+    volatility: immutable
+    body: "select upper($1)"
+"#,
+    );
+    let script = create_script(&db).unwrap();
+    assert!(
+        script.contains("ALTER DOMAIN public.code ADD CONSTRAINT code_ok CHECK"),
+        "{script}"
+    );
+    let mut t = TestDb::new("domaincycle");
+    let before = t.one(INVENTORY);
+    t.apply(&script);
+    assert_eq!(
+        t.one(
+            "SELECT conname::text AS v FROM pg_constraint WHERE contypid = 'public.code'::regtype"
+        ),
+        "code_ok"
+    );
+    t.apply(&drop_script(&db).unwrap());
+    assert_eq!(t.one(INVENTORY), before);
+}
+
+#[test]
 fn bad_input_is_an_error_not_a_panic() {
     let db = model("tables: { public.t: { columns: { x: { type: integer, default: \"1 +\" } } } }");
     assert!(matches!(create_script(&db), Err(PlanError::Parse { .. })));

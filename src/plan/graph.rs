@@ -103,7 +103,7 @@ pub fn drop_steps(db: &Database) -> Result<Vec<String>, PlanError> {
 
 /// The ordered steps that create `db` on an empty database.
 pub fn create_steps(db: &Database) -> Result<Vec<Step>, PlanError> {
-    let mut detached: BTreeMap<String, Detached> = BTreeMap::new();
+    let mut detached = Splits::default();
     // Each round either orders everything or detaches at least one part.
     loop {
         let builder = Builder::build(db, &detached)?;
@@ -123,6 +123,15 @@ pub fn create_steps(db: &Database) -> Result<Vec<Step>, PlanError> {
 enum Part {
     Default(String),
     Check(String),
+    DomainCheck(String),
+}
+
+/// Parts split off so far: table parts by table key, domain checks by
+/// domain key.
+#[derive(Debug, Default)]
+struct Splits {
+    tables: BTreeMap<String, Detached>,
+    domains: BTreeMap<String, BTreeSet<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -136,8 +145,8 @@ struct Dep {
 struct Node {
     step: Step,
     deps: Vec<Dep>,
-    /// For table steps: the table key, to record detached parts.
-    table_key: Option<String>,
+    /// For table and domain steps: the key, to record detached parts.
+    split_key: Option<String>,
 }
 
 /// Where names resolve to: steps by object name.
@@ -312,7 +321,7 @@ impl Builder {
                 undo: None,
             },
             deps,
-            table_key: None,
+            split_key: None,
         });
     }
 
@@ -359,11 +368,11 @@ impl Builder {
         }
     }
 
-    fn build(db: &Database, detached: &BTreeMap<String, Detached>) -> Result<Builder, PlanError> {
+    fn build(db: &Database, detached: &Splits) -> Result<Builder, PlanError> {
         let ctx = Ctx::new(db)?;
         let mut b = Builder { nodes: Vec::new() };
         b.schemas(&ctx)?;
-        b.types(&ctx)?;
+        b.types(&ctx, detached)?;
         b.functions(&ctx)?;
         for (key, t) in &db.tables {
             let name = parse_name(key, &format!("table `{key}`"))?;
@@ -371,7 +380,13 @@ impl Builder {
                 continue;
             }
             let none = Detached::default();
-            b.table(&ctx, key, &name, t, detached.get(key).unwrap_or(&none))?;
+            b.table(
+                &ctx,
+                key,
+                &name,
+                t,
+                detached.tables.get(key).unwrap_or(&none),
+            )?;
         }
         b.views(&ctx)?;
         for (i, d) in db.default_privileges.iter().enumerate() {
@@ -440,7 +455,7 @@ impl Builder {
         Ok(())
     }
 
-    fn types(&mut self, ctx: &Ctx<'_>) -> Result<(), PlanError> {
+    fn types(&mut self, ctx: &Ctx<'_>, detached: &Splits) -> Result<(), PlanError> {
         let db = ctx.db;
         for (key, e) in &db.enums {
             let name = parse_name(key, &format!("enum `{key}`"))?;
@@ -487,13 +502,35 @@ impl Builder {
             if let Some(x) = &dom.default {
                 d.extend(ctx.expr(&what, x)?);
             }
-            for x in dom.checks.values() {
-                // VALUE is a keyword-ish column reference: parse as such.
-                d.extend(ctx.expr(&what, x)?);
+            let mut d = deps(d);
+            let none = BTreeSet::new();
+            let split = detached.domains.get(key).unwrap_or(&none);
+            for (cname, x) in &dom.checks {
+                if split.contains(cname) {
+                    continue;
+                }
+                for target in ctx.expr(&what, x)? {
+                    d.push(Dep {
+                        target,
+                        part: Some(Part::DomainCheck(cname.clone())),
+                    });
+                }
             }
-            let sql = render::create_domain(&name, dom);
-            self.push(id.clone(), StepKind::Domain, sql, deps(d));
+            let sql = render::create_domain_without(&name, dom, split);
+            self.push(id.clone(), StepKind::Domain, sql, d);
             self.undo(render::drop_object(Target::Domain(&name)));
+            self.nodes.last_mut().expect("pushed").split_key = Some(key.clone());
+            for cname in split {
+                let Some(x) = dom.checks.get(cname) else {
+                    continue;
+                };
+                let mut d = vec![id.clone()];
+                d.extend(ctx.expr(&what, x)?);
+                let (add, drop) = render::domain_check(&name, cname, x);
+                let cid = format!("domain_check:{key}.{cname}");
+                self.push(cid, StepKind::Check, add, deps(d));
+                self.undo(drop);
+            }
             self.comment(Some(&id), Target::Domain(&name), &dom.comment);
             self.grants(Some(&id), Target::Domain(&name), None, &dom.grants)?;
         }
@@ -654,7 +691,7 @@ impl Builder {
         let sql = render::create_table(name, t, parent_table, detached)?;
         self.push(id.clone(), StepKind::Table, sql, d);
         self.undo(render::drop_object(Target::Table(name)));
-        self.nodes.last_mut().expect("pushed").table_key = Some(key.to_string());
+        self.nodes.last_mut().expect("pushed").split_key = Some(key.to_string());
 
         let me = Some(id.as_str());
         self.owner(me, Target::Table(name), &t.owner);
@@ -1029,7 +1066,7 @@ impl Builder {
 
     /// Splits off the table parts (defaults, checks) whose dependency
     /// closes the cycle. False when the cycle has none.
-    fn detach(&self, cycle: &[usize], detached: &mut BTreeMap<String, Detached>) -> bool {
+    fn detach(&self, cycle: &[usize], detached: &mut Splits) -> bool {
         let ids: BTreeSet<&str> = cycle
             .iter()
             .map(|&i| self.nodes[i].step.id.as_str())
@@ -1037,16 +1074,30 @@ impl Builder {
         let mut changed = false;
         for &i in cycle {
             let n = &self.nodes[i];
-            let Some(key) = &n.table_key else { continue };
+            let Some(key) = &n.split_key else { continue };
             for d in &n.deps {
                 let Some(part) = &d.part else { continue };
                 if !ids.contains(d.target.as_str()) {
                     continue;
                 }
-                let entry = detached.entry(key.clone()).or_default();
                 changed |= match part {
-                    Part::Default(c) => entry.defaults.insert(c.clone()),
-                    Part::Check(c) => entry.checks.insert(c.clone()),
+                    Part::Default(c) => detached
+                        .tables
+                        .entry(key.clone())
+                        .or_default()
+                        .defaults
+                        .insert(c.clone()),
+                    Part::Check(c) => detached
+                        .tables
+                        .entry(key.clone())
+                        .or_default()
+                        .checks
+                        .insert(c.clone()),
+                    Part::DomainCheck(c) => detached
+                        .domains
+                        .entry(key.clone())
+                        .or_default()
+                        .insert(c.clone()),
                 };
             }
         }

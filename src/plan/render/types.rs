@@ -1,5 +1,7 @@
 //! Enum, composite and domain types.
 
+use std::collections::BTreeSet;
+
 use crate::model::name::quote_literal;
 use crate::model::{quote_ident, CompositeType, Domain, EnumType, QualifiedName};
 
@@ -27,6 +29,28 @@ pub fn create_composite(name: &QualifiedName, c: &CompositeType) -> String {
 
 /// `CREATE DOMAIN s.d AS base COLLATE c DEFAULT x NOT NULL CONSTRAINT k CHECK (...);`
 pub fn create_domain(name: &QualifiedName, d: &Domain) -> String {
+    create_domain_without(name, d, &BTreeSet::new())
+}
+
+/// `ALTER DOMAIN d ADD CONSTRAINT k CHECK (...);` and its undo, for a check
+/// split off CREATE DOMAIN to break a cycle.
+pub fn domain_check(name: &QualifiedName, check: &str, expr: &str) -> (String, String) {
+    (
+        format!(
+            "ALTER DOMAIN {} ADD CONSTRAINT {} CHECK ({expr});",
+            name.sql(),
+            quote_ident(check)
+        ),
+        format!(
+            "ALTER DOMAIN {} DROP CONSTRAINT IF EXISTS {};",
+            name.sql(),
+            quote_ident(check)
+        ),
+    )
+}
+
+/// CREATE DOMAIN leaving out the checks in `skip`.
+pub fn create_domain_without(name: &QualifiedName, d: &Domain, skip: &BTreeSet<String>) -> String {
     let mut sql = format!("CREATE DOMAIN {} AS {}", name.sql(), d.type_);
     if let Some(c) = &d.collation {
         sql.push_str(&format!(" COLLATE {}", quote_dotted(c)));
@@ -37,7 +61,7 @@ pub fn create_domain(name: &QualifiedName, d: &Domain) -> String {
     if !d.nullable {
         sql.push_str(" NOT NULL");
     }
-    for (cname, expr) in &d.checks {
+    for (cname, expr) in d.checks.iter().filter(|(c, _)| !skip.contains(*c)) {
         sql.push_str(&format!(
             " CONSTRAINT {} CHECK ({expr})",
             quote_ident(cname)
@@ -80,6 +104,24 @@ mod tests {
         assert_eq!(
             create_domain(&QualifiedName::new("public", "bıgınt"), &d),
             "CREATE DOMAIN public.\"bıgınt\" AS integer DEFAULT 0 NOT NULL CONSTRAINT positive CHECK (VALUE >= 0);"
+        );
+        let mut skip = BTreeSet::new();
+        skip.insert("positive".to_string());
+        assert_eq!(
+            create_domain_without(&QualifiedName::new("public", "bıgınt"), &d, &skip),
+            "CREATE DOMAIN public.\"bıgınt\" AS integer DEFAULT 0 NOT NULL;"
+        );
+        assert_eq!(
+            domain_check(
+                &QualifiedName::new("public", "bıgınt"),
+                "positive",
+                "VALUE >= 0"
+            ),
+            (
+                "ALTER DOMAIN public.\"bıgınt\" ADD CONSTRAINT positive CHECK (VALUE >= 0);"
+                    .to_string(),
+                "ALTER DOMAIN public.\"bıgınt\" DROP CONSTRAINT IF EXISTS positive;".to_string()
+            )
         );
         let d = Domain {
             type_: "text".into(),
