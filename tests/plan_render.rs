@@ -49,17 +49,18 @@ impl TestDb {
                     .batch_execute(&format!("CREATE DATABASE {name}"))
                     .expect("create test database");
             });
-        // Roles are cluster-wide: create them only once.
-        admin
-            .batch_execute(
-                "DO $$ BEGIN
-                   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'plan_reader') THEN
-                     CREATE ROLE plan_reader; END IF;
-                   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'plan_owner') THEN
-                     CREATE ROLE plan_owner; END IF;
-                 END $$;",
-            )
-            .ok();
+        // Roles are cluster-wide: create them only once. Tests running at
+        // the same time may race on CREATE ROLE, so retry once.
+        let roles = "DO $$ DECLARE r text; BEGIN
+               FOREACH r IN ARRAY ARRAY['plan_reader', 'plan_owner', 'authenticated_plan', 'authenticated'] LOOP
+                 IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r) THEN
+                   EXECUTE format('CREATE ROLE %I', r);
+                 END IF;
+               END LOOP;
+             END $$;";
+        if admin.batch_execute(roles).is_err() {
+            admin.batch_execute(roles).expect("create test roles");
+        }
         let conn =
             PgConnection::establish(&with_db(&admin_url(), &name)).expect("connect to test db");
         TestDb { name, conn }
@@ -394,10 +395,6 @@ fn ordering_traps_apply_and_land() {
     let script = create_script(&db).expect("plan");
     let mut t = TestDb::new("traps");
     t.apply(AUTH_SETUP);
-    t.apply(
-        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticated_plan') \
-         THEN CREATE ROLE authenticated_plan; END IF; END $$;",
-    );
     t.apply(&script);
 
     // The detached default (cycle audit_log <-> app.last_audit) landed.
@@ -845,10 +842,6 @@ fn example_schema_applies() {
     let script = create_script(&db).unwrap();
     let mut t = TestDb::new("example");
     t.apply(AUTH_SETUP);
-    t.apply(
-        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticated') \
-         THEN CREATE ROLE authenticated; END IF; END $$;",
-    );
     t.apply(&script);
     let tables = t.one(
         "SELECT count(*)::text AS v FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -882,10 +875,6 @@ fn down_script_undoes_up() {
     let down = drop_script(&db).unwrap();
     let mut t = TestDb::new("down");
     t.apply(AUTH_SETUP);
-    t.apply(
-        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticated_plan') \
-         THEN CREATE ROLE authenticated_plan; END IF; END $$;",
-    );
     let before = t.one(INVENTORY);
     t.apply(&up);
     assert_ne!(t.one(INVENTORY), before);
@@ -901,10 +890,6 @@ fn down_script_undoes_up() {
     let example = example_schema();
     let mut e = TestDb::new("example_down");
     e.apply(AUTH_SETUP);
-    e.apply(
-        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticated') \
-         THEN CREATE ROLE authenticated; END IF; END $$;",
-    );
     let before = e.one(INVENTORY);
     e.apply(&create_script(&example).unwrap());
     e.apply(&drop_script(&example).unwrap());
