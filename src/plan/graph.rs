@@ -1,0 +1,1202 @@
+//! The create script: one step per statement, ordered by the dependencies
+//! read from the model (types, called functions, read relations, parents).
+//!
+//! Order is a topological sort with ties broken by (kind rank, id), so the
+//! same model always gives the same script. Comments, owners, grants and
+//! RLS switches follow their object directly. A cycle through a column
+//! default or a CHECK is broken as pg_dump does: that part becomes its own
+//! `ALTER TABLE` after the table; any other cycle is an error.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, VecDeque};
+
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::model::name::split_dotted;
+use crate::model::{Database, FunctionKind, QualifiedName, Table};
+
+use super::refs::{refs_in_expr, refs_in_sql, refs_in_type, RefName, Refs};
+use super::render::{self, parse_function_key, parse_name, parse_table_ref, Detached, Target};
+use super::PlanError;
+
+/// What a step creates. The order here is the tie-break rank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum StepKind {
+    Schema,
+    Extension,
+    Type,
+    Domain,
+    Sequence,
+    Function,
+    Aggregate,
+    Table,
+    ColumnDefault,
+    Check,
+    View,
+    MaterializedView,
+    SequenceOwner,
+    Index,
+    ForeignKey,
+    Trigger,
+    Policy,
+    Owner,
+    Comment,
+    Grant,
+    RowLevelSecurity,
+    TriggerState,
+    DefaultPrivileges,
+}
+
+/// One statement and the steps it needs first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// Unique and stable, e.g. `table:public.users`, `fk:public.a.a_b_fkey`.
+    pub id: String,
+    pub kind: StepKind,
+    /// One statement ending in `;`.
+    pub sql: String,
+    /// Ids of steps that must run before this one.
+    pub depends_on: Vec<String>,
+    /// The object step this one belongs to (comment, owner, grant, RLS,
+    /// trigger state); it is placed right after it.
+    pub attached_to: Option<String>,
+    /// The statement that undoes this one in a down script; None for parts
+    /// that go with their object (comments, grants, owner, RLS).
+    pub undo: Option<String>,
+}
+
+/// The whole create script for `db`: `SET check_function_bodies = false;`
+/// then every statement, separated by blank lines.
+pub fn create_script(db: &Database) -> Result<String, PlanError> {
+    let steps = create_steps(db)?;
+    let mut out = String::from("SET check_function_bodies = false;\n");
+    for s in &steps {
+        out.push('\n');
+        out.push_str(&s.sql);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// The script that removes everything `create_script` made: the undo of
+/// every step, in reverse order.
+pub fn drop_script(db: &Database) -> Result<String, PlanError> {
+    let mut out = String::new();
+    for (i, sql) in drop_steps(db)?.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(sql);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// The undo statements of the create steps, last step first.
+pub fn drop_steps(db: &Database) -> Result<Vec<String>, PlanError> {
+    Ok(create_steps(db)?
+        .into_iter()
+        .rev()
+        .filter_map(|s| s.undo)
+        .collect())
+}
+
+/// The ordered steps that create `db` on an empty database.
+pub fn create_steps(db: &Database) -> Result<Vec<Step>, PlanError> {
+    let mut detached = Splits::default();
+    // Each round either orders everything or detaches at least one part.
+    loop {
+        let builder = Builder::build(db, &detached)?;
+        match builder.order()? {
+            Ok(steps) => return Ok(steps),
+            Err(cycle) => {
+                if !builder.detach(&cycle, &mut detached) {
+                    return Err(PlanError::Cycle(builder.describe_cycle(&cycle)));
+                }
+            }
+        }
+    }
+}
+
+/// A dependency that can be cut by moving a part of a table out of CREATE TABLE.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Part {
+    Default(String),
+    Check(String),
+    DomainCheck(String),
+}
+
+/// Parts split off so far: table parts by table key, domain checks by
+/// domain key.
+#[derive(Debug, Default)]
+struct Splits {
+    tables: BTreeMap<String, Detached>,
+    domains: BTreeMap<String, BTreeSet<String>>,
+}
+
+#[derive(Debug, Clone)]
+struct Dep {
+    target: String,
+    /// The table part (of this step's table) that causes the dependency.
+    part: Option<Part>,
+}
+
+#[derive(Debug)]
+struct Node {
+    step: Step,
+    deps: Vec<Dep>,
+    /// For table and domain steps: the key, to record detached parts.
+    split_key: Option<String>,
+}
+
+/// Where names resolve to: steps by object name.
+#[derive(Default)]
+struct Names {
+    relations: HashMap<QualifiedName, Vec<String>>,
+    types: HashMap<QualifiedName, Vec<String>>,
+    functions: HashMap<QualifiedName, Vec<String>>,
+    schemas: BTreeSet<String>,
+    extensions_by_schema: HashMap<String, Vec<String>>,
+}
+
+fn add(map: &mut HashMap<QualifiedName, Vec<String>>, name: QualifiedName, id: String) {
+    let ids = map.entry(name).or_default();
+    if !ids.contains(&id) {
+        ids.push(id);
+    }
+}
+
+impl Names {
+    fn lookup(&self, map: &HashMap<QualifiedName, Vec<String>>, r: &RefName) -> Vec<String> {
+        match &r.schema {
+            Some(s) if matches!(s.as_str(), "pg_catalog" | "information_schema" | "pg_temp") => {
+                vec![]
+            }
+            Some(s) => {
+                let q = QualifiedName::new(s, &r.name);
+                match map.get(&q) {
+                    Some(ids) => ids.clone(),
+                    // An object of an extension, by the extension's schema.
+                    None => self
+                        .extensions_by_schema
+                        .get(s)
+                        .cloned()
+                        .unwrap_or_default(),
+                }
+            }
+            None => {
+                // Canonical expressions qualify everything outside
+                // pg_catalog; hand-written ones may leave out `public`.
+                map.get(&QualifiedName::new("public", &r.name))
+                    .cloned()
+                    .unwrap_or_default()
+            }
+        }
+    }
+
+    fn resolve(&self, refs: &Refs) -> Vec<String> {
+        let mut out = Vec::new();
+        for r in &refs.relations {
+            out.extend(self.lookup(&self.relations, r));
+        }
+        for r in &refs.types {
+            out.extend(self.lookup(&self.types, r));
+        }
+        for r in &refs.functions {
+            out.extend(self.lookup(&self.functions, r));
+        }
+        out
+    }
+}
+
+/// Whether `key` (or a function key's base name, or a schema) is external.
+struct External {
+    names: BTreeSet<QualifiedName>,
+    functions: BTreeSet<(QualifiedName, String)>,
+    schemas: BTreeSet<String>,
+}
+
+impl External {
+    fn new(db: &Database) -> Self {
+        let mut e = External {
+            names: BTreeSet::new(),
+            functions: BTreeSet::new(),
+            schemas: BTreeSet::new(),
+        };
+        for x in &db.external {
+            if let Ok(k) = parse_function_key(x) {
+                e.functions.insert((k.name, normalize_args(&k.args)));
+            } else if let Ok(parts) = split_dotted(x) {
+                match parts.as_slice() {
+                    [s] => {
+                        e.schemas.insert(s.clone());
+                    }
+                    [s, n] => {
+                        e.names.insert(QualifiedName::new(s, n));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        e
+    }
+
+    fn name(&self, q: &QualifiedName) -> bool {
+        self.names.contains(q)
+    }
+
+    fn function(&self, k: &render::FunctionKey) -> bool {
+        self.names.contains(&k.name)
+            || self
+                .functions
+                .contains(&(k.name.clone(), normalize_args(&k.args)))
+    }
+}
+
+fn normalize_args(args: &str) -> String {
+    args.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+struct Builder {
+    nodes: Vec<Node>,
+}
+
+struct Ctx<'a> {
+    db: &'a Database,
+    names: Names,
+    external: External,
+    /// Tables by name, with their keys.
+    tables: HashMap<QualifiedName, (&'a str, &'a Table)>,
+}
+
+fn parse_err(what: &str, sql: &str, message: String) -> PlanError {
+    PlanError::Parse {
+        what: what.to_string(),
+        sql: sql.to_string(),
+        message,
+    }
+}
+
+impl Ctx<'_> {
+    fn expr(&self, what: &str, expr: &str) -> Result<Vec<String>, PlanError> {
+        let refs = refs_in_expr(expr).map_err(|m| parse_err(what, expr, m))?;
+        Ok(self.names.resolve(&refs))
+    }
+
+    fn ty(&self, what: &str, ty: &str) -> Result<Vec<String>, PlanError> {
+        let refs = refs_in_type(ty).map_err(|m| parse_err(what, ty, m))?;
+        Ok(self.names.resolve(&refs))
+    }
+
+    fn sql(&self, what: &str, sql: &str) -> Result<Vec<String>, PlanError> {
+        let refs = refs_in_sql(sql).map_err(|m| parse_err(what, sql, m))?;
+        Ok(self.names.resolve(&refs))
+    }
+
+    fn schema_dep(&self, schema: &str) -> Vec<String> {
+        if self.names.schemas.contains(schema) {
+            vec![format!("schema:{schema}")]
+        } else {
+            vec![]
+        }
+    }
+}
+
+fn deps(targets: Vec<String>) -> Vec<Dep> {
+    targets
+        .into_iter()
+        .map(|target| Dep { target, part: None })
+        .collect()
+}
+
+impl Builder {
+    fn push(&mut self, id: String, kind: StepKind, sql: String, deps: Vec<Dep>) {
+        self.nodes.push(Node {
+            step: Step {
+                id,
+                kind,
+                sql,
+                depends_on: vec![],
+                attached_to: None,
+                undo: None,
+            },
+            deps,
+            split_key: None,
+        });
+    }
+
+    /// Sets the undo statement of the step pushed last.
+    fn undo(&mut self, sql: String) {
+        if let Some(n) = self.nodes.last_mut() {
+            n.step.undo = Some(sql);
+        }
+    }
+
+    /// A statement that belongs to `parent`; without a parent step (e.g.
+    /// a grant on `public`) it stands alone.
+    fn attach(&mut self, parent: Option<&str>, kind: StepKind, sql: String) {
+        let n = self.nodes.len();
+        let id = format!("{}:{n}", kind_word(kind));
+        let deps = deps(parent.map(|p| vec![p.to_string()]).unwrap_or_default());
+        self.push(id, kind, sql, deps);
+        let last = self.nodes.last_mut().expect("just pushed");
+        last.step.attached_to = parent.map(str::to_string);
+    }
+
+    fn comment(&mut self, parent: Option<&str>, target: Target<'_>, text: &Option<String>) {
+        if let Some(t) = text {
+            self.attach(parent, StepKind::Comment, render::comment_on(target, t));
+        }
+    }
+
+    fn grants(
+        &mut self,
+        parent: Option<&str>,
+        target: Target<'_>,
+        column: Option<&str>,
+        grants: &crate::model::Grants,
+    ) -> Result<(), PlanError> {
+        for sql in render::grant_statements(target, column, grants)? {
+            self.attach(parent, StepKind::Grant, sql);
+        }
+        Ok(())
+    }
+
+    fn owner(&mut self, parent: Option<&str>, target: Target<'_>, owner: &Option<String>) {
+        if let Some(o) = owner {
+            self.attach(parent, StepKind::Owner, render::owner_to(target, o));
+        }
+    }
+
+    fn build(db: &Database, detached: &Splits) -> Result<Builder, PlanError> {
+        let ctx = Ctx::new(db)?;
+        let mut b = Builder { nodes: Vec::new() };
+        b.schemas(&ctx)?;
+        b.types(&ctx, detached)?;
+        b.functions(&ctx)?;
+        for (key, t) in &db.tables {
+            let name = parse_name(key, &format!("table `{key}`"))?;
+            if ctx.external.name(&name) {
+                continue;
+            }
+            let none = Detached::default();
+            b.table(
+                &ctx,
+                key,
+                &name,
+                t,
+                detached.tables.get(key).unwrap_or(&none),
+            )?;
+        }
+        b.views(&ctx)?;
+        for (i, d) in db.default_privileges.iter().enumerate() {
+            let dep = d
+                .schema
+                .as_deref()
+                .map(|s| ctx.schema_dep(s))
+                .unwrap_or_default();
+            let pairs = render::default_privileges_with_undo(d)?;
+            for (j, (sql, undo)) in pairs.into_iter().enumerate() {
+                b.push(
+                    format!("default_privileges:{i}.{j}"),
+                    StepKind::DefaultPrivileges,
+                    sql,
+                    deps(dep.clone()),
+                );
+                b.undo(undo);
+            }
+        }
+        Ok(b)
+    }
+
+    fn schemas(&mut self, ctx: &Ctx<'_>) -> Result<(), PlanError> {
+        let db = ctx.db;
+        for (name, s) in &db.schemas {
+            if ctx.external.schemas.contains(name) {
+                continue;
+            }
+            let parent = if name == "public" {
+                None
+            } else {
+                let id = format!("schema:{name}");
+                self.push(
+                    id.clone(),
+                    StepKind::Schema,
+                    render::create_schema(name),
+                    vec![],
+                );
+                self.undo(render::drop_object(Target::Schema(name)));
+                Some(id)
+            };
+            let p = parent.as_deref();
+            self.owner(p, Target::Schema(name), &s.owner);
+            self.comment(p, Target::Schema(name), &s.comment);
+            self.grants(p, Target::Schema(name), None, &s.grants)?;
+        }
+        for (name, e) in &db.extensions {
+            let id = format!("extension:{name}");
+            let dep = e
+                .schema
+                .as_deref()
+                .map(|s| ctx.schema_dep(s))
+                .unwrap_or_default();
+            self.push(
+                id.clone(),
+                StepKind::Extension,
+                render::create_extension(name, e),
+                deps(dep),
+            );
+            // plpgsql is in every database: CREATE did nothing, so DROP must not.
+            if name != "plpgsql" {
+                self.undo(render::drop_object(Target::Extension(name)));
+            }
+            self.comment(Some(&id), Target::Extension(name), &e.comment);
+        }
+        Ok(())
+    }
+
+    fn types(&mut self, ctx: &Ctx<'_>, detached: &Splits) -> Result<(), PlanError> {
+        let db = ctx.db;
+        for (key, e) in &db.enums {
+            let name = parse_name(key, &format!("enum `{key}`"))?;
+            if ctx.external.name(&name) {
+                continue;
+            }
+            let id = format!("type:{key}");
+            let d = ctx.schema_dep(&name.schema);
+            self.push(
+                id.clone(),
+                StepKind::Type,
+                render::create_enum(&name, e),
+                deps(d),
+            );
+            self.undo(render::drop_object(Target::Type(&name)));
+            self.comment(Some(&id), Target::Type(&name), &e.comment);
+            self.grants(Some(&id), Target::Type(&name), None, &e.grants)?;
+        }
+        for (key, c) in &db.composite_types {
+            let name = parse_name(key, &format!("type `{key}`"))?;
+            if ctx.external.name(&name) {
+                continue;
+            }
+            let id = format!("type:{key}");
+            let mut d = ctx.schema_dep(&name.schema);
+            for ty in c.attributes.values() {
+                d.extend(ctx.ty(&format!("type {key}"), ty)?);
+            }
+            let sql = render::create_composite(&name, c);
+            self.push(id.clone(), StepKind::Type, sql, deps(d));
+            self.undo(render::drop_object(Target::Type(&name)));
+            self.comment(Some(&id), Target::Type(&name), &c.comment);
+            self.grants(Some(&id), Target::Type(&name), None, &c.grants)?;
+        }
+        for (key, dom) in &db.domains {
+            let name = parse_name(key, &format!("domain `{key}`"))?;
+            if ctx.external.name(&name) {
+                continue;
+            }
+            let what = format!("domain {key}");
+            let id = format!("domain:{key}");
+            let mut d = ctx.schema_dep(&name.schema);
+            d.extend(ctx.ty(&what, &dom.type_)?);
+            if let Some(x) = &dom.default {
+                d.extend(ctx.expr(&what, x)?);
+            }
+            let mut d = deps(d);
+            let none = BTreeSet::new();
+            let split = detached.domains.get(key).unwrap_or(&none);
+            for (cname, x) in &dom.checks {
+                if split.contains(cname) {
+                    continue;
+                }
+                for target in ctx.expr(&what, x)? {
+                    d.push(Dep {
+                        target,
+                        part: Some(Part::DomainCheck(cname.clone())),
+                    });
+                }
+            }
+            let sql = render::create_domain_without(&name, dom, split);
+            self.push(id.clone(), StepKind::Domain, sql, d);
+            self.undo(render::drop_object(Target::Domain(&name)));
+            self.nodes.last_mut().expect("pushed").split_key = Some(key.clone());
+            for cname in split {
+                let Some(x) = dom.checks.get(cname) else {
+                    continue;
+                };
+                let mut d = vec![id.clone()];
+                d.extend(ctx.expr(&what, x)?);
+                let (add, drop) = render::domain_check(&name, cname, x);
+                let cid = format!("domain_check:{key}.{cname}");
+                self.push(cid, StepKind::Check, add, deps(d));
+                self.undo(drop);
+            }
+            self.comment(Some(&id), Target::Domain(&name), &dom.comment);
+            self.grants(Some(&id), Target::Domain(&name), None, &dom.grants)?;
+        }
+        for (key, s) in &db.sequences {
+            let name = parse_name(key, &format!("sequence `{key}`"))?;
+            if ctx.external.name(&name) {
+                continue;
+            }
+            let id = format!("sequence:{key}");
+            let d = ctx.schema_dep(&name.schema);
+            let sql = render::create_sequence(&name, s);
+            self.push(id.clone(), StepKind::Sequence, sql, deps(d));
+            self.undo(render::drop_object(Target::Sequence(&name)));
+            self.comment(Some(&id), Target::Sequence(&name), &s.comment);
+            self.grants(Some(&id), Target::Sequence(&name), None, &s.grants)?;
+            if let Some(owned) = &s.owned_by {
+                let (table, _) = render::parse_owned_by(owned)?;
+                // OWNED BY needs the same owner as the table: the model
+                // keeps no sequence owner, so it follows the table's.
+                let table_owner = ctx.tables.get(&table).and_then(|(_, t)| t.owner.clone());
+                self.owner(Some(&id), Target::Sequence(&name), &table_owner);
+                let mut d = vec![id.clone()];
+                if ctx.tables.contains_key(&table) && !ctx.external.name(&table) {
+                    d.push(format!("table:{}", ctx.tables[&table].0));
+                }
+                let sql = render::sequence_owned_by(&name, owned)?;
+                self.push(
+                    format!("owned_by:{key}"),
+                    StepKind::SequenceOwner,
+                    sql,
+                    deps(d),
+                );
+                self.undo(render::sequence_owned_by_none(&name));
+            }
+        }
+        Ok(())
+    }
+
+    fn functions(&mut self, ctx: &Ctx<'_>) -> Result<(), PlanError> {
+        let db = ctx.db;
+        for (key, f) in &db.functions {
+            let k = parse_function_key(key)?;
+            if ctx.external.function(&k) {
+                continue;
+            }
+            let what = format!("function {key}");
+            let id = format!("function:{key}");
+            let sql = render::create_function(&k, f)?;
+            let mut d = ctx.schema_dep(&k.name.schema);
+            // Signature types always; the body only when PostgreSQL parses
+            // it at CREATE time (SQL-standard bodies).
+            let probe = if render::is_sql_standard_body(f) {
+                sql.clone()
+            } else {
+                let args = f.arguments.as_deref().unwrap_or(&k.args);
+                match (&f.kind, &f.returns) {
+                    (FunctionKind::Function, Some(r)) => format!(
+                        "CREATE FUNCTION pg_temp.probe({args}) RETURNS {r} LANGUAGE sql AS ''"
+                    ),
+                    _ => format!("CREATE PROCEDURE pg_temp.probe({args}) LANGUAGE sql AS ''"),
+                }
+            };
+            d.extend(ctx.sql(&what, &probe)?);
+            self.push(id.clone(), StepKind::Function, sql, deps(d));
+            let target = match f.kind {
+                FunctionKind::Function => Target::Function(&k),
+                FunctionKind::Procedure => Target::Procedure(&k),
+            };
+            self.undo(render::drop_object(target));
+            self.owner(Some(&id), target, &f.owner);
+            self.comment(Some(&id), target, &f.comment);
+            self.grants(Some(&id), target, None, &f.grants)?;
+        }
+        for (key, a) in &db.aggregates {
+            let k = parse_function_key(key)?;
+            if ctx.external.function(&k) {
+                continue;
+            }
+            let what = format!("aggregate {key}");
+            let id = format!("aggregate:{key}");
+            let mut d = ctx.schema_dep(&k.name.schema);
+            let args = if k.args.is_empty() { "*" } else { &k.args };
+            let probe = format!(
+                "CREATE AGGREGATE pg_temp.probe({args}) (SFUNC = pg_temp.f, STYPE = {})",
+                a.stype
+            );
+            d.extend(ctx.sql(&what, &probe)?);
+            let funcs = [Some(&a.sfunc), a.finalfunc.as_ref(), a.combinefunc.as_ref()];
+            for f in funcs.into_iter().flatten() {
+                let q = parse_name(f, &what)?;
+                d.extend(ctx.names.functions.get(&q).cloned().unwrap_or_default());
+            }
+            let sql = render::create_aggregate(&k, a)?;
+            self.push(id.clone(), StepKind::Aggregate, sql, deps(d));
+            self.undo(render::drop_object(Target::Aggregate(&k)));
+            self.comment(Some(&id), Target::Aggregate(&k), &a.comment);
+            self.grants(Some(&id), Target::Aggregate(&k), None, &a.grants)?;
+        }
+        Ok(())
+    }
+
+    fn table(
+        &mut self,
+        ctx: &Ctx<'_>,
+        key: &str,
+        name: &QualifiedName,
+        t: &Table,
+        detached: &Detached,
+    ) -> Result<(), PlanError> {
+        let what = format!("table {key}");
+        let id = format!("table:{key}");
+        let parent = match &t.partition_of {
+            Some(p) => {
+                let pn = parse_name(&p.parent, &what)?;
+                ctx.tables.get(&pn).map(|(k, pt)| (k.to_string(), *pt))
+            }
+            None => None,
+        };
+        let parent_table = parent.as_ref().map(|(_, pt)| *pt);
+        let inherited = render::inherited_from(parent_table);
+        let mut d = deps(ctx.schema_dep(&name.schema));
+        if let Some((pk, _)) = &parent {
+            if !ctx.external.name(&parse_name(pk, &what)?) {
+                d.extend(deps(vec![format!("table:{pk}")]));
+            }
+        }
+        for (cname, c) in &t.columns {
+            d.extend(deps(ctx.ty(&what, &c.type_)?));
+            if let Some(g) = &c.generated {
+                d.extend(deps(ctx.expr(&what, g)?));
+            }
+            if let Some(x) = &c.default {
+                let part = Some(Part::Default(cname.clone()));
+                if !detached.defaults.contains(cname) {
+                    for target in ctx.expr(&what, x)? {
+                        d.push(Dep {
+                            target,
+                            part: part.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        for (cname, c) in &t.checks {
+            if render::check_inline(cname, c, detached) {
+                for target in ctx.expr(&what, &c.expression)? {
+                    d.push(Dep {
+                        target,
+                        part: Some(Part::Check(cname.clone())),
+                    });
+                }
+            }
+        }
+        for e in t.exclusions.values() {
+            let probe = format!("ALTER TABLE pg_temp.probe ADD EXCLUDE {}", e.definition);
+            d.extend(deps(ctx.sql(&what, &probe)?));
+        }
+        let sql = render::create_table(name, t, parent_table, detached)?;
+        self.push(id.clone(), StepKind::Table, sql, d);
+        self.undo(render::drop_object(Target::Table(name)));
+        self.nodes.last_mut().expect("pushed").split_key = Some(key.to_string());
+
+        let me = Some(id.as_str());
+        self.owner(me, Target::Table(name), &t.owner);
+        self.comment(me, Target::Table(name), &t.comment);
+        for (cname, c) in &t.columns {
+            self.comment(me, Target::Column(name, cname), &c.comment);
+        }
+        if let Some(pk) = &t.primary_key {
+            let pk_name = pk.name.clone().unwrap_or(format!("{}_pkey", name.name));
+            self.comment(me, Target::Constraint(name, &pk_name), &pk.comment);
+        }
+        for (n, u) in &t.unique {
+            self.comment(me, Target::Constraint(name, n), &u.comment);
+        }
+        for (n, c) in &t.checks {
+            // An inherited check exists on the partition too.
+            if render::check_inline(n, c, detached) || inherited.check(n) {
+                self.comment(me, Target::Constraint(name, n), &c.comment);
+            }
+        }
+        for (n, e) in &t.exclusions {
+            self.comment(me, Target::Constraint(name, n), &e.comment);
+        }
+        self.grants(me, Target::Table(name), None, &t.grants)?;
+        for (cname, c) in &t.columns {
+            self.grants(me, Target::Table(name), Some(cname), &c.grants)?;
+        }
+        for sql in render::row_level_security(name, t.row_level_security) {
+            self.attach(me, StepKind::RowLevelSecurity, sql);
+        }
+
+        // Parts split off CREATE TABLE.
+        for cname in &detached.defaults {
+            if let Some(x) = t.columns.get(cname).and_then(|c| c.default.as_ref()) {
+                let mut d = vec![id.clone()];
+                d.extend(ctx.expr(&what, x)?);
+                let sql = render::set_column_default(name, cname, x);
+                self.push(
+                    format!("default:{key}.{cname}"),
+                    StepKind::ColumnDefault,
+                    sql,
+                    deps(d),
+                );
+                self.undo(render::drop_column_default(name, cname));
+            }
+        }
+        for (cname, c) in &t.checks {
+            if render::check_inline(cname, c, detached) || inherited.check(cname) {
+                continue;
+            }
+            let cid = format!("check:{key}.{cname}");
+            let mut d = vec![id.clone()];
+            d.extend(ctx.expr(&what, &c.expression)?);
+            self.push(
+                cid.clone(),
+                StepKind::Check,
+                render::add_check(name, cname, c),
+                deps(d),
+            );
+            self.undo(render::drop_object(Target::Constraint(name, cname)));
+            self.comment(Some(&cid), Target::Constraint(name, cname), &c.comment);
+        }
+        for (fname, fk) in &t.foreign_keys {
+            if inherited.foreign_key(fname) {
+                continue;
+            }
+            let fid = format!("fk:{key}.{fname}");
+            let mut d = vec![id.clone()];
+            let (target, cols) = parse_table_ref(&fk.references)?;
+            if let Some((tk, tt)) = ctx.tables.get(&target) {
+                if !ctx.external.name(&target) {
+                    d.push(format!("table:{tk}"));
+                    // A foreign key may rest on a unique index, not a constraint.
+                    for (iname, ix) in &tt.indexes {
+                        let plain: Vec<String> =
+                            ix.columns.iter().filter_map(|e| e.column.clone()).collect();
+                        if ix.unique && ix.where_.is_none() && !cols.is_empty() && {
+                            let mut a = plain.clone();
+                            let mut b = cols.clone();
+                            a.sort();
+                            b.sort();
+                            a == b && plain.len() == ix.columns.len()
+                        } {
+                            d.push(format!("index:{tk}.{iname}"));
+                        }
+                    }
+                }
+            }
+            let sql = render::add_foreign_key(name, fname, fk)?;
+            self.push(fid.clone(), StepKind::ForeignKey, sql, deps(d));
+            self.undo(render::drop_object(Target::Constraint(name, fname)));
+            self.comment(Some(&fid), Target::Constraint(name, fname), &fk.comment);
+        }
+        // Indexes of partitions first: the parent's CREATE INDEX then
+        // attaches them instead of building duplicates.
+        let children: Vec<&str> = ctx
+            .db
+            .tables
+            .iter()
+            .filter(|(_, ct)| {
+                ct.partition_of
+                    .as_ref()
+                    .and_then(|p| parse_name(&p.parent, "").ok())
+                    .is_some_and(|p| &p == name)
+            })
+            .map(|(k, _)| k.as_str())
+            .collect();
+        for (iname, ix) in &t.indexes {
+            let mut d = vec![id.clone()];
+            for child in &children {
+                for ciname in ctx.db.tables[*child].indexes.keys() {
+                    d.push(format!("index:{child}.{ciname}"));
+                }
+            }
+            self.index(ctx, key, name, iname, ix, d)?;
+        }
+        for (pname, p) in &t.policies {
+            let pid = format!("policy:{key}.{pname}");
+            let mut d = vec![id.clone()];
+            for x in [&p.using, &p.with_check].into_iter().flatten() {
+                d.extend(ctx.expr(&what, x)?);
+            }
+            let sql = render::create_policy(pname, name, p);
+            self.push(pid.clone(), StepKind::Policy, sql, deps(d));
+            self.undo(render::drop_object(Target::Policy(name, pname)));
+            self.comment(Some(&pid), Target::Policy(name, pname), &p.comment);
+        }
+        for (gname, g) in &t.triggers {
+            let gid = format!("trigger:{key}.{gname}");
+            let mut d = vec![id.clone()];
+            let f = parse_name(&g.function, &what)?;
+            d.extend(ctx.names.functions.get(&f).cloned().unwrap_or_default());
+            if let Some(w) = &g.when {
+                d.extend(ctx.expr(&what, w)?);
+            }
+            let sql = render::create_trigger(gname, name, g)?;
+            self.push(gid.clone(), StepKind::Trigger, sql, deps(d));
+            self.undo(render::drop_object(Target::Trigger(name, gname)));
+            self.comment(Some(&gid), Target::Trigger(name, gname), &g.comment);
+            if let Some(sql) = render::trigger_enabled(gname, name, g)? {
+                self.attach(Some(&gid), StepKind::TriggerState, sql);
+            }
+        }
+        Ok(())
+    }
+
+    fn index(
+        &mut self,
+        ctx: &Ctx<'_>,
+        key: &str,
+        on: &QualifiedName,
+        iname: &str,
+        ix: &crate::model::Index,
+        mut d: Vec<String>,
+    ) -> Result<(), PlanError> {
+        let what = format!("index {iname} on {key}");
+        let iid = format!("index:{key}.{iname}");
+        for e in &ix.columns {
+            if let Some(x) = &e.expression {
+                d.extend(ctx.expr(&what, x)?);
+            }
+            // An opclass of an extension (gin_trgm_ops): depend on it.
+            let parts = e.opclass.as_deref().and_then(|o| split_dotted(o).ok());
+            if let Some([schema, name]) = parts.as_deref() {
+                let r = RefName {
+                    schema: Some(schema.clone()),
+                    name: name.clone(),
+                };
+                d.extend(ctx.names.lookup(&HashMap::new(), &r));
+            }
+        }
+        if let Some(w) = &ix.where_ {
+            d.extend(ctx.expr(&what, w)?);
+        }
+        let sql = render::create_index(iname, on, ix);
+        self.push(iid.clone(), StepKind::Index, sql, deps(d));
+        let iq = QualifiedName::new(&on.schema, iname);
+        self.undo(render::drop_object(Target::Index(&iq)));
+        self.comment(Some(&iid), Target::Index(&iq), &ix.comment);
+        Ok(())
+    }
+
+    fn views(&mut self, ctx: &Ctx<'_>) -> Result<(), PlanError> {
+        for (key, v) in &ctx.db.views {
+            let name = parse_name(key, &format!("view `{key}`"))?;
+            if ctx.external.name(&name) {
+                continue;
+            }
+            let what = format!("view {key}");
+            let id = format!("view:{key}");
+            let mut d = ctx.schema_dep(&name.schema);
+            d.extend(ctx.sql(&what, &v.definition)?);
+            let (kind, target) = if v.materialized {
+                (StepKind::MaterializedView, Target::MaterializedView(&name))
+            } else {
+                (StepKind::View, Target::View(&name))
+            };
+            self.push(id.clone(), kind, render::create_view(&name, v)?, deps(d));
+            self.undo(render::drop_object(target));
+            let me = Some(id.as_str());
+            self.owner(me, target, &v.owner);
+            self.comment(me, target, &v.comment);
+            for (col, text) in &v.column_comments {
+                self.comment(me, Target::Column(&name, col), &Some(text.clone()));
+            }
+            self.grants(me, target, None, &v.grants)?;
+            for (iname, ix) in &v.indexes {
+                self.index(ctx, key, &name, iname, ix, vec![id.clone()])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Orders the steps, or returns the node indexes of a cycle.
+    fn order(&self) -> Result<Result<Vec<Step>, Vec<usize>>, PlanError> {
+        let index: HashMap<&str, usize> = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.step.id.as_str(), i))
+            .collect();
+        if index.len() != self.nodes.len() {
+            let mut seen = BTreeSet::new();
+            let dup = self
+                .nodes
+                .iter()
+                .find(|n| !seen.insert(n.step.id.as_str()))
+                .map(|n| n.step.id.clone())
+                .unwrap_or_default();
+            return Err(PlanError::Invalid {
+                what: dup,
+                message: "two objects with the same name".into(),
+            });
+        }
+        let graph = self.graph(&index);
+        // Kahn's algorithm over object steps; attached steps ride along.
+        let mut attached: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (i, n) in self.nodes.iter().enumerate() {
+            if let Some(p) = &n.step.attached_to {
+                attached.entry(index[p.as_str()]).or_default().push(i);
+            }
+        }
+        let mut indegree: Vec<usize> = (0..self.nodes.len())
+            .map(|i| {
+                graph
+                    .neighbors_directed(NodeIndex::new(i), petgraph::Direction::Incoming)
+                    .count()
+            })
+            .collect();
+        let key = |i: usize| Reverse((self.nodes[i].step.kind, self.nodes[i].step.id.clone(), i));
+        let mut heap: BinaryHeap<_> = (0..self.nodes.len())
+            .filter(|&i| indegree[i] == 0 && self.nodes[i].step.attached_to.is_none())
+            .map(key)
+            .collect();
+        let mut done = vec![false; self.nodes.len()];
+        let mut out = Vec::with_capacity(self.nodes.len());
+        while let Some(Reverse((_, _, i))) = heap.pop() {
+            let mut batch = VecDeque::from([i]);
+            while let Some(j) = batch.pop_front() {
+                done[j] = true;
+                out.push(j);
+                for &a in attached.get(&j).map(Vec::as_slice).unwrap_or(&[]) {
+                    batch.push_back(a);
+                }
+                for next in
+                    graph.neighbors_directed(NodeIndex::new(j), petgraph::Direction::Outgoing)
+                {
+                    let n = next.index();
+                    indegree[n] -= 1;
+                    if indegree[n] == 0 && self.nodes[n].step.attached_to.is_none() {
+                        heap.push(key(n));
+                    }
+                }
+            }
+        }
+        if out.len() < self.nodes.len() {
+            let remaining: BTreeSet<usize> = (0..self.nodes.len()).filter(|&i| !done[i]).collect();
+            return Ok(Err(self.find_cycle(&graph, &remaining)));
+        }
+        let steps = out
+            .into_iter()
+            .map(|i| {
+                let n = &self.nodes[i];
+                let mut step = n.step.clone();
+                let mut seen = BTreeSet::new();
+                step.depends_on = n
+                    .deps
+                    .iter()
+                    .filter(|d| d.target != step.id && index.contains_key(d.target.as_str()))
+                    .filter(|d| seen.insert(d.target.clone()))
+                    .map(|d| d.target.clone())
+                    .collect();
+                step
+            })
+            .collect();
+        Ok(Ok(steps))
+    }
+
+    /// Edges from each dependency to its dependent (no self loops).
+    fn graph(&self, index: &HashMap<&str, usize>) -> DiGraph<(), ()> {
+        let mut g = DiGraph::with_capacity(self.nodes.len(), 0);
+        for _ in &self.nodes {
+            g.add_node(());
+        }
+        for (i, n) in self.nodes.iter().enumerate() {
+            let mut seen = BTreeSet::new();
+            for d in &n.deps {
+                if let Some(&j) = index.get(d.target.as_str()) {
+                    if j != i && seen.insert(j) {
+                        g.add_edge(NodeIndex::new(j), NodeIndex::new(i), ());
+                    }
+                }
+            }
+        }
+        g
+    }
+
+    /// A shortest cycle among `remaining` (steps Kahn's algorithm could
+    /// not place), as node indexes in dependency order.
+    fn find_cycle(&self, graph: &DiGraph<(), ()>, remaining: &BTreeSet<usize>) -> Vec<usize> {
+        let sccs = petgraph::algo::tarjan_scc(graph);
+        let mut best: Option<Vec<usize>> = None;
+        for scc in sccs.iter().filter(|s| s.len() > 1) {
+            let members: BTreeSet<usize> = scc.iter().map(|n| n.index()).collect();
+            if !members.iter().all(|m| remaining.contains(m)) {
+                continue;
+            }
+            let start = *members
+                .iter()
+                .min_by_key(|&&m| &self.nodes[m].step.id)
+                .expect("non-empty");
+            // Breadth-first from start back to start, inside the component.
+            let mut prev: HashMap<usize, usize> = HashMap::new();
+            let mut queue = VecDeque::from([start]);
+            let mut cycle = None;
+            'bfs: while let Some(u) = queue.pop_front() {
+                let mut next: Vec<usize> = graph
+                    .neighbors_directed(NodeIndex::new(u), petgraph::Direction::Outgoing)
+                    .map(|n| n.index())
+                    .filter(|n| members.contains(n))
+                    .collect();
+                next.sort_by_key(|&n| &self.nodes[n].step.id);
+                for v in next {
+                    if v == start {
+                        let mut path = vec![u];
+                        let mut cur = u;
+                        while cur != start {
+                            cur = prev[&cur];
+                            path.push(cur);
+                        }
+                        path.reverse();
+                        cycle = Some(path);
+                        break 'bfs;
+                    }
+                    if let std::collections::hash_map::Entry::Vacant(e) = prev.entry(v) {
+                        e.insert(u);
+                        queue.push_back(v);
+                    }
+                }
+            }
+            if let Some(c) = cycle {
+                let better = best.as_ref().is_none_or(|b| {
+                    (c.len(), &self.nodes[c[0]].step.id) < (b.len(), &self.nodes[b[0]].step.id)
+                });
+                if better {
+                    best = Some(c);
+                }
+            }
+        }
+        best.unwrap_or_else(|| remaining.iter().copied().collect())
+    }
+
+    /// Splits off the table parts (defaults, checks) whose dependency
+    /// closes the cycle. False when the cycle has none.
+    fn detach(&self, cycle: &[usize], detached: &mut Splits) -> bool {
+        let ids: BTreeSet<&str> = cycle
+            .iter()
+            .map(|&i| self.nodes[i].step.id.as_str())
+            .collect();
+        let mut changed = false;
+        for &i in cycle {
+            let n = &self.nodes[i];
+            let Some(key) = &n.split_key else { continue };
+            for d in &n.deps {
+                let Some(part) = &d.part else { continue };
+                if !ids.contains(d.target.as_str()) {
+                    continue;
+                }
+                changed |= match part {
+                    Part::Default(c) => detached
+                        .tables
+                        .entry(key.clone())
+                        .or_default()
+                        .defaults
+                        .insert(c.clone()),
+                    Part::Check(c) => detached
+                        .tables
+                        .entry(key.clone())
+                        .or_default()
+                        .checks
+                        .insert(c.clone()),
+                    Part::DomainCheck(c) => detached
+                        .domains
+                        .entry(key.clone())
+                        .or_default()
+                        .insert(c.clone()),
+                };
+            }
+        }
+        changed
+    }
+
+    fn describe_cycle(&self, cycle: &[usize]) -> String {
+        let mut names: Vec<&str> = cycle
+            .iter()
+            .map(|&i| self.nodes[i].step.id.as_str())
+            .collect();
+        if let Some(first) = names.first().copied() {
+            names.push(first);
+        }
+        names.join(" -> ")
+    }
+}
+
+fn kind_word(kind: StepKind) -> &'static str {
+    match kind {
+        StepKind::Owner => "owner",
+        StepKind::Comment => "comment",
+        StepKind::Grant => "grant",
+        StepKind::RowLevelSecurity => "rls",
+        StepKind::TriggerState => "trigger_state",
+        _ => "step",
+    }
+}
+
+impl<'a> Ctx<'a> {
+    fn new(db: &'a Database) -> Result<Ctx<'a>, PlanError> {
+        let external = External::new(db);
+        let mut names = Names::default();
+        for s in db.schemas.keys() {
+            if s != "public" && !external.schemas.contains(s) {
+                names.schemas.insert(s.clone());
+            }
+        }
+        for (n, e) in &db.extensions {
+            let schema = e.schema.clone().unwrap_or_else(|| "public".into());
+            names
+                .extensions_by_schema
+                .entry(schema)
+                .or_default()
+                .push(format!("extension:{n}"));
+        }
+        let mut tables = HashMap::new();
+        for (key, t) in &db.tables {
+            let q = parse_name(key, &format!("table `{key}`"))?;
+            tables.insert(q.clone(), (key.as_str(), t));
+            if external.name(&q) {
+                continue;
+            }
+            add(&mut names.relations, q.clone(), format!("table:{key}"));
+            add(&mut names.types, q, format!("table:{key}"));
+        }
+        for key in db.views.keys() {
+            let q = parse_name(key, &format!("view `{key}`"))?;
+            if external.name(&q) {
+                continue;
+            }
+            add(&mut names.relations, q.clone(), format!("view:{key}"));
+            add(&mut names.types, q, format!("view:{key}"));
+        }
+        for key in db.sequences.keys() {
+            let q = parse_name(key, &format!("sequence `{key}`"))?;
+            if !external.name(&q) {
+                add(&mut names.relations, q, format!("sequence:{key}"));
+            }
+        }
+        for key in db.enums.keys().chain(db.composite_types.keys()) {
+            let q = parse_name(key, &format!("type `{key}`"))?;
+            if !external.name(&q) {
+                add(&mut names.types, q, format!("type:{key}"));
+            }
+        }
+        for key in db.domains.keys() {
+            let q = parse_name(key, &format!("domain `{key}`"))?;
+            if !external.name(&q) {
+                add(&mut names.types, q, format!("domain:{key}"));
+            }
+        }
+        for key in db.functions.keys() {
+            let k = parse_function_key(key)?;
+            if !external.function(&k) {
+                add(&mut names.functions, k.name, format!("function:{key}"));
+            }
+        }
+        for key in db.aggregates.keys() {
+            let k = parse_function_key(key)?;
+            if !external.function(&k) {
+                add(&mut names.functions, k.name, format!("aggregate:{key}"));
+            }
+        }
+        Ok(Ctx {
+            db,
+            names,
+            external,
+            tables,
+        })
+    }
+}
