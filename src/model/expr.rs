@@ -178,6 +178,11 @@ impl Norm<'_> {
             if last == "regclass" && !is_array {
                 return sconst(&self.unqualify_regclass(s));
             }
+            if last == "interval" && !is_array {
+                if let Some(text) = interval_text(s) {
+                    return sconst(&text);
+                }
+            }
             if NUMERIC_TYPES.contains(&last) && !is_array {
                 if let Ok(i) = s.trim().parse::<i32>() {
                     return json!({"AConst": {"isnull": false, "val": {"Ival": {"ival": i}}}});
@@ -234,6 +239,69 @@ impl Norm<'_> {
         }
         json!({ "AExpr": b })
     }
+}
+
+/// An interval literal as PostgreSQL prints it (`'24 hours'` ->
+/// `24:00:00`, `'1 month 2 days'` -> `1 mon 2 days`). Only the plain
+/// `<number> <unit>` and `HH:MM[:SS]` forms; anything else is left alone.
+fn interval_text(s: &str) -> Option<String> {
+    let (mut months, mut days, mut micros) = (0i64, 0i64, 0i64);
+    let words: Vec<&str> = s.split_whitespace().collect();
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i];
+        if w.contains(':') {
+            let parts: Vec<&str> = w.split(':').collect();
+            let nums: Option<Vec<f64>> = parts.iter().map(|p| p.parse::<f64>().ok()).collect();
+            let nums = nums?;
+            let secs = match nums.as_slice() {
+                [h, m] => h * 3600.0 + m * 60.0,
+                [h, m, sec] => h * 3600.0 + m * 60.0 + sec,
+                _ => return None,
+            };
+            micros += (secs * 1e6).round() as i64;
+            i += 1;
+            continue;
+        }
+        let n: f64 = w.parse().ok()?;
+        let unit = words.get(i + 1)?.to_lowercase();
+        let unit = unit.trim_end_matches('s');
+        match unit {
+            "year" | "yr" => months += (n * 12.0) as i64,
+            "mon" | "month" => months += n as i64,
+            "week" => days += (n * 7.0) as i64,
+            "day" => days += n as i64,
+            "hour" | "hr" => micros += (n * 3_600e6) as i64,
+            "minute" | "min" => micros += (n * 60e6) as i64,
+            "second" | "sec" => micros += (n * 1e6) as i64,
+            _ => return None,
+        }
+        i += 2;
+    }
+    let mut out = Vec::new();
+    let plural = |n: i64, one: &str, many: &str| format!("{n} {}", if n.abs() == 1 { one } else { many });
+    if months / 12 != 0 {
+        out.push(plural(months / 12, "year", "years"));
+    }
+    if months % 12 != 0 {
+        out.push(plural(months % 12, "mon", "mons"));
+    }
+    if days != 0 {
+        out.push(plural(days, "day", "days"));
+    }
+    if micros != 0 || out.is_empty() {
+        let sign = if micros < 0 { "-" } else { "" };
+        let m = micros.abs();
+        let (h, rest) = (m / 3_600_000_000, m % 3_600_000_000);
+        let (mi, rest) = (rest / 60_000_000, rest % 60_000_000);
+        let (sec, frac) = (rest / 1_000_000, rest % 1_000_000);
+        let mut t = format!("{sign}{h:02}:{mi:02}:{sec:02}");
+        if frac != 0 {
+            t.push_str(format!(".{frac:06}").trim_end_matches('0'));
+        }
+        out.push(t);
+    }
+    Some(out.join(" "))
 }
 
 fn sconst(s: &str) -> Value {
@@ -343,6 +411,9 @@ mod tests {
             ("a and (b and c)", "((a AND b) AND c)"),
             ("x::int4", "(x)::integer"),
             ("public.f(x)", "f(x)"),
+            ("now() - interval '24 hours'", "(now() - '24:00:00'::interval)"),
+            ("interval '1 month 2 days'", "'1 mon 2 days'::interval"),
+            ("'1 year 90 minutes'::interval", "'1 year 01:30:00'::interval"),
         ] {
             assert!(equivalent(a, b), "{a}  vs  {b}\n{:?}\n{:?}", canonical(a), canonical(b));
         }
@@ -358,6 +429,7 @@ mod tests {
             ("auth.uid()", "other.uid()"),
             ("a and b", "a or b"),
             ("1", "2"),
+            ("interval '1 hour'", "interval '2 hours'"),
         ] {
             assert!(!equivalent(a, b), "{a} vs {b}");
         }
