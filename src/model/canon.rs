@@ -22,7 +22,12 @@ pub fn canonical_keys(db: &mut Database) -> Vec<Problem> {
     let mut p = Vec::new();
     rekey(&mut db.enums, "enums", relation_str, &mut p);
     rekey(&mut db.domains, "domains", relation_str, &mut p);
-    rekey(&mut db.composite_types, "composite_types", relation_str, &mut p);
+    rekey(
+        &mut db.composite_types,
+        "composite_types",
+        relation_str,
+        &mut p,
+    );
     rekey(&mut db.sequences, "sequences", relation_str, &mut p);
     rekey(&mut db.tables, "tables", relation_str, &mut p);
     rekey(&mut db.views, "views", relation_str, &mut p);
@@ -78,7 +83,11 @@ pub fn canonicalise(db: &mut Database) -> Vec<Problem> {
     let pks: IndexMap<String, Vec<String>> = db
         .tables
         .iter()
-        .filter_map(|(k, t)| t.primary_key.as_ref().map(|pk| (k.clone(), pk.columns.clone())))
+        .filter_map(|(k, t)| {
+            t.primary_key
+                .as_ref()
+                .map(|pk| (k.clone(), pk.columns.clone()))
+        })
         .collect();
     for (key, table) in db.tables.iter_mut() {
         table_pass(key, table, &pks, &mut p);
@@ -89,13 +98,23 @@ pub fn canonicalise(db: &mut Database) -> Vec<Problem> {
         for (name, index) in v.indexes.iter_mut() {
             index_pass(index, &["views", key, "indexes", name], &mut p);
         }
-        v.definition = v.definition.trim().trim_end_matches(';').trim_end().to_string();
+        v.definition = v
+            .definition
+            .trim()
+            .trim_end_matches(';')
+            .trim_end()
+            .to_string();
     }
     for (key, s) in db.sequences.iter_mut() {
         sequence_pass(key, s, &mut p);
     }
     for (key, e) in db.enums.iter_mut() {
-        p.extend(canonical_grants(&mut e.grants, GrantKind::Type, true, &["enums", key]));
+        p.extend(canonical_grants(
+            &mut e.grants,
+            GrantKind::Type,
+            true,
+            &["enums", key],
+        ));
     }
     for (key, d) in db.domains.iter_mut() {
         let at = ["domains", key.as_str()];
@@ -122,10 +141,20 @@ pub fn canonicalise(db: &mut Database) -> Vec<Problem> {
         if a.parallel.as_deref() == Some("unsafe") {
             a.parallel = None;
         }
-        p.extend(canonical_grants(&mut a.grants, GrantKind::Function, true, &at));
+        p.extend(canonical_grants(
+            &mut a.grants,
+            GrantKind::Function,
+            true,
+            &at,
+        ));
     }
     for (key, s) in db.schemas.iter_mut() {
-        p.extend(canonical_grants(&mut s.grants, GrantKind::Schema, true, &["schemas", key]));
+        p.extend(canonical_grants(
+            &mut s.grants,
+            GrantKind::Schema,
+            true,
+            &["schemas", key],
+        ));
     }
     for d in db.default_privileges.iter_mut() {
         d.on = d.on.trim().to_lowercase();
@@ -137,13 +166,21 @@ pub fn canonicalise(db: &mut Database) -> Vec<Problem> {
             "schemas" => GrantKind::Schema,
             other => {
                 p.push(
-                    Problem::new(&["default_privileges"], format!("`{other}` is not an object kind"))
-                        .hint("use tables, sequences, functions, types or schemas"),
+                    Problem::new(
+                        &["default_privileges"],
+                        format!("`{other}` is not an object kind"),
+                    )
+                    .hint("use tables, sequences, functions, types or schemas"),
                 );
                 continue;
             }
         };
-        p.extend(canonical_grants(&mut d.grants, kind, false, &["default_privileges"]));
+        p.extend(canonical_grants(
+            &mut d.grants,
+            kind,
+            false,
+            &["default_privileges"],
+        ));
     }
     let mut external = Vec::new();
     for e in &db.external {
@@ -244,14 +281,21 @@ fn table_pass(
     pks: &IndexMap<String, Vec<String>>,
     p: &mut Vec<Problem>,
 ) {
-    let short_name = QualifiedName::parse(key, "public").map(|q| q.name).unwrap_or_default();
+    let short_name = QualifiedName::parse(key, "public")
+        .map(|q| q.name)
+        .unwrap_or_default();
     for (col, c) in table.columns.iter_mut() {
         let at = ["tables", key, "columns", col.as_str()];
         type_in_place(&mut c.type_, &at, p);
         if c.identity.is_some() {
             c.nullable = false;
         }
-        p.extend(canonical_grants(&mut c.grants, GrantKind::Column, true, &at));
+        p.extend(canonical_grants(
+            &mut c.grants,
+            GrantKind::Column,
+            true,
+            &at,
+        ));
     }
     if let Some(pk) = table.primary_key.as_mut() {
         for col in &pk.columns {
@@ -277,7 +321,10 @@ fn table_pass(
                     keys::references_text(&target, &cols)
                 };
             }
-            Err(e) => p.push(Problem::new(&["tables", key, "foreign_keys", name, "references"], e)),
+            Err(e) => p.push(Problem::new(
+                &["tables", key, "foreign_keys", name, "references"],
+                e,
+            )),
         }
     }
     for (name, index) in table.indexes.iter_mut() {
@@ -305,7 +352,12 @@ fn table_pass(
             t.enabled = None;
         }
     }
-    p.extend(canonical_grants(&mut table.grants, GrantKind::Table, true, &["tables", key]));
+    p.extend(canonical_grants(
+        &mut table.grants,
+        GrantKind::Table,
+        true,
+        &["tables", key],
+    ));
 }
 
 /// Policy roles: `public` for PUBLIC, sorted, none for just `[public]`.
@@ -341,7 +393,11 @@ fn index_pass(index: &mut Index, at: &[&str], _p: &mut [Problem]) {
         if e.order == Some(SortOrder::Asc) {
             e.order = None;
         }
-        let default_nulls = if desc { NullsOrder::First } else { NullsOrder::Last };
+        let default_nulls = if desc {
+            NullsOrder::First
+        } else {
+            NullsOrder::Last
+        };
         if e.nulls == Some(default_nulls) {
             e.nulls = None;
         }
@@ -402,7 +458,12 @@ fn sequence_pass(key: &str, s: &mut Sequence, p: &mut Vec<Problem>) {
             Err(e) => p.push(Problem::new(&["sequences", key, "owned_by"], e)),
         }
     }
-    p.extend(canonical_grants(&mut s.grants, GrantKind::Sequence, true, &at));
+    p.extend(canonical_grants(
+        &mut s.grants,
+        GrantKind::Sequence,
+        true,
+        &at,
+    ));
 }
 
 fn function_pass(key: &str, f: &mut Function, p: &mut Vec<Problem>) {
@@ -429,7 +490,12 @@ fn function_pass(key: &str, f: &mut Function, p: &mut Vec<Problem>) {
     if f.parallel.as_deref() == Some("unsafe") {
         f.parallel = None;
     }
-    p.extend(canonical_grants(&mut f.grants, GrantKind::Function, true, &at));
+    p.extend(canonical_grants(
+        &mut f.grants,
+        GrantKind::Function,
+        true,
+        &at,
+    ));
 }
 
 #[cfg(test)]

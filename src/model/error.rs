@@ -21,7 +21,11 @@ impl fmt::Display for LoadError {
             // Only the file is known (an I/O error, a missing directory).
             write!(f, "{}: {}", self.file, self.message)?;
         } else {
-            write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)?;
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, self.line, self.column, self.message
+            )?;
         }
         if let Some(hint) = &self.hint {
             write!(f, "\n  hint: {hint}")?;

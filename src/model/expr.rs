@@ -111,8 +111,14 @@ impl Norm<'_> {
                 for (k, v) in map {
                     if matches!(
                         k.as_str(),
-                        "location" | "rexpr_list_start" | "rexpr_list_end" | "list_start"
-                            | "list_end" | "stmt_location" | "stmt_len" | "funcformat"
+                        "location"
+                            | "rexpr_list_start"
+                            | "rexpr_list_end"
+                            | "list_start"
+                            | "list_end"
+                            | "stmt_location"
+                            | "stmt_len"
+                            | "funcformat"
                     ) {
                         continue;
                     }
@@ -142,7 +148,9 @@ impl Norm<'_> {
             }
             "SubLink" => {
                 // `x IN (SELECT ..)` is an ANY sublink without operator.
-                if b["sub_link_type"] == json!(3) && b["oper_name"] == json!([{"String": {"sval": "="}}]) {
+                if b["sub_link_type"] == json!(3)
+                    && b["oper_name"] == json!([{"String": {"sval": "="}}])
+                {
                     b["oper_name"] = json!([]);
                 }
                 strip_target_names(&mut b["subselect"]);
@@ -168,7 +176,11 @@ impl Norm<'_> {
         let type_names = b["type_name"]["names"].clone();
         let names: Vec<&str> = type_names
             .as_array()
-            .map(|a| a.iter().filter_map(|n| n["String"]["sval"].as_str()).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|n| n["String"]["sval"].as_str())
+                    .collect()
+            })
             .unwrap_or_default();
         let last = names.last().copied().unwrap_or("");
         let is_array = b["type_name"]["array_bounds"]
@@ -210,7 +222,10 @@ impl Norm<'_> {
     fn a_expr(&self, mut b: Value) -> Value {
         strip_names(&mut b["name"], &[]);
         let kind = b["kind"].as_i64().unwrap_or(0);
-        let op = b["name"][0]["String"]["sval"].as_str().unwrap_or("").to_string();
+        let op = b["name"][0]["String"]["sval"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
         match kind {
             // IN (list) -> = ANY (ARRAY[list]); NOT IN -> <> ALL.
             7 => {
@@ -223,15 +238,18 @@ impl Norm<'_> {
             8 | 9 => b["kind"] = json!(1),
             // x BETWEEN a AND b -> x >= a AND x <= b.
             11 | 12 => {
-                if let Some([lo, hi]) = b["rexpr"]["List"]["items"].as_array().map(|v| v.as_slice()) {
+                if let Some([lo, hi]) = b["rexpr"]["List"]["items"].as_array().map(|v| v.as_slice())
+                {
                     let x = b["lexpr"].clone();
-                    let cmp = |o: &str, l: &Value, r: &Value| {
-                        json!({"AExpr": {"kind": 1, "name": [{"String": {"sval": o}}], "lexpr": l, "rexpr": r}})
-                    };
+                    let cmp = |o: &str, l: &Value, r: &Value| json!({"AExpr": {"kind": 1, "name": [{"String": {"sval": o}}], "lexpr": l, "rexpr": r}});
                     return if kind == 11 {
-                        flatten_bool(json!({"boolop": 1, "args": [cmp(">=", &x, lo), cmp("<=", &x, hi)]}))
+                        flatten_bool(
+                            json!({"boolop": 1, "args": [cmp(">=", &x, lo), cmp("<=", &x, hi)]}),
+                        )
                     } else {
-                        flatten_bool(json!({"boolop": 2, "args": [cmp("<", &x, lo), cmp(">", &x, hi)]}))
+                        flatten_bool(
+                            json!({"boolop": 2, "args": [cmp("<", &x, lo), cmp(">", &x, hi)]}),
+                        )
                     };
                 }
             }
@@ -279,7 +297,8 @@ fn interval_text(s: &str) -> Option<String> {
         i += 2;
     }
     let mut out = Vec::new();
-    let plural = |n: i64, one: &str, many: &str| format!("{n} {}", if n.abs() == 1 { one } else { many });
+    let plural =
+        |n: i64, one: &str, many: &str| format!("{n} {}", if n.abs() == 1 { one } else { many });
     if months / 12 != 0 {
         out.push(plural(months / 12, "year", "years"));
     }
@@ -314,7 +333,12 @@ fn flatten_bool(b: Value) -> Value {
     let mut args = Vec::new();
     for a in b["args"].as_array().cloned().unwrap_or_default() {
         if op != json!(3) && a["BoolExpr"]["boolop"] == op {
-            args.extend(a["BoolExpr"]["args"].as_array().cloned().unwrap_or_default());
+            args.extend(
+                a["BoolExpr"]["args"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default(),
+            );
         } else {
             args.push(a);
         }
@@ -399,23 +423,43 @@ mod tests {
     fn same() {
         for (a, b) in [
             ("auth.uid() = user_id", "(auth.uid() = user_id)"),
-            ("(select auth.uid()) = user_id", "(( SELECT auth.uid() AS uid) = user_id)"),
+            (
+                "(select auth.uid()) = user_id",
+                "(( SELECT auth.uid() AS uid) = user_id)",
+            ),
             ("'x'", "'x'::text"),
-            ("status in ('a','b')", "(status = ANY (ARRAY['a'::text, 'b'::text]))"),
+            (
+                "status in ('a','b')",
+                "(status = ANY (ARRAY['a'::text, 'b'::text]))",
+            ),
             ("status not in ('a')", "(status <> ALL (ARRAY['a'::text]))"),
             ("now()", "now()"),
-            ("nextval('users_id_seq')", "nextval('public.users_id_seq'::regclass)"),
+            (
+                "nextval('users_id_seq')",
+                "nextval('public.users_id_seq'::regclass)",
+            ),
             ("x between 1 and 5", "((x >= 1) AND (x <= 5))"),
             ("name like 'a%'", "(name ~~ 'a%'::text)"),
             ("-1", "'-1'::integer"),
             ("a and (b and c)", "((a AND b) AND c)"),
             ("x::int4", "(x)::integer"),
             ("public.f(x)", "f(x)"),
-            ("now() - interval '24 hours'", "(now() - '24:00:00'::interval)"),
+            (
+                "now() - interval '24 hours'",
+                "(now() - '24:00:00'::interval)",
+            ),
             ("interval '1 month 2 days'", "'1 mon 2 days'::interval"),
-            ("'1 year 90 minutes'::interval", "'1 year 01:30:00'::interval"),
+            (
+                "'1 year 90 minutes'::interval",
+                "'1 year 01:30:00'::interval",
+            ),
         ] {
-            assert!(equivalent(a, b), "{a}  vs  {b}\n{:?}\n{:?}", canonical(a), canonical(b));
+            assert!(
+                equivalent(a, b),
+                "{a}  vs  {b}\n{:?}\n{:?}",
+                canonical(a),
+                canonical(b)
+            );
         }
     }
 

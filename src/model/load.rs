@@ -75,7 +75,10 @@ pub fn schema_files(path: &Path, errors: &mut Vec<LoadError>) -> Vec<PathBuf> {
     } else if path.exists() {
         out.push(path.to_path_buf());
     } else {
-        errors.push(file_error(&path.display().to_string(), "no such file or directory".into()));
+        errors.push(file_error(
+            &path.display().to_string(),
+            "no such file or directory".into(),
+        ));
     }
     out
 }
@@ -84,7 +87,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<LoadError>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            errors.push(file_error(&dir.display().to_string(), format!("cannot read: {e}")));
+            errors.push(file_error(
+                &dir.display().to_string(),
+                format!("cannot read: {e}"),
+            ));
             return;
         }
     };
@@ -97,7 +103,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<LoadError>) {
         if p.is_dir() {
             walk(&p, out, errors);
         } else {
-            let ext = p.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
+            let ext = p
+                .extension()
+                .map(|e| e.to_string_lossy().to_ascii_lowercase());
             if matches!(ext.as_deref(), Some("yaml" | "yml" | "json")) {
                 out.push(p);
             }
@@ -142,7 +150,15 @@ pub fn load_sources(sources: &[Source]) -> Result<(Database, Vec<LoadError>), Lo
         if !db.default_privileges.is_empty() {
             list_sections.entry("default_privileges").or_insert(i);
         }
-        merge(&mut merged, db, i, &keys, sources, &mut origins, &mut errors);
+        merge(
+            &mut merged,
+            db,
+            i,
+            &keys,
+            sources,
+            &mut origins,
+            &mut errors,
+        );
     }
     if !errors.is_empty() {
         return Err(LoadErrors { errors });
@@ -151,8 +167,14 @@ pub fn load_sources(sources: &[Source]) -> Result<(Database, Vec<LoadError>), Lo
     let (errs, warns) = validate::validate(&merged);
     problems.extend(errs);
     let place = |p: Problem| locate_problem(p, sources, &origins, &list_sections);
-    let errors: Vec<LoadError> = problems.into_iter().map(place).collect();
-    let warnings: Vec<LoadError> = warns.into_iter().map(place).collect();
+    let order = |e: &LoadError| {
+        let file = sources.iter().position(|s| s.label == e.file);
+        (file, e.line, e.column)
+    };
+    let mut errors: Vec<LoadError> = problems.into_iter().map(place).collect();
+    let mut warnings: Vec<LoadError> = warns.into_iter().map(place).collect();
+    errors.sort_by_key(order);
+    warnings.sort_by_key(order);
     if errors.is_empty() {
         Ok((merged, warnings))
     } else {
@@ -194,7 +216,7 @@ fn strip_json_position(msg: &str) -> String {
 fn saphyr_error(src: &Source, e: &serde_saphyr::Error) -> LoadError {
     use serde_saphyr::MessageFormatter;
     let inner = e.without_snippet();
-    let message = serde_saphyr::DefaultMessageFormatter
+    let message = serde_saphyr::UserMessageFormatter
         .format_message(inner)
         .into_owned();
     let (line, column) = e
@@ -262,8 +284,15 @@ fn merge(
             errors.push(at(
                 src,
                 &[section.to_string(), written],
-                format!("{section} `{key}` is already defined in {}", prev.label),
-                Some(format!("first defined at {}:{}:{}", prev.label, prev_at.0, prev_at.1)),
+                format!(
+                    "{} `{key}` is already defined in {}",
+                    section.trim_end_matches('s').replace('_', " "),
+                    prev.label
+                ),
+                Some(format!(
+                    "first defined at {}:{}:{}",
+                    prev.label, prev_at.0, prev_at.1
+                )),
             ));
             return true;
         }

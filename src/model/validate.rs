@@ -14,9 +14,27 @@ pub const MAX_IDENTIFIER_BYTES: usize = 63;
 /// Types that extensions put in the schema they are installed in; an
 /// unqualified one is accepted when some extension lives in `public`.
 const EXTENSION_TYPES: &[&str] = &[
-    "citext", "hstore", "ltree", "lquery", "ltxtquery", "vector", "halfvec", "sparsevec",
-    "geometry", "geography", "box2d", "box3d", "cube", "isbn", "isbn13", "ean13", "issn",
-    "upc", "seg", "intbig_gkey", "gtrgm",
+    "citext",
+    "hstore",
+    "ltree",
+    "lquery",
+    "ltxtquery",
+    "vector",
+    "halfvec",
+    "sparsevec",
+    "geometry",
+    "geography",
+    "box2d",
+    "box3d",
+    "cube",
+    "isbn",
+    "isbn13",
+    "ean13",
+    "issn",
+    "upc",
+    "seg",
+    "intbig_gkey",
+    "gtrgm",
 ];
 
 struct Ctx<'a> {
@@ -31,7 +49,12 @@ struct Ctx<'a> {
 
 pub fn validate(db: &Database) -> (Vec<Problem>, Vec<Problem>) {
     let mut types: HashSet<String> = HashSet::new();
-    for k in db.enums.keys().chain(db.domains.keys()).chain(db.composite_types.keys()) {
+    for k in db
+        .enums
+        .keys()
+        .chain(db.domains.keys())
+        .chain(db.composite_types.keys())
+    {
         types.insert(k.clone());
     }
     for k in db.tables.keys().chain(db.views.keys()) {
@@ -75,21 +98,25 @@ impl Ctx<'_> {
     }
 
     fn ident(&mut self, path: &[&str], what: &str, name: &str) {
-        let message = if name.is_empty() {
-            format!("{what} name is empty")
+        let (message, hint) = if name.is_empty() {
+            (format!("{what} name is empty"), "give it a name")
         } else if name.contains('\0') {
-            format!("{what} name `{}` contains a NUL byte", name.escape_debug())
+            (
+                format!("{what} name `{}` contains a NUL byte", name.escape_debug()),
+                "PostgreSQL names cannot hold NUL",
+            )
         } else if name.len() > MAX_IDENTIFIER_BYTES {
-            format!(
-                "{what} name `{name}` is {} bytes long; PostgreSQL allows at most {MAX_IDENTIFIER_BYTES}",
-                name.len()
+            (
+                format!(
+                    "{what} name `{name}` is {} bytes long; PostgreSQL allows at most {MAX_IDENTIFIER_BYTES}",
+                    name.len()
+                ),
+                "PostgreSQL would truncate it; shorten it",
             )
         } else {
             return;
         };
-        self.errors.push(
-            Problem::new(path, message).hint("PostgreSQL would truncate or reject it; shorten it"),
-        );
+        self.errors.push(Problem::new(path, message).hint(hint));
     }
 
     fn qualified(&mut self, path: &[&str], what: &str, key: &str) {
@@ -133,7 +160,11 @@ impl Ctx<'_> {
             let groups: [(&str, &str, Vec<&String>); 8] = [
                 ("columns", "column", t.columns.keys().collect()),
                 ("unique", "constraint", t.unique.keys().collect()),
-                ("foreign_keys", "constraint", t.foreign_keys.keys().collect()),
+                (
+                    "foreign_keys",
+                    "constraint",
+                    t.foreign_keys.keys().collect(),
+                ),
                 ("checks", "constraint", t.checks.keys().collect()),
                 ("exclusions", "constraint", t.exclusions.keys().collect()),
                 ("indexes", "index", t.indexes.keys().collect()),
@@ -172,7 +203,11 @@ impl Ctx<'_> {
             }
         }
         for k in db.functions.keys().chain(db.aggregates.keys()) {
-            let section = if db.functions.contains_key(k) { "functions" } else { "aggregates" };
+            let section = if db.functions.contains_key(k) {
+                "functions"
+            } else {
+                "aggregates"
+            };
             if let Ok((_, Some(args))) = keys::split_parens(k) {
                 for arg in keys::split_commas(args) {
                     self.check_type(&[section, k], &arg);
@@ -213,7 +248,8 @@ impl Ctx<'_> {
         if let Some(s) = self.suggest_type(name, &key) {
             p = p.hint(format!("did you mean `{s}`?"));
         } else {
-            p = p.hint("declare it under enums, domains or composite_types, or list it in external");
+            p = p
+                .hint("declare it under enums, domains or composite_types, or list it in external");
         }
         self.errors.push(p);
     }
@@ -221,7 +257,18 @@ impl Ctx<'_> {
     fn suggest_type(&self, name: &str, key: &str) -> Option<String> {
         let mut candidates: Vec<(usize, String)> = types::BUILTIN_TYPES
             .iter()
-            .chain(["int", "int4", "int8", "bool", "varchar", "timestamptz", "float8"].iter())
+            .chain(
+                [
+                    "int",
+                    "int4",
+                    "int8",
+                    "bool",
+                    "varchar",
+                    "timestamptz",
+                    "float8",
+                ]
+                .iter(),
+            )
             .map(|b| (distance(name, b), b.to_string()))
             .collect();
         for t in &self.types {
@@ -229,7 +276,10 @@ impl Ctx<'_> {
         }
         candidates.sort();
         let limit = (name.chars().count() / 3).max(2);
-        candidates.into_iter().find(|(d, _)| *d <= limit).map(|(_, s)| s)
+        candidates
+            .into_iter()
+            .find(|(d, _)| *d <= limit)
+            .map(|(_, s)| s)
     }
 
     fn table(&mut self, key: &str, t: &Table) {
@@ -250,7 +300,11 @@ impl Ctx<'_> {
             need(vec!["unique", n], &u.include, "unique constraint");
         }
         for (n, fk) in &t.foreign_keys {
-            need(vec!["foreign_keys", n, "columns"], &fk.columns, "foreign key");
+            need(
+                vec!["foreign_keys", n, "columns"],
+                &fk.columns,
+                "foreign key",
+            );
         }
         for (n, i) in &t.indexes {
             let cols: Vec<String> = i.columns.iter().filter_map(|e| e.column.clone()).collect();
@@ -263,7 +317,10 @@ impl Ctx<'_> {
         for (path, col, what) in missing {
             let mut full = vec!["tables", key];
             full.extend(path.iter().map(String::as_str));
-            self.err(&full, format!("{what} column `{col}` is not a column of {key}"));
+            self.err(
+                &full,
+                format!("{what} column `{col}` is not a column of {key}"),
+            );
         }
         for (n, fk) in &t.foreign_keys {
             self.foreign_key(key, n, fk);
@@ -285,9 +342,13 @@ impl Ctx<'_> {
                 self.warnings.push(
                     Problem::new(
                         &["tables", key, "policies", n],
-                        format!("policy `{n}` is on {key}, which does not enable row level security"),
+                        format!(
+                            "policy `{n}` is on {key}, which does not enable row level security"
+                        ),
                     )
-                    .hint("add `row_level_security: { enabled: true }`, or the policy has no effect"),
+                    .hint(
+                        "add `row_level_security: { enabled: true }`, or the policy has no effect",
+                    ),
                 );
             }
         }
@@ -302,7 +363,10 @@ impl Ctx<'_> {
         match self.db.tables.get(&tkey) {
             Some(tt) => {
                 for c in cols.iter().filter(|c| !tt.columns.contains_key(*c)) {
-                    self.err(&path, format!("referenced column `{c}` is not a column of {tkey}"));
+                    self.err(
+                        &path,
+                        format!("referenced column `{c}` is not a column of {tkey}"),
+                    );
                 }
                 if cols.is_empty() {
                     self.err(
@@ -324,7 +388,9 @@ impl Ctx<'_> {
             None => {
                 let mut p = Problem::new(
                     &path,
-                    format!("foreign key references `{tkey}`, which is neither declared nor external"),
+                    format!(
+                        "foreign key references `{tkey}`, which is neither declared nor external"
+                    ),
                 );
                 p = p.hint(match self.suggest_table(&tkey) {
                     Some(s) => format!("did you mean `{s}`? Otherwise list `{tkey}` in external"),
@@ -336,8 +402,12 @@ impl Ctx<'_> {
     }
 
     fn suggest_table(&self, key: &str) -> Option<String> {
-        let mut best: Vec<(usize, &String)> =
-            self.db.tables.keys().map(|t| (distance(key, t), t)).collect();
+        let mut best: Vec<(usize, &String)> = self
+            .db
+            .tables
+            .keys()
+            .map(|t| (distance(key, t), t))
+            .collect();
         best.sort();
         best.into_iter()
             .find(|(d, _)| *d <= (key.chars().count() / 3).max(2))
@@ -357,7 +427,9 @@ impl Ctx<'_> {
                     &["tables", key, "triggers", name, "function"],
                     format!("trigger function `{function}` is neither declared nor external"),
                 )
-                .hint(format!("declare `{function}()` under functions, or list it in external")),
+                .hint(format!(
+                    "declare `{function}()` under functions, or list it in external"
+                )),
             );
         }
     }
@@ -397,7 +469,7 @@ impl Ctx<'_> {
             let names = rels.entry(q.schema.clone()).or_default();
             match names.get(&name) {
                 Some((first, _)) => clash.push((path, format!(
-                    "{what} `{name}` has the same name as {first}; PostgreSQL keeps index and relation names in one namespace per schema"
+                    "{what} has the same name as {first}; PostgreSQL keeps index and relation names in one namespace per schema"
                 ))),
                 None => {
                     names.insert(name, (what, path));
@@ -412,16 +484,23 @@ impl Ctx<'_> {
         ] {
             for k in ks {
                 if let Ok(q) = QualifiedName::parse(k, "public") {
-                    let what = format!("{} {k}", section.trim_end_matches('s'));
+                    let what = format!("{} `{k}`", section.trim_end_matches('s'));
                     add(k, q.name, what, s(&[section, k]));
                 }
             }
         }
         for (k, t) in &db.tables {
-            let short = QualifiedName::parse(k, "public").map(|q| q.name).unwrap_or_default();
+            let short = QualifiedName::parse(k, "public")
+                .map(|q| q.name)
+                .unwrap_or_default();
             if let Some(pk) = &t.primary_key {
                 let n = pk.name.clone().unwrap_or(format!("{short}_pkey"));
-                add(k, n, format!("the primary key of {k}"), s(&["tables", k, "primary_key"]));
+                add(
+                    k,
+                    n,
+                    format!("the primary key of {k}"),
+                    s(&["tables", k, "primary_key"]),
+                );
             }
             for n in t.unique.keys() {
                 let what = format!("unique constraint `{n}` on {k}");
@@ -451,7 +530,9 @@ impl Ctx<'_> {
                     if let Some(first) = seen.insert(n, group) {
                         clash_t.push((
                             s(&["tables", k, group, n]),
-                            format!("constraint `{n}` is defined in both {first} and {group} of {k}"),
+                            format!(
+                                "constraint `{n}` is defined in both {first} and {group} of {k}"
+                            ),
                         ));
                     }
                 }
@@ -464,24 +545,40 @@ impl Ctx<'_> {
             }
         }
         for (path, message) in clash.into_iter().chain(clash_t) {
-            self.errors.push(Problem { path, message, hint: Some("rename one of them".into()) });
+            self.errors.push(Problem {
+                path,
+                message,
+                hint: Some("rename one of them".into()),
+            });
         }
     }
 }
 
-/// Levenshtein distance over characters.
+/// Edit distance over characters, a swap of neighbours counting as one
+/// (optimal string alignment): `txet` is 1 from `text`.
 pub fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
     }
-    prev[b.len()]
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 #[cfg(test)]
@@ -489,7 +586,8 @@ mod tests {
     #[test]
     fn distance() {
         assert_eq!(super::distance("uuid", "uuid"), 0);
-        assert_eq!(super::distance("uiud", "uuid"), 2);
+        assert_eq!(super::distance("uiud", "uuid"), 1);
+        assert_eq!(super::distance("txet", "text"), 1);
         assert_eq!(super::distance("txt", "text"), 1);
         assert_eq!(super::distance("", "abc"), 3);
     }

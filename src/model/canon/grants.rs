@@ -145,7 +145,11 @@ pub fn canonical_grants(
         let all_plain = kind == GrantKind::Table
             && words.len() == kind.privileges().len()
             && seen.iter().all(|(_, opt)| !opt);
-        let words = if all_plain { vec!["all".to_string()] } else { words };
+        let words = if all_plain {
+            vec!["all".to_string()]
+        } else {
+            words
+        };
         let default = kind.public_default().filter(|_| omit_public_default);
         if role == "public" {
             if let Some(d) = default {

@@ -8,21 +8,103 @@ use crate::model::name::quote_ident;
 /// pg_catalog types written by their internal name. `format_type` prints
 /// these bare; everything else unqualified is a user type in `public`.
 pub const BUILTIN_TYPES: &[&str] = &[
-    "bigint", "bit", "bit varying", "boolean", "box", "bpchar", "bytea", "char", "character",
-    "character varying", "cid", "cidr", "circle", "date", "daterange", "datemultirange",
-    "double precision", "gtsvector", "inet", "int2vector", "int4range", "int4multirange",
-    "int8range", "int8multirange", "integer", "interval", "json", "jsonb", "jsonpath", "line",
-    "lseg", "macaddr", "macaddr8", "money", "name", "numeric", "nummultirange", "numrange",
-    "oid", "oidvector", "path", "pg_lsn", "pg_snapshot", "point", "polygon", "real",
-    "record", "refcursor", "regclass", "regcollation", "regconfig", "regdictionary",
-    "regnamespace", "regoper", "regoperator", "regproc", "regprocedure", "regrole",
-    "regtype", "smallint", "text", "tid", "time with time zone", "time without time zone",
-    "timestamp with time zone", "timestamp without time zone", "tsmultirange", "tsquery",
-    "tsrange", "tstzmultirange", "tstzrange", "tsvector", "txid_snapshot", "uuid", "void",
-    "trigger", "event_trigger", "xid", "xid8", "xml", "anyelement", "anyarray",
-    "anynonarray", "anyenum", "anyrange", "anymultirange", "anycompatible",
-    "anycompatiblearray", "cstring", "internal", "language_handler", "fdw_handler",
-    "index_am_handler", "tsm_handler", "table_am_handler", "pg_node_tree", "aclitem",
+    "bigint",
+    "bit",
+    "bit varying",
+    "boolean",
+    "box",
+    "bpchar",
+    "bytea",
+    "char",
+    "character",
+    "character varying",
+    "cid",
+    "cidr",
+    "circle",
+    "date",
+    "daterange",
+    "datemultirange",
+    "double precision",
+    "gtsvector",
+    "inet",
+    "int2vector",
+    "int4range",
+    "int4multirange",
+    "int8range",
+    "int8multirange",
+    "integer",
+    "interval",
+    "json",
+    "jsonb",
+    "jsonpath",
+    "line",
+    "lseg",
+    "macaddr",
+    "macaddr8",
+    "money",
+    "name",
+    "numeric",
+    "nummultirange",
+    "numrange",
+    "oid",
+    "oidvector",
+    "path",
+    "pg_lsn",
+    "pg_snapshot",
+    "point",
+    "polygon",
+    "real",
+    "record",
+    "refcursor",
+    "regclass",
+    "regcollation",
+    "regconfig",
+    "regdictionary",
+    "regnamespace",
+    "regoper",
+    "regoperator",
+    "regproc",
+    "regprocedure",
+    "regrole",
+    "regtype",
+    "smallint",
+    "text",
+    "tid",
+    "time with time zone",
+    "time without time zone",
+    "timestamp with time zone",
+    "timestamp without time zone",
+    "tsmultirange",
+    "tsquery",
+    "tsrange",
+    "tstzmultirange",
+    "tstzrange",
+    "tsvector",
+    "txid_snapshot",
+    "uuid",
+    "void",
+    "trigger",
+    "event_trigger",
+    "xid",
+    "xid8",
+    "xml",
+    "anyelement",
+    "anyarray",
+    "anynonarray",
+    "anyenum",
+    "anyrange",
+    "anymultirange",
+    "anycompatible",
+    "anycompatiblearray",
+    "cstring",
+    "internal",
+    "language_handler",
+    "fdw_handler",
+    "index_am_handler",
+    "tsm_handler",
+    "table_am_handler",
+    "pg_node_tree",
+    "aclitem",
     "\"char\"",
 ];
 
@@ -87,7 +169,12 @@ pub fn canonical_type(text: &str) -> Result<String, String> {
             }
             None => format!("public.{}{}", quote_ident(&name), plain_mods(&mods)),
         },
-        Some(s) => format!("{}.{}{}", quote_ident(s), quote_ident(&name), plain_mods(&mods)),
+        Some(s) => format!(
+            "{}.{}{}",
+            quote_ident(s),
+            quote_ident(&name),
+            plain_mods(&mods)
+        ),
     };
     Ok(if array { format!("{base}[]") } else { base })
 }
@@ -100,7 +187,9 @@ fn unreachable_names(text: &str) -> Result<(Option<String>, String), String> {
 pub fn is_builtin(canonical: &str) -> bool {
     let base = canonical.trim_end_matches("[]");
     let head = base.split('(').next().unwrap_or(base);
-    let head = head.replace(" with time zone", "").replace(" without time zone", "");
+    let head = head
+        .replace(" with time zone", "")
+        .replace(" without time zone", "");
     BUILTIN_TYPES.contains(&base)
         || BUILTIN_TYPES.contains(&head.trim())
         || matches!(head.trim(), "time" | "timestamp")
@@ -298,7 +387,15 @@ mod tests {
 
     #[test]
     fn rejects_non_types() {
-        for bad in ["", "int; drop table x", "1", "setof int", "a.b.c", "int)", "x%type"] {
+        for bad in [
+            "",
+            "int; drop table x",
+            "1",
+            "setof int",
+            "a.b.c",
+            "int)",
+            "x%type",
+        ] {
             assert!(t(bad).is_err(), "{bad}");
         }
     }

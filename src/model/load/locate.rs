@@ -61,7 +61,10 @@ fn find_key(text: &str, from: usize, key: &str, bound: Option<usize>) -> Option<
 /// True when `line[i..i+len]` is followed by `:` and preceded by the line
 /// start, `{`, `,`, `- ` or `? `.
 fn is_key_at(line: &str, i: usize, len: usize) -> bool {
-    let after = line.get(i + len..).unwrap_or("").trim_start_matches([' ', '\t']);
+    let after = line
+        .get(i + len..)
+        .unwrap_or("")
+        .trim_start_matches([' ', '\t']);
     if !after.starts_with(':') {
         return false;
     }
@@ -69,7 +72,10 @@ fn is_key_at(line: &str, i: usize, len: usize) -> bool {
     before.is_empty()
         || before.ends_with('{')
         || before.ends_with(',')
-        || before.trim_start().trim_start_matches(['-', '?', ' ']).is_empty()
+        || before
+            .trim_start()
+            .trim_start_matches(['-', '?', ' '])
+            .is_empty()
 }
 
 fn is_list_item(text: &str, line_start: usize, at: usize) -> bool {
@@ -79,7 +85,10 @@ fn is_list_item(text: &str, line_start: usize, at: usize) -> bool {
 
 /// (start of the line holding `at`, its indentation in bytes).
 fn line_info(text: &str, at: usize) -> (usize, usize) {
-    let start = text.get(..at).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+    let start = text
+        .get(..at)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
     let rest = text.get(start..).unwrap_or("");
     let indent = rest.len() - rest.trim_start_matches([' ', '\t']).len();
     (start, indent)
@@ -108,7 +117,10 @@ mod tests {
     #[test]
     fn yaml_block_and_flow() {
         let y = "tables:\n  a:\n    columns:\n      id: uuid\n  b:\n    columns:\n      id: { type: uuid, default: x }\n";
-        assert_eq!(locate(y, &p(&["tables", "b", "columns", "id"])), Some((7, 7)));
+        assert_eq!(
+            locate(y, &p(&["tables", "b", "columns", "id"])),
+            Some((7, 7))
+        );
         assert_eq!(
             locate(y, &p(&["tables", "b", "columns", "id", "default"])),
             Some((7, 25))
@@ -121,9 +133,15 @@ mod tests {
     #[test]
     fn json_and_quoted() {
         let j = "{\"tables\": {\"public.t\": {\"columns\": {\"id\": \"int\"}}}}";
-        assert_eq!(locate(j, &p(&["tables", "public.t", "columns", "id"])), Some((1, 38)));
+        assert_eq!(
+            locate(j, &p(&["tables", "public.t", "columns", "id"])),
+            Some((1, 38))
+        );
         let y = "tables:\n  \"public.t\":\n    columns: {}\n";
-        assert_eq!(locate(y, &p(&["tables", "public.t", "columns"])), Some((3, 5)));
+        assert_eq!(
+            locate(y, &p(&["tables", "public.t", "columns"])),
+            Some((3, 5))
+        );
     }
 
     #[test]
