@@ -220,7 +220,7 @@ fn bad_fixtures_give_exact_located_messages() {
         ),
         (
             "bad/many.yaml",
-            "bad/many.yaml:3:5: column name is empty\n  hint: give it a name\n\
+            "bad/many.yaml:5:7: column name is empty\n  hint: give it a name\n\
              bad/many.yaml:7:61: trigger function `public.audit` is neither declared nor external\n  hint: declare `public.audit()` under functions, or list it in external\n\
              bad/many.yaml:8:21: partition parent `public.events` is not a declared table\n\
              bad/many.yaml:9:15: `execute` is not a privilege on a table or view\n  hint: use one of: all, select, insert, update, delete, truncate, references, trigger\n\
@@ -262,6 +262,18 @@ fn missing_path_names_the_file_only() {
     assert_eq!(
         e.to_string(),
         "/nonexistent/schema.yaml: no such file or directory"
+    );
+}
+
+#[test]
+fn odd_keys_are_reported_not_panicked_on() {
+    let e = load_str("tables:\n  \"\":\n    columns: { id: int }\n", "e.yaml").unwrap_err();
+    assert_eq!(e.to_string(), "e.yaml:2:3: the name is empty");
+    let e = load_str("tables: { a.b.c: { columns: {} } }", "d.yaml").unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("d.yaml:1:11: `a.b.c` has more than one dot"),
+        "{e}"
     );
 }
 
@@ -342,6 +354,8 @@ proptest! {
     fn random_text_never_panics(text in "\\PC{0,200}") {
         let _ = load_str(&text, "r.yaml");
         let _ = load_str(&text, "r.json");
+        let _ = reconcile::model::expr::canonical(&text);
+        let _ = reconcile::model::canon::canonical_type(&text);
     }
 
     #[test]

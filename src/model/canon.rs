@@ -49,6 +49,10 @@ fn rekey<T>(
     let old = std::mem::take(map);
     for (key, value) in old {
         let new = match canon(&key) {
+            Err(_) if key.trim().is_empty() => {
+                problems.push(Problem::new(&[section, &key], "the name is empty"));
+                key.clone()
+            }
             Ok(k) => k,
             Err(e) => {
                 problems.push(Problem::new(&[section, &key], e));

@@ -346,7 +346,10 @@ fn locate_problem(
 ) -> LoadError {
     let section = p.path.first().cloned().unwrap_or_default();
     let key = p.path.get(1).cloned().unwrap_or_default();
-    let (file, path) = match origins.get(&(section.clone(), key)) {
+    let known = (p.path.len() >= 2)
+        .then(|| origins.get(&(section.clone(), key)))
+        .flatten();
+    let (file, path) = match known {
         Some((file, written)) => {
             let mut path = p.path.clone();
             path[1] = written.clone();

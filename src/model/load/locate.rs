@@ -28,9 +28,11 @@ pub fn locate(text: &str, path: &[String]) -> Option<(usize, usize)> {
 /// Byte offset of `key` used as a mapping key at or after `from`, stopping
 /// at the first line indented no deeper than `bound`.
 fn find_key(text: &str, from: usize, key: &str, bound: Option<usize>) -> Option<usize> {
-    if key.is_empty() || from > text.len() || !text.is_char_boundary(from) {
+    if from > text.len() || !text.is_char_boundary(from) {
         return None;
     }
+    // An empty key can only be written quoted.
+    let plain = (!key.is_empty()).then(|| key.to_string());
     let mut offset = from;
     let mut first = true;
     for line in text[from..].split_inclusive('\n') {
@@ -47,7 +49,8 @@ fn find_key(text: &str, from: usize, key: &str, bound: Option<usize>) -> Option<
             }
         }
         first = false;
-        for candidate in [key.to_string(), format!("\"{key}\""), format!("'{key}'")] {
+        let quoted = [format!("\"{key}\""), format!("'{key}'")];
+        for candidate in plain.iter().chain(quoted.iter()) {
             for (i, _) in line.match_indices(candidate.as_str()) {
                 if is_key_at(line, i, candidate.len()) {
                     return Some(start + i);
