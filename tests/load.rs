@@ -882,3 +882,22 @@ fn corpus_expression_pairs_are_equivalent() {
         failures.join("\n")
     );
 }
+
+/// `canonical_type` against what PostgreSQL's `format_type` printed for the
+/// same spellings (tests/fixtures/load/format_type.json, made by
+/// format_type.sh against a real server).
+#[test]
+fn canonical_types_match_format_type() {
+    let text = std::fs::read_to_string(fixture("format_type.json")).expect("fixture");
+    let pairs: Vec<(String, String)> = serde_json::from_str(&text).expect("json");
+    assert!(pairs.len() > 70, "{}", pairs.len());
+    let wrong: Vec<String> = pairs
+        .iter()
+        .filter_map(|(spelling, printed)| {
+            let ours = reconcile::model::canon::canonical_type(spelling);
+            (ours.as_deref() != Ok(printed.as_str()))
+                .then(|| format!("{spelling}: PostgreSQL {printed}, ours {ours:?}"))
+        })
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

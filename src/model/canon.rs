@@ -513,7 +513,14 @@ mod tests {
         let n = serial_name(&long, "id");
         assert_eq!(n.len(), 63);
         assert!(n.ends_with("_id_seq"));
-        let t = "ı".repeat(40);
-        assert!(serial_name(&t, "id").len() <= 63);
+        // Both checked against PostgreSQL 15.
+        assert_eq!(
+            serial_name(&"a".repeat(63), "some_long_column_name_here"),
+            format!("{}_some_long_column_name_here_seq", "a".repeat(32))
+        );
+        assert_eq!(
+            serial_name(&"ı".repeat(31), "ççççç"),
+            format!("{}_ççççç_seq", "ı".repeat(24))
+        );
     }
 }
