@@ -1,0 +1,488 @@
+//! Expression equivalence, offline. PostgreSQL stores expressions in its own
+//! deparsed form (`(auth.uid() = user_id)`, `'x'::text`, `= ANY (ARRAY[..])`);
+//! users write them in many forms. Both sides are parsed with pg_query, the
+//! trees normalised (see `docs/canonical-form.md`) and compared as JSON.
+
+use serde_json::{json, Map, Value};
+
+use pg_query::protobuf::node::Node as N;
+
+/// What the normaliser may assume about names.
+#[derive(Debug, Clone)]
+pub struct ExprContext {
+    /// Schemas whose qualification is dropped (as if on the search path),
+    /// besides `pg_catalog`.
+    pub search_path: Vec<String>,
+    /// The table the expression belongs to; `table.col` becomes `col`.
+    pub relation: Option<String>,
+}
+
+impl Default for ExprContext {
+    fn default() -> Self {
+        ExprContext {
+            search_path: vec!["public".into()],
+            relation: None,
+        }
+    }
+}
+
+/// The canonical form of an expression (a JSON string of its normalised
+/// parse tree), assuming `search_path = public`.
+pub fn canonical(expr: &str) -> Result<String, String> {
+    canonical_with(expr, &ExprContext::default())
+}
+
+/// The canonical form under `cx`.
+pub fn canonical_with(expr: &str, cx: &ExprContext) -> Result<String, String> {
+    let tree = parse_expr(expr)?;
+    let norm = Norm { cx };
+    Ok(norm.node(tree).to_string())
+}
+
+/// True when both parse and normalise to the same tree. Text that does not
+/// parse is compared verbatim (after trimming).
+pub fn equivalent(a: &str, b: &str) -> bool {
+    equivalent_with(a, b, &ExprContext::default())
+}
+
+pub fn equivalent_with(a: &str, b: &str, cx: &ExprContext) -> bool {
+    match (canonical_with(a, cx), canonical_with(b, cx)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a.trim() == b.trim(),
+    }
+}
+
+/// Parses `SELECT <expr>` and returns the expression's tree as JSON.
+fn parse_expr(expr: &str) -> Result<Value, String> {
+    let bad = |why: &str| format!("`{expr}` is not a single expression: {why}");
+    let parsed = pg_query::parse(&format!("SELECT {expr}"), 0).map_err(|e| bad(&e.to_string()))?;
+    let [stmt] = parsed.protobuf.stmts.as_slice() else {
+        return Err(bad("more than one statement"));
+    };
+    let Some(N::SelectStmt(sel)) = stmt.stmt.as_ref().and_then(|s| s.node.as_ref()) else {
+        return Err(bad("not an expression"));
+    };
+    let plain = sel.from_clause.is_empty()
+        && sel.where_clause.is_none()
+        && sel.group_clause.is_empty()
+        && sel.having_clause.is_none()
+        && sel.sort_clause.is_empty()
+        && sel.limit_count.is_none()
+        && sel.limit_offset.is_none()
+        && sel.locking_clause.is_empty()
+        && sel.with_clause.is_none()
+        && sel.window_clause.is_empty()
+        && sel.distinct_clause.is_empty()
+        && sel.into_clause.is_none()
+        && sel.larg.is_none();
+    if !plain {
+        return Err(bad("it has clauses"));
+    }
+    let [target] = sel.target_list.as_slice() else {
+        return Err(bad("it has several parts"));
+    };
+    let Some(N::ResTarget(rt)) = target.node.as_ref() else {
+        return Err(bad("not an expression"));
+    };
+    if !rt.name.is_empty() {
+        return Err(bad("it has an alias"));
+    }
+    let val = rt.val.as_ref().ok_or_else(|| bad("empty"))?;
+    serde_json::to_value(val.as_ref()).map_err(|e| e.to_string())
+}
+
+struct Norm<'a> {
+    cx: &'a ExprContext,
+}
+
+const NUMERIC_TYPES: &[&str] = &["int2", "int4", "int8", "numeric", "float4", "float8"];
+
+impl Norm<'_> {
+    /// Normalises any JSON value: unwraps `{"node": {...}}`, drops positions,
+    /// and rewrites known node kinds bottom-up.
+    fn node(&self, v: Value) -> Value {
+        match v {
+            Value::Array(items) => Value::Array(items.into_iter().map(|i| self.node(i)).collect()),
+            Value::Object(mut map) => {
+                if map.len() == 1 && map.contains_key("node") {
+                    return self.node(map.remove("node").unwrap_or(Value::Null));
+                }
+                let mut out = Map::new();
+                for (k, v) in map {
+                    if matches!(
+                        k.as_str(),
+                        "location"
+                            | "rexpr_list_start"
+                            | "rexpr_list_end"
+                            | "list_start"
+                            | "list_end"
+                            | "stmt_location"
+                            | "stmt_len"
+                            | "funcformat"
+                    ) {
+                        continue;
+                    }
+                    out.insert(k, self.node(v));
+                }
+                if out.len() == 1 {
+                    let (kind, body) = out.into_iter().next().unwrap_or_default();
+                    return self.rewrite(kind, body);
+                }
+                Value::Object(out)
+            }
+            other => other,
+        }
+    }
+
+    fn rewrite(&self, kind: String, mut b: Value) -> Value {
+        match kind.as_str() {
+            "TypeCast" => return self.type_cast(b),
+            "AExpr" => return self.a_expr(b),
+            "BoolExpr" => return flatten_bool(b),
+            "FuncCall" => strip_names(&mut b["funcname"], &self.cx.search_path),
+            "RangeVar" => {
+                let schema = b["schemaname"].as_str().unwrap_or("").to_string();
+                if schema == "pg_catalog" || self.cx.search_path.contains(&schema) {
+                    b["schemaname"] = json!("");
+                }
+            }
+            "SubLink" => {
+                // `x IN (SELECT ..)` is an ANY sublink without operator.
+                if b["sub_link_type"] == json!(3)
+                    && b["oper_name"] == json!([{"String": {"sval": "="}}])
+                {
+                    b["oper_name"] = json!([]);
+                }
+                strip_target_names(&mut b["subselect"]);
+            }
+            "SelectStmt" => unqualify_single_from(&mut b),
+            "ColumnRef" => {
+                if let (Some(rel), Some(fields)) = (&self.cx.relation, b["fields"].as_array_mut()) {
+                    if fields.len() == 2 && fields[0] == json!({"String": {"sval": rel}}) {
+                        fields.remove(0);
+                    }
+                }
+            }
+            _ => {}
+        }
+        json!({ kind: b })
+    }
+
+    /// Casts of string literals are dropped: the catalog adds them (`'x'::text`)
+    /// where the user relied on the context's type.
+    fn type_cast(&self, mut b: Value) -> Value {
+        strip_names(&mut b["type_name"]["names"], &self.cx.search_path);
+        let arg = b["arg"].clone();
+        let type_names = b["type_name"]["names"].clone();
+        let names: Vec<&str> = type_names
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|n| n["String"]["sval"].as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let last = names.last().copied().unwrap_or("");
+        let is_array = b["type_name"]["array_bounds"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty());
+        if let Some(s) = arg["AConst"]["val"]["Sval"]["sval"].as_str() {
+            if last == "regclass" && !is_array {
+                return sconst(&self.unqualify_regclass(s));
+            }
+            if last == "interval" && !is_array {
+                if let Some(text) = interval_text(s) {
+                    return sconst(&text);
+                }
+            }
+            if NUMERIC_TYPES.contains(&last) && !is_array {
+                if let Ok(i) = s.trim().parse::<i32>() {
+                    return json!({"AConst": {"isnull": false, "val": {"Ival": {"ival": i}}}});
+                }
+                if s.trim().parse::<f64>().is_ok() {
+                    return json!({"AConst": {"isnull": false, "val": {"Fval": {"fval": s.trim()}}}});
+                }
+            }
+            return arg;
+        }
+        if arg["AConst"]["isnull"] == json!(true) {
+            return arg;
+        }
+        json!({ "TypeCast": b })
+    }
+
+    /// `'public.seq'` and `'seq'` name the same relation.
+    fn unqualify_regclass(&self, s: &str) -> String {
+        match crate::model::name::split_dotted(s).ok().as_deref() {
+            Some([schema, name]) if self.cx.search_path.contains(schema) => name.clone(),
+            _ => s.to_string(),
+        }
+    }
+
+    fn a_expr(&self, mut b: Value) -> Value {
+        strip_names(&mut b["name"], &[]);
+        let kind = b["kind"].as_i64().unwrap_or(0);
+        let op = b["name"][0]["String"]["sval"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        match kind {
+            // IN (list) -> = ANY (ARRAY[list]); NOT IN -> <> ALL.
+            7 => {
+                if let Some(items) = b["rexpr"]["List"]["items"].as_array().cloned() {
+                    b["kind"] = json!(if op == "<>" { 3 } else { 2 });
+                    b["rexpr"] = json!({"AArrayExpr": {"elements": items}});
+                }
+            }
+            // LIKE / ILIKE are operators `~~` / `~~*`.
+            8 | 9 => b["kind"] = json!(1),
+            // x BETWEEN a AND b -> x >= a AND x <= b.
+            11 | 12 => {
+                if let Some([lo, hi]) = b["rexpr"]["List"]["items"].as_array().map(|v| v.as_slice())
+                {
+                    let x = b["lexpr"].clone();
+                    let cmp = |o: &str, l: &Value, r: &Value| json!({"AExpr": {"kind": 1, "name": [{"String": {"sval": o}}], "lexpr": l, "rexpr": r}});
+                    return if kind == 11 {
+                        flatten_bool(
+                            json!({"boolop": 1, "args": [cmp(">=", &x, lo), cmp("<=", &x, hi)]}),
+                        )
+                    } else {
+                        flatten_bool(
+                            json!({"boolop": 2, "args": [cmp("<", &x, lo), cmp(">", &x, hi)]}),
+                        )
+                    };
+                }
+            }
+            _ => {}
+        }
+        json!({ "AExpr": b })
+    }
+}
+
+/// An interval literal as PostgreSQL prints it (`'24 hours'` ->
+/// `24:00:00`, `'1 month 2 days'` -> `1 mon 2 days`). Only the plain
+/// `<number> <unit>` and `HH:MM[:SS]` forms; anything else is left alone.
+fn interval_text(s: &str) -> Option<String> {
+    let (mut months, mut days, mut micros) = (0i64, 0i64, 0i64);
+    let words: Vec<&str> = s.split_whitespace().collect();
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i];
+        if w.contains(':') {
+            let parts: Vec<&str> = w.split(':').collect();
+            let nums: Option<Vec<f64>> = parts.iter().map(|p| p.parse::<f64>().ok()).collect();
+            let nums = nums?;
+            let secs = match nums.as_slice() {
+                [h, m] => h * 3600.0 + m * 60.0,
+                [h, m, sec] => h * 3600.0 + m * 60.0 + sec,
+                _ => return None,
+            };
+            micros += (secs * 1e6).round() as i64;
+            i += 1;
+            continue;
+        }
+        let n: f64 = w.parse().ok()?;
+        let unit = words.get(i + 1)?.to_lowercase();
+        let unit = unit.trim_end_matches('s');
+        match unit {
+            "year" | "yr" => months += (n * 12.0) as i64,
+            "mon" | "month" => months += n as i64,
+            "week" => days += (n * 7.0) as i64,
+            "day" => days += n as i64,
+            "hour" | "hr" => micros += (n * 3_600e6) as i64,
+            "minute" | "min" => micros += (n * 60e6) as i64,
+            "second" | "sec" => micros += (n * 1e6) as i64,
+            _ => return None,
+        }
+        i += 2;
+    }
+    let mut out = Vec::new();
+    let plural =
+        |n: i64, one: &str, many: &str| format!("{n} {}", if n.abs() == 1 { one } else { many });
+    if months / 12 != 0 {
+        out.push(plural(months / 12, "year", "years"));
+    }
+    if months % 12 != 0 {
+        out.push(plural(months % 12, "mon", "mons"));
+    }
+    if days != 0 {
+        out.push(plural(days, "day", "days"));
+    }
+    if micros != 0 || out.is_empty() {
+        let sign = if micros < 0 { "-" } else { "" };
+        let m = micros.abs();
+        let (h, rest) = (m / 3_600_000_000, m % 3_600_000_000);
+        let (mi, rest) = (rest / 60_000_000, rest % 60_000_000);
+        let (sec, frac) = (rest / 1_000_000, rest % 1_000_000);
+        let mut t = format!("{sign}{h:02}:{mi:02}:{sec:02}");
+        if frac != 0 {
+            t.push_str(format!(".{frac:06}").trim_end_matches('0'));
+        }
+        out.push(t);
+    }
+    Some(out.join(" "))
+}
+
+fn sconst(s: &str) -> Value {
+    json!({"AConst": {"isnull": false, "val": {"Sval": {"sval": s}}}})
+}
+
+/// `a AND (b AND c)` -> `a AND b AND c`.
+fn flatten_bool(b: Value) -> Value {
+    let op = b["boolop"].clone();
+    let mut args = Vec::new();
+    for a in b["args"].as_array().cloned().unwrap_or_default() {
+        if op != json!(3) && a["BoolExpr"]["boolop"] == op {
+            args.extend(
+                a["BoolExpr"]["args"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default(),
+            );
+        } else {
+            args.push(a);
+        }
+    }
+    json!({"BoolExpr": {"boolop": op, "args": args}})
+}
+
+/// Drops a leading `pg_catalog` (or search-path schema) from a name list.
+fn strip_names(names: &mut Value, search_path: &[String]) {
+    let Some(list) = names.as_array_mut() else {
+        return;
+    };
+    if list.len() >= 2 {
+        let first = list[0]["String"]["sval"].as_str().unwrap_or("");
+        if first == "pg_catalog" || search_path.iter().any(|s| s == first) {
+            list.remove(0);
+        }
+    }
+}
+
+/// `(SELECT auth.uid() AS uid)`: the catalog names sub-select targets.
+fn strip_target_names(select: &mut Value) {
+    if let Some(targets) = select["SelectStmt"]["target_list"].as_array_mut() {
+        for t in targets {
+            if let Some(rt) = t.get_mut("ResTarget") {
+                rt["name"] = json!("");
+            }
+        }
+    }
+}
+
+/// In a sub-select over one table the catalog writes `t.col`; the user
+/// usually writes `col`. With a single FROM item both mean the same.
+fn unqualify_single_from(b: &mut Value) {
+    let Some([from]) = b["from_clause"].as_array().map(|v| v.as_slice()) else {
+        return;
+    };
+    let rv = &from["RangeVar"];
+    let name = rv["alias"]["aliasname"]
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .or_else(|| rv["relname"].as_str())
+        .unwrap_or("")
+        .to_string();
+    if name.is_empty() {
+        return;
+    }
+    for key in ["target_list", "where_clause"] {
+        unqualify(&mut b[key], &name);
+    }
+}
+
+fn unqualify(v: &mut Value, rel: &str) {
+    match v {
+        Value::Object(map) => {
+            if let Some(Value::Object(cr)) = map.get_mut("ColumnRef") {
+                if let Some(Value::Array(fields)) = cr.get_mut("fields") {
+                    if fields.len() == 2 && fields[0] == json!({"String": {"sval": rel}}) {
+                        fields.remove(0);
+                    }
+                }
+                return;
+            }
+            // Nested selects have their own scope.
+            if map.contains_key("SelectStmt") {
+                return;
+            }
+            for (_, child) in map.iter_mut() {
+                unqualify(child, rel);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| unqualify(i, rel)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same() {
+        for (a, b) in [
+            ("auth.uid() = user_id", "(auth.uid() = user_id)"),
+            (
+                "(select auth.uid()) = user_id",
+                "(( SELECT auth.uid() AS uid) = user_id)",
+            ),
+            ("'x'", "'x'::text"),
+            (
+                "status in ('a','b')",
+                "(status = ANY (ARRAY['a'::text, 'b'::text]))",
+            ),
+            ("status not in ('a')", "(status <> ALL (ARRAY['a'::text]))"),
+            ("now()", "now()"),
+            (
+                "nextval('users_id_seq')",
+                "nextval('public.users_id_seq'::regclass)",
+            ),
+            ("x between 1 and 5", "((x >= 1) AND (x <= 5))"),
+            ("name like 'a%'", "(name ~~ 'a%'::text)"),
+            ("-1", "'-1'::integer"),
+            ("a and (b and c)", "((a AND b) AND c)"),
+            ("x::int4", "(x)::integer"),
+            ("public.f(x)", "f(x)"),
+            (
+                "now() - interval '24 hours'",
+                "(now() - '24:00:00'::interval)",
+            ),
+            ("interval '1 month 2 days'", "'1 mon 2 days'::interval"),
+            (
+                "'1 year 90 minutes'::interval",
+                "'1 year 01:30:00'::interval",
+            ),
+        ] {
+            assert!(
+                equivalent(a, b),
+                "{a}  vs  {b}\n{:?}\n{:?}",
+                canonical(a),
+                canonical(b)
+            );
+        }
+    }
+
+    #[test]
+    fn different() {
+        for (a, b) in [
+            ("auth.uid() = user_id", "auth.uid() <> user_id"),
+            ("'x'", "'y'"),
+            ("a in (1, 2)", "a in (1, 3)"),
+            ("x between 1 and 5", "x between 1 and 6"),
+            ("auth.uid()", "other.uid()"),
+            ("a and b", "a or b"),
+            ("1", "2"),
+            ("interval '1 hour'", "interval '2 hours'"),
+        ] {
+            assert!(!equivalent(a, b), "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn rejects_non_expressions() {
+        for bad in ["1; drop table x", "1 from t", "", "a as b", "1, 2"] {
+            assert!(canonical(bad).is_err(), "{bad}");
+        }
+    }
+}

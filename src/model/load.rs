@@ -1,0 +1,373 @@
+//! Loading the desired state: one YAML/JSON file or a directory tree of
+//! them, merged, canonicalised and validated. Every problem found is
+//! reported with its file position.
+
+pub mod locate;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+
+use super::canon;
+use super::error::{LoadError, LoadErrors, Problem};
+use super::validate;
+use super::Database;
+
+/// One source text and the label used in messages (usually its path).
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub label: String,
+    pub text: String,
+}
+
+impl Source {
+    fn is_json(&self) -> bool {
+        self.label.to_ascii_lowercase().ends_with(".json")
+    }
+}
+
+/// Loads a file or a directory tree; warnings are dropped.
+pub fn load(path: &Path) -> Result<Database, LoadErrors> {
+    load_with_warnings(path).map(|(db, _)| db)
+}
+
+/// Loads a file or a directory tree, returning the model and the warnings
+/// (e.g. a policy on a table without row level security).
+pub fn load_with_warnings(path: &Path) -> Result<(Database, Vec<LoadError>), LoadErrors> {
+    let mut errors = Vec::new();
+    let mut sources = Vec::new();
+    for file in schema_files(path, &mut errors) {
+        let label = file.display().to_string();
+        match std::fs::read_to_string(&file) {
+            Ok(text) => sources.push(Source { label, text }),
+            Err(e) => errors.push(file_error(&label, format!("cannot read: {e}"))),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(LoadErrors { errors });
+    }
+    load_sources(&sources)
+}
+
+/// Loads one YAML (or, when `label` ends in `.json`, JSON) text.
+pub fn load_str(text: &str, label: &str) -> Result<Database, LoadErrors> {
+    let source = Source {
+        label: label.to_string(),
+        text: text.to_string(),
+    };
+    load_sources(std::slice::from_ref(&source)).map(|(db, _)| db)
+}
+
+/// The schema files under `path`, sorted by path; hidden entries and other
+/// extensions are skipped. A file given directly is taken whatever its name.
+pub fn schema_files(path: &Path, errors: &mut Vec<LoadError>) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if path.is_dir() {
+        walk(path, &mut out, errors);
+        out.sort();
+        if out.is_empty() {
+            errors.push(file_error(
+                &path.display().to_string(),
+                "no *.yaml, *.yml or *.json files here".into(),
+            ));
+        }
+    } else if path.exists() {
+        out.push(path.to_path_buf());
+    } else {
+        errors.push(file_error(
+            &path.display().to_string(),
+            "no such file or directory".into(),
+        ));
+    }
+    out
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<LoadError>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            errors.push(file_error(
+                &dir.display().to_string(),
+                format!("cannot read: {e}"),
+            ));
+            return;
+        }
+    };
+    for entry in entries.flatten() {
+        let p = entry.path();
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        if hidden {
+            continue;
+        }
+        if p.is_dir() {
+            walk(&p, out, errors);
+        } else {
+            let ext = p
+                .extension()
+                .map(|e| e.to_string_lossy().to_ascii_lowercase());
+            if matches!(ext.as_deref(), Some("yaml" | "yml" | "json")) {
+                out.push(p);
+            }
+        }
+    }
+}
+
+fn file_error(file: &str, message: String) -> LoadError {
+    LoadError {
+        file: file.to_string(),
+        line: 0,
+        column: 0,
+        message,
+        hint: None,
+    }
+}
+
+/// Where each object came from: (section, canonical key) -> (file, key as written).
+type Origins = HashMap<(String, String), (usize, String)>;
+
+/// Parses, merges, canonicalises and validates several sources.
+pub fn load_sources(sources: &[Source]) -> Result<(Database, Vec<LoadError>), LoadErrors> {
+    let mut errors = Vec::new();
+    let mut merged = Database::default();
+    let mut origins = Origins::new();
+    let mut list_sections: HashMap<&'static str, usize> = HashMap::new();
+    for (i, src) in sources.iter().enumerate() {
+        let mut db = match parse(src) {
+            Ok(db) => db,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let keys = section_keys(&db);
+        for p in canon::canonical_keys(&mut db) {
+            errors.push(at(src, &p.path, p.message, p.hint));
+        }
+        if !db.external.is_empty() {
+            list_sections.entry("external").or_insert(i);
+        }
+        if !db.default_privileges.is_empty() {
+            list_sections.entry("default_privileges").or_insert(i);
+        }
+        merge(
+            &mut merged,
+            db,
+            i,
+            &keys,
+            sources,
+            &mut origins,
+            &mut errors,
+        );
+    }
+    if !errors.is_empty() {
+        return Err(LoadErrors { errors });
+    }
+    let mut problems = canon::canonicalise(&mut merged);
+    let (errs, warns) = validate::validate(&merged);
+    problems.extend(errs);
+    let place = |p: Problem| locate_problem(p, sources, &origins, &list_sections);
+    let order = |e: &LoadError| {
+        let file = sources.iter().position(|s| s.label == e.file);
+        (file, e.line, e.column)
+    };
+    let mut errors: Vec<LoadError> = problems.into_iter().map(place).collect();
+    let mut warnings: Vec<LoadError> = warns.into_iter().map(place).collect();
+    errors.sort_by_key(order);
+    warnings.sort_by_key(order);
+    if errors.is_empty() {
+        Ok((merged, warnings))
+    } else {
+        Err(LoadErrors { errors })
+    }
+}
+
+fn parse(src: &Source) -> Result<Database, LoadError> {
+    if src.is_json() {
+        return serde_json::from_str(&src.text).map_err(|e| LoadError {
+            file: src.label.clone(),
+            line: e.line().max(1),
+            column: e.column().max(1),
+            message: strip_json_position(&e.to_string()),
+            hint: None,
+        });
+    }
+    if is_empty_yaml(&src.text) {
+        return Ok(Database::default());
+    }
+    serde_saphyr::from_str(&src.text).map_err(|e| saphyr_error(src, &e))
+}
+
+/// A file holding only comments or `---` is an empty partial model.
+fn is_empty_yaml(text: &str) -> bool {
+    text.lines().all(|l| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with('#') || t == "---" || t == "..."
+    })
+}
+
+fn strip_json_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+fn saphyr_error(src: &Source, e: &serde_saphyr::Error) -> LoadError {
+    use serde_saphyr::MessageFormatter;
+    let inner = e.without_snippet();
+    let message = serde_saphyr::UserMessageFormatter
+        .format_message(inner)
+        .into_owned();
+    let (line, column) = e
+        .location()
+        .map(|l| (l.line() as usize, l.column() as usize))
+        .filter(|(l, _)| *l > 0)
+        .unwrap_or((1, 1));
+    LoadError {
+        file: src.label.clone(),
+        line,
+        column: column.max(1),
+        message,
+        hint: None,
+    }
+}
+
+/// The (section, key as written, canonical key) of every keyed object.
+fn section_keys(db: &Database) -> Vec<(&'static str, String, String)> {
+    fn add<T>(
+        out: &mut Vec<(&'static str, String, String)>,
+        section: &'static str,
+        map: &IndexMap<String, T>,
+        canon: fn(&str) -> Result<String, String>,
+    ) {
+        for k in map.keys() {
+            let c = canon(k).unwrap_or_else(|_| k.clone());
+            out.push((section, k.clone(), c));
+        }
+    }
+    let rel = |k: &str| canon::relation_key(k).map(|q| q.to_string());
+    let same = |k: &str| Ok(k.to_string());
+    let mut out = Vec::new();
+    add(&mut out, "schemas", &db.schemas, same);
+    add(&mut out, "extensions", &db.extensions, same);
+    add(&mut out, "enums", &db.enums, rel);
+    add(&mut out, "domains", &db.domains, rel);
+    add(&mut out, "composite_types", &db.composite_types, rel);
+    add(&mut out, "sequences", &db.sequences, rel);
+    add(&mut out, "tables", &db.tables, rel);
+    add(&mut out, "views", &db.views, rel);
+    add(&mut out, "functions", &db.functions, canon::function_key);
+    add(&mut out, "aggregates", &db.aggregates, canon::function_key);
+    out
+}
+
+fn merge(
+    into: &mut Database,
+    db: Database,
+    file: usize,
+    keys: &[(&'static str, String, String)],
+    sources: &[Source],
+    origins: &mut Origins,
+    errors: &mut Vec<LoadError>,
+) {
+    let mut dup = |section: &'static str, key: &str| -> bool {
+        let k = (section.to_string(), key.to_string());
+        let written = keys
+            .iter()
+            .find(|(s, _, c)| *s == section && c == key)
+            .map_or(key.to_string(), |(_, w, _)| w.clone());
+        if let Some((first, first_key)) = origins.get(&k) {
+            let src = &sources[file];
+            let prev = &sources[*first];
+            let prev_at = position(prev, &[section.to_string(), first_key.clone()]);
+            errors.push(at(
+                src,
+                &[section.to_string(), written],
+                format!(
+                    "{} `{key}` is already defined in {}",
+                    section.trim_end_matches('s').replace('_', " "),
+                    prev.label
+                ),
+                Some(format!(
+                    "first defined at {}:{}:{}",
+                    prev.label, prev_at.0, prev_at.1
+                )),
+            ));
+            return true;
+        }
+        origins.insert(k, (file, written));
+        false
+    };
+    macro_rules! section {
+        ($field:ident) => {
+            for (k, v) in db.$field {
+                if !dup(stringify!($field), &k) {
+                    into.$field.insert(k, v);
+                }
+            }
+        };
+    }
+    section!(schemas);
+    section!(extensions);
+    section!(enums);
+    section!(domains);
+    section!(composite_types);
+    section!(sequences);
+    section!(tables);
+    section!(views);
+    section!(functions);
+    section!(aggregates);
+    into.default_privileges.extend(db.default_privileges);
+    into.external.extend(db.external);
+}
+
+fn position(src: &Source, path: &[String]) -> (usize, usize) {
+    locate::locate(&src.text, path).unwrap_or((1, 1))
+}
+
+fn at(src: &Source, path: &[String], message: String, hint: Option<String>) -> LoadError {
+    let (line, column) = position(src, path);
+    LoadError {
+        file: src.label.clone(),
+        line,
+        column,
+        message,
+        hint,
+    }
+}
+
+/// Turns a problem addressed by canonical key path into a file position.
+fn locate_problem(
+    p: Problem,
+    sources: &[Source],
+    origins: &Origins,
+    list_sections: &HashMap<&'static str, usize>,
+) -> LoadError {
+    let section = p.path.first().cloned().unwrap_or_default();
+    let key = p.path.get(1).cloned().unwrap_or_default();
+    let known = (p.path.len() >= 2)
+        .then(|| origins.get(&(section.clone(), key)))
+        .flatten();
+    let (file, path) = match known {
+        Some((file, written)) => {
+            let mut path = p.path.clone();
+            path[1] = written.clone();
+            (*file, path)
+        }
+        None => {
+            let file = list_sections.get(section.as_str()).copied().unwrap_or(0);
+            (file, vec![section])
+        }
+    };
+    match sources.get(file) {
+        Some(src) => at(src, &path, p.message, p.hint),
+        None => LoadError {
+            file: String::new(),
+            line: 0,
+            column: 0,
+            message: p.message,
+            hint: p.hint,
+        },
+    }
+}

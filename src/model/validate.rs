@@ -1,0 +1,594 @@
+//! Semantic checks on a canonical model: identifiers, types, references,
+//! name clashes. Returns (errors, warnings), each addressed by key path.
+
+use std::collections::{BTreeMap, HashSet};
+
+use super::canon::{keys, types};
+use super::error::Problem;
+use super::name::{split_dotted, QualifiedName};
+use super::*;
+
+/// PostgreSQL's NAMEDATALEN - 1.
+pub const MAX_IDENTIFIER_BYTES: usize = 63;
+
+/// Types that extensions put in the schema they are installed in; an
+/// unqualified one is accepted when some extension lives in `public`.
+const EXTENSION_TYPES: &[&str] = &[
+    "citext",
+    "hstore",
+    "ltree",
+    "lquery",
+    "ltxtquery",
+    "vector",
+    "halfvec",
+    "sparsevec",
+    "geometry",
+    "geography",
+    "box2d",
+    "box3d",
+    "cube",
+    "isbn",
+    "isbn13",
+    "ean13",
+    "issn",
+    "upc",
+    "seg",
+    "intbig_gkey",
+    "gtrgm",
+];
+
+struct Ctx<'a> {
+    db: &'a Database,
+    types: HashSet<String>,
+    external: HashSet<String>,
+    external_schemas: HashSet<String>,
+    extension_schemas: HashSet<String>,
+    errors: Vec<Problem>,
+    warnings: Vec<Problem>,
+}
+
+pub fn validate(db: &Database) -> (Vec<Problem>, Vec<Problem>) {
+    let mut types: HashSet<String> = HashSet::new();
+    for k in db
+        .enums
+        .keys()
+        .chain(db.domains.keys())
+        .chain(db.composite_types.keys())
+    {
+        types.insert(k.clone());
+    }
+    for k in db.tables.keys().chain(db.views.keys()) {
+        types.insert(k.clone());
+    }
+    let external: HashSet<String> = db.external.iter().cloned().collect();
+    let external_schemas = db
+        .external
+        .iter()
+        .filter_map(|e| keys::split_parens(e).ok())
+        .filter_map(|(n, _)| QualifiedName::parse(n, "public").ok())
+        .map(|q| q.schema)
+        .collect();
+    let extension_schemas = db
+        .extensions
+        .values()
+        .map(|e| e.schema.clone().unwrap_or_else(|| "public".into()))
+        .collect();
+    let mut cx = Ctx {
+        db,
+        types,
+        external,
+        external_schemas,
+        extension_schemas,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    };
+    cx.identifiers();
+    cx.all_types();
+    for (key, table) in &db.tables {
+        cx.table(key, table);
+    }
+    cx.sequences();
+    cx.namespaces();
+    (cx.errors, cx.warnings)
+}
+
+impl Ctx<'_> {
+    fn err(&mut self, path: &[&str], message: String) {
+        self.errors.push(Problem::new(path, message));
+    }
+
+    fn ident(&mut self, path: &[&str], what: &str, name: &str) {
+        let (message, hint) = if name.is_empty() {
+            (format!("{what} name is empty"), "give it a name")
+        } else if name.contains('\0') {
+            (
+                format!("{what} name `{}` contains a NUL byte", name.escape_debug()),
+                "PostgreSQL names cannot hold NUL",
+            )
+        } else if name.len() > MAX_IDENTIFIER_BYTES {
+            (
+                format!(
+                    "{what} name `{name}` is {} bytes long; PostgreSQL allows at most {MAX_IDENTIFIER_BYTES}",
+                    name.len()
+                ),
+                "PostgreSQL would truncate it; shorten it",
+            )
+        } else {
+            return;
+        };
+        self.errors.push(Problem::new(path, message).hint(hint));
+    }
+
+    fn qualified(&mut self, path: &[&str], what: &str, key: &str) {
+        let name = match keys::split_parens(key) {
+            Ok((n, _)) => n,
+            Err(_) => key,
+        };
+        if let Ok(q) = QualifiedName::parse(name, "public") {
+            self.ident(path, "schema", &q.schema);
+            self.ident(path, what, &q.name);
+        }
+    }
+
+    fn identifiers(&mut self) {
+        let db = self.db;
+        for k in db.schemas.keys() {
+            self.ident(&["schemas", k], "schema", k);
+        }
+        let sections: [(&str, Vec<&String>); 9] = [
+            ("enums", db.enums.keys().collect()),
+            ("domains", db.domains.keys().collect()),
+            ("composite_types", db.composite_types.keys().collect()),
+            ("sequences", db.sequences.keys().collect()),
+            ("tables", db.tables.keys().collect()),
+            ("views", db.views.keys().collect()),
+            ("functions", db.functions.keys().collect()),
+            ("aggregates", db.aggregates.keys().collect()),
+            ("extensions", db.extensions.keys().collect()),
+        ];
+        for (section, ks) in sections {
+            let what = section.trim_end_matches('s');
+            for k in ks {
+                if section == "extensions" {
+                    self.ident(&[section, k], what, k);
+                } else {
+                    self.qualified(&[section, k], what, k);
+                }
+            }
+        }
+        for (k, t) in &db.tables {
+            let groups: [(&str, &str, Vec<&String>); 8] = [
+                ("columns", "column", t.columns.keys().collect()),
+                ("unique", "constraint", t.unique.keys().collect()),
+                (
+                    "foreign_keys",
+                    "constraint",
+                    t.foreign_keys.keys().collect(),
+                ),
+                ("checks", "constraint", t.checks.keys().collect()),
+                ("exclusions", "constraint", t.exclusions.keys().collect()),
+                ("indexes", "index", t.indexes.keys().collect()),
+                ("policies", "policy", t.policies.keys().collect()),
+                ("triggers", "trigger", t.triggers.keys().collect()),
+            ];
+            for (group, what, names) in groups {
+                for n in names {
+                    self.ident(&["tables", k, group, n], what, n);
+                }
+            }
+            if let Some(n) = t.primary_key.as_ref().and_then(|pk| pk.name.as_ref()) {
+                self.ident(&["tables", k, "primary_key", "name"], "constraint", n);
+            }
+        }
+        for (k, c) in &db.composite_types {
+            for a in c.attributes.keys() {
+                self.ident(&["composite_types", k, "attributes", a], "attribute", a);
+            }
+        }
+    }
+
+    fn all_types(&mut self) {
+        let db = self.db;
+        for (k, t) in &db.tables {
+            for (c, col) in &t.columns {
+                self.check_type(&["tables", k, "columns", c, "type"], &col.type_);
+            }
+        }
+        for (k, d) in &db.domains {
+            self.check_type(&["domains", k, "type"], &d.type_);
+        }
+        for (k, c) in &db.composite_types {
+            for (a, ty) in &c.attributes {
+                self.check_type(&["composite_types", k, "attributes", a], ty);
+            }
+        }
+        for k in db.functions.keys().chain(db.aggregates.keys()) {
+            let section = if db.functions.contains_key(k) {
+                "functions"
+            } else {
+                "aggregates"
+            };
+            if let Ok((_, Some(args))) = keys::split_parens(k) {
+                for arg in keys::split_commas(args) {
+                    self.check_type(&[section, k], &arg);
+                }
+            }
+        }
+    }
+
+    /// `ty` is canonical unless canonicalisation already reported it.
+    fn check_type(&mut self, path: &[&str], ty: &str) {
+        let Ok(canonical) = types::canonical_type(ty) else {
+            return;
+        };
+        if types::is_builtin(&canonical) {
+            return;
+        }
+        let base = canonical.trim_end_matches("[]");
+        let base = match base.find('(') {
+            Some(i) if base.ends_with(')') && !base[..i].ends_with('"') => &base[..i],
+            _ => base,
+        };
+        let Ok(parts) = split_dotted(base) else {
+            return;
+        };
+        let [schema, name] = parts.as_slice() else {
+            return;
+        };
+        let key = QualifiedName::new(schema.clone(), name.clone()).to_string();
+        if self.types.contains(&key)
+            || self.external.contains(&key)
+            || self.external_schemas.contains(schema)
+            || (self.extension_schemas.contains(schema)
+                && (schema != "public" || EXTENSION_TYPES.contains(&name.as_str())))
+        {
+            return;
+        }
+        let mut p = Problem::new(path, format!("unknown type `{ty}`"));
+        if let Some(s) = self.suggest_type(name, &key) {
+            p = p.hint(format!("did you mean `{s}`?"));
+        } else {
+            p = p
+                .hint("declare it under enums, domains or composite_types, or list it in external");
+        }
+        self.errors.push(p);
+    }
+
+    fn suggest_type(&self, name: &str, key: &str) -> Option<String> {
+        let mut candidates: Vec<(usize, String)> = types::BUILTIN_TYPES
+            .iter()
+            .chain(
+                [
+                    "int",
+                    "int4",
+                    "int8",
+                    "bool",
+                    "varchar",
+                    "timestamptz",
+                    "float8",
+                ]
+                .iter(),
+            )
+            .map(|b| (distance(name, b), b.to_string()))
+            .collect();
+        for t in &self.types {
+            candidates.push((distance(key, t).min(distance(name, t)), t.clone()));
+        }
+        candidates.sort();
+        let limit = (name.chars().count() / 3).max(2);
+        candidates
+            .into_iter()
+            .find(|(d, _)| *d <= limit)
+            .map(|(_, s)| s)
+    }
+
+    fn table(&mut self, key: &str, t: &Table) {
+        let has = |c: &String| t.columns.contains_key(c);
+        let mut missing: Vec<(Vec<String>, String, &str)> = Vec::new();
+        let mut need = |path: Vec<&str>, cols: &[String], what: &'static str| {
+            for c in cols.iter().filter(|c| !has(c)) {
+                let p: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+                missing.push((p, c.clone(), what));
+            }
+        };
+        if let Some(pk) = &t.primary_key {
+            need(vec!["primary_key"], &pk.columns, "primary key");
+            need(vec!["primary_key"], &pk.include, "primary key");
+        }
+        for (n, u) in &t.unique {
+            need(vec!["unique", n], &u.columns, "unique constraint");
+            need(vec!["unique", n], &u.include, "unique constraint");
+        }
+        for (n, fk) in &t.foreign_keys {
+            need(
+                vec!["foreign_keys", n, "columns"],
+                &fk.columns,
+                "foreign key",
+            );
+        }
+        for (n, i) in &t.indexes {
+            let cols: Vec<String> = i.columns.iter().filter_map(|e| e.column.clone()).collect();
+            need(vec!["indexes", n], &cols, "index");
+            need(vec!["indexes", n], &i.include, "index");
+        }
+        for (n, tr) in &t.triggers {
+            need(vec!["triggers", n], &tr.columns, "trigger");
+        }
+        for (path, col, what) in missing {
+            let mut full = vec!["tables", key];
+            full.extend(path.iter().map(String::as_str));
+            self.err(
+                &full,
+                format!("{what} column `{col}` is not a column of {key}"),
+            );
+        }
+        for (n, fk) in &t.foreign_keys {
+            self.foreign_key(key, n, fk);
+        }
+        for (n, tr) in &t.triggers {
+            self.trigger_function(key, n, &tr.function);
+        }
+        if let Some(part) = &t.partition_of {
+            let parent = &part.parent;
+            if !self.db.tables.contains_key(parent) && !self.external.contains(parent) {
+                self.err(
+                    &["tables", key, "partition_of", "parent"],
+                    format!("partition parent `{parent}` is not a declared table"),
+                );
+            }
+        }
+        if !t.policies.is_empty() && !t.row_level_security.enabled {
+            for n in t.policies.keys() {
+                self.warnings.push(
+                    Problem::new(
+                        &["tables", key, "policies", n],
+                        format!(
+                            "policy `{n}` is on {key}, which does not enable row level security"
+                        ),
+                    )
+                    .hint(
+                        "add `row_level_security: { enabled: true }`, or the policy has no effect",
+                    ),
+                );
+            }
+        }
+    }
+
+    fn foreign_key(&mut self, key: &str, name: &str, fk: &ForeignKey) {
+        let path = ["tables", key, "foreign_keys", name, "references"];
+        let Ok((target, cols)) = keys::parse_references(&fk.references) else {
+            return;
+        };
+        let tkey = target.to_string();
+        match self.db.tables.get(&tkey) {
+            Some(tt) => {
+                for c in cols.iter().filter(|c| !tt.columns.contains_key(*c)) {
+                    self.err(
+                        &path,
+                        format!("referenced column `{c}` is not a column of {tkey}"),
+                    );
+                }
+                if cols.is_empty() {
+                    self.err(
+                        &path,
+                        format!("{tkey} has no primary key; name the referenced columns"),
+                    );
+                } else if cols.len() != fk.columns.len() {
+                    self.err(
+                        &path,
+                        format!(
+                            "foreign key has {} columns but references {}",
+                            fk.columns.len(),
+                            cols.len()
+                        ),
+                    );
+                }
+            }
+            None if self.external.contains(&tkey) => {}
+            None => {
+                let mut p = Problem::new(
+                    &path,
+                    format!(
+                        "foreign key references `{tkey}`, which is neither declared nor external"
+                    ),
+                );
+                p = p.hint(match self.suggest_table(&tkey) {
+                    Some(s) => format!("did you mean `{s}`? Otherwise list `{tkey}` in external"),
+                    None => format!("declare the table, or list `{tkey}` in external"),
+                });
+                self.errors.push(p);
+            }
+        }
+    }
+
+    fn suggest_table(&self, key: &str) -> Option<String> {
+        let mut best: Vec<(usize, &String)> = self
+            .db
+            .tables
+            .keys()
+            .map(|t| (distance(key, t), t))
+            .collect();
+        best.sort();
+        best.into_iter()
+            .find(|(d, _)| *d <= (key.chars().count() / 3).max(2))
+            .map(|(_, t)| t.clone())
+    }
+
+    fn trigger_function(&mut self, key: &str, name: &str, function: &str) {
+        let known = self
+            .db
+            .functions
+            .keys()
+            .chain(self.db.external.iter())
+            .any(|f| keys::split_parens(f).is_ok_and(|(n, _)| n == function));
+        if !known {
+            self.errors.push(
+                Problem::new(
+                    &["tables", key, "triggers", name, "function"],
+                    format!("trigger function `{function}` is neither declared nor external"),
+                )
+                .hint(format!(
+                    "declare `{function}()` under functions, or list it in external"
+                )),
+            );
+        }
+    }
+
+    fn sequences(&mut self) {
+        for (k, s) in &self.db.sequences {
+            let Some(o) = &s.owned_by else { continue };
+            let Ok((table, col)) = keys::owned_by(o) else {
+                continue;
+            };
+            let tkey = table.to_string();
+            let ok = match self.db.tables.get(&tkey) {
+                Some(t) => t.columns.contains_key(&col),
+                None => self.external.contains(&tkey),
+            };
+            if !ok {
+                self.err(
+                    &["sequences", k, "owned_by"],
+                    format!("sequence is owned by `{o}`, which is not a declared column"),
+                );
+            }
+        }
+    }
+
+    /// Constraint names are unique per table; indexes (and the constraints
+    /// that make one: primary key, unique, exclusion) share the relation
+    /// namespace of their schema.
+    fn namespaces(&mut self) {
+        let db = self.db;
+        // schema -> relation name -> (what, path)
+        let mut rels: BTreeMap<String, BTreeMap<String, (String, Vec<String>)>> = BTreeMap::new();
+        let mut clash = Vec::new();
+        let mut add = |key: &str, name: String, what: String, path: Vec<String>| {
+            let Ok(q) = QualifiedName::parse(key, "public") else {
+                return;
+            };
+            let names = rels.entry(q.schema.clone()).or_default();
+            match names.get(&name) {
+                Some((first, _)) => clash.push((path, format!(
+                    "{what} has the same name as {first}; PostgreSQL keeps index and relation names in one namespace per schema"
+                ))),
+                None => {
+                    names.insert(name, (what, path));
+                }
+            }
+        };
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        for (section, ks) in [
+            ("tables", db.tables.keys().collect::<Vec<_>>()),
+            ("views", db.views.keys().collect()),
+            ("sequences", db.sequences.keys().collect()),
+        ] {
+            for k in ks {
+                if let Ok(q) = QualifiedName::parse(k, "public") {
+                    let what = format!("{} `{k}`", section.trim_end_matches('s'));
+                    add(k, q.name, what, s(&[section, k]));
+                }
+            }
+        }
+        for (k, t) in &db.tables {
+            let short = QualifiedName::parse(k, "public")
+                .map(|q| q.name)
+                .unwrap_or_default();
+            if let Some(pk) = &t.primary_key {
+                let n = pk.name.clone().unwrap_or(format!("{short}_pkey"));
+                add(
+                    k,
+                    n,
+                    format!("the primary key of {k}"),
+                    s(&["tables", k, "primary_key"]),
+                );
+            }
+            for n in t.unique.keys() {
+                let what = format!("unique constraint `{n}` on {k}");
+                add(k, n.clone(), what, s(&["tables", k, "unique", n]));
+            }
+            for n in t.exclusions.keys() {
+                let what = format!("exclusion constraint `{n}` on {k}");
+                add(k, n.clone(), what, s(&["tables", k, "exclusions", n]));
+            }
+            for n in t.indexes.keys() {
+                let what = format!("index `{n}` on {k}");
+                add(k, n.clone(), what, s(&["tables", k, "indexes", n]));
+            }
+        }
+        let mut clash_t = Vec::new();
+        for (k, t) in &db.tables {
+            // Per table: every constraint name once.
+            let mut seen: BTreeMap<&String, &str> = BTreeMap::new();
+            let groups: [(&str, Vec<&String>); 4] = [
+                ("unique", t.unique.keys().collect()),
+                ("foreign_keys", t.foreign_keys.keys().collect()),
+                ("checks", t.checks.keys().collect()),
+                ("exclusions", t.exclusions.keys().collect()),
+            ];
+            for (group, names) in groups {
+                for n in names {
+                    if let Some(first) = seen.insert(n, group) {
+                        clash_t.push((
+                            s(&["tables", k, group, n]),
+                            format!(
+                                "constraint `{n}` is defined in both {first} and {group} of {k}"
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        for (k, v) in &db.views {
+            for n in v.indexes.keys() {
+                let what = format!("index `{n}` on {k}");
+                add(k, n.clone(), what, s(&["views", k, "indexes", n]));
+            }
+        }
+        for (path, message) in clash.into_iter().chain(clash_t) {
+            self.errors.push(Problem {
+                path,
+                message,
+                hint: Some("rename one of them".into()),
+            });
+        }
+    }
+}
+
+/// Edit distance over characters, a swap of neighbours counting as one
+/// (optimal string alignment): `txet` is 1 from `text`.
+pub fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn distance() {
+        assert_eq!(super::distance("uuid", "uuid"), 0);
+        assert_eq!(super::distance("uiud", "uuid"), 1);
+        assert_eq!(super::distance("txet", "text"), 1);
+        assert_eq!(super::distance("txt", "text"), 1);
+        assert_eq!(super::distance("", "abc"), 3);
+    }
+}
