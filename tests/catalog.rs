@@ -15,16 +15,8 @@ use reconcile::model::{
 use support::FreshDb;
 
 fn corpus_dir() -> PathBuf {
-    // The repository's copy, else the shared corpus beside the repository.
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    [
-        root.join("tests/fixtures/corpus"),
-        root.join("../shared/corpus"),
-        PathBuf::from("/work/shared/corpus"),
-    ]
-    .into_iter()
-    .find(|p| p.join("supabase_shim.sql").exists())
-    .expect("corpus directory (tests/fixtures/corpus or ../shared/corpus)")
+    // The repository's copy, so the tests need nothing beside the repository.
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus")
 }
 
 /// Applies one corpus into a fresh database, as its README says.

@@ -191,7 +191,7 @@ fn bad_fixtures_give_exact_located_messages() {
     let cases: &[(&str, &str)] = &[
         (
             "bad/unknown_key.yaml",
-            "bad/unknown_key.yaml:5:5: unknown field `primary_keys`, expected one of renamed_from, owner, comment, unlogged, columns, primary_key, unique, foreign_keys, checks, exclusions, indexes, partition_by, partition_of, row_level_security, policies, triggers, grants, options",
+            "bad/unknown_key.yaml:5:5: unknown field `primary_keys`, expected one of renamed_from, owner, comment, unlogged, columns, primary_key, unique, foreign_keys, checks, exclusions, indexes, partition_by, partition_of, row_level_security, policies, triggers, grants, options, replica_identity",
         ),
         (
             "bad/duplicate_key.yaml",
@@ -743,7 +743,7 @@ fn corpus_dir() -> std::path::PathBuf {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = std::env::var_os("RECONCILE_CORPUS")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| root.join("../shared/corpus"));
+        .unwrap_or_else(|| root.join("tests/fixtures/corpus"));
     assert!(
         dir.join("README.md").exists(),
         "corpus not found at {} (set RECONCILE_CORPUS)",

@@ -7,25 +7,62 @@ mod support;
 use indexmap::IndexMap;
 use proptest::prelude::*;
 use reconcile::catalog::{self, InspectOptions};
-use reconcile::model::{self, Column, Database, Index, IndexElem, Policy, PolicyCommand, PrimaryKey, RowLevelSecurity, Table, Unique};
+use reconcile::model::{
+    self, Column, Database, Index, IndexElem, Policy, PolicyCommand, PrimaryKey, RowLevelSecurity,
+    Table, Unique,
+};
 
-const NAMES: &[&str] = &["id", "name", "Mixed Case", "select", "bıgınt", "user", "a.b", "x\"y", "order", "qty"];
-const TYPES: &[&str] = &["integer", "bigint", "text", "boolean", "uuid", "timestamp with time zone", "numeric(10,2)", "character varying(20)", "jsonb", "text[]"];
+const NAMES: &[&str] = &[
+    "id",
+    "name",
+    "Mixed Case",
+    "select",
+    "bıgınt",
+    "user",
+    "a.b",
+    "x\"y",
+    "order",
+    "qty",
+];
+const TYPES: &[&str] = &[
+    "integer",
+    "bigint",
+    "text",
+    "boolean",
+    "uuid",
+    "timestamp with time zone",
+    "numeric(10,2)",
+    "character varying(20)",
+    "jsonb",
+    "text[]",
+];
 
 fn column() -> impl Strategy<Value = Column> {
-    (0..TYPES.len(), any::<bool>(), any::<bool>(), proptest::option::of("[a-z ]{0,12}")).prop_map(|(t, nullable, with_default, comment)| {
-        let type_ = TYPES[t].to_string();
-        let default = with_default.then(|| match type_.as_str() {
-            "integer" | "bigint" => "42".to_string(),
-            "text" => "'it''s'::text".to_string(),
-            "boolean" => "true".to_string(),
-            "timestamp with time zone" => "now()".to_string(),
-            "uuid" => "gen_random_uuid()".to_string(),
-            _ => "NULL".to_string(),
-        });
-        let default = default.filter(|d| d != "NULL");
-        Column { type_, nullable, default, comment, ..Default::default() }
-    })
+    (
+        0..TYPES.len(),
+        any::<bool>(),
+        any::<bool>(),
+        proptest::option::of("[a-z ]{1,12}"),
+    )
+        .prop_map(|(t, nullable, with_default, comment)| {
+            let type_ = TYPES[t].to_string();
+            let default = with_default.then(|| match type_.as_str() {
+                "integer" | "bigint" => "42".to_string(),
+                "text" => "'it''s'::text".to_string(),
+                "boolean" => "true".to_string(),
+                "timestamp with time zone" => "now()".to_string(),
+                "uuid" => "gen_random_uuid()".to_string(),
+                _ => "NULL".to_string(),
+            });
+            let default = default.filter(|d| d != "NULL");
+            Column {
+                type_,
+                nullable,
+                default,
+                comment,
+                ..Default::default()
+            }
+        })
 }
 
 fn table() -> impl Strategy<Value = Table> {
@@ -38,7 +75,10 @@ fn table() -> impl Strategy<Value = Table> {
         proptest::option::of("[a-z ]{1,20}"),
     )
         .prop_map(|(cols, pk, uniq, idx, rls, comment)| {
-            let mut t = Table { comment, ..Default::default() };
+            let mut t = Table {
+                comment,
+                ..Default::default()
+            };
             for (n, c) in cols {
                 t.columns.insert(NAMES[n].to_string(), c);
             }
@@ -46,18 +86,43 @@ fn table() -> impl Strategy<Value = Table> {
             let last = t.columns.keys().last().unwrap().clone();
             if pk {
                 t.columns[&first].nullable = false;
-                t.primary_key = Some(PrimaryKey { columns: vec![first.clone()], ..Default::default() });
+                t.primary_key = Some(PrimaryKey {
+                    columns: vec![first.clone()],
+                    ..Default::default()
+                });
             }
             if uniq && last != first {
-                t.unique.insert("uq_last".into(), Unique { columns: vec![last.clone()], ..Default::default() });
+                t.unique.insert(
+                    "uq_last".into(),
+                    Unique {
+                        columns: vec![last.clone()],
+                        ..Default::default()
+                    },
+                );
             }
             if idx {
-                let elem = IndexElem { column: Some(last.clone()), ..Default::default() };
-                t.indexes.insert("Idx Last".into(), Index { columns: vec![elem], ..Default::default() });
+                let elem = IndexElem {
+                    column: Some(last.clone()),
+                    ..Default::default()
+                };
+                t.indexes.insert(
+                    "Idx Last".into(),
+                    Index {
+                        columns: vec![elem],
+                        ..Default::default()
+                    },
+                );
             }
             if rls {
-                t.row_level_security = RowLevelSecurity { enabled: true, forced: false };
-                let p = Policy { command: PolicyCommand::Select, using: Some("true".into()), ..Default::default() };
+                t.row_level_security = RowLevelSecurity {
+                    enabled: true,
+                    forced: false,
+                };
+                let p = Policy {
+                    command: PolicyCommand::Select,
+                    using: Some("true".into()),
+                    ..Default::default()
+                };
                 t.policies.insert("read all".into(), p);
             }
             t
@@ -69,12 +134,29 @@ fn database() -> impl Strategy<Value = Database> {
         let mut db = Database::default();
         let schemas = ["public", "My Schema"];
         let mut map = IndexMap::new();
-        for (i, t) in tables.into_iter().enumerate() {
+        for (i, mut t) in tables.into_iter().enumerate() {
             let schema = schemas[i % 2];
+            // Index and constraint names are unique per schema.
+            t.unique = std::mem::take(&mut t.unique)
+                .into_values()
+                .map(|u| (format!("uq_{i}"), u))
+                .collect();
+            t.indexes = std::mem::take(&mut t.indexes)
+                .into_values()
+                .map(|x| (format!("Idx {i}"), x))
+                .collect();
             let key = model::QualifiedName::new(schema, format!("T{i} tbl")).to_string();
             map.insert(key, t);
         }
         db.schemas.insert("My Schema".into(), Default::default());
+        // What a fresh database's public schema looks like on PostgreSQL 15.
+        let mut public = model::SchemaDef {
+            owner: Some("pg_database_owner".into()),
+            comment: Some("standard public schema".into()),
+            ..Default::default()
+        };
+        public.grants.insert("public".into(), vec!["usage".into()]);
+        db.schemas.insert("public".into(), public);
         db.tables = map;
         db
     })

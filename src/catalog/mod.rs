@@ -77,10 +77,11 @@ fn read_all(s: &mut session::Session, opts: &InspectOptions) -> Result<Database,
     types::enums(s, &mut db)?;
     types::domains(s, &mut db)?;
     types::composites(s, &mut db)?;
-    relations::sequences(s, &mut db)?;
     tables::tables(s, &mut db)?;
     relations::views(s, &mut db)?;
     tables::columns(s, &mut db)?;
+    // After columns: identity sequences are attached to their column.
+    relations::sequences(s, &mut db)?;
     tables::constraints(s, &mut db)?;
     relations::indexes(s, &mut db)?;
     relations::policies(s, &mut db)?;

@@ -44,7 +44,14 @@ pub fn default_privileges(s: &mut Session, db: &mut Database) -> Result<(), Cata
             (_, _) if on == "tables" => AclKind::Relation,
             _ => AclKind::Plain,
         };
-        let g = grants(Some(&r.acl), &r.role, kind);
+        // In a global entry the role's own full rights are the default; in a
+        // per-schema entry a grant to itself is an explicit addition.
+        let owner = if r.schema.is_some() {
+            ""
+        } else {
+            r.role.as_str()
+        };
+        let g = grants(Some(&r.acl), owner, kind);
         let name = format!(
             "for {} in {} on {}",
             r.role,

@@ -4,12 +4,12 @@ use diesel::sql_types::{Array, Bool, Bytea, Int4, Int8, Nullable, Text};
 use diesel::QueryableByName;
 
 use super::acl::{grants, AclKind};
-use super::session::Session;
+use super::session::{not_extension_member, Session};
 use super::tables::{deferral, options_map, rel_filter};
 use super::CatalogError;
 use crate::model::{
-    Database, ForEach, Index, IndexElem, NullsOrder, Policy, PolicyCommand, Sequence, SortOrder,
-    Trigger, TriggerTiming, Unmanaged, View,
+    Database, ForEach, IdentitySequence, Index, IndexElem, NullsOrder, Policy, PolicyCommand,
+    Sequence, SortOrder, Trigger, TriggerTiming, Unmanaged, View,
 };
 
 #[derive(QueryableByName)]
@@ -36,6 +36,8 @@ struct SequenceRow {
     cycle: bool,
     #[diesel(sql_type = Nullable<Array<Text>>)]
     owned_by: Option<Vec<String>>,
+    #[diesel(sql_type = Bool)]
+    identity: bool,
     #[diesel(sql_type = Nullable<Text>)]
     comment: Option<String>,
     #[diesel(sql_type = Nullable<Array<Text>>)]
@@ -54,15 +56,15 @@ pub fn sequences(s: &mut Session, db: &mut Database) -> Result<(), CatalogError>
                    JOIN pg_namespace tn ON tn.oid = tc.relnamespace
                    JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
                   WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
-                    AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'
+                    AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
                     AND d.refobjsubid > 0 LIMIT 1) AS owned_by,
+                EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                         AND d.objid = c.oid AND d.deptype = 'i') AS identity,
                 obj_description(c.oid, 'pg_class') AS comment, c.relacl::text[] AS acl
            FROM pg_class c JOIN pg_sequence q ON q.seqrelid = c.oid
            JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE c.relkind = 'S' AND {}
-            AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
-                             AND d.objid = c.oid AND d.deptype = 'i')",
-        rel_filter()
+          WHERE c.relkind = 'S' AND n.nspname = ANY($1) AND {}",
+        not_extension_member("pg_class", "c.oid")
     );
     let rows: Vec<SequenceRow> = s.load("sequences", &sql)?;
     for r in rows {
@@ -85,6 +87,10 @@ pub fn sequences(s: &mut Session, db: &mut Database) -> Result<(), CatalogError>
             (type_min, -1)
         };
         let dflt_start = if ascending { r.min_value } else { r.max_value };
+        if r.identity {
+            identity_sequence(db, &r, dflt_start, dflt_min, dflt_max);
+            continue;
+        }
         let seq = Sequence {
             type_: (r.type_name != "bigint").then_some(r.type_name),
             start: (r.start != dflt_start).then_some(r.start),
@@ -103,6 +109,32 @@ pub fn sequences(s: &mut Session, db: &mut Database) -> Result<(), CatalogError>
         db.sequences.insert(key, seq);
     }
     Ok(())
+}
+
+/// Attaches an identity column's sequence to its column, keeping only what
+/// differs from what `GENERATED ... AS IDENTITY` creates by itself.
+fn identity_sequence(db: &mut Database, r: &SequenceRow, start: i64, min: i64, max: i64) {
+    let Some(o) = r.owned_by.as_ref().filter(|o| o.len() == 3) else {
+        return;
+    };
+    let Some(column) = db
+        .tables
+        .get_mut(&Session::key(&o[0], &o[1]))
+        .and_then(|t| t.columns.get_mut(&o[2]))
+    else {
+        return;
+    };
+    let seq = IdentitySequence {
+        name: (r.name != format!("{}_{}_seq", o[1], o[2])).then(|| r.name.clone()),
+        start: (r.start != start).then_some(r.start),
+        increment: (r.increment != 1).then_some(r.increment),
+        min_value: (r.min_value != min).then_some(r.min_value),
+        max_value: (r.max_value != max).then_some(r.max_value),
+        cache: (r.cache != 1).then_some(r.cache),
+        cycle: r.cycle,
+        grants: grants(r.acl.as_deref(), &r.owner, AclKind::Plain),
+    };
+    column.identity_sequence = (!seq.is_default()).then_some(seq);
 }
 
 #[derive(QueryableByName)]
@@ -188,6 +220,8 @@ struct IndexRow {
     coll_names: Vec<String>,
     #[diesel(sql_type = Array<Int4>)]
     sort_bits: Vec<i32>,
+    #[diesel(sql_type = Array<Int4>)]
+    statistics: Vec<i32>,
     #[diesel(sql_type = Nullable<Text>)]
     predicate: Option<String>,
     #[diesel(sql_type = Bool)]
@@ -236,6 +270,9 @@ pub fn indexes(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
                              AND i.indcollation[k] <> COALESCE(a.attcollation, it.typcollation)
                        ORDER BY k) AS coll_names,
                 ARRAY(SELECT i.indoption[k]::int4 {keys} ORDER BY k) AS sort_bits,
+                ARRAY(SELECT ia.attstattarget::int4 {keys}
+                        JOIN pg_attribute ia ON ia.attrelid = i.indexrelid AND ia.attnum = k + 1
+                       ORDER BY k) AS statistics,
                 pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
                 i.indnullsnotdistinct AS nulls_not_distinct, ic.reloptions::text[] AS options,
                 obj_description(i.indexrelid, 'pg_class') AS comment
@@ -268,6 +305,7 @@ pub fn indexes(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
                 column,
                 expression,
                 opclass: qualified(&get(&r.opc_schemas), &get(&r.opc_names)),
+                statistics: r.statistics.get(k).copied().filter(|n| *n >= 0),
                 collation: qualified(&get(&r.coll_schemas), &get(&r.coll_names)),
                 order: desc.then_some(SortOrder::Desc),
                 nulls: match (desc, nulls_first) {

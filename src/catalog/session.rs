@@ -138,6 +138,15 @@ pub fn not_ext(catalog: &str, oid: &str) -> String {
     )
 }
 
+/// SQL: true when the object is not a member of an extension (implicit
+/// parts, such as identity sequences, are kept).
+pub fn not_extension_member(catalog: &str, oid: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = '{catalog}'::regclass \
+         AND x.objid = {oid} AND x.deptype = 'e')"
+    )
+}
+
 /// `[schema, name]` from SQL -> `name` for pg_catalog, else `schema.name`.
 pub fn qualified_unless_catalog(parts: &[String]) -> Option<String> {
     match parts {

@@ -57,6 +57,8 @@ struct TableRow {
     acl: Option<Vec<String>>,
     #[diesel(sql_type = Nullable<Array<Text>>)]
     options: Option<Vec<String>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    replica_identity: Option<String>,
 }
 
 pub fn tables(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
@@ -72,7 +74,12 @@ pub fn tables(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
                   WHERE i.inhrelid = c.oid AND c.relispartition) AS parent,
                 CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound,
                 c.relrowsecurity AS rls, c.relforcerowsecurity AS rls_forced,
-                c.relacl::text[] AS acl, c.reloptions::text[] AS options
+                c.relacl::text[] AS acl, c.reloptions::text[] AS options,
+                CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
+                     WHEN 'i' THEN (SELECT 'index ' || ic.relname FROM pg_index i
+                                      JOIN pg_class ic ON ic.oid = i.indexrelid
+                                     WHERE i.indrelid = c.oid AND i.indisreplident LIMIT 1)
+                END AS replica_identity
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE c.relkind IN ('r', 'p') AND {}",
         rel_filter()
@@ -98,6 +105,7 @@ pub fn tables(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
             },
             grants: grants(r.acl.as_deref(), &r.owner, AclKind::Relation),
             options: options_map(r.options),
+            replica_identity: r.replica_identity,
             ..Default::default()
         };
         db.tables.insert(Session::key(&r.schema, &r.name), t);
@@ -131,6 +139,8 @@ struct ColumnRow {
     comment: Option<String>,
     #[diesel(sql_type = Nullable<Array<Text>>)]
     acl: Option<Vec<String>>,
+    #[diesel(sql_type = diesel::sql_types::Int4)]
+    statistics: i32,
 }
 
 /// Columns of tables, and column comments of views (one query for both).
@@ -142,7 +152,8 @@ pub fn columns(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
                 pg_get_expr(ad.adbin, ad.adrelid, true) AS default_expr,
                 a.attidentity::text AS identity, a.attgenerated::text AS generated,
                 {} AS collation,
-                col_description(c.oid, a.attnum) AS comment, a.attacl::text[] AS acl
+                col_description(c.oid, a.attnum) AS comment, a.attacl::text[] AS acl,
+                a.attstattarget::int4 AS statistics
            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
            JOIN pg_namespace n ON n.oid = c.relnamespace
            JOIN pg_type t ON t.oid = a.atttypid
@@ -184,6 +195,8 @@ pub fn columns(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
             collation: r.collation.as_deref().and_then(qualified_unless_catalog),
             comment: r.comment,
             grants: grants(r.acl.as_deref(), &r.owner, AclKind::Plain),
+            identity_sequence: None,
+            statistics: (r.statistics >= 0).then_some(r.statistics),
         };
         table.columns.insert(r.name, col);
     }

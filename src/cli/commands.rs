@@ -12,10 +12,19 @@ type Outcome = Result<Exit, Failure>;
 
 pub fn run(command: Command) -> Outcome {
     match command {
-        Command::Plan { schema, migrations, format } => plan_offline(&schema, &migrations, format),
+        Command::Plan {
+            schema,
+            migrations,
+            format,
+        } => plan_offline(&schema, &migrations, format),
         Command::Check { schema } => check(&schema),
         Command::Inspect { db, format } => inspect(&db, format),
-        Command::Baseline { db, out, migrations, force } => baseline(&db, &out, &migrations, force),
+        Command::Baseline {
+            db,
+            out,
+            migrations,
+            force,
+        } => baseline(&db, &out, &migrations, force),
         Command::Verify { migrations } => verify(&migrations),
         Command::JsonSchema => {
             println!("{}", model::schema_json::json_schema());
@@ -42,7 +51,8 @@ fn check(schema: &Path) -> Outcome {
 
 fn plan_offline(schema: &Path, migrations_dir: &Path, format: PlanFormat) -> Outcome {
     let desired = load(schema)?;
-    let existing = migrations::existing(migrations_dir).map_err(|e| Failure::new(Exit::Input, e))?;
+    let existing =
+        migrations::existing(migrations_dir).map_err(|e| Failure::new(Exit::Input, e))?;
     if !existing.is_empty() {
         return Err(Failure::new(
             Exit::Input,
@@ -53,7 +63,8 @@ fn plan_offline(schema: &Path, migrations_dir: &Path, format: PlanFormat) -> Out
             ),
         ));
     }
-    let script = plan::create_script(&desired).map_err(|e| Failure::new(Exit::Input, e.to_string()))?;
+    let script =
+        plan::create_script(&desired).map_err(|e| Failure::new(Exit::Input, e.to_string()))?;
     match format {
         PlanFormat::Sql => print!("{script}"),
         PlanFormat::Json => {
@@ -100,16 +111,25 @@ fn summary(db: &Database) -> Vec<(&'static str, usize)> {
 }
 
 fn introspect(args: &DbArgs) -> Result<Database, Failure> {
-    let mut conn = catalog::connect(&args.database_url).map_err(|e| Failure::new(Exit::Database, e.to_string()))?;
-    let opts = InspectOptions { schemas: args.schemas.clone() };
+    let mut conn = catalog::connect(&args.database_url)
+        .map_err(|e| Failure::new(Exit::Database, e.to_string()))?;
+    let opts = InspectOptions {
+        schemas: args.schemas.clone(),
+    };
     catalog::inspect(&mut conn, &opts).map_err(|e| Failure::new(Exit::Database, e.to_string()))
 }
 
 fn inspect(args: &DbArgs, format: ModelFormat) -> Outcome {
     let db = model::write::sorted(&introspect(args)?);
     let text = match format {
-        ModelFormat::Yaml => serde_saphyr::to_string(&db).map_err(|e| Failure::new(Exit::Internal, e.to_string()))?,
-        ModelFormat::Json => serde_json::to_string_pretty(&db).map_err(|e| Failure::new(Exit::Internal, e.to_string()))? + "\n",
+        ModelFormat::Yaml => {
+            serde_saphyr::to_string(&db).map_err(|e| Failure::new(Exit::Internal, e.to_string()))?
+        }
+        ModelFormat::Json => {
+            serde_json::to_string_pretty(&db)
+                .map_err(|e| Failure::new(Exit::Internal, e.to_string()))?
+                + "\n"
+        }
     };
     print!("{text}");
     warn_unmanaged(&db);
@@ -132,7 +152,11 @@ fn baseline(args: &DbArgs, out: &Path, migrations_dir: &Path, force: bool) -> Ou
     if !others.is_empty() {
         return Err(Failure::new(
             Exit::Input,
-            format!("{} already holds migrations ({}); a baseline starts an empty history", migrations_dir.display(), others.join(", ")),
+            format!(
+                "{} already holds migrations ({}); a baseline starts an empty history",
+                migrations_dir.display(),
+                others.join(", ")
+            ),
         ));
     }
     let up = plan::create_script(&db).map_err(|e| Failure::new(Exit::Internal, e.to_string()))?;
@@ -144,16 +168,28 @@ fn baseline(args: &DbArgs, out: &Path, migrations_dir: &Path, force: bool) -> Ou
         slug: "baseline".into(),
         up,
         down,
-        metadata: Metadata { run_in_transaction: true, hazards: vec![], depends: vec![] },
+        metadata: Metadata {
+            run_in_transaction: true,
+            hazards: vec![],
+            depends: vec![],
+        },
     };
-    let path = migrations::write(migrations_dir, &migration).map_err(|e| Failure::new(Exit::Input, e))?;
-    println!("wrote {} schema file(s) under {}", files.len(), out.display());
+    let path =
+        migrations::write(migrations_dir, &migration).map_err(|e| Failure::new(Exit::Input, e))?;
+    println!(
+        "wrote {} schema file(s) under {}",
+        files.len(),
+        out.display()
+    );
     println!("wrote {}", path.display());
     for (kind, n) in summary(&db) {
         println!("  {n} {kind}");
     }
     if !db.unmanaged.is_empty() {
-        println!("{} unmanaged object(s), not captured (reconcile will leave them alone):", db.unmanaged.len());
+        println!(
+            "{} unmanaged object(s), not captured (reconcile will leave them alone):",
+            db.unmanaged.len()
+        );
         for u in &db.unmanaged {
             println!("  {} {}", u.kind, u.name);
         }

@@ -46,7 +46,10 @@ impl Migration {
 
 /// Whether a slug is valid: `[a-z0-9_]+`, so the directory matches `^\d{4}_[a-z0-9_]+$`.
 pub fn valid_slug(slug: &str) -> bool {
-    !slug.is_empty() && slug.chars().all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
+    !slug.is_empty()
+        && slug
+            .chars()
+            .all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
 }
 
 /// Writes a migration under `dir` and refreshes the sum file. Writing the
@@ -108,7 +111,8 @@ pub fn existing(dir: &Path) -> Result<Vec<String>, String> {
     for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
         let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if entry.path().is_dir() && name.len() > 5 && name[..4].bytes().all(|b| b.is_ascii_digit()) {
+        if entry.path().is_dir() && name.len() > 5 && name[..4].bytes().all(|b| b.is_ascii_digit())
+        {
             names.push(name);
         }
     }
@@ -129,7 +133,11 @@ mod tests {
             slug: "baseline".into(),
             up: "create table a();\n".into(),
             down: "drop table a;\n".into(),
-            metadata: Metadata { run_in_transaction: true, hazards: vec![], depends: vec![] },
+            metadata: Metadata {
+                run_in_transaction: true,
+                hazards: vec![],
+                depends: vec![],
+            },
         };
         let path = write(&dir, &m).unwrap();
         assert!(path.ends_with("0001_baseline"));
@@ -140,14 +148,21 @@ mod tests {
         let err = write(&dir, &changed).unwrap_err();
         assert!(err.contains("never rewritten"), "{err}");
         assert!(sum::verify(&dir).is_ok());
-        let bad = Migration { slug: "Bad-Name".into(), ..m };
+        let bad = Migration {
+            slug: "Bad-Name".into(),
+            ..m
+        };
         assert!(write(&dir, &bad).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn metadata_is_toml() {
-        let m = Metadata { run_in_transaction: false, hazards: vec!["index_build".into()], depends: vec!["0001_baseline".into()] };
+        let m = Metadata {
+            run_in_transaction: false,
+            hazards: vec!["index_build".into()],
+            depends: vec!["0001_baseline".into()],
+        };
         assert_eq!(m.render(), "run_in_transaction = false\nhazards = [\"index_build\"]\ndepends = [\"0001_baseline\"]\n");
     }
 }

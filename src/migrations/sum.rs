@@ -34,9 +34,15 @@ pub fn compute(files: &[(String, Vec<u8>)]) -> Sum {
         chain.update(path.as_bytes());
         chain.update([0u8]);
         chain.update(Sha256::digest(bytes));
-        entries.push(SumEntry { path: path.clone(), hash: hex(&chain.clone().finalize()) });
+        entries.push(SumEntry {
+            path: path.clone(),
+            hash: hex(&chain.clone().finalize()),
+        });
     }
-    Sum { total: hex(&chain.finalize()), entries }
+    Sum {
+        total: hex(&chain.finalize()),
+        entries,
+    }
 }
 
 impl Sum {
@@ -60,7 +66,10 @@ impl Sum {
             let (path, hash) = line
                 .rsplit_once(" h1:")
                 .ok_or_else(|| format!("line {}: expected `<path> h1:<hash>`", i + 2))?;
-            entries.push(SumEntry { path: path.to_string(), hash: hash.to_string() });
+            entries.push(SumEntry {
+                path: path.to_string(),
+                hash: hash.to_string(),
+            });
         }
         Ok(Sum { total, entries })
     }
@@ -95,7 +104,8 @@ pub fn read_migration_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String
 /// file whose chained hash differs.
 pub fn verify(dir: &Path) -> Result<(), String> {
     let sum_path = dir.join(SUM_FILE);
-    let text = std::fs::read_to_string(&sum_path).map_err(|e| format!("{}: {e}", sum_path.display()))?;
+    let text =
+        std::fs::read_to_string(&sum_path).map_err(|e| format!("{}: {e}", sum_path.display()))?;
     let recorded = Sum::parse(&text).map_err(|e| format!("{}: {e}", sum_path.display()))?;
     let actual = compute(&read_migration_files(dir)?);
     if recorded == actual {
@@ -105,7 +115,10 @@ pub fn verify(dir: &Path) -> Result<(), String> {
         match (recorded.entries.get(i), actual.entries.get(i)) {
             (Some(r), Some(a)) if r == a => continue,
             (Some(r), Some(a)) if r.path == a.path => {
-                return Err(format!("{} was edited after it was generated", dir.join(&a.path).display()))
+                return Err(format!(
+                    "{} was edited after it was generated",
+                    dir.join(&a.path).display()
+                ))
             }
             (Some(r), Some(a)) => {
                 return Err(format!(
@@ -115,7 +128,10 @@ pub fn verify(dir: &Path) -> Result<(), String> {
             }
             (Some(r), None) => return Err(format!("{} is missing", dir.join(&r.path).display())),
             (None, Some(a)) => {
-                return Err(format!("{} is not recorded in {SUM_FILE}", dir.join(&a.path).display()))
+                return Err(format!(
+                    "{} is not recorded in {SUM_FILE}",
+                    dir.join(&a.path).display()
+                ))
             }
             (None, None) => break,
         }
@@ -143,7 +159,10 @@ mod tests {
         edited[0].1.push(b' ');
         let e = compute(&edited);
         assert_ne!(e.entries[0], base.entries[0]);
-        assert_ne!(e.entries[2].hash, base.entries[2].hash, "later entries cover earlier files");
+        assert_ne!(
+            e.entries[2].hash, base.entries[2].hash,
+            "later entries cover earlier files"
+        );
         let mut swapped = files();
         swapped.swap(0, 1);
         assert_ne!(compute(&swapped).total, base.total);

@@ -83,6 +83,7 @@ const SERIALS: &[(&str, &str)] = &[
 /// [`crate::model::expr::equivalent`]). Keys must already be canonical.
 pub fn canonicalise(db: &mut Database) -> Vec<Problem> {
     let mut p = Vec::new();
+    drop_empty_comments(db);
     expand_serials(db, &mut p);
     let pks: IndexMap<String, Vec<String>> = db
         .tables
@@ -182,7 +183,7 @@ pub fn canonicalise(db: &mut Database) -> Vec<Problem> {
         p.extend(canonical_grants(
             &mut d.grants,
             kind,
-            false,
+            true,
             &["default_privileges"],
         ));
     }
@@ -197,6 +198,76 @@ pub fn canonicalise(db: &mut Database) -> Vec<Problem> {
     external.dedup();
     db.external = external;
     p
+}
+
+/// `COMMENT ... IS ''` removes a comment, so an empty comment is none.
+fn drop_empty_comments(db: &mut Database) {
+    fn none_if_empty(c: &mut Option<String>) {
+        if c.as_deref() == Some("") {
+            *c = None;
+        }
+    }
+    db.schemas
+        .values_mut()
+        .for_each(|x| none_if_empty(&mut x.comment));
+    db.extensions
+        .values_mut()
+        .for_each(|x| none_if_empty(&mut x.comment));
+    db.enums
+        .values_mut()
+        .for_each(|x| none_if_empty(&mut x.comment));
+    db.domains
+        .values_mut()
+        .for_each(|x| none_if_empty(&mut x.comment));
+    db.composite_types
+        .values_mut()
+        .for_each(|x| none_if_empty(&mut x.comment));
+    db.sequences
+        .values_mut()
+        .for_each(|x| none_if_empty(&mut x.comment));
+    db.functions
+        .values_mut()
+        .for_each(|x| none_if_empty(&mut x.comment));
+    db.aggregates
+        .values_mut()
+        .for_each(|x| none_if_empty(&mut x.comment));
+    for v in db.views.values_mut() {
+        none_if_empty(&mut v.comment);
+        v.column_comments.retain(|_, c| !c.is_empty());
+        v.indexes
+            .values_mut()
+            .for_each(|x| none_if_empty(&mut x.comment));
+    }
+    for t in db.tables.values_mut() {
+        none_if_empty(&mut t.comment);
+        t.columns
+            .values_mut()
+            .for_each(|x| none_if_empty(&mut x.comment));
+        if let Some(pk) = t.primary_key.as_mut() {
+            none_if_empty(&mut pk.comment);
+        }
+        t.unique
+            .values_mut()
+            .for_each(|x| none_if_empty(&mut x.comment));
+        t.foreign_keys
+            .values_mut()
+            .for_each(|x| none_if_empty(&mut x.comment));
+        t.checks
+            .values_mut()
+            .for_each(|x| none_if_empty(&mut x.comment));
+        t.exclusions
+            .values_mut()
+            .for_each(|x| none_if_empty(&mut x.comment));
+        t.indexes
+            .values_mut()
+            .for_each(|x| none_if_empty(&mut x.comment));
+        t.policies
+            .values_mut()
+            .for_each(|x| none_if_empty(&mut x.comment));
+        t.triggers
+            .values_mut()
+            .for_each(|x| none_if_empty(&mut x.comment));
+    }
 }
 
 fn type_in_place(ty: &mut String, at: &[&str], p: &mut Vec<Problem>) {
@@ -300,6 +371,20 @@ fn table_pass(
             true,
             &at,
         ));
+        if let Some(seq) = c.identity_sequence.as_mut() {
+            p.extend(canonical_grants(
+                &mut seq.grants,
+                GrantKind::Sequence,
+                true,
+                &at,
+            ));
+            if seq.name.as_deref() == Some(format!("{short_name}_{col}_seq").as_str()) {
+                seq.name = None;
+            }
+        }
+        if c.identity_sequence.as_ref().is_some_and(|s| s.is_default()) {
+            c.identity_sequence = None;
+        }
     }
     if let Some(pk) = table.primary_key.as_mut() {
         for col in &pk.columns {

@@ -215,6 +215,9 @@ pub struct Table {
     /// Storage parameters (`WITH (fillfactor = 70)`).
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub options: IndexMap<String, String>,
+    /// `full`, `nothing`, or `index <name>`; omitted for the default (primary key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replica_identity: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -231,6 +234,10 @@ pub struct Column {
     pub default: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,
+    /// The identity column's sequence, when its name, options or grants
+    /// differ from what `GENERATED ... AS IDENTITY` creates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity_sequence: Option<IdentitySequence>,
     /// Expression of a `GENERATED ALWAYS AS (...) STORED` column.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub generated: Option<String>,
@@ -241,6 +248,38 @@ pub struct Column {
     /// Column-level privileges: role -> `select` / `insert` / `update` / `references`.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub grants: Grants,
+    /// Statistics target (`ALTER COLUMN ... SET STATISTICS n`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statistics: Option<i32>,
+}
+
+/// The sequence behind an identity column.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct IdentitySequence {
+    /// Omitted when it is PostgreSQL's choice, `<table>_<column>_seq`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub increment: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_value: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_value: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<i64>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub cycle: bool,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub grants: Grants,
+}
+
+impl IdentitySequence {
+    pub fn is_default(&self) -> bool {
+        *self == IdentitySequence::default()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -424,6 +463,9 @@ pub struct IndexElem {
     /// `first` or `last`; default follows the order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nulls: Option<NullsOrder>,
+    /// Statistics target of an expression column (`ALTER INDEX ... SET STATISTICS`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statistics: Option<i32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -421,7 +421,17 @@ impl Ctx<'_> {
             .keys()
             .chain(self.db.external.iter())
             .any(|f| keys::split_parens(f).is_ok_and(|(n, _)| n == function));
-        if !known {
+        // Built-in functions, and functions an extension installs, are never declared.
+        let schema = crate::model::QualifiedName::parse(function, "public").map(|q| q.schema);
+        let provided = schema.is_ok_and(|s| {
+            s == "pg_catalog"
+                || self
+                    .db
+                    .extensions
+                    .values()
+                    .any(|e| e.schema.as_deref().unwrap_or("public") == s)
+        });
+        if !known && !provided {
             self.errors.push(
                 Problem::new(
                     &["tables", key, "triggers", name, "function"],

@@ -24,34 +24,54 @@ pub fn to_files(db: &Database) -> Result<Files, String> {
     }
 
     for (name, s) in &db.schemas {
-        part!(dir(name).join("schema.yaml")).schemas.insert(name.clone(), s.clone());
+        part!(dir(name).join("schema.yaml"))
+            .schemas
+            .insert(name.clone(), s.clone());
     }
     for (name, e) in &db.extensions {
-        part!(PathBuf::from("extensions.yaml")).extensions.insert(name.clone(), e.clone());
+        part!(PathBuf::from("extensions.yaml"))
+            .extensions
+            .insert(name.clone(), e.clone());
     }
     for (key, t) in &db.enums {
-        part!(in_schema(key, "types.yaml")?).enums.insert(key.clone(), t.clone());
+        part!(in_schema(key, "types.yaml")?)
+            .enums
+            .insert(key.clone(), t.clone());
     }
     for (key, t) in &db.domains {
-        part!(in_schema(key, "types.yaml")?).domains.insert(key.clone(), t.clone());
+        part!(in_schema(key, "types.yaml")?)
+            .domains
+            .insert(key.clone(), t.clone());
     }
     for (key, t) in &db.composite_types {
-        part!(in_schema(key, "types.yaml")?).composite_types.insert(key.clone(), t.clone());
+        part!(in_schema(key, "types.yaml")?)
+            .composite_types
+            .insert(key.clone(), t.clone());
     }
     for (key, s) in &db.sequences {
-        part!(in_schema(key, "sequences.yaml")?).sequences.insert(key.clone(), s.clone());
+        part!(in_schema(key, "sequences.yaml")?)
+            .sequences
+            .insert(key.clone(), s.clone());
     }
     for (key, t) in &db.tables {
-        part!(object_file(key, "tables")?).tables.insert(key.clone(), t.clone());
+        part!(object_file(key, "tables")?)
+            .tables
+            .insert(key.clone(), t.clone());
     }
     for (key, v) in &db.views {
-        part!(object_file(key, "views")?).views.insert(key.clone(), v.clone());
+        part!(object_file(key, "views")?)
+            .views
+            .insert(key.clone(), v.clone());
     }
     for (key, f) in &db.functions {
-        part!(object_file(function_name(key), "functions")?).functions.insert(key.clone(), f.clone());
+        part!(object_file(function_name(key), "functions")?)
+            .functions
+            .insert(key.clone(), f.clone());
     }
     for (key, a) in &db.aggregates {
-        part!(object_file(function_name(key), "functions")?).aggregates.insert(key.clone(), a.clone());
+        part!(object_file(function_name(key), "functions")?)
+            .aggregates
+            .insert(key.clone(), a.clone());
     }
     for d in &db.default_privileges {
         let path = match &d.schema {
@@ -66,7 +86,8 @@ pub fn to_files(db: &Database) -> Result<Files, String> {
 
     let mut files = Files::new();
     for (path, content) in parts {
-        let yaml = serde_saphyr::to_string(&content).map_err(|e| format!("{}: {e}", path.display()))?;
+        let yaml =
+            serde_saphyr::to_string(&content).map_err(|e| format!("{}: {e}", path.display()))?;
         files.insert(path, yaml);
     }
     Ok(files)
@@ -107,7 +128,10 @@ fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
         let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
         if path.is_dir() {
             found.extend(yaml_files(&path)?);
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json")) {
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml" | "json")
+        ) {
             found.push(path);
         }
     }
@@ -129,7 +153,9 @@ fn remove_empty_dirs(dir: &Path) {
 /// `public.users` -> `public/tables/users.yaml`.
 fn object_file(key: &str, kind: &str) -> Result<PathBuf, String> {
     let q = QualifiedName::parse(key, "public")?;
-    Ok(dir(&q.schema).join(kind).join(format!("{}.yaml", file_part(&q.name))))
+    Ok(dir(&q.schema)
+        .join(kind)
+        .join(format!("{}.yaml", file_part(&q.name))))
 }
 
 fn in_schema(key: &str, file: &str) -> Result<PathBuf, String> {
@@ -216,15 +242,39 @@ mod tests {
     fn layout_groups_by_schema_and_kind() {
         let mut db = Database::default();
         let mut t = Table::default();
-        t.columns.insert("id".into(), Column { type_: "uuid".into(), nullable: false, ..Default::default() });
+        t.columns.insert(
+            "id".into(),
+            Column {
+                type_: "uuid".into(),
+                nullable: false,
+                ..Default::default()
+            },
+        );
         db.tables.insert("auth.users".into(), t);
-        db.functions.insert("public.f(integer)".into(), Function { language: "sql".into(), body: "select 1".into(), ..Default::default() });
-        db.functions.insert("public.f(text)".into(), Function { language: "sql".into(), body: "select 2".into(), ..Default::default() });
+        db.functions.insert(
+            "public.f(integer)".into(),
+            Function {
+                language: "sql".into(),
+                body: "select 1".into(),
+                ..Default::default()
+            },
+        );
+        db.functions.insert(
+            "public.f(text)".into(),
+            Function {
+                language: "sql".into(),
+                body: "select 2".into(),
+                ..Default::default()
+            },
+        );
         let files = to_files(&db).unwrap();
         let names: Vec<_> = files.keys().map(|p| p.display().to_string()).collect();
         assert_eq!(names, ["auth/tables/users.yaml", "public/functions/f.yaml"]);
         let f = &files[&PathBuf::from("public/functions/f.yaml")];
-        assert!(f.contains("public.f(integer)") && f.contains("public.f(text)"), "{f}");
+        assert!(
+            f.contains("public.f(integer)") && f.contains("public.f(text)"),
+            "{f}"
+        );
         assert_eq!(to_files(&db).unwrap(), files);
     }
 }

@@ -429,6 +429,15 @@ impl Builder {
                 Some(id)
             };
             let p = parent.as_deref();
+            if name == "public" && s.owner.is_none() {
+                // A fresh database's public schema belongs to pg_database_owner;
+                // no owner in the model means the applying role, as elsewhere.
+                self.attach(
+                    p,
+                    StepKind::Owner,
+                    "ALTER SCHEMA public OWNER TO CURRENT_USER;".to_string(),
+                );
+            }
             self.owner(p, Target::Schema(name), &s.owner);
             self.comment(p, Target::Schema(name), &s.comment);
             self.grants(p, Target::Schema(name), None, &s.grants)?;
@@ -718,6 +727,37 @@ impl Builder {
         self.grants(me, Target::Table(name), None, &t.grants)?;
         for (cname, c) in &t.columns {
             self.grants(me, Target::Table(name), Some(cname), &c.grants)?;
+            if let Some(seq) = c
+                .identity_sequence
+                .as_ref()
+                .filter(|_| c.identity.is_some())
+            {
+                let seq_name = render::identity_sequence_name(name, cname, c);
+                self.grants(me, Target::Sequence(&seq_name), None, &seq.grants)?;
+            }
+            if let Some(n) = c.statistics {
+                self.attach(
+                    me,
+                    StepKind::Table,
+                    render::set_column_statistics(name, cname, n),
+                );
+            }
+        }
+        if let Some(ri) = &t.replica_identity {
+            let mut d = vec![id.clone()];
+            if let Some(index) = ri
+                .strip_prefix("index ")
+                .filter(|i| t.indexes.contains_key(*i))
+            {
+                d.push(format!("index:{key}.{index}"));
+            }
+            self.push(
+                format!("replica_identity:{key}"),
+                StepKind::Table,
+                render::replica_identity(name, ri),
+                deps(d),
+            );
+            self.undo(render::replica_identity(name, "default"));
         }
         for sql in render::row_level_security(name, t.row_level_security) {
             self.attach(me, StepKind::RowLevelSecurity, sql);
@@ -871,6 +911,16 @@ impl Builder {
         let iq = QualifiedName::new(&on.schema, iname);
         self.undo(render::drop_object(Target::Index(&iq)));
         self.comment(Some(&iid), Target::Index(&iq), &ix.comment);
+        for (k, e) in ix.columns.iter().enumerate() {
+            if let Some(n) = e.statistics {
+                let sql = format!(
+                    "ALTER INDEX {} ALTER COLUMN {} SET STATISTICS {n};",
+                    iq.sql(),
+                    k + 1
+                );
+                self.attach(Some(&iid), StepKind::Index, sql);
+            }
+        }
         Ok(())
     }
 

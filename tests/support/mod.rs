@@ -78,7 +78,12 @@ impl FreshDb {
     /// Runs a file with psql, stopping at the first error. Runs are
     /// serialised across test processes: scripts create cluster-wide roles
     /// with check-then-create, which races.
-    pub fn try_psql_file(&self, file: &Path, extra: &[&str], pgoptions: Option<&str>) -> Result<(), String> {
+    pub fn try_psql_file(
+        &self,
+        file: &Path,
+        extra: &[&str],
+        pgoptions: Option<&str>,
+    ) -> Result<(), String> {
         let mut lock = PgConnection::establish(&self.admin).expect("connect to the admin database");
         lock.batch_execute("SELECT pg_advisory_lock(727274001)")
             .expect("take the script lock");
@@ -112,7 +117,11 @@ impl FreshDb {
             .args(["--schema-only", "-d", &self.url])
             .output()
             .expect("run pg_dump");
-        assert!(out.status.success(), "pg_dump failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "pg_dump failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).expect("pg_dump prints UTF-8")
     }
 }

@@ -142,11 +142,12 @@ pub fn canonical_grants(
                 }
             })
             .collect();
-        let all_plain = kind == GrantKind::Table
-            && words.len() == kind.privileges().len()
-            && seen.iter().all(|(_, opt)| !opt);
-        let words = if all_plain {
+        // Every table privilege, all with or all without grant option, is `all`.
+        let every = kind == GrantKind::Table && words.len() == kind.privileges().len();
+        let words = if every && seen.iter().all(|(_, opt)| !opt) {
             vec!["all".to_string()]
+        } else if every && seen.iter().all(|(_, opt)| *opt) {
+            vec!["all with grant option".to_string()]
         } else {
             words
         };
