@@ -23,7 +23,10 @@ fn plan_on_the_bundled_example_prints_the_create_script() {
     let (code, out, err) = reconcile(&["plan"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("CREATE TABLE public.user_api_keys"), "{out}");
-    assert!(out.contains("CREATE POLICY user_api_keys_select_own"), "{out}");
+    assert!(
+        out.contains("CREATE POLICY user_api_keys_select_own"),
+        "{out}"
+    );
     let (code, sql, _) = reconcile(&["plan", "--format", "sql"]);
     assert_eq!(code, 0);
     assert!(sql.starts_with("SET check_function_bodies = false;"));
@@ -37,17 +40,28 @@ fn plan_on_the_bundled_example_prints_the_create_script() {
 fn committed_json_schema_is_current() {
     let (code, out, _) = reconcile(&["json-schema"]);
     assert_eq!(code, 0);
-    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/generated/reconcile.schema.json")).unwrap();
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/generated/reconcile.schema.json"
+    ))
+    .unwrap();
     assert!(out == committed, "generated/reconcile.schema.json is stale: run `cargo run -- json-schema > generated/reconcile.schema.json`");
 }
 
 #[test]
 fn bad_schema_file_exits_2_naming_file_line_and_column() {
     let dir = support::temp_dir();
-    std::fs::write(dir.join("t.yaml"), "tables:\n  public.t:\n    columns:\n      id: { type: integer, nulable: false }\n").unwrap();
+    std::fs::write(
+        dir.join("t.yaml"),
+        "tables:\n  public.t:\n    columns:\n      id: { type: integer, nulable: false }\n",
+    )
+    .unwrap();
     let (code, out, err) = reconcile(&["check", "--schema", dir.to_str().unwrap()]);
     assert_eq!(code, 2, "{out}{err}");
-    assert!(err.contains("t.yaml:4:") && err.contains("nulable"), "{err}");
+    assert!(
+        err.contains("t.yaml:4:") && err.contains("nulable"),
+        "{err}"
+    );
     let (code, _, err) = reconcile(&["plan", "--schema", dir.to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
@@ -61,7 +75,10 @@ fn connection_failures_never_print_the_password() {
         let (code, out, err) = reconcile(&[cmd, "--database-url", url]);
         assert_eq!(code, 3, "{cmd}: {out}{err}");
         for secret in ["p%40ssw0rd-S3cret", "p@ssw0rd-S3cret", "S3cret"] {
-            assert!(!out.contains(secret) && !err.contains(secret), "{cmd} leaked the password: {out}{err}");
+            assert!(
+                !out.contains(secret) && !err.contains(secret),
+                "{cmd} leaked the password: {out}{err}"
+            );
         }
     }
 }
@@ -84,8 +101,17 @@ fn baseline_writes_files_and_migration_then_is_byte_identical() {
     let dir = support::temp_dir();
     let (out_dir, mig) = (dir.join("schema"), dir.join("migrations"));
     let args = |force: bool| {
-        let mut a = vec!["baseline".to_string(), "--database-url".into(), db.url.clone()];
-        a.extend(["--out".into(), out_dir.display().to_string(), "--migrations".into(), mig.display().to_string()]);
+        let mut a = vec![
+            "baseline".to_string(),
+            "--database-url".into(),
+            db.url.clone(),
+        ];
+        a.extend([
+            "--out".into(),
+            out_dir.display().to_string(),
+            "--migrations".into(),
+            mig.display().to_string(),
+        ]);
         if force {
             a.push("--force".into());
         }
@@ -98,7 +124,10 @@ fn baseline_writes_files_and_migration_then_is_byte_identical() {
     let (code, out, err) = run(false);
     assert_eq!(code, 0, "{out}{err}");
     let table = std::fs::read_to_string(out_dir.join("public/tables/t.yaml")).unwrap();
-    assert!(table.contains("public.t:") && table.contains("primary_key:"), "{table}");
+    assert!(
+        table.contains("public.t:") && table.contains("primary_key:"),
+        "{table}"
+    );
     assert!(out_dir.join("public/views/v.yaml").exists());
     assert!(out_dir.join("public/functions/f.yaml").exists());
     let up = std::fs::read_to_string(mig.join("0001_baseline/up.sql")).unwrap();
@@ -111,7 +140,10 @@ fn baseline_writes_files_and_migration_then_is_byte_identical() {
     let before = std::fs::read(out_dir.join("public/tables/t.yaml")).unwrap();
     let (code, _, err) = run(true);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(std::fs::read(out_dir.join("public/tables/t.yaml")).unwrap(), before);
+    assert_eq!(
+        std::fs::read(out_dir.join("public/tables/t.yaml")).unwrap(),
+        before
+    );
     let (code, out, _) = reconcile(&["verify", "--migrations", mig.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
 
