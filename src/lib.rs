@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod diff;
 pub mod migrations;
 pub mod model;
 pub mod plan;

@@ -5,11 +5,15 @@
 //! draws the order as dot or Mermaid.
 
 pub mod graph;
+pub mod migration;
 pub mod refs;
 pub mod render;
 pub mod show;
 
 pub use graph::{create_script, create_steps, drop_script, drop_steps, Step, StepKind};
+pub use migration::{
+    plan_migration, Action, Edge, Hazard, Level, MigrationPlan, PlanOptions, PlannedStep,
+};
 
 /// Why a model could not be planned.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

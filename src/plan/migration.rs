@@ -1,0 +1,127 @@
+//! A migration plan: the ordered steps that take one model to another, each
+//! with its up and down SQL and its hazards. Pure: no database access.
+//!
+//! Contract shared by the planner (`plan_migration`) and the migration
+//! writer / CLI. The planner fills it in; the writer groups steps into
+//! numbered migrations (transactional ones together, each non-transactional
+//! statement alone).
+
+use serde::Serialize;
+
+use crate::diff::DiffOptions;
+use crate::model::Database;
+
+use super::PlanError;
+
+/// How dangerous a step is, with the source documents' colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// Additive and instant.
+    Green,
+    /// Takes locks or scans (index builds, validation, SET NOT NULL).
+    Yellow,
+    /// Destroys data, rewrites a table, or widens access.
+    Red,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hazard {
+    pub level: Level,
+    /// Stable code, e.g. `drop_table`, `index_build`, `table_rewrite`, `access_widened`.
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Create,
+    Alter,
+    Rename,
+    Drop,
+}
+
+/// Why one step must come after another (for `--explain` and `--graph`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Edge {
+    /// Id of the step that runs first.
+    pub before: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedStep {
+    /// Unique and stable, e.g. `table:public.users`, `column:public.users.email`.
+    pub id: String,
+    pub action: Action,
+    /// Human summary: `create table public.users`, `alter column public.users.email: set not null`.
+    pub summary: String,
+    /// Statements, each ending in `;`.
+    pub up: Vec<String>,
+    /// Statements that undo `up`, in the order they run.
+    pub down: Vec<String>,
+    pub hazards: Vec<Hazard>,
+    /// False for statements that cannot run in a transaction
+    /// (CREATE INDEX CONCURRENTLY, ALTER TYPE ... ADD VALUE used later).
+    pub transactional: bool,
+    /// Steps of this plan that must run first, and why.
+    pub after: Vec<Edge>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MigrationPlan {
+    /// In execution order.
+    pub steps: Vec<PlannedStep>,
+}
+
+impl MigrationPlan {
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// The worst hazard level in the plan.
+    pub fn level(&self) -> Level {
+        self.steps
+            .iter()
+            .flat_map(|s| s.hazards.iter().map(|h| h.level))
+            .max()
+            .unwrap_or(Level::Green)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanOptions {
+    pub diff: DiffOptions,
+    /// Whether `from` is a live database with data (then index builds use
+    /// CONCURRENTLY, constraints go NOT VALID then VALIDATE, ...). Offline
+    /// plans against migration state are treated as live too.
+    pub online_ddl: bool,
+    /// `SET lock_timeout` emitted at the top of every transactional migration.
+    pub lock_timeout: String,
+    pub statement_timeout: String,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            diff: DiffOptions::default(),
+            online_ddl: true,
+            lock_timeout: "5s".into(),
+            statement_timeout: "15min".into(),
+        }
+    }
+}
+
+/// The plan that takes `from` to `to`.
+pub fn plan_migration(
+    from: &Database,
+    to: &Database,
+    opts: &PlanOptions,
+) -> Result<MigrationPlan, PlanError> {
+    let _ = (from, to, opts);
+    Err(PlanError::Invalid {
+        what: "plan".into(),
+        message: "not implemented yet".into(),
+    })
+}
