@@ -55,6 +55,28 @@ const PARTS: &[Part] = &[
     Part { kind: "type", catalog: "pg_type", name: "o.typname::text", schema_oid: "o.typnamespace", cond: "(o.typtype IN ('r', 'p') OR (o.typtype = 'b' AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = o.oid)))" },
 ];
 
+/// Settings and per-column details that are not objects of their own.
+const EXTRA: &str = "
+SELECT 'subscription', NULL::text, subname::text FROM pg_subscription
+ WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+UNION ALL
+SELECT 'database setting', NULL::text,
+       COALESCE('for role ' || pg_get_userbyid(NULLIF(d.setrole, 0)) || ': ', '') || array_to_string(d.setconfig, ', ')
+  FROM pg_db_role_setting d
+ WHERE d.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+UNION ALL
+SELECT 'column storage', n.nspname::text, c.relname || '.' || a.attname || ' STORAGE ' || a.attstorage::text
+  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_type t ON t.oid = a.atttypid
+ WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+   AND (a.attstorage <> t.typstorage OR a.attcompression <> '') AND n.nspname = ANY($1)
+UNION ALL
+SELECT 'foreign key SET NULL/DEFAULT columns', n.nspname::text, c.relname || '.' || o.conname
+  FROM pg_constraint o JOIN pg_class c ON c.oid = o.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE o.confdelsetcols IS NOT NULL AND n.nspname = ANY($1)
+UNION ALL
+SELECT 'security label', NULL::text, l.provider || ': ' || l.label FROM pg_seclabel l";
+
 fn part_sql(p: &Part) -> String {
     let schema = if p.schema_oid.is_empty() {
         "NULL::text".to_string()
@@ -85,10 +107,7 @@ pub fn unmanaged(s: &mut Session, db: &mut Database) -> Result<(), CatalogError>
         .map(part_sql)
         .collect::<Vec<_>>()
         .join("\nUNION ALL\n");
-    let sql = format!(
-        "{sql}\nUNION ALL\nSELECT 'subscription', NULL::text, subname::text FROM pg_subscription
-          WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
-    );
+    let sql = format!("{sql}\nUNION ALL\n{EXTRA}");
     let rows: Vec<Row> = s.load("unmanaged objects", &sql)?;
     for r in rows {
         let name = match r.schema {
