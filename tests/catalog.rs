@@ -803,3 +803,38 @@ fn corpus_danbooru() {
     assert_eq!(m.extensions.len(), 5);
     assert_eq!(m.views.len(), 2);
 }
+
+#[test]
+fn settings_and_column_details_are_reported_unmanaged() {
+    let db = FreshDb::new("cat_unmanaged");
+    db.try_psql(&format!(
+        "ALTER DATABASE \"{}\" SET search_path = public, extensions;
+         CREATE TABLE public.docs (id integer PRIMARY KEY, body text, parent integer);
+         ALTER TABLE public.docs ALTER COLUMN body SET STORAGE EXTERNAL;
+         ALTER TABLE public.docs ADD CONSTRAINT docs_parent_fkey FOREIGN KEY (parent)
+             REFERENCES public.docs (id) ON DELETE SET NULL (parent);",
+        db.name
+    ))
+    .unwrap();
+    let m = inspect(&db, None);
+    let kinds: Vec<(&str, &str)> = m
+        .unmanaged
+        .iter()
+        .map(|u| (u.kind.as_str(), u.name.as_str()))
+        .collect();
+    assert!(
+        kinds.contains(&("database setting", "search_path=public, extensions")),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("column storage", "public.docs.body STORAGE e")),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&(
+            "foreign key SET NULL/DEFAULT columns",
+            "public.docs.docs_parent_fkey"
+        )),
+        "{kinds:?}"
+    );
+}
