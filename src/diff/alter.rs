@@ -312,7 +312,7 @@ pub fn compare(x: &Obj<'_>, y: &Obj<'_>, online: bool) -> Result<Verdict, PlanEr
             )
         }
         (Shape::Index(q, n, a), Shape::Index(_, _, b)) => {
-            if !same::index(a, b) {
+            if !same::index(a, b, &q.name) {
                 return Ok(Verdict::Recreate);
             }
             let iq = QualifiedName::new(&q.schema, *n);
@@ -351,7 +351,7 @@ pub fn compare(x: &Obj<'_>, y: &Obj<'_>, online: bool) -> Result<Verdict, PlanEr
             }
             let mut core = none();
             let mut hazards = vec![];
-            if !same::policy(a, b) {
+            if !same::policy(a, b, &q.name) {
                 core = (alter_policy(q, n, b), alter_policy(q, n, a));
                 hazards.push(hazard(
                     Level::Yellow,
@@ -371,7 +371,7 @@ pub fn compare(x: &Obj<'_>, y: &Obj<'_>, online: bool) -> Result<Verdict, PlanEr
             )
         }
         (Shape::Trigger(q, n, a), Shape::Trigger(_, _, b)) => {
-            if !same::trigger(a, b) {
+            if !same::trigger(a, b, &q.name) {
                 return Ok(Verdict::Recreate);
             }
             with_extras(

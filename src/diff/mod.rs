@@ -41,7 +41,8 @@ pub struct Change {
     pub obj: String,
     /// `table:<key>` for parts of a table.
     pub group: Option<String>,
-    /// A column, key or check: stands for its table in dependencies.
+    /// A column: stands for its table in dependencies (what reads a table
+    /// reads its columns; keys and checks have their own edges).
     pub part: bool,
     pub kind: StepKind,
     pub action: Action,
@@ -161,7 +162,10 @@ impl<'a> Differ<'a, '_> {
             .and_then(|p| p.first().cloned())
             .unwrap_or_default();
         if o.id.starts_with("schema:") {
-            return self.external.contains(key);
+            // A schema holding an external object is external too.
+            let prefix = format!("{key}.");
+            return self.external.contains(key)
+                || self.external.iter().any(|e| e.starts_with(&prefix));
         }
         is_external(&self.external, &schema, key)
     }
@@ -305,14 +309,7 @@ impl<'a> Differ<'a, '_> {
             id,
             obj: o.id.clone(),
             group: o.group.clone(),
-            part: matches!(
-                o.shape,
-                Shape::Column(..)
-                    | Shape::PrimaryKey(..)
-                    | Shape::Unique(..)
-                    | Shape::Check(..)
-                    | Shape::Exclusion(..)
-            ),
+            part: matches!(o.shape, Shape::Column(..)),
             kind: o.kind,
             action,
             summary,

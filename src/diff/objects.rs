@@ -73,6 +73,9 @@ pub(crate) struct Side<'a> {
     pub external: BTreeSet<String>,
 }
 
+/// A step's kind, create statements, drop statements and dependencies.
+type Taken = (StepKind, Vec<String>, Vec<String>, Vec<String>);
+
 struct Steps {
     by_id: BTreeMap<String, (Step, Vec<Step>)>,
 }
@@ -100,7 +103,7 @@ impl Steps {
     }
 
     /// Create statements, drop statements and dependencies of a step.
-    fn take(&mut self, id: &str) -> Option<(StepKind, Vec<String>, Vec<String>, Vec<String>)> {
+    fn take(&mut self, id: &str) -> Option<Taken> {
         let (s, att) = self.by_id.remove(id)?;
         let mut create = vec![s.sql.clone()];
         create.extend(att.iter().map(|a| a.sql.clone()));
@@ -489,11 +492,22 @@ fn table_parts<'a>(
             Shape::Column(q.clone(), n, c),
         ));
     }
+    // Keys and checks go before (and come after) their columns.
+    let cols = |names: &[String]| -> Vec<String> {
+        names.iter().map(|c| format!("column:{key}.{c}")).collect()
+    };
+    let mentioned = |expr: &str| -> Vec<String> {
+        t.columns
+            .keys()
+            .filter(|c| expr.contains(c.as_str()))
+            .map(|c| format!("column:{key}.{c}"))
+            .collect()
+    };
     if let Some(pk) = &t.primary_key {
         out.push(part(
             format!("pk:{key}"),
             StepKind::Table,
-            vec![],
+            cols(&pk.columns),
             Shape::PrimaryKey(q.clone(), pk),
         ));
     }
@@ -501,13 +515,14 @@ fn table_parts<'a>(
         out.push(part(
             format!("unique:{key}.{n}"),
             StepKind::Table,
-            vec![],
+            cols(&u.columns),
             Shape::Unique(q.clone(), n, u),
         ));
     }
     for (n, c) in &t.checks {
         let mut deps = ctx.expr(&what, &c.expression)?;
         deps.retain(|d| d != &format!("table:{key}"));
+        deps.extend(mentioned(&c.expression));
         out.push(part(
             format!("check:{key}.{n}"),
             StepKind::Check,
@@ -519,7 +534,7 @@ fn table_parts<'a>(
         out.push(part(
             format!("exclusion:{key}.{n}"),
             StepKind::Table,
-            vec![],
+            mentioned(&e.definition),
             Shape::Exclusion(q.clone(), n, e),
         ));
     }

@@ -3,16 +3,26 @@
 //! (None vs PostgreSQL's default value). Comments, owners and grants are
 //! left out: they change in place (see `extras`).
 
-use crate::model::expr::equivalent;
+use crate::model::expr::{equivalent, equivalent_with, ExprContext};
 use crate::model::{
     Aggregate, Check, CompositeType, Domain, Exclusion, ForeignKey, Function, Index, IndexElem,
     Policy, PrimaryKey, Sequence, Trigger, Unique, View,
 };
 
-fn opt_expr(a: &Option<String>, b: &Option<String>) -> bool {
+/// Expressions of table `rel`: `rel.col` and `col` are the same column
+/// (PostgreSQL qualifies columns inside sub-selects).
+pub fn expr_in(rel: &str, a: &str, b: &str) -> bool {
+    let cx = ExprContext {
+        relation: Some(rel.to_string()),
+        ..ExprContext::default()
+    };
+    equivalent_with(a, b, &cx)
+}
+
+pub fn opt_expr_in(rel: &str, a: &Option<String>, b: &Option<String>) -> bool {
     match (a, b) {
         (None, None) => true,
-        (Some(x), Some(y)) => equivalent(x, y),
+        (Some(x), Some(y)) => expr_in(rel, x, y),
         _ => false,
     }
 }
@@ -38,8 +48,8 @@ pub fn unique(a: &Unique, b: &Unique) -> bool {
         && a.deferrable == b.deferrable
 }
 
-pub fn check(a: &Check, b: &Check) -> bool {
-    equivalent(&a.expression, &b.expression)
+pub fn check(a: &Check, b: &Check, rel: &str) -> bool {
+    expr_in(rel, &a.expression, &b.expression)
         && a.no_inherit == b.no_inherit
         && a.not_valid == b.not_valid
 }
@@ -61,9 +71,9 @@ pub fn foreign_key(a: &ForeignKey, b: &ForeignKey) -> bool {
         && a.not_valid == b.not_valid
 }
 
-fn elem(a: &IndexElem, b: &IndexElem) -> bool {
+fn elem(a: &IndexElem, b: &IndexElem, rel: &str) -> bool {
     a.column == b.column
-        && opt_expr(&a.expression, &b.expression)
+        && opt_expr_in(rel, &a.expression, &b.expression)
         && a.opclass == b.opclass
         && a.collation == b.collation
         && a.order.unwrap_or(crate::model::SortOrder::Asc)
@@ -72,14 +82,17 @@ fn elem(a: &IndexElem, b: &IndexElem) -> bool {
         && a.statistics == b.statistics
 }
 
-pub fn index(a: &Index, b: &Index) -> bool {
+pub fn index(a: &Index, b: &Index, rel: &str) -> bool {
     let method = |i: &Index| i.method.clone().unwrap_or_else(|| "btree".into());
     a.unique == b.unique
         && method(a) == method(b)
         && a.columns.len() == b.columns.len()
-        && a.columns.iter().zip(&b.columns).all(|(x, y)| elem(x, y))
+        && a.columns
+            .iter()
+            .zip(&b.columns)
+            .all(|(x, y)| elem(x, y, rel))
         && a.include == b.include
-        && opt_expr(&a.where_, &b.where_)
+        && opt_expr_in(rel, &a.where_, &b.where_)
         && a.nulls_not_distinct == b.nulls_not_distinct
         && a.options == b.options
 }
@@ -98,20 +111,20 @@ pub fn policy_kind(a: &Policy, b: &Policy) -> bool {
     a.command == b.command && a.restrictive == b.restrictive
 }
 
-pub fn policy(a: &Policy, b: &Policy) -> bool {
+pub fn policy(a: &Policy, b: &Policy, rel: &str) -> bool {
     policy_kind(a, b)
         && roles(a) == roles(b)
-        && opt_expr(&a.using, &b.using)
-        && opt_expr(&a.with_check, &b.with_check)
+        && opt_expr_in(rel, &a.using, &b.using)
+        && opt_expr_in(rel, &a.with_check, &b.with_check)
 }
 
-pub fn trigger(a: &Trigger, b: &Trigger) -> bool {
+pub fn trigger(a: &Trigger, b: &Trigger, rel: &str) -> bool {
     let enabled = |t: &Trigger| t.enabled.clone().unwrap_or_else(|| "origin".into());
     a.timing == b.timing
         && a.events == b.events
         && a.columns == b.columns
         && a.for_each == b.for_each
-        && opt_expr(&a.when, &b.when)
+        && opt_expr_in(rel, &a.when, &b.when)
         && a.function == b.function
         && a.arguments == b.arguments
         && a.old_table == b.old_table
@@ -137,7 +150,7 @@ pub fn function(a: &Function, b: &Function) -> bool {
     let parallel = |f: &Function| f.parallel.clone().unwrap_or_else(|| "unsafe".into());
     function_signature(a, b)
         && a.language == b.language
-        && a.body == b.body
+        && a.body.trim() == b.body.trim()
         && a.volatility == b.volatility
         && a.strict == b.strict
         && a.security_definer == b.security_definer
@@ -145,7 +158,26 @@ pub fn function(a: &Function, b: &Function) -> bool {
         && parallel(a) == parallel(b)
         && a.cost == b.cost
         && a.rows == b.rows
-        && a.config == b.config
+        && config(a) == config(b)
+}
+
+/// `search_path: ""` is stored as `search_path=""`: the catalog may report
+/// the quotes, the desired state writes an empty string.
+fn config(f: &Function) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = f
+        .config
+        .iter()
+        .map(|(k, v)| {
+            let v = if v == "\"\"" {
+                String::new()
+            } else {
+                v.clone()
+            };
+            (k.clone(), v)
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 pub fn aggregate(a: &Aggregate, b: &Aggregate) -> bool {
@@ -166,7 +198,7 @@ pub fn domain(a: &Domain, b: &Domain) -> bool {
     a.type_ == b.type_
         && a.collation == b.collation
         && a.nullable == b.nullable
-        && opt_expr(&a.default, &b.default)
+        && opt_expr_in("VALUE", &a.default, &b.default)
         && a.checks.len() == b.checks.len()
         && a.checks
             .iter()

@@ -160,12 +160,11 @@ fn column_alter(
     let type_changed = a.type_ != b.type_ || a.collation != b.collation;
     let default_changed = match (&a.default, &b.default) {
         (None, None) => false,
-        (Some(x), Some(y)) => !crate::model::expr::equivalent(x, y),
+        (Some(x), Some(y)) => !same::expr_in(&q.name, x, y),
         _ => true,
     };
-    if type_changed && a.default.is_some() {
-        out.push(at("DROP DEFAULT".into()));
-    } else if default_changed && b.default.is_none() {
+    // A default may not cast to the new type: dropped first, set after.
+    if (type_changed && a.default.is_some()) || (default_changed && b.default.is_none()) {
         out.push(at("DROP DEFAULT".into()));
     }
     if type_changed {
@@ -274,7 +273,7 @@ pub fn compare_part(x: &Obj<'_>, y: &Obj<'_>, online: bool) -> Result<Verdict, P
         (Shape::Column(q, n, a), Shape::Column(_, _, b)) => {
             let generated_same = match (&a.generated, &b.generated) {
                 (None, None) => true,
-                (Some(g), Some(h)) => crate::model::expr::equivalent(g, h),
+                (Some(g), Some(h)) => same::expr_in(&q.name, g, h),
                 _ => false,
             };
             if !generated_same {
@@ -349,7 +348,7 @@ pub fn compare_part(x: &Obj<'_>, y: &Obj<'_>, online: bool) -> Result<Verdict, P
             extras_only(Target::Constraint(q, n), &a.comment, &b.comment)
         }
         (Shape::Check(q, n, a), Shape::Check(_, _, b)) => {
-            if !same::check(a, b) {
+            if !same::check(a, b, &q.name) {
                 return Ok(Verdict::Recreate);
             }
             extras_only(Target::Constraint(q, n), &a.comment, &b.comment)

@@ -122,6 +122,39 @@ pub fn converge_with(
     Ok(plan)
 }
 
+/// From the state `db` is in to `b`: up converges, down comes back.
+pub fn converge_on(
+    db: &FreshDb,
+    b: &Database,
+    opts: &PlanOptions,
+) -> Result<MigrationPlan, String> {
+    let ia = inspect(db);
+    let plan = plan_migration(&ia, b, opts).map_err(|e| format!("plan fails: {e}"))?;
+    db.try_psql(&up_script(&plan))
+        .map_err(|e| format!("up fails: {e}\n{}", show(&plan)))?;
+    let ib = inspect(db);
+    let again = plan_migration(&ib, b, opts).map_err(|e| format!("second plan fails: {e}"))?;
+    if !again.is_empty() {
+        return Err(format!(
+            "plan after up is not empty:\n{}\nfirst plan:\n{}",
+            show(&again),
+            show(&plan)
+        ));
+    }
+    let down = down_script(&plan);
+    db.try_psql(&down)
+        .map_err(|e| format!("down fails: {e}\n{down}"))?;
+    let back = inspect(db);
+    if back != ia {
+        return Err(format!(
+            "down does not restore A:\n{}\nplan:\n{}",
+            line_diff(&yaml(&ia), &yaml(&back)),
+            show(&plan)
+        ));
+    }
+    Ok(plan)
+}
+
 pub fn converge(a: &Database, b: &Database) -> MigrationPlan {
     converge_with("", a, b, &opts()).unwrap_or_else(|e| panic!("{e}"))
 }
