@@ -1,4 +1,27 @@
 //! Diff: two models in, changes out. Pure.
+//!
+//! Each model is cut into objects (`objects`); an object on one side only
+//! is created or dropped, one on both sides is compared semantically
+//! (`same`) and changed in place where PostgreSQL can (`alter`, `table`),
+//! else dropped and created again. Whatever depends on a recreated object
+//! (or on a column whose type changes) is recreated with it.
+
+mod alter;
+mod extras;
+mod objects;
+mod rename;
+mod same;
+mod table;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::Database;
+use crate::plan::graph::StepKind;
+use crate::plan::{Action, Hazard, Level, PlanError};
+
+use objects::{is_external, Obj, Shape, Side};
+
+pub use rename::Rename;
 
 /// What the diff may do on its own.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -6,4 +29,620 @@ pub struct DiffOptions {
     /// Allow a drop and an add of the same shape without `renamed_from`
     /// (otherwise refused as a probable unmarked rename).
     pub allow_drop_add: bool,
+}
+
+/// One change, with what orders it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Step id: the object id, `<id>:drop` for the drop half of a
+    /// recreation, `<id>:validate` for a separate validation.
+    pub id: String,
+    /// The object changed.
+    pub obj: String,
+    /// `table:<key>` for parts of a table.
+    pub group: Option<String>,
+    /// A column: stands for its table in dependencies (what reads a table
+    /// reads its columns; keys and checks have their own edges).
+    pub part: bool,
+    pub kind: StepKind,
+    pub action: Action,
+    pub summary: String,
+    pub up: Vec<String>,
+    pub down: Vec<String>,
+    pub hazards: Vec<Hazard>,
+    pub transactional: bool,
+    /// Objects the old version needs (drops run before theirs).
+    pub from_deps: Vec<String>,
+    /// Objects the new version needs (creates run after theirs).
+    pub to_deps: Vec<String>,
+    /// Names this change frees (drop) or takes (create), e.g. an index name.
+    pub slots: Vec<String>,
+    /// Changes that must run first, with the reason.
+    pub after: Vec<(String, String)>,
+}
+
+/// The changes from `from` to `to`, renames first, in no particular order
+/// otherwise (the planner orders them).
+pub fn diff(
+    from: &Database,
+    to: &Database,
+    opts: &DiffOptions,
+    online: bool,
+) -> Result<(Vec<Rename>, Vec<Change>), PlanError> {
+    let (renamed, renames) = rename::apply(from, to)?;
+    let a = Side::new(&renamed)?;
+    let b = Side::new(to)?;
+    let mut d = Differ {
+        a: &a,
+        b: &b,
+        online,
+        changes: Vec::new(),
+        external: a.external.union(&b.external).cloned().collect(),
+    };
+    d.run(opts)?;
+    Ok((renames, d.changes))
+}
+
+pub(crate) fn hazard(level: Level, code: &str, message: String) -> Hazard {
+    Hazard {
+        level,
+        code: code.into(),
+        message,
+    }
+}
+
+/// `kind:key` -> `kind key` for summaries.
+pub(crate) fn describe(id: &str) -> String {
+    match id.split_once(':') {
+        Some((kind, rest)) => format!("{} {rest}", kind.replace('_', " ")),
+        None => id.to_string(),
+    }
+}
+
+/// An in-place change of one object.
+pub(crate) struct InPlace {
+    pub up: Vec<String>,
+    pub down: Vec<String>,
+    pub hazards: Vec<Hazard>,
+    pub transactional: bool,
+    /// Dependants of the object must be recreated (a column type change).
+    pub breaks_dependants: bool,
+}
+
+pub(crate) enum Verdict {
+    Same,
+    Alter(InPlace),
+    Recreate,
+}
+
+struct Differ<'a, 'b> {
+    a: &'b Side<'a>,
+    b: &'b Side<'a>,
+    online: bool,
+    changes: Vec<Change>,
+    external: BTreeSet<String>,
+}
+
+/// Kinds recreated when something they depend on is recreated.
+fn follows_dependency(o: &Obj<'_>) -> bool {
+    matches!(
+        o.kind,
+        StepKind::View
+            | StepKind::MaterializedView
+            | StepKind::Policy
+            | StepKind::Trigger
+            | StepKind::Index
+            | StepKind::Check
+            | StepKind::ForeignKey
+            | StepKind::Function
+            | StepKind::Aggregate
+    ) && !matches!(o.shape, Shape::Column(..))
+}
+
+/// Kinds that break when a column type of a table they read changes
+/// (PostgreSQL rebuilds indexes and constraints itself).
+fn breaks_on_type_change(o: &Obj<'_>) -> bool {
+    match &o.shape {
+        Shape::View(..) | Shape::Policy(..) => true,
+        Shape::Trigger(_, _, g) => g.when.is_some() || !g.columns.is_empty(),
+        _ => false,
+    }
+}
+
+impl<'a> Differ<'a, '_> {
+    fn key_of(id: &str) -> &str {
+        id.split_once(':').map(|(_, k)| k).unwrap_or(id)
+    }
+
+    fn external(&self, o: &Obj<'_>) -> bool {
+        let id = o.group.as_deref().unwrap_or(&o.id);
+        let key = Self::key_of(id);
+        let schema = crate::model::name::split_dotted(key)
+            .ok()
+            .and_then(|p| p.first().cloned())
+            .unwrap_or_default();
+        if o.id.starts_with("schema:") {
+            // A schema holding an external object is external too.
+            let prefix = format!("{key}.");
+            return self.external.contains(key)
+                || self.external.iter().any(|e| e.starts_with(&prefix));
+        }
+        is_external(&self.external, &schema, key)
+    }
+
+    /// A table's part split off only because the table was new; when the
+    /// table is on both sides its parts are compared instead.
+    fn skip(&self, o: &Obj<'_>) -> bool {
+        o.table_only
+            .as_ref()
+            .is_some_and(|k| self.a.db.tables.contains_key(k) && self.b.db.tables.contains_key(k))
+            || self.external(o)
+    }
+
+    fn run(&mut self, opts: &DiffOptions) -> Result<(), PlanError> {
+        let mut ids: BTreeSet<&String> = self.a.objs.keys().collect();
+        ids.extend(self.b.objs.keys());
+        let mut verdicts: BTreeMap<String, Verdict> = BTreeMap::new();
+        let mut type_changed: BTreeSet<String> = BTreeSet::new();
+        let mut created = Vec::new();
+        let mut dropped = Vec::new();
+        for id in ids {
+            let (x, y) = (self.a.objs.get(id), self.b.objs.get(id));
+            if x.is_some_and(|o| self.skip(o)) || y.is_some_and(|o| self.skip(o)) {
+                continue;
+            }
+            match (x, y) {
+                (Some(x), None) => dropped.push(x),
+                (None, Some(y)) => created.push(y),
+                (Some(x), Some(y)) => {
+                    let v = alter::compare(x, y, self.online)?;
+                    verdicts.insert(id.clone(), v);
+                }
+                (None, None) => {}
+            }
+        }
+        if !opts.allow_drop_add {
+            refuse_unmarked_table_renames(&dropped, &created)?;
+        }
+        // Tables on both sides: their parts.
+        let mut parts_a: BTreeMap<String, &Obj<'a>> = BTreeMap::new();
+        let mut parts_b: BTreeMap<String, &Obj<'a>> = BTreeMap::new();
+        for (key, pa) in &self.a.parts {
+            let Some(pb) = self.b.parts.get(key) else {
+                continue;
+            };
+            if self.external(&self.a.objs[&format!("table:{key}")]) {
+                continue;
+            }
+            if !opts.allow_drop_add {
+                table::refuse_unmarked_column_renames(key, pa, pb)?;
+            }
+            for o in pa {
+                parts_a.insert(o.id.clone(), o);
+            }
+            for o in pb {
+                parts_b.insert(o.id.clone(), o);
+            }
+        }
+        let mut part_verdicts: BTreeMap<String, Verdict> = BTreeMap::new();
+        let mut part_ids: BTreeSet<&String> = parts_a.keys().collect();
+        part_ids.extend(parts_b.keys());
+        for id in part_ids {
+            match (parts_a.get(id), parts_b.get(id)) {
+                (Some(x), Some(y)) => {
+                    let v = table::compare_part(x, y, self.online)?;
+                    if let Verdict::Alter(p) = &v {
+                        if p.breaks_dependants {
+                            type_changed.insert(x.group.clone().unwrap_or_default());
+                        }
+                    }
+                    part_verdicts.insert(id.clone(), v);
+                }
+                (Some(x), None) => {
+                    self.drop_part(x)?;
+                }
+                (None, Some(y)) => {
+                    self.create_part(y, None)?;
+                }
+                (None, None) => {}
+            }
+        }
+        // Recreate whatever depends on a recreated object.
+        let mut recreated: BTreeSet<String> = verdicts
+            .iter()
+            .chain(part_verdicts.iter())
+            .filter(|(_, v)| matches!(v, Verdict::Recreate))
+            .map(|(k, _)| k.clone())
+            .collect();
+        loop {
+            let mut grew = false;
+            let all = self.a.objs.values().chain(parts_a.values().copied());
+            for o in all {
+                if recreated.contains(&o.id) || !follows_dependency(o) {
+                    continue;
+                }
+                let both = (self.b.objs.contains_key(&o.id) && verdicts.contains_key(&o.id))
+                    || parts_b.contains_key(&o.id);
+                if !both {
+                    continue;
+                }
+                let hit = o.deps.iter().any(|d| recreated.contains(d))
+                    || (breaks_on_type_change(o)
+                        && o.deps.iter().any(|d| type_changed.contains(d)));
+                if hit {
+                    recreated.insert(o.id.clone());
+                    grew = true;
+                }
+            }
+            if !grew {
+                break;
+            }
+        }
+        for (id, v) in verdicts {
+            let (x, y) = (&self.a.objs[&id], &self.b.objs[&id]);
+            if recreated.contains(&id) {
+                self.recreate(x, y)?;
+            } else if let Verdict::Alter(p) = v {
+                self.alter(x, y, p);
+            }
+        }
+        for (id, v) in part_verdicts {
+            let (x, y) = (parts_a[&id], parts_b[&id]);
+            if recreated.contains(&id) {
+                let drop_id = self.drop_part(x)?;
+                self.create_part(y, Some(drop_id))?;
+            } else if let Verdict::Alter(p) = v {
+                self.alter(x, y, p);
+            }
+        }
+        for x in dropped {
+            self.drop(x, None);
+        }
+        for y in created {
+            self.create(y, None);
+        }
+        Ok(())
+    }
+
+    fn base(&self, o: &Obj<'_>, id: String, action: Action, summary: String) -> Change {
+        Change {
+            id,
+            obj: o.id.clone(),
+            group: o.group.clone(),
+            part: matches!(o.shape, Shape::Column(..)),
+            kind: o.kind,
+            action,
+            summary,
+            up: vec![],
+            down: vec![],
+            hazards: vec![],
+            transactional: true,
+            from_deps: vec![],
+            to_deps: vec![],
+            slots: slots(o),
+            after: vec![],
+        }
+    }
+
+    /// Whether the table (or view) an object belongs to already exists.
+    fn parent_exists(&self, o: &Obj<'_>) -> bool {
+        o.group.as_ref().is_some_and(|g| {
+            let key = Self::key_of(g);
+            self.a.db.tables.contains_key(key) || self.a.db.views.contains_key(key)
+        })
+    }
+
+    fn parent_survives(&self, o: &Obj<'_>) -> bool {
+        o.group.as_ref().is_some_and(|g| {
+            let key = Self::key_of(g);
+            self.b.db.tables.contains_key(key) || self.b.db.views.contains_key(key)
+        })
+    }
+
+    fn drop(&mut self, x: &Obj<'_>, id: Option<String>) -> String {
+        let id = id.unwrap_or_else(|| x.id.clone());
+        if x.drop.is_empty() {
+            return id;
+        }
+        let mut c = self.base(
+            x,
+            id.clone(),
+            Action::Drop,
+            format!("drop {}", describe(&x.id)),
+        );
+        c.up = x.drop.clone();
+        c.down = x.create.clone();
+        c.from_deps = x.deps.clone();
+        match &x.shape {
+            Shape::Table(q, _) => {
+                c.hazards.push(hazard(
+                    Level::Red,
+                    "drop_table",
+                    format!("drops table {q} and its data"),
+                ));
+                data_note(&mut c.down, &q.to_string());
+            }
+            Shape::Policy(q, n, _) if self.parent_survives(x) => c.hazards.push(hazard(
+                Level::Red,
+                "access_widened",
+                format!("dropping policy {n} on {q} may widen access"),
+            )),
+            Shape::Index(..) if self.online && self.parent_survives(x) => {
+                c.up = x
+                    .drop
+                    .iter()
+                    .map(|s| {
+                        s.replacen(
+                            "DROP INDEX IF EXISTS",
+                            "DROP INDEX CONCURRENTLY IF EXISTS",
+                            1,
+                        )
+                    })
+                    .collect();
+                c.transactional = false;
+            }
+            Shape::View(q, v) if v.materialized => c.hazards.push(hazard(
+                Level::Yellow,
+                "drop_materialized_view",
+                format!("drops materialized view {q}; its data is computed again on create"),
+            )),
+            _ => {}
+        }
+        self.changes.push(c);
+        id
+    }
+
+    fn create(&mut self, y: &Obj<'_>, after_drop: Option<String>) {
+        if y.create.is_empty() {
+            return;
+        }
+        let mut c = self.base(
+            y,
+            y.id.clone(),
+            Action::Create,
+            format!("create {}", describe(&y.id)),
+        );
+        c.up = y.create.clone();
+        c.down = y.drop.clone();
+        c.to_deps = y.deps.clone();
+        if let Some(d) = after_drop {
+            c.after
+                .push((d, "dropped first to be created again".into()));
+        }
+        let existing = self.parent_exists(y);
+        let mut validate = None;
+        match &y.shape {
+            Shape::Index(q, n, ix) if existing => {
+                let partitioned = self
+                    .a
+                    .db
+                    .tables
+                    .get(&q.to_string())
+                    .is_some_and(|t| t.partition_by.is_some());
+                if self.online && !partitioned {
+                    if let Some(first) = c.up.first_mut() {
+                        *first = first.replacen("INDEX ", "INDEX CONCURRENTLY ", 1);
+                    }
+                    c.transactional = false;
+                }
+                let _ = ix;
+                c.hazards.push(hazard(
+                    Level::Yellow,
+                    "index_build",
+                    format!("builds index {n} on {q}"),
+                ));
+            }
+            Shape::ForeignKey(q, n, fk) if existing => {
+                c.hazards.push(hazard(
+                    Level::Yellow,
+                    "constraint_scan",
+                    format!("foreign key {n} on {q} checks every row"),
+                ));
+                if self.online && !fk.not_valid {
+                    if let Some(first) = c.up.first_mut() {
+                        *first = not_valid(first);
+                    }
+                    validate = Some((q.clone(), n.to_string()));
+                }
+            }
+            Shape::Policy(..) if existing => c.hazards.push(hazard(
+                Level::Green,
+                "policy_added",
+                "a new policy only adds rows a role may see when RLS is on".into(),
+            )),
+            Shape::View(q, v) if v.materialized => c.hazards.push(hazard(
+                Level::Yellow,
+                "materialized_view_build",
+                format!("computes materialized view {q}"),
+            )),
+            _ => {}
+        }
+        let id = c.id.clone();
+        self.changes.push(c);
+        if let Some((q, n)) = validate {
+            self.validate(y, &id, &q, &n);
+        }
+    }
+
+    fn validate(&mut self, o: &Obj<'_>, add: &str, q: &crate::model::QualifiedName, n: &str) {
+        let mut v = self.base(
+            o,
+            format!("{}:validate", o.id),
+            Action::Alter,
+            format!("validate constraint {n} on {q}"),
+        );
+        v.slots.clear();
+        v.up = vec![format!(
+            "ALTER TABLE {} VALIDATE CONSTRAINT {};",
+            q.sql(),
+            crate::model::quote_ident(n)
+        )];
+        v.hazards.push(hazard(
+            Level::Yellow,
+            "validate",
+            format!("VALIDATE scans {q} under a SHARE UPDATE EXCLUSIVE lock"),
+        ));
+        v.after
+            .push((add.to_string(), "added NOT VALID first".into()));
+        self.changes.push(v);
+    }
+
+    fn recreate(&mut self, x: &Obj<'_>, y: &Obj<'_>) -> Result<(), PlanError> {
+        let drop_id = self.drop(x, Some(format!("{}:drop", x.id)));
+        if let Some(c) = self.changes.last_mut() {
+            c.summary = format!("drop {} (to create it again)", describe(&x.id));
+        }
+        self.create(y, Some(drop_id));
+        Ok(())
+    }
+
+    fn alter(&mut self, x: &Obj<'_>, y: &Obj<'_>, p: InPlace) {
+        let mut c = self.base(
+            y,
+            y.id.clone(),
+            Action::Alter,
+            format!("alter {}", describe(&y.id)),
+        );
+        c.slots.clear();
+        c.up = p.up;
+        c.down = p.down;
+        c.hazards = p.hazards;
+        c.transactional = p.transactional;
+        c.from_deps = x.deps.clone();
+        c.to_deps = y.deps.clone();
+        self.changes.push(c);
+    }
+
+    fn drop_part(&mut self, x: &Obj<'_>) -> Result<String, PlanError> {
+        let (create, drop) = table::part_sql(x, false)?;
+        let recreate = self.b.parts.values().flatten().any(|o| o.id == x.id);
+        let id = if recreate {
+            format!("{}:drop", x.id)
+        } else {
+            x.id.clone()
+        };
+        let mut c = self.base(
+            x,
+            id.clone(),
+            Action::Drop,
+            format!("drop {}", describe(&x.id)),
+        );
+        c.up = drop;
+        c.down = create;
+        c.from_deps = x.deps.clone();
+        if let Shape::Column(q, n, _) = &x.shape {
+            c.hazards.push(hazard(
+                Level::Red,
+                "drop_column",
+                format!("drops column {n} of {q} and its data"),
+            ));
+            data_note(
+                &mut c.down,
+                &format!("{q}.{}", crate::model::name::key_part(n)),
+            );
+        }
+        self.changes.push(c);
+        Ok(id)
+    }
+
+    fn create_part(&mut self, y: &Obj<'_>, after_drop: Option<String>) -> Result<(), PlanError> {
+        let online = self.online;
+        let (create, drop) = table::part_sql(y, online)?;
+        let mut c = self.base(
+            y,
+            y.id.clone(),
+            Action::Create,
+            format!("create {}", describe(&y.id)),
+        );
+        c.up = create;
+        c.down = drop;
+        c.to_deps = y.deps.clone();
+        if let Some(d) = after_drop {
+            c.after
+                .push((d, "dropped first to be created again".into()));
+        }
+        c.hazards = table::part_hazards(y);
+        let validate = match &y.shape {
+            Shape::Check(q, n, ch) if online && !ch.not_valid => Some((q.clone(), n.to_string())),
+            _ => None,
+        };
+        let id = c.id.clone();
+        self.changes.push(c);
+        if let Some((q, n)) = validate {
+            self.validate(y, &id, &q, &n);
+        }
+        Ok(())
+    }
+}
+
+/// `ALTER TABLE ... ADD CONSTRAINT ...;` -> `... NOT VALID;`
+pub(crate) fn not_valid(sql: &str) -> String {
+    match sql.strip_suffix(';') {
+        Some(s) if !s.ends_with("NOT VALID") => format!("{s} NOT VALID;"),
+        _ => sql.to_string(),
+    }
+}
+
+/// Marks the first down statement: the structure comes back, the data not.
+fn data_note(down: &mut [String], what: &str) {
+    if let Some(first) = down.first_mut() {
+        *first = format!("-- data in {what} is not restored\n{first}");
+    }
+}
+
+/// Index and constraint names share a namespace per schema; constraint
+/// names are unique per table; other objects by id.
+fn slots(o: &Obj<'_>) -> Vec<String> {
+    let mut out = vec![format!("id:{}", o.id)];
+    let rel = |q: &crate::model::QualifiedName, n: &str| {
+        format!("rel:{}", crate::model::QualifiedName::new(&q.schema, n))
+    };
+    let con = |q: &crate::model::QualifiedName, n: &str| format!("con:{q}.{n}");
+    match &o.shape {
+        Shape::Index(q, n, _) => out.push(rel(q, n)),
+        Shape::Unique(q, n, _) | Shape::Exclusion(q, n, _) => {
+            out.push(rel(q, n));
+            out.push(con(q, n));
+        }
+        Shape::PrimaryKey(q, pk) => {
+            let n = pk.name.clone().unwrap_or(format!("{}_pkey", q.name));
+            out.push(rel(q, &n));
+            out.push(con(q, &n));
+        }
+        Shape::Check(q, n, _) | Shape::ForeignKey(q, n, _) => out.push(con(q, n)),
+        _ => {}
+    }
+    out
+}
+
+fn refuse_unmarked_table_renames(
+    dropped: &[&Obj<'_>],
+    created: &[&Obj<'_>],
+) -> Result<(), PlanError> {
+    for x in dropped {
+        let Shape::Table(xq, xt) = &x.shape else {
+            continue;
+        };
+        for y in created {
+            let Shape::Table(yq, yt) = &y.shape else {
+                continue;
+            };
+            let cols = |t: &crate::model::Table| {
+                t.columns
+                    .iter()
+                    .map(|(n, c)| (n.clone(), c.type_.clone()))
+                    .collect::<BTreeMap<_, _>>()
+            };
+            if xq.schema == yq.schema && cols(xt) == cols(yt) {
+                return Err(PlanError::Invalid {
+                    what: format!("table {yq}"),
+                    message: format!(
+                        "{xq} is dropped and {yq} with the same columns is created: if this is a rename, add `renamed_from: {}` to {yq}; to really drop and create, allow drop+add",
+                        xq.name
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
 }

@@ -261,7 +261,7 @@ struct Builder {
     nodes: Vec<Node>,
 }
 
-struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     db: &'a Database,
     names: Names,
     external: External,
@@ -278,17 +278,17 @@ fn parse_err(what: &str, sql: &str, message: String) -> PlanError {
 }
 
 impl Ctx<'_> {
-    fn expr(&self, what: &str, expr: &str) -> Result<Vec<String>, PlanError> {
+    pub(crate) fn expr(&self, what: &str, expr: &str) -> Result<Vec<String>, PlanError> {
         let refs = refs_in_expr(expr).map_err(|m| parse_err(what, expr, m))?;
         Ok(self.names.resolve(&refs))
     }
 
-    fn ty(&self, what: &str, ty: &str) -> Result<Vec<String>, PlanError> {
+    pub(crate) fn ty(&self, what: &str, ty: &str) -> Result<Vec<String>, PlanError> {
         let refs = refs_in_type(ty).map_err(|m| parse_err(what, ty, m))?;
         Ok(self.names.resolve(&refs))
     }
 
-    fn sql(&self, what: &str, sql: &str) -> Result<Vec<String>, PlanError> {
+    pub(crate) fn sql(&self, what: &str, sql: &str) -> Result<Vec<String>, PlanError> {
         let refs = refs_in_sql(sql).map_err(|m| parse_err(what, sql, m))?;
         Ok(self.names.resolve(&refs))
     }
@@ -1178,7 +1178,7 @@ fn kind_word(kind: StepKind) -> &'static str {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(db: &'a Database) -> Result<Ctx<'a>, PlanError> {
+    pub(crate) fn new(db: &'a Database) -> Result<Ctx<'a>, PlanError> {
         let external = External::new(db);
         let mut names = Names::default();
         for s in db.schemas.keys() {

@@ -113,15 +113,27 @@ impl Default for PlanOptions {
     }
 }
 
-/// The plan that takes `from` to `to`.
+/// The plan that takes `from` to `to`: renames first, then every change in
+/// dependency order (ties by phase, kind rank, id).
 pub fn plan_migration(
     from: &Database,
     to: &Database,
     opts: &PlanOptions,
 ) -> Result<MigrationPlan, PlanError> {
-    let _ = (from, to, opts);
-    Err(PlanError::Invalid {
-        what: "plan".into(),
-        message: "not implemented yet".into(),
-    })
+    let (renames, changes) = crate::diff::diff(from, to, &opts.diff, opts.online_ddl)?;
+    let mut steps: Vec<PlannedStep> = renames
+        .into_iter()
+        .map(|r| PlannedStep {
+            id: r.id,
+            action: Action::Rename,
+            summary: r.summary,
+            up: vec![r.up],
+            down: vec![r.down],
+            hazards: vec![],
+            transactional: true,
+            after: vec![],
+        })
+        .collect();
+    steps.extend(super::order::order(changes)?);
+    Ok(MigrationPlan { steps })
 }

@@ -6,6 +6,7 @@
 
 pub mod graph;
 pub mod migration;
+mod order;
 pub mod refs;
 pub mod render;
 pub mod show;

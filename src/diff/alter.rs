@@ -1,0 +1,563 @@
+//! Objects on both sides: same, changed in place (with the statements both
+//! ways), or to be dropped and created again.
+
+use crate::model::name::quote_literal;
+use crate::model::{quote_ident, FunctionKind, Grants, QualifiedName, Sequence};
+use crate::plan::render::{self, Target};
+use crate::plan::{Hazard, Level, PlanError};
+
+use super::objects::{Obj, Shape};
+use super::{extras, hazard, same, table, InPlace, Verdict};
+
+/// Owner, comment and grants of one object, both ways.
+struct Extras<'x> {
+    target: Target<'x>,
+    owner: Option<(&'x Option<String>, &'x Option<String>)>,
+    comment: (&'x Option<String>, &'x Option<String>),
+    grants: Option<(&'x Grants, &'x Grants)>,
+}
+
+impl Extras<'_> {
+    fn sql(&self, forward: bool) -> Result<Vec<String>, PlanError> {
+        fn pick<T>(forward: bool, a: T, b: T) -> (T, T) {
+            if forward {
+                (a, b)
+            } else {
+                (b, a)
+            }
+        }
+        let mut out = Vec::new();
+        if let Some((a, b)) = self.owner {
+            let (a, b) = pick(forward, a, b);
+            out.extend(extras::owner(self.target, a, b));
+        }
+        let (a, b) = pick(forward, self.comment.0, self.comment.1);
+        out.extend(extras::comment(self.target, a, b));
+        if let Some((a, b)) = self.grants {
+            let (a, b) = pick(forward, a, b);
+            out.extend(extras::grants(self.target, None, a, b)?);
+        }
+        Ok(out)
+    }
+
+    fn hazards(&self) -> Result<Vec<Hazard>, PlanError> {
+        let mut out = Vec::new();
+        if let Some((a, b)) = self.grants {
+            if extras::widens(self.target, None, a, b)? {
+                out.push(hazard(
+                    Level::Yellow,
+                    "access_widened",
+                    format!("grants more on {}", self.target.sql()),
+                ));
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn in_place(up: Vec<String>, down: Vec<String>, hazards: Vec<Hazard>) -> Verdict {
+    if up.is_empty() {
+        Verdict::Same
+    } else {
+        Verdict::Alter(InPlace {
+            up,
+            down,
+            hazards,
+            transactional: true,
+            breaks_dependants: false,
+        })
+    }
+}
+
+/// Core statements (both ways) followed by the extras.
+fn with_extras(
+    core: (Vec<String>, Vec<String>),
+    e: Extras<'_>,
+    mut hazards: Vec<Hazard>,
+) -> Result<Verdict, PlanError> {
+    let (mut up, mut down) = core;
+    up.extend(e.sql(true)?);
+    down.extend(e.sql(false)?);
+    hazards.extend(e.hazards()?);
+    Ok(in_place(up, down, hazards))
+}
+
+fn none() -> (Vec<String>, Vec<String>) {
+    (vec![], vec![])
+}
+
+pub fn compare(x: &Obj<'_>, y: &Obj<'_>, online: bool) -> Result<Verdict, PlanError> {
+    let _ = online;
+    match (&x.shape, &y.shape) {
+        (Shape::Schema(n, a), Shape::Schema(_, b)) => with_extras(
+            none(),
+            Extras {
+                target: Target::Schema(n),
+                owner: Some((&a.owner, &b.owner)),
+                comment: (&a.comment, &b.comment),
+                grants: Some((&a.grants, &b.grants)),
+            },
+            vec![],
+        ),
+        (Shape::Extension(n, a), Shape::Extension(_, b)) => {
+            let mut core = none();
+            if b.version.is_some() && a.version != b.version {
+                let v = |e: &crate::model::Extension| e.version.clone().unwrap_or_default();
+                core.0.push(format!(
+                    "ALTER EXTENSION {} UPDATE TO {};",
+                    quote_ident(n),
+                    quote_literal(&v(b))
+                ));
+                if a.version.is_some() {
+                    core.1.push(format!(
+                        "ALTER EXTENSION {} UPDATE TO {};",
+                        quote_ident(n),
+                        quote_literal(&v(a))
+                    ));
+                }
+            }
+            let schema = |e: &crate::model::Extension| e.schema.clone().unwrap_or("public".into());
+            if schema(a) != schema(b) {
+                let set = |s: String| {
+                    format!(
+                        "ALTER EXTENSION {} SET SCHEMA {};",
+                        quote_ident(n),
+                        quote_ident(&s)
+                    )
+                };
+                core.0.push(set(schema(b)));
+                core.1.insert(0, set(schema(a)));
+            }
+            with_extras(
+                core,
+                Extras {
+                    target: Target::Extension(n),
+                    owner: None,
+                    comment: (&a.comment, &b.comment),
+                    grants: None,
+                },
+                vec![],
+            )
+        }
+        (Shape::Enum(q, a), Shape::Enum(_, b)) => {
+            let core = enum_values(q, &a.values, &b.values)?;
+            let transactional = core.0.is_empty();
+            let v = with_extras(
+                core,
+                Extras {
+                    target: Target::Type(q),
+                    owner: None,
+                    comment: (&a.comment, &b.comment),
+                    grants: Some((&a.grants, &b.grants)),
+                },
+                vec![],
+            )?;
+            Ok(match v {
+                Verdict::Alter(mut p) => {
+                    p.transactional = transactional;
+                    Verdict::Alter(p)
+                }
+                other => other,
+            })
+        }
+        (Shape::Composite(q, a), Shape::Composite(_, b)) => {
+            if !same::composite(a, b) {
+                return Ok(Verdict::Recreate);
+            }
+            with_extras(
+                none(),
+                Extras {
+                    target: Target::Type(q),
+                    owner: None,
+                    comment: (&a.comment, &b.comment),
+                    grants: Some((&a.grants, &b.grants)),
+                },
+                vec![],
+            )
+        }
+        (Shape::Domain(q, a), Shape::Domain(_, b)) => {
+            if a.type_ != b.type_ || a.collation != b.collation {
+                return Ok(Verdict::Recreate);
+            }
+            let core = if same::domain(a, b) {
+                none()
+            } else {
+                (domain_alter(q, a, b), domain_alter(q, b, a))
+            };
+            with_extras(
+                core,
+                Extras {
+                    target: Target::Domain(q),
+                    owner: None,
+                    comment: (&a.comment, &b.comment),
+                    grants: Some((&a.grants, &b.grants)),
+                },
+                vec![],
+            )
+        }
+        (Shape::Sequence(q, a), Shape::Sequence(_, b)) => {
+            let core = if same::sequence(a, b) {
+                none()
+            } else {
+                (sequence_alter(q, a, b), sequence_alter(q, b, a))
+            };
+            with_extras(
+                core,
+                Extras {
+                    target: Target::Sequence(q),
+                    owner: None,
+                    comment: (&a.comment, &b.comment),
+                    grants: Some((&a.grants, &b.grants)),
+                },
+                vec![],
+            )
+        }
+        (Shape::Function(k, a), Shape::Function(_, b)) => {
+            if !same::function_signature(a, b) {
+                return Ok(Verdict::Recreate);
+            }
+            let core = if same::function(a, b) {
+                none()
+            } else {
+                let replace = |f: &crate::model::Function| -> Result<String, PlanError> {
+                    let sql = render::create_function(k, f)?;
+                    Ok(sql
+                        .replacen("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
+                        .replacen("CREATE PROCEDURE", "CREATE OR REPLACE PROCEDURE", 1))
+                };
+                (vec![replace(b)?], vec![replace(a)?])
+            };
+            let target = match b.kind {
+                FunctionKind::Function => Target::Function(k),
+                FunctionKind::Procedure => Target::Procedure(k),
+            };
+            with_extras(
+                core,
+                Extras {
+                    target,
+                    owner: Some((&a.owner, &b.owner)),
+                    comment: (&a.comment, &b.comment),
+                    grants: Some((&a.grants, &b.grants)),
+                },
+                vec![],
+            )
+        }
+        (Shape::Aggregate(k, a), Shape::Aggregate(_, b)) => {
+            if !same::aggregate(a, b) {
+                return Ok(Verdict::Recreate);
+            }
+            with_extras(
+                none(),
+                Extras {
+                    target: Target::Aggregate(k),
+                    owner: None,
+                    comment: (&a.comment, &b.comment),
+                    grants: Some((&a.grants, &b.grants)),
+                },
+                vec![],
+            )
+        }
+        (Shape::Table(q, a), Shape::Table(_, b)) => {
+            let up = table::table_settings(q, a, b)?;
+            let down = table::table_settings(q, b, a)?;
+            let mut hazards = Vec::new();
+            if a.row_level_security.enabled && !b.row_level_security.enabled {
+                hazards.push(hazard(
+                    Level::Red,
+                    "access_widened",
+                    format!("disabling row level security on {q} widens access"),
+                ));
+            }
+            if extras::widens(Target::Table(q), None, &a.grants, &b.grants)? {
+                hazards.push(hazard(
+                    Level::Yellow,
+                    "access_widened",
+                    format!("grants more on {q}"),
+                ));
+            }
+            Ok(in_place(up, down, hazards))
+        }
+        (Shape::View(q, a), Shape::View(_, b)) => {
+            if !same::view(a, b) {
+                return Ok(Verdict::Recreate);
+            }
+            let target = if b.materialized {
+                Target::MaterializedView(q)
+            } else {
+                Target::View(q)
+            };
+            let mut core = none();
+            let cols: std::collections::BTreeSet<&String> = a
+                .column_comments
+                .keys()
+                .chain(b.column_comments.keys())
+                .collect();
+            for c in cols {
+                let (x, y) = (
+                    a.column_comments.get(c).cloned(),
+                    b.column_comments.get(c).cloned(),
+                );
+                core.0.extend(extras::comment(Target::Column(q, c), &x, &y));
+                core.1.extend(extras::comment(Target::Column(q, c), &y, &x));
+            }
+            with_extras(
+                core,
+                Extras {
+                    target,
+                    owner: Some((&a.owner, &b.owner)),
+                    comment: (&a.comment, &b.comment),
+                    grants: Some((&a.grants, &b.grants)),
+                },
+                vec![],
+            )
+        }
+        (Shape::Index(q, n, a), Shape::Index(_, _, b)) => {
+            if !same::index(a, b, &q.name) {
+                return Ok(Verdict::Recreate);
+            }
+            let iq = QualifiedName::new(&q.schema, *n);
+            with_extras(
+                none(),
+                Extras {
+                    target: Target::Index(&iq),
+                    owner: None,
+                    comment: (&a.comment, &b.comment),
+                    grants: None,
+                },
+                vec![],
+            )
+        }
+        (Shape::ForeignKey(q, n, a), Shape::ForeignKey(_, _, b)) => {
+            if !same::foreign_key(a, b) {
+                return Ok(Verdict::Recreate);
+            }
+            with_extras(
+                none(),
+                Extras {
+                    target: Target::Constraint(q, n),
+                    owner: None,
+                    comment: (&a.comment, &b.comment),
+                    grants: None,
+                },
+                vec![],
+            )
+        }
+        (Shape::Policy(q, n, a), Shape::Policy(_, _, b)) => {
+            // ALTER POLICY cannot remove an expression (needed one way or
+            // the other, since down reverses up).
+            let presence = |p: &crate::model::Policy| (p.using.is_some(), p.with_check.is_some());
+            if !same::policy_kind(a, b) || presence(a) != presence(b) {
+                return Ok(Verdict::Recreate);
+            }
+            let mut core = none();
+            let mut hazards = vec![];
+            if !same::policy(a, b, &q.name) {
+                core = (alter_policy(q, n, b), alter_policy(q, n, a));
+                hazards.push(hazard(
+                    Level::Yellow,
+                    "policy_changed",
+                    format!("policy {n} on {q} changes who sees which rows"),
+                ));
+            }
+            with_extras(
+                core,
+                Extras {
+                    target: Target::Policy(q, n),
+                    owner: None,
+                    comment: (&a.comment, &b.comment),
+                    grants: None,
+                },
+                hazards,
+            )
+        }
+        (Shape::Trigger(q, n, a), Shape::Trigger(_, _, b)) => {
+            if !same::trigger(a, b, &q.name) {
+                return Ok(Verdict::Recreate);
+            }
+            with_extras(
+                none(),
+                Extras {
+                    target: Target::Trigger(q, n),
+                    owner: None,
+                    comment: (&a.comment, &b.comment),
+                    grants: None,
+                },
+                vec![],
+            )
+        }
+        (Shape::DefaultPrivilege(a), Shape::DefaultPrivilege(b)) => Ok(if a == b {
+            Verdict::Same
+        } else {
+            Verdict::Recreate
+        }),
+        (Shape::Statement(a), Shape::Statement(b)) => Ok(if a == b {
+            Verdict::Same
+        } else {
+            Verdict::Recreate
+        }),
+        _ => Ok(Verdict::Recreate),
+    }
+}
+
+/// `ALTER POLICY n ON t TO ... USING (...) WITH CHECK (...);`
+fn alter_policy(q: &QualifiedName, n: &str, p: &crate::model::Policy) -> Vec<String> {
+    let roles: Vec<String> = same::roles(p)
+        .iter()
+        .map(|r| {
+            if r == "public" {
+                "PUBLIC".to_string()
+            } else {
+                quote_ident(r)
+            }
+        })
+        .collect();
+    let mut sql = format!(
+        "ALTER POLICY {} ON {} TO {}",
+        quote_ident(n),
+        q.sql(),
+        roles.join(", ")
+    );
+    if let Some(u) = &p.using {
+        sql.push_str(&format!(" USING ({u})"));
+    }
+    if let Some(w) = &p.with_check {
+        sql.push_str(&format!(" WITH CHECK ({w})"));
+    }
+    sql.push(';');
+    vec![sql]
+}
+
+/// ADD VALUE for values new in `b`; refuses removals and reorderings.
+fn enum_values(
+    q: &QualifiedName,
+    a: &[String],
+    b: &[String],
+) -> Result<(Vec<String>, Vec<String>), PlanError> {
+    let kept: Vec<&String> = b.iter().filter(|v| a.contains(v)).collect();
+    if kept.len() != a.len() || kept.iter().zip(a).any(|(x, y)| *x != y) {
+        return Err(PlanError::Invalid {
+            what: format!("enum {q}"),
+            message: format!(
+                "values can only be added: {:?} -> {:?} removes or reorders values; create a new type and migrate the columns",
+                a, b
+            ),
+        });
+    }
+    let mut up = Vec::new();
+    let mut down = Vec::new();
+    for (i, v) in b.iter().enumerate() {
+        if a.contains(v) {
+            continue;
+        }
+        let place = match (i.checked_sub(1).map(|j| &b[j]), b.get(i + 1)) {
+            (Some(prev), _) => format!(" AFTER {}", quote_literal(prev)),
+            (None, Some(next)) => format!(" BEFORE {}", quote_literal(next)),
+            (None, None) => String::new(),
+        };
+        up.push(format!(
+            "ALTER TYPE {} ADD VALUE {}{place};",
+            q.sql(),
+            quote_literal(v)
+        ));
+        // PostgreSQL has no DROP VALUE; removing the catalog row is the
+        // compensating action (superuser, and no row may use the value).
+        down.insert(
+            0,
+            format!(
+                "DELETE FROM pg_catalog.pg_enum WHERE enumtypid = {}::regtype AND enumlabel = {};",
+                quote_literal(&q.sql()),
+                quote_literal(v)
+            ),
+        );
+    }
+    Ok((up, down))
+}
+
+fn domain_alter(
+    q: &QualifiedName,
+    a: &crate::model::Domain,
+    b: &crate::model::Domain,
+) -> Vec<String> {
+    let d = |what: String| format!("ALTER DOMAIN {} {what};", q.sql());
+    let mut out = Vec::new();
+    let default_same = match (&a.default, &b.default) {
+        (None, None) => true,
+        (Some(x), Some(y)) => crate::model::expr::equivalent(x, y),
+        _ => false,
+    };
+    if !default_same {
+        out.push(match &b.default {
+            Some(x) => d(format!("SET DEFAULT {x}")),
+            None => d("DROP DEFAULT".into()),
+        });
+    }
+    if a.nullable != b.nullable {
+        out.push(d(if b.nullable {
+            "DROP NOT NULL"
+        } else {
+            "SET NOT NULL"
+        }
+        .into()));
+    }
+    for (n, x) in &a.checks {
+        if !b
+            .checks
+            .get(n)
+            .is_some_and(|y| crate::model::expr::equivalent(x, y))
+        {
+            out.push(d(format!("DROP CONSTRAINT {}", quote_ident(n))));
+        }
+    }
+    for (n, y) in &b.checks {
+        if !a
+            .checks
+            .get(n)
+            .is_some_and(|x| crate::model::expr::equivalent(x, y))
+        {
+            out.push(d(format!("ADD CONSTRAINT {} CHECK ({y})", quote_ident(n))));
+        }
+    }
+    out
+}
+
+fn sequence_alter(q: &QualifiedName, a: &Sequence, b: &Sequence) -> Vec<String> {
+    let mut parts = Vec::new();
+    if a.type_ != b.type_ {
+        parts.push(format!("AS {}", b.type_.as_deref().unwrap_or("bigint")));
+    }
+    if a.increment != b.increment {
+        parts.push(format!("INCREMENT BY {}", b.increment.unwrap_or(1)));
+    }
+    if a.min_value != b.min_value {
+        parts.push(match b.min_value {
+            Some(v) => format!("MINVALUE {v}"),
+            None => "NO MINVALUE".into(),
+        });
+    }
+    if a.max_value != b.max_value {
+        parts.push(match b.max_value {
+            Some(v) => format!("MAXVALUE {v}"),
+            None => "NO MAXVALUE".into(),
+        });
+    }
+    if a.start != b.start {
+        let start = b.start.unwrap_or_else(|| {
+            if b.increment.unwrap_or(1) > 0 {
+                b.min_value.unwrap_or(1)
+            } else {
+                b.max_value.unwrap_or(-1)
+            }
+        });
+        parts.push(format!("START WITH {start}"));
+    }
+    if a.cache != b.cache {
+        parts.push(format!("CACHE {}", b.cache.unwrap_or(1)));
+    }
+    if a.cycle != b.cycle {
+        parts.push(if b.cycle { "CYCLE" } else { "NO CYCLE" }.into());
+    }
+    if parts.is_empty() {
+        return vec![];
+    }
+    vec![format!("ALTER SEQUENCE {} {};", q.sql(), parts.join(" "))]
+}

@@ -1,0 +1,239 @@
+//! Owner, comment and grants: always changed in place, one statement per
+//! difference (GRANT/REVOKE per role and privilege, per column).
+
+use std::collections::BTreeMap;
+
+use crate::model::{quote_ident, Grants};
+use crate::plan::render::{comment_on, parse_privilege, Target};
+use crate::plan::PlanError;
+
+/// `COMMENT ON ... IS ...` or `IS NULL`, when the text changed.
+pub fn comment(target: Target<'_>, old: &Option<String>, new: &Option<String>) -> Vec<String> {
+    if old == new {
+        return vec![];
+    }
+    match new {
+        Some(t) => vec![comment_on(target, t)],
+        None => vec![format!("COMMENT ON {} IS NULL;", target.sql())],
+    }
+}
+
+/// `ALTER ... OWNER TO`; no owner in the model means the applying role.
+pub fn owner(target: Target<'_>, old: &Option<String>, new: &Option<String>) -> Vec<String> {
+    if old == new {
+        return vec![];
+    }
+    let to = new
+        .as_deref()
+        .map(quote_ident)
+        .unwrap_or_else(|| "CURRENT_USER".into());
+    vec![format!("ALTER {} OWNER TO {to};", target.sql())]
+}
+
+fn object(target: Target<'_>) -> String {
+    match target {
+        Target::View(n) | Target::MaterializedView(n) => format!("TABLE {}", n.sql()),
+        Target::Aggregate(k) => format!("FUNCTION {}", k.sql()),
+        other => other.sql(),
+    }
+}
+
+/// The privilege PUBLIC holds by default on this kind of object.
+fn public_default(target: Target<'_>) -> Option<&'static str> {
+    match target {
+        Target::Function(_) | Target::Procedure(_) | Target::Aggregate(_) => Some("EXECUTE"),
+        Target::Type(_) | Target::Domain(_) => Some("USAGE"),
+        _ => None,
+    }
+}
+
+const ALL_TABLE: &[&str] = &[
+    "SELECT",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "TRUNCATE",
+    "REFERENCES",
+    "TRIGGER",
+];
+
+/// Role -> privilege -> with grant option.
+type Effective = BTreeMap<String, BTreeMap<String, bool>>;
+
+fn effective(target: Target<'_>, column: Option<&str>, g: &Grants) -> Result<Effective, PlanError> {
+    let mut out: Effective = BTreeMap::new();
+    for (role, privs) in g {
+        let entry = out.entry(role.clone()).or_default();
+        for p in privs {
+            let (word, wgo) = parse_privilege(p)?;
+            if word == "ALL" {
+                for w in ALL_TABLE {
+                    entry.insert(w.to_string(), wgo);
+                }
+            } else {
+                entry.insert(word, wgo);
+            }
+        }
+    }
+    if let (Some(word), None) = (public_default(target), column) {
+        if !g.contains_key("public") {
+            out.entry("public".into())
+                .or_default()
+                .insert(word.into(), false);
+        }
+    }
+    out.retain(|_, v| !v.is_empty());
+    Ok(out)
+}
+
+/// GRANT / REVOKE statements that take `old` to `new`.
+pub fn grants(
+    target: Target<'_>,
+    column: Option<&str>,
+    old: &Grants,
+    new: &Grants,
+) -> Result<Vec<String>, PlanError> {
+    let a = effective(target, column, old)?;
+    let b = effective(target, column, new)?;
+    if a == b {
+        return Ok(vec![]);
+    }
+    let obj = object(target);
+    let cols = column
+        .map(|c| format!(" ({})", quote_ident(c)))
+        .unwrap_or_default();
+    let list = |ws: &[String]| {
+        ws.iter()
+            .map(|w| format!("{w}{cols}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let role = |r: &str| {
+        if r == "public" {
+            "PUBLIC".to_string()
+        } else {
+            quote_ident(r)
+        }
+    };
+    let empty = BTreeMap::new();
+    let mut out = Vec::new();
+    let roles: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    for r in roles {
+        let (x, y) = (a.get(r).unwrap_or(&empty), b.get(r).unwrap_or(&empty));
+        let (mut revoke, mut revoke_option, mut grant, mut grant_option) =
+            (vec![], vec![], vec![], vec![]);
+        let words: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+        for w in words {
+            match (x.get(w), y.get(w)) {
+                (Some(_), None) => revoke.push(w.clone()),
+                (None, Some(false)) => grant.push(w.clone()),
+                (None | Some(false), Some(true)) => grant_option.push(w.clone()),
+                (Some(true), Some(false)) => revoke_option.push(w.clone()),
+                _ => {}
+            }
+        }
+        let to = role(r);
+        if !revoke.is_empty() {
+            out.push(format!("REVOKE {} ON {obj} FROM {to};", list(&revoke)));
+        }
+        if !revoke_option.is_empty() {
+            out.push(format!(
+                "REVOKE GRANT OPTION FOR {} ON {obj} FROM {to};",
+                list(&revoke_option)
+            ));
+        }
+        if !grant.is_empty() {
+            out.push(format!("GRANT {} ON {obj} TO {to};", list(&grant)));
+        }
+        if !grant_option.is_empty() {
+            out.push(format!(
+                "GRANT {} ON {obj} TO {to} WITH GRANT OPTION;",
+                list(&grant_option)
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Whether the change grants anything new (access widens).
+pub fn widens(
+    target: Target<'_>,
+    column: Option<&str>,
+    old: &Grants,
+    new: &Grants,
+) -> Result<bool, PlanError> {
+    let a = effective(target, column, old)?;
+    let b = effective(target, column, new)?;
+    Ok(b.iter().any(|(r, ws)| {
+        ws.iter()
+            .any(|(w, o)| a.get(r).and_then(|x| x.get(w)).is_none_or(|p| *o && !*p))
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::QualifiedName;
+    use crate::plan::render::parse_function_key;
+
+    fn g(items: &[(&str, &[&str])]) -> Grants {
+        items
+            .iter()
+            .map(|(r, ps)| (r.to_string(), ps.iter().map(|p| p.to_string()).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn grant_diffs() {
+        let t = QualifiedName::new("public", "T");
+        let old = g(&[
+            ("a", &["select", "insert"]),
+            ("b", &["select with grant option"]),
+        ]);
+        let new = g(&[("a", &["select"]), ("b", &["select"]), ("c", &["[all]"])]);
+        let sql = grants(Target::Table(&t), None, &old, &new).unwrap();
+        assert_eq!(
+            sql,
+            vec![
+                "REVOKE INSERT ON TABLE public.\"T\" FROM a;",
+                "REVOKE GRANT OPTION FOR SELECT ON TABLE public.\"T\" FROM b;",
+                "GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON TABLE public.\"T\" TO c;",
+            ]
+        );
+        let sql = grants(
+            Target::Table(&t),
+            Some("Col"),
+            &g(&[]),
+            &g(&[("a", &["update"])]),
+        );
+        assert_eq!(
+            sql.unwrap(),
+            vec!["GRANT UPDATE (\"Col\") ON TABLE public.\"T\" TO a;"]
+        );
+        let k = parse_function_key("public.f()").unwrap();
+        let sql = grants(Target::Function(&k), None, &g(&[]), &g(&[("public", &[])])).unwrap();
+        assert_eq!(
+            sql,
+            vec!["REVOKE EXECUTE ON FUNCTION public.f() FROM PUBLIC;"]
+        );
+        assert!(grants(Target::Function(&k), None, &g(&[]), &g(&[]))
+            .unwrap()
+            .is_empty());
+        assert!(widens(Target::Table(&t), None, &old, &new).unwrap());
+        assert!(!widens(Target::Table(&t), None, &new, &g(&[("a", &["select"])])).unwrap());
+    }
+
+    #[test]
+    fn comments_and_owners() {
+        let t = QualifiedName::new("public", "t");
+        assert_eq!(
+            comment(Target::Table(&t), &Some("x".into()), &None),
+            vec!["COMMENT ON TABLE public.t IS NULL;"]
+        );
+        assert!(comment(Target::Table(&t), &None, &None).is_empty());
+        assert_eq!(
+            owner(Target::Table(&t), &Some("bob".into()), &None),
+            vec!["ALTER TABLE public.t OWNER TO CURRENT_USER;"]
+        );
+    }
+}

@@ -1,0 +1,542 @@
+//! One side of a diff: the model cut into objects, each with the statements
+//! that create and drop it (taken from the create script's steps, so a new
+//! object is made exactly as `create_script` makes it) and what it depends on.
+//!
+//! Tables are also cut finer (columns, keys, checks) for in-place changes;
+//! those parts are used only when the table exists on both sides.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::name::split_dotted;
+use crate::model::{
+    Aggregate, Check, Column, CompositeType, Database, DefaultPrivilege, Domain, EnumType,
+    Exclusion, Extension, ForeignKey, Function, Index, Policy, PrimaryKey, QualifiedName,
+    SchemaDef, Sequence, Table, Trigger, Unique, View,
+};
+use crate::plan::graph::{create_steps, Ctx, Step, StepKind};
+use crate::plan::render::{self, parse_function_key, parse_name, parse_table_ref, FunctionKey};
+use crate::plan::PlanError;
+
+/// What an object is, pointing into its model.
+#[derive(Debug, Clone)]
+pub(crate) enum Shape<'a> {
+    Schema(&'a str, &'a SchemaDef),
+    Extension(&'a str, &'a Extension),
+    Enum(QualifiedName, &'a EnumType),
+    Composite(QualifiedName, &'a CompositeType),
+    Domain(QualifiedName, &'a Domain),
+    Sequence(QualifiedName, &'a Sequence),
+    Function(FunctionKey, &'a Function),
+    Aggregate(FunctionKey, &'a Aggregate),
+    Table(QualifiedName, &'a Table),
+    View(QualifiedName, &'a View),
+    Index(QualifiedName, &'a str, &'a Index),
+    ForeignKey(QualifiedName, &'a str, &'a ForeignKey),
+    Policy(QualifiedName, &'a str, &'a Policy),
+    Trigger(QualifiedName, &'a str, &'a Trigger),
+    Column(QualifiedName, &'a str, &'a Column),
+    PrimaryKey(QualifiedName, &'a PrimaryKey),
+    Unique(QualifiedName, &'a str, &'a Unique),
+    Check(QualifiedName, &'a str, &'a Check),
+    Exclusion(QualifiedName, &'a str, &'a Exclusion),
+    DefaultPrivilege(&'a DefaultPrivilege),
+    /// A statement with no model part of its own (split-off default or
+    /// check, sequence OWNED BY, replica identity): compared as text.
+    Statement(String),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Obj<'a> {
+    pub id: String,
+    pub kind: StepKind,
+    /// `table:<key>` for a part of a table (index, policy, column, ...).
+    pub group: Option<String>,
+    /// Statements that create it with its comment, owner and grants.
+    pub create: Vec<String>,
+    /// Statements that drop it (empty: never dropped, e.g. plpgsql).
+    pub drop: Vec<String>,
+    /// Ids of objects it needs.
+    pub deps: Vec<String>,
+    pub shape: Shape<'a>,
+    /// A part of a table rendered as its own statement only because the
+    /// table was new (split-off default/check, replica identity).
+    pub table_only: Option<String>,
+}
+
+/// One model as objects.
+pub(crate) struct Side<'a> {
+    pub db: &'a Database,
+    pub objs: BTreeMap<String, Obj<'a>>,
+    /// Fine-grained parts of each table, by table key.
+    pub parts: BTreeMap<String, Vec<Obj<'a>>>,
+    /// Objects whose key is listed as external, never created or dropped.
+    pub external: BTreeSet<String>,
+}
+
+/// A step's kind, create statements, drop statements and dependencies.
+type Taken = (StepKind, Vec<String>, Vec<String>, Vec<String>);
+
+struct Steps {
+    by_id: BTreeMap<String, (Step, Vec<Step>)>,
+}
+
+impl Steps {
+    fn new(db: &Database) -> Result<Steps, PlanError> {
+        let steps = create_steps(db)?;
+        let mut by_id: BTreeMap<String, (Step, Vec<Step>)> = BTreeMap::new();
+        let mut attached = Vec::new();
+        for s in steps {
+            match &s.attached_to {
+                Some(_) => attached.push(s),
+                None => {
+                    by_id.insert(s.id.clone(), (s, vec![]));
+                }
+            }
+        }
+        for a in attached {
+            let parent = a.attached_to.clone().unwrap_or_default();
+            if let Some(e) = by_id.get_mut(&parent) {
+                e.1.push(a);
+            }
+        }
+        Ok(Steps { by_id })
+    }
+
+    /// Create statements, drop statements and dependencies of a step.
+    fn take(&mut self, id: &str) -> Option<Taken> {
+        let (s, att) = self.by_id.remove(id)?;
+        let mut create = vec![s.sql.clone()];
+        create.extend(att.iter().map(|a| a.sql.clone()));
+        let drop = s.undo.clone().into_iter().collect();
+        Some((s.kind, create, drop, s.depends_on.clone()))
+    }
+}
+
+/// Whether `key` is external: listed itself, its schema listed, or (for a
+/// function key) its name listed with or without arguments.
+pub(crate) fn external_set(db: &Database) -> BTreeSet<String> {
+    db.external.iter().map(|e| normal_key(e)).collect()
+}
+
+fn normal_key(text: &str) -> String {
+    if let Ok(k) = parse_function_key(text) {
+        return format!("{}()", k.name);
+    }
+    match split_dotted(text).as_deref() {
+        Ok([s, n]) => QualifiedName::new(s, n).to_string(),
+        Ok([s]) => s.clone(),
+        _ => text.to_string(),
+    }
+}
+
+pub(crate) fn is_external(ext: &BTreeSet<String>, schema: &str, key: &str) -> bool {
+    ext.contains(schema) || ext.contains(key) || ext.contains(&normal_key(key))
+}
+
+impl<'a> Side<'a> {
+    pub fn new(db: &'a Database) -> Result<Side<'a>, PlanError> {
+        let mut steps = Steps::new(db)?;
+        let ctx = Ctx::new(db)?;
+        let external = external_set(db);
+        let mut side = Side {
+            db,
+            objs: BTreeMap::new(),
+            parts: BTreeMap::new(),
+            external,
+        };
+        for (name, s) in &db.schemas {
+            if name == "public" {
+                side.objs.insert(
+                    "schema:public".into(),
+                    Obj {
+                        id: "schema:public".into(),
+                        kind: StepKind::Schema,
+                        group: None,
+                        create: vec![],
+                        drop: vec![],
+                        deps: vec![],
+                        shape: Shape::Schema(name, s),
+                        table_only: None,
+                    },
+                );
+            } else {
+                put(
+                    &mut side,
+                    &mut steps,
+                    format!("schema:{name}"),
+                    None,
+                    Shape::Schema(name, s),
+                );
+            }
+        }
+        for (name, e) in &db.extensions {
+            put(
+                &mut side,
+                &mut steps,
+                format!("extension:{name}"),
+                None,
+                Shape::Extension(name, e),
+            );
+        }
+        for (key, e) in &db.enums {
+            let q = parse_name(key, key)?;
+            put(
+                &mut side,
+                &mut steps,
+                format!("type:{key}"),
+                None,
+                Shape::Enum(q, e),
+            );
+        }
+        for (key, c) in &db.composite_types {
+            let q = parse_name(key, key)?;
+            put(
+                &mut side,
+                &mut steps,
+                format!("type:{key}"),
+                None,
+                Shape::Composite(q, c),
+            );
+        }
+        for (key, d) in &db.domains {
+            let q = parse_name(key, key)?;
+            put(
+                &mut side,
+                &mut steps,
+                format!("domain:{key}"),
+                None,
+                Shape::Domain(q, d),
+            );
+            for c in d.checks.keys() {
+                let id = format!("domain_check:{key}.{c}");
+                if let Some((kind, create, drop, deps)) = steps.take(&id) {
+                    let shape = Shape::Statement(create.join("\n"));
+                    side.objs.insert(
+                        id.clone(),
+                        Obj {
+                            id,
+                            kind,
+                            group: Some(format!("domain:{key}")),
+                            create,
+                            drop,
+                            deps,
+                            shape,
+                            table_only: None,
+                        },
+                    );
+                }
+            }
+        }
+        for (key, s) in &db.sequences {
+            let q = parse_name(key, key)?;
+            put(
+                &mut side,
+                &mut steps,
+                format!("sequence:{key}"),
+                None,
+                Shape::Sequence(q, s),
+            );
+            let id = format!("owned_by:{key}");
+            if let Some((kind, create, drop, deps)) = steps.take(&id) {
+                side.objs.insert(
+                    id.clone(),
+                    Obj {
+                        id,
+                        kind,
+                        group: None,
+                        shape: Shape::Statement(create.join("\n")),
+                        create,
+                        drop,
+                        deps,
+                        table_only: None,
+                    },
+                );
+            }
+        }
+        for (key, f) in &db.functions {
+            let k = parse_function_key(key)?;
+            put(
+                &mut side,
+                &mut steps,
+                format!("function:{key}"),
+                None,
+                Shape::Function(k, f),
+            );
+        }
+        for (key, a) in &db.aggregates {
+            let k = parse_function_key(key)?;
+            put(
+                &mut side,
+                &mut steps,
+                format!("aggregate:{key}"),
+                None,
+                Shape::Aggregate(k, a),
+            );
+        }
+        for (key, t) in &db.tables {
+            let q = parse_name(key, key)?;
+            let group = Some(format!("table:{key}"));
+            put(
+                &mut side,
+                &mut steps,
+                format!("table:{key}"),
+                None,
+                Shape::Table(q.clone(), t),
+            );
+            for (n, ix) in &t.indexes {
+                let shape = Shape::Index(q.clone(), n, ix);
+                put(
+                    &mut side,
+                    &mut steps,
+                    format!("index:{key}.{n}"),
+                    group.clone(),
+                    shape,
+                );
+            }
+            for (n, fk) in &t.foreign_keys {
+                let shape = Shape::ForeignKey(q.clone(), n, fk);
+                put(
+                    &mut side,
+                    &mut steps,
+                    format!("fk:{key}.{n}"),
+                    group.clone(),
+                    shape,
+                );
+                // A foreign key rests on the referenced key: recreating that
+                // key needs the foreign key gone first.
+                if let Some(o) = side.objs.get_mut(&format!("fk:{key}.{n}")) {
+                    o.deps.extend(referenced_keys(db, fk));
+                }
+            }
+            for (n, p) in &t.policies {
+                let shape = Shape::Policy(q.clone(), n, p);
+                put(
+                    &mut side,
+                    &mut steps,
+                    format!("policy:{key}.{n}"),
+                    group.clone(),
+                    shape,
+                );
+            }
+            for (n, g) in &t.triggers {
+                let shape = Shape::Trigger(q.clone(), n, g);
+                put(
+                    &mut side,
+                    &mut steps,
+                    format!("trigger:{key}.{n}"),
+                    group.clone(),
+                    shape,
+                );
+            }
+            let mut split = vec![format!("replica_identity:{key}")];
+            split.extend(t.checks.keys().map(|c| format!("check:{key}.{c}")));
+            split.extend(t.columns.keys().map(|c| format!("default:{key}.{c}")));
+            for id in split {
+                if let Some((kind, create, drop, deps)) = steps.take(&id) {
+                    side.objs.insert(
+                        id.clone(),
+                        Obj {
+                            id,
+                            kind,
+                            group: group.clone(),
+                            shape: Shape::Statement(create.join("\n")),
+                            create,
+                            drop,
+                            deps,
+                            table_only: Some(key.clone()),
+                        },
+                    );
+                }
+            }
+            side.parts
+                .insert(key.clone(), table_parts(&ctx, key, &q, t)?);
+        }
+        for (key, v) in &db.views {
+            let q = parse_name(key, key)?;
+            put(
+                &mut side,
+                &mut steps,
+                format!("view:{key}"),
+                None,
+                Shape::View(q.clone(), v),
+            );
+            for (n, ix) in &v.indexes {
+                let shape = Shape::Index(q.clone(), n, ix);
+                let group = Some(format!("view:{key}"));
+                put(
+                    &mut side,
+                    &mut steps,
+                    format!("index:{key}.{n}"),
+                    group,
+                    shape,
+                );
+            }
+        }
+        for d in &db.default_privileges {
+            let pairs = render::default_privileges_with_undo(d)?;
+            let id = format!(
+                "default_privileges:{}:{}:{}",
+                d.for_role.as_deref().unwrap_or(""),
+                d.schema.as_deref().unwrap_or(""),
+                d.on
+            );
+            let deps = d
+                .schema
+                .iter()
+                .filter(|s| *s != "public")
+                .map(|s| format!("schema:{s}"))
+                .collect();
+            side.objs.insert(
+                id.clone(),
+                Obj {
+                    id,
+                    kind: StepKind::DefaultPrivileges,
+                    group: None,
+                    create: pairs.iter().map(|p| p.0.clone()).collect(),
+                    drop: pairs.iter().rev().map(|p| p.1.clone()).collect(),
+                    deps,
+                    shape: Shape::DefaultPrivilege(d),
+                    table_only: None,
+                },
+            );
+        }
+        Ok(side)
+    }
+}
+
+fn put<'a>(
+    side: &mut Side<'a>,
+    steps: &mut Steps,
+    id: String,
+    group: Option<String>,
+    shape: Shape<'a>,
+) {
+    if let Some((kind, create, drop, deps)) = steps.take(&id) {
+        side.objs.insert(
+            id.clone(),
+            Obj {
+                id,
+                kind,
+                group,
+                create,
+                drop,
+                deps,
+                shape,
+                table_only: None,
+            },
+        );
+    }
+}
+
+/// The primary key or unique constraint a foreign key points at.
+fn referenced_keys(db: &Database, fk: &ForeignKey) -> Vec<String> {
+    let Ok((target, cols)) = parse_table_ref(&fk.references) else {
+        return vec![];
+    };
+    let key = target.to_string();
+    let Some(t) = db.tables.get(&key) else {
+        return vec![];
+    };
+    let same = |c: &[String]| {
+        let mut a = c.to_vec();
+        let mut b = cols.clone();
+        a.sort();
+        b.sort();
+        a == b
+    };
+    let mut out = Vec::new();
+    if let Some(pk) = &t.primary_key {
+        if cols.is_empty() || same(&pk.columns) {
+            out.push(format!("pk:{key}"));
+        }
+    }
+    for (n, u) in &t.unique {
+        if same(&u.columns) {
+            out.push(format!("unique:{key}.{n}"));
+        }
+    }
+    out
+}
+
+/// Columns, primary key, unique constraints, checks and exclusions of a
+/// table, each on its own.
+fn table_parts<'a>(
+    ctx: &Ctx<'_>,
+    key: &str,
+    q: &QualifiedName,
+    t: &'a Table,
+) -> Result<Vec<Obj<'a>>, PlanError> {
+    let what = format!("table {key}");
+    let group = Some(format!("table:{key}"));
+    let mut out = Vec::new();
+    let part = |id: String, kind: StepKind, deps: Vec<String>, shape: Shape<'a>| Obj {
+        id,
+        kind,
+        group: group.clone(),
+        create: vec![],
+        drop: vec![],
+        deps,
+        shape,
+        table_only: None,
+    };
+    for (n, c) in &t.columns {
+        let mut deps = ctx.ty(&what, &c.type_)?;
+        for x in [&c.default, &c.generated].into_iter().flatten() {
+            deps.extend(ctx.expr(&what, x)?);
+        }
+        deps.retain(|d| d != &format!("table:{key}"));
+        out.push(part(
+            format!("column:{key}.{n}"),
+            StepKind::Table,
+            deps,
+            Shape::Column(q.clone(), n, c),
+        ));
+    }
+    // Keys and checks go before (and come after) their columns.
+    let cols = |names: &[String]| -> Vec<String> {
+        names.iter().map(|c| format!("column:{key}.{c}")).collect()
+    };
+    let mentioned = |expr: &str| -> Vec<String> {
+        t.columns
+            .keys()
+            .filter(|c| expr.contains(c.as_str()))
+            .map(|c| format!("column:{key}.{c}"))
+            .collect()
+    };
+    if let Some(pk) = &t.primary_key {
+        out.push(part(
+            format!("pk:{key}"),
+            StepKind::Table,
+            cols(&pk.columns),
+            Shape::PrimaryKey(q.clone(), pk),
+        ));
+    }
+    for (n, u) in &t.unique {
+        out.push(part(
+            format!("unique:{key}.{n}"),
+            StepKind::Table,
+            cols(&u.columns),
+            Shape::Unique(q.clone(), n, u),
+        ));
+    }
+    for (n, c) in &t.checks {
+        let mut deps = ctx.expr(&what, &c.expression)?;
+        deps.retain(|d| d != &format!("table:{key}"));
+        deps.extend(mentioned(&c.expression));
+        out.push(part(
+            format!("check:{key}.{n}"),
+            StepKind::Check,
+            deps,
+            Shape::Check(q.clone(), n, c),
+        ));
+    }
+    for (n, e) in &t.exclusions {
+        out.push(part(
+            format!("exclusion:{key}.{n}"),
+            StepKind::Table,
+            mentioned(&e.definition),
+            Shape::Exclusion(q.clone(), n, e),
+        ));
+    }
+    Ok(out)
+}

@@ -1,0 +1,362 @@
+//! `renamed_from`: applied to a copy of the old model, so the rest of the
+//! diff sees the object under its new name, and turned into RENAME
+//! statements. Renames are never guessed.
+
+use indexmap::IndexMap;
+
+use crate::model::{quote_ident, Database, QualifiedName};
+use crate::plan::render::{parse_name, parse_table_ref};
+use crate::plan::PlanError;
+
+/// One RENAME with its inverse.
+#[derive(Debug, Clone)]
+pub struct Rename {
+    pub id: String,
+    pub summary: String,
+    pub up: String,
+    pub down: String,
+}
+
+fn err(what: String, message: String) -> PlanError {
+    PlanError::Invalid { what, message }
+}
+
+fn rekey<V>(map: &mut IndexMap<String, V>, old: &str, new: &str) {
+    if let Some(i) = map.get_index_of(old) {
+        let (_, v) = map.shift_remove_index(i).expect("index exists");
+        map.shift_insert(i, new.to_string(), v);
+    }
+}
+
+fn rename_in(list: &mut [String], old: &str, new: &str) {
+    for c in list.iter_mut().filter(|c| *c == old) {
+        *c = new.to_string();
+    }
+}
+
+fn format_ref(table: &QualifiedName, cols: &[String]) -> String {
+    if cols.is_empty() {
+        table.to_string()
+    } else {
+        format!("{table}({})", cols.join(", "))
+    }
+}
+
+/// The old model with every rename of `to` applied, and the renames.
+pub fn apply(from: &Database, to: &Database) -> Result<(Database, Vec<Rename>), PlanError> {
+    let mut db = from.clone();
+    let mut out = Vec::new();
+    for (key, t) in &to.tables {
+        let Some(old) = &t.renamed_from else { continue };
+        let new_q = parse_name(key, key)?;
+        let old_q = QualifiedName::parse(old, &new_q.schema).map_err(|m| err(key.clone(), m))?;
+        let old_key = old_q.to_string();
+        if db.tables.contains_key(key) {
+            continue;
+        }
+        if !db.tables.contains_key(&old_key) {
+            return Err(err(
+                format!("table {key}"),
+                format!("renamed_from `{old}`: neither {old_key} nor {key} exists"),
+            ));
+        }
+        if old_q.schema != new_q.schema {
+            return Err(err(
+                format!("table {key}"),
+                "renamed_from across schemas is not supported".into(),
+            ));
+        }
+        rekey(&mut db.tables, &old_key, key);
+        // The primary key keeps its name (`<old>_pkey`).
+        if let Some(pk) = db.tables.get_mut(key).and_then(|t| t.primary_key.as_mut()) {
+            if pk.name.is_none() {
+                pk.name = Some(format!("{}_pkey", old_q.name));
+            }
+        }
+        for other in db.tables.values_mut() {
+            for fk in other.foreign_keys.values_mut() {
+                if let Ok((q, cols)) = parse_table_ref(&fk.references) {
+                    if q == old_q {
+                        fk.references = format_ref(&new_q, &cols);
+                    }
+                }
+            }
+            if let Some(p) = &mut other.partition_of {
+                if parse_name(&p.parent, "").is_ok_and(|q| q == old_q) {
+                    p.parent = key.clone();
+                }
+            }
+        }
+        for s in db.sequences.values_mut() {
+            if let Some(o) = &s.owned_by {
+                let prefix = format!("{old_key}.");
+                if let Some(col) = o.strip_prefix(&prefix) {
+                    s.owned_by = Some(format!("{key}.{col}"));
+                }
+            }
+        }
+        out.push(Rename {
+            id: format!("rename:table:{key}"),
+            summary: format!("rename table {old_key} to {key}"),
+            up: format!(
+                "ALTER TABLE {} RENAME TO {};",
+                old_q.sql(),
+                quote_ident(&new_q.name)
+            ),
+            down: format!(
+                "ALTER TABLE {} RENAME TO {};",
+                new_q.sql(),
+                quote_ident(&old_q.name)
+            ),
+        });
+    }
+    for (key, v) in &to.views {
+        let Some(old) = &v.renamed_from else { continue };
+        let new_q = parse_name(key, key)?;
+        let old_q = QualifiedName::parse(old, &new_q.schema).map_err(|m| err(key.clone(), m))?;
+        let old_key = old_q.to_string();
+        if db.views.contains_key(key) {
+            continue;
+        }
+        if !db.views.contains_key(&old_key) || old_q.schema != new_q.schema {
+            return Err(err(
+                format!("view {key}"),
+                format!("renamed_from `{old}`: no view {old_key} in the same schema"),
+            ));
+        }
+        rekey(&mut db.views, &old_key, key);
+        let word = if v.materialized {
+            "MATERIALIZED VIEW"
+        } else {
+            "VIEW"
+        };
+        out.push(Rename {
+            id: format!("rename:view:{key}"),
+            summary: format!("rename view {old_key} to {key}"),
+            up: format!(
+                "ALTER {word} {} RENAME TO {};",
+                old_q.sql(),
+                quote_ident(&new_q.name)
+            ),
+            down: format!(
+                "ALTER {word} {} RENAME TO {};",
+                new_q.sql(),
+                quote_ident(&old_q.name)
+            ),
+        });
+    }
+    for (key, t) in &to.tables {
+        if !db.tables.contains_key(key) {
+            continue;
+        }
+        let q = parse_name(key, key)?;
+        let what = |kind: &str, n: &str| format!("{kind} {n} of table {key}");
+        for (c, col) in &t.columns {
+            let Some(old) = &col.renamed_from else {
+                continue;
+            };
+            let cur = &db.tables[key];
+            if cur.columns.contains_key(c) {
+                continue;
+            }
+            if !cur.columns.contains_key(old) {
+                return Err(err(
+                    what("column", c),
+                    format!("renamed_from `{old}`: neither column exists"),
+                ));
+            }
+            rename_column(&mut db, key, &q, old, c);
+            out.push(Rename {
+                id: format!("rename:column:{key}.{c}"),
+                summary: format!("rename column {key}.{old} to {c}"),
+                up: format!(
+                    "ALTER TABLE {} RENAME COLUMN {} TO {};",
+                    q.sql(),
+                    quote_ident(old),
+                    quote_ident(c)
+                ),
+                down: format!(
+                    "ALTER TABLE {} RENAME COLUMN {} TO {};",
+                    q.sql(),
+                    quote_ident(c),
+                    quote_ident(old)
+                ),
+            });
+        }
+        let cur = &db.tables[key];
+        let mut constraint_renames = Vec::new();
+        for (n, u) in &t.unique {
+            if let Some(old) = &u.renamed_from {
+                constraint_renames.push((
+                    "unique",
+                    n.clone(),
+                    old.clone(),
+                    cur.unique.contains_key(n),
+                    cur.unique.contains_key(old),
+                ));
+            }
+        }
+        for (n, f) in &t.foreign_keys {
+            if let Some(old) = &f.renamed_from {
+                constraint_renames.push((
+                    "foreign key",
+                    n.clone(),
+                    old.clone(),
+                    cur.foreign_keys.contains_key(n),
+                    cur.foreign_keys.contains_key(old),
+                ));
+            }
+        }
+        for (n, c) in &t.checks {
+            if let Some(old) = &c.renamed_from {
+                constraint_renames.push((
+                    "check",
+                    n.clone(),
+                    old.clone(),
+                    cur.checks.contains_key(n),
+                    cur.checks.contains_key(old),
+                ));
+            }
+        }
+        for (kind, n, old, has_new, has_old) in constraint_renames {
+            if has_new {
+                continue;
+            }
+            if !has_old {
+                return Err(err(
+                    what(kind, &n),
+                    format!("renamed_from `{old}`: neither constraint exists"),
+                ));
+            }
+            let tm = db.tables.get_mut(key).expect("present");
+            match kind {
+                "unique" => rekey(&mut tm.unique, &old, &n),
+                "foreign key" => rekey(&mut tm.foreign_keys, &old, &n),
+                _ => rekey(&mut tm.checks, &old, &n),
+            }
+            out.push(Rename {
+                id: format!("rename:constraint:{key}.{n}"),
+                summary: format!("rename {kind} {old} on {key} to {n}"),
+                up: format!(
+                    "ALTER TABLE {} RENAME CONSTRAINT {} TO {};",
+                    q.sql(),
+                    quote_ident(&old),
+                    quote_ident(&n)
+                ),
+                down: format!(
+                    "ALTER TABLE {} RENAME CONSTRAINT {} TO {};",
+                    q.sql(),
+                    quote_ident(&n),
+                    quote_ident(&old)
+                ),
+            });
+        }
+        for (n, ix) in &t.indexes {
+            let Some(old) = &ix.renamed_from else {
+                continue;
+            };
+            let cur = &db.tables[key];
+            if cur.indexes.contains_key(n) {
+                continue;
+            }
+            if !cur.indexes.contains_key(old) {
+                return Err(err(
+                    what("index", n),
+                    format!("renamed_from `{old}`: neither index exists"),
+                ));
+            }
+            rekey(
+                &mut db.tables.get_mut(key).expect("present").indexes,
+                old,
+                n,
+            );
+            let oq = QualifiedName::new(&q.schema, old);
+            let nq = QualifiedName::new(&q.schema, n);
+            out.push(Rename {
+                id: format!("rename:index:{key}.{n}"),
+                summary: format!("rename index {oq} to {n}"),
+                up: format!("ALTER INDEX {} RENAME TO {};", oq.sql(), quote_ident(n)),
+                down: format!("ALTER INDEX {} RENAME TO {};", nq.sql(), quote_ident(old)),
+            });
+        }
+        for (n, p) in &t.policies {
+            let Some(old) = &p.renamed_from else { continue };
+            let cur = &db.tables[key];
+            if cur.policies.contains_key(n) {
+                continue;
+            }
+            if !cur.policies.contains_key(old) {
+                return Err(err(
+                    what("policy", n),
+                    format!("renamed_from `{old}`: neither policy exists"),
+                ));
+            }
+            rekey(
+                &mut db.tables.get_mut(key).expect("present").policies,
+                old,
+                n,
+            );
+            out.push(Rename {
+                id: format!("rename:policy:{key}.{n}"),
+                summary: format!("rename policy {old} on {key} to {n}"),
+                up: format!(
+                    "ALTER POLICY {} ON {} RENAME TO {};",
+                    quote_ident(old),
+                    q.sql(),
+                    quote_ident(n)
+                ),
+                down: format!(
+                    "ALTER POLICY {} ON {} RENAME TO {};",
+                    quote_ident(n),
+                    q.sql(),
+                    quote_ident(old)
+                ),
+            });
+        }
+    }
+    Ok((db, out))
+}
+
+/// Renames a column everywhere the old model names it structurally.
+fn rename_column(db: &mut Database, key: &str, q: &QualifiedName, old: &str, new: &str) {
+    let t = db.tables.get_mut(key).expect("present");
+    rekey(&mut t.columns, old, new);
+    if let Some(pk) = &mut t.primary_key {
+        rename_in(&mut pk.columns, old, new);
+        rename_in(&mut pk.include, old, new);
+    }
+    for u in t.unique.values_mut() {
+        rename_in(&mut u.columns, old, new);
+        rename_in(&mut u.include, old, new);
+    }
+    for fk in t.foreign_keys.values_mut() {
+        rename_in(&mut fk.columns, old, new);
+    }
+    for ix in t.indexes.values_mut() {
+        for e in &mut ix.columns {
+            if e.column.as_deref() == Some(old) {
+                e.column = Some(new.to_string());
+            }
+        }
+        rename_in(&mut ix.include, old, new);
+    }
+    for g in t.triggers.values_mut() {
+        rename_in(&mut g.columns, old, new);
+    }
+    for other in db.tables.values_mut() {
+        for fk in other.foreign_keys.values_mut() {
+            if let Ok((rq, mut cols)) = parse_table_ref(&fk.references) {
+                if &rq == q && cols.iter().any(|c| c == old) {
+                    rename_in(&mut cols, old, new);
+                    fk.references = format_ref(&rq, &cols);
+                }
+            }
+        }
+    }
+    let owned = format!("{key}.{old}");
+    for s in db.sequences.values_mut() {
+        if s.owned_by.as_deref() == Some(owned.as_str()) {
+            s.owned_by = Some(format!("{key}.{new}"));
+        }
+    }
+}

@@ -1,0 +1,456 @@
+//! Parts of a table on both sides: columns (ADD/DROP/ALTER COLUMN), keys,
+//! checks and exclusions (drop + add), and the table's own settings.
+
+use std::collections::BTreeMap;
+
+use crate::model::name::key_part;
+use crate::model::{quote_ident, Column, Identity, QualifiedName, Table};
+use crate::plan::render::{self, Target};
+use crate::plan::{Hazard, Level, PlanError};
+
+use super::objects::{Obj, Shape};
+use super::{extras, hazard, not_valid, same, InPlace, Verdict};
+
+fn alter_table(q: &QualifiedName, what: &str) -> String {
+    format!("ALTER TABLE {} {what};", q.sql())
+}
+
+/// Create and drop statements of a part (online: checks NOT VALID).
+pub fn part_sql(o: &Obj<'_>, online: bool) -> Result<(Vec<String>, Vec<String>), PlanError> {
+    let drop_con = |q: &QualifiedName, n: &str| {
+        vec![alter_table(
+            q,
+            &format!("DROP CONSTRAINT {}", quote_ident(n)),
+        )]
+    };
+    let comment = |target: Target<'_>, c: &Option<String>| {
+        c.as_ref()
+            .map(|t| render::comment_on(target, t))
+            .into_iter()
+            .collect::<Vec<_>>()
+    };
+    Ok(match &o.shape {
+        Shape::Column(q, n, c) => {
+            let mut up = vec![alter_table(
+                q,
+                &format!("ADD COLUMN {}", render::column_def(n, c, true)),
+            )];
+            up.extend(comment(Target::Column(q, n), &c.comment));
+            up.extend(render::grant_statements(
+                Target::Table(q),
+                Some(n),
+                &c.grants,
+            )?);
+            if let Some(s) = c.statistics {
+                up.push(render::set_column_statistics(q, n, s));
+            }
+            let down = vec![alter_table(q, &format!("DROP COLUMN {}", quote_ident(n)))];
+            (up, down)
+        }
+        Shape::PrimaryKey(q, pk) => {
+            let name = pk.name.clone().unwrap_or(format!("{}_pkey", q.name));
+            let mut up = vec![render::add_constraint(q, &render::primary_key_clause(pk))];
+            up.extend(comment(Target::Constraint(q, &name), &pk.comment));
+            (up, drop_con(q, &name))
+        }
+        Shape::Unique(q, n, u) => {
+            let mut up = vec![render::add_constraint(q, &render::unique_clause(n, u))];
+            up.extend(comment(Target::Constraint(q, n), &u.comment));
+            (up, drop_con(q, n))
+        }
+        Shape::Check(q, n, c) => {
+            let mut add = render::add_check(q, n, c);
+            if online {
+                add = not_valid(&add);
+            }
+            let mut up = vec![add];
+            up.extend(comment(Target::Constraint(q, n), &c.comment));
+            (up, drop_con(q, n))
+        }
+        Shape::Exclusion(q, n, e) => {
+            let mut up = vec![render::add_constraint(q, &render::exclusion_clause(n, e))];
+            up.extend(comment(Target::Constraint(q, n), &e.comment));
+            (up, drop_con(q, n))
+        }
+        _ => (o.create.clone(), o.drop.clone()),
+    })
+}
+
+fn volatile_default(x: &str) -> bool {
+    let l = x.to_ascii_lowercase();
+    [
+        "random(",
+        "gen_random_uuid(",
+        "uuid_generate",
+        "clock_timestamp(",
+        "nextval(",
+        "timeofday(",
+    ]
+    .iter()
+    .any(|f| l.contains(f))
+}
+
+pub fn part_hazards(o: &Obj<'_>) -> Vec<Hazard> {
+    match &o.shape {
+        Shape::Column(q, n, c) => {
+            if c.default.as_deref().is_some_and(volatile_default) || c.generated.is_some() {
+                vec![hazard(
+                    Level::Red,
+                    "table_rewrite",
+                    format!("adding {n} to {q} with a volatile default rewrites the table"),
+                )]
+            } else if !c.nullable && c.default.is_none() && c.identity.is_none() {
+                vec![hazard(
+                    Level::Yellow,
+                    "not_null_without_default",
+                    format!("adding NOT NULL column {n} without a default fails if {q} has rows"),
+                )]
+            } else {
+                vec![hazard(
+                    Level::Green,
+                    "add_column",
+                    format!("adds column {n} to {q}"),
+                )]
+            }
+        }
+        Shape::PrimaryKey(q, _) | Shape::Unique(q, _, _) | Shape::Exclusion(q, _, _) => {
+            vec![hazard(
+                Level::Yellow,
+                "index_build",
+                format!("builds a unique index on {q} under lock"),
+            )]
+        }
+        Shape::Check(q, n, _) => vec![hazard(
+            Level::Yellow,
+            "constraint_scan",
+            format!("check {n} on {q} checks every row"),
+        )],
+        _ => vec![],
+    }
+}
+
+/// Type changes PostgreSQL does without a rewrite and without losing data.
+fn widening(old: &str, new: &str) -> bool {
+    let len =
+        |t: &str, p: &str| -> Option<u32> { t.strip_prefix(p)?.strip_suffix(')')?.parse().ok() };
+    if new == "text" && (old.starts_with("character varying") || old == "character varying") {
+        return true;
+    }
+    if new == "character varying" && old.starts_with("character varying") {
+        return true;
+    }
+    match (
+        len(old, "character varying("),
+        len(new, "character varying("),
+    ) {
+        (Some(a), Some(b)) => b >= a,
+        _ => false,
+    }
+}
+
+fn column_alter(
+    q: &QualifiedName,
+    n: &str,
+    a: &Column,
+    b: &Column,
+) -> Result<Vec<String>, PlanError> {
+    let col = quote_ident(n);
+    let mut out = Vec::new();
+    let at = |what: String| alter_table(q, &format!("ALTER COLUMN {col} {what}"));
+    let type_changed = a.type_ != b.type_ || a.collation != b.collation;
+    let default_changed = match (&a.default, &b.default) {
+        (None, None) => false,
+        (Some(x), Some(y)) => !same::expr_in(&q.name, x, y),
+        _ => true,
+    };
+    // A default may not cast to the new type: dropped first, set after.
+    if (type_changed && a.default.is_some()) || (default_changed && b.default.is_none()) {
+        out.push(at("DROP DEFAULT".into()));
+    }
+    if type_changed {
+        let coll = b
+            .collation
+            .as_ref()
+            .map(|c| format!(" COLLATE {}", quote_dotted(c)))
+            .unwrap_or_default();
+        out.push(at(format!(
+            "TYPE {}{coll} USING {col}::{}",
+            b.type_, b.type_
+        )));
+    }
+    if let Some(x) = &b.default {
+        if default_changed || (type_changed && a.default.is_some()) {
+            out.push(at(format!("SET DEFAULT {x}")));
+        }
+    }
+    if a.nullable != b.nullable {
+        out.push(at(if b.nullable {
+            "DROP NOT NULL"
+        } else {
+            "SET NOT NULL"
+        }
+        .into()));
+    }
+    if a.identity != b.identity {
+        let word = |i: Identity| match i {
+            Identity::Always => "ALWAYS",
+            Identity::ByDefault => "BY DEFAULT",
+        };
+        out.push(match (a.identity, b.identity) {
+            (None, Some(i)) => at(format!("ADD GENERATED {} AS IDENTITY", word(i))),
+            (Some(_), None) => at("DROP IDENTITY".into()),
+            (_, Some(i)) => at(format!("SET GENERATED {}", word(i))),
+            (None, None) => unreachable!("identities differ"),
+        });
+    }
+    if a.statistics != b.statistics {
+        out.push(at(format!("SET STATISTICS {}", b.statistics.unwrap_or(-1))));
+    }
+    out.extend(extras::comment(
+        Target::Column(q, n),
+        &a.comment,
+        &b.comment,
+    ));
+    out.extend(extras::grants(
+        Target::Table(q),
+        Some(n),
+        &a.grants,
+        &b.grants,
+    )?);
+    Ok(out)
+}
+
+fn quote_dotted(text: &str) -> String {
+    match crate::model::name::split_dotted(text) {
+        Ok(parts) => parts
+            .iter()
+            .map(|p| quote_ident(p))
+            .collect::<Vec<_>>()
+            .join("."),
+        Err(_) => text.to_string(),
+    }
+}
+
+/// SET NOT NULL on a live table: a validated check first, so the SET only
+/// reads the catalog.
+fn online_not_null(q: &QualifiedName, n: &str, up: &mut Vec<String>) {
+    let set = alter_table(q, &format!("ALTER COLUMN {} SET NOT NULL", quote_ident(n)));
+    let Some(i) = up.iter().position(|s| *s == set) else {
+        return;
+    };
+    let check = quote_ident(&format!("{}_{n}_not_null", q.name));
+    let steps = vec![
+        alter_table(
+            q,
+            &format!(
+                "ADD CONSTRAINT {check} CHECK ({} IS NOT NULL) NOT VALID",
+                quote_ident(n)
+            ),
+        ),
+        alter_table(q, &format!("VALIDATE CONSTRAINT {check}")),
+        set,
+        alter_table(q, &format!("DROP CONSTRAINT {check}")),
+    ];
+    up.splice(i..=i, steps);
+}
+
+pub fn compare_part(x: &Obj<'_>, y: &Obj<'_>, online: bool) -> Result<Verdict, PlanError> {
+    let extras_only = |target: Target<'_>, a: &Option<String>, b: &Option<String>| {
+        let up = extras::comment(target, a, b);
+        if up.is_empty() {
+            Verdict::Same
+        } else {
+            Verdict::Alter(InPlace {
+                down: extras::comment(target, b, a),
+                up,
+                hazards: vec![],
+                transactional: true,
+                breaks_dependants: false,
+            })
+        }
+    };
+    Ok(match (&x.shape, &y.shape) {
+        (Shape::Column(q, n, a), Shape::Column(_, _, b)) => {
+            let generated_same = match (&a.generated, &b.generated) {
+                (None, None) => true,
+                (Some(g), Some(h)) => same::expr_in(&q.name, g, h),
+                _ => false,
+            };
+            if !generated_same {
+                return Ok(Verdict::Recreate);
+            }
+            let mut up = column_alter(q, n, a, b)?;
+            if up.is_empty() {
+                return Ok(Verdict::Same);
+            }
+            let down = column_alter(q, n, b, a)?;
+            let mut hazards = Vec::new();
+            let type_changed = a.type_ != b.type_ || a.collation != b.collation;
+            let mut down = down;
+            let cn = format!("{q}.{}", key_part(n));
+            if type_changed {
+                if widening(&a.type_, &b.type_) && a.collation == b.collation {
+                    hazards.push(hazard(
+                        Level::Yellow,
+                        "type_change",
+                        format!("{cn}: {} -> {} (no rewrite)", a.type_, b.type_),
+                    ));
+                } else {
+                    hazards.push(hazard(
+                        Level::Red,
+                        "table_rewrite",
+                        format!(
+                            "{cn}: {} -> {} rewrites the table and may narrow",
+                            a.type_, b.type_
+                        ),
+                    ));
+                    if let Some(first) = down.first_mut() {
+                        *first = format!("-- data in {cn} is not restored where the type change lost it\n{first}");
+                    }
+                }
+            }
+            if a.nullable && !b.nullable {
+                hazards.push(hazard(
+                    Level::Yellow,
+                    "set_not_null",
+                    format!("SET NOT NULL on {cn} scans the table"),
+                ));
+                if online {
+                    online_not_null(q, n, &mut up);
+                }
+            }
+            if extras::widens(Target::Table(q), Some(n), &a.grants, &b.grants)? {
+                hazards.push(hazard(
+                    Level::Yellow,
+                    "access_widened",
+                    format!("grants more on {cn}"),
+                ));
+            }
+            Verdict::Alter(InPlace {
+                up,
+                down,
+                hazards,
+                transactional: true,
+                breaks_dependants: type_changed,
+            })
+        }
+        (Shape::PrimaryKey(q, a), Shape::PrimaryKey(_, b)) => {
+            if !same::primary_key(a, b) {
+                return Ok(Verdict::Recreate);
+            }
+            let name = a.name.clone().unwrap_or(format!("{}_pkey", q.name));
+            extras_only(Target::Constraint(q, &name), &a.comment, &b.comment)
+        }
+        (Shape::Unique(q, n, a), Shape::Unique(_, _, b)) => {
+            if !same::unique(a, b) {
+                return Ok(Verdict::Recreate);
+            }
+            extras_only(Target::Constraint(q, n), &a.comment, &b.comment)
+        }
+        (Shape::Check(q, n, a), Shape::Check(_, _, b)) => {
+            if !same::check(a, b, &q.name) {
+                return Ok(Verdict::Recreate);
+            }
+            extras_only(Target::Constraint(q, n), &a.comment, &b.comment)
+        }
+        (Shape::Exclusion(q, n, a), Shape::Exclusion(_, _, b)) => {
+            if !same::exclusion(a, b) {
+                return Ok(Verdict::Recreate);
+            }
+            extras_only(Target::Constraint(q, n), &a.comment, &b.comment)
+        }
+        _ => Verdict::Recreate,
+    })
+}
+
+/// The table's own settings: owner, comment, grants, RLS, storage options,
+/// logging, replica identity.
+pub fn table_settings(q: &QualifiedName, a: &Table, b: &Table) -> Result<Vec<String>, PlanError> {
+    if a.partition_by != b.partition_by || a.partition_of != b.partition_of {
+        return Err(PlanError::Invalid {
+            what: format!("table {q}"),
+            message:
+                "partitioning cannot change in place; drop and create the table under another name"
+                    .into(),
+        });
+    }
+    let mut out = Vec::new();
+    let t = Target::Table(q);
+    out.extend(extras::owner(t, &a.owner, &b.owner));
+    out.extend(extras::comment(t, &a.comment, &b.comment));
+    out.extend(extras::grants(t, None, &a.grants, &b.grants)?);
+    let (ra, rb) = (a.row_level_security, b.row_level_security);
+    if ra.enabled != rb.enabled {
+        let w = if rb.enabled { "ENABLE" } else { "DISABLE" };
+        out.push(alter_table(q, &format!("{w} ROW LEVEL SECURITY")));
+    }
+    if ra.forced != rb.forced {
+        let w = if rb.forced { "FORCE" } else { "NO FORCE" };
+        out.push(alter_table(q, &format!("{w} ROW LEVEL SECURITY")));
+    }
+    if a.options != b.options {
+        let reset: Vec<String> = a
+            .options
+            .keys()
+            .filter(|k| !b.options.contains_key(*k))
+            .cloned()
+            .collect();
+        if !reset.is_empty() {
+            out.push(alter_table(q, &format!("RESET ({})", reset.join(", "))));
+        }
+        let set: indexmap::IndexMap<String, String> = b
+            .options
+            .iter()
+            .filter(|(k, v)| a.options.get(*k) != Some(v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if !set.is_empty() {
+            let w = render::with_options(&set);
+            let inner = w.trim_start().trim_start_matches("WITH ");
+            out.push(alter_table(q, &format!("SET {inner}")));
+        }
+    }
+    if a.unlogged != b.unlogged {
+        let w = if b.unlogged {
+            "SET UNLOGGED"
+        } else {
+            "SET LOGGED"
+        };
+        out.push(alter_table(q, w));
+    }
+    if a.replica_identity != b.replica_identity {
+        out.push(render::replica_identity(
+            q,
+            b.replica_identity.as_deref().unwrap_or("default"),
+        ));
+    }
+    Ok(out)
+}
+
+pub fn refuse_unmarked_column_renames(
+    key: &str,
+    a: &[Obj<'_>],
+    b: &[Obj<'_>],
+) -> Result<(), PlanError> {
+    let cols = |parts: &[Obj<'_>]| -> BTreeMap<String, String> {
+        parts
+            .iter()
+            .filter_map(|o| match &o.shape {
+                Shape::Column(_, n, c) => Some((n.to_string(), c.type_.clone())),
+                _ => None,
+            })
+            .collect()
+    };
+    let (ca, cb) = (cols(a), cols(b));
+    for (old, ty) in ca.iter().filter(|(n, _)| !cb.contains_key(*n)) {
+        if let Some((new, _)) = cb.iter().find(|(n, t)| !ca.contains_key(*n) && *t == ty) {
+            return Err(PlanError::Invalid {
+                what: format!("table {key}"),
+                message: format!(
+                    "column {old} is dropped and column {new} of the same type ({ty}) is added: if this is a rename, add `renamed_from: {old}` to column {new}; to really drop and add, allow drop+add"
+                ),
+            });
+        }
+    }
+    Ok(())
+}

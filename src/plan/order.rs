@@ -1,0 +1,194 @@
+//! Orders the diff's changes: a petgraph graph whose edges are real
+//! dependencies, topologically sorted with deterministic tie-breaks.
+//!
+//! Edges: a create or alter runs after the creates and alters of what its
+//! new version needs; a drop runs before the drops and alters of what its
+//! old version needs; an alter runs before the drops of what its old
+//! version needed; a name is freed before it is taken again.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::Direction;
+
+use crate::diff::{describe, Change};
+
+use super::migration::{Action, Edge, PlannedStep};
+use super::PlanError;
+
+fn phase(a: Action) -> u8 {
+    match a {
+        Action::Rename => 0,
+        Action::Drop => 1,
+        Action::Alter => 2,
+        Action::Create => 3,
+    }
+}
+
+pub(crate) fn order(changes: Vec<Change>) -> Result<Vec<PlannedStep>, PlanError> {
+    let n = changes.len();
+    let mut by_id: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, c) in changes.iter().enumerate() {
+        if by_id.insert(c.id.as_str(), i).is_some() {
+            return Err(PlanError::Invalid {
+                what: c.id.clone(),
+                message: "two changes with the same id".into(),
+            });
+        }
+    }
+    // Changes that stand for an object: the object itself, and for a
+    // table its columns, keys and checks.
+    let mut members: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, c) in changes.iter().enumerate() {
+        members.entry(c.obj.as_str()).or_default().push(i);
+        if c.part {
+            if let Some(g) = &c.group {
+                members.entry(g.as_str()).or_default().push(i);
+            }
+        }
+    }
+    let mut edges: BTreeMap<(usize, usize), String> = BTreeMap::new();
+    let mut edge = |a: usize, b: usize, why: String| {
+        if a != b {
+            edges.entry((a, b)).or_insert(why);
+        }
+    };
+    let empty = Vec::new();
+    let mut slots: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, c) in changes.iter().enumerate() {
+        if c.action == Action::Drop {
+            for s in &c.slots {
+                slots.entry(s.as_str()).or_default().push(i);
+            }
+        }
+    }
+    for (j, c) in changes.iter().enumerate() {
+        let creates = matches!(c.action, Action::Create | Action::Alter);
+        if creates {
+            for d in &c.to_deps {
+                for &i in members.get(d.as_str()).unwrap_or(&empty) {
+                    if matches!(changes[i].action, Action::Create | Action::Alter) {
+                        edge(i, j, format!("{} needs {}", describe(&c.obj), describe(d)));
+                    }
+                }
+            }
+        }
+        if c.action == Action::Drop {
+            for d in &c.from_deps {
+                for &i in members.get(d.as_str()).unwrap_or(&empty) {
+                    if matches!(changes[i].action, Action::Drop | Action::Alter) {
+                        edge(
+                            j,
+                            i,
+                            format!(
+                                "{} depends on {}: dropped first",
+                                describe(&c.obj),
+                                describe(d)
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        if c.action == Action::Alter {
+            for d in &c.from_deps {
+                for &i in members.get(d.as_str()).unwrap_or(&empty) {
+                    if changes[i].action == Action::Drop {
+                        edge(
+                            j,
+                            i,
+                            format!(
+                                "{} used {}: changed before the drop",
+                                describe(&c.obj),
+                                describe(d)
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        if c.action == Action::Create {
+            for s in &c.slots {
+                for &i in slots.get(s.as_str()).unwrap_or(&empty) {
+                    let name = s.split_once(':').map(|(_, x)| x).unwrap_or(s);
+                    edge(i, j, format!("the name {name} is freed first"));
+                }
+            }
+        }
+        for (before, why) in &c.after {
+            if let Some(&i) = by_id.get(before.as_str()) {
+                edge(i, j, why.clone());
+            }
+        }
+    }
+    let mut g: DiGraph<usize, ()> = DiGraph::with_capacity(n, edges.len());
+    for i in 0..n {
+        g.add_node(i);
+    }
+    for &(a, b) in edges.keys() {
+        g.add_edge(NodeIndex::new(a), NodeIndex::new(b), ());
+    }
+    let key = |i: usize| {
+        let c = &changes[i];
+        let rank = c.kind as i32;
+        let rank = if c.action == Action::Drop {
+            -rank
+        } else {
+            rank
+        };
+        Reverse((phase(c.action), rank, c.id.clone(), i))
+    };
+    let mut indegree: Vec<usize> = (0..n)
+        .map(|i| {
+            g.neighbors_directed(NodeIndex::new(i), Direction::Incoming)
+                .count()
+        })
+        .collect();
+    let mut heap: BinaryHeap<_> = (0..n).filter(|&i| indegree[i] == 0).map(key).collect();
+    let mut out = Vec::with_capacity(n);
+    while let Some(Reverse((_, _, _, i))) = heap.pop() {
+        out.push(i);
+        for next in g.neighbors_directed(NodeIndex::new(i), Direction::Outgoing) {
+            let k = next.index();
+            indegree[k] -= 1;
+            if indegree[k] == 0 {
+                heap.push(key(k));
+            }
+        }
+    }
+    if out.len() < n {
+        let placed: BTreeSet<usize> = out.iter().copied().collect();
+        let stuck: Vec<&str> = (0..n)
+            .filter(|i| !placed.contains(i))
+            .map(|i| changes[i].id.as_str())
+            .collect();
+        return Err(PlanError::Cycle(stuck.join(", ")));
+    }
+    let mut befores: BTreeMap<usize, Vec<Edge>> = BTreeMap::new();
+    for ((a, b), why) in &edges {
+        befores.entry(*b).or_default().push(Edge {
+            before: changes[*a].id.clone(),
+            reason: why.clone(),
+        });
+    }
+    let mut changes: Vec<Option<Change>> = changes.into_iter().map(Some).collect();
+    Ok(out
+        .into_iter()
+        .map(|i| {
+            let c = changes[i].take().expect("each change once");
+            let mut after = befores.remove(&i).unwrap_or_default();
+            after.sort_by(|x, y| x.before.cmp(&y.before));
+            PlannedStep {
+                id: c.id,
+                action: c.action,
+                summary: c.summary,
+                up: c.up,
+                down: c.down,
+                hazards: c.hazards,
+                transactional: c.transactional,
+                after,
+            }
+        })
+        .collect())
+}

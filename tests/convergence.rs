@@ -1,0 +1,439 @@
+//! Convergence on a real server: generated pairs of models (property
+//! test), every corpus planned from empty plus hand edits, and the bundled
+//! example as users write it.
+
+mod plan_support;
+mod support;
+
+use indexmap::IndexMap;
+use plan_support::*;
+use proptest::prelude::*;
+use reconcile::diff::DiffOptions;
+use reconcile::model::{
+    self, Column, Database, Index, IndexElem, Policy, PolicyCommand, PrimaryKey, RowLevelSecurity,
+    Table,
+};
+use reconcile::plan::{plan_migration, PlanOptions};
+use support::FreshDb;
+
+const NAMES: &[&str] = &[
+    "id",
+    "name",
+    "Mixed Case",
+    "select",
+    "bıgınt",
+    "a.b",
+    "x\"y",
+    "qty",
+];
+/// Pairs a column type may change between (castable on empty tables).
+const TYPES: &[(&str, &str)] = &[
+    ("integer", "bigint"),
+    ("text", "character varying(20)"),
+    ("numeric(10,2)", "numeric(12,2)"),
+    ("boolean", "boolean"),
+    ("timestamp with time zone", "timestamp without time zone"),
+];
+
+#[derive(Debug, Clone)]
+struct ColGen {
+    ty: usize,
+    nullable: bool,
+    default: bool,
+    comment: Option<String>,
+    reader: bool,
+}
+
+fn col_gen() -> impl Strategy<Value = ColGen> {
+    (
+        0..TYPES.len(),
+        any::<bool>(),
+        any::<bool>(),
+        proptest::option::of("[a-z ]{1,8}"),
+        any::<bool>(),
+    )
+        .prop_map(|(ty, nullable, default, comment, reader)| ColGen {
+            ty,
+            nullable,
+            default,
+            comment,
+            reader,
+        })
+}
+
+fn column(g: &ColGen, second: bool) -> Column {
+    let pair = TYPES[g.ty];
+    let ty = if second { pair.1 } else { pair.0 };
+    let default = g.default.then(|| match ty {
+        "integer" | "bigint" | "numeric(10,2)" | "numeric(12,2)" => "7".to_string(),
+        "text" => "'it''s'::text".to_string(),
+        "character varying(20)" => "'v'::character varying".to_string(),
+        "boolean" => "true".to_string(),
+        _ => "now()".to_string(),
+    });
+    let mut grants = IndexMap::new();
+    if g.reader {
+        grants.insert("pl_reader".to_string(), vec!["select".to_string()]);
+    }
+    Column {
+        type_: ty.to_string(),
+        nullable: g.nullable,
+        default,
+        comment: g.comment.clone(),
+        grants,
+        ..Default::default()
+    }
+}
+
+/// One table in two versions: the generator draws both sides' settings.
+#[derive(Debug, Clone)]
+struct TableGen {
+    cols: Vec<(usize, ColGen, ColGen, u8)>,
+    flags: [bool; 12],
+    comment: (Option<String>, Option<String>),
+}
+
+fn table_gen() -> impl Strategy<Value = TableGen> {
+    (
+        proptest::collection::vec((0..NAMES.len(), col_gen(), col_gen(), 0u8..4), 1..5),
+        proptest::array::uniform12(any::<bool>()),
+        (
+            proptest::option::of("[a-z]{1,6}"),
+            proptest::option::of("[a-z]{1,6}"),
+        ),
+    )
+        .prop_map(|(cols, flags, comment)| TableGen {
+            cols,
+            flags,
+            comment,
+        })
+}
+
+/// Side `second` of a generated table. Column presence: 0 both, 1 only A,
+/// 2 only B, 3 both with B's settings from the second draw.
+fn build(t: &TableGen, i: usize, second: bool) -> Table {
+    let f = |k: usize| t.flags[k] ^ (second && t.flags[k + 6]);
+    let mut out = Table {
+        comment: if second {
+            t.comment.1.clone()
+        } else {
+            t.comment.0.clone()
+        },
+        ..Default::default()
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for (n, a, b, presence) in &t.cols {
+        let name = NAMES[*n].to_string();
+        // The first entry of a name decides it on both sides.
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        let c = match (presence, second) {
+            (1, true) | (2, false) => continue,
+            // Same type family, so the change is castable.
+            (3, true) => column(
+                &ColGen {
+                    ty: a.ty,
+                    ..b.clone()
+                },
+                true,
+            ),
+            (0, true) => column(a, true),
+            _ => column(a, false),
+        };
+        out.columns.insert(name, c);
+    }
+    if out.columns.is_empty() {
+        // A name the list never uses, so it never meets a listed column.
+        out.columns
+            .insert("only col".into(), column(&t.cols[0].1, second));
+    }
+    let first = out.columns.keys().next().unwrap().clone();
+    let last = out.columns.keys().last().unwrap().clone();
+    if f(0) {
+        out.columns[&first].nullable = false;
+        out.primary_key = Some(PrimaryKey {
+            columns: vec![first.clone()],
+            ..Default::default()
+        });
+    }
+    if f(1) {
+        let elem = IndexElem {
+            column: Some(last.clone()),
+            ..Default::default()
+        };
+        out.indexes.insert(
+            format!("Idx {i}"),
+            Index {
+                columns: vec![elem],
+                ..Default::default()
+            },
+        );
+    }
+    if f(2) {
+        out.row_level_security = RowLevelSecurity {
+            enabled: true,
+            forced: f(3),
+        };
+    }
+    if f(4) {
+        let using = if f(5) { "true" } else { "false" };
+        let p = Policy {
+            command: PolicyCommand::Select,
+            using: Some(using.into()),
+            to: if f(3) {
+                vec!["pl_reader".into()]
+            } else {
+                vec![]
+            },
+            ..Default::default()
+        };
+        out.policies.insert("read all".into(), p);
+    }
+    if f(5) {
+        out.grants
+            .insert("pl_writer".into(), vec!["select".into(), "insert".into()]);
+    }
+    out
+}
+
+fn pair() -> impl Strategy<Value = (Database, Database)> {
+    proptest::collection::vec((table_gen(), 0u8..3), 1..4).prop_map(|tables| {
+        let mut dbs = [Database::default(), Database::default()];
+        for (side, db) in dbs.iter_mut().enumerate() {
+            let second = side == 1;
+            db.schemas.insert("My Schema".into(), Default::default());
+            let mut public = model::SchemaDef {
+                owner: Some("pg_database_owner".into()),
+                comment: Some("standard public schema".into()),
+                ..Default::default()
+            };
+            public.grants.insert("public".into(), vec!["usage".into()]);
+            db.schemas.insert("public".into(), public);
+            for (i, (t, presence)) in tables.iter().enumerate() {
+                // Table presence: 0 both, 1 only A, 2 only B.
+                if (*presence == 1 && second) || (*presence == 2 && !second) {
+                    continue;
+                }
+                let schema = ["public", "My Schema"][i % 2];
+                let key = model::QualifiedName::new(schema, format!("T{i} tbl")).to_string();
+                db.tables.insert(key, build(t, i, second));
+            }
+        }
+        let [a, b] = dbs;
+        (a, b)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 30, ..ProptestConfig::default() })]
+    #[test]
+    fn generated_pairs_converge((a, b) in pair()) {
+        let opts = PlanOptions { diff: DiffOptions { allow_drop_add: true }, ..PlanOptions::default() };
+        converge_with("", &a, &b, &opts).map_err(TestCaseError::fail)?;
+    }
+}
+
+// ---- corpora ----
+
+fn corpus_dir(dir: &str) -> std::path::PathBuf {
+    support::fixtures().join("corpus").join(dir)
+}
+
+fn shim() -> String {
+    std::fs::read_to_string(support::fixtures().join("corpus/supabase_shim.sql")).unwrap()
+}
+
+/// Applies a corpus (shim first when asked) and introspects it.
+fn corpus_model(dir: &str, with_shim: bool, pgoptions: Option<&str>) -> Database {
+    let db = FreshDb::new("pl_corpus");
+    db.try_psql(ROLES).unwrap();
+    if with_shim {
+        db.try_psql(&shim()).unwrap();
+    }
+    let d = corpus_dir(dir);
+    let order = std::fs::read_to_string(d.join("order.txt")).unwrap();
+    for f in order.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        db.try_psql_file(&d.join(f), &[], pgoptions)
+            .unwrap_or_else(|e| panic!("{dir}/{f}: {e}"));
+    }
+    inspect(&db)
+}
+
+/// A fresh database holding the setup and then `want`, built by the
+/// planner from empty; returns the plan.
+fn build_from_empty(
+    dir: &str,
+    setup: &str,
+    want: &Database,
+) -> (FreshDb, Database, reconcile::plan::MigrationPlan) {
+    let db = FreshDb::new("pl_corpus");
+    let empty = make_a(&db, setup, &Database::default());
+    let plan = plan_migration(&empty, want, &opts()).unwrap_or_else(|e| panic!("{dir}: {e}"));
+    db.try_psql(&up_script(&plan))
+        .unwrap_or_else(|e| panic!("{dir}: up fails: {e}\n{}", show(&plan)));
+    (db, empty, plan)
+}
+
+/// From an empty database (with the shim) to the corpus: applies, and
+/// planning again is empty. Then each edit converges both ways.
+fn corpus(dir: &str, with_shim: bool, pgoptions: Option<&str>, edits: &[&dyn Fn(&mut Database)]) {
+    let want = corpus_model(dir, with_shim, pgoptions);
+    let setup = if with_shim { shim() } else { String::new() };
+    let started = std::time::Instant::now();
+    let (db, empty, plan) = build_from_empty(dir, &setup, &want);
+    let again = plan_migration(&inspect(&db), &want, &opts()).unwrap();
+    assert!(
+        again.is_empty(),
+        "{dir}: plan after up is not empty:\n{}",
+        show(&again)
+    );
+    db.try_psql(&down_script(&plan))
+        .unwrap_or_else(|e| panic!("{dir}: down fails: {e}"));
+    assert!(
+        inspect(&db) == empty,
+        "{dir}: down does not restore the empty database"
+    );
+    eprintln!(
+        "{dir}: {} steps from empty, {:?}",
+        plan.steps.len(),
+        started.elapsed()
+    );
+    for (i, edit) in edits.iter().enumerate() {
+        let mut b = want.clone();
+        edit(&mut b);
+        assert!(b != want, "{dir}: edit {i} changes nothing");
+        let (db, _, _) = build_from_empty(dir, &setup, &want);
+        let plan = converge_on(&db, &b, &opts()).unwrap_or_else(|e| panic!("{dir}: edit {i}: {e}"));
+        assert!(!plan.is_empty());
+    }
+}
+
+fn first_table_with(db: &mut Database, f: impl Fn(&Table) -> bool) -> &mut Table {
+    let key = db
+        .tables
+        .iter()
+        .filter(|(k, t)| !k.starts_with("auth.") && f(t))
+        .map(|(k, _)| k.clone())
+        .next()
+        .expect("a table that fits the edit");
+    db.tables.get_mut(&key).unwrap()
+}
+
+fn add_column(db: &mut Database) {
+    let t = first_table_with(db, |_| true);
+    t.columns.insert(
+        "added note".into(),
+        Column {
+            type_: "text".into(),
+            nullable: true,
+            ..Default::default()
+        },
+    );
+}
+
+fn add_index(db: &mut Database) {
+    let t = first_table_with(db, |t| t.columns.len() > 1);
+    let col = t.columns.keys().nth(1).unwrap().clone();
+    let elem = IndexElem {
+        column: Some(col),
+        ..Default::default()
+    };
+    t.indexes.insert(
+        "added_idx".into(),
+        Index {
+            columns: vec![elem],
+            ..Default::default()
+        },
+    );
+}
+
+fn change_policy(db: &mut Database) {
+    let t = first_table_with(db, |t| t.policies.values().any(|p| p.using.is_some()));
+    let p = t.policies.values_mut().find(|p| p.using.is_some()).unwrap();
+    let old = p.using.clone().unwrap();
+    p.using = Some(format!("({old}) AND (1 = 1)"));
+}
+
+fn drop_table(db: &mut Database) {
+    // A table nothing else refers to.
+    let referenced: Vec<String> = db
+        .tables
+        .values()
+        .flat_map(|t| t.foreign_keys.values().map(|f| f.references.clone()))
+        .collect();
+    let views: Vec<String> = db.views.values().map(|v| v.definition.clone()).collect();
+    let key = db
+        .tables
+        .iter()
+        .filter(|(k, t)| {
+            let name = k.split('.').nth(1).unwrap_or(k);
+            !k.starts_with("auth.")
+                && t.partition_of.is_none()
+                && t.partition_by.is_none()
+                && !referenced.iter().any(|r| r.starts_with(k.as_str()))
+                && !views.iter().any(|v| v.contains(name))
+        })
+        .map(|(k, _)| k.clone())
+        .next()
+        .expect("an unreferenced table");
+    let prefix = format!("{key}.");
+    db.tables.shift_remove(&key);
+    db.sequences.retain(|_, s| {
+        !s.owned_by
+            .as_deref()
+            .is_some_and(|o| o.starts_with(&prefix))
+    });
+}
+
+#[test]
+fn corpus_basejump() {
+    corpus(
+        "basejump",
+        true,
+        None,
+        &[&add_column, &change_policy, &add_index, &drop_table],
+    );
+}
+
+#[test]
+fn corpus_nextjs_subscription_payments() {
+    corpus(
+        "nextjs-subscription-payments",
+        true,
+        None,
+        &[&add_column, &change_policy, &add_index, &drop_table],
+    );
+}
+
+#[test]
+fn corpus_pagila() {
+    corpus("pagila", false, None, &[&add_column, &add_index]);
+}
+
+#[test]
+fn bundled_example_as_written_converges() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schema");
+    let want = model::load::load(&dir).unwrap_or_else(|e| panic!("schema/ does not load:\n{e}"));
+    let db = FreshDb::new("pl_example");
+    let ia = make_a(&db, &shim(), &Database::default());
+    // The shim stands for the platform: its schemas are managed elsewhere.
+    let mut want = want;
+    for s in ia.schemas.keys().filter(|s| *s != "public") {
+        want.external.push(s.clone());
+    }
+    let plan = plan_migration(&ia, &want, &opts()).unwrap_or_else(|e| panic!("{e}"));
+    db.try_psql(&up_script(&plan))
+        .unwrap_or_else(|e| panic!("up fails: {e}\n{}", show(&plan)));
+    let again = plan_migration(&inspect(&db), &want, &opts()).unwrap();
+    assert!(
+        again.is_empty(),
+        "plan after up is not empty:\n{}",
+        show(&again)
+    );
+    db.try_psql(&down_script(&plan)).unwrap();
+    assert!(
+        inspect(&db) == ia,
+        "down does not restore the empty database"
+    );
+}
