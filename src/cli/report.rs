@@ -97,12 +97,8 @@ fn text(r: &Report, paint: Paint) -> String {
             }
         }
     }
-    let irreversible: Vec<&PlannedStep> = r
-        .plan
-        .steps
-        .iter()
-        .filter(|s| is_irreversible(s))
-        .collect();
+    let irreversible: Vec<&PlannedStep> =
+        r.plan.steps.iter().filter(|s| is_irreversible(s)).collect();
     if !irreversible.is_empty() {
         out.push_str("\nIrreversible (down.sql restores the structure, not the data):\n");
         for s in irreversible {
@@ -290,5 +286,89 @@ pub fn graph(plan: &MigrationPlan, format: GraphFormat, explain: bool) -> String
             }
             out
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Edge, Hazard};
+
+    fn plan() -> MigrationPlan {
+        let step = |id: &str, action, level: Option<Level>| PlannedStep {
+            id: id.into(),
+            action,
+            summary: format!("do {id}"),
+            up: vec!["SELECT 1;".into()],
+            down: vec![],
+            hazards: level
+                .map(|level| Hazard {
+                    level,
+                    code: "drop_table".into(),
+                    message: "\"gone\"".into(),
+                })
+                .into_iter()
+                .collect(),
+            transactional: true,
+            after: vec![],
+        };
+        let mut b = step("index:public.i", Action::Create, Some(Level::Yellow));
+        b.after.push(Edge {
+            before: "table:public.t".into(),
+            reason: "on \"t\"".into(),
+        });
+        MigrationPlan {
+            steps: vec![
+                step("table:public.t", Action::Create, None),
+                b,
+                step("table:public.old", Action::Drop, Some(Level::Red)),
+            ],
+        }
+    }
+
+    #[test]
+    fn graphs() {
+        let dot = graph(&plan(), GraphFormat::Dot, true);
+        assert!(
+            dot.contains("  \"table:public.t\" -> \"index:public.i\" [label=\"on \\\"t\\\"\"];\n"),
+            "{dot}"
+        );
+        assert!(dot.contains("[label=\"do index:public.i\", color=yellow]"));
+        assert!(!graph(&plan(), GraphFormat::Dot, false).contains("label=\"on"));
+        let m = graph(&plan(), GraphFormat::Mermaid, true);
+        assert!(m.contains("  s0 -->|\"on #quot;t#quot;\"| s1\n"), "{m}");
+        assert!(m.contains("  class s1 yellow\n") && m.contains("  class s2 red\n"));
+    }
+
+    #[test]
+    fn summary_colours_only_when_asked() {
+        let p = plan();
+        let r = Report {
+            from: "empty",
+            schema: Path::new("schema"),
+            dir: Path::new("m"),
+            plan: &p,
+            migrations: &[],
+            written: false,
+            refused: true,
+            explain: true,
+        };
+        let plain = text(&r, Paint(false));
+        assert!(!plain.contains('\x1b'));
+        for part in [
+            "Created (2):\n  + do table:public.t\n",
+            "Dropped (1):\n  - do table:public.old\n      red drop_table: \"gone\"\n",
+            "Irreversible (down.sql restores the structure, not the data):\n  do table:public.old\n",
+            "Order:\n  table:public.t -> index:public.i: on \"t\"\n",
+            "Level: red\n",
+            "Refused",
+        ] {
+            assert!(plain.contains(part), "{part}\n{plain}");
+        }
+        let coloured = text(&r, Paint(true));
+        assert!(
+            coloured.contains("\x1b[33myellow drop_table\x1b[0m"),
+            "{coloured}"
+        );
     }
 }

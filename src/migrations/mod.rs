@@ -125,8 +125,7 @@ pub fn write_all(dir: &Path, ms: &[Migration]) -> Result<Vec<PathBuf>, String> {
                 let path = staging.join(name);
                 std::fs::write(&path, content).map_err(|e| format!("{}: {e}", path.display()))?;
             }
-            std::fs::rename(&staging, &target)
-                .map_err(|e| format!("{}: {e}", target.display()))?;
+            std::fs::rename(&staging, &target).map_err(|e| format!("{}: {e}", target.display()))?;
         }
         written.push(target);
     }

@@ -64,7 +64,9 @@ fn split_name(text: &str) -> Vec<String> {
         match c {
             '"' if quoted && chars.peek() == Some(&'"') => {
                 chars.next();
-                parts.last_mut().map(|p| p.push('"'));
+                if let Some(p) = parts.last_mut() {
+                    p.push('"')
+                }
             }
             '"' => quoted = !quoted,
             '.' if !quoted => parts.push(String::new()),
@@ -126,7 +128,10 @@ fn describe(steps: &[PlannedStep]) -> String {
         return "changes".into();
     }
     // Columns of one table: alter_users_add_email_name.
-    if subjects.iter().all(|s| s.kind == "column" && s.parts.len() >= 2) {
+    if subjects
+        .iter()
+        .all(|s| s.kind == "column" && s.parts.len() >= 2)
+    {
         let table = all_same(subjects.iter().map(|s| &s.parts[s.parts.len() - 2]));
         if let Some(table) = table {
             return match all_same(subjects.iter().map(|s| s.action)) {
@@ -209,12 +214,7 @@ mod tests {
     fn derived_names() {
         use Action::*;
         let slug = |steps: &[(&str, Action)]| {
-            derive_slug(
-                &steps
-                    .iter()
-                    .map(|(id, a)| step(id, *a))
-                    .collect::<Vec<_>>(),
-            )
+            derive_slug(&steps.iter().map(|(id, a)| step(id, *a)).collect::<Vec<_>>())
         };
         assert_eq!(
             slug(&[
@@ -270,7 +270,10 @@ mod tests {
         assert_eq!(sanitize("bıgınt"), "b_g_nt");
         assert_eq!(sanitize("ß"), "changes");
         let long = sanitize(&"create_a_very_long_table_name_".repeat(5));
-        assert!(long.len() <= MAX_SLUG && valid_slug(&long) && !long.ends_with('_'), "{long}");
+        assert!(
+            long.len() <= MAX_SLUG && valid_slug(&long) && !long.ends_with('_'),
+            "{long}"
+        );
         assert!(valid_slug("create_users") && !valid_slug("Users") && !valid_slug(""));
     }
 }
