@@ -2,21 +2,17 @@
 
 use std::path::Path;
 
-use super::{Command, DbArgs, Exit, Failure, ModelFormat, PlanFormat};
+use super::{Command, DbArgs, Exit, Failure, ModelFormat};
 use crate::catalog::{self, InspectOptions};
 use crate::migrations::{self, Metadata, Migration};
 use crate::model::{self, Database};
 use crate::plan;
 
-type Outcome = Result<Exit, Failure>;
+pub type Outcome = Result<Exit, Failure>;
 
 pub fn run(command: Command) -> Outcome {
     match command {
-        Command::Plan {
-            schema,
-            migrations,
-            format,
-        } => plan_offline(&schema, &migrations, format),
+        Command::Plan(args) => super::plan::plan(&args),
         Command::Check { schema } => check(&schema),
         Command::Inspect { db, format } => inspect(&db, format),
         Command::Baseline {
@@ -33,7 +29,7 @@ pub fn run(command: Command) -> Outcome {
     }
 }
 
-fn load(schema: &Path) -> Result<Database, Failure> {
+pub fn load(schema: &Path) -> Result<Database, Failure> {
     model::load::load(schema).map_err(|e| Failure::new(Exit::Input, e.to_string()))
 }
 
@@ -46,45 +42,6 @@ fn check(schema: &Path) -> Outcome {
         db.views.len(),
         db.functions.len()
     );
-    Ok(Exit::Ok)
-}
-
-fn plan_offline(schema: &Path, migrations_dir: &Path, format: PlanFormat) -> Outcome {
-    let desired = load(schema)?;
-    let existing =
-        migrations::existing(migrations_dir).map_err(|e| Failure::new(Exit::Input, e))?;
-    if !existing.is_empty() {
-        return Err(Failure::new(
-            Exit::Input,
-            format!(
-                "{} already holds {} migration(s); planning on top of existing migrations needs the diff planner, which is not built yet",
-                migrations_dir.display(),
-                existing.len()
-            ),
-        ));
-    }
-    let script =
-        plan::create_script(&desired).map_err(|e| Failure::new(Exit::Input, e.to_string()))?;
-    match format {
-        PlanFormat::Sql => print!("{script}"),
-        PlanFormat::Json => {
-            let out = serde_json::json!({
-                "from": "empty",
-                "migrations_dir": migrations_dir.display().to_string(),
-                "summary": summary(&desired),
-                "sql": script,
-            });
-            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
-        }
-        PlanFormat::Text => {
-            println!("-- Plan: empty database -> {}", schema.display());
-            for (kind, n) in summary(&desired) {
-                println!("--   create {n} {kind}");
-            }
-            println!();
-            print!("{script}");
-        }
-    }
     Ok(Exit::Ok)
 }
 
@@ -110,7 +67,7 @@ fn summary(db: &Database) -> Vec<(&'static str, usize)> {
     .collect()
 }
 
-fn introspect(args: &DbArgs) -> Result<Database, Failure> {
+pub fn introspect(args: &DbArgs) -> Result<Database, Failure> {
     let mut conn = catalog::connect(&args.database_url)
         .map_err(|e| Failure::new(Exit::Database, e.to_string()))?;
     let opts = InspectOptions {
@@ -163,6 +120,7 @@ fn baseline(args: &DbArgs, out: &Path, migrations_dir: &Path, force: bool) -> Ou
     let down = plan::drop_script(&db).map_err(|e| Failure::new(Exit::Internal, e.to_string()))?;
     let files = model::write::to_files(&db).map_err(|e| Failure::new(Exit::Internal, e))?;
     model::write::write_files(&files, out, force).map_err(|e| Failure::new(Exit::Input, e))?;
+    let state = migrations::render_state(&db).map_err(|e| Failure::new(Exit::Internal, e))?;
     let migration = Migration {
         number: 1,
         slug: "baseline".into(),
@@ -173,6 +131,7 @@ fn baseline(args: &DbArgs, out: &Path, migrations_dir: &Path, force: bool) -> Ou
             hazards: vec![],
             depends: vec![],
         },
+        state: Some(state),
     };
     let path =
         migrations::write(migrations_dir, &migration).map_err(|e| Failure::new(Exit::Input, e))?;

@@ -2,6 +2,8 @@
 //! codes. Everything interesting lives in the library rooms it calls.
 
 mod commands;
+mod plan;
+mod report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,6 +22,8 @@ pub enum Exit {
     Database = 3,
     /// A bug in reconcile or an environment problem (e.g. unwritable files).
     Internal = 4,
+    /// `plan` refused destructive (red) steps: pass `--allow-destructive`.
+    Refused = 5,
 }
 
 /// A failure with the exit code it maps to. The message must never hold a
@@ -76,20 +80,64 @@ pub enum PlanFormat {
     Json,
 }
 
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct PlanArgs {
+    /// Desired-state file or directory.
+    #[arg(long, default_value = "schema")]
+    pub schema: PathBuf,
+    /// Generated migrations directory.
+    #[arg(long, default_value = "generated/migrations")]
+    pub migrations: PathBuf,
+    /// Plan against this live database instead of the state recorded by
+    /// the migrations. Not read from $DATABASE_URL: plain `plan` is offline.
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// With --database-url: comma-separated schemas to read.
+    #[arg(long, value_delimiter = ',', requires = "database_url")]
+    pub schemas: Option<Vec<String>>,
+    /// Slug of the new migration (`[a-z0-9_]+`); derived from the plan otherwise.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Exit 1 when the schema has changes not yet in a migration; write nothing.
+    #[arg(long)]
+    pub check: bool,
+    /// Print what would be written; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: PlanFormat,
+    /// Print the step graph instead of the plan; writes nothing.
+    #[arg(long, value_enum)]
+    pub graph: Option<GraphFormat>,
+    /// Say why each step comes after another.
+    #[arg(long)]
+    pub explain: bool,
+    /// Write red (destructive) steps too.
+    #[arg(long)]
+    pub allow_destructive: bool,
+    /// Allow a drop and an add of the same shape without `renamed_from`.
+    #[arg(long)]
+    pub allow_drop_add: bool,
+    /// `SET LOCAL lock_timeout` at the top of each transactional migration.
+    #[arg(long, default_value = "5s")]
+    pub lock_timeout: String,
+    /// `SET LOCAL statement_timeout` at the top of each transactional migration.
+    #[arg(long, default_value = "15min")]
+    pub statement_timeout: String,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Plan the desired state (`schema/`) offline: with no migrations
-    /// generated yet, the plan is the whole create script.
-    Plan {
-        /// Desired-state file or directory.
-        #[arg(long, default_value = "schema")]
-        schema: PathBuf,
-        /// Generated migrations directory.
-        #[arg(long, default_value = "generated/migrations")]
-        migrations: PathBuf,
-        #[arg(long, value_enum, default_value = "text")]
-        format: PlanFormat,
-    },
+    /// Turn the difference between the desired state (`schema/`) and the
+    /// state the migrations reach (or a live database) into the next
+    /// numbered migration(s).
+    Plan(PlanArgs),
     /// Load and validate the desired state; print errors with file:line:column.
     Check {
         #[arg(long, default_value = "schema")]

@@ -1,10 +1,18 @@
-//! Migrations on disk: `NNNN_slug/{up.sql,down.sql,metadata.toml}` (a layout
-//! `diesel migration run` can read too) and the chained sum file.
-//! Existing migrations are never rewritten.
+//! Migrations on disk: `NNNN_slug/{up.sql,down.sql,metadata.toml,state.json}`
+//! (a layout `diesel migration run` can read too: diesel ignores the extra
+//! keys and files) and the chained sum file. Existing migrations are never
+//! rewritten.
 
+pub mod group;
+pub mod slug;
+pub mod state;
 pub mod sum;
 
 use std::path::{Path, PathBuf};
+
+pub use group::{from_plan, is_irreversible, GroupOptions};
+pub use slug::{derive_slug, valid_slug};
+pub use state::{read_last_state, render_state, STATE_FILE};
 
 /// What goes into `metadata.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,64 +37,113 @@ impl Metadata {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Migration {
     pub number: u32,
     pub slug: String,
     pub up: String,
     pub down: String,
     pub metadata: Metadata,
+    /// The desired state this migration reaches (`state.json`), recorded on
+    /// the last migration of each plan so later plans work offline.
+    pub state: Option<String>,
 }
 
 impl Migration {
     pub fn dir_name(&self) -> String {
         format!("{:04}_{}", self.number, self.slug)
     }
+
+    fn files(&self) -> Vec<(&'static str, String)> {
+        let mut files = vec![
+            ("up.sql", self.up.clone()),
+            ("down.sql", self.down.clone()),
+            ("metadata.toml", self.metadata.render()),
+        ];
+        if let Some(state) = &self.state {
+            files.push((STATE_FILE, state.clone()));
+        }
+        files
+    }
 }
 
-/// Whether a slug is valid: `[a-z0-9_]+`, so the directory matches `^\d{4}_[a-z0-9_]+$`.
-pub fn valid_slug(slug: &str) -> bool {
-    !slug.is_empty()
-        && slug
-            .chars()
-            .all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
+/// Largest migration number `NNNN` allowed by the `^\d{4}_` layout.
+pub const MAX_NUMBER: u32 = 9999;
+
+/// The number of a migration-like entry: four digits and `_`.
+pub fn number_of(name: &str) -> Option<u32> {
+    let (digits, rest) = name.split_at_checked(4)?;
+    if !digits.bytes().all(|b| b.is_ascii_digit()) || !rest.starts_with('_') {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// Whether an entry is a retired migration (`NNNN_slug.retired`, file or
+/// directory): it keeps its number but is no longer part of the history.
+pub fn is_retired(name: &str) -> bool {
+    name.ends_with(".retired")
 }
 
 /// Writes a migration under `dir` and refreshes the sum file. Writing the
 /// same migration again is a no-op; writing different content over an
 /// existing migration is refused, since migrations are immutable.
 pub fn write(dir: &Path, m: &Migration) -> Result<PathBuf, String> {
-    if !valid_slug(&m.slug) {
-        return Err(format!("migration name `{}` must match [a-z0-9_]+", m.slug));
+    let paths = write_all(dir, std::slice::from_ref(m))?;
+    Ok(paths.into_iter().next().unwrap_or_default())
+}
+
+/// Writes several migrations, then refreshes the sum once. The sum is
+/// checked first; each migration is written to a hidden staging directory
+/// and renamed into place, so a failure never leaves a half-written one.
+pub fn write_all(dir: &Path, ms: &[Migration]) -> Result<Vec<PathBuf>, String> {
+    for m in ms {
+        if !valid_slug(&m.slug) {
+            return Err(format!("migration name `{}` must match [a-z0-9_]+", m.slug));
+        }
+        if m.number == 0 || m.number > MAX_NUMBER {
+            return Err(format!(
+                "migration number {} is outside 0001..{MAX_NUMBER}",
+                m.number
+            ));
+        }
     }
     if dir.exists() {
         sum_check_if_present(dir)?;
     }
-    let target = dir.join(m.dir_name());
-    let files = [
-        ("up.sql", m.up.as_str()),
-        ("down.sql", m.down.as_str()),
-        ("metadata.toml", &m.metadata.render()),
-    ];
-    if target.exists() {
-        for (name, content) in &files {
-            let existing = std::fs::read_to_string(target.join(name)).unwrap_or_default();
-            if existing != *content {
-                return Err(format!(
-                    "{} already exists with different content; migrations are never rewritten",
-                    target.join(name).display()
-                ));
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut written = Vec::new();
+    for m in ms {
+        let target = dir.join(m.dir_name());
+        if target.exists() {
+            same_content(&target, m)?;
+        } else {
+            let staging = dir.join(format!(".staging-{}", m.dir_name()));
+            let _ = std::fs::remove_dir_all(&staging);
+            std::fs::create_dir_all(&staging).map_err(|e| format!("{}: {e}", staging.display()))?;
+            for (name, content) in m.files() {
+                let path = staging.join(name);
+                std::fs::write(&path, content).map_err(|e| format!("{}: {e}", path.display()))?;
             }
+            std::fs::rename(&staging, &target).map_err(|e| format!("{}: {e}", target.display()))?;
         }
-    } else {
-        std::fs::create_dir_all(&target).map_err(|e| format!("{}: {e}", target.display()))?;
-        for (name, content) in &files {
-            let path = target.join(name);
-            std::fs::write(&path, content).map_err(|e| format!("{}: {e}", path.display()))?;
-        }
+        written.push(target);
     }
     write_sum(dir)?;
-    Ok(target)
+    Ok(written)
+}
+
+fn same_content(target: &Path, m: &Migration) -> Result<(), String> {
+    for (name, content) in m.files() {
+        let existing = std::fs::read_to_string(target.join(name)).unwrap_or_default();
+        if existing != content {
+            return Err(format!(
+                "{} already exists with different content; migrations are never rewritten",
+                target.join(name).display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn sum_check_if_present(dir: &Path) -> Result<(), String> {
@@ -96,14 +153,43 @@ fn sum_check_if_present(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks the sum before planning on top of `dir`: required as soon as any
+/// migration exists.
+pub fn check_sum(dir: &Path) -> Result<(), String> {
+    if existing(dir)?.is_empty() && !dir.join(sum::SUM_FILE).exists() {
+        return Ok(());
+    }
+    sum::verify(dir)
+}
+
 pub fn write_sum(dir: &Path) -> Result<(), String> {
     let s = sum::compute(&sum::read_migration_files(dir)?);
     let path = dir.join(sum::SUM_FILE);
     std::fs::write(&path, s.render()).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Names of the migration directories under `dir`, in order.
+/// Names of the live (not retired) migration directories under `dir`, in order.
 pub fn existing(dir: &Path) -> Result<Vec<String>, String> {
+    Ok(entries(dir)?
+        .into_iter()
+        .filter(|(name, is_dir)| *is_dir && !is_retired(name))
+        .map(|(name, _)| name)
+        .collect())
+}
+
+/// The number the next migration gets: one past the highest number in use,
+/// retired migrations included, so numbers are never reused.
+pub fn next_number(dir: &Path) -> Result<u32, String> {
+    let highest = entries(dir)?
+        .iter()
+        .filter_map(|(name, _)| number_of(name))
+        .max()
+        .unwrap_or(0);
+    Ok(highest + 1)
+}
+
+/// Migration-like entries (`NNNN_...`, not hidden), sorted, with whether each is a directory.
+fn entries(dir: &Path) -> Result<Vec<(String, bool)>, String> {
     if !dir.exists() {
         return Ok(Vec::new());
     }
@@ -111,9 +197,8 @@ pub fn existing(dir: &Path) -> Result<Vec<String>, String> {
     for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
         let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if entry.path().is_dir() && name.len() > 5 && name[..4].bytes().all(|b| b.is_ascii_digit())
-        {
-            names.push(name);
+        if number_of(&name).is_some() {
+            names.push((name, entry.path().is_dir()));
         }
     }
     names.sort();
@@ -124,13 +209,10 @@ pub fn existing(dir: &Path) -> Result<Vec<String>, String> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn writes_once_and_refuses_rewrites() {
-        let dir = std::env::temp_dir().join(format!("reconcile-mig-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let m = Migration {
+    fn migration(slug: &str) -> Migration {
+        Migration {
             number: 1,
-            slug: "baseline".into(),
+            slug: slug.into(),
             up: "create table a();\n".into(),
             down: "drop table a;\n".into(),
             metadata: Metadata {
@@ -138,21 +220,48 @@ mod tests {
                 hazards: vec![],
                 depends: vec![],
             },
-        };
+            state: Some("{}\n".into()),
+        }
+    }
+
+    #[test]
+    fn writes_once_and_refuses_rewrites() {
+        let dir = std::env::temp_dir().join(format!("reconcile-mig-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let m = migration("baseline");
         let path = write(&dir, &m).unwrap();
         assert!(path.ends_with("0001_baseline"));
+        assert!(path.join(STATE_FILE).exists());
         assert_eq!(existing(&dir).unwrap(), ["0001_baseline"]);
         write(&dir, &m).unwrap();
         let mut changed = m.clone();
         changed.up = "create table b();\n".into();
         let err = write(&dir, &changed).unwrap_err();
         assert!(err.contains("never rewritten"), "{err}");
+        let mut changed = m.clone();
+        changed.state = Some("{\"tables\":{}}\n".into());
+        let err = write(&dir, &changed).unwrap_err();
+        assert!(err.contains("state.json already exists"), "{err}");
         assert!(sum::verify(&dir).is_ok());
-        let bad = Migration {
-            slug: "Bad-Name".into(),
-            ..m
-        };
-        assert!(write(&dir, &bad).is_err());
+        assert!(write(&dir, &migration("Bad-Name")).is_err());
+        let mut too_big = migration("late");
+        too_big.number = 10_000;
+        assert!(write(&dir, &too_big).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn numbers_continue_past_retired_ones() {
+        let dir = std::env::temp_dir().join(format!("reconcile-num-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(next_number(&dir).unwrap(), 1);
+        std::fs::create_dir_all(dir.join("0001_a")).unwrap();
+        std::fs::create_dir_all(dir.join("0007_b.retired")).unwrap();
+        std::fs::write(dir.join("0009_c.retired"), "").unwrap();
+        std::fs::create_dir_all(dir.join(".staging-0010_x")).unwrap();
+        std::fs::create_dir_all(dir.join("notes")).unwrap();
+        assert_eq!(next_number(&dir).unwrap(), 10);
+        assert_eq!(existing(&dir).unwrap(), ["0001_a"]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -75,21 +75,25 @@ impl Sum {
     }
 }
 
-/// Every migration file under `dir` (`NNNN_name/{up.sql,down.sql,metadata.toml}`)
-/// in a fixed order, with its bytes.
+/// The files of one migration that the sum covers, in order.
+pub const COVERED: [&str; 4] = ["up.sql", "down.sql", "metadata.toml", "state.json"];
+
+/// Every migration file under `dir` (`NNNN_name/{up.sql,down.sql,metadata.toml,state.json}`)
+/// in a fixed order, with its bytes. Hidden directories (staging) are skipped.
 pub fn read_migration_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
     let mut names: Vec<String> = Vec::new();
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     for entry in entries {
         let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
-        if entry.path().is_dir() {
-            names.push(entry.file_name().to_string_lossy().into_owned());
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.path().is_dir() && !name.starts_with('.') {
+            names.push(name);
         }
     }
     names.sort();
     let mut files = Vec::new();
     for name in names {
-        for file in ["up.sql", "down.sql", "metadata.toml"] {
+        for file in COVERED {
             let path = dir.join(&name).join(file);
             if path.exists() {
                 let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;

@@ -1,0 +1,135 @@
+//! `reconcile plan`: desired state vs. the recorded (or live) state, as the
+//! next numbered migrations.
+
+use std::path::Path;
+
+use super::commands::{introspect, load, Outcome};
+use super::report::{self, Report};
+use super::{DbArgs, Exit, Failure, PlanArgs};
+use crate::diff::DiffOptions;
+use crate::migrations::{self, group::valid_timeout, GroupOptions};
+use crate::model::Database;
+use crate::plan::{plan_migration, Level, PlanOptions};
+
+fn input(e: impl Into<String>) -> Failure {
+    Failure::new(Exit::Input, e)
+}
+
+/// Where the plan starts: a label for output and the model.
+fn from_state(args: &PlanArgs) -> Result<(String, Database), Failure> {
+    if let Some(url) = &args.database_url {
+        tracing::info!("reading the live database");
+        let db = introspect(&DbArgs {
+            database_url: url.clone(),
+            schemas: args.schemas.clone(),
+        })?;
+        return Ok(("database".into(), db));
+    }
+    match migrations::read_last_state(&args.migrations).map_err(input)? {
+        Some((name, db)) => {
+            tracing::info!(migration = %name, "diffing against the recorded state");
+            Ok((name, db))
+        }
+        None => {
+            tracing::info!("no migrations yet: diffing against an empty database");
+            Ok(("empty".into(), Database::default()))
+        }
+    }
+}
+
+fn check_args(args: &PlanArgs) -> Result<(), Failure> {
+    if let Some(name) = &args.name {
+        if !migrations::valid_slug(name) {
+            return Err(input(format!("--name `{name}` must match [a-z0-9_]+")));
+        }
+    }
+    for (flag, value) in [
+        ("--lock-timeout", &args.lock_timeout),
+        ("--statement-timeout", &args.statement_timeout),
+    ] {
+        if !valid_timeout(value) {
+            return Err(input(format!(
+                "{flag} `{value}` must be a number with an optional unit (us, ms, s, min, h, d)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub fn plan(args: &PlanArgs) -> Outcome {
+    check_args(args)?;
+    let desired = load(&args.schema)?;
+    tracing::info!(schema = %args.schema.display(), "loaded the desired state");
+    let dir: &Path = &args.migrations;
+    migrations::check_sum(dir).map_err(input)?;
+    let (from_label, from) = from_state(args)?;
+    let opts = PlanOptions {
+        diff: DiffOptions {
+            allow_drop_add: args.allow_drop_add,
+        },
+        online_ddl: true,
+        lock_timeout: args.lock_timeout.clone(),
+        statement_timeout: args.statement_timeout.clone(),
+    };
+    let plan = plan_migration(&from, &desired, &opts)
+        .map_err(|e| input(format!("cannot plan {}: {e}", args.schema.display())))?;
+    tracing::info!(steps = plan.steps.len(), "planned");
+    let state = migrations::render_state(&desired).map_err(|e| Failure::new(Exit::Internal, e))?;
+    let existing = migrations::existing(dir).map_err(input)?;
+    let group = GroupOptions {
+        first_number: migrations::next_number(dir).map_err(input)?,
+        previous: existing.last().cloned(),
+        name: args.name.clone(),
+        lock_timeout: args.lock_timeout.clone(),
+        statement_timeout: args.statement_timeout.clone(),
+        state: Some(state),
+    };
+    let new = migrations::from_plan(&plan, &group).map_err(input)?;
+    let red: Vec<&str> = plan
+        .steps
+        .iter()
+        .filter(|s| s.hazards.iter().any(|h| h.level == Level::Red))
+        .map(|s| s.summary.as_str())
+        .collect();
+    let refused = !red.is_empty() && !args.allow_destructive;
+    let write = !plan.is_empty() && !args.check && !args.dry_run && args.graph.is_none();
+    let mut written = false;
+    if write && !refused {
+        for path in migrations::write_all(dir, &new).map_err(input)? {
+            tracing::info!(path = %path.display(), "wrote migration");
+        }
+        written = true;
+    }
+    let view = Report {
+        from: &from_label,
+        schema: &args.schema,
+        dir,
+        plan: &plan,
+        migrations: &new,
+        written,
+        refused,
+        explain: args.explain,
+    };
+    match args.graph {
+        Some(g) => print!("{}", report::graph(&plan, g, args.explain)),
+        None => print!("{}", report::render(&view, args.format)),
+    }
+    if args.check {
+        return Ok(if plan.is_empty() {
+            Exit::Ok
+        } else {
+            Exit::Changes
+        });
+    }
+    if refused && args.graph.is_none() {
+        return Err(Failure::new(
+            Exit::Refused,
+            format!(
+                "refused {} destructive step(s): {}; review them and pass --allow-destructive",
+                red.len(),
+                red.join("; ")
+            ),
+        ));
+    }
+    Ok(Exit::Ok)
+}

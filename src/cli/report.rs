@@ -1,0 +1,374 @@
+//! What `plan` prints: a readable summary, JSON for tools, the raw SQL, or
+//! the step graph.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use super::{GraphFormat, PlanFormat};
+use crate::migrations::{is_irreversible, Migration};
+use crate::plan::{Action, Level, MigrationPlan, PlannedStep};
+
+pub struct Report<'a> {
+    /// `empty`, `database` or the migration whose state the plan starts from.
+    pub from: &'a str,
+    pub schema: &'a Path,
+    pub dir: &'a Path,
+    pub plan: &'a MigrationPlan,
+    pub migrations: &'a [Migration],
+    pub written: bool,
+    pub refused: bool,
+    pub explain: bool,
+}
+
+pub fn render(r: &Report, format: PlanFormat) -> String {
+    match format {
+        PlanFormat::Text => text(r, Paint::for_stdout()),
+        PlanFormat::Json => json(r),
+        PlanFormat::Sql => sql(r.migrations),
+    }
+}
+
+/// ANSI colours, only for a terminal (and not under NO_COLOR).
+#[derive(Clone, Copy)]
+pub struct Paint(bool);
+
+impl Paint {
+    pub fn for_stdout() -> Paint {
+        Paint(std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+    }
+
+    fn level(self, level: Level, text: &str) -> String {
+        let code = match level {
+            Level::Green => "32",
+            Level::Yellow => "33",
+            Level::Red => "31",
+        };
+        if self.0 {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+pub fn level_word(level: Level) -> &'static str {
+    match level {
+        Level::Green => "green",
+        Level::Yellow => "yellow",
+        Level::Red => "red",
+    }
+}
+
+fn from_text(r: &Report) -> String {
+    match r.from {
+        "empty" => "an empty database".into(),
+        "database" => "the live database".into(),
+        name => format!("{} (recorded state)", r.dir.join(name).display()),
+    }
+}
+
+fn text(r: &Report, paint: Paint) -> String {
+    let mut out = format!("Plan: {} -> {}\n", from_text(r), r.schema.display());
+    if r.plan.is_empty() {
+        out.push_str("No changes: the schema matches; nothing to write.\n");
+        return out;
+    }
+    let sections = [
+        ("Created", '+', &[Action::Create][..]),
+        ("Changed", '~', &[Action::Alter, Action::Rename][..]),
+        ("Dropped", '-', &[Action::Drop][..]),
+    ];
+    for (title, mark, actions) in sections {
+        let steps: Vec<&PlannedStep> = r
+            .plan
+            .steps
+            .iter()
+            .filter(|s| actions.contains(&s.action))
+            .collect();
+        if steps.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n{title} ({}):\n", steps.len()));
+        for s in steps {
+            out.push_str(&format!("  {mark} {}\n", s.summary));
+            for h in &s.hazards {
+                let tag = paint.level(h.level, &format!("{} {}", level_word(h.level), h.code));
+                out.push_str(&format!("      {tag}: {}\n", h.message));
+            }
+        }
+    }
+    let irreversible: Vec<&PlannedStep> =
+        r.plan.steps.iter().filter(|s| is_irreversible(s)).collect();
+    if !irreversible.is_empty() {
+        out.push_str("\nIrreversible (down.sql restores the structure, not the data):\n");
+        for s in irreversible {
+            out.push_str(&format!("  {}\n", paint.level(Level::Red, &s.summary)));
+        }
+    }
+    if r.explain {
+        out.push_str("\nOrder:\n");
+        for s in &r.plan.steps {
+            for e in &s.after {
+                out.push_str(&format!("  {} -> {}: {}\n", e.before, s.id, e.reason));
+            }
+        }
+    }
+    let level = r.plan.level();
+    out.push_str(&format!(
+        "\nLevel: {}\n",
+        paint.level(level, level_word(level))
+    ));
+    let verb = if r.written {
+        "Wrote"
+    } else if r.refused {
+        "Refused (destructive steps; --allow-destructive writes them)"
+    } else {
+        "Would write"
+    };
+    out.push_str(&format!("\n{verb}:\n"));
+    for m in r.migrations {
+        let kind = if m.metadata.run_in_transaction {
+            "in a transaction"
+        } else {
+            "no transaction"
+        };
+        out.push_str(&format!(
+            "  {} ({kind})\n",
+            r.dir.join(m.dir_name()).display()
+        ));
+    }
+    if !r.written && !r.refused {
+        out.push('\n');
+        out.push_str(&sql(r.migrations));
+    }
+    out
+}
+
+fn json(r: &Report) -> String {
+    let hazards: Vec<serde_json::Value> = r
+        .plan
+        .steps
+        .iter()
+        .flat_map(|s| {
+            s.hazards.iter().map(|h| {
+                serde_json::json!({
+                    "step": s.id, "level": h.level, "code": h.code, "message": h.message,
+                })
+            })
+        })
+        .collect();
+    let migrations: Vec<serde_json::Value> = r
+        .migrations
+        .iter()
+        .map(|m| {
+            serde_json::json!({
+                "name": m.dir_name(),
+                "run_in_transaction": m.metadata.run_in_transaction,
+                "hazards": m.metadata.hazards,
+                "depends": m.metadata.depends,
+            })
+        })
+        .collect();
+    let irreversible: Vec<&str> = r
+        .plan
+        .steps
+        .iter()
+        .filter(|s| is_irreversible(s))
+        .map(|s| s.id.as_str())
+        .collect();
+    let out = serde_json::json!({
+        "from": r.from,
+        "changes": !r.plan.is_empty(),
+        "level": r.plan.level(),
+        "plan": r.plan,
+        "hazards": hazards,
+        "irreversible": irreversible,
+        "refused": r.refused,
+        "written": r.written,
+        "migrations": migrations,
+    });
+    serde_json::to_string_pretty(&out).unwrap_or_default() + "\n"
+}
+
+/// The up scripts of the new migrations, in order.
+pub fn sql(migrations: &[Migration]) -> String {
+    migrations
+        .iter()
+        .map(|m| m.up.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn dot_quote(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn mermaid_quote(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "#quot;"))
+}
+
+/// The step graph: an edge from each step to the steps that wait for it,
+/// labelled with the reason under `--explain`; nodes coloured by hazard.
+pub fn graph(plan: &MigrationPlan, format: GraphFormat, explain: bool) -> String {
+    let ids: std::collections::HashMap<&str, usize> = plan
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
+    let step_level = |s: &PlannedStep| s.hazards.iter().map(|h| h.level).max();
+    let ids = &ids;
+    let edges: Vec<(usize, usize, &str)> = plan
+        .steps
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| {
+            s.after.iter().filter_map(move |e| {
+                ids.get(e.before.as_str())
+                    .map(|&j| (j, i, e.reason.as_str()))
+            })
+        })
+        .collect();
+    match format {
+        GraphFormat::Dot => {
+            let mut out = String::from("digraph plan {\n  rankdir=LR;\n  node [shape=box];\n");
+            for s in &plan.steps {
+                let colour = step_level(s)
+                    .map(|l| format!(", color={}", level_word(l)))
+                    .unwrap_or_default();
+                out.push_str(&format!(
+                    "  {} [label={}{colour}];\n",
+                    dot_quote(&s.id),
+                    dot_quote(&s.summary)
+                ));
+            }
+            for (j, i, reason) in edges {
+                let label = if explain {
+                    format!(" [label={}]", dot_quote(reason))
+                } else {
+                    String::new()
+                };
+                out.push_str(&format!(
+                    "  {} -> {}{label};\n",
+                    dot_quote(&plan.steps[j].id),
+                    dot_quote(&plan.steps[i].id)
+                ));
+            }
+            out.push_str("}\n");
+            out
+        }
+        GraphFormat::Mermaid => {
+            let mut out = String::from("flowchart LR\n");
+            for (i, s) in plan.steps.iter().enumerate() {
+                out.push_str(&format!("  s{i}[{}]\n", mermaid_quote(&s.summary)));
+            }
+            for (j, i, reason) in edges {
+                if explain {
+                    out.push_str(&format!("  s{j} -->|{}| s{i}\n", mermaid_quote(reason)));
+                } else {
+                    out.push_str(&format!("  s{j} --> s{i}\n"));
+                }
+            }
+            for level in [Level::Yellow, Level::Red] {
+                let members: Vec<String> = plan
+                    .steps
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| step_level(s) == Some(level))
+                    .map(|(i, _)| format!("s{i}"))
+                    .collect();
+                if !members.is_empty() {
+                    let name = level_word(level);
+                    let fill = if level == Level::Red { "#f88" } else { "#fd5" };
+                    out.push_str(&format!("  classDef {name} fill:{fill}\n"));
+                    out.push_str(&format!("  class {} {name}\n", members.join(",")));
+                }
+            }
+            out
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Edge, Hazard};
+
+    fn plan() -> MigrationPlan {
+        let step = |id: &str, action, level: Option<Level>| PlannedStep {
+            id: id.into(),
+            action,
+            summary: format!("do {id}"),
+            up: vec!["SELECT 1;".into()],
+            down: vec![],
+            hazards: level
+                .map(|level| Hazard {
+                    level,
+                    code: "drop_table".into(),
+                    message: "\"gone\"".into(),
+                })
+                .into_iter()
+                .collect(),
+            transactional: true,
+            after: vec![],
+        };
+        let mut b = step("index:public.i", Action::Create, Some(Level::Yellow));
+        b.after.push(Edge {
+            before: "table:public.t".into(),
+            reason: "on \"t\"".into(),
+        });
+        MigrationPlan {
+            steps: vec![
+                step("table:public.t", Action::Create, None),
+                b,
+                step("table:public.old", Action::Drop, Some(Level::Red)),
+            ],
+        }
+    }
+
+    #[test]
+    fn graphs() {
+        let dot = graph(&plan(), GraphFormat::Dot, true);
+        assert!(
+            dot.contains("  \"table:public.t\" -> \"index:public.i\" [label=\"on \\\"t\\\"\"];\n"),
+            "{dot}"
+        );
+        assert!(dot.contains("[label=\"do index:public.i\", color=yellow]"));
+        assert!(!graph(&plan(), GraphFormat::Dot, false).contains("label=\"on"));
+        let m = graph(&plan(), GraphFormat::Mermaid, true);
+        assert!(m.contains("  s0 -->|\"on #quot;t#quot;\"| s1\n"), "{m}");
+        assert!(m.contains("  class s1 yellow\n") && m.contains("  class s2 red\n"));
+    }
+
+    #[test]
+    fn summary_colours_only_when_asked() {
+        let p = plan();
+        let r = Report {
+            from: "empty",
+            schema: Path::new("schema"),
+            dir: Path::new("m"),
+            plan: &p,
+            migrations: &[],
+            written: false,
+            refused: true,
+            explain: true,
+        };
+        let plain = text(&r, Paint(false));
+        assert!(!plain.contains('\x1b'));
+        for part in [
+            "Created (2):\n  + do table:public.t\n",
+            "Dropped (1):\n  - do table:public.old\n      red drop_table: \"gone\"\n",
+            "Irreversible (down.sql restores the structure, not the data):\n  do table:public.old\n",
+            "Order:\n  table:public.t -> index:public.i: on \"t\"\n",
+            "Level: red\n",
+            "Refused",
+        ] {
+            assert!(plain.contains(part), "{part}\n{plain}");
+        }
+        let coloured = text(&r, Paint(true));
+        assert!(
+            coloured.contains("\x1b[33myellow drop_table\x1b[0m"),
+            "{coloured}"
+        );
+    }
+}
