@@ -16,12 +16,16 @@ fn input(e: impl Into<String>) -> Failure {
 }
 
 /// Where the plan starts: a label for output and the model.
-fn from_state(args: &PlanArgs) -> Result<(String, Database), Failure> {
+fn from_state(args: &PlanArgs, desired: &Database) -> Result<(String, Database), Failure> {
     if let Some(url) = &args.database_url {
-        tracing::info!("reading the live database");
+        // Without --schemas, only the schemas the desired state manages are
+        // read: a Supabase database's auth, storage and extensions schemas
+        // are someone else's and must never show up as drops.
+        let schemas = args.schemas.clone().unwrap_or_else(|| desired.managed_schemas());
+        tracing::info!(schemas = ?schemas, "reading the live database");
         let db = introspect(&DbArgs {
             database_url: url.clone(),
-            schemas: args.schemas.clone(),
+            schemas: Some(schemas),
         })?;
         return Ok(("database".into(), db));
     }
@@ -62,7 +66,7 @@ pub fn plan(args: &PlanArgs) -> Outcome {
     tracing::info!(schema = %args.schema.display(), "loaded the desired state");
     let dir: &Path = &args.migrations;
     migrations::check_sum(dir).map_err(input)?;
-    let (from_label, from) = from_state(args)?;
+    let (from_label, from) = from_state(args, &desired)?;
     let opts = PlanOptions {
         diff: DiffOptions {
             allow_drop_add: args.allow_drop_add,

@@ -13,3 +13,29 @@ pub mod validate;
 pub use name::{quote_ident, QualifiedName};
 pub use types::*;
 pub mod write;
+
+impl Database {
+    /// The schemas this model manages: those declared, and those holding any
+    /// object that is not external. Always includes `public`.
+    pub fn managed_schemas(&self) -> Vec<String> {
+        let external: std::collections::BTreeSet<&str> = self.external.iter().map(String::as_str).collect();
+        let mut out: std::collections::BTreeSet<String> = self.schemas.keys().cloned().collect();
+        out.insert("public".into());
+        let keys = self
+            .enums
+            .keys()
+            .chain(self.domains.keys())
+            .chain(self.composite_types.keys())
+            .chain(self.sequences.keys())
+            .chain(self.tables.keys())
+            .chain(self.views.keys())
+            .chain(self.functions.keys())
+            .chain(self.aggregates.keys());
+        for key in keys.filter(|k| !external.contains(k.as_str())) {
+            if let Ok(q) = QualifiedName::parse(key.split('(').next().unwrap_or(key), "public") {
+                out.insert(q.schema);
+            }
+        }
+        out.into_iter().collect()
+    }
+}
