@@ -2,6 +2,7 @@
 //! `diesel migration run` can read too) and the chained sum file.
 //! Existing migrations are never rewritten.
 
+pub mod runner;
 pub mod sum;
 
 use std::path::{Path, PathBuf};
