@@ -20,8 +20,12 @@ pub fn run(command: Command) -> Outcome {
             out,
             migrations,
             force,
-        } => baseline(&db, &out, &migrations, force),
+            mark_applied,
+        } => baseline(&db, &out, &migrations, force, mark_applied),
         Command::Verify { migrations } => verify(&migrations),
+        Command::Apply(a) => super::run::apply(&a),
+        Command::Revert(a) => super::run::revert(&a),
+        Command::Status(a) => super::run::status(&a),
         Command::JsonSchema => {
             println!("{}", model::schema_json::json_schema());
             Ok(Exit::Ok)
@@ -99,7 +103,13 @@ fn warn_unmanaged(db: &Database) {
     }
 }
 
-fn baseline(args: &DbArgs, out: &Path, migrations_dir: &Path, force: bool) -> Outcome {
+fn baseline(
+    args: &DbArgs,
+    out: &Path,
+    migrations_dir: &Path,
+    force: bool,
+    mark_applied: bool,
+) -> Outcome {
     let db = model::write::sorted(&introspect(args)?);
     let others: Vec<String> = migrations::existing(migrations_dir)
         .map_err(|e| Failure::new(Exit::Input, e))?
@@ -141,6 +151,14 @@ fn baseline(args: &DbArgs, out: &Path, migrations_dir: &Path, force: bool) -> Ou
         out.display()
     );
     println!("wrote {}", path.display());
+    if mark_applied {
+        let mut conn = catalog::connect(&args.database_url)
+            .map_err(|e| Failure::new(Exit::Database, e.to_string()))?;
+        let opts = migrations::runner::Options::default();
+        migrations::runner::mark_applied(&mut conn, migrations_dir, &migration.dir_name(), &opts)
+            .map_err(|e| Failure::new(Exit::Database, e.to_string()))?;
+        println!("recorded {} as applied (not run)", migration.dir_name());
+    }
     for (kind, n) in summary(&db) {
         println!("  {n} {kind}");
     }

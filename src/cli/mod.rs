@@ -4,6 +4,7 @@
 mod commands;
 mod plan;
 mod report;
+pub mod run;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -164,6 +165,10 @@ pub enum Command {
         /// Replace existing schema files in --out.
         #[arg(long)]
         force: bool,
+        /// Record the baseline as applied in this database without running
+        /// it, to adopt an existing database.
+        #[arg(long)]
+        mark_applied: bool,
     },
     /// Check generated migrations against their sum file (for CI).
     Verify {
@@ -172,6 +177,12 @@ pub enum Command {
     },
     /// Print the JSON Schema of the desired-state format.
     JsonSchema,
+    /// Apply pending migrations: advisory lock, one transaction per file, audit rows.
+    Apply(run::ApplyArgs),
+    /// Revert applied migrations with their stored down SQL.
+    Revert(run::RevertArgs),
+    /// Applied, pending, modified, missing and failed migrations.
+    Status(run::StatusArgs),
 }
 
 pub fn main() -> ExitCode {

@@ -21,7 +21,10 @@ fn from_state(args: &PlanArgs, desired: &Database) -> Result<(String, Database),
         // Without --schemas, only the schemas the desired state manages are
         // read: a Supabase database's auth, storage and extensions schemas
         // are someone else's and must never show up as drops.
-        let schemas = args.schemas.clone().unwrap_or_else(|| desired.managed_schemas());
+        let schemas = args
+            .schemas
+            .clone()
+            .unwrap_or_else(|| desired.managed_schemas());
         tracing::info!(schemas = ?schemas, "reading the live database");
         let db = introspect(&DbArgs {
             database_url: url.clone(),

@@ -13,7 +13,7 @@ use crate::model::{
     Exclusion, Extension, ForeignKey, Function, Index, Policy, PrimaryKey, QualifiedName,
     SchemaDef, Sequence, Table, Trigger, Unique, View,
 };
-use crate::plan::graph::{create_steps, Ctx, Step, StepKind};
+use crate::plan::graph::{create_steps_for_migration, Ctx, Step, StepKind};
 use crate::plan::render::{self, parse_function_key, parse_name, parse_table_ref, FunctionKey};
 use crate::plan::PlanError;
 
@@ -82,7 +82,7 @@ struct Steps {
 
 impl Steps {
     fn new(db: &Database) -> Result<Steps, PlanError> {
-        let steps = create_steps(db)?;
+        let steps = create_steps_for_migration(db)?;
         let mut by_id: BTreeMap<String, (Step, Vec<Step>)> = BTreeMap::new();
         let mut attached = Vec::new();
         for s in steps {

@@ -4,6 +4,7 @@
 //! rewritten.
 
 pub mod group;
+pub mod runner;
 pub mod slug;
 pub mod state;
 pub mod sum;

@@ -5,6 +5,7 @@ pub mod error;
 pub mod expr;
 pub mod load;
 pub mod name;
+pub mod privileges;
 pub mod schema_json;
 pub mod short;
 pub mod types;
@@ -18,7 +19,8 @@ impl Database {
     /// The schemas this model manages: those declared, and those holding any
     /// object that is not external. Always includes `public`.
     pub fn managed_schemas(&self) -> Vec<String> {
-        let external: std::collections::BTreeSet<&str> = self.external.iter().map(String::as_str).collect();
+        let external: std::collections::BTreeSet<&str> =
+            self.external.iter().map(String::as_str).collect();
         let mut out: std::collections::BTreeSet<String> = self.schemas.keys().cloned().collect();
         out.insert("public".into());
         let keys = self

@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, VecDeque};
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::model::name::split_dotted;
+use crate::model::privileges::DefaultKind;
 use crate::model::{Database, FunctionKind, QualifiedName, Table};
 
 use super::refs::{refs_in_expr, refs_in_sql, refs_in_type, RefName, Refs};
@@ -45,6 +46,22 @@ pub enum StepKind {
     RowLevelSecurity,
     TriggerState,
     DefaultPrivileges,
+}
+
+/// The schema and default-privileges kind of an object GRANT can name.
+fn default_scope(target: Target<'_>) -> Option<(String, DefaultKind)> {
+    match target {
+        Target::Table(n) | Target::View(n) | Target::MaterializedView(n) => {
+            Some((n.schema.clone(), DefaultKind::Tables))
+        }
+        Target::Sequence(n) => Some((n.schema.clone(), DefaultKind::Sequences)),
+        Target::Type(n) | Target::Domain(n) => Some((n.schema.clone(), DefaultKind::Types)),
+        Target::Function(k) | Target::Procedure(k) | Target::Aggregate(k) => {
+            Some((k.name.schema.clone(), DefaultKind::Functions))
+        }
+        Target::Schema(_) => None,
+        _ => None,
+    }
 }
 
 /// One statement and the steps it needs first.
@@ -103,10 +120,22 @@ pub fn drop_steps(db: &Database) -> Result<Vec<String>, PlanError> {
 
 /// The ordered steps that create `db` on an empty database.
 pub fn create_steps(db: &Database) -> Result<Vec<Step>, PlanError> {
+    steps_with(db, false)
+}
+
+/// [`create_steps`] for objects created by a migration into a database that
+/// may hold default privileges the model does not know (a platform's): every
+/// role named under an object's grants is first stripped of what defaults
+/// gave it, so it ends with exactly what is listed.
+pub fn create_steps_for_migration(db: &Database) -> Result<Vec<Step>, PlanError> {
+    steps_with(db, true)
+}
+
+fn steps_with(db: &Database, revoke_named: bool) -> Result<Vec<Step>, PlanError> {
     let mut detached = Splits::default();
     // Each round either orders everything or detaches at least one part.
     loop {
-        let builder = Builder::build(db, &detached)?;
+        let builder = Builder::build(db, &detached, revoke_named)?;
         match builder.order()? {
             Ok(steps) => return Ok(steps),
             Err(cycle) => {
@@ -259,6 +288,10 @@ fn normalize_args(args: &str) -> String {
 
 struct Builder {
     nodes: Vec<Node>,
+    /// The model's default privileges: what a new object gets on its own.
+    defaults: Database,
+    /// Revoke from every named role before granting (see `create_steps_for_migration`).
+    revoke_named: bool,
 }
 
 pub(crate) struct Ctx<'a> {
@@ -356,6 +389,23 @@ impl Builder {
         column: Option<&str>,
         grants: &crate::model::Grants,
     ) -> Result<(), PlanError> {
+        // A role named in `grants` gets exactly that: take back first what
+        // default privileges handed it when the object was created.
+        if column.is_none() {
+            if let Some((schema, kind)) = default_scope(target) {
+                let given = self.defaults.default_grants(&schema, kind);
+                let all = self.revoke_named;
+                let named = grants.keys().filter(|r| *r != "public");
+                for role in named.filter(|r| all || given.contains_key(*r)) {
+                    let sql = format!(
+                        "REVOKE ALL ON {} FROM {};",
+                        render::grant_object(target),
+                        crate::model::quote_ident(role)
+                    );
+                    self.attach(parent, StepKind::Grant, sql);
+                }
+            }
+        }
         for sql in render::grant_statements(target, column, grants)? {
             self.attach(parent, StepKind::Grant, sql);
         }
@@ -368,9 +418,17 @@ impl Builder {
         }
     }
 
-    fn build(db: &Database, detached: &Splits) -> Result<Builder, PlanError> {
+    fn build(db: &Database, detached: &Splits, revoke_named: bool) -> Result<Builder, PlanError> {
         let ctx = Ctx::new(db)?;
-        let mut b = Builder { nodes: Vec::new() };
+        let defaults = Database {
+            default_privileges: db.default_privileges.clone(),
+            ..Default::default()
+        };
+        let mut b = Builder {
+            nodes: Vec::new(),
+            defaults,
+            revoke_named,
+        };
         b.schemas(&ctx)?;
         b.types(&ctx, detached)?;
         b.functions(&ctx)?;

@@ -120,6 +120,8 @@ pub fn plan_migration(
     to: &Database,
     opts: &PlanOptions,
 ) -> Result<MigrationPlan, PlanError> {
+    // Grants are read net of the default privileges in force (see model::privileges).
+    let to = &crate::model::privileges::net_of_defaults(from, to);
     let (renames, changes) = crate::diff::diff(from, to, &opts.diff, opts.online_ddl)?;
     let mut steps: Vec<PlannedStep> = renames
         .into_iter()

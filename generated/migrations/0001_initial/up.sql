@@ -33,6 +33,7 @@ CREATE TABLE public.content (
     PRIMARY KEY (id),
     CONSTRAINT content_published_at_when_published CHECK (status <> 'published' or published_at is not null)
 );
+REVOKE ALL ON TABLE public.content FROM authenticated;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.content TO authenticated;
 ALTER TABLE public.content ENABLE ROW LEVEL SECURITY;
 
@@ -46,6 +47,7 @@ CREATE TABLE public.content_metrics (
     PRIMARY KEY (content_id, day),
     CONSTRAINT content_metrics_non_negative CHECK (views >= 0 and likes >= 0 and shares >= 0)
 );
+REVOKE ALL ON TABLE public.content_metrics FROM authenticated;
 GRANT SELECT ON TABLE public.content_metrics TO authenticated;
 ALTER TABLE public.content_metrics ENABLE ROW LEVEL SECURITY;
 
@@ -64,6 +66,7 @@ CREATE TABLE public.export_history (
     PRIMARY KEY (id),
     CONSTRAINT export_history_format_known CHECK (format in ('csv', 'json', 'pdf'))
 );
+REVOKE ALL ON TABLE public.export_history FROM authenticated;
 GRANT SELECT, INSERT, UPDATE ON TABLE public.export_history TO authenticated;
 ALTER TABLE public.export_history ENABLE ROW LEVEL SECURITY;
 
@@ -77,6 +80,7 @@ CREATE TABLE public.post_schedules (
     PRIMARY KEY (id),
     CONSTRAINT post_schedules_content_channel_key UNIQUE (content_id, channel)
 );
+REVOKE ALL ON TABLE public.post_schedules FROM authenticated;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.post_schedules TO authenticated;
 ALTER TABLE public.post_schedules ENABLE ROW LEVEL SECURITY;
 
@@ -91,6 +95,7 @@ CREATE TABLE public.projects (
     PRIMARY KEY (id),
     CONSTRAINT projects_name_not_blank CHECK (length(btrim(name)) > 0)
 );
+REVOKE ALL ON TABLE public.projects FROM authenticated;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.projects TO authenticated;
 ALTER TABLE public.projects ENABLE ROW LEVEL SECURITY;
 
@@ -106,6 +111,7 @@ CREATE TABLE public.user_api_keys (
     CONSTRAINT user_api_keys_user_id_key UNIQUE (user_id)
 );
 COMMENT ON TABLE public.user_api_keys IS 'Encrypted third-party API credentials, one row per user.';
+REVOKE ALL ON TABLE public.user_api_keys FROM authenticated;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.user_api_keys TO authenticated;
 ALTER TABLE public.user_api_keys ENABLE ROW LEVEL SECURITY;
 
@@ -121,6 +127,7 @@ CREATE TABLE public.user_progress (
     PRIMARY KEY (user_id),
     CONSTRAINT user_progress_totals_non_negative CHECK (sessions_total >= 0 and minutes_total >= 0 and streak_days >= 0)
 );
+REVOKE ALL ON TABLE public.user_progress FROM authenticated;
 GRANT SELECT, INSERT, UPDATE ON TABLE public.user_progress TO authenticated;
 ALTER TABLE public.user_progress ENABLE ROW LEVEL SECURITY;
 
@@ -135,6 +142,7 @@ CREATE TABLE public.users (
     CONSTRAINT users_email_key UNIQUE (email)
 );
 COMMENT ON TABLE public.users IS 'Public profile of an auth user.';
+REVOKE ALL ON TABLE public.users FROM authenticated;
 GRANT SELECT, UPDATE ON TABLE public.users TO authenticated;
 ALTER TABLE public.users ENABLE ROW LEVEL SECURITY;
 
@@ -149,6 +157,7 @@ select p.id as project_id,
   left join public.content c on c.project_id = p.id
  group by p.id, p.name;
 COMMENT ON VIEW public.project_content_stats IS 'Per-project content counts; security_invoker so the caller''s RLS applies.';
+REVOKE ALL ON TABLE public.project_content_stats FROM authenticated;
 GRANT SELECT ON TABLE public.project_content_stats TO authenticated;
 
 -- create index public.content.idx_content_author_id

@@ -42,7 +42,7 @@ pub fn parse_privilege(p: &str) -> Result<(String, bool), PlanError> {
 }
 
 /// The object as GRANT names it: views are TABLEs, aggregates FUNCTIONs.
-fn grant_object(target: Target<'_>) -> String {
+pub fn grant_object(target: Target<'_>) -> String {
     match target {
         Target::View(n) | Target::MaterializedView(n) => format!("TABLE {}", n.sql()),
         Target::Aggregate(k) => format!("FUNCTION {}", k.sql()),

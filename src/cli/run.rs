@@ -1,0 +1,217 @@
+//! `apply`, `revert` and `status`: arguments and commands over
+//! [`crate::migrations::runner`].
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+use super::{Exit, Failure};
+use crate::migrations::runner::{self, Isolation, Options, RevertTarget, RunnerError, State};
+
+/// Connection and bookkeeping options shared by the runner commands.
+#[derive(Args, Debug, Clone)]
+pub struct RunnerArgs {
+    /// Connection URL; defaults to $DATABASE_URL. Never printed.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: String,
+    /// Schema of the bookkeeping tables.
+    #[arg(long, default_value = runner::DEFAULT_SCHEMA)]
+    pub bookkeeping_schema: String,
+    /// Session advisory lock key that serialises runs.
+    #[arg(long, default_value_t = runner::DEFAULT_LOCK_KEY)]
+    pub lock_key: i64,
+    /// How long to wait for another run's lock (e.g. 60s, 2m, 500ms).
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub lock_wait: Duration,
+    /// Connect timeout (unless the URL sets connect_timeout).
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+    /// Refuse to run over a connection without TLS.
+    #[arg(long)]
+    pub require_ssl: bool,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum IsolationArg {
+    Default,
+    ReadCommitted,
+    RepeatableRead,
+    Serializable,
+}
+
+/// `reconcile apply`.
+#[derive(Args, Debug, Clone)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub runner: RunnerArgs,
+    #[arg(long, default_value = "generated/migrations")]
+    pub migrations: PathBuf,
+    /// Check everything and print what would run; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Isolation level of each migration's transaction.
+    #[arg(long, value_enum, default_value = "default")]
+    pub isolation: IsolationArg,
+}
+
+/// `reconcile revert`: runs the down SQL stored at apply time.
+#[derive(Args, Debug, Clone)]
+#[group(id = "target", required = true, multiple = false)]
+pub struct RevertArgs {
+    #[command(flatten)]
+    pub runner: RunnerArgs,
+    /// Revert the newest N applied migrations.
+    #[arg(long, group = "target")]
+    pub steps: Option<usize>,
+    /// Revert every applied migration numbered above VERSION (0000: all).
+    #[arg(long, group = "target", value_name = "VERSION")]
+    pub to: Option<String>,
+    #[arg(long, value_enum, default_value = "default")]
+    pub isolation: IsolationArg,
+}
+
+/// `reconcile status`.
+#[derive(Args, Debug, Clone)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub runner: RunnerArgs,
+    #[arg(long, default_value = "generated/migrations")]
+    pub migrations: PathBuf,
+}
+
+fn options(r: &RunnerArgs, isolation: IsolationArg) -> Options {
+    Options {
+        schema: r.bookkeeping_schema.clone(),
+        lock_key: r.lock_key,
+        lock_wait: r.lock_wait,
+        connect_timeout: r.connect_timeout,
+        require_ssl: r.require_ssl,
+        isolation: match isolation {
+            IsolationArg::Default => Isolation::Default,
+            IsolationArg::ReadCommitted => Isolation::ReadCommitted,
+            IsolationArg::RepeatableRead => Isolation::RepeatableRead,
+            IsolationArg::Serializable => Isolation::Serializable,
+        },
+    }
+}
+
+/// `60s`, `2m`, `500ms`, or bare seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s
+        .find(|c: char| !c.is_ascii_digit())
+        .map(|i| s.split_at(i))
+        .unwrap_or((s, "s"));
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}`: expected e.g. 60s, 2m, 500ms"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        _ => Err(format!("`{s}`: unit must be ms, s or m")),
+    }
+}
+
+fn failure(e: RunnerError) -> Failure {
+    let exit = match e {
+        RunnerError::Input(_) | RunnerError::Refused(_) => Exit::Input,
+        _ => Exit::Database,
+    };
+    Failure::new(exit, e.to_string())
+}
+
+fn print_report(report: &runner::Report, format: ReportFormat) {
+    match format {
+        ReportFormat::Text => print!("{}", report.render_text()),
+        ReportFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(report).unwrap_or_default()
+        ),
+    }
+}
+
+/// Prints the report of a run that failed part-way, then fails.
+fn finish(
+    result: Result<runner::Report, RunnerError>,
+    format: ReportFormat,
+) -> Result<Exit, Failure> {
+    match result {
+        Ok(report) => {
+            print_report(&report, format);
+            Ok(Exit::Ok)
+        }
+        Err(RunnerError::Failed(report)) => {
+            print_report(&report, format);
+            Err(failure(RunnerError::Failed(report)))
+        }
+        Err(e) => Err(failure(e)),
+    }
+}
+
+pub fn apply(args: &ApplyArgs) -> Result<Exit, Failure> {
+    let opts = options(&args.runner, args.isolation);
+    let url = &args.runner.database_url;
+    let result = if args.dry_run {
+        runner::dry_run(url, &args.migrations, &opts)
+    } else {
+        runner::apply(url, &args.migrations, &opts)
+    };
+    finish(result, args.runner.format)
+}
+
+pub fn revert(args: &RevertArgs) -> Result<Exit, Failure> {
+    let opts = options(&args.runner, args.isolation);
+    let target = match (&args.to, args.steps) {
+        (Some(v), _) => RevertTarget::To(v.clone()),
+        (None, Some(n)) => RevertTarget::Steps(n),
+        (None, None) => return Err(Failure::new(Exit::Input, "give --steps N or --to VERSION")),
+    };
+    finish(
+        runner::revert(&args.runner.database_url, &target, &opts),
+        args.runner.format,
+    )
+}
+
+/// Exit 0 when every migration is applied or pending; 1 when one is
+/// modified, missing or failed.
+pub fn status(args: &StatusArgs) -> Result<Exit, Failure> {
+    let opts = options(&args.runner, IsolationArg::Default);
+    let rows =
+        runner::status(&args.runner.database_url, &args.migrations, &opts).map_err(failure)?;
+    match args.runner.format {
+        ReportFormat::Text => print!("{}", runner::render_table(&rows)),
+        ReportFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).unwrap_or_default()
+        ),
+    }
+    let clean = rows
+        .iter()
+        .all(|r| matches!(r.state, State::Applied | State::Pending));
+    Ok(if clean { Exit::Ok } else { Exit::Changes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("60s"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
+        assert!(parse_duration("5h").is_err());
+        assert!(parse_duration("s").is_err());
+    }
+}

@@ -1,0 +1,3 @@
+DROP TABLE down_migrations;
+DROP TABLE migration_audit;
+DROP TABLE schema_migrations;

@@ -1,0 +1,607 @@
+//! Running migrations: the order and checks against the database, one
+//! transaction per migration (or statement by statement outside one),
+//! each statement's row count, the audit rows.
+
+use std::borrow::BorrowMut;
+use std::time::Instant;
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::Text;
+use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl};
+
+use super::bookkeeping::{self, Applied};
+use super::report::{summary, MigrationRun, Report, RunFailure, StatementRun};
+use super::session::{self, Locked};
+use super::source::{self, Source};
+use super::split::{self, Statement};
+use super::{correlation_id, millis, Isolation, Options, RevertTarget, RunnerError};
+use crate::catalog;
+
+fn new_report(operation: &str, corr: &str, url: &str) -> Report {
+    Report {
+        operation: operation.into(),
+        correlation_id: corr.into(),
+        database: catalog::redact(url),
+        migrations: Vec::new(),
+        warnings: Vec::new(),
+        failure: None,
+        duration_ms: 0.0,
+    }
+}
+
+pub fn apply(url: &str, sources: &[Source], opts: &Options) -> Result<Report, RunnerError> {
+    let started = Instant::now();
+    let corr = correlation_id();
+    let span = tracing::info_span!("apply", correlation_id = %corr);
+    let _in_span = span.enter();
+    let mut report = new_report("apply", &corr, url);
+    let conn = session::connect(url, opts)?;
+    let mut locked = Locked::acquire(conn, opts.lock_key, opts.lock_wait)?;
+    bookkeeping::ensure(locked.conn(), &opts.schema)?;
+    let applied = bookkeeping::applied(locked.conn(), &opts.schema)?;
+    let pending = pending(sources, &applied, &mut report.warnings)?;
+    tracing::info!(pending = pending.len(), "applying");
+    for m in pending {
+        let unit = Unit {
+            name: &m.name,
+            checksum: &m.checksum,
+            statements: &m.up,
+            transactional: m.run_in_transaction,
+            finish: Finish::Record { down: &m.down_sql },
+        };
+        match run_unit(&mut locked, url, opts, &corr, &unit) {
+            Ok(run) => report.migrations.push(run),
+            Err(UnitError::Other(e)) => return Err(e),
+            Err(UnitError::Failed(failed)) => {
+                let (run, failure) = *failed;
+                report.migrations.push(run);
+                report.failure = Some(failure);
+                report.duration_ms = millis(started);
+                return Err(RunnerError::Failed(Box::new(report)));
+            }
+        }
+    }
+    report.duration_ms = millis(started);
+    tracing::info!(
+        applied = report.migrations.len(),
+        ms = report.duration_ms,
+        "done"
+    );
+    Ok(report)
+}
+
+pub fn dry_run(url: &str, sources: &[Source], opts: &Options) -> Result<Report, RunnerError> {
+    let started = Instant::now();
+    let mut report = new_report("dry-run", &correlation_id(), url);
+    let mut conn = session::connect(url, opts)?;
+    let applied = if bookkeeping::exists(&mut conn, &opts.schema)? {
+        bookkeeping::applied(&mut conn, &opts.schema)?
+    } else {
+        Vec::new()
+    };
+    for m in pending(sources, &applied, &mut report.warnings)? {
+        let statements =
+            m.up.iter()
+                .enumerate()
+                .map(|(i, s)| StatementRun {
+                    number: i + 1,
+                    line: s.line,
+                    rows: None,
+                    duration_ms: 0.0,
+                    summary: summary(&s.sql),
+                    sql: Some(s.sql.clone()),
+                })
+                .collect();
+        report.migrations.push(MigrationRun {
+            name: m.name.clone(),
+            checksum: m.checksum.clone(),
+            transactional: m.run_in_transaction,
+            status: "pending".into(),
+            statements,
+            duration_ms: 0.0,
+        });
+    }
+    report.duration_ms = millis(started);
+    Ok(report)
+}
+
+/// The migrations to run, after refusing anything inconsistent with what
+/// the database has applied.
+fn pending<'a>(
+    sources: &'a [Source],
+    applied: &[Applied],
+    warnings: &mut Vec<String>,
+) -> Result<Vec<&'a Source>, RunnerError> {
+    let mut refused = Vec::new();
+    for a in applied {
+        match sources.iter().find(|s| s.name == a.migration_name) {
+            Some(s) if s.checksum != a.checksum => refused.push(format!(
+                "{} was modified after it was applied: checksum in the database {}, on disk {}; \
+                 never edit an applied migration, add a new one",
+                s.dir.join("up.sql").display(),
+                a.checksum,
+                s.checksum
+            )),
+            Some(_) => {}
+            None => warnings.push(format!(
+                "{} is applied but its directory is missing",
+                a.migration_name
+            )),
+        }
+    }
+    let pending: Vec<&Source> = sources
+        .iter()
+        .filter(|s| !applied.iter().any(|a| a.migration_name == s.name))
+        .collect();
+    if let Some(newest) = applied.iter().map(|a| a.migration_name.as_str()).max() {
+        for p in &pending {
+            if let Some(a) = applied
+                .iter()
+                .find(|a| a.migration_name.get(..4) == Some(&p.name[..4]))
+            {
+                refused.push(format!(
+                    "{} has the number of the applied migration {}",
+                    p.name, a.migration_name
+                ));
+            } else if p.name.as_str() < newest {
+                refused.push(format!(
+                    "{} is pending but the later migration {newest} is already applied; migrations run in strict order",
+                    p.name
+                ));
+            }
+        }
+    }
+    if !refused.is_empty() {
+        return Err(RunnerError::Refused(refused.join("\n")));
+    }
+    let names: Vec<String> = applied.iter().map(|a| a.migration_name.clone()).collect();
+    source::check_depends(sources, &names)?;
+    Ok(pending)
+}
+
+pub fn revert(url: &str, target: &RevertTarget, opts: &Options) -> Result<Report, RunnerError> {
+    let started = Instant::now();
+    let corr = correlation_id();
+    let span = tracing::info_span!("revert", correlation_id = %corr);
+    let _in_span = span.enter();
+    let mut report = new_report("revert", &corr, url);
+    let conn = session::connect(url, opts)?;
+    let mut locked = Locked::acquire(conn, opts.lock_key, opts.lock_wait)?;
+    if !bookkeeping::exists(locked.conn(), &opts.schema)? {
+        report.warnings.push("nothing is applied".into());
+        return Ok(report);
+    }
+    bookkeeping::ensure(locked.conn(), &opts.schema)?;
+    let downs = bookkeeping::downs(locked.conn(), &opts.schema)?;
+    let chosen: Vec<&bookkeeping::Down> = match target {
+        RevertTarget::Steps(n) => downs.iter().take(*n).collect(),
+        RevertTarget::To(v) => {
+            let number = v
+                .get(..4)
+                .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(|| {
+                    RunnerError::Input(format!("--to {v}: expected a version such as 0003"))
+                })?;
+            let known =
+                number == "0000" || downs.iter().any(|d| d.migration_name.starts_with(number));
+            if !known || (v.len() > 4 && !downs.iter().any(|d| d.migration_name == *v)) {
+                return Err(RunnerError::Refused(format!(
+                    "--to {v}: no such applied migration"
+                )));
+            }
+            downs
+                .iter()
+                .filter(|d| d.migration_name.get(..4).unwrap_or("") > number)
+                .collect()
+        }
+    };
+    // Split everything first: a bad stored down refuses the whole revert.
+    let mut units = Vec::new();
+    for d in &chosen {
+        let sql = d.sql.as_deref().unwrap_or("");
+        if sql.trim().is_empty() {
+            return Err(RunnerError::Refused(format!(
+                "{} has no down SQL stored; it cannot be reverted",
+                d.migration_name
+            )));
+        }
+        let statements = split::split(sql).map_err(|e| {
+            RunnerError::Refused(format!(
+                "the stored down SQL of {} does not parse: line {}: {}",
+                d.migration_name, e.line, e.message
+            ))
+        })?;
+        units.push((d, statements));
+    }
+    for (d, statements) in &units {
+        let unit = Unit {
+            name: &d.migration_name,
+            checksum: &d.checksum,
+            statements,
+            transactional: statements.iter().all(|s| s.outside_transaction.is_none()),
+            finish: Finish::Forget,
+        };
+        match run_unit(&mut locked, url, opts, &corr, &unit) {
+            Ok(run) => report.migrations.push(run),
+            Err(UnitError::Other(e)) => return Err(e),
+            Err(UnitError::Failed(failed)) => {
+                let (run, failure) = *failed;
+                report.migrations.push(run);
+                report.failure = Some(failure);
+                report.duration_ms = millis(started);
+                return Err(RunnerError::Failed(Box::new(report)));
+            }
+        }
+    }
+    report.duration_ms = millis(started);
+    Ok(report)
+}
+
+pub fn mark_applied(
+    conn: &mut PgConnection,
+    sources: &[Source],
+    name: &str,
+    opts: &Options,
+) -> Result<(), RunnerError> {
+    let src = sources
+        .iter()
+        .find(|s| s.name == name)
+        .ok_or_else(|| RunnerError::Input(format!("no migration named {name}")))?;
+    let corr = correlation_id();
+    let mut locked = Locked::acquire(conn, opts.lock_key, opts.lock_wait)?;
+    let schema = opts.schema.as_str();
+    bookkeeping::ensure(locked.conn(), schema)?;
+    let applied = bookkeeping::applied(locked.conn(), schema)?;
+    if let Some(a) = applied.iter().find(|a| a.migration_name == name) {
+        if a.checksum == src.checksum {
+            return Ok(());
+        }
+        return Err(RunnerError::Refused(format!(
+            "{name} is already recorded with checksum {}, but the file has {}",
+            a.checksum, src.checksum
+        )));
+    }
+    let names: Vec<String> = applied.iter().map(|a| a.migration_name.clone()).collect();
+    source::check_depends(std::slice::from_ref(src), &names)?;
+    in_transaction(
+        locked.conn(),
+        Isolation::Default,
+        |c| -> Result<(), RunnerError> {
+            let id = bookkeeping::start_audit(
+                c,
+                schema,
+                name,
+                Some(&src.checksum),
+                "marked_applied",
+                &corr,
+            )?;
+            bookkeeping::record(c, schema, name, &src.checksum, &src.down_sql)?;
+            bookkeeping::update_audit(c, schema, id, "marked_applied", None, "[]", true)
+        },
+    )?;
+    tracing::info!(correlation_id = %corr, migration = name, "marked as applied without running it");
+    Ok(())
+}
+
+impl From<DieselError> for RunnerError {
+    fn from(e: DieselError) -> Self {
+        RunnerError::Database(e.to_string())
+    }
+}
+
+/// One migration (or its revert) to run.
+struct Unit<'a> {
+    name: &'a str,
+    checksum: &'a str,
+    statements: &'a [Statement],
+    transactional: bool,
+    finish: Finish<'a>,
+}
+
+enum Finish<'a> {
+    /// Record as applied, storing the down SQL.
+    Record { down: &'a str },
+    /// Forget the applied rows (a revert).
+    Forget,
+}
+
+impl Finish<'_> {
+    fn words(&self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Finish::Record { .. } => ("running", "applied", "failed"),
+            Finish::Forget => ("reverting", "reverted", "revert_failed"),
+        }
+    }
+}
+
+enum UnitError {
+    Failed(Box<(MigrationRun, RunFailure)>),
+    Other(RunnerError),
+}
+
+/// Why a transaction ended early.
+enum TxError {
+    Statement(usize, DieselError),
+    Book(RunnerError),
+    Commit(DieselError),
+}
+
+impl From<DieselError> for TxError {
+    fn from(e: DieselError) -> Self {
+        TxError::Commit(e)
+    }
+}
+
+impl From<RunnerError> for TxError {
+    fn from(e: RunnerError) -> Self {
+        TxError::Book(e)
+    }
+}
+
+fn in_transaction<T, E, F>(conn: &mut PgConnection, iso: Isolation, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, E>,
+    E: From<DieselError>,
+{
+    match iso {
+        Isolation::Default => conn.transaction(f),
+        Isolation::ReadCommitted => conn.build_transaction().read_committed().run(f),
+        Isolation::RepeatableRead => conn.build_transaction().repeatable_read().run(f),
+        Isolation::Serializable => conn.build_transaction().serializable().run(f),
+    }
+}
+
+fn finish(c: &mut PgConnection, schema: &str, unit: &Unit) -> Result<(), RunnerError> {
+    match unit.finish {
+        Finish::Record { down } => bookkeeping::record(c, schema, unit.name, unit.checksum, down),
+        Finish::Forget => bookkeeping::forget(c, schema, unit.name),
+    }
+}
+
+fn rows_json(done: &[StatementRun]) -> String {
+    let items: Vec<serde_json::Value> = done
+        .iter()
+        .map(|s| {
+            serde_json::json!({"statement": s.number, "line": s.line, "rows": s.rows, "ms": s.duration_ms})
+        })
+        .collect();
+    serde_json::Value::Array(items).to_string()
+}
+
+fn statement_run(i: usize, s: &Statement, rows: usize, t: Instant) -> StatementRun {
+    StatementRun {
+        number: i + 1,
+        line: s.line,
+        rows: Some(rows as u64),
+        duration_ms: millis(t),
+        summary: summary(&s.sql),
+        sql: None,
+    }
+}
+
+fn run_unit<C: BorrowMut<PgConnection>>(
+    locked: &mut Locked<C>,
+    url: &str,
+    opts: &Options,
+    corr: &str,
+    unit: &Unit,
+) -> Result<MigrationRun, UnitError> {
+    let schema = opts.schema.as_str();
+    let (running, ok, failed) = unit.finish.words();
+    let started = Instant::now();
+    tracing::info!(
+        migration = unit.name,
+        statements = unit.statements.len(),
+        transactional = unit.transactional,
+        "{running}"
+    );
+    let audit = bookkeeping::start_audit(
+        locked.conn(),
+        schema,
+        unit.name,
+        Some(unit.checksum),
+        running,
+        corr,
+    )
+    .map_err(UnitError::Other)?;
+    let mut done: Vec<StatementRun> = Vec::new();
+    let outcome = if unit.transactional {
+        in_transaction(locked.conn(), opts.isolation, |c| -> Result<(), TxError> {
+            for (i, s) in unit.statements.iter().enumerate() {
+                let t = Instant::now();
+                let rows = diesel::sql_query(s.sql.as_str())
+                    .execute(c)
+                    .map_err(|e| TxError::Statement(i, e))?;
+                done.push(statement_run(i, s, rows, t));
+            }
+            finish(c, schema, unit)?;
+            bookkeeping::update_audit(c, schema, audit, ok, None, &rows_json(&done), true)?;
+            Ok(())
+        })
+        .map_err(|e| (e, 0))
+    } else {
+        run_outside_transaction(locked.conn(), schema, audit, running, ok, unit, &mut done)
+    };
+    let mut run = MigrationRun {
+        name: unit.name.to_string(),
+        checksum: unit.checksum.to_string(),
+        transactional: unit.transactional,
+        status: ok.to_string(),
+        statements: done,
+        duration_ms: 0.0,
+    };
+    let (err, committed) = match outcome {
+        Ok(()) => {
+            run.duration_ms = millis(started);
+            tracing::info!(migration = unit.name, ms = run.duration_ms, "{ok}");
+            return Ok(run);
+        }
+        Err(e) => e,
+    };
+    let n = unit.statements.len();
+    let (statement, sqlstate, mut message) = match err {
+        TxError::Statement(i, e) => (i + 1, sqlstate(&e), describe(&e)),
+        TxError::Commit(e) => (n, sqlstate(&e), format!("at COMMIT: {}", describe(&e))),
+        TxError::Book(e) => (n, None, format!("recording the result: {e}")),
+    };
+    let line = unit
+        .statements
+        .get(statement.saturating_sub(1))
+        .map(|s| s.line)
+        .unwrap_or(0);
+    if let Some(s) = unit.statements.get(statement.saturating_sub(1)) {
+        if !unit.transactional {
+            if let Some(note) = drop_invalid_index(locked.conn(), &s.sql) {
+                message.push_str(&format!("; {note}"));
+            }
+        }
+    }
+    let failure = RunFailure {
+        migration: unit.name.to_string(),
+        statement,
+        line,
+        sqlstate,
+        message,
+        committed_statements: committed,
+    };
+    tracing::error!(migration = unit.name, statement, "{failure}");
+    run.status = "failed".into();
+    run.duration_ms = millis(started);
+    write_failure(locked, url, opts, audit, failed, &failure, &run.statements);
+    Err(UnitError::Failed(Box::new((run, failure))))
+}
+
+/// Statement by statement, each committed on its own; the audit row
+/// follows along so it always says what ran.
+fn run_outside_transaction(
+    conn: &mut PgConnection,
+    schema: &str,
+    audit: i64,
+    running: &str,
+    ok: &str,
+    unit: &Unit,
+    done: &mut Vec<StatementRun>,
+) -> Result<(), (TxError, usize)> {
+    for (i, s) in unit.statements.iter().enumerate() {
+        let t = Instant::now();
+        let rows = diesel::sql_query(s.sql.as_str())
+            .execute(conn)
+            .map_err(|e| (TxError::Statement(i, e), i))?;
+        done.push(statement_run(i, s, rows, t));
+        bookkeeping::update_audit(conn, schema, audit, running, None, &rows_json(done), false)
+            .map_err(|e| (TxError::Book(e), i + 1))?;
+    }
+    let n = unit.statements.len();
+    in_transaction(conn, Isolation::Default, |c| -> Result<(), TxError> {
+        finish(c, schema, unit)?;
+        bookkeeping::update_audit(c, schema, audit, ok, None, &rows_json(done), true)?;
+        Ok(())
+    })
+    .map_err(|e| (e, n))
+}
+
+/// Writes the failure to the audit row, after the rollback and outside any
+/// transaction so it survives; on a new connection if ours is gone.
+fn write_failure<C: BorrowMut<PgConnection>>(
+    locked: &mut Locked<C>,
+    url: &str,
+    opts: &Options,
+    audit: i64,
+    status: &str,
+    failure: &RunFailure,
+    done: &[StatementRun],
+) {
+    let text = failure.to_string();
+    let json = rows_json(done);
+    let schema = opts.schema.as_str();
+    let first = bookkeeping::update_audit(
+        locked.conn(),
+        schema,
+        audit,
+        status,
+        Some(&text),
+        &json,
+        true,
+    );
+    if first.is_ok() {
+        return;
+    }
+    let second = session::connect(url, opts).and_then(|mut c| {
+        bookkeeping::update_audit(&mut c, schema, audit, status, Some(&text), &json, true)
+    });
+    if let Err(e) = second {
+        tracing::error!(
+            audit_id = audit,
+            "could not write the failure to migration_audit: {e}"
+        );
+    }
+}
+
+#[derive(QueryableByName)]
+struct Name {
+    #[diesel(sql_type = Text)]
+    value: String,
+}
+
+/// A failed `CREATE INDEX CONCURRENTLY` leaves an INVALID index; drop it
+/// so the database holds nothing half-built.
+fn drop_invalid_index(conn: &mut PgConnection, sql: &str) -> Option<String> {
+    let (schema, name) = split::concurrent_index(sql)?;
+    let rows: Vec<Name> = diesel::sql_query(
+        "SELECT format('%I.%I', n.nspname, c.relname) AS value FROM pg_index i \
+           JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+          WHERE NOT i.indisvalid AND c.relname = $1 \
+            AND CASE WHEN $2 = '' THEN pg_table_is_visible(c.oid) ELSE n.nspname = $2 END",
+    )
+    .bind::<Text, _>(&name)
+    .bind::<Text, _>(&schema)
+    .load(conn)
+    .ok()?;
+    let index = rows.into_iter().next()?.value;
+    match diesel::sql_query(format!("DROP INDEX CONCURRENTLY IF EXISTS {index}")).execute(conn) {
+        Ok(_) => Some(format!(
+            "dropped the INVALID index {index} the failed build left"
+        )),
+        Err(e) => Some(format!(
+            "the failed build left the INVALID index {index}, and dropping it failed: {e}"
+        )),
+    }
+}
+
+fn describe(e: &DieselError) -> String {
+    match e {
+        DieselError::DatabaseError(kind, info) => {
+            let mut m = info.message().to_string();
+            if let Some(d) = info.details() {
+                m.push_str(&format!(" DETAIL: {d}"));
+            }
+            if let Some(h) = info.hint() {
+                m.push_str(&format!(" HINT: {h}"));
+            }
+            if matches!(kind, DatabaseErrorKind::ClosedConnection) {
+                m = format!("the connection to the server was lost: {}", m.trim_end());
+            }
+            m.trim_end().to_string()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The SQLSTATE, for the classes diesel tells apart (it exposes no code).
+fn sqlstate(e: &DieselError) -> Option<String> {
+    let DieselError::DatabaseError(kind, _) = e else {
+        return None;
+    };
+    let code = match kind {
+        DatabaseErrorKind::UniqueViolation => "23505",
+        DatabaseErrorKind::ForeignKeyViolation => "23503",
+        DatabaseErrorKind::NotNullViolation => "23502",
+        DatabaseErrorKind::CheckViolation => "23514",
+        DatabaseErrorKind::RestrictViolation => "23001",
+        DatabaseErrorKind::ExclusionViolation => "23P01",
+        DatabaseErrorKind::SerializationFailure => "40001",
+        DatabaseErrorKind::ReadOnlyTransaction => "25006",
+        _ => return None,
+    };
+    Some(code.into())
+}

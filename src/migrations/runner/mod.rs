@@ -1,0 +1,161 @@
+//! The runner: applies a migrations directory to a database, reverts with
+//! the stored down SQL, and reports status. Checksummed (sha256 of the
+//! exact up.sql bytes), serialised by a session advisory lock, one
+//! transaction per migration, every statement's row count audited.
+//!
+//! Everything that needs no database (names, numbering, sum file,
+//! metadata, splitting) is checked before connecting.
+
+mod bookkeeping;
+mod exec;
+mod report;
+mod session;
+mod source;
+pub mod split;
+mod status;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use diesel::PgConnection;
+
+pub use report::{MigrationRun, Report, RunFailure, StatementRun};
+pub use source::{valid_name, Source};
+pub use status::{render_table, State, StatusRow};
+
+/// Default advisory lock key (the one the teams' scripts already use).
+pub const DEFAULT_LOCK_KEY: i64 = 914215;
+pub const DEFAULT_SCHEMA: &str = "reconcile";
+
+/// Transaction isolation of each migration.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Isolation {
+    /// The server's default (`default_transaction_isolation`).
+    #[default]
+    Default,
+    ReadCommitted,
+    RepeatableRead,
+    Serializable,
+}
+
+/// How the runner connects, locks and books.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Bookkeeping schema.
+    pub schema: String,
+    pub lock_key: i64,
+    /// How long to wait for another run's lock before giving up.
+    pub lock_wait: Duration,
+    pub connect_timeout: Duration,
+    /// Refuse a connection without TLS.
+    pub require_ssl: bool,
+    pub isolation: Isolation,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            schema: DEFAULT_SCHEMA.into(),
+            lock_key: DEFAULT_LOCK_KEY,
+            lock_wait: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            require_ssl: false,
+            isolation: Isolation::Default,
+        }
+    }
+}
+
+/// Runner errors. No message holds a password or a full DSN.
+#[derive(Debug, thiserror::Error)]
+pub enum RunnerError {
+    /// The migration files are wrong; found before connecting.
+    #[error("{0}")]
+    Input(String),
+    /// The files and the database disagree (an applied migration edited,
+    /// out-of-order migrations); found before anything ran.
+    #[error("{0}")]
+    Refused(String),
+    #[error("cannot connect: {0}")]
+    Connect(String),
+    #[error("{0}")]
+    LockTimeout(String),
+    #[error("{0}")]
+    Database(String),
+    /// A migration failed; the report tells what ran before it.
+    #[error("{}", .0.failure.as_ref().map(|f| f.to_string()).unwrap_or_default())]
+    Failed(Box<Report>),
+}
+
+/// What `revert` undoes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevertTarget {
+    /// The newest N applied migrations.
+    Steps(usize),
+    /// Every applied migration numbered above this one (`0003` or
+    /// `0003_name`; `0000` reverts all).
+    To(String),
+}
+
+/// Reads and checks `dir` without a database: names, duplicate numbers,
+/// the sum file, metadata and splitting.
+pub fn load(dir: &Path) -> Result<Vec<Source>, RunnerError> {
+    source::load(dir)
+}
+
+/// Applies every pending migration in `dir`, in order.
+pub fn apply(url: &str, dir: &Path, opts: &Options) -> Result<Report, RunnerError> {
+    let sources = source::load(dir)?;
+    exec::apply(url, &sources, opts)
+}
+
+/// What `apply` would run, without taking the lock or writing anything.
+pub fn dry_run(url: &str, dir: &Path, opts: &Options) -> Result<Report, RunnerError> {
+    let sources = source::load(dir)?;
+    exec::dry_run(url, &sources, opts)
+}
+
+/// Runs stored down SQL, newest first.
+pub fn revert(url: &str, target: &RevertTarget, opts: &Options) -> Result<Report, RunnerError> {
+    exec::revert(url, target, opts)
+}
+
+/// Applied / pending / modified / missing / failed, one row per name.
+/// `dir` may be absent (everything applied shows as missing).
+pub fn status(url: &str, dir: &Path, opts: &Options) -> Result<Vec<StatusRow>, RunnerError> {
+    status::status(url, dir, opts)
+}
+
+/// Records migration `name` of `dir` as applied without running it (a
+/// baseline of a database that already has the schema). A no-op if it is
+/// already recorded with the same checksum.
+pub fn mark_applied(
+    conn: &mut PgConnection,
+    dir: &Path,
+    name: &str,
+    opts: &Options,
+) -> Result<(), RunnerError> {
+    let sources = source::load(dir)?;
+    exec::mark_applied(conn, &sources, name, opts)
+}
+
+/// A short id that ties one run's logs to its audit rows.
+pub fn correlation_id() -> String {
+    use sha2::{Digest, Sha256};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let seed = format!(
+        "{}-{nanos}-{}-{:?}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        std::thread::current().id()
+    );
+    crate::migrations::sum::hex(&Sha256::digest(seed.as_bytes()))[..16].to_string()
+}
+
+fn millis(since: Instant) -> f64 {
+    (since.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0
+}

@@ -1,0 +1,138 @@
+//! Connecting (timeouts, TLS, no password in any message) and the
+//! session-level advisory lock that serialises runners.
+
+use std::borrow::BorrowMut;
+use std::time::{Duration, Instant};
+
+use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+use diesel::{PgConnection, QueryableByName, RunQueryDsl};
+
+use super::{Options, RunnerError};
+use crate::catalog;
+
+/// Connects with a connect timeout; refuses a connection without TLS when
+/// `require_ssl` is set. Error messages hold no password.
+pub fn connect(url: &str, opts: &Options) -> Result<PgConnection, RunnerError> {
+    let with_timeout = add_connect_timeout(url, opts.connect_timeout);
+    let mut conn = catalog::connect(&with_timeout)
+        .map_err(|e| RunnerError::Connect(scrub(&e.to_string(), url)))?;
+    if opts.require_ssl {
+        #[derive(QueryableByName)]
+        struct Ssl {
+            #[diesel(sql_type = Nullable<Bool>)]
+            ssl: Option<bool>,
+        }
+        let rows: Vec<Ssl> =
+            diesel::sql_query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+                .load(&mut conn)
+                .map_err(|e| RunnerError::Connect(format!("cannot check TLS: {e}")))?;
+        if !rows.first().and_then(|r| r.ssl).unwrap_or(false) {
+            return Err(RunnerError::Connect(format!(
+                "the connection to {} is not encrypted and --require-ssl is set (add sslmode=require or verify-full)",
+                catalog::redact(url)
+            )));
+        }
+    }
+    Ok(conn)
+}
+
+/// Appends libpq's `connect_timeout` unless the DSN sets one.
+fn add_connect_timeout(url: &str, timeout: Duration) -> String {
+    let secs = timeout.as_secs().max(1);
+    if url.contains("connect_timeout") {
+        url.to_string()
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{sep}connect_timeout={secs}")
+    } else {
+        format!("{url} connect_timeout={secs}")
+    }
+}
+
+/// `message` without the DSN's password nor `$PGPASSWORD`.
+pub fn scrub(message: &str, url: &str) -> String {
+    let mut out = message.replace(url, &catalog::redact(url));
+    if let Ok(pw) = std::env::var("PGPASSWORD") {
+        // Very short values would mangle the message more than they protect.
+        if pw.len() >= 4 {
+            out = out.replace(&pw, "***");
+        }
+    }
+    out
+}
+
+/// A connection holding the session advisory lock. Dropping it unlocks on
+/// every path (success, error, panic); if the connection died, the server
+/// has already released the lock with the session.
+pub struct Locked<C: BorrowMut<PgConnection> = PgConnection> {
+    conn: C,
+    key: i64,
+}
+
+#[derive(QueryableByName)]
+struct Got {
+    #[diesel(sql_type = Bool)]
+    got: bool,
+}
+
+#[derive(QueryableByName)]
+struct Holder {
+    #[diesel(sql_type = Nullable<Text>)]
+    holder: Option<String>,
+}
+
+impl<C: BorrowMut<PgConnection>> Locked<C> {
+    /// Polls `pg_try_advisory_lock` until `wait` has passed:
+    /// `lock_timeout` does not apply to advisory locks.
+    pub fn acquire(mut conn: C, key: i64, wait: Duration) -> Result<Locked<C>, RunnerError> {
+        let deadline = Instant::now() + wait;
+        let mut pause = Duration::from_millis(20);
+        let mut announced = false;
+        loop {
+            let got: Vec<Got> = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS got")
+                .bind::<BigInt, _>(key)
+                .load(conn.borrow_mut())
+                .map_err(|e| RunnerError::Database(format!("advisory lock: {e}")))?;
+            if got.first().map(|g| g.got).unwrap_or(false) {
+                return Ok(Locked { conn, key });
+            }
+            if Instant::now() >= deadline {
+                let holder = holder(conn.borrow_mut(), key).unwrap_or_default();
+                return Err(RunnerError::LockTimeout(format!(
+                    "another run holds advisory lock {key}{holder}; gave up after {:?}",
+                    wait
+                )));
+            }
+            if !announced {
+                tracing::info!(key, "waiting for the advisory lock held by another run");
+                announced = true;
+            }
+            std::thread::sleep(pause.min(deadline.saturating_duration_since(Instant::now())));
+            pause = (pause * 2).min(Duration::from_millis(500));
+        }
+    }
+
+    pub fn conn(&mut self) -> &mut PgConnection {
+        self.conn.borrow_mut()
+    }
+}
+
+fn holder(conn: &mut PgConnection, key: i64) -> Option<String> {
+    let rows: Vec<Holder> = diesel::sql_query(
+        "SELECT ' (backend pid ' || string_agg(pid::text, ', ') || ')' AS holder FROM pg_locks \
+          WHERE locktype = 'advisory' AND granted AND objsubid = 1 \
+            AND classid::bigint = ($1 >> 32) AND objid::bigint = ($1 & 4294967295)",
+    )
+    .bind::<BigInt, _>(key)
+    .load(conn)
+    .ok()?;
+    rows.into_iter().next().and_then(|h| h.holder)
+}
+
+impl<C: BorrowMut<PgConnection>> Drop for Locked<C> {
+    fn drop(&mut self) {
+        let _ = diesel::sql_query("SELECT pg_advisory_unlock($1)")
+            .bind::<BigInt, _>(self.key)
+            .execute(self.conn.borrow_mut());
+    }
+}

@@ -1,0 +1,204 @@
+//! Reading a migrations directory for the runner, with every check that
+//! needs no database: names, numbering, the sum file, metadata, splitting.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::split::{self, Statement};
+use super::RunnerError;
+use crate::migrations::sum;
+
+/// One migration directory, read and checked.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Directory name, `NNNN_slug`.
+    pub name: String,
+    pub number: u32,
+    pub dir: PathBuf,
+    /// sha256 (hex) of the exact bytes of up.sql.
+    pub checksum: String,
+    pub up: Vec<Statement>,
+    /// down.sql as written (empty when absent).
+    pub down_sql: String,
+    pub run_in_transaction: bool,
+    pub depends: Vec<String>,
+}
+
+/// `metadata.toml`; unknown keys are left to other tools.
+#[derive(Debug, Deserialize)]
+struct Metadata {
+    #[serde(default = "yes")]
+    run_in_transaction: bool,
+    #[serde(default)]
+    depends: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Whether `name` is `^\d{4}_[a-z0-9_]+$`.
+pub fn valid_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() > 5
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'_'
+        && b[5..]
+            .iter()
+            .all(|c| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'_'))
+}
+
+pub fn checksum(bytes: &[u8]) -> String {
+    sum::hex(&Sha256::digest(bytes))
+}
+
+/// Reads and checks every migration under `dir`, in order. Plain files and
+/// dot-directories in `dir` are ignored, as are `*.retired` directories.
+pub fn load(dir: &Path) -> Result<Vec<Source>, RunnerError> {
+    let names = directory_names(dir)?;
+    let bad: Vec<&String> = names.iter().filter(|n| !valid_name(n)).collect();
+    if !bad.is_empty() {
+        let list: Vec<&str> = bad.iter().map(|s| s.as_str()).collect();
+        return Err(RunnerError::Input(format!(
+            "{}: invalid migration name(s) {}: names must match ^\\d{{4}}_[a-z0-9_]+$",
+            dir.display(),
+            list.join(", ")
+        )));
+    }
+    let mut by_number: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for n in &names {
+        by_number.entry(&n[..4]).or_default().push(n);
+    }
+    let dups: Vec<String> = by_number
+        .values()
+        .filter(|v| v.len() > 1)
+        .map(|v| v.join(" and "))
+        .collect();
+    if !dups.is_empty() {
+        return Err(RunnerError::Input(format!(
+            "{}: duplicate migration numbers: {}",
+            dir.display(),
+            dups.join("; ")
+        )));
+    }
+    if dir.join(sum::SUM_FILE).exists() {
+        sum::verify(dir).map_err(RunnerError::Input)?;
+    }
+    let mut out = Vec::new();
+    for name in names {
+        out.push(read_one(dir, &name)?);
+    }
+    Ok(out)
+}
+
+fn directory_names(dir: &Path) -> Result<Vec<String>, RunnerError> {
+    let io = |e: std::io::Error| RunnerError::Input(format!("{}: {e}", dir.display()));
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.path().is_dir() && !name.starts_with('.') && !name.ends_with(".retired") {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+fn read_one(base: &Path, name: &str) -> Result<Source, RunnerError> {
+    let dir = base.join(name);
+    let up_path = dir.join("up.sql");
+    let up_bytes = std::fs::read(&up_path)
+        .map_err(|e| RunnerError::Input(format!("{}: {e}", up_path.display())))?;
+    let up_text = String::from_utf8(up_bytes.clone())
+        .map_err(|_| RunnerError::Input(format!("{}: not UTF-8", up_path.display())))?;
+    let up = split_file(&up_path, &up_text)?;
+    let down_path = dir.join("down.sql");
+    let down_sql = match std::fs::read(&down_path) {
+        Ok(b) => String::from_utf8(b)
+            .map_err(|_| RunnerError::Input(format!("{}: not UTF-8", down_path.display())))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(RunnerError::Input(format!("{}: {e}", down_path.display()))),
+    };
+    split_file(&down_path, &down_sql)?;
+    let meta = read_metadata(&dir.join("metadata.toml"))?;
+    if meta.run_in_transaction {
+        if let Some(s) = up.iter().find(|s| s.outside_transaction.is_some()) {
+            return Err(RunnerError::Input(format!(
+                "{}:{}: {} cannot run inside a transaction, but metadata.toml says run_in_transaction = true; \
+                 put it in its own migration with run_in_transaction = false",
+                up_path.display(),
+                s.line,
+                s.outside_transaction.unwrap_or("this statement")
+            )));
+        }
+    }
+    Ok(Source {
+        number: name[..4].parse().unwrap_or(0),
+        name: name.to_string(),
+        dir,
+        checksum: checksum(&up_bytes),
+        up,
+        down_sql,
+        run_in_transaction: meta.run_in_transaction,
+        depends: meta.depends,
+    })
+}
+
+/// Splits a file, naming the file and line on failure.
+pub fn split_file(path: &Path, text: &str) -> Result<Vec<Statement>, RunnerError> {
+    split::split(text)
+        .map_err(|e| RunnerError::Input(format!("{}:{}: {}", path.display(), e.line, e.message)))
+}
+
+fn read_metadata(path: &Path) -> Result<Metadata, RunnerError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(RunnerError::Input(format!("{}: {e}", path.display()))),
+    };
+    // Strict, unlike diesel: a typo must not silently mean "in a transaction".
+    toml::from_str(&text)
+        .map_err(|e| RunnerError::Input(format!("{}: {}", path.display(), e.message())))
+}
+
+/// Every `depends` names an applied migration or one that runs earlier.
+pub fn check_depends(all: &[Source], applied: &[String]) -> Result<(), RunnerError> {
+    for m in all {
+        for dep in &m.depends {
+            let dep_name = dep.trim_end_matches(".sql");
+            let earlier = all.iter().any(|o| o.name == dep_name && o.name < m.name);
+            if !earlier && !applied.iter().any(|a| a == dep_name) {
+                return Err(RunnerError::Input(format!(
+                    "{}: depends on `{dep}`, which is neither applied nor an earlier migration in this directory",
+                    m.dir.join("metadata.toml").display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert!(valid_name("0001_baseline"));
+        assert!(valid_name("0042_add_2_cols"));
+        for bad in [
+            "001_a",
+            "0001-a",
+            "0001_AddColumn",
+            "0001_",
+            "abcd_x",
+            "0001_a-b",
+        ] {
+            assert!(!valid_name(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,358 @@
+//! Splitting a SQL file into statements with PostgreSQL's own grammar
+//! (pg_query), and classifying the statements that cannot run inside a
+//! transaction block or cannot run at all.
+
+use pg_query::protobuf::TransactionStmtKind;
+use pg_query::NodeEnum;
+
+/// One statement of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// The exact text, without the final `;`.
+    pub sql: String,
+    /// 1-based line of the statement's first token.
+    pub line: usize,
+    /// Why it cannot run inside a transaction block, if it cannot.
+    pub outside_transaction: Option<&'static str>,
+}
+
+/// A file that cannot be run: the line and PostgreSQL's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SplitError {
+    pub line: usize,
+    pub message: String,
+}
+
+/// Splits `text` into statements; refuses text that does not parse, and
+/// statements the runner cannot send (transaction control, COPY from or to
+/// the client).
+pub fn split(text: &str) -> Result<Vec<Statement>, SplitError> {
+    if let Some(at) = text.find('\0') {
+        return Err(SplitError {
+            line: line_of(text, at),
+            message: "the file holds a NUL byte".into(),
+        });
+    }
+    let pieces = match pg_query::split_with_parser(text) {
+        Ok(p) => p,
+        Err(e) => return Err(locate_error(text, &message(&e))),
+    };
+    let mut out = Vec::new();
+    for piece in pieces {
+        let start = offset(text, piece) + leading_noise(piece);
+        let sql = piece.trim_end().to_string();
+        let line = line_of(text, start);
+        let tree = pg_query::parse(&sql, 0).map_err(|e| SplitError {
+            line,
+            message: message(&e),
+        })?;
+        let mut outside = None;
+        for raw in &tree.protobuf.stmts {
+            let node = raw.stmt.as_ref().and_then(|n| n.node.as_ref());
+            if let Some(why) = node.and_then(refused) {
+                return Err(SplitError {
+                    line,
+                    message: why.into(),
+                });
+            }
+            outside = outside.or_else(|| node.and_then(outside_transaction));
+        }
+        if tree.protobuf.stmts.is_empty() {
+            continue;
+        }
+        out.push(Statement {
+            sql,
+            line,
+            outside_transaction: outside,
+        });
+    }
+    Ok(out)
+}
+
+fn message(e: &pg_query::Error) -> String {
+    match e {
+        pg_query::Error::Parse(m) | pg_query::Error::Split(m) | pg_query::Error::Scan(m) => {
+            m.clone()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Byte offset of `piece` inside `text` (pg_query returns sub-slices).
+fn offset(text: &str, piece: &str) -> usize {
+    (piece.as_ptr() as usize).saturating_sub(text.as_ptr() as usize)
+}
+
+fn line_of(text: &str, byte: usize) -> usize {
+    text.as_bytes()[..byte.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+/// Length of the white space and comments before the first token.
+fn leading_noise(s: &str) -> usize {
+    let b = s.as_bytes();
+    let mut i = 0;
+    loop {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if b[i..].starts_with(b"--") {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+        } else if b[i..].starts_with(b"/*") {
+            let mut depth = 0;
+            while i < b.len() {
+                if b[i..].starts_with(b"/*") {
+                    depth += 1;
+                    i += 2;
+                } else if b[i..].starts_with(b"*/") {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+        } else {
+            return i;
+        }
+    }
+}
+
+/// pg_query errors carry no position: split with the scanner (which does
+/// not understand `BEGIN ATOMIC` bodies, so a failing piece is retried
+/// joined with the next ones) and parse each piece to find the bad one.
+fn locate_error(text: &str, whole: &str) -> SplitError {
+    let Ok(pieces) = pg_query::split_with_scanner(text) else {
+        return SplitError {
+            line: 1,
+            message: whole.to_string(),
+        };
+    };
+    let mut i = 0;
+    let mut covered = 0;
+    while i < pieces.len() {
+        let start = offset(text, pieces[i]);
+        let mut joined = None;
+        for (j, piece) in pieces.iter().enumerate().skip(i).take(64) {
+            let end = offset(text, piece) + piece.len();
+            if pg_query::parse(&text[start..end], 0).is_ok() {
+                joined = Some(j);
+                break;
+            }
+        }
+        match joined {
+            Some(j) => {
+                covered = offset(text, pieces[j]) + pieces[j].len();
+                i = j + 1;
+            }
+            None => {
+                let piece = pieces[i];
+                let first = line_of(text, start + leading_noise(piece));
+                let last = line_of(text, start + piece.trim_end().len());
+                let msg = pg_query::parse(piece, 0)
+                    .err()
+                    .map(|e| message(&e))
+                    .unwrap_or_else(|| whole.to_string());
+                let at = error_offset(piece, &msg)
+                    .map(|p| line_of(text, start + p))
+                    .unwrap_or(first);
+                return SplitError {
+                    line: at,
+                    message: format!("{msg} (in the statement on lines {first}-{last})"),
+                };
+            }
+        }
+    }
+    // The scanner sometimes leaves the tail out (after a BEGIN ATOMIC body).
+    let rest = text.get(covered..).unwrap_or("");
+    let skip = leading_noise(rest);
+    let at = error_offset(rest, whole).unwrap_or(skip);
+    SplitError {
+        line: line_of(text, covered + at),
+        message: whole.to_string(),
+    }
+}
+
+/// Where in `stmt` the error `msg` (`... at or near "X"`) is: the first
+/// occurrence of X such that the text up to and including it already
+/// fails at X (earlier ones fail only "at end of input").
+fn error_offset(stmt: &str, msg: &str) -> Option<usize> {
+    let tok = near_token(msg)?;
+    let mut from = 0;
+    while let Some(found) = stmt[from..].find(tok) {
+        let at = from + found;
+        let end = at + tok.len();
+        if let Err(e) = pg_query::parse(&stmt[..end], 0) {
+            if message(&e) == msg {
+                return Some(at);
+            }
+        }
+        from = end;
+    }
+    None
+}
+
+/// The token of `syntax error at or near "X"`.
+fn near_token(msg: &str) -> Option<&str> {
+    let rest = msg.split_once("at or near \"")?.1;
+    let tok = rest.rsplit_once('"')?.0;
+    (!tok.is_empty()).then_some(tok)
+}
+
+/// Statements the runner refuses in any migration.
+fn refused(node: &NodeEnum) -> Option<&'static str> {
+    match node {
+        NodeEnum::TransactionStmt(t) => {
+            use TransactionStmtKind::*;
+            match TransactionStmtKind::try_from(t.kind).unwrap_or(Undefined) {
+                TransStmtSavepoint | TransStmtRelease | TransStmtRollbackTo => None,
+                _ => Some(
+                    "transaction control (BEGIN, COMMIT, ROLLBACK, PREPARE) is not allowed in a migration: \
+                     the runner wraps each migration in its own transaction (run_in_transaction in metadata.toml)",
+                ),
+            }
+        }
+        NodeEnum::CopyStmt(c) if c.filename.is_empty() && !c.is_program => Some(
+            "COPY from STDIN or to STDOUT cannot run from a migration file; load data with INSERT or a server-side file",
+        ),
+        _ => None,
+    }
+}
+
+/// Why a statement cannot run inside a transaction block, from its AST.
+fn outside_transaction(node: &NodeEnum) -> Option<&'static str> {
+    match node {
+        NodeEnum::IndexStmt(s) if s.concurrent => Some("CREATE INDEX CONCURRENTLY"),
+        NodeEnum::DropStmt(s) if s.concurrent => Some("DROP INDEX CONCURRENTLY"),
+        NodeEnum::ReindexStmt(s) if has_option(&s.params, "concurrently") => {
+            Some("REINDEX CONCURRENTLY")
+        }
+        NodeEnum::VacuumStmt(s) if s.is_vacuumcmd => Some("VACUUM"),
+        NodeEnum::CreatedbStmt(_) => Some("CREATE DATABASE"),
+        NodeEnum::DropdbStmt(_) => Some("DROP DATABASE"),
+        NodeEnum::AlterSystemStmt(_) => Some("ALTER SYSTEM"),
+        NodeEnum::CreateTableSpaceStmt(_) => Some("CREATE TABLESPACE"),
+        NodeEnum::DropTableSpaceStmt(_) => Some("DROP TABLESPACE"),
+        NodeEnum::AlterTableStmt(s) => s.cmds.iter().find_map(|c| match c.node.as_ref() {
+            Some(NodeEnum::AlterTableCmd(cmd)) => {
+                match cmd.def.as_ref().and_then(|d| d.node.as_ref()) {
+                    Some(NodeEnum::PartitionCmd(p)) if p.concurrent => {
+                        Some("ALTER TABLE ... DETACH PARTITION CONCURRENTLY")
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+/// `(schema, name)` of the index a `CREATE INDEX CONCURRENTLY` statement
+/// builds (schema empty when unqualified): a failed build leaves it INVALID.
+pub fn concurrent_index(sql: &str) -> Option<(String, String)> {
+    let tree = pg_query::parse(sql, 0).ok()?;
+    let raw = tree.protobuf.stmts.first()?;
+    match raw.stmt.as_ref()?.node.as_ref()? {
+        NodeEnum::IndexStmt(s) if s.concurrent && !s.idxname.is_empty() => {
+            let schema = s
+                .relation
+                .as_ref()
+                .map(|r| r.schemaname.clone())
+                .unwrap_or_default();
+            Some((schema, s.idxname.clone()))
+        }
+        _ => None,
+    }
+}
+
+fn has_option(params: &[pg_query::protobuf::Node], name: &str) -> bool {
+    params.iter().any(|p| match p.node.as_ref() {
+        Some(NodeEnum::DefElem(d)) => d.defname == name,
+        _ => false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_bodies_and_keeps_lines() {
+        let sql = "-- header\nCREATE TABLE t (a text DEFAULT ';');\n\nDO $$ BEGIN RAISE NOTICE 'x;'; END $$;\n\
+                   CREATE FUNCTION f() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT 1;\n  SELECT 2;\nEND;\n\
+                   CREATE FUNCTION g() RETURNS text LANGUAGE plpgsql AS $outer$ BEGIN RETURN $q$a;b$q$; END $outer$;\n\
+                   /* c */ CREATE INDEX CONCURRENTLY i ON t (a)";
+        let s = split(sql).unwrap();
+        assert_eq!(s.len(), 5, "{s:#?}");
+        assert_eq!(
+            s.iter().map(|x| x.line).collect::<Vec<_>>(),
+            [2, 4, 5, 10, 11]
+        );
+        assert!(s[2].sql.ends_with("END"), "{}", s[2].sql);
+        assert_eq!(s[4].outside_transaction, Some("CREATE INDEX CONCURRENTLY"));
+        assert!(s[..4].iter().all(|x| x.outside_transaction.is_none()));
+    }
+
+    #[test]
+    fn classifies_non_transactional_statements() {
+        for (sql, why) in [
+            (
+                "DROP INDEX CONCURRENTLY IF EXISTS i",
+                "DROP INDEX CONCURRENTLY",
+            ),
+            ("VACUUM t", "VACUUM"),
+            ("REINDEX (CONCURRENTLY) TABLE t", "REINDEX CONCURRENTLY"),
+            ("ALTER SYSTEM SET work_mem = '1MB'", "ALTER SYSTEM"),
+            ("CREATE DATABASE x", "CREATE DATABASE"),
+            (
+                "ALTER TABLE p DETACH PARTITION c CONCURRENTLY",
+                "ALTER TABLE ... DETACH PARTITION CONCURRENTLY",
+            ),
+        ] {
+            assert_eq!(
+                split(sql).unwrap()[0].outside_transaction,
+                Some(why),
+                "{sql}"
+            );
+        }
+        assert_eq!(split("ANALYZE t").unwrap()[0].outside_transaction, None);
+        assert_eq!(
+            split("ALTER TYPE e ADD VALUE 'x'").unwrap()[0].outside_transaction,
+            None
+        );
+    }
+
+    #[test]
+    fn refuses_transaction_control_and_copy() {
+        let e = split("SELECT 1;\nCOMMIT;").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("transaction control"), "{}", e.message);
+        assert!(split("SAVEPOINT a; ROLLBACK TO a; RELEASE a").is_ok());
+        assert!(split("COPY t FROM STDIN").is_err());
+        assert!(split("COPY t TO '/tmp/x'").is_ok());
+    }
+
+    #[test]
+    fn locates_syntax_errors() {
+        let e =
+            split("SELECT 1;\nCREATE TABLE t (\n  a int,\n  b int,,\n);\nSELECT 2;").unwrap_err();
+        assert_eq!(e.line, 4, "{e:?}");
+        assert!(e.message.contains("lines 2-5"), "{}", e.message);
+        // A BEGIN ATOMIC body before the error must not be blamed.
+        let e = split(
+            "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;\nSELEC 2;",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, 2, "{e:?}");
+        assert!(split("").unwrap().is_empty());
+        assert!(split("-- only a comment\n").unwrap().is_empty());
+    }
+}

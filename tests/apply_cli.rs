@@ -1,0 +1,165 @@
+//! The core loop through the binary: plan -> apply -> plan again is empty ->
+//! revert, on the bundled example; baseline --mark-applied; a runner killed
+//! with SIGKILL leaves nothing half-applied.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use support::FreshDb;
+
+fn reconcile(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_reconcile"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run reconcile");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn with_shim() -> FreshDb {
+    let db = FreshDb::new("apply_cli");
+    db.psql_file(
+        &support::fixtures().join("corpus/supabase_shim.sql"),
+        &[],
+        None,
+    );
+    db
+}
+
+#[test]
+fn bundled_example_applies_converges_and_reverts() {
+    let db = with_shim();
+    let before = inspect(&db);
+    let (code, out, err) = reconcile(&["apply", "--database-url", &db.url]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("0001_initial"), "{out}");
+
+    // The live database now matches schema/: planning against it is empty.
+    let (code, out, err) = reconcile(&["plan", "--check", "--database-url", &db.url]);
+    assert_eq!(code, 0, "plan after apply is not empty:\n{out}{err}");
+
+    let (code, out, _) = reconcile(&["status", "--database-url", &db.url, "--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("\"applied\""), "{out}");
+
+    // Down restores the schema exactly (introspection leaves out the
+    // bookkeeping schema).
+    let (code, out, err) = reconcile(&["revert", "--database-url", &db.url, "--steps", "1"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let after = inspect(&db);
+    assert!(
+        after == before,
+        "{}",
+        support::line_diff(&yaml(&before), &yaml(&after))
+    );
+}
+
+fn inspect(db: &FreshDb) -> reconcile::model::Database {
+    let mut conn = db.connect();
+    reconcile::catalog::inspect(&mut conn, &Default::default()).expect("inspect")
+}
+
+fn yaml(m: &reconcile::model::Database) -> String {
+    serde_saphyr::to_string(m).unwrap()
+}
+
+#[test]
+fn baseline_mark_applied_adopts_a_database() {
+    let db = FreshDb::new("apply_adopt");
+    db.try_psql(
+        "CREATE TABLE public.t (id integer PRIMARY KEY); CREATE INDEX t_id ON public.t (id);",
+    )
+    .unwrap();
+    let dir = support::temp_dir();
+    let (schema, mig) = (dir.join("schema"), dir.join("migrations"));
+    let (s, m) = (schema.to_str().unwrap(), mig.to_str().unwrap());
+    let (code, out, err) = reconcile(&[
+        "baseline",
+        "--database-url",
+        &db.url,
+        "--out",
+        s,
+        "--migrations",
+        m,
+        "--mark-applied",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = reconcile(&["apply", "--database-url", &db.url, "--migrations", m]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        !out.contains("CREATE TABLE"),
+        "the baseline ran again: {out}"
+    );
+    // The captured files describe the database: offline and live plans are empty.
+    let (code, out, err) = reconcile(&["plan", "--check", "--schema", s, "--migrations", m]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = reconcile(&[
+        "plan",
+        "--check",
+        "--schema",
+        s,
+        "--migrations",
+        m,
+        "--database-url",
+        &db.url,
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn write_migration(dir: &Path, name: &str, up: &str) {
+    let d = dir.join(name);
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("up.sql"), up).unwrap();
+    std::fs::write(d.join("down.sql"), "SELECT 1;\n").unwrap();
+    std::fs::write(d.join("metadata.toml"), "run_in_transaction = true\n").unwrap();
+}
+
+#[test]
+fn sigkill_mid_migration_leaves_nothing_half_applied() {
+    let db = FreshDb::new("apply_kill");
+    let dir = support::temp_dir();
+    write_migration(&dir, "0001_slow", "CREATE TABLE public.a (id integer);\nSELECT pg_sleep(3);\nCREATE TABLE public.b (id integer);\n");
+    let m = dir.to_str().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reconcile"))
+        .args(["apply", "--database-url", &db.url, "--migrations", m])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1200));
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    // The server rolls the transaction back and frees the lock once it sees
+    // the client is gone; a new run waits for that and then applies cleanly.
+    let (code, out, err) = reconcile(&[
+        "apply",
+        "--database-url",
+        &db.url,
+        "--migrations",
+        m,
+        "--lock-wait",
+        "30s",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let mut conn = db.connect();
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let n: N = diesel::sql_query("SELECT count(*) AS n FROM reconcile.schema_migrations")
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(n.n, 1, "applied exactly once");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
