@@ -586,6 +586,14 @@ fn destructive_steps_are_refused_unless_allowed() {
         before,
         "nothing written"
     );
+    // Naming the object under allow_drop in the desired state is enough.
+    std::fs::write(schema.join("drops.yaml"), "allow_drop: [public.t.note]\n").unwrap();
+    let (code, out, err) = run_plan(&schema, &dir, &["--dry-run"]);
+    assert_eq!(code, 0, "allow_drop names the column: {out}{err}");
+    std::fs::write(schema.join("drops.yaml"), "allow_drop: [public.t.other]\n").unwrap();
+    let (code, out, err) = run_plan(&schema, &dir, &["--dry-run"]);
+    assert_eq!(code, 5, "another name does not allow it: {out}{err}");
+    std::fs::remove_file(schema.join("drops.yaml")).unwrap();
     let (code, out, err) = run_plan(&schema, &dir, &["--allow-destructive"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("Irreversible"), "{out}");

@@ -44,6 +44,14 @@ fn from_state(args: &PlanArgs, desired: &Database) -> Result<(String, Database),
     }
 }
 
+/// Whether the desired state names this step's object under `allow_drop`
+/// (`table:public.t` and `table:public.t:drop` are `public.t`).
+fn allowed_drop(desired: &Database, step_id: &str) -> bool {
+    let object = step_id.split_once(':').map_or(step_id, |(_, rest)| rest);
+    let object = object.strip_suffix(":drop").unwrap_or(object);
+    desired.allow_drop.iter().any(|a| a == object)
+}
+
 fn check_args(args: &PlanArgs) -> Result<(), Failure> {
     if let Some(name) = &args.name {
         if !migrations::valid_slug(name) {
@@ -96,6 +104,7 @@ pub fn plan(args: &PlanArgs) -> Outcome {
         .steps
         .iter()
         .filter(|s| s.hazards.iter().any(|h| h.level == Level::Red))
+        .filter(|s| !allowed_drop(&desired, &s.id))
         .map(|s| s.summary.as_str())
         .collect();
     let refused = !red.is_empty() && !args.allow_destructive;

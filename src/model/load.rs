@@ -320,6 +320,7 @@ fn merge(
     section!(aggregates);
     into.default_privileges.extend(db.default_privileges);
     into.external.extend(db.external);
+    into.allow_drop.extend(db.allow_drop);
 }
 
 fn position(src: &Source, path: &[String]) -> (usize, usize) {

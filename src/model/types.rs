@@ -57,6 +57,11 @@ pub struct Database {
     /// `auth.uid()`): they may be referenced, and are never created or dropped.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub external: Vec<String>,
+    /// Drops that are intended: `schema.table` or `schema.table.column`.
+    /// `reconcile plan` refuses destructive steps unless the object is named
+    /// here (or `--allow-destructive` is given).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allow_drop: Vec<String>,
     /// Objects found in a database that the model does not cover. Filled by
     /// introspection only; never part of the desired state.
     #[serde(skip_deserializing, skip_serializing_if = "Vec::is_empty")]
