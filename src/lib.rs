@@ -10,3 +10,4 @@ pub mod diff;
 pub mod migrations;
 pub mod model;
 pub mod plan;
+pub mod verify;

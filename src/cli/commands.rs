@@ -26,6 +26,8 @@ pub fn run(command: Command) -> Outcome {
         Command::Apply(a) => super::run::apply(&a),
         Command::Revert(a) => super::run::revert(&a),
         Command::Status(a) => super::run::status(&a),
+        Command::Validate(a) => super::verify::validate(&a),
+        Command::Drift(a) => super::verify::drift(&a),
         Command::JsonSchema => {
             println!("{}", model::schema_json::json_schema());
             Ok(Exit::Ok)

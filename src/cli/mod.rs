@@ -5,6 +5,7 @@ mod commands;
 mod plan;
 mod report;
 pub mod run;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -183,6 +184,10 @@ pub enum Command {
     Revert(run::RevertArgs),
     /// Applied, pending, modified, missing and failed migrations.
     Status(run::StatusArgs),
+    /// Check a database against a required-schema contract (exit 1 on errors).
+    Validate(verify::ValidateArgs),
+    /// Report what differs between the desired state and a database (exit 1 on drift).
+    Drift(verify::DriftArgs),
 }
 
 pub fn main() -> ExitCode {

@@ -1,0 +1,83 @@
+//! Verification: checks of a database (introspected into the model) against
+//! contracts. Pure: every check takes models in and gives findings out.
+
+pub mod drift;
+pub mod required;
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// One thing a check found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    /// The object, e.g. `public.users.email`.
+    pub object: String,
+    pub message: String,
+}
+
+impl Finding {
+    pub fn error(object: impl Into<String>, message: impl Into<String>) -> Self {
+        Finding {
+            severity: Severity::Error,
+            object: object.into(),
+            message: message.into(),
+        }
+    }
+    pub fn warning(object: impl Into<String>, message: impl Into<String>) -> Self {
+        Finding {
+            severity: Severity::Warning,
+            object: object.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Findings with their counts; `passed` is false when any is an error.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub passed: bool,
+    pub errors: usize,
+    pub warnings: usize,
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    pub fn new(findings: Vec<Finding>) -> Self {
+        let errors = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count();
+        let warnings = findings.len() - errors;
+        Report {
+            passed: errors == 0,
+            errors,
+            warnings,
+            findings,
+        }
+    }
+
+    pub fn render_text(&self) -> String {
+        let mut out = String::new();
+        for f in &self.findings {
+            let tag = match f.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            out.push_str(&format!("{tag}: {}: {}\n", f.object, f.message));
+        }
+        out.push_str(&format!(
+            "{}: {} error(s), {} warning(s)\n",
+            if self.passed { "passed" } else { "FAILED" },
+            self.errors,
+            self.warnings
+        ));
+        out
+    }
+}

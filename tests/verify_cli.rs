@@ -1,0 +1,123 @@
+//! `validate` and `drift` through the binary, on a crafted bad database and
+//! then on the corrected one.
+
+mod support;
+
+use std::process::Command;
+
+use support::FreshDb;
+
+fn reconcile(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_reconcile"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run reconcile");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn validate_fails_on_missing_required_and_passes_when_fixed() {
+    let db = FreshDb::new("verify_required");
+    db.try_psql("CREATE TABLE public.users (id uuid PRIMARY KEY, email text);")
+        .unwrap();
+    let dir = support::temp_dir();
+    let file = dir.join("required.yaml");
+    std::fs::write(
+        &file,
+        "tables:\n  users:\n    required: [id, { name: email, type: text, nullable: false }, created_at]\n    optional: [avatar_url]\n    row_level_security: true\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let (code, out, err) = reconcile(&["validate", "--database-url", &db.url, "--required", f]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("public.users.created_at: missing REQUIRED column"),
+        "{out}"
+    );
+    assert!(
+        out.contains("warning: public.users.avatar_url: missing OPTIONAL column"),
+        "{out}"
+    );
+    assert!(out.contains("row level security is off"), "{out}");
+
+    db.try_psql(
+        "ALTER TABLE public.users ALTER COLUMN email SET NOT NULL;
+         ALTER TABLE public.users ADD COLUMN created_at timestamptz NOT NULL DEFAULT now();
+         ALTER TABLE public.users ENABLE ROW LEVEL SECURITY;",
+    )
+    .unwrap();
+    let (code, out, err) = reconcile(&[
+        "validate",
+        "--database-url",
+        &db.url,
+        "--required",
+        f,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["passed"], true);
+    assert_eq!(v["warnings"], 1);
+
+    std::fs::write(&file, "tables:\n  users:\n    requird: [id]\n").unwrap();
+    let (code, _, err) = reconcile(&["validate", "--database-url", &db.url, "--required", f]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("required.yaml"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn drift_reports_both_sides_until_the_database_matches() {
+    let db = FreshDb::new("verify_drift");
+    let dir = support::temp_dir();
+    std::fs::write(
+        dir.join("t.yaml"),
+        "tables:\n  public.t:\n    columns:\n      id: { type: integer, nullable: false }\n      note: text\n    primary_key: [id]\n",
+    )
+    .unwrap();
+    let s = dir.to_str().unwrap();
+    db.try_psql("CREATE TABLE public.t (id integer PRIMARY KEY, extra integer);")
+        .unwrap();
+    let (code, out, err) = reconcile(&["drift", "--database-url", &db.url, "--schema", s]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("note") && out.contains("extra"), "{out}");
+    assert!(
+        out.contains("desired:") && out.contains("database:"),
+        "{out}"
+    );
+    let (code, md, _) = reconcile(&[
+        "drift",
+        "--database-url",
+        &db.url,
+        "--schema",
+        s,
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(code, 1);
+    assert!(md.starts_with("**Drift**"), "{md}");
+
+    db.try_psql(
+        "ALTER TABLE public.t DROP COLUMN extra; ALTER TABLE public.t ADD COLUMN note text;",
+    )
+    .unwrap();
+    let (code, out, err) = reconcile(&[
+        "drift",
+        "--database-url",
+        &db.url,
+        "--schema",
+        s,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out.trim(), "[]");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
