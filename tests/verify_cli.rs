@@ -121,3 +121,33 @@ fn drift_reports_both_sides_until_the_database_matches() {
     assert_eq!(out.trim(), "[]");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn lint_flags_a_weak_schema_and_passes_the_fixed_one() {
+    let dir = support::temp_dir();
+    let weak = "tables:\n  public.notes:\n    columns:\n      id: { type: uuid, nullable: false }\n      owner: uuid\n    policies:\n      anyone_writes: { for: insert, with_check: \"true\" }\n";
+    std::fs::write(dir.join("notes.yaml"), weak).unwrap();
+    let s = dir.to_str().unwrap();
+    let (code, out, err) = reconcile(&["lint", "--schema", s]);
+    assert_eq!(code, 1, "{out}{err}");
+    for rule in [
+        "rls_disabled_in_exposed_schema",
+        "policies_without_rls",
+        "write_policy_always_true",
+        "no_primary_key",
+    ] {
+        assert!(out.contains(rule), "{rule} missing from:\n{out}");
+    }
+    let (code, json, _) = reconcile(&[
+        "lint", "--schema", s, "--format", "json", "--level", "error",
+    ]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(v.as_array().is_some_and(|a| a.len() >= 4));
+
+    let fixed = "tables:\n  public.notes:\n    columns:\n      id: { type: uuid, nullable: false }\n      owner: uuid\n    primary_key: [id]\n    row_level_security: { enabled: true }\n    policies:\n      own_insert: { for: insert, to: [authenticated], with_check: \"(select auth.uid()) = owner\" }\nexternal: [auth.uid()]\n";
+    std::fs::write(dir.join("notes.yaml"), fixed).unwrap();
+    let (code, out, err) = reconcile(&["lint", "--schema", s]);
+    assert_eq!(code, 0, "{out}{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

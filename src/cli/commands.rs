@@ -28,6 +28,7 @@ pub fn run(command: Command) -> Outcome {
         Command::Status(a) => super::run::status(&a),
         Command::Validate(a) => super::verify::validate(&a),
         Command::Drift(a) => super::verify::drift(&a),
+        Command::Lint(a) => super::verify::lint(&a),
         Command::JsonSchema => {
             println!("{}", model::schema_json::json_schema());
             Ok(Exit::Ok)

@@ -188,6 +188,8 @@ pub enum Command {
     Validate(verify::ValidateArgs),
     /// Report what differs between the desired state and a database (exit 1 on drift).
     Drift(verify::DriftArgs),
+    /// Audit RLS, policies, indexes, keys and grants of the desired state or a database.
+    Lint(verify::LintArgs),
 }
 
 pub fn main() -> ExitCode {

@@ -80,3 +80,73 @@ pub fn drift(args: &DriftArgs) -> Outcome {
         Exit::Changes
     })
 }
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LevelArg {
+    Info,
+    Warning,
+    Error,
+}
+
+#[derive(Args, Debug)]
+pub struct LintArgs {
+    /// Lint a live database instead of the desired state.
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// Desired-state file or directory (when no --database-url).
+    #[arg(long, default_value = "schema")]
+    pub schema: PathBuf,
+    /// Exit 1 when a finding is at or above this level.
+    #[arg(long, value_enum, default_value = "warning")]
+    pub level: LevelArg,
+    /// Skip a rule, or one object of it: `rule` or `rule:object`.
+    #[arg(long)]
+    pub ignore: Vec<String>,
+    /// Schemas whose tables an API exposes.
+    #[arg(long, value_delimiter = ',', default_value = "public")]
+    pub exposed_schemas: Vec<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+}
+
+pub fn lint(args: &LintArgs) -> Outcome {
+    use crate::verify::{lint, Severity};
+    let db = match &args.database_url {
+        Some(url) => introspect(&DbArgs {
+            database_url: url.clone(),
+            schemas: None,
+        })?,
+        None => load(&args.schema)?,
+    };
+    let opts = lint::LintOptions {
+        exposed_schemas: args.exposed_schemas.clone(),
+        ignore: args.ignore.clone(),
+    };
+    let found = lint::lint(&db, &opts);
+    let threshold = match args.level {
+        LevelArg::Info => Severity::Info,
+        LevelArg::Warning => Severity::Warning,
+        LevelArg::Error => Severity::Error,
+    };
+    match args.format {
+        ReportFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&found).unwrap_or_default()
+        ),
+        ReportFormat::Text | ReportFormat::Markdown => {
+            for f in &found {
+                let level = format!("{:?}", f.level).to_lowercase();
+                println!(
+                    "{level} [{}] {}: {}\n    fix: {}",
+                    f.id, f.object, f.message, f.fix
+                );
+            }
+            println!("{} finding(s)", found.len());
+        }
+    }
+    Ok(if found.iter().any(|f| f.level >= threshold) {
+        Exit::Changes
+    } else {
+        Exit::Ok
+    })
+}

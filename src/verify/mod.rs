@@ -2,6 +2,7 @@
 //! contracts. Pure: every check takes models in and gives findings out.
 
 pub mod drift;
+pub mod lint;
 pub mod required;
 
 use serde::Serialize;
@@ -9,6 +10,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
+    Info,
     Warning,
     Error,
 }
@@ -54,7 +56,10 @@ impl Report {
             .iter()
             .filter(|f| f.severity == Severity::Error)
             .count();
-        let warnings = findings.len() - errors;
+        let warnings = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .count();
         Report {
             passed: errors == 0,
             errors,
@@ -69,6 +74,7 @@ impl Report {
             let tag = match f.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
+                Severity::Info => "info",
             };
             out.push_str(&format!("{tag}: {}: {}\n", f.object, f.message));
         }

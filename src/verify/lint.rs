@@ -1,0 +1,441 @@
+//! Lint rules over a model — a live database introspected, or the desired
+//! state — for the audits the source documents run by hand (03): RLS
+//! coverage, weak policies, unindexed foreign keys, missing primary keys,
+//! duplicate indexes, SECURITY DEFINER without a fixed search_path, grants
+//! to `anon` without RLS, per-row `auth.uid()` calls.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::Severity;
+use crate::model::{Database, Index, PolicyCommand, Table};
+
+/// One rule: id, level, and what to do about it.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    pub id: &'static str,
+    pub level: Severity,
+    pub fix: &'static str,
+}
+
+pub const RULES: &[Rule] = &[
+    Rule { id: "rls_disabled_in_exposed_schema", level: Severity::Error, fix: "ALTER TABLE ... ENABLE ROW LEVEL SECURITY and add policies" },
+    Rule { id: "policies_without_rls", level: Severity::Error, fix: "enable row level security, or the policies do nothing" },
+    Rule { id: "rls_without_policies", level: Severity::Info, fix: "RLS on with no policy denies everything except owners and BYPASSRLS roles; add a policy if that is not intended" },
+    Rule { id: "write_policy_always_true", level: Severity::Warning, fix: "restrict USING / WITH CHECK, e.g. to (select auth.uid()) = user_id" },
+    Rule { id: "fk_without_index", level: Severity::Warning, fix: "create an index whose leading columns are the foreign key's columns" },
+    Rule { id: "no_primary_key", level: Severity::Warning, fix: "add a primary key (needed for logical replication and row identity)" },
+    Rule { id: "duplicate_index", level: Severity::Warning, fix: "drop one of the identical indexes" },
+    Rule { id: "security_definer_search_path", level: Severity::Error, fix: "add `config: { search_path: \"\" }` (SET search_path) to the function" },
+    Rule { id: "anon_grant_without_rls", level: Severity::Error, fix: "enable row level security or revoke from anon" },
+    Rule { id: "auth_uid_per_row", level: Severity::Warning, fix: "write (select auth.uid()) so it is evaluated once per statement" },
+    Rule { id: "multiple_permissive_policies", level: Severity::Warning, fix: "merge the permissive policies for the same role and command into one" },
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LintFinding {
+    pub id: &'static str,
+    pub level: Severity,
+    pub object: String,
+    pub message: String,
+    pub fix: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct LintOptions {
+    /// Schemas whose tables the API exposes (Supabase: `public`).
+    pub exposed_schemas: Vec<String>,
+    /// `rule` or `rule:object` entries to skip.
+    pub ignore: Vec<String>,
+}
+
+impl Default for LintOptions {
+    fn default() -> Self {
+        LintOptions {
+            exposed_schemas: vec!["public".into()],
+            ignore: vec![],
+        }
+    }
+}
+
+fn rule(id: &str) -> Rule {
+    *RULES
+        .iter()
+        .find(|r| r.id == id)
+        .expect("every rule id used is in RULES")
+}
+
+struct Out<'a> {
+    opts: &'a LintOptions,
+    found: Vec<LintFinding>,
+}
+
+impl Out<'_> {
+    fn push(&mut self, id: &'static str, object: String, message: String) {
+        let skip = self
+            .opts
+            .ignore
+            .iter()
+            .any(|i| i == id || *i == format!("{id}:{object}"));
+        if !skip {
+            let r = rule(id);
+            self.found.push(LintFinding {
+                id,
+                level: r.level,
+                object,
+                message,
+                fix: r.fix,
+            });
+        }
+    }
+}
+
+/// Every finding, in a stable order (by object, then rule).
+pub fn lint(db: &Database, opts: &LintOptions) -> Vec<LintFinding> {
+    let mut out = Out {
+        opts,
+        found: Vec::new(),
+    };
+    let external: Vec<&str> = db.external.iter().map(String::as_str).collect();
+    for (key, t) in db
+        .tables
+        .iter()
+        .filter(|(k, _)| !external.contains(&k.as_str()))
+    {
+        table_rules(key, t, opts, &mut out);
+    }
+    for (key, f) in &db.functions {
+        if f.security_definer && !f.config.contains_key("search_path") {
+            out.push(
+                "security_definer_search_path",
+                key.clone(),
+                "SECURITY DEFINER function without a fixed search_path".into(),
+            );
+        }
+    }
+    let mut found = out.found;
+    found.sort_by(|a, b| (&a.object, a.id).cmp(&(&b.object, b.id)));
+    found
+}
+
+fn schema_of(key: &str) -> String {
+    crate::model::QualifiedName::parse(key, "public")
+        .map(|q| q.schema)
+        .unwrap_or_default()
+}
+
+fn table_rules(key: &str, t: &Table, opts: &LintOptions, out: &mut Out<'_>) {
+    let rls = t.row_level_security.enabled;
+    let partition = t.partition_of.is_some();
+    if !rls && !partition && opts.exposed_schemas.contains(&schema_of(key)) {
+        out.push(
+            "rls_disabled_in_exposed_schema",
+            key.into(),
+            "table in an exposed schema has row level security off".into(),
+        );
+    }
+    if !rls && !t.policies.is_empty() {
+        out.push(
+            "policies_without_rls",
+            key.into(),
+            format!(
+                "{} policies, but row level security is off",
+                t.policies.len()
+            ),
+        );
+    }
+    if rls && t.policies.is_empty() {
+        out.push(
+            "rls_without_policies",
+            key.into(),
+            "row level security is on with no policy: every row is denied".into(),
+        );
+    }
+    if !rls && t.grants.contains_key("anon") {
+        out.push(
+            "anon_grant_without_rls",
+            key.into(),
+            "anon has privileges and row level security is off".into(),
+        );
+    }
+    if t.primary_key.is_none() && !partition {
+        out.push(
+            "no_primary_key",
+            key.into(),
+            "table has no primary key".into(),
+        );
+    }
+    let mut per_role_command: BTreeMap<(String, String), Vec<&str>> = BTreeMap::new();
+    for (name, p) in &t.policies {
+        let object = format!("{key}.{name}");
+        let writes = p.command != PolicyCommand::Select;
+        let trivially = |e: &Option<String>| e.as_deref().is_some_and(|x| is_true(x));
+        if writes && (trivially(&p.using) || trivially(&p.with_check)) {
+            out.push(
+                "write_policy_always_true",
+                object.clone(),
+                format!("{:?} policy allows every row", p.command).to_lowercase(),
+            );
+        }
+        let exprs = [&p.using, &p.with_check];
+        if exprs
+            .iter()
+            .any(|e| e.as_deref().is_some_and(calls_uid_per_row))
+        {
+            out.push(
+                "auth_uid_per_row",
+                object.clone(),
+                "auth.uid() is called per row".into(),
+            );
+        }
+        if !p.restrictive {
+            let roles = if p.to.is_empty() {
+                vec!["public".to_string()]
+            } else {
+                p.to.clone()
+            };
+            for r in roles {
+                per_role_command
+                    .entry((r, format!("{:?}", p.command).to_lowercase()))
+                    .or_default()
+                    .push(name);
+            }
+        }
+    }
+    for ((role, command), names) in per_role_command {
+        if names.len() > 1 {
+            out.push(
+                "multiple_permissive_policies",
+                format!("{key}"),
+                format!(
+                    "{} permissive {command} policies for {role}: {}",
+                    names.len(),
+                    names.join(", ")
+                ),
+            );
+        }
+    }
+    for (name, fk) in &t.foreign_keys {
+        if !covered(t, &fk.columns) {
+            out.push(
+                "fk_without_index",
+                format!("{key}.{name}"),
+                format!("no index starts with ({})", fk.columns.join(", ")),
+            );
+        }
+    }
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    for (name, ix) in &t.indexes {
+        let shape = index_shape(ix);
+        if let Some(first) = seen.get(&shape) {
+            out.push(
+                "duplicate_index",
+                format!("{key}.{name}"),
+                format!("same definition as {first}"),
+            );
+        } else {
+            seen.insert(shape, name);
+        }
+    }
+}
+
+/// Whether some index, primary key or unique constraint begins with `cols`.
+fn covered(t: &Table, cols: &[String]) -> bool {
+    let starts = |keys: &[String]| keys.len() >= cols.len() && keys[..cols.len()] == *cols;
+    let index_cols = |ix: &Index| -> Vec<String> {
+        ix.columns
+            .iter()
+            .map(|e| e.column.clone().unwrap_or_default())
+            .collect()
+    };
+    t.primary_key.as_ref().is_some_and(|pk| starts(&pk.columns))
+        || t.unique.values().any(|u| starts(&u.columns))
+        || t.indexes
+            .values()
+            .filter(|ix| ix.where_.is_none())
+            .any(|ix| starts(&index_cols(ix)))
+}
+
+fn index_shape(ix: &Index) -> String {
+    format!(
+        "{}|{:?}|{:?}|{:?}|{:?}|{}",
+        ix.unique, ix.method, ix.columns, ix.include, ix.where_, ix.nulls_not_distinct
+    )
+}
+
+fn is_true(expr: &str) -> bool {
+    let e = expr
+        .trim()
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .trim();
+    e.eq_ignore_ascii_case("true")
+}
+
+/// `auth.uid()` outside a sub-select is evaluated for every row.
+fn calls_uid_per_row(expr: &str) -> bool {
+    let lower = expr.to_lowercase();
+    let mut rest = lower.as_str();
+    while let Some(i) = rest.find("auth.uid()") {
+        let before = rest[..i].trim_end().trim_end_matches('(').trim_end();
+        if !before.ends_with("select") {
+            return true;
+        }
+        rest = &rest[i + "auth.uid()".len()..];
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{
+        Column, ForeignKey, Function, IndexElem, Policy, PrimaryKey, RowLevelSecurity,
+    };
+
+    fn ids(db: &Database) -> Vec<(&'static str, String)> {
+        lint(db, &LintOptions::default())
+            .into_iter()
+            .map(|f| (f.id, f.object))
+            .collect()
+    }
+
+    #[test]
+    fn a_weak_table_trips_each_rule_and_the_fixed_one_is_clean() {
+        let mut t = Table::default();
+        t.columns.insert(
+            "id".into(),
+            Column {
+                type_: "uuid".into(),
+                ..Default::default()
+            },
+        );
+        t.columns.insert(
+            "user_id".into(),
+            Column {
+                type_: "uuid".into(),
+                ..Default::default()
+            },
+        );
+        t.foreign_keys.insert(
+            "t_user_fkey".into(),
+            ForeignKey {
+                columns: vec!["user_id".into()],
+                references: "auth.users(id)".into(),
+                ..Default::default()
+            },
+        );
+        t.policies.insert(
+            "all_write".into(),
+            Policy {
+                with_check: Some("true".into()),
+                ..Default::default()
+            },
+        );
+        t.policies.insert(
+            "own".into(),
+            Policy {
+                using: Some("(auth.uid() = user_id)".into()),
+                ..Default::default()
+            },
+        );
+        t.grants.insert("anon".into(), vec!["select".into()]);
+        let mut db = Database::default();
+        db.tables.insert("public.t".into(), t.clone());
+        db.functions.insert(
+            "public.f()".into(),
+            Function {
+                security_definer: true,
+                language: "sql".into(),
+                ..Default::default()
+            },
+        );
+        let got = ids(&db);
+        for want in [
+            "rls_disabled_in_exposed_schema",
+            "policies_without_rls",
+            "anon_grant_without_rls",
+            "no_primary_key",
+            "write_policy_always_true",
+            "auth_uid_per_row",
+            "multiple_permissive_policies",
+            "fk_without_index",
+            "security_definer_search_path",
+        ] {
+            assert!(
+                got.iter().any(|(id, _)| *id == want),
+                "{want} not in {got:?}"
+            );
+        }
+
+        let mut fixed = t;
+        fixed.row_level_security = RowLevelSecurity {
+            enabled: true,
+            forced: false,
+        };
+        fixed.policies.clear();
+        fixed.policies.insert(
+            "own".into(),
+            Policy {
+                using: Some("((select auth.uid()) = user_id)".into()),
+                ..Default::default()
+            },
+        );
+        fixed.primary_key = Some(PrimaryKey {
+            columns: vec!["id".into()],
+            ..Default::default()
+        });
+        let elem = IndexElem {
+            column: Some("user_id".into()),
+            ..Default::default()
+        };
+        fixed.indexes.insert(
+            "t_user_idx".into(),
+            Index {
+                columns: vec![elem],
+                ..Default::default()
+            },
+        );
+        let mut db = Database::default();
+        db.tables.insert("public.t".into(), fixed);
+        let mut f = Function {
+            security_definer: true,
+            language: "sql".into(),
+            ..Default::default()
+        };
+        f.config.insert("search_path".into(), "\"\"".into());
+        db.functions.insert("public.f()".into(), f);
+        assert_eq!(ids(&db), vec![]);
+    }
+
+    #[test]
+    fn ignore_list_and_duplicates() {
+        let mut t = Table {
+            primary_key: Some(PrimaryKey {
+                columns: vec!["id".into()],
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let ix = Index {
+            columns: vec![IndexElem {
+                column: Some("a".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        t.indexes.insert("a1".into(), ix.clone());
+        t.indexes.insert("a2".into(), ix);
+        let mut db = Database::default();
+        db.tables.insert("app.t".into(), t);
+        assert_eq!(ids(&db), vec![("duplicate_index", "app.t.a2".to_string())]);
+        let opts = LintOptions {
+            ignore: vec!["duplicate_index:app.t.a2".into()],
+            ..Default::default()
+        };
+        assert!(lint(&db, &opts).is_empty());
+        assert!(!calls_uid_per_row("( SELECT auth.uid() AS uid) = user_id"));
+        assert!(calls_uid_per_row("auth.uid() = user_id"));
+    }
+}
