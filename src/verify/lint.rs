@@ -170,7 +170,7 @@ fn table_rules(key: &str, t: &Table, opts: &LintOptions, out: &mut Out<'_>) {
     for (name, p) in &t.policies {
         let object = format!("{key}.{name}");
         let writes = p.command != PolicyCommand::Select;
-        let trivially = |e: &Option<String>| e.as_deref().is_some_and(|x| is_true(x));
+        let trivially = |e: &Option<String>| e.as_deref().is_some_and(is_true);
         if writes && (trivially(&p.using) || trivially(&p.with_check)) {
             out.push(
                 "write_policy_always_true",
@@ -207,7 +207,7 @@ fn table_rules(key: &str, t: &Table, opts: &LintOptions, out: &mut Out<'_>) {
         if names.len() > 1 {
             out.push(
                 "multiple_permissive_policies",
-                format!("{key}"),
+                key.to_string(),
                 format!(
                     "{} permissive {command} policies for {role}: {}",
                     names.len(),
