@@ -151,3 +151,45 @@ fn lint_flags_a_weak_schema_and_passes_the_fixed_one() {
     assert_eq!(code, 0, "{out}{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn doctor_says_what_a_limited_role_cannot_do() {
+    let db = FreshDb::new("verify_doctor");
+    let role = format!("doctor_{}", std::process::id());
+    db.try_psql(&format!(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN CREATE ROLE {role} LOGIN; END IF; END $$;
+         CREATE TABLE public.t (id integer PRIMARY KEY);"
+    ))
+    .unwrap();
+    let url = db.url.replacen("://postgres@", &format!("://{role}@"), 1);
+    assert_ne!(url, db.url, "the test URL names the postgres user");
+    let (code, out, err) = reconcile(&["doctor", "--database-url", &url, "--schemas", "public"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("missing CREATE on schema public"), "{out}");
+    assert!(
+        out.contains("not owned, so cannot be altered or dropped: t"),
+        "{out}"
+    );
+
+    db.try_psql(&format!(
+        "GRANT CREATE ON DATABASE \"{}\" TO {role}; GRANT CREATE ON SCHEMA public TO {role}; ALTER TABLE public.t OWNER TO {role};",
+        db.name
+    ))
+    .unwrap();
+    let (code, out, err) = reconcile(&[
+        "doctor",
+        "--database-url",
+        &url,
+        "--schemas",
+        "public",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    // The role owns objects only in this database, which is dropped with it.
+    db.try_psql(&format!(
+        "ALTER TABLE public.t OWNER TO postgres; REVOKE ALL ON DATABASE \"{}\" FROM {role};",
+        db.name
+    ))
+    .unwrap();
+}

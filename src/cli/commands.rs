@@ -29,6 +29,7 @@ pub fn run(command: Command) -> Outcome {
         Command::Validate(a) => super::verify::validate(&a),
         Command::Drift(a) => super::verify::drift(&a),
         Command::Lint(a) => super::verify::lint(&a),
+        Command::Doctor(a) => super::verify::doctor(&a),
         Command::JsonSchema => {
             println!("{}", model::schema_json::json_schema());
             Ok(Exit::Ok)

@@ -190,6 +190,8 @@ pub enum Command {
     Drift(verify::DriftArgs),
     /// Audit RLS, policies, indexes, keys and grants of the desired state or a database.
     Lint(verify::LintArgs),
+    /// What `apply` will and will not be able to do with this role, before it tries.
+    Doctor(verify::DoctorArgs),
 }
 
 pub fn main() -> ExitCode {

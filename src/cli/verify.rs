@@ -150,3 +150,41 @@ pub fn lint(args: &LintArgs) -> Outcome {
         Exit::Ok
     })
 }
+
+#[derive(Args, Debug)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Desired state whose schemas to check (when no --schemas).
+    #[arg(long, default_value = "schema")]
+    pub schema: PathBuf,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+}
+
+/// Exit 0 when nothing blocks `apply`, 1 otherwise.
+pub fn doctor(args: &DoctorArgs) -> Outcome {
+    use crate::catalog::{self, facts};
+    use crate::verify::doctor;
+    let schemas = match &args.db.schemas {
+        Some(s) => s.clone(),
+        None => load(&args.schema)?.managed_schemas(),
+    };
+    let db_error = |e: catalog::CatalogError| Failure::new(Exit::Database, e.to_string());
+    let mut conn = catalog::connect(&args.db.database_url).map_err(db_error)?;
+    let role = facts::role_facts(&mut conn).map_err(db_error)?;
+    let per_schema = facts::schema_facts(&mut conn, &schemas).map_err(db_error)?;
+    let lines = doctor::assess(&role, &per_schema);
+    match args.format {
+        ReportFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&lines).unwrap_or_default()
+        ),
+        ReportFormat::Text | ReportFormat::Markdown => print!("{}", doctor::render_text(&lines)),
+    }
+    Ok(if doctor::blocked(&lines) {
+        Exit::Changes
+    } else {
+        Exit::Ok
+    })
+}

@@ -1,6 +1,7 @@
 //! Verification: checks of a database (introspected into the model) against
 //! contracts. Pure: every check takes models in and gives findings out.
 
+pub mod doctor;
 pub mod drift;
 pub mod lint;
 pub mod required;
