@@ -140,7 +140,7 @@ mod tests {
             create: false,
             not_owned: vec!["users".into()],
         };
-        let lines = assess(&role(false, false), &[schema.clone()]);
+        let lines = assess(&role(false, false), std::slice::from_ref(&schema));
         let missing: Vec<&str> = lines
             .iter()
             .filter(|l| !l.ok)
