@@ -193,3 +193,58 @@ fn doctor_says_what_a_limited_role_cannot_do() {
     ))
     .unwrap();
 }
+
+#[test]
+fn rls_suite_passes_on_the_bundled_example_and_catches_a_broken_policy() {
+    let db = FreshDb::new("verify_rls");
+    let (code, shim, _) = reconcile(&["shim"]);
+    assert_eq!(code, 0);
+    db.try_psql(&shim).unwrap();
+    let (code, out, err) = reconcile(&["apply", "--database-url", &db.url]);
+    assert_eq!(code, 0, "{out}{err}");
+    let suite = support::fixtures().join("../rls/example.yaml");
+    let s = suite.to_str().unwrap();
+    let (code, out, err) = reconcile(&["test-rls", "--database-url", &db.url, "--tests", s]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("7 passed, 0 failed"), "{out}");
+
+    // Widen a policy by hand: the suite must catch it, and leave no rows behind.
+    db.try_psql("DROP POLICY projects_owner_all ON public.projects; CREATE POLICY projects_owner_all ON public.projects TO authenticated USING (true) WITH CHECK (true);").unwrap();
+    let (code, out, _) = reconcile(&[
+        "test-rls",
+        "--database-url",
+        &db.url,
+        "--tests",
+        s,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let failed: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["passed"] == false)
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        failed.contains(&"a user sees only their own projects"),
+        "{failed:?}"
+    );
+    assert!(
+        failed.contains(&"a user cannot create a project for someone else"),
+        "{failed:?}"
+    );
+    let mut conn = db.connect();
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let n: N = diesel::sql_query("SELECT count(*) AS n FROM public.projects")
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(n.n, 0, "every case was rolled back");
+}

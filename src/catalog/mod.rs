@@ -9,6 +9,7 @@ mod acl;
 pub mod facts;
 mod functions;
 mod privileges;
+pub mod probe;
 mod redact;
 mod relations;
 mod session;

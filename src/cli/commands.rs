@@ -30,6 +30,11 @@ pub fn run(command: Command) -> Outcome {
         Command::Drift(a) => super::verify::drift(&a),
         Command::Lint(a) => super::verify::lint(&a),
         Command::Doctor(a) => super::verify::doctor(&a),
+        Command::TestRls(a) => super::verify::test_rls(&a),
+        Command::Shim => {
+            print!("{}", super::verify::SUPABASE_SHIM);
+            Ok(Exit::Ok)
+        }
         Command::JsonSchema => {
             println!("{}", model::schema_json::json_schema());
             Ok(Exit::Ok)

@@ -192,6 +192,10 @@ pub enum Command {
     Lint(verify::LintArgs),
     /// What `apply` will and will not be able to do with this role, before it tries.
     Doctor(verify::DoctorArgs),
+    /// Run declarative row-level-security tests, each in a rolled-back transaction.
+    TestRls(verify::TestRlsArgs),
+    /// Print a Supabase-compatible auth shim for plain PostgreSQL (for CI).
+    Shim,
 }
 
 pub fn main() -> ExitCode {

@@ -188,3 +188,45 @@ pub fn doctor(args: &DoctorArgs) -> Outcome {
         Exit::Ok
     })
 }
+
+#[derive(Args, Debug)]
+pub struct TestRlsArgs {
+    /// Connection URL; defaults to $DATABASE_URL. Never printed.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: String,
+    /// The test suite (YAML or JSON).
+    #[arg(long)]
+    pub tests: PathBuf,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+}
+
+/// Exit 0 when every case passes, 1 otherwise.
+pub fn test_rls(args: &TestRlsArgs) -> Outcome {
+    use crate::catalog;
+    use crate::verify::rls;
+    let text = std::fs::read_to_string(&args.tests)
+        .map_err(|e| Failure::new(Exit::Input, format!("{}: {e}", args.tests.display())))?;
+    let suite = rls::parse(&text, &args.tests.display().to_string())
+        .map_err(|e| Failure::new(Exit::Input, e))?;
+    let mut conn = catalog::connect(&args.database_url)
+        .map_err(|e| Failure::new(Exit::Database, e.to_string()))?;
+    let results =
+        catalog::probe::run_suite(&mut conn, &suite).map_err(|e| Failure::new(Exit::Input, e))?;
+    match args.format {
+        ReportFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&results).unwrap_or_default()
+        ),
+        ReportFormat::Text | ReportFormat::Markdown => print!("{}", rls::render_text(&results)),
+    }
+    Ok(if results.iter().all(|r| r.passed) {
+        Exit::Ok
+    } else {
+        Exit::Changes
+    })
+}
+
+/// The Supabase-compatible `auth` shim for plain PostgreSQL (roles anon,
+/// authenticated, service_role; `auth.uid()`, `auth.role()`, `auth.jwt()`).
+pub const SUPABASE_SHIM: &str = include_str!("../../assets/supabase_shim.sql");

@@ -5,6 +5,7 @@ pub mod doctor;
 pub mod drift;
 pub mod lint;
 pub mod required;
+pub mod rls;
 
 use serde::Serialize;
 
