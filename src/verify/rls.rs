@@ -152,7 +152,7 @@ pub fn statement(c: &Case) -> Result<String, String> {
         }
         return Ok(format!("UPDATE {} SET {}{filter}", table(t)?, set()));
     }
-    let t = c.delete.as_ref().map(String::as_str).unwrap_or_default();
+    let t = c.delete.as_deref().unwrap_or_default();
     Ok(format!("DELETE FROM {}{filter}", table(t)?))
 }
 
