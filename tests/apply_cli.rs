@@ -11,8 +11,16 @@ use std::time::Duration;
 use support::FreshDb;
 
 fn reconcile(args: &[&str]) -> (i32, String, String) {
+    let mut args: Vec<&str> = args.to_vec();
+    // Snapshots go to a temp dir, not into the checkout's generated/.
+    let snaps = std::env::temp_dir().join("reconcile-test-snapshots");
+    let snaps = snaps.to_str().unwrap().to_string();
+    if matches!(args.first(), Some(&"apply") | Some(&"revert")) && !args.contains(&"--snapshot-dir")
+    {
+        args.extend(["--snapshot-dir", snaps.as_str()]);
+    }
     let out = Command::new(env!("CARGO_BIN_EXE_reconcile"))
-        .args(args)
+        .args(&args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("DATABASE_URL")
         .output()
@@ -130,7 +138,14 @@ fn sigkill_mid_migration_leaves_nothing_half_applied() {
     write_migration(&dir, "0001_slow", "CREATE TABLE public.a (id integer);\nSELECT pg_sleep(3);\nCREATE TABLE public.b (id integer);\n");
     let m = dir.to_str().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_reconcile"))
-        .args(["apply", "--database-url", &db.url, "--migrations", m])
+        .args([
+            "apply",
+            "--database-url",
+            &db.url,
+            "--migrations",
+            m,
+            "--no-snapshot",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -162,4 +177,93 @@ fn sigkill_mid_migration_leaves_nothing_half_applied() {
         .unwrap();
     assert_eq!(n.n, 1, "applied exactly once");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn retire_range_snapshot_and_schema_difference_through_the_binary() {
+    let db = FreshDb::new("r2_cli");
+    let dir = support::temp_dir();
+    let snaps = support::temp_dir();
+    let mig = dir.join("migrations");
+    for (name, table) in [("0001_a", "a"), ("0002_b", "b"), ("0003_c", "c")] {
+        write_migration(
+            &mig,
+            name,
+            &format!("CREATE TABLE public.{table} (id integer);\n"),
+        );
+        std::fs::write(
+            mig.join(name).join("down.sql"),
+            format!("DROP TABLE public.{table};\n"),
+        )
+        .unwrap();
+    }
+    reconcile::migrations::write_sum(&mig).unwrap();
+    let (m, s) = (mig.to_str().unwrap(), snaps.to_str().unwrap());
+    let (code, out, err) = reconcile(&[
+        "apply",
+        "--database-url",
+        &db.url,
+        "--migrations",
+        m,
+        "--snapshot-dir",
+        s,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let snapshot = report["snapshot"].as_str().unwrap();
+    assert!(Path::new(snapshot).starts_with(&snaps), "{snapshot}");
+    let changes = report["schema_changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 3, "{out}");
+
+    // Retiring an applied migration is refused (2) and changes nothing.
+    let (code, out, err) = reconcile(&[
+        "retire",
+        "0003",
+        "--reason",
+        "x",
+        "--migrations",
+        m,
+        "--database-url",
+        &db.url,
+    ]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("0003_c is applied"), "{err}");
+    assert!(mig.join("0003_c").is_dir());
+
+    let (code, out, err) = reconcile(&["revert", "0003..0002", "--database-url", &db.url]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("reverted 2 migration(s)"), "{out}");
+    assert!(
+        out.contains("schema changes (from introspection): 2"),
+        "{out}"
+    );
+    assert!(out.contains("snapshot before the run:"), "{out}");
+    let (code, _, err) = reconcile(&["revert", "0001..", "--database-url", &db.url]);
+    assert_eq!(code, 2, "{err}");
+
+    // Never applied now: retired; apply skips it.
+    let (code, out, err) = reconcile(&[
+        "retire",
+        "0003",
+        "--reason",
+        "not needed",
+        "--migrations",
+        m,
+        "--database-url",
+        &db.url,
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(mig.join("0003_c.retired/RETIRED.md").is_file());
+    let (code, out, err) = reconcile(&["verify", "--migrations", m]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = reconcile(&["apply", "--database-url", &db.url, "--migrations", m]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("applied 1 migration(s)"), "{out}");
+    let (code, out, _) = reconcile(&["status", "--database-url", &db.url, "--migrations", m]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("0003"), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&snaps).unwrap();
 }

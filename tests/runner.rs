@@ -708,3 +708,305 @@ fn assert_no_admin_password(err: &str, admin: &str) {
         assert!(!err.contains(&pw), "password in: {err}");
     }
 }
+
+fn with_sum(dir: &Path) {
+    reconcile::migrations::write_sum(dir).unwrap();
+}
+
+#[test]
+fn retire_renames_records_the_reason_and_is_skipped() {
+    let db = FreshDb::new("r2_retire");
+    let dir = migrations(&[
+        ("0001_a", "CREATE TABLE a (id int);", "DROP TABLE a;", true),
+        ("0002_b", "CREATE TABLE b (id int);", "DROP TABLE b;", true),
+    ]);
+    with_sum(&dir);
+    runner::apply(&db.url, &dir, &opts()).unwrap();
+
+    // Applied in the target database: refused, nothing renamed.
+    let err = runner::retire(&dir, "0002", "typo", Some(&db.url), &opts()).unwrap_err();
+    assert!(matches!(err, RunnerError::Refused(_)), "{err}");
+    assert!(err.to_string().contains("0002_b is applied in"), "{err}");
+    assert!(dir.join("0002_b").is_dir());
+
+    add(
+        &dir,
+        "0003_oops",
+        "CREATE TABLE oops (id int);",
+        "DROP TABLE oops;",
+        true,
+    );
+    with_sum(&dir);
+    let err = runner::retire(&dir, "0003", "  ", Some(&db.url), &opts()).unwrap_err();
+    assert!(matches!(err, RunnerError::Input(_)), "{err}");
+    let retired = runner::retire(
+        &dir,
+        "0003",
+        "created the wrong table; superseded by 0004",
+        Some(&db.url),
+        &opts(),
+    )
+    .unwrap();
+    assert_eq!(retired, dir.join("0003_oops.retired"));
+    assert!(!dir.join("0003_oops").exists());
+    let note = std::fs::read_to_string(retired.join("RETIRED.md")).unwrap();
+    assert!(note.contains("superseded by 0004"), "{note}");
+    reconcile::migrations::sum::verify(&dir).unwrap();
+    // Skipped by apply and status; its number is never reused.
+    let report = runner::apply(&db.url, &dir, &opts()).unwrap();
+    assert!(report.migrations.is_empty());
+    let mut c = db.connect();
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) AS n FROM pg_class WHERE relname = 'oops'"
+        ),
+        0
+    );
+    let names: Vec<String> = runner::status(&db.url, &dir, &opts())
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(names, ["0001_a", "0002_b"]);
+    assert_eq!(reconcile::migrations::next_number(&dir).unwrap(), 4);
+    let again = runner::retire(&dir, "0003_oops", "again", None, &opts()).unwrap_err();
+    assert!(again.to_string().contains("already retired"), "{again}");
+    let unknown = runner::retire(&dir, "0009", "x", None, &opts()).unwrap_err();
+    assert!(
+        unknown.to_string().contains("no migration 0009"),
+        "{unknown}"
+    );
+
+    // A migration another one depends on stays.
+    add(&dir, "0004_p", "SELECT 1;", "SELECT 1;", true);
+    add(&dir, "0005_q", "SELECT 2;", "SELECT 1;", true);
+    std::fs::write(
+        dir.join("0005_q/metadata.toml"),
+        "run_in_transaction = true\ndepends = [\"0004_p\"]\n",
+    )
+    .unwrap();
+    with_sum(&dir);
+    let err = runner::retire(&dir, "0004", "x", None, &opts()).unwrap_err();
+    assert!(err.to_string().contains("0005_q depend"), "{err}");
+    // An edited file is not blessed by the sum refresh.
+    std::fs::write(dir.join("0005_q/up.sql"), "SELECT 3;").unwrap();
+    let err = runner::retire(&dir, "0005", "x", None, &opts()).unwrap_err();
+    assert!(err.to_string().contains("was edited"), "{err}");
+    assert!(dir.join("0005_q").is_dir());
+}
+
+fn three_tables() -> PathBuf {
+    migrations(&[
+        ("0001_a", "CREATE TABLE a (id int);", "DROP TABLE a;", true),
+        ("0002_b", "CREATE TABLE b (id int);", "DROP TABLE b;", true),
+        ("0003_c", "CREATE TABLE c (id int);", "DROP TABLE c;", true),
+    ])
+}
+
+fn tables(conn: &mut PgConnection) -> i64 {
+    count(
+        conn,
+        "SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public'",
+    )
+}
+
+#[test]
+fn revert_a_range() {
+    let db = FreshDb::new("r2_range");
+    let dir = three_tables();
+    runner::apply(&db.url, &dir, &opts()).unwrap();
+    let range = |s: &str| RevertTarget::parse_range(s).unwrap();
+    assert!(RevertTarget::parse_range("0003").is_err());
+    assert!(RevertTarget::parse_range("0003..").is_err());
+
+    // A range that leaves a later migration applied on top is refused.
+    let err = runner::revert(&db.url, &range("0001..0002"), &opts()).unwrap_err();
+    assert!(matches!(err, RunnerError::Refused(_)), "{err}");
+    assert!(
+        err.to_string().contains("0003_c would stay applied"),
+        "{err}"
+    );
+    for bad in ["0002..0009", "0002..x", "0002_zzz..0003"] {
+        let err = runner::revert(&db.url, &range(bad), &opts()).unwrap_err();
+        assert!(
+            matches!(err, RunnerError::Refused(_) | RunnerError::Input(_)),
+            "{bad}: {err}"
+        );
+    }
+    let mut c = db.connect();
+    assert_eq!(tables(&mut c), 3, "nothing reverted by a refused range");
+
+    // Either order; both ends included; newest first.
+    let r = runner::revert(&db.url, &range("0002..0003_c"), &opts()).unwrap();
+    let names: Vec<&str> = r.migrations.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["0003_c", "0002_b"]);
+    assert_eq!(tables(&mut c), 1);
+    let r = runner::revert(&db.url, &range("0001..0001"), &opts()).unwrap();
+    assert_eq!(r.migrations.len(), 1);
+    assert_eq!(tables(&mut c), 0);
+    // Re-applies cleanly.
+    assert_eq!(
+        runner::apply(&db.url, &dir, &opts())
+            .unwrap()
+            .migrations
+            .len(),
+        3
+    );
+}
+
+fn inspect_db(db: &FreshDb) -> reconcile::model::Database {
+    let mut c = db.connect();
+    reconcile::catalog::inspect(&mut c, &Default::default()).unwrap()
+}
+
+#[test]
+fn a_snapshot_is_written_before_changes_and_restores_the_schema() {
+    let db = FreshDb::new("r2_snap");
+    let snaps = temp_dir();
+    let o = Options {
+        snapshot_dir: Some(snaps.clone()),
+        ..opts()
+    };
+    let dir = migrations(&[(
+        "0001_base",
+        "CREATE TYPE mood AS ENUM ('ok', 'meh');\n\
+         CREATE TABLE person (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL CHECK (name <> ''), m mood DEFAULT 'ok');\n\
+         CREATE TABLE pet (id int PRIMARY KEY, owner bigint REFERENCES person (id) ON DELETE CASCADE);\n\
+         CREATE INDEX pet_owner ON pet (owner);\n\
+         CREATE FUNCTION shout(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT upper(t) $$;\n\
+         CREATE VIEW loud AS SELECT shout(name) AS name FROM person;\n\
+         INSERT INTO person (name) VALUES ('a');",
+        "DROP VIEW loud; DROP FUNCTION shout(text); DROP TABLE pet; DROP TABLE person; DROP TYPE mood;",
+        true,
+    )]);
+    let first = runner::apply(&db.url, &dir, &o).unwrap();
+    let before = inspect_db(&db);
+    add(
+        &dir,
+        "0002_more",
+        "ALTER TABLE person ADD COLUMN email text;\nDROP VIEW loud;",
+        "CREATE VIEW loud AS SELECT shout(name) AS name FROM person;\nALTER TABLE person DROP COLUMN email;",
+        true,
+    );
+    let second = runner::apply(&db.url, &dir, &o).unwrap();
+    let (p1, p2) = (first.snapshot.unwrap(), second.snapshot.unwrap());
+    assert_ne!(p1, p2);
+    for p in [&p1, &p2] {
+        let p = Path::new(p);
+        assert_eq!(p.parent(), Some(snaps.as_path()));
+        assert!(p.file_name().unwrap().to_str().unwrap().ends_with(".sql"));
+    }
+    assert!(Path::new(&p2)
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains(&second.correlation_id));
+    let text = std::fs::read_to_string(&p2).unwrap();
+    assert!(text.contains("CREATE TABLE public.person"), "{text}");
+    assert!(!text.contains("schema_migrations"), "bookkeeping left out");
+    // Recreates the schema as it was before the second run.
+    let restored = FreshDb::new("r2_snap_restore");
+    restored.try_psql(&text).unwrap();
+    let got = inspect_db(&restored);
+    assert!(
+        got == before,
+        "{}",
+        support::line_diff(
+            &serde_json::to_string_pretty(&before).unwrap(),
+            &serde_json::to_string_pretty(&got).unwrap()
+        )
+    );
+    // No pending work: no snapshot.
+    assert!(runner::apply(&db.url, &dir, &o).unwrap().snapshot.is_none());
+    // An unwritable directory falls back to the system temp dir.
+    let file = temp_dir().join("not-a-dir");
+    std::fs::write(&file, "").unwrap();
+    let o2 = Options {
+        snapshot_dir: Some(file.clone()),
+        ..opts()
+    };
+    let r = runner::revert(&db.url, &RevertTarget::Steps(1), &o2).unwrap();
+    let p = r.snapshot.unwrap();
+    assert!(p.starts_with(std::env::temp_dir().to_str().unwrap()), "{p}");
+    assert!(Path::new(&p).is_file());
+    assert!(r.warnings.iter().any(|w| w.contains("not writable")));
+    std::fs::remove_file(&p).unwrap();
+}
+
+#[test]
+fn the_report_has_the_schema_difference_of_the_run() {
+    let db = FreshDb::new("r2_diff");
+    // A custom bookkeeping schema stays out of the difference too.
+    let o = Options {
+        schema: "r2_books".into(),
+        ..opts()
+    };
+    let dir = migrations(&[
+        (
+            "0001_t",
+            "CREATE TABLE t (id int PRIMARY KEY);\nCREATE INDEX t_id2 ON t ((id * 2));",
+            "DROP TABLE t;",
+            true,
+        ),
+        (
+            "0002_rows",
+            "INSERT INTO t VALUES (1), (2);",
+            "DELETE FROM t;",
+            true,
+        ),
+    ]);
+    let r = runner::apply(&db.url, &dir, &o).unwrap();
+    let changes = r.schema_changes.clone().unwrap();
+    let ids: Vec<&str> = changes.iter().map(|c| c.id.as_str()).collect();
+    assert!(ids.iter().any(|i| i.contains("public.t")), "{ids:?}");
+    assert!(!ids.iter().any(|i| i.contains("r2_books")), "{ids:?}");
+    assert!(changes
+        .iter()
+        .all(|c| c.action == reconcile::plan::Action::Create));
+    let json = serde_json::to_value(&r).unwrap();
+    let list = json["schema_changes"].as_array().unwrap();
+    assert_eq!(list.len(), changes.len());
+    assert_eq!(list[0]["action"], "create");
+    assert!(list[0]["summary"].as_str().unwrap().contains("public.t"));
+    let text = r.render_text();
+    assert!(
+        text.contains(&format!(
+            "schema changes (from introspection): {}",
+            changes.len()
+        )),
+        "{text}"
+    );
+
+    // Data only: nothing changed in the schema. A failed run: nothing either.
+    let r = runner::revert(&db.url, &RevertTarget::Steps(1), &o).unwrap();
+    assert_eq!(r.schema_changes, Some(vec![]));
+    add(
+        &dir,
+        "0003_bad",
+        "ALTER TABLE t ADD COLUMN v int;\nSELECT 1/0;",
+        "ALTER TABLE t DROP COLUMN v;",
+        true,
+    );
+    let err = runner::apply(&db.url, &dir, &o).unwrap_err();
+    let RunnerError::Failed(report) = err else {
+        panic!("expected a failed run: {err}")
+    };
+    assert_eq!(report.migrations.len(), 2);
+    assert_eq!(report.schema_changes, Some(vec![]));
+    assert!(report
+        .render_text()
+        .contains("schema changes (from introspection): none"));
+
+    // A drop shows as a drop.
+    std::fs::remove_dir_all(dir.join("0003_bad")).unwrap();
+    let r = runner::revert(&db.url, &RevertTarget::To("0000".into()), &o).unwrap();
+    let changes = r.schema_changes.unwrap();
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.action == reconcile::plan::Action::Drop && c.id.contains("public.t")),
+        "{changes:?}"
+    );
+}

@@ -26,6 +26,7 @@ pub fn run(command: Command) -> Outcome {
         Command::Apply(a) => super::run::apply(&a),
         Command::Revert(a) => super::run::revert(&a),
         Command::Status(a) => super::run::status(&a),
+        Command::Retire(a) => super::run::retire(&a),
         Command::Validate(a) => super::verify::validate(&a),
         Command::Drift(a) => super::verify::drift(&a),
         Command::Lint(a) => super::verify::lint(&a),

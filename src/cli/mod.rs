@@ -184,6 +184,9 @@ pub enum Command {
     Revert(run::RevertArgs),
     /// Applied, pending, modified, missing and failed migrations.
     Status(run::StatusArgs),
+    /// Retire a migration that never ran anywhere: renamed to `.retired`,
+    /// reason recorded, skipped by apply and status.
+    Retire(run::RetireArgs),
     /// Check a database against a required-schema contract (exit 1 on errors).
     Validate(verify::ValidateArgs),
     /// Report what differs between the desired state and a database (exit 1 on drift).

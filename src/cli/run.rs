@@ -1,4 +1,4 @@
-//! `apply`, `revert` and `status`: arguments and commands over
+//! `apply`, `revert`, `status` and `retire`: arguments and commands over
 //! [`crate::migrations::runner`].
 
 use std::path::PathBuf;
@@ -48,11 +48,31 @@ pub enum IsolationArg {
     Serializable,
 }
 
+/// Where the schema snapshot taken before a change goes.
+#[derive(Args, Debug, Clone)]
+pub struct SnapshotArgs {
+    /// Directory of the DDL snapshot written before anything changes
+    /// (`<timestamp>_<correlation id>.sql`; the system temp dir if not writable).
+    #[arg(long, default_value = "generated/snapshots")]
+    pub snapshot_dir: PathBuf,
+    /// Write no snapshot file.
+    #[arg(long)]
+    pub no_snapshot: bool,
+}
+
+impl SnapshotArgs {
+    fn dir(&self) -> Option<PathBuf> {
+        (!self.no_snapshot).then(|| self.snapshot_dir.clone())
+    }
+}
+
 /// `reconcile apply`.
 #[derive(Args, Debug, Clone)]
 pub struct ApplyArgs {
     #[command(flatten)]
     pub runner: RunnerArgs,
+    #[command(flatten)]
+    pub snapshot: SnapshotArgs,
     #[arg(long, default_value = "generated/migrations")]
     pub migrations: PathBuf,
     /// Check everything and print what would run; change nothing.
@@ -69,6 +89,12 @@ pub struct ApplyArgs {
 pub struct RevertArgs {
     #[command(flatten)]
     pub runner: RunnerArgs,
+    #[command(flatten)]
+    pub snapshot: SnapshotArgs,
+    /// FROM..TO: revert the applied migrations FROM through TO (both
+    /// included); the range must reach the newest applied migration.
+    #[arg(group = "target", value_name = "FROM..TO")]
+    pub range: Option<String>,
     /// Revert the newest N applied migrations.
     #[arg(long, group = "target")]
     pub steps: Option<usize>,
@@ -77,6 +103,28 @@ pub struct RevertArgs {
     pub to: Option<String>,
     #[arg(long, value_enum, default_value = "default")]
     pub isolation: IsolationArg,
+}
+
+/// `reconcile retire`.
+#[derive(Args, Debug, Clone)]
+pub struct RetireArgs {
+    /// The migration to retire: `0003` or `0003_name`.
+    pub version: String,
+    /// Why it must never run; recorded in RETIRED.md inside it.
+    #[arg(long)]
+    pub reason: String,
+    #[arg(long, default_value = "generated/migrations")]
+    pub migrations: PathBuf,
+    /// Refuse if this database has the migration applied; defaults to
+    /// $DATABASE_URL. Never printed.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    #[arg(long, default_value = runner::DEFAULT_SCHEMA)]
+    pub bookkeeping_schema: String,
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+    #[arg(long)]
+    pub require_ssl: bool,
 }
 
 /// `reconcile status`.
@@ -90,6 +138,7 @@ pub struct StatusArgs {
 
 fn options(r: &RunnerArgs, isolation: IsolationArg) -> Options {
     Options {
+        snapshot_dir: None,
         schema: r.bookkeeping_schema.clone(),
         lock_key: r.lock_key,
         lock_wait: r.lock_wait,
@@ -159,7 +208,10 @@ fn finish(
 }
 
 pub fn apply(args: &ApplyArgs) -> Result<Exit, Failure> {
-    let opts = options(&args.runner, args.isolation);
+    let opts = Options {
+        snapshot_dir: args.snapshot.dir(),
+        ..options(&args.runner, args.isolation)
+    };
     let url = &args.runner.database_url;
     let result = if args.dry_run {
         runner::dry_run(url, &args.migrations, &opts)
@@ -170,16 +222,55 @@ pub fn apply(args: &ApplyArgs) -> Result<Exit, Failure> {
 }
 
 pub fn revert(args: &RevertArgs) -> Result<Exit, Failure> {
-    let opts = options(&args.runner, args.isolation);
-    let target = match (&args.to, args.steps) {
-        (Some(v), _) => RevertTarget::To(v.clone()),
-        (None, Some(n)) => RevertTarget::Steps(n),
-        (None, None) => return Err(Failure::new(Exit::Input, "give --steps N or --to VERSION")),
+    let opts = Options {
+        snapshot_dir: args.snapshot.dir(),
+        ..options(&args.runner, args.isolation)
+    };
+    let target = match (&args.range, &args.to, args.steps) {
+        (Some(r), _, _) => RevertTarget::parse_range(r).map_err(failure)?,
+        (None, Some(v), _) => RevertTarget::To(v.clone()),
+        (None, None, Some(n)) => RevertTarget::Steps(n),
+        (None, None, None) => {
+            return Err(Failure::new(
+                Exit::Input,
+                "give FROM..TO, --steps N or --to VERSION",
+            ))
+        }
     };
     finish(
         runner::revert(&args.runner.database_url, &target, &opts),
         args.runner.format,
     )
+}
+
+/// Exit 0 when retired; 2 when refused (applied in the database, a
+/// dependant, unknown version, sum mismatch); 3 when the database is
+/// unreachable.
+pub fn retire(args: &RetireArgs) -> Result<Exit, Failure> {
+    let opts = Options {
+        schema: args.bookkeeping_schema.clone(),
+        connect_timeout: args.connect_timeout,
+        require_ssl: args.require_ssl,
+        ..Options::default()
+    };
+    let path = runner::retire(
+        &args.migrations,
+        &args.version,
+        &args.reason,
+        args.database_url.as_deref(),
+        &opts,
+    )
+    .map_err(failure)?;
+    println!(
+        "retired {} -> {}; reason in {}",
+        args.version,
+        path.display(),
+        path.join("RETIRED.md").display()
+    );
+    if args.database_url.is_none() {
+        println!("note: no --database-url given, so no database was checked for it");
+    }
+    Ok(Exit::Ok)
 }
 
 /// Exit 0 when every migration is applied or pending; 1 when one is

@@ -12,6 +12,7 @@ use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl};
 use super::bookkeeping::{self, Applied};
 use super::report::{summary, MigrationRun, Report, RunFailure, StatementRun};
 use super::session::{self, Locked};
+use super::snapshot;
 use super::source::{self, Source};
 use super::split::{self, Statement};
 use super::{correlation_id, millis, Isolation, Options, RevertTarget, RunnerError};
@@ -26,6 +27,8 @@ fn new_report(operation: &str, corr: &str, url: &str) -> Report {
         warnings: Vec::new(),
         failure: None,
         duration_ms: 0.0,
+        snapshot: None,
+        schema_changes: None,
     }
 }
 
@@ -41,29 +44,56 @@ pub fn apply(url: &str, sources: &[Source], opts: &Options) -> Result<Report, Ru
     let applied = bookkeeping::applied(locked.conn(), &opts.schema)?;
     let pending = pending(sources, &applied, &mut report.warnings)?;
     tracing::info!(pending = pending.len(), "applying");
-    for m in pending {
-        let unit = Unit {
+    let units: Vec<Unit> = pending
+        .iter()
+        .map(|m| Unit {
             name: &m.name,
             checksum: &m.checksum,
             statements: &m.up,
             transactional: m.run_in_transaction,
             finish: Finish::Record { down: &m.down_sql },
-        };
-        match run_unit(&mut locked, url, opts, &corr, &unit) {
+        })
+        .collect();
+    run_all(&mut locked, url, opts, &units, report, started)
+}
+
+/// Snapshot, run each unit in order until one fails, then the before/after
+/// difference. Nothing to run: no snapshot.
+fn run_all<C: BorrowMut<PgConnection>>(
+    locked: &mut Locked<C>,
+    url: &str,
+    opts: &Options,
+    units: &[Unit],
+    mut report: Report,
+    started: Instant,
+) -> Result<Report, RunnerError> {
+    let before = if units.is_empty() {
+        None
+    } else {
+        snapshot::before(locked.conn(), opts, &mut report)?
+    };
+    let corr = report.correlation_id.clone();
+    for unit in units {
+        match run_unit(locked, url, opts, &corr, unit) {
             Ok(run) => report.migrations.push(run),
             Err(UnitError::Other(e)) => return Err(e),
             Err(UnitError::Failed(failed)) => {
                 let (run, failure) = *failed;
                 report.migrations.push(run);
                 report.failure = Some(failure);
-                report.duration_ms = millis(started);
-                return Err(RunnerError::Failed(Box::new(report)));
+                break;
             }
         }
     }
+    if let Some(before) = &before {
+        snapshot::after(locked, url, opts, before, &mut report);
+    }
     report.duration_ms = millis(started);
+    if report.failure.is_some() {
+        return Err(RunnerError::Failed(Box::new(report)));
+    }
     tracing::info!(
-        applied = report.migrations.len(),
+        migrations = report.migrations.len(),
         ms = report.duration_ms,
         "done"
     );
@@ -173,28 +203,7 @@ pub fn revert(url: &str, target: &RevertTarget, opts: &Options) -> Result<Report
     }
     bookkeeping::ensure(locked.conn(), &opts.schema)?;
     let downs = bookkeeping::downs(locked.conn(), &opts.schema)?;
-    let chosen: Vec<&bookkeeping::Down> = match target {
-        RevertTarget::Steps(n) => downs.iter().take(*n).collect(),
-        RevertTarget::To(v) => {
-            let number = v
-                .get(..4)
-                .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
-                .ok_or_else(|| {
-                    RunnerError::Input(format!("--to {v}: expected a version such as 0003"))
-                })?;
-            let known =
-                number == "0000" || downs.iter().any(|d| d.migration_name.starts_with(number));
-            if !known || (v.len() > 4 && !downs.iter().any(|d| d.migration_name == *v)) {
-                return Err(RunnerError::Refused(format!(
-                    "--to {v}: no such applied migration"
-                )));
-            }
-            downs
-                .iter()
-                .filter(|d| d.migration_name.get(..4).unwrap_or("") > number)
-                .collect()
-        }
-    };
+    let chosen = choose(&downs, target)?;
     // Split everything first: a bad stored down refuses the whole revert.
     let mut units = Vec::new();
     for d in &chosen {
@@ -213,28 +222,85 @@ pub fn revert(url: &str, target: &RevertTarget, opts: &Options) -> Result<Report
         })?;
         units.push((d, statements));
     }
-    for (d, statements) in &units {
-        let unit = Unit {
+    let units: Vec<Unit> = units
+        .iter()
+        .map(|(d, statements)| Unit {
             name: &d.migration_name,
             checksum: &d.checksum,
             statements,
             transactional: statements.iter().all(|s| s.outside_transaction.is_none()),
             finish: Finish::Forget,
-        };
-        match run_unit(&mut locked, url, opts, &corr, &unit) {
-            Ok(run) => report.migrations.push(run),
-            Err(UnitError::Other(e)) => return Err(e),
-            Err(UnitError::Failed(failed)) => {
-                let (run, failure) = *failed;
-                report.migrations.push(run);
-                report.failure = Some(failure);
-                report.duration_ms = millis(started);
-                return Err(RunnerError::Failed(Box::new(report)));
+        })
+        .collect();
+    run_all(&mut locked, url, opts, &units, report, started)
+}
+
+/// The 4-digit number a version argument starts with.
+fn number_of<'a>(flag: &str, v: &'a str) -> Result<&'a str, RunnerError> {
+    v.get(..4)
+        .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|_| v.len() == 4 || v.as_bytes()[4] == b'_')
+        .ok_or_else(|| RunnerError::Input(format!("{flag} {v}: expected a version such as 0003")))
+}
+
+/// Whether `v` (`0003` or `0003_name`) names an applied migration.
+fn is_applied(downs: &[bookkeeping::Down], v: &str, number: &str) -> bool {
+    downs.iter().any(|d| {
+        if v.len() > 4 {
+            d.migration_name == v
+        } else {
+            d.migration_name.get(..4) == Some(number)
+        }
+    })
+}
+
+/// The applied migrations a revert undoes, newest first (`downs` is).
+fn choose<'a>(
+    downs: &'a [bookkeeping::Down],
+    target: &RevertTarget,
+) -> Result<Vec<&'a bookkeeping::Down>, RunnerError> {
+    let num = |d: &bookkeeping::Down| d.migration_name.get(..4).unwrap_or("").to_string();
+    match target {
+        RevertTarget::Steps(n) => Ok(downs.iter().take(*n).collect()),
+        RevertTarget::To(v) => {
+            let number = number_of("--to", v)?;
+            if number != "0000" && !is_applied(downs, v, number) {
+                return Err(RunnerError::Refused(format!(
+                    "--to {v}: no such applied migration"
+                )));
             }
+            Ok(downs.iter().filter(|d| num(d).as_str() > number).collect())
+        }
+        RevertTarget::Range(from, to) => {
+            let range = format!("{from}..{to}");
+            let a = number_of(&range, from)?;
+            let b = number_of(&range, to)?;
+            for (v, n) in [(from, a), (to, b)] {
+                if !is_applied(downs, v, n) {
+                    return Err(RunnerError::Refused(format!(
+                        "{range}: {v} is not an applied migration"
+                    )));
+                }
+            }
+            let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+            let above: Vec<&str> = downs
+                .iter()
+                .filter(|d| num(d).as_str() > hi)
+                .map(|d| d.migration_name.as_str())
+                .collect();
+            if !above.is_empty() {
+                return Err(RunnerError::Refused(format!(
+                    "{range}: {} would stay applied on top of the reverted migrations; \
+                     a range must reach the newest applied migration (include it, or use --to)",
+                    above.join(", ")
+                )));
+            }
+            Ok(downs
+                .iter()
+                .filter(|d| (lo..=hi).contains(&num(d).as_str()))
+                .collect())
         }
     }
-    report.duration_ms = millis(started);
-    Ok(report)
 }
 
 pub fn mark_applied(

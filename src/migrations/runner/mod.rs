@@ -9,17 +9,20 @@
 mod bookkeeping;
 mod exec;
 mod report;
+mod retire;
 mod session;
+mod snapshot;
 mod source;
 pub mod split;
 mod status;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use diesel::PgConnection;
 
 pub use report::{MigrationRun, Report, RunFailure, StatementRun};
+pub use snapshot::{timestamp, SchemaChange};
 pub use source::{valid_name, Source};
 pub use status::{render_table, State, StatusRow};
 
@@ -50,6 +53,10 @@ pub struct Options {
     /// Refuse a connection without TLS.
     pub require_ssl: bool,
     pub isolation: Isolation,
+    /// Where `apply` and `revert` write the DDL snapshot taken before they
+    /// change anything (the system temp dir if this is not writable);
+    /// None: no snapshot file.
+    pub snapshot_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -61,6 +68,7 @@ impl Default for Options {
             connect_timeout: Duration::from_secs(10),
             require_ssl: false,
             isolation: Isolation::Default,
+            snapshot_dir: None,
         }
     }
 }
@@ -94,6 +102,25 @@ pub enum RevertTarget {
     /// Every applied migration numbered above this one (`0003` or
     /// `0003_name`; `0000` reverts all).
     To(String),
+    /// `FROM..TO`: the applied migrations numbered FROM through TO, both
+    /// included, in either order. The range must reach the newest applied
+    /// migration, so nothing stays applied on top of a reverted one.
+    Range(String, String),
+}
+
+impl RevertTarget {
+    /// Parses `FROM..TO` (`0005..0003`, `0003_a..0005_b`).
+    pub fn parse_range(text: &str) -> Result<RevertTarget, RunnerError> {
+        let (from, to) = text
+            .split_once("..")
+            .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+            .ok_or_else(|| {
+                RunnerError::Input(format!(
+                    "`{text}`: expected a range FROM..TO such as 0005..0003"
+                ))
+            })?;
+        Ok(RevertTarget::Range(from.to_string(), to.to_string()))
+    }
 }
 
 /// Reads and checks `dir` without a database: names, duplicate numbers,
@@ -117,6 +144,20 @@ pub fn dry_run(url: &str, dir: &Path, opts: &Options) -> Result<Report, RunnerEr
 /// Runs stored down SQL, newest first.
 pub fn revert(url: &str, target: &RevertTarget, opts: &Options) -> Result<Report, RunnerError> {
     exec::revert(url, target, opts)
+}
+
+/// Retires migration `version` (`0003` or `0003_name`) of `dir`, which must
+/// never have run: renames it to `NNNN_slug.retired`, writes the reason to
+/// `RETIRED.md` inside it and refreshes the sum file. With `url`, refused
+/// if that database has it applied. Returns the new directory.
+pub fn retire(
+    dir: &Path,
+    version: &str,
+    reason: &str,
+    url: Option<&str>,
+    opts: &Options,
+) -> Result<PathBuf, RunnerError> {
+    retire::retire(dir, version, reason, url, opts)
 }
 
 /// Applied / pending / modified / missing / failed, one row per name.

@@ -5,6 +5,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use super::snapshot::{render_changes, SchemaChange};
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     /// `apply`, `dry-run` or `revert`.
@@ -17,6 +19,11 @@ pub struct Report {
     pub warnings: Vec<String>,
     pub failure: Option<RunFailure>,
     pub duration_ms: f64,
+    /// The DDL snapshot written before the run changed anything.
+    pub snapshot: Option<String>,
+    /// What actually changed, from introspection before and after the run;
+    /// None when nothing ran (or the schema could not be read).
+    pub schema_changes: Option<Vec<SchemaChange>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -140,6 +147,12 @@ impl Report {
                     s.number, s.line, rows, s.duration_ms, s.summary
                 ));
             }
+        }
+        if let Some(path) = &self.snapshot {
+            out.push_str(&format!("snapshot before the run: {path}\n"));
+        }
+        if let Some(changes) = &self.schema_changes {
+            out.push_str(&render_changes(changes));
         }
         for w in &self.warnings {
             out.push_str(&format!("warning: {w}\n"));

@@ -165,6 +165,13 @@ fn read_metadata(path: &Path) -> Result<Metadata, RunnerError> {
         .map_err(|e| RunnerError::Input(format!("{}: {}", path.display(), e.message())))
 }
 
+/// The `depends` of one migration directory; empty if unreadable.
+pub fn depends_of(dir: &Path) -> Vec<String> {
+    read_metadata(&dir.join("metadata.toml"))
+        .map(|m| m.depends)
+        .unwrap_or_default()
+}
+
 /// Every `depends` names an applied migration or one that runs earlier.
 pub fn check_depends(all: &[Source], applied: &[String]) -> Result<(), RunnerError> {
     for m in all {

@@ -1,0 +1,234 @@
+//! Before a run changes anything: the schema from introspection, written
+//! as a DDL script for emergency restore; after it: what actually changed.
+
+use std::borrow::BorrowMut;
+use std::path::{Path, PathBuf};
+
+use diesel::sql_types::Text;
+use diesel::{PgConnection, QueryableByName, RunQueryDsl};
+use serde::Serialize;
+
+use super::report::Report;
+use super::session::{self, Locked};
+use super::{Options, RunnerError, DEFAULT_SCHEMA};
+use crate::catalog::{self, InspectOptions};
+use crate::model::Database;
+use crate::plan;
+
+/// One change between the schema before and after a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SchemaChange {
+    /// `create`, `alter`, `rename` or `drop`.
+    pub action: plan::Action,
+    /// Stable object id, e.g. `table:public.users`.
+    pub id: String,
+    pub summary: String,
+}
+
+#[derive(QueryableByName)]
+struct Name {
+    #[diesel(sql_type = Text)]
+    value: String,
+}
+
+/// Reads the schema, leaving out the bookkeeping schema (the catalog
+/// leaves out only the default one by itself).
+pub fn inspect(conn: &mut PgConnection, opts: &Options) -> Result<Database, RunnerError> {
+    let schemas = if opts.schema == DEFAULT_SCHEMA {
+        None
+    } else {
+        let rows: Vec<Name> = diesel::sql_query(
+            "SELECT n.nspname::text AS value FROM pg_namespace n \
+              WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', $1) \
+                AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' \
+                AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass \
+                                  AND d.objid = n.oid AND d.deptype = 'e') \
+              ORDER BY 1",
+        )
+        .bind::<Text, _>(&opts.schema)
+        .load(conn)
+        .map_err(|e| RunnerError::Database(format!("list schemas: {e}")))?;
+        Some(rows.into_iter().map(|r| r.value).collect())
+    };
+    catalog::inspect(conn, &InspectOptions { schemas })
+        .map_err(|e| RunnerError::Database(format!("introspection: {e}")))
+}
+
+/// Reads the schema before the run and, when `opts.snapshot_dir` is set,
+/// writes it as a script. A requested snapshot that cannot be taken stops
+/// the run before anything changed; without one, the before/after
+/// difference is only skipped with a warning.
+pub fn before(
+    conn: &mut PgConnection,
+    opts: &Options,
+    report: &mut Report,
+) -> Result<Option<Database>, RunnerError> {
+    let db = match inspect(conn, opts) {
+        Ok(db) => db,
+        Err(e) if opts.snapshot_dir.is_none() => {
+            report.warnings.push(format!(
+                "no before/after schema difference: reading the schema failed: {e}"
+            ));
+            return Ok(None);
+        }
+        Err(e) => {
+            return Err(RunnerError::Database(format!(
+                "cannot take the snapshot before the run (nothing ran; --no-snapshot skips it): {e}"
+            )))
+        }
+    };
+    if let Some(dir) = &opts.snapshot_dir {
+        let script = render(&db, report).map_err(|e| {
+            RunnerError::Database(format!(
+                "cannot render the snapshot before the run (nothing ran; --no-snapshot skips it): {e}"
+            ))
+        })?;
+        let file = format!("{}_{}.sql", timestamp(), report.correlation_id);
+        let path = write(dir, &file, &script, &mut report.warnings)?;
+        tracing::info!(path = %path.display(), "schema snapshot written");
+        report.snapshot = Some(path.display().to_string());
+    }
+    Ok(Some(db))
+}
+
+/// Reads the schema after the run and records what changed. Never fails
+/// the run: on a lost connection it tries a new one, then only warns.
+pub fn after<C: BorrowMut<PgConnection>>(
+    locked: &mut Locked<C>,
+    url: &str,
+    opts: &Options,
+    before: &Database,
+    report: &mut Report,
+) {
+    let now = inspect(locked.conn(), opts).or_else(|_| {
+        let mut c = session::connect(url, opts)?;
+        inspect(&mut c, opts)
+    });
+    let result = now.and_then(|after| {
+        changes(before, &after).map_err(|e| RunnerError::Database(e.to_string()))
+    });
+    match result {
+        Ok(c) => report.schema_changes = Some(c),
+        Err(e) => report
+            .warnings
+            .push(format!("no before/after schema difference: {e}")),
+    }
+}
+
+/// What differs between two introspected schemas, as plan steps.
+pub fn changes(before: &Database, after: &Database) -> Result<Vec<SchemaChange>, plan::PlanError> {
+    let p = plan::plan_migration(before, after, &plan::PlanOptions::default())?;
+    Ok(p.steps
+        .into_iter()
+        .map(|s| SchemaChange {
+            action: s.action,
+            id: s.id,
+            summary: s.summary,
+        })
+        .collect())
+}
+
+fn render(db: &Database, report: &Report) -> Result<String, plan::PlanError> {
+    let mut out = format!(
+        "-- reconcile schema snapshot, taken before {} (correlation id {})\n\
+         -- database: {}\n\
+         -- Rendered from introspection. To restore the schema (not the data),\n\
+         -- run it on an empty database: psql -v ON_ERROR_STOP=1 -f <this file>\n",
+        report.operation, report.correlation_id, report.database
+    );
+    for u in &db.unmanaged {
+        out.push_str(&format!(
+            "-- not captured (unmanaged): {} {}\n",
+            u.kind, u.name
+        ));
+    }
+    out.push('\n');
+    out.push_str(&plan::create_script(db)?);
+    Ok(out)
+}
+
+/// Writes under `dir`, or under the system temp dir when `dir` is not
+/// writable (a read-only checkout must not block an emergency fix).
+fn write(
+    dir: &Path,
+    file: &str,
+    text: &str,
+    warnings: &mut Vec<String>,
+) -> Result<PathBuf, RunnerError> {
+    let attempt = |d: &Path| -> Result<PathBuf, String> {
+        std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
+        let path = d.join(file);
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(path)
+    };
+    match attempt(dir) {
+        Ok(p) => Ok(p),
+        Err(first) => {
+            let fallback = std::env::temp_dir().join("reconcile-snapshots");
+            let p = attempt(&fallback).map_err(|second| {
+                RunnerError::Database(format!(
+                    "cannot write the snapshot (nothing ran; --no-snapshot skips it): {first}; {second}"
+                ))
+            })?;
+            warnings.push(format!(
+                "snapshot directory not writable ({first}); wrote {}",
+                p.display()
+            ));
+            Ok(p)
+        }
+    }
+}
+
+/// `YYYYMMDDTHHMMSSZ`, UTC.
+pub fn timestamp() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format_utc(secs)
+}
+
+fn format_utc(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Text lines of the report's schema changes.
+pub fn render_changes(changes: &[SchemaChange]) -> String {
+    if changes.is_empty() {
+        return "schema changes (from introspection): none\n".into();
+    }
+    let mut out = format!("schema changes (from introspection): {}\n", changes.len());
+    for c in changes {
+        out.push_str(&format!("  {}\n", c.summary));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_timestamps() {
+        assert_eq!(format_utc(0), "19700101T000000Z");
+        assert_eq!(format_utc(951_782_400), "20000229T000000Z");
+        assert_eq!(format_utc(1_795_003_723), "20261118T120843Z");
+    }
+}
