@@ -778,6 +778,21 @@ fn retire_renames_records_the_reason_and_is_skipped() {
         "{unknown}"
     );
 
+    // A non-transactional migration whose run failed part-way did run.
+    add(
+        &dir,
+        "0004_half",
+        "CREATE TABLE half (id int);\nSELECT 1/0;",
+        "DROP TABLE half;",
+        false,
+    );
+    with_sum(&dir);
+    assert!(runner::apply(&db.url, &dir, &opts()).is_err());
+    let err = runner::retire(&dir, "0004", "x", Some(&db.url), &opts()).unwrap_err();
+    assert!(err.to_string().contains("may be committed"), "{err}");
+    std::fs::remove_dir_all(dir.join("0004_half")).unwrap();
+    with_sum(&dir);
+
     // A migration another one depends on stays.
     add(&dir, "0004_p", "SELECT 1;", "SELECT 1;", true);
     add(&dir, "0005_q", "SELECT 2;", "SELECT 1;", true);

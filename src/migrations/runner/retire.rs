@@ -52,6 +52,19 @@ pub fn retire(
                     a.applied_at
                 )));
             }
+            // Outside a transaction, a failed run leaves its first statements
+            // committed: that migration did run, in part.
+            let audits = bookkeeping::last_audit(&mut conn, &opts.schema)?;
+            let partial = audits.iter().any(|a| {
+                a.migration_name == name && matches!(a.status.as_str(), "failed" | "running")
+            });
+            if partial && !super::source::transactional_of(&dir.join(&name)) {
+                return Err(RunnerError::Refused(format!(
+                    "{name} runs outside a transaction and its last run in {} failed or was interrupted, \
+                     so some of its statements may be committed; only a migration that never ran may be retired",
+                    crate::catalog::redact(url)
+                )));
+            }
         }
     }
     let from = dir.join(&name);

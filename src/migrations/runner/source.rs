@@ -172,6 +172,13 @@ pub fn depends_of(dir: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Whether a migration directory runs in a transaction; true if unreadable.
+pub fn transactional_of(dir: &Path) -> bool {
+    read_metadata(&dir.join("metadata.toml"))
+        .map(|m| m.run_in_transaction)
+        .unwrap_or(true)
+}
+
 /// Every `depends` names an applied migration or one that runs earlier.
 pub fn check_depends(all: &[Source], applied: &[String]) -> Result<(), RunnerError> {
     for m in all {
