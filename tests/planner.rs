@@ -416,3 +416,37 @@ fn plans_are_deterministic() {
         serde_json::to_string(&p2).unwrap()
     );
 }
+
+#[test]
+fn varchar_under_text_functions_plans_empty_after_apply() {
+    // The catalog stores `length((email)::text) > 1`; the user wrote none of the casts.
+    let a = load(BASE);
+    let b = load(
+        r#"
+tables:
+  public.users:
+    columns:
+      id: { type: bigint, nullable: false }
+      email: text
+      handle: character varying(40)
+    primary_key: [id]
+    checks:
+      handle_long: "length(handle) > 1"
+    indexes:
+      users_handle_lower: { columns: [{ expression: "lower(handle)" }], where: "handle like 'a%'" }
+    row_level_security: { enabled: true }
+    policies:
+      own: { using: "upper(handle) = 'X'" }
+views:
+  public.handles:
+    definition: "SELECT id, length(handle) AS n FROM public.users"
+"#,
+    );
+    converge(&a, &b);
+    // A bounded cast truncates, so it is a real difference.
+    let mut c = b.clone();
+    c.tables["public.users"].checks["handle_long"].expression =
+        "length(handle::varchar(3)) > 1".into();
+    let plan = reconcile::plan::plan_migration(&b, &c, &opts()).unwrap();
+    assert!(!plan.is_empty());
+}
