@@ -370,6 +370,38 @@ fn change_default(db: &mut Database) {
     });
 }
 
+/// Appends `1 AS added_one` to the first view that is one plain SELECT.
+fn append_view_column(db: &mut Database) {
+    use pg_query::protobuf::node::Node as N;
+    for v in db.views.values_mut().filter(|v| !v.materialized) {
+        let mut parsed = pg_query::parse(&v.definition, 0).unwrap().protobuf;
+        let Some(N::SelectStmt(sel)) = parsed.stmts[0].stmt.as_mut().and_then(|s| s.node.as_mut())
+        else {
+            continue;
+        };
+        if sel.larg.is_some() {
+            continue;
+        }
+        let one = pg_query::parse("SELECT 1 AS added_one", 0)
+            .unwrap()
+            .protobuf;
+        let Some(N::SelectStmt(extra)) = one.stmts[0].stmt.clone().and_then(|s| s.node) else {
+            unreachable!()
+        };
+        sel.target_list.extend(extra.target_list);
+        v.definition = pg_query::deparse(&parsed, Default::default()).unwrap();
+        return;
+    }
+    panic!("no plain view to extend");
+}
+
+/// pagila: a type change under two views (they are dropped and recreated).
+fn widen_film_length(db: &mut Database) {
+    let c = &mut db.tables["public.film"].columns["length"];
+    assert_eq!(c.type_, "smallint");
+    c.type_ = "integer".into();
+}
+
 fn drop_table(db: &mut Database) {
     // A table nothing else refers to.
     let referenced: Vec<String> = db
@@ -423,7 +455,17 @@ fn corpus_nextjs_subscription_payments() {
 
 #[test]
 fn corpus_pagila() {
-    corpus("pagila", false, None, &[&add_column, &add_index]);
+    corpus(
+        "pagila",
+        false,
+        None,
+        &[
+            &add_column,
+            &add_index,
+            &append_view_column,
+            &widen_film_length,
+        ],
+    );
 }
 
 #[test]
