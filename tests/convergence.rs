@@ -370,6 +370,20 @@ fn change_default(db: &mut Database) {
     });
 }
 
+/// A new body for the first plpgsql function outside the platform schemas
+/// (CREATE OR REPLACE FUNCTION both ways).
+fn change_function_body(db: &mut Database) {
+    let f = db
+        .functions
+        .iter_mut()
+        .find(|(k, f)| {
+            !k.starts_with("auth.") && !k.starts_with("extensions.") && f.language == "plpgsql"
+        })
+        .map(|(_, f)| f)
+        .expect("a plpgsql function");
+    f.body = format!("\n-- edited by the test{}", f.body);
+}
+
 /// Appends `1 AS added_one` to the first view that is one plain SELECT.
 fn append_view_column(db: &mut Database) {
     use pg_query::protobuf::node::Node as N;
@@ -514,7 +528,13 @@ fn corpus_supabase_storage() {
         "supabase-storage",
         false,
         STORAGE_PATH,
-        &[&add_column, &change_default, &add_index, &drop_table],
+        &[
+            &add_column,
+            &change_default,
+            &add_index,
+            &drop_table,
+            &change_function_body,
+        ],
     );
 }
 
@@ -554,6 +574,12 @@ fn corpus_example_slack_clone() {
         "supabase-examples/slack-clone",
         true,
         None,
-        &[&add_column, &change_policy, &add_index, &drop_table],
+        &[
+            &add_column,
+            &change_policy,
+            &add_index,
+            &drop_table,
+            &change_function_body,
+        ],
     );
 }
