@@ -416,3 +416,91 @@ fn plans_are_deterministic() {
         serde_json::to_string(&p2).unwrap()
     );
 }
+
+#[test]
+fn varchar_under_text_functions_plans_empty_after_apply() {
+    // The catalog stores `length((email)::text) > 1`; the user wrote none of the casts.
+    let a = load(BASE);
+    let b = load(
+        r#"
+tables:
+  public.users:
+    columns:
+      id: { type: bigint, nullable: false }
+      email: text
+      handle: character varying(40)
+    primary_key: [id]
+    checks:
+      handle_long: "length(handle) > 1"
+    indexes:
+      users_handle_lower: { columns: [{ expression: "lower(handle)" }], where: "handle like 'a%'" }
+    row_level_security: { enabled: true }
+    policies:
+      own: { using: "upper(handle) = 'X'" }
+views:
+  public.handles:
+    definition: "SELECT id, length(handle) AS n FROM public.users"
+"#,
+    );
+    converge(&a, &b);
+    // A bounded cast truncates, so it is a real difference.
+    let mut c = b.clone();
+    c.tables["public.users"].checks["handle_long"].expression =
+        "length(handle::varchar(3)) > 1".into();
+    let plan = reconcile::plan::plan_migration(&b, &c, &opts()).unwrap();
+    assert!(!plan.is_empty());
+}
+
+fn users_view(columns: &str, extra: &str) -> String {
+    format!(
+        r#"
+tables:
+  public.users:
+    columns:
+      id: {{ type: bigint, nullable: false }}
+      email: text
+      score: integer
+    primary_key: [id]
+views:
+  public.v:
+    definition: "SELECT {columns} FROM public.users"
+    comment: scores
+    grants: {{ pl_reader: [select] }}
+{extra}"#
+    )
+}
+
+#[test]
+fn view_gaining_columns_is_replaced_in_place() {
+    let a = load(&users_view("id, score", ""));
+    let b = load(&users_view("id, score, email, score + 1 AS next", ""));
+    let plan = converge(&a, &b);
+    let step = &plan.steps[pos(&plan, "view:public.v")];
+    assert_eq!(step.action, Action::Alter, "{}", show(&plan));
+    assert!(step.up[0].starts_with("CREATE OR REPLACE VIEW"));
+    assert!(!plan.steps.iter().any(|s| s.id == "view:public.v:drop"));
+}
+
+#[test]
+fn view_changing_or_read_by_another_view_is_recreated() {
+    // A column in the middle: CREATE OR REPLACE would fail.
+    let a = load(&users_view("id, score", ""));
+    let b = load(&users_view("id, email, score", ""));
+    let plan = converge(&a, &b);
+    pos(&plan, "view:public.v:drop");
+    // Appended, but another view reads it: the down could not drop it.
+    let w = "  public.w:\n    definition: \"SELECT id FROM public.v\"\n";
+    let a = load(&users_view("id, score", w));
+    let b = load(&users_view("id, score, email", w));
+    let plan = converge(&a, &b);
+    assert!(pos(&plan, "view:public.v:drop") < pos(&plan, "view:public.v"));
+    assert!(pos(&plan, "view:public.w:drop") < pos(&plan, "view:public.v:drop"));
+}
+
+#[test]
+fn renamed_view_column_is_planned() {
+    let a = load(&users_view("id, score", ""));
+    let b = load(&users_view("id, score AS points", ""));
+    let plan = converge(&a, &b);
+    pos(&plan, "view:public.v:drop");
+}

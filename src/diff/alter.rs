@@ -278,28 +278,35 @@ pub fn compare(x: &Obj<'_>, y: &Obj<'_>, online: bool) -> Result<Verdict, PlanEr
             Ok(in_place(up, down, hazards))
         }
         (Shape::View(q, a), Shape::View(_, b)) => {
+            let mut core = none();
             if !same::view(a, b) {
-                return Ok(Verdict::Recreate);
+                if !super::view::only_appends(a, b) {
+                    return Ok(Verdict::Recreate);
+                }
+                let sql = render::create_view(q, b)?;
+                let mut up = vec![sql.replacen("CREATE VIEW", "CREATE OR REPLACE VIEW", 1)];
+                let extras = Extras {
+                    target: Target::View(q),
+                    owner: Some((&a.owner, &b.owner)),
+                    comment: (&a.comment, &b.comment),
+                    grants: Some((&a.grants, &b.grants)),
+                };
+                up.extend(extras.sql(true)?);
+                up.extend(view_column_comments(q, a, b).0);
+                // Columns cannot be taken off a view: down drops it and
+                // creates the old one, whose statements hold its extras.
+                let mut down = x.drop.clone();
+                down.extend(x.create.iter().cloned());
+                return Ok(in_place(up, down, extras.hazards()?));
             }
             let target = if b.materialized {
                 Target::MaterializedView(q)
             } else {
                 Target::View(q)
             };
-            let mut core = none();
-            let cols: std::collections::BTreeSet<&String> = a
-                .column_comments
-                .keys()
-                .chain(b.column_comments.keys())
-                .collect();
-            for c in cols {
-                let (x, y) = (
-                    a.column_comments.get(c).cloned(),
-                    b.column_comments.get(c).cloned(),
-                );
-                core.0.extend(extras::comment(Target::Column(q, c), &x, &y));
-                core.1.extend(extras::comment(Target::Column(q, c), &y, &x));
-            }
+            let (cols_up, cols_down) = view_column_comments(q, a, b);
+            core.0.extend(cols_up);
+            core.1.extend(cols_down);
             with_extras(
                 core,
                 Extras {
@@ -560,4 +567,27 @@ fn sequence_alter(q: &QualifiedName, a: &Sequence, b: &Sequence) -> Vec<String> 
         return vec![];
     }
     vec![format!("ALTER SEQUENCE {} {};", q.sql(), parts.join(" "))]
+}
+
+/// COMMENT ON COLUMN statements from `a`'s column comments to `b`'s, both ways.
+fn view_column_comments(
+    q: &QualifiedName,
+    a: &crate::model::View,
+    b: &crate::model::View,
+) -> (Vec<String>, Vec<String>) {
+    let mut out = none();
+    let cols: std::collections::BTreeSet<&String> = a
+        .column_comments
+        .keys()
+        .chain(b.column_comments.keys())
+        .collect();
+    for c in cols {
+        let (x, y) = (
+            a.column_comments.get(c).cloned(),
+            b.column_comments.get(c).cloned(),
+        );
+        out.0.extend(extras::comment(Target::Column(q, c), &x, &y));
+        out.1.extend(extras::comment(Target::Column(q, c), &y, &x));
+    }
+    out
 }

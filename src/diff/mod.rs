@@ -12,6 +12,7 @@ mod objects;
 mod rename;
 mod same;
 mod table;
+mod view;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -245,6 +246,25 @@ impl<'a> Differ<'a, '_> {
                     self.create_part(y, None)?;
                 }
                 (None, None) => {}
+            }
+        }
+        // A view that only gains columns is replaced in place, unless
+        // something reads it: its down drops it, which a dependant blocks.
+        for (id, v) in verdicts.iter_mut() {
+            let (Shape::View(_, va), Shape::View(_, vb)) =
+                (&self.a.objs[id].shape, &self.b.objs[id].shape)
+            else {
+                continue;
+            };
+            let read = || {
+                self.a
+                    .objs
+                    .values()
+                    .chain(parts_a.values().copied())
+                    .any(|o| o.deps.contains(id))
+            };
+            if matches!(v, Verdict::Alter(_)) && !same::view(va, vb) && read() {
+                *v = Verdict::Recreate;
             }
         }
         // Recreate whatever depends on a recreated object.
