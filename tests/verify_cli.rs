@@ -248,3 +248,27 @@ fn rls_suite_passes_on_the_bundled_example_and_catches_a_broken_policy() {
         .unwrap();
     assert_eq!(n.n, 0, "every case was rolled back");
 }
+
+#[test]
+fn lint_on_migration_files_flags_hand_written_hazards() {
+    let dir = support::temp_dir();
+    let m = dir.join("0002_hand_written");
+    std::fs::create_dir_all(&m).unwrap();
+    std::fs::write(m.join("up.sql"), "-- add an index\nCREATE INDEX users_email ON public.users (email);\nALTER TABLE public.users ADD COLUMN age integer NOT NULL;\n").unwrap();
+    let d = dir.to_str().unwrap();
+    let (code, out, err) = reconcile(&["lint", "--migrations", d]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("[create_index_without_concurrently]") && out.contains("up.sql:2"),
+        "{out}"
+    );
+    assert!(
+        out.contains("[add_column_not_null_without_default]") && out.contains("up.sql:3"),
+        "{out}"
+    );
+    assert!(out.contains("[missing_lock_timeout]"), "{out}");
+    // The committed, generated migrations are clean.
+    let (code, out, err) = reconcile(&["lint", "--migrations", "generated/migrations"]);
+    assert_eq!(code, 0, "{out}{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

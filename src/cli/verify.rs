@@ -96,6 +96,11 @@ pub struct LintArgs {
     /// Desired-state file or directory (when no --database-url).
     #[arg(long, default_value = "schema")]
     pub schema: PathBuf,
+    /// Lint the SQL of every migration's up.sql in this directory instead
+    /// (hazard rules: CREATE INDEX without CONCURRENTLY, NOT NULL without a
+    /// default, type changes, constraints without NOT VALID, drops, lock_timeout).
+    #[arg(long, conflicts_with = "database_url")]
+    pub migrations: Option<PathBuf>,
     /// Exit 1 when a finding is at or above this level.
     #[arg(long, value_enum, default_value = "warning")]
     pub level: LevelArg,
@@ -111,18 +116,30 @@ pub struct LintArgs {
 
 pub fn lint(args: &LintArgs) -> Outcome {
     use crate::verify::{lint, Severity};
-    let db = match &args.database_url {
-        Some(url) => introspect(&DbArgs {
-            database_url: url.clone(),
-            schemas: None,
-        })?,
-        None => load(&args.schema)?,
-    };
     let opts = lint::LintOptions {
         exposed_schemas: args.exposed_schemas.clone(),
         ignore: args.ignore.clone(),
     };
-    let found = lint::lint(&db, &opts);
+    let found = match (&args.migrations, &args.database_url) {
+        (Some(dir), _) => {
+            let all =
+                crate::verify::sqllint::lint_dir(dir).map_err(|e| Failure::new(Exit::Input, e))?;
+            let ignored = |f: &lint::LintFinding| {
+                opts.ignore
+                    .iter()
+                    .any(|i| i == f.id || *i == format!("{}:{}", f.id, f.object))
+            };
+            all.into_iter().filter(|f| !ignored(f)).collect()
+        }
+        (None, Some(url)) => lint::lint(
+            &introspect(&DbArgs {
+                database_url: url.clone(),
+                schemas: None,
+            })?,
+            &opts,
+        ),
+        (None, None) => lint::lint(&load(&args.schema)?, &opts),
+    };
     let threshold = match args.level {
         LevelArg::Info => Severity::Info,
         LevelArg::Warning => Severity::Warning,

@@ -31,7 +31,29 @@ pub const RULES: &[Rule] = &[
     Rule { id: "anon_grant_without_rls", level: Severity::Error, fix: "enable row level security or revoke from anon" },
     Rule { id: "auth_uid_per_row", level: Severity::Warning, fix: "write (select auth.uid()) so it is evaluated once per statement" },
     Rule { id: "multiple_permissive_policies", level: Severity::Warning, fix: "merge the permissive policies for the same role and command into one" },
+    // Rules for migration files (verify::sqllint).
+    Rule { id: "sql_parse_error", level: Severity::Error, fix: "fix the SQL; PostgreSQL's parser rejects it" },
+    Rule { id: "create_index_without_concurrently", level: Severity::Warning, fix: "CREATE INDEX CONCURRENTLY, alone in a non-transactional migration" },
+    Rule { id: "add_column_not_null_without_default", level: Severity::Error, fix: "add a DEFAULT, or add the column nullable, backfill, then SET NOT NULL through a validated check" },
+    Rule { id: "alter_column_type", level: Severity::Warning, fix: "add a new column, backfill, and switch over, unless the cast is binary-compatible" },
+    Rule { id: "constraint_without_not_valid", level: Severity::Warning, fix: "ADD CONSTRAINT ... NOT VALID, then VALIDATE CONSTRAINT in a later statement" },
+    Rule { id: "set_not_null", level: Severity::Warning, fix: "add CHECK (col IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL" },
+    Rule { id: "drop_table", level: Severity::Error, fix: "make sure the data is not needed; reconcile's plan asks for --allow-destructive or allow_drop" },
+    Rule { id: "drop_column", level: Severity::Error, fix: "stop reading the column first; its data cannot be restored by a down script" },
+    Rule { id: "missing_lock_timeout", level: Severity::Warning, fix: "start the file with SET LOCAL lock_timeout = '5s' so a blocked lock fails fast" },
 ];
+
+/// A finding of rule `id` (which must be in `RULES`).
+pub fn rule_finding(id: &'static str, object: String, message: String) -> LintFinding {
+    let r = rule(id);
+    LintFinding {
+        id,
+        level: r.level,
+        object,
+        message,
+        fix: r.fix,
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LintFinding {

@@ -6,6 +6,7 @@ pub mod drift;
 pub mod lint;
 pub mod required;
 pub mod rls;
+pub mod sqllint;
 
 use serde::Serialize;
 
