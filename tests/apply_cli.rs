@@ -267,3 +267,64 @@ fn retire_range_snapshot_and_schema_difference_through_the_binary() {
     std::fs::remove_dir_all(&dir).unwrap();
     std::fs::remove_dir_all(&snaps).unwrap();
 }
+
+#[test]
+fn apply_required_rolls_back_a_migration_that_breaks_the_contract() {
+    let db = FreshDb::new("apply_required");
+    let dir = support::temp_dir();
+    let mig = dir.join("migrations");
+    write_migration(
+        &mig,
+        "0001_users",
+        "CREATE TABLE public.users (id uuid PRIMARY KEY);\n",
+    );
+    let contract = dir.join("required.yaml");
+    std::fs::write(&contract, "tables:\n  users:\n    required: [id, email]\n").unwrap();
+    let (m, c) = (mig.to_str().unwrap(), contract.to_str().unwrap());
+    let (code, out, err) = reconcile(&[
+        "apply",
+        "--database-url",
+        &db.url,
+        "--migrations",
+        m,
+        "--required",
+        c,
+    ]);
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(
+        format!("{out}{err}").contains("public.users.email: missing REQUIRED column"),
+        "{out}{err}"
+    );
+    let (code, out, _) = reconcile(&[
+        "status",
+        "--database-url",
+        &db.url,
+        "--migrations",
+        m,
+        "--format",
+        "json",
+    ]);
+    assert!(out.contains("\"failed\""), "{code} {out}");
+    assert!(
+        db.try_psql("SELECT 1 FROM public.users").is_err(),
+        "the migration was rolled back"
+    );
+
+    std::fs::write(
+        &contract,
+        "tables:\n  users:\n    required: [id]\n    optional: [email]\n",
+    )
+    .unwrap();
+    let (code, out, err) = reconcile(&[
+        "apply",
+        "--database-url",
+        &db.url,
+        "--migrations",
+        m,
+        "--required",
+        c,
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    db.try_psql("SELECT 1 FROM public.users").unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}

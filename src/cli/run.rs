@@ -81,6 +81,11 @@ pub struct ApplyArgs {
     /// Isolation level of each migration's transaction.
     #[arg(long, value_enum, default_value = "default")]
     pub isolation: IsolationArg,
+    /// Required-schema contract (YAML or JSON) checked inside each
+    /// transactional migration before COMMIT; a migration that breaks it is
+    /// rolled back and not recorded.
+    #[arg(long)]
+    pub required: Option<PathBuf>,
 }
 
 /// `reconcile revert`: runs the down SQL stored at apply time.
@@ -139,6 +144,7 @@ pub struct StatusArgs {
 fn options(r: &RunnerArgs, isolation: IsolationArg) -> Options {
     Options {
         snapshot_dir: None,
+        required: None,
         schema: r.bookkeeping_schema.clone(),
         lock_key: r.lock_key,
         lock_wait: r.lock_wait,
@@ -208,8 +214,15 @@ fn finish(
 }
 
 pub fn apply(args: &ApplyArgs) -> Result<Exit, Failure> {
+    let required = match &args.required {
+        Some(path) => {
+            Some(crate::verify::required::read(path).map_err(|e| Failure::new(Exit::Input, e))?)
+        }
+        None => None,
+    };
     let opts = Options {
         snapshot_dir: args.snapshot.dir(),
+        required,
         ..options(&args.runner, args.isolation)
     };
     let url = &args.runner.database_url;

@@ -388,6 +388,8 @@ enum UnitError {
 /// Why a transaction ended early.
 enum TxError {
     Statement(usize, DieselError),
+    /// The required-schema contract failed before COMMIT.
+    Required(String),
     Book(RunnerError),
     Commit(DieselError),
 }
@@ -480,6 +482,9 @@ fn run_unit<C: BorrowMut<PgConnection>>(
                     .map_err(|e| TxError::Statement(i, e))?;
                 done.push(statement_run(i, s, rows, t));
             }
+            if let Some(contract) = &opts.required {
+                required_holds(c, contract)?;
+            }
             finish(c, schema, unit)?;
             bookkeeping::update_audit(c, schema, audit, ok, None, &rows_json(&done), true)?;
             Ok(())
@@ -509,6 +514,7 @@ fn run_unit<C: BorrowMut<PgConnection>>(
         TxError::Statement(i, e) => (i + 1, sqlstate(&e), describe(&e)),
         TxError::Commit(e) => (n, sqlstate(&e), format!("at COMMIT: {}", describe(&e))),
         TxError::Book(e) => (n, None, format!("recording the result: {e}")),
+        TxError::Required(m) => (n, None, m),
     };
     let line = unit
         .statements
@@ -535,6 +541,32 @@ fn run_unit<C: BorrowMut<PgConnection>>(
     run.duration_ms = millis(started);
     write_failure(locked, url, opts, audit, failed, &failure, &run.statements);
     Err(UnitError::Failed(Box::new((run, failure))))
+}
+
+/// Checks the contract on the schema as this transaction sees it.
+fn required_holds(
+    conn: &mut PgConnection,
+    contract: &crate::verify::required::RequiredSchema,
+) -> Result<(), TxError> {
+    let db = crate::catalog::inspect(conn, &Default::default()).map_err(|e| {
+        TxError::Required(format!(
+            "required-schema check could not read the schema: {e}"
+        ))
+    })?;
+    let report = crate::verify::required::check(contract, &db);
+    if report.passed {
+        return Ok(());
+    }
+    let errors: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == crate::verify::Severity::Error)
+        .map(|f| format!("{}: {}", f.object, f.message))
+        .collect();
+    Err(TxError::Required(format!(
+        "required schema not met before COMMIT (rolled back): {}",
+        errors.join("; ")
+    )))
 }
 
 /// Statement by statement, each committed on its own; the audit row

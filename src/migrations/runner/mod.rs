@@ -57,6 +57,10 @@ pub struct Options {
     /// change anything (the system temp dir if this is not writable);
     /// None: no snapshot file.
     pub snapshot_dir: Option<PathBuf>,
+    /// A required-schema contract checked inside each transactional
+    /// migration before COMMIT: a migration that leaves the schema short of
+    /// it is rolled back and not recorded.
+    pub required: Option<crate::verify::required::RequiredSchema>,
 }
 
 impl Default for Options {
@@ -69,6 +73,7 @@ impl Default for Options {
             require_ssl: false,
             isolation: Isolation::Default,
             snapshot_dir: None,
+            required: None,
         }
     }
 }
