@@ -126,16 +126,24 @@ impl FreshDb {
     }
 }
 
+/// A path no earlier run can have used: process ids repeat across runs, so
+/// the time goes in too.
 pub fn temp_path(ext: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
     std::env::temp_dir().join(format!(
-        "reconcile-test-{}-{}.{ext}",
+        "reconcile-test-{}-{}-{nanos}.{ext}",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::SeqCst)
     ))
 }
 
+/// A fresh, empty directory.
 pub fn temp_dir() -> PathBuf {
     let d = temp_path("d");
+    let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).expect("create temp dir");
     d
 }
