@@ -10,7 +10,7 @@ pub mod facts;
 mod functions;
 mod privileges;
 pub mod probe;
-mod redact;
+pub mod redact;
 mod relations;
 mod session;
 mod sort;

@@ -1,8 +1,9 @@
 //! Keeping passwords out of anything printed: DSN redaction and scrubbing
 //! of libpq error messages.
 
-/// The DSN with its password replaced by `***`. Handles URLs
-/// (`postgres://user:pw@host/db`, `?password=pw`) and `key=value` strings.
+/// The DSN with its password replaced by `***`. Handles URLs (a password
+/// after the user name, or a `password` query parameter) and `key=value`
+/// strings.
 pub fn redact(dsn: &str) -> String {
     match url_parts(dsn) {
         Some(parts) => redact_url(dsn, &parts),
@@ -185,50 +186,4 @@ fn percent_decode(text: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redacts_url_passwords() {
-        assert_eq!(
-            redact("postgresql://app:p%40ss%3Aw0rd@db.example.com:5432/postgres?sslmode=require"),
-            "postgresql://app:***@db.example.com:5432/postgres?sslmode=require"
-        );
-        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
-        assert_eq!(redact("postgres://u@h:5/db"), "postgres://u@h:5/db");
-        assert_eq!(redact("postgres://h/db"), "postgres://h/db");
-        assert_eq!(redact("postgres://u:p@ss@h/db"), "postgres://u:***@h/db");
-        assert_eq!(
-            redact("postgres://u@h/db?sslmode=disable&password=hunter2&x=1"),
-            "postgres://u@h/db?sslmode=disable&password=***&x=1"
-        );
-    }
-
-    #[test]
-    fn redacts_key_value_passwords() {
-        assert_eq!(
-            redact("host=h user=u password=hunter2 dbname=d"),
-            "host=h user=u password=*** dbname=d"
-        );
-        assert_eq!(
-            redact("host=h password = 'a b\\'c' dbname=d"),
-            "host=h password = *** dbname=d"
-        );
-        assert_eq!(redact("host=h dbname=d"), "host=h dbname=d");
-        assert_eq!(redact("password="), "password=***");
-    }
-
-    #[test]
-    fn scrubs_every_spelling() {
-        let dsn = "postgresql://app:p%40ss%3Aw0rd@db.example.com:5432/postgres?sslmode=require";
-        let msg = format!("failed for {dsn}: p@ss:w0rd and p%40ss%3Aw0rd");
-        let out = scrub(&msg, dsn);
-        assert!(!out.contains("w0rd"), "{out}");
-        assert!(out.contains("db.example.com"));
-        let kv = "host=h password='se cret'";
-        assert_eq!(scrub("x se cret y 'se cret'", kv), "x *** y ***");
-    }
 }

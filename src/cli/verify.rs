@@ -244,6 +244,6 @@ pub fn test_rls(args: &TestRlsArgs) -> Outcome {
     })
 }
 
-/// The Supabase-compatible `auth` shim for plain PostgreSQL (roles anon,
+/// The Supabase-compatible `auth` shim (the one the corpus tests use) for plain PostgreSQL (roles anon,
 /// authenticated, service_role; `auth.uid()`, `auth.role()`, `auth.jwt()`).
-pub const SUPABASE_SHIM: &str = include_str!("../../assets/supabase_shim.sql");
+pub const SUPABASE_SHIM: &str = include_str!("../../tests/fixtures/corpus/supabase_shim.sql");

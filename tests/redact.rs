@@ -1,0 +1,45 @@
+//! Password redaction: a DSN, or a message that echoes it, never shows the
+//! password in any spelling (the seeds' fake credential shape included).
+
+use reconcile::catalog::redact::{redact, scrub};
+
+#[test]
+fn redacts_url_passwords() {
+    assert_eq!(
+        redact("postgresql://app:p%40ss%3Aw0rd@db.example.com:5432/postgres?sslmode=require"),
+        "postgresql://app:***@db.example.com:5432/postgres?sslmode=require"
+    );
+    assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+    assert_eq!(redact("postgres://u@h:5/db"), "postgres://u@h:5/db");
+    assert_eq!(redact("postgres://h/db"), "postgres://h/db");
+    assert_eq!(redact("postgres://u:p@ss@h/db"), "postgres://u:***@h/db");
+    assert_eq!(
+        redact("postgres://u@h/db?sslmode=disable&password=hunter2&x=1"),
+        "postgres://u@h/db?sslmode=disable&password=***&x=1"
+    );
+}
+
+#[test]
+fn redacts_key_value_passwords() {
+    assert_eq!(
+        redact("host=h user=u password=hunter2 dbname=d"),
+        "host=h user=u password=*** dbname=d"
+    );
+    assert_eq!(
+        redact("host=h password = 'a b\\'c' dbname=d"),
+        "host=h password = *** dbname=d"
+    );
+    assert_eq!(redact("host=h dbname=d"), "host=h dbname=d");
+    assert_eq!(redact("password="), "password=***");
+}
+
+#[test]
+fn scrubs_every_spelling() {
+    let dsn = "postgresql://app:p%40ss%3Aw0rd@db.example.com:5432/postgres?sslmode=require";
+    let msg = format!("failed for {dsn}: p@ss:w0rd and p%40ss%3Aw0rd");
+    let out = scrub(&msg, dsn);
+    assert!(!out.contains("w0rd"), "{out}");
+    assert!(out.contains("db.example.com"));
+    let kv = "host=h password='se cret'";
+    assert_eq!(scrub("x se cret y 'se cret'", kv), "x *** y ***");
+}
