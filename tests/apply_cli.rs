@@ -328,3 +328,134 @@ fn apply_required_rolls_back_a_migration_that_breaks_the_contract() {
     db.try_psql("SELECT 1 FROM public.users").unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_non_transactional_migration_that_breaks_the_contract_is_not_recorded() {
+    let db = FreshDb::new("apply_required_ntx");
+    let dir = support::temp_dir();
+    let mig = dir.join("migrations");
+    write_migration(
+        &mig,
+        "0001_users",
+        "CREATE TABLE public.users (id uuid PRIMARY KEY, email text);\n",
+    );
+    let d = mig.join("0002_drop_email");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(
+        d.join("up.sql"),
+        "ALTER TABLE public.users DROP COLUMN email;\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("down.sql"), "SELECT 1;\n").unwrap();
+    std::fs::write(d.join("metadata.toml"), "run_in_transaction = false\n").unwrap();
+    write_migration(&mig, "0003_later", "CREATE TABLE public.later (id int);\n");
+    let contract = dir.join("required.yaml");
+    std::fs::write(&contract, "tables:\n  users:\n    required: [id, email]\n").unwrap();
+    let (m, c) = (mig.to_str().unwrap(), contract.to_str().unwrap());
+    let (code, out, err) = reconcile(&[
+        "apply",
+        "--database-url",
+        &db.url,
+        "--migrations",
+        m,
+        "--required",
+        c,
+    ]);
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(
+        err.contains("after this non-transactional migration"),
+        "{out}{err}"
+    );
+    let recorded = db.scalar(
+        "SELECT string_agg(migration_name, ',' ORDER BY 1) FROM reconcile.schema_migrations",
+    );
+    assert_eq!(recorded, "0001_users", "only the first is recorded");
+    assert!(
+        db.try_psql("SELECT 1 FROM public.later").is_err(),
+        "nothing after the failure ran"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn progress_lines_name_each_migration_on_stderr() {
+    let db = FreshDb::new("apply_progress");
+    let dir = support::temp_dir();
+    let mig = dir.join("migrations");
+    write_migration(&mig, "0001_a", "CREATE TABLE public.a (id int);\n");
+    write_migration(
+        &mig,
+        "0002_b",
+        "CREATE TABLE public.b (id int);\nSELECT pg_sleep(1.1);\n",
+    );
+    let m = mig.to_str().unwrap();
+    let args = ["apply", "--database-url", &db.url, "--migrations", m];
+    let (code, out, err) = reconcile(&[&args[..], &["--progress", "always"]].concat());
+    assert_eq!(code, 0, "{out}{err}");
+    for line in [
+        "[1/2] 0001_a: 1 statement",
+        "[1/2] 0001_a: applied in",
+        "[2/2] 0002_b: 2 statements",
+        "0002_b: statement 2/2 done in",
+        "[2/2] 0002_b: applied in",
+    ] {
+        assert!(err.contains(line), "missing `{line}` in:\n{err}");
+    }
+    assert!(!out.contains("[1/2]"), "progress stays off stdout: {out}");
+    let (code, out, err) = reconcile(&[
+        "revert",
+        "--database-url",
+        &db.url,
+        "--steps",
+        "1",
+        "--progress",
+        "never",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!err.contains("[1/1]"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn eight_concurrent_apply_processes_apply_each_migration_once() {
+    let db = FreshDb::new("apply_procs");
+    let dir = support::temp_dir();
+    let mig = dir.join("migrations");
+    write_migration(
+        &mig,
+        "0001_a",
+        "CREATE TABLE public.a (id int);\nSELECT pg_sleep(0.3);\n",
+    );
+    write_migration(&mig, "0002_b", "INSERT INTO public.a VALUES (1), (2);\n");
+    let m = mig.to_str().unwrap().to_string();
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_reconcile"))
+                .args(["apply", "--no-snapshot", "--database-url", &db.url])
+                .args(["--migrations", &m, "--format", "json"])
+                .env_remove("DATABASE_URL")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn reconcile")
+        })
+        .collect();
+    let mut applied = 0;
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+        let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        applied += report["migrations"].as_array().unwrap().len();
+    }
+    assert_eq!(applied, 2, "each migration applied by exactly one process");
+    assert_eq!(db.scalar("SELECT count(*) FROM public.a"), "2");
+    assert_eq!(
+        db.scalar("SELECT count(*) FROM reconcile.migration_audit WHERE status = 'applied'"),
+        "2"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

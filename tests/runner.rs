@@ -920,6 +920,10 @@ fn a_snapshot_is_written_before_changes_and_restores_the_schema() {
         .contains(&second.correlation_id));
     let text = std::fs::read_to_string(&p2).unwrap();
     assert!(text.contains("CREATE TABLE public.person"), "{text}");
+    assert!(
+        text.contains("-- objects this run touches (their DDL is below, with the rest of the schema):\n--   public.loud\n--   public.person\n"),
+        "{text}"
+    );
     assert!(!text.contains("schema_migrations"), "bookkeeping left out");
     // Recreates the schema as it was before the second run.
     let restored = FreshDb::new("r2_snap_restore");

@@ -7,7 +7,9 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use super::{Exit, Failure};
-use crate::migrations::runner::{self, Isolation, Options, RevertTarget, RunnerError, State};
+use crate::migrations::runner::{
+    self, Isolation, Options, ProgressSink, RevertTarget, RunnerError, State,
+};
 
 /// Connection and bookkeeping options shared by the runner commands.
 #[derive(Args, Debug, Clone)]
@@ -66,6 +68,41 @@ impl SnapshotArgs {
     }
 }
 
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ProgressArg {
+    /// When stderr is a terminal and the report is text.
+    Auto,
+    Always,
+    Never,
+}
+
+/// Progress lines on stderr as migrations run.
+#[derive(Args, Debug, Clone)]
+pub struct ProgressArgs {
+    /// One line per migration started and ended, and per statement slower
+    /// than a second.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub progress: ProgressArg,
+}
+
+impl ProgressArgs {
+    fn sink(&self, format: ReportFormat) -> Option<ProgressSink> {
+        use std::io::IsTerminal;
+        let on = match self.progress {
+            ProgressArg::Always => true,
+            ProgressArg::Never => false,
+            ProgressArg::Auto => format == ReportFormat::Text && std::io::stderr().is_terminal(),
+        };
+        on.then(|| {
+            ProgressSink::new(|event| {
+                if let Some(line) = runner::progress_line(event) {
+                    eprintln!("{line}");
+                }
+            })
+        })
+    }
+}
+
 /// `reconcile apply`.
 #[derive(Args, Debug, Clone)]
 pub struct ApplyArgs {
@@ -73,6 +110,8 @@ pub struct ApplyArgs {
     pub runner: RunnerArgs,
     #[command(flatten)]
     pub snapshot: SnapshotArgs,
+    #[command(flatten)]
+    pub progress: ProgressArgs,
     #[arg(long, default_value = "generated/migrations")]
     pub migrations: PathBuf,
     /// Check everything and print what would run; change nothing.
@@ -96,6 +135,8 @@ pub struct RevertArgs {
     pub runner: RunnerArgs,
     #[command(flatten)]
     pub snapshot: SnapshotArgs,
+    #[command(flatten)]
+    pub progress: ProgressArgs,
     /// FROM..TO: revert the applied migrations FROM through TO (both
     /// included); the range must reach the newest applied migration.
     #[arg(group = "target", value_name = "FROM..TO")]
@@ -145,6 +186,7 @@ fn options(r: &RunnerArgs, isolation: IsolationArg) -> Options {
     Options {
         snapshot_dir: None,
         required: None,
+        progress: None,
         schema: r.bookkeeping_schema.clone(),
         lock_key: r.lock_key,
         lock_wait: r.lock_wait,
@@ -223,6 +265,7 @@ pub fn apply(args: &ApplyArgs) -> Result<Exit, Failure> {
     let opts = Options {
         snapshot_dir: args.snapshot.dir(),
         required,
+        progress: args.progress.sink(args.runner.format),
         ..options(&args.runner, args.isolation)
     };
     let url = &args.runner.database_url;
@@ -237,6 +280,7 @@ pub fn apply(args: &ApplyArgs) -> Result<Exit, Failure> {
 pub fn revert(args: &RevertArgs) -> Result<Exit, Failure> {
     let opts = Options {
         snapshot_dir: args.snapshot.dir(),
+        progress: args.progress.sink(args.runner.format),
         ..options(&args.runner, args.isolation)
     };
     let target = match (&args.range, &args.to, args.steps) {

@@ -103,6 +103,30 @@ impl FreshDb {
     }
 
     /// Runs SQL text with psql (so scripts may hold any statement).
+    /// One query's result as `psql -tA` prints it, trimmed.
+    pub fn scalar(&self, sql: &str) -> String {
+        let out = Command::new("psql")
+            .args([
+                "-X",
+                "-q",
+                "-tA",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-d",
+                &self.url,
+                "-c",
+                sql,
+            ])
+            .output()
+            .expect("run psql");
+        assert!(
+            out.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
     pub fn try_psql(&self, sql: &str) -> Result<(), String> {
         let file = temp_path("sql");
         std::fs::write(&file, sql).expect("write temp sql");

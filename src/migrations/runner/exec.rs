@@ -10,6 +10,7 @@ use diesel::sql_types::Text;
 use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl};
 
 use super::bookkeeping::{self, Applied};
+use super::progress::{emit, Progress};
 use super::report::{summary, MigrationRun, Report, RunFailure, StatementRun};
 use super::session::{self, Locked};
 use super::snapshot;
@@ -70,15 +71,35 @@ fn run_all<C: BorrowMut<PgConnection>>(
     let before = if units.is_empty() {
         None
     } else {
-        snapshot::before(locked.conn(), opts, &mut report)?
+        let statements: Vec<&str> = units
+            .iter()
+            .flat_map(|u| u.statements.iter().map(|s| s.sql.as_str()))
+            .collect();
+        snapshot::before(locked.conn(), opts, &statements, &mut report)?
     };
     let corr = report.correlation_id.clone();
-    for unit in units {
-        match run_unit(locked, url, opts, &corr, unit) {
-            Ok(run) => report.migrations.push(run),
+    let total = units.len();
+    for (i, unit) in units.iter().enumerate() {
+        let index = i + 1;
+        emit(
+            &opts.progress,
+            Progress::Start {
+                index,
+                total,
+                name: unit.name,
+                statements: unit.statements.len(),
+            },
+        );
+        let result = run_unit(locked, url, opts, &corr, unit);
+        match result {
+            Ok(run) => {
+                end(opts, index, total, &run);
+                report.migrations.push(run)
+            }
             Err(UnitError::Other(e)) => return Err(e),
             Err(UnitError::Failed(failed)) => {
                 let (run, failure) = *failed;
+                end(opts, index, total, &run);
                 report.migrations.push(run);
                 report.failure = Some(failure);
                 break;
@@ -98,6 +119,19 @@ fn run_all<C: BorrowMut<PgConnection>>(
         "done"
     );
     Ok(report)
+}
+
+fn end(opts: &Options, index: usize, total: usize, run: &MigrationRun) {
+    emit(
+        &opts.progress,
+        Progress::End {
+            index,
+            total,
+            name: &run.name,
+            status: &run.status,
+            ms: run.duration_ms,
+        },
+    );
 }
 
 pub fn dry_run(url: &str, sources: &[Source], opts: &Options) -> Result<Report, RunnerError> {
@@ -436,12 +470,29 @@ fn rows_json(done: &[StatementRun]) -> String {
     serde_json::Value::Array(items).to_string()
 }
 
-fn statement_run(i: usize, s: &Statement, rows: usize, t: Instant) -> StatementRun {
+fn statement_run(
+    opts: &Options,
+    unit: &Unit,
+    i: usize,
+    s: &Statement,
+    rows: usize,
+    t: Instant,
+) -> StatementRun {
+    let ms = millis(t);
+    emit(
+        &opts.progress,
+        Progress::Statement {
+            name: unit.name,
+            number: i + 1,
+            of: unit.statements.len(),
+            ms,
+        },
+    );
     StatementRun {
         number: i + 1,
         line: s.line,
         rows: Some(rows as u64),
-        duration_ms: millis(t),
+        duration_ms: ms,
         summary: summary(&s.sql),
         sql: None,
     }
@@ -480,10 +531,10 @@ fn run_unit<C: BorrowMut<PgConnection>>(
                 let rows = diesel::sql_query(s.sql.as_str())
                     .execute(c)
                     .map_err(|e| TxError::Statement(i, e))?;
-                done.push(statement_run(i, s, rows, t));
+                done.push(statement_run(opts, unit, i, s, rows, t));
             }
             if let Some(contract) = &opts.required {
-                required_holds(c, contract)?;
+                required_holds(c, contract, "before COMMIT (rolled back)")?;
             }
             finish(c, schema, unit)?;
             bookkeeping::update_audit(c, schema, audit, ok, None, &rows_json(&done), true)?;
@@ -491,7 +542,7 @@ fn run_unit<C: BorrowMut<PgConnection>>(
         })
         .map_err(|e| (e, 0))
     } else {
-        run_outside_transaction(locked.conn(), schema, audit, running, ok, unit, &mut done)
+        run_outside_transaction(locked.conn(), opts, audit, running, ok, unit, &mut done)
     };
     let mut run = MigrationRun {
         name: unit.name.to_string(),
@@ -547,6 +598,7 @@ fn run_unit<C: BorrowMut<PgConnection>>(
 fn required_holds(
     conn: &mut PgConnection,
     contract: &crate::verify::required::RequiredSchema,
+    when: &str,
 ) -> Result<(), TxError> {
     let db = crate::catalog::inspect(conn, &Default::default()).map_err(|e| {
         TxError::Required(format!(
@@ -564,7 +616,7 @@ fn required_holds(
         .map(|f| format!("{}: {}", f.object, f.message))
         .collect();
     Err(TxError::Required(format!(
-        "required schema not met before COMMIT (rolled back): {}",
+        "required schema not met {when}: {}",
         errors.join("; ")
     )))
 }
@@ -573,24 +625,34 @@ fn required_holds(
 /// follows along so it always says what ran.
 fn run_outside_transaction(
     conn: &mut PgConnection,
-    schema: &str,
+    opts: &Options,
     audit: i64,
     running: &str,
     ok: &str,
     unit: &Unit,
     done: &mut Vec<StatementRun>,
 ) -> Result<(), (TxError, usize)> {
+    let schema = opts.schema.as_str();
     for (i, s) in unit.statements.iter().enumerate() {
         let t = Instant::now();
         let rows = diesel::sql_query(s.sql.as_str())
             .execute(conn)
             .map_err(|e| (TxError::Statement(i, e), i))?;
-        done.push(statement_run(i, s, rows, t));
+        done.push(statement_run(opts, unit, i, s, rows, t));
         bookkeeping::update_audit(conn, schema, audit, running, None, &rows_json(done), false)
             .map_err(|e| (TxError::Book(e), i + 1))?;
     }
     let n = unit.statements.len();
     in_transaction(conn, Isolation::Default, |c| -> Result<(), TxError> {
+        // The statements are committed already; a broken contract still
+        // keeps the migration unrecorded, so the run stops and says so.
+        if let Some(contract) = &opts.required {
+            required_holds(
+                c,
+                contract,
+                "after this non-transactional migration (its statements ran; not recorded)",
+            )?;
+        }
         finish(c, schema, unit)?;
         bookkeeping::update_audit(c, schema, audit, ok, None, &rows_json(done), true)?;
         Ok(())

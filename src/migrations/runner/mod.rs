@@ -8,6 +8,7 @@
 
 mod bookkeeping;
 mod exec;
+mod progress;
 mod report;
 mod retire;
 mod session;
@@ -21,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use diesel::PgConnection;
 
+pub use progress::{line as progress_line, Progress, ProgressSink};
 pub use report::{MigrationRun, Report, RunFailure, StatementRun};
 pub use snapshot::{timestamp, SchemaChange};
 pub use source::{valid_name, Source};
@@ -61,6 +63,8 @@ pub struct Options {
     /// migration before COMMIT: a migration that leaves the schema short of
     /// it is rolled back and not recorded.
     pub required: Option<crate::verify::required::RequiredSchema>,
+    /// Told about each migration and statement as the run goes.
+    pub progress: Option<ProgressSink>,
 }
 
 impl Default for Options {
@@ -74,6 +78,7 @@ impl Default for Options {
             isolation: Isolation::Default,
             snapshot_dir: None,
             required: None,
+            progress: None,
         }
     }
 }

@@ -61,6 +61,7 @@ pub fn inspect(conn: &mut PgConnection, opts: &Options) -> Result<Database, Runn
 pub fn before(
     conn: &mut PgConnection,
     opts: &Options,
+    statements: &[&str],
     report: &mut Report,
 ) -> Result<Option<Database>, RunnerError> {
     let db = match inspect(conn, opts) {
@@ -78,7 +79,7 @@ pub fn before(
         }
     };
     if let Some(dir) = &opts.snapshot_dir {
-        let script = render(&db, report).map_err(|e| {
+        let script = render(&db, &touched(&db, statements), report).map_err(|e| {
             RunnerError::Database(format!(
                 "cannot render the snapshot before the run (nothing ran; --no-snapshot skips it): {e}"
             ))
@@ -128,7 +129,78 @@ pub fn changes(before: &Database, after: &Database) -> Result<Vec<SchemaChange>,
         .collect())
 }
 
-fn render(db: &Database, report: &Report) -> Result<String, plan::PlanError> {
+/// The existing tables, views, sequences and functions the statements
+/// name, as model keys: what a restore after this run would look at first.
+pub fn touched(db: &Database, statements: &[&str]) -> Vec<String> {
+    let mut names = std::collections::BTreeSet::new();
+    for sql in statements {
+        let Ok(refs) = plan::refs::refs_in_sql(sql) else {
+            continue;
+        };
+        let mut all: Vec<_> = refs.relations.into_iter().collect();
+        all.extend(refs.functions);
+        all.extend(dropped(sql));
+        for r in all {
+            let schema = r.schema.as_deref().unwrap_or("public");
+            let key = crate::model::QualifiedName::new(schema, &r.name).to_string();
+            if db.tables.contains_key(&key)
+                || db.views.contains_key(&key)
+                || db.sequences.contains_key(&key)
+            {
+                names.insert(key.clone());
+            }
+            let prefix = format!("{key}(");
+            names.extend(
+                db.functions
+                    .keys()
+                    .filter(|k| k.starts_with(&prefix))
+                    .cloned(),
+            );
+        }
+    }
+    names.into_iter().collect()
+}
+
+/// Names in `DROP ... name [, ...]`, which carries no relation nodes.
+fn dropped(sql: &str) -> Vec<plan::refs::RefName> {
+    let Ok(parsed) = pg_query::parse(sql, 0) else {
+        return Vec::new();
+    };
+    let Ok(tree) = serde_json::to_value(&parsed.protobuf) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let stmts = tree.get("stmts").and_then(|s| s.as_array());
+    for stmt in stmts.into_iter().flatten() {
+        let objects = stmt.pointer("/stmt/node/DropStmt/objects");
+        for o in objects.and_then(|o| o.as_array()).into_iter().flatten() {
+            let list = o
+                .pointer("/node/List/items")
+                .or_else(|| o.pointer("/node/ObjectWithArgs/objname"));
+            let parts: Vec<String> = list
+                .and_then(|l| l.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|n| n.pointer("/node/String/sval").and_then(|v| v.as_str()))
+                .map(str::to_string)
+                .collect();
+            match parts.as_slice() {
+                [name] => out.push(plan::refs::RefName {
+                    schema: None,
+                    name: name.clone(),
+                }),
+                [.., schema, name] => out.push(plan::refs::RefName {
+                    schema: Some(schema.clone()),
+                    name: name.clone(),
+                }),
+                [] => {}
+            }
+        }
+    }
+    out
+}
+
+fn render(db: &Database, touched: &[String], report: &Report) -> Result<String, plan::PlanError> {
     let mut out = format!(
         "-- reconcile schema snapshot, taken before {} (correlation id {})\n\
          -- database: {}\n\
@@ -136,6 +208,18 @@ fn render(db: &Database, report: &Report) -> Result<String, plan::PlanError> {
          -- run it on an empty database: psql -v ON_ERROR_STOP=1 -f <this file>\n",
         report.operation, report.correlation_id, report.database
     );
+    if touched.is_empty() {
+        out.push_str(
+            "-- objects this run touches: none found by name (see the whole schema below)\n",
+        );
+    } else {
+        out.push_str(
+            "-- objects this run touches (their DDL is below, with the rest of the schema):\n",
+        );
+        for t in touched {
+            out.push_str(&format!("--   {t}\n"));
+        }
+    }
     for u in &db.unmanaged {
         out.push_str(&format!(
             "-- not captured (unmanaged): {} {}\n",
@@ -224,6 +308,27 @@ pub fn render_changes(changes: &[SchemaChange]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn touched_objects_are_the_existing_ones_named() {
+        let db: Database = serde_yaml_like(
+            "tables:\n  public.a: {columns: {id: int}}\n  app.b: {columns: {id: int}}\n  public.c: {columns: {id: int}}\n",
+        );
+        let got = touched(
+            &db,
+            &[
+                "ALTER TABLE a ADD COLUMN x int",
+                "DROP TABLE app.b, public.nope",
+                "CREATE TABLE public.new (id int)",
+                "SELECT now()",
+            ],
+        );
+        assert_eq!(got, vec!["app.b".to_string(), "public.a".to_string()]);
+    }
+
+    fn serde_yaml_like(text: &str) -> Database {
+        crate::model::load::load_str(text, "test.yaml").expect("model")
+    }
 
     #[test]
     fn utc_timestamps() {
