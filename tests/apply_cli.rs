@@ -295,6 +295,7 @@ fn apply_required_rolls_back_a_migration_that_breaks_the_contract() {
         format!("{out}{err}").contains("public.users.email: missing REQUIRED column"),
         "{out}{err}"
     );
+    assert!(out.contains("required schema broken"), "{out}");
     let (code, out, _) = reconcile(&[
         "status",
         "--database-url",
@@ -325,6 +326,8 @@ fn apply_required_rolls_back_a_migration_that_breaks_the_contract() {
         c,
     ]);
     assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("0001_users (1 statement(s), "), "{out}");
+    assert!(out.contains("ms, required schema held)"), "{out}");
     db.try_psql("SELECT 1 FROM public.users").unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }

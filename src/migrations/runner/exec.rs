@@ -163,6 +163,7 @@ pub fn dry_run(url: &str, sources: &[Source], opts: &Options) -> Result<Report, 
             status: "pending".into(),
             statements,
             duration_ms: 0.0,
+            required_schema_held: None,
         });
     }
     report.duration_ms = millis(started);
@@ -551,6 +552,7 @@ fn run_unit<C: BorrowMut<PgConnection>>(
         status: ok.to_string(),
         statements: done,
         duration_ms: 0.0,
+        required_schema_held: opts.required.as_ref().map(|_| true),
     };
     let (err, committed) = match outcome {
         Ok(()) => {
@@ -565,7 +567,10 @@ fn run_unit<C: BorrowMut<PgConnection>>(
         TxError::Statement(i, e) => (i + 1, sqlstate(&e), describe(&e)),
         TxError::Commit(e) => (n, sqlstate(&e), format!("at COMMIT: {}", describe(&e))),
         TxError::Book(e) => (n, None, format!("recording the result: {e}")),
-        TxError::Required(m) => (n, None, m),
+        TxError::Required(m) => {
+            run.required_schema_held = Some(false);
+            (n, None, m)
+        }
     };
     let line = unit
         .statements

@@ -35,6 +35,10 @@ pub struct MigrationRun {
     pub status: String,
     pub statements: Vec<StatementRun>,
     pub duration_ms: f64,
+    /// The required-schema contract (`--required`): true when it held
+    /// after this migration, false when it broke; None when not asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub required_schema_held: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -126,8 +130,13 @@ impl Report {
             } else {
                 ", outside a transaction"
             };
+            let verified = match m.required_schema_held {
+                Some(true) => ", required schema held",
+                Some(false) => ", required schema broken",
+                None => "",
+            };
             out.push_str(&format!(
-                "  {} {} ({} statement(s){tx}, {:.0} ms)\n",
+                "  {} {} ({} statement(s){tx}, {:.0} ms{verified})\n",
                 m.status,
                 m.name,
                 m.statements.len(),
