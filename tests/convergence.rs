@@ -197,41 +197,217 @@ fn build(t: &TableGen, i: usize, second: bool) -> Table {
     out
 }
 
-fn pair() -> impl Strategy<Value = (Database, Database)> {
-    proptest::collection::vec((table_gen(), 0u8..3), 1..4).prop_map(|tables| {
-        let mut dbs = [Database::default(), Database::default()];
-        for (side, db) in dbs.iter_mut().enumerate() {
-            let second = side == 1;
-            db.schemas.insert("My Schema".into(), Default::default());
-            let mut public = model::SchemaDef {
-                owner: Some("pg_database_owner".into()),
-                comment: Some("standard public schema".into()),
-                ..Default::default()
-            };
-            public.grants.insert("public".into(), vec!["usage".into()]);
-            db.schemas.insert("public".into(), public);
-            for (i, (t, presence)) in tables.iter().enumerate() {
-                // Table presence: 0 both, 1 only A, 2 only B.
-                if (*presence == 1 && second) || (*presence == 2 && !second) {
-                    continue;
-                }
-                let schema = ["public", "My Schema"][i % 2];
-                let key = model::QualifiedName::new(schema, format!("T{i} tbl")).to_string();
-                db.tables.insert(key, build(t, i, second));
-            }
-        }
-        let [a, b] = dbs;
-        (a, b)
-    })
+/// Objects beyond tables, drawn per side: an enum used by a column, a
+/// function used by a column default, a view over the first table's
+/// columns and a view over that view. Each can appear, vanish or change,
+/// so ordering across kinds (default before function drop, views around a
+/// column type change) is exercised.
+#[derive(Debug, Clone)]
+struct Extras {
+    /// Enum values on each side (0: no enum); B keeps A's as a prefix.
+    enum_values: (usize, usize),
+    enum_column: bool,
+    /// Function present, and its body variant, per side.
+    function: (Option<bool>, Option<bool>),
+    /// Column default calls the function, per side.
+    function_default: (bool, bool),
+    /// Column mask of the view over the first table (0: no view).
+    view: (u8, u8),
+    view_over_view: (bool, bool),
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 30, ..ProptestConfig::default() })]
-    #[test]
-    fn generated_pairs_converge((a, b) in pair()) {
-        let opts = PlanOptions { diff: DiffOptions { allow_drop_add: true }, ..PlanOptions::default() };
-        converge_with("", &a, &b, &opts).map_err(TestCaseError::fail)?;
+fn extras_gen() -> impl Strategy<Value = Extras> {
+    (
+        (0usize..4, 0usize..4),
+        any::<bool>(),
+        (
+            proptest::option::of(any::<bool>()),
+            proptest::option::of(any::<bool>()),
+        ),
+        (any::<bool>(), any::<bool>()),
+        (0u8..16, 0u8..16),
+        (any::<bool>(), any::<bool>()),
+    )
+        .prop_map(
+            |(enum_values, enum_column, function, function_default, view, view_over_view)| {
+                let (a, b) = enum_values;
+                Extras {
+                    enum_values: (a, if a > 0 && b > 0 { a.max(b) } else { b }),
+                    enum_column,
+                    function,
+                    function_default,
+                    view,
+                    view_over_view,
+                }
+            },
+        )
+}
+
+/// The enum as SQL (column types) and as a model key.
+const ENUM: &str = "public.\"Mood\"";
+const ENUM_KEY: &str = "public.Mood";
+const ENUM_VALUES: &[&str] = &["ok", "it's", "Meh"];
+
+fn add_extras(db: &mut Database, x: &Extras, second: bool, first_table: Option<(&str, &str)>) {
+    let pick = |p: (bool, bool)| if second { p.1 } else { p.0 };
+    let (n_values, both_enums) = (
+        if second {
+            x.enum_values.1
+        } else {
+            x.enum_values.0
+        },
+        x.enum_values.0 > 0 && x.enum_values.1 > 0,
+    );
+    if n_values > 0 {
+        db.enums.insert(
+            ENUM_KEY.into(),
+            model::EnumType {
+                values: ENUM_VALUES[..n_values]
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect(),
+                ..Default::default()
+            },
+        );
     }
+    let function = if second { x.function.1 } else { x.function.0 };
+    if let Some(variant) = function {
+        db.functions.insert(
+            "public.seven()".into(),
+            model::Function {
+                returns: Some("integer".into()),
+                language: "sql".into(),
+                body: if variant { "SELECT 7" } else { "SELECT 8" }.into(),
+                volatility: model::Volatility::Immutable,
+                ..Default::default()
+            },
+        );
+    }
+    let Some((key, first_sql)) = first_table else {
+        return;
+    };
+    let table = db.tables.get_mut(key).unwrap();
+    if x.enum_column && both_enums {
+        table.columns.insert(
+            "mood".into(),
+            Column {
+                type_: ENUM.into(),
+                ..Default::default()
+            },
+        );
+    }
+    let default = (function.is_some() && pick(x.function_default)).then(|| "public.seven()".into());
+    table.columns.insert(
+        "n".into(),
+        Column {
+            type_: "integer".into(),
+            default,
+            ..Default::default()
+        },
+    );
+    let mask = if second { x.view.1 } else { x.view.0 };
+    if mask == 0 {
+        return;
+    }
+    let names: Vec<&String> = table.columns.keys().collect();
+    let mut cols: Vec<String> = names
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| mask & (1 << (i % 4)) != 0)
+        .map(|(_, n)| model::name::quote_ident(n))
+        .collect();
+    if cols.is_empty() {
+        cols.push(model::name::quote_ident(names[0]));
+    }
+    let first_col = cols[0].clone();
+    db.views.insert(
+        "public.V all".into(),
+        model::View {
+            definition: format!("SELECT {} FROM {}", cols.join(", "), first_sql),
+            ..Default::default()
+        },
+    );
+    if pick(x.view_over_view) {
+        db.views.insert(
+            "public.w".into(),
+            model::View {
+                definition: format!("SELECT {first_col} FROM public.\"V all\""),
+                ..Default::default()
+            },
+        );
+    }
+}
+
+fn pair() -> impl Strategy<Value = (Database, Database)> {
+    (
+        proptest::collection::vec((table_gen(), 0u8..3), 1..4),
+        extras_gen(),
+    )
+        .prop_map(|(tables, extras)| {
+            let mut dbs = [Database::default(), Database::default()];
+            for (side, db) in dbs.iter_mut().enumerate() {
+                let second = side == 1;
+                db.schemas.insert("My Schema".into(), Default::default());
+                let mut public = model::SchemaDef {
+                    owner: Some("pg_database_owner".into()),
+                    comment: Some("standard public schema".into()),
+                    ..Default::default()
+                };
+                public.grants.insert("public".into(), vec!["usage".into()]);
+                db.schemas.insert("public".into(), public);
+                let mut first = None;
+                for (i, (t, presence)) in tables.iter().enumerate() {
+                    // Table presence: 0 both, 1 only A, 2 only B.
+                    if (*presence == 1 && second) || (*presence == 2 && !second) {
+                        continue;
+                    }
+                    let schema = ["public", "My Schema"][i % 2];
+                    let key = model::QualifiedName::new(schema, format!("T{i} tbl")).to_string();
+                    if i == 0 {
+                        let q = model::QualifiedName::new(schema, format!("T{i} tbl"));
+                        first = Some((key.clone(), q.sql()));
+                    }
+                    db.tables.insert(key, build(t, i, second));
+                }
+                let first = first.as_ref().map(|(k, q)| (k.as_str(), q.as_str()));
+                add_extras(db, &extras, second, first);
+            }
+            let [a, b] = dbs;
+            (a, b)
+        })
+}
+
+fn converges((a, b): (Database, Database)) -> Result<(), TestCaseError> {
+    let opts = PlanOptions {
+        diff: DiffOptions {
+            allow_drop_add: true,
+        },
+        ..PlanOptions::default()
+    };
+    converge_with("", &a, &b, &opts)
+        .map(|_| ())
+        .map_err(TestCaseError::fail)
+}
+
+// 8 x 32 = 256 cases a run, split so nextest runs them in parallel.
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+    #[test]
+    fn generated_pairs_converge_1(p in pair()) { converges(p)?; }
+    #[test]
+    fn generated_pairs_converge_2(p in pair()) { converges(p)?; }
+    #[test]
+    fn generated_pairs_converge_3(p in pair()) { converges(p)?; }
+    #[test]
+    fn generated_pairs_converge_4(p in pair()) { converges(p)?; }
+    #[test]
+    fn generated_pairs_converge_5(p in pair()) { converges(p)?; }
+    #[test]
+    fn generated_pairs_converge_6(p in pair()) { converges(p)?; }
+    #[test]
+    fn generated_pairs_converge_7(p in pair()) { converges(p)?; }
+    #[test]
+    fn generated_pairs_converge_8(p in pair()) { converges(p)?; }
 }
 
 // ---- corpora ----
