@@ -1,3 +1,10 @@
 fn main() -> std::process::ExitCode {
+    // Like other Unix tools, end quietly when the reader of stdout goes
+    // away (`reconcile plan | head`) instead of panicking on EPIPE.
+    // SAFETY: set once at start-up, before any thread exists.
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     reconcile::cli::main()
 }

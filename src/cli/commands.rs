@@ -32,6 +32,10 @@ pub fn run(command: Command) -> Outcome {
         Command::Lint(a) => super::verify::lint(&a),
         Command::Doctor(a) => super::verify::doctor(&a),
         Command::TestRls(a) => super::verify::test_rls(&a),
+        Command::New(a) => super::history::new(&a),
+        Command::Rehash(a) => super::history::rehash(&a),
+        Command::Completions { shell } => super::meta::completions(shell),
+        Command::Man => super::meta::man(),
         Command::Shim => {
             print!("{}", super::verify::SUPABASE_SHIM);
             Ok(Exit::Ok)
@@ -150,6 +154,7 @@ fn baseline(
             run_in_transaction: true,
             hazards: vec![],
             depends: vec![],
+            extra: String::new(),
         },
         state: Some(state),
     };

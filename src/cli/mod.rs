@@ -2,6 +2,8 @@
 //! codes. Everything interesting lives in the library rooms it calls.
 
 mod commands;
+mod history;
+mod meta;
 mod plan;
 mod report;
 pub mod run;
@@ -48,7 +50,7 @@ impl Failure {
 #[derive(Parser, Debug)]
 #[command(
     name = "reconcile",
-    version,
+    version = meta::long_version(),
     about = "Declarative schema-state reconciler for PostgreSQL"
 )]
 pub struct Cli {
@@ -199,6 +201,18 @@ pub enum Command {
     TestRls(verify::TestRlsArgs),
     /// Print a Supabase-compatible auth shim for plain PostgreSQL (for CI).
     Shim,
+    /// Create the next numbered migration by hand (data fix, backfill, ...).
+    New(history::NewArgs),
+    /// Rewrite the sum file after a deliberate edit of a migration that
+    /// never ran; refused when the database has it applied.
+    Rehash(history::RehashArgs),
+    /// Print shell completions: `reconcile completions bash > /etc/bash_completion.d/reconcile`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `reconcile man > reconcile.1`.
+    Man,
 }
 
 pub fn main() -> ExitCode {

@@ -250,6 +250,7 @@ pub fn from_plan(plan: &MigrationPlan, opts: &GroupOptions) -> Result<Vec<Migrat
                 run_in_transaction: matches!(chunk, Chunk::Transaction(_)),
                 hazards: hazard_codes(&chunk.steps()),
                 depends: previous.take().into_iter().collect(),
+                extra: String::new(),
             },
             state: None,
         });

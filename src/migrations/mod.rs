@@ -4,6 +4,7 @@
 //! rewritten.
 
 pub mod group;
+pub mod new;
 pub mod runner;
 pub mod slug;
 pub mod state;
@@ -12,6 +13,7 @@ pub mod sum;
 use std::path::{Path, PathBuf};
 
 pub use group::{from_plan, is_irreversible, GroupOptions};
+pub use new::{new_migration, SchemaEffect};
 pub use slug::{derive_slug, valid_slug};
 pub use state::{read_last_state, render_state, STATE_FILE};
 
@@ -21,6 +23,8 @@ pub struct Metadata {
     pub run_in_transaction: bool,
     pub hazards: Vec<String>,
     pub depends: Vec<String>,
+    /// Further TOML lines, verbatim (a hand-written migration's declaration).
+    pub extra: String,
 }
 
 impl Metadata {
@@ -30,10 +34,11 @@ impl Metadata {
             format!("[{}]", items.join(", "))
         };
         format!(
-            "run_in_transaction = {}\nhazards = {}\ndepends = {}\n",
+            "run_in_transaction = {}\nhazards = {}\ndepends = {}\n{}",
             self.run_in_transaction,
             list(&self.hazards),
-            list(&self.depends)
+            list(&self.depends),
+            self.extra
         )
     }
 }
@@ -220,6 +225,7 @@ mod tests {
                 run_in_transaction: true,
                 hazards: vec![],
                 depends: vec![],
+                extra: String::new(),
             },
             state: Some("{}\n".into()),
         }
@@ -272,6 +278,7 @@ mod tests {
             run_in_transaction: false,
             hazards: vec!["index_build".into()],
             depends: vec!["0001_baseline".into()],
+            extra: String::new(),
         };
         assert_eq!(m.render(), "run_in_transaction = false\nhazards = [\"index_build\"]\ndepends = [\"0001_baseline\"]\n");
     }

@@ -104,6 +104,29 @@ pub fn read_migration_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String
     Ok(files)
 }
 
+/// The migration (directory name) of the first file that differs from the
+/// sum file, in order; None when the sum matches. The chain cannot tell
+/// whether later files were edited too: everything from there on is suspect.
+pub fn first_edited(dir: &Path) -> Result<Option<String>, String> {
+    let sum_path = dir.join(SUM_FILE);
+    let recorded = if sum_path.exists() {
+        let text = std::fs::read_to_string(&sum_path)
+            .map_err(|e| format!("{}: {e}", sum_path.display()))?;
+        Sum::parse(&text).map_err(|e| format!("{}: {e}", sum_path.display()))?
+    } else {
+        compute(&[])
+    };
+    let actual = compute(&read_migration_files(dir)?);
+    if recorded == actual {
+        return Ok(None);
+    }
+    let n = recorded.entries.len().max(actual.entries.len());
+    let first = (0..n)
+        .find(|&i| recorded.entries.get(i) != actual.entries.get(i))
+        .and_then(|i| actual.entries.get(i).or(recorded.entries.get(i)));
+    Ok(first.map(|e| e.path.split('/').next().unwrap_or(&e.path).to_string()))
+}
+
 /// Checks `dir`'s sum file against its files; on a mismatch names the first
 /// file whose chained hash differs.
 pub fn verify(dir: &Path) -> Result<(), String> {

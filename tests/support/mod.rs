@@ -199,3 +199,19 @@ impl Drop for FreshDb {
         }
     }
 }
+
+/// Runs the binary from the crate root without `$DATABASE_URL`: (exit code, stdout, stderr).
+pub fn reconcile_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_reconcile"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run reconcile");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

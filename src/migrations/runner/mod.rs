@@ -9,6 +9,7 @@
 mod bookkeeping;
 mod exec;
 mod progress;
+mod rehash;
 mod report;
 mod retire;
 mod session;
@@ -23,6 +24,7 @@ use std::time::{Duration, Instant};
 use diesel::PgConnection;
 
 pub use progress::{line as progress_line, Progress, ProgressSink};
+pub use rehash::{rehash, Rehashed};
 pub use report::{MigrationRun, Report, RunFailure, StatementRun};
 pub use snapshot::{timestamp, SchemaChange};
 pub use source::{valid_name, Source};

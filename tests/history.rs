@@ -1,0 +1,171 @@
+//! Hand-written migrations in the generated history (`new`, `rehash`),
+//! and the generated shell helpers (`completions`, `man`, `--version`).
+
+mod support;
+
+use std::path::Path;
+
+use support::{reconcile_in, FreshDb};
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+const SCHEMA: &str = "tables:\n  public.users:\n    primary_key: [id]\n    columns:\n      id: {type: bigint}\n      email: {type: text, nullable: true}\n";
+
+/// A project dir with schema/ and the first generated migration.
+fn project() -> std::path::PathBuf {
+    let dir = support::temp_dir();
+    write(&dir.join("schema/users.yaml"), SCHEMA);
+    let (code, out, err) = reconcile_in(&dir, &["plan", "--name", "users"]);
+    assert_eq!(code, 0, "{out}{err}");
+    dir
+}
+
+#[test]
+fn new_apply_revert_of_a_hand_written_data_migration() {
+    let dir = project();
+    let db = FreshDb::new("hist_new");
+    let url = db.url.as_str();
+    let apply = ["apply", "--no-snapshot", "--database-url", url];
+    let (code, out, err) = reconcile_in(&dir, &apply);
+    assert_eq!(code, 0, "{out}{err}");
+    db.try_psql("INSERT INTO public.users (id) VALUES (1), (2)")
+        .unwrap();
+
+    let (code, out, err) = reconcile_in(&dir, &["new", "backfill_emails"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let m = dir.join("generated/migrations/0002_backfill_emails");
+    assert!(out.contains("0002_backfill_emails"), "{out}");
+    let meta = std::fs::read_to_string(m.join("metadata.toml")).unwrap();
+    assert!(meta.contains("run_in_transaction = true"), "{meta}");
+    assert!(meta.contains("schema_effect = \"none\""), "{meta}");
+    // The template alone is consistent: verify passes, offline plan is empty.
+    let (code, out, err) = reconcile_in(&dir, &["verify"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = reconcile_in(&dir, &["plan", "--check"]);
+    assert_eq!(code, 0, "a data migration has no schema effect: {out}{err}");
+
+    // Edited before it ran: the sum no longer matches until rehash.
+    write(
+        &m.join("up.sql"),
+        "UPDATE public.users SET email = 'user' || id || '@example.com';\n",
+    );
+    write(
+        &m.join("down.sql"),
+        "UPDATE public.users SET email = NULL;\n",
+    );
+    let (code, _, err) = reconcile_in(&dir, &apply);
+    assert_eq!(code, 2, "edited files are refused until rehash: {err}");
+    assert!(err.contains("0002_backfill_emails/"), "{err}");
+    let (code, out, err) = reconcile_in(&dir, &["rehash", "--database-url", url]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("edited from 0002_backfill_emails on"), "{out}");
+
+    let (code, out, err) = reconcile_in(&dir, &apply);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        db.scalar("SELECT string_agg(email, ',' ORDER BY id) FROM public.users"),
+        "user1@example.com,user2@example.com"
+    );
+    let (code, out, err) = reconcile_in(
+        &dir,
+        &[
+            "revert",
+            "--no-snapshot",
+            "--database-url",
+            url,
+            "--steps",
+            "1",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        db.scalar("SELECT count(*) FROM public.users WHERE email IS NULL"),
+        "2"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn rehash_is_refused_for_an_applied_migration() {
+    let dir = project();
+    let db = FreshDb::new("hist_rehash");
+    let url = db.url.as_str();
+    let (code, out, err) = reconcile_in(&dir, &["apply", "--no-snapshot", "--database-url", url]);
+    assert_eq!(code, 0, "{out}{err}");
+    let up = dir.join("generated/migrations/0001_users/up.sql");
+    let text = std::fs::read_to_string(&up).unwrap();
+    write(&up, &format!("{text}\n-- edited after it ran\n"));
+    let (code, out, err) = reconcile_in(&dir, &["rehash", "--database-url", url]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("0001_users is applied in"), "{err}");
+    // The sum is untouched, so verify still names the edit.
+    let (code, _, err) = reconcile_in(&dir, &["verify"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("0001_users/up.sql was edited"), "{err}");
+    // Restored: nothing to rehash.
+    write(&up, &text);
+    let (code, out, err) = reconcile_in(&dir, &["rehash", "--database-url", url]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("the sum file is current"), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_declared_schema_effect_keeps_offline_planning_honest() {
+    let dir = project();
+    // The user adds a column by hand and declares it in schema/ too.
+    write(
+        &dir.join("schema/users.yaml"),
+        &format!("{SCHEMA}      nickname: {{type: text, nullable: true}}\n"),
+    );
+    let (code, _, _) = reconcile_in(&dir, &["plan", "--check"]);
+    assert_eq!(code, 1, "schema/ has a change not in any migration");
+    let (code, out, err) = reconcile_in(
+        &dir,
+        &[
+            "new",
+            "add_nickname",
+            "--non-transactional",
+            "--schema-effect",
+            "desired",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let m = dir.join("generated/migrations/0002_add_nickname");
+    let meta = std::fs::read_to_string(m.join("metadata.toml")).unwrap();
+    assert!(meta.contains("run_in_transaction = false"), "{meta}");
+    assert!(meta.contains("schema_effect = \"desired\""), "{meta}");
+    let (code, out, err) = reconcile_in(&dir, &["plan", "--check"]);
+    assert_eq!(code, 0, "the declared effect covers schema/: {out}{err}");
+    // Bad names are refused before anything is written.
+    let (code, _, err) = reconcile_in(&dir, &["new", "Bad-Name"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("[a-z0-9_]+"), "{err}");
+    assert!(!dir.join("generated/migrations/0003_Bad-Name").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn completions_man_page_and_version() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (shell, marker) in [
+        ("bash", "_reconcile()"),
+        ("zsh", "#compdef reconcile"),
+        ("fish", "complete -c reconcile"),
+    ] {
+        let (code, out, err) = reconcile_in(here, &["completions", shell]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains(marker), "{shell}: {out}");
+        assert!(out.contains("rehash"), "{shell} completes subcommands");
+    }
+    let (code, out, _) = reconcile_in(here, &["man"]);
+    assert_eq!(code, 0);
+    assert!(out.contains(".TH reconcile 1"), "{out}");
+    let (code, out, _) = reconcile_in(here, &["--version"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("reconcile 0."), "{out}");
+    assert!(out.contains("(commit "), "{out}");
+}
