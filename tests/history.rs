@@ -169,3 +169,113 @@ fn completions_man_page_and_version() {
     assert!(out.starts_with("reconcile 0."), "{out}");
     assert!(out.contains("(commit "), "{out}");
 }
+
+/// Runs `files` with psql in order, each in one transaction unless its
+/// header says it runs outside one (what each tool's own runner does).
+fn apply_files(db: &FreshDb, files: &[std::path::PathBuf]) {
+    for f in files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let single = !text.contains("-- Runs outside a transaction");
+        let extra: &[&str] = if single { &["-1"] } else { &[] };
+        db.try_psql_file(f, extra, None)
+            .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+    }
+}
+
+fn listed(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| keep(p.file_name().unwrap().to_str().unwrap()))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn exported_layouts_apply_by_their_own_convention_to_the_same_schema() {
+    let dir = project();
+    let (code, out, err) = reconcile_in(&dir, &["new", "email_index", "--non-transactional"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let m = dir.join("generated/migrations/0002_email_index");
+    write(
+        &m.join("up.sql"),
+        "CREATE INDEX CONCURRENTLY users_email ON public.users (email);\n",
+    );
+    write(
+        &m.join("down.sql"),
+        "DROP INDEX CONCURRENTLY public.users_email;\n",
+    );
+    let (code, out, err) = reconcile_in(&dir, &["rehash"]);
+    assert_eq!(code, 0, "{out}{err}");
+
+    let reference = FreshDb::new("hist_export_ref");
+    let (code, out, err) = reconcile_in(
+        &dir,
+        &["apply", "--no-snapshot", "--database-url", &reference.url],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let inspect = |db: &FreshDb| {
+        let mut c = db.connect();
+        let m = reconcile::catalog::inspect(&mut c, &Default::default()).unwrap();
+        serde_json::to_string_pretty(&m).unwrap()
+    };
+    let want = inspect(&reference);
+    assert!(want.contains("users_email"), "{want}");
+
+    for layout in ["supabase", "flyway", "plain"] {
+        let out_dir = dir.join("export").join(layout);
+        let o = out_dir.to_str().unwrap();
+        let (code, out, err) = reconcile_in(&dir, &["export", "--layout", layout, "--out", o]);
+        assert_eq!(code, 0, "{out}{err}");
+        let ups = match layout {
+            "supabase" => listed(&out_dir, |n| n.ends_with(".sql")),
+            "flyway" => {
+                let mut v = listed(&out_dir, |n| n.starts_with('V') && n.ends_with(".sql"));
+                // Flyway orders by version number, not by name.
+                v.sort_by_key(|p| {
+                    let n = p.file_name().unwrap().to_str().unwrap();
+                    n[1..n.find("__").unwrap()].parse::<u32>().unwrap()
+                });
+                v
+            }
+            _ => listed(&out_dir, |n| n.ends_with(".up.sql")),
+        };
+        assert_eq!(ups.len(), 2, "{layout}: {ups:?}");
+        let db = FreshDb::new("hist_export");
+        apply_files(&db, &ups);
+        assert_eq!(inspect(&db), want, "{layout} gives the same schema");
+        if layout == "flyway" {
+            let conf = out_dir.join("V2__email_index.sql.conf");
+            assert_eq!(
+                std::fs::read_to_string(conf).unwrap(),
+                "executeInTransaction=false\n"
+            );
+        }
+        if layout == "plain" {
+            let mut downs = listed(&out_dir, |n| n.ends_with(".down.sql"));
+            downs.reverse();
+            apply_files(&db, &downs);
+            let empty = FreshDb::new("hist_export_empty");
+            assert_eq!(inspect(&db), inspect(&empty), "plain downs undo everything");
+        }
+        // Exporting again changes nothing.
+        let before: Vec<_> = listed(&out_dir, |_| true)
+            .iter()
+            .map(|p| std::fs::read(p).unwrap())
+            .collect();
+        let (code, _, _) = reconcile_in(&dir, &["export", "--layout", layout, "--out", o]);
+        assert_eq!(code, 0);
+        let after: Vec<_> = listed(&out_dir, |_| true)
+            .iter()
+            .map(|p| std::fs::read(p).unwrap())
+            .collect();
+        assert_eq!(before, after);
+    }
+    // An edited source is not exported.
+    write(&m.join("up.sql"), "SELECT 1;\n");
+    let (code, _, err) = reconcile_in(&dir, &["export", "--layout", "plain", "--out", "x"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("0002_email_index/up.sql was edited"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -34,6 +34,7 @@ pub fn run(command: Command) -> Outcome {
         Command::TestRls(a) => super::verify::test_rls(&a),
         Command::New(a) => super::history::new(&a),
         Command::Rehash(a) => super::history::rehash(&a),
+        Command::Export(a) => super::history::export(&a),
         Command::Completions { shell } => super::meta::completions(shell),
         Command::Man => super::meta::man(),
         Command::Shim => {

@@ -7,6 +7,7 @@ use clap::{Args, ValueEnum};
 
 use super::run::parse_duration;
 use super::{Exit, Failure};
+use crate::migrations::export::{self, Layout};
 use crate::migrations::runner::{self, Options, Rehashed, RunnerError};
 use crate::migrations::{self, SchemaEffect};
 
@@ -108,5 +109,44 @@ pub fn rehash(args: &RehashArgs) -> Result<Exit, Failure> {
             "note: no --database-url given, so no database was checked for applied migrations"
         );
     }
+    Ok(Exit::Ok)
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LayoutArg {
+    /// supabase/migrations/<timestamp>_<name>.sql (for `supabase db push`).
+    Supabase,
+    /// V<n>__<name>.sql and U<n>__<name>.sql (undo).
+    Flyway,
+    /// NNNN_name.up.sql and NNNN_name.down.sql.
+    Plain,
+}
+
+/// `reconcile export`.
+#[derive(Args, Debug, Clone)]
+#[command(after_help = "Example:\n  reconcile export --layout supabase && supabase db push")]
+pub struct ExportArgs {
+    #[arg(long, value_enum)]
+    pub layout: LayoutArg,
+    /// Output directory (default: supabase/migrations, flyway/sql or export/plain).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[arg(long, default_value = "generated/migrations")]
+    pub migrations: PathBuf,
+}
+
+pub fn export(args: &ExportArgs) -> Result<Exit, Failure> {
+    let layout = match args.layout {
+        LayoutArg::Supabase => Layout::Supabase,
+        LayoutArg::Flyway => Layout::Flyway,
+        LayoutArg::Plain => Layout::Plain,
+    };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(layout.default_dir()));
+    let files =
+        export::export(&args.migrations, layout, &out).map_err(|e| Failure::new(Exit::Input, e))?;
+    println!("{}: {} file(s)", out.display(), files.len());
     Ok(Exit::Ok)
 }

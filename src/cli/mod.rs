@@ -206,6 +206,8 @@ pub enum Command {
     /// Rewrite the sum file after a deliberate edit of a migration that
     /// never ran; refused when the database has it applied.
     Rehash(history::RehashArgs),
+    /// Write the migrations in Supabase, Flyway or plain up/down layout.
+    Export(history::ExportArgs),
     /// Print shell completions: `reconcile completions bash > /etc/bash_completion.d/reconcile`.
     Completions {
         #[arg(value_enum)]

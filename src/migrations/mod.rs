@@ -3,6 +3,7 @@
 //! keys and files) and the chained sum file. Existing migrations are never
 //! rewritten.
 
+pub mod export;
 pub mod group;
 pub mod new;
 pub mod runner;
