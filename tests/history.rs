@@ -1,6 +1,7 @@
 //! Hand-written migrations in the generated history (`new`, `rehash`),
 //! and the generated shell helpers (`completions`, `man`, `--version`).
 
+mod plan_support;
 mod support;
 
 use std::path::Path;
@@ -278,4 +279,91 @@ fn exported_layouts_apply_by_their_own_convention_to_the_same_schema() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("0002_email_index/up.sql was edited"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn import_of_the_storage_history_plans_empty_against_its_database() {
+    let corpus = support::fixtures().join("corpus/supabase-storage");
+    let path = Some("-c search_path=storage,public");
+    // The database where the history already ran, file by file with psql.
+    let target = FreshDb::new("hist_import_target");
+    target.try_psql(plan_support::ROLES).unwrap();
+    let order = std::fs::read_to_string(corpus.join("order-all.txt")).unwrap();
+    for f in order.lines().filter(|l| !l.trim().is_empty()) {
+        target
+            .try_psql_file(&corpus.join(f.trim()), &[], path)
+            .unwrap_or_else(|e| panic!("{f}: {e}"));
+    }
+    let dev = FreshDb::new("hist_import_dev");
+    dev.try_psql(plan_support::ROLES).unwrap();
+    let dir = support::temp_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let (code, out, err) = reconcile_in(
+        &dir,
+        &[
+            "import",
+            corpus.to_str().unwrap(),
+            "--from",
+            "supabase",
+            "--dev-url",
+            &dev.url,
+            "--search-path",
+            "storage, public",
+            "--mark-applied",
+            "--database-url",
+            &target.url,
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("imported 63 migration(s)"), "{out}");
+    let names = migrations_in(&dir.join("generated/migrations"));
+    assert_eq!(names.len(), 63);
+    assert_eq!(
+        names[9], "0010_search_files_search_function",
+        "numeric order"
+    );
+    assert!(std::fs::read_to_string(
+        dir.join("generated/migrations/0029_create_prefixes/metadata.toml")
+    )
+    .unwrap()
+    .contains("imported_from = \"0029-create-prefixes.sql\""));
+
+    // The learned desired state plans empty against the real database, and
+    // offline against the imported history's recorded state.
+    let (code, out, err) = reconcile_in(&dir, &["plan", "--check", "--database-url", &target.url]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = reconcile_in(&dir, &["plan", "--check"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = reconcile_in(&dir, &["status", "--database-url", &target.url]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        !out.contains("pending"),
+        "everything is marked applied: {out}"
+    );
+    // A second import into the same history is refused.
+    let (code, _, err) = reconcile_in(
+        &dir,
+        &[
+            "import",
+            corpus.to_str().unwrap(),
+            "--from",
+            "supabase",
+            "--dev-url",
+            &dev.url,
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("already holds migrations"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn migrations_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
 }

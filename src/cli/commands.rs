@@ -35,6 +35,7 @@ pub fn run(command: Command) -> Outcome {
         Command::New(a) => super::history::new(&a),
         Command::Rehash(a) => super::history::rehash(&a),
         Command::Export(a) => super::history::export(&a),
+        Command::Import(a) => super::history::import(&a),
         Command::Completions { shell } => super::meta::completions(shell),
         Command::Man => super::meta::man(),
         Command::Shim => {

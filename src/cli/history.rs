@@ -150,3 +150,141 @@ pub fn export(args: &ExportArgs) -> Result<Exit, Failure> {
     println!("{}: {} file(s)", out.display(), files.len());
     Ok(Exit::Ok)
 }
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FromArg {
+    /// `<digits>_<name>.sql` files (supabase/migrations), by number.
+    Supabase,
+    /// `V<n>__<name>.sql` with `U<n>__<name>.sql` as downs.
+    Flyway,
+    /// `<version>_<name>/{up.sql,down.sql}` directories.
+    Diesel,
+}
+
+/// `reconcile import`.
+#[derive(Args, Debug, Clone)]
+#[command(
+    after_help = "Example:\n  reconcile import --from supabase supabase/migrations \\\n    \
+    --dev-url postgres://localhost/scratch --mark-applied --database-url \"$PROD_URL\""
+)]
+pub struct ImportArgs {
+    /// The history's directory.
+    pub dir: PathBuf,
+    #[arg(long, value_enum)]
+    pub from: FromArg,
+    /// An empty scratch database: the history runs there to learn the
+    /// schema it builds. Never printed.
+    #[arg(long, env = "RECONCILE_DEV_URL", hide_env_values = true)]
+    pub dev_url: String,
+    /// search_path the history's migrations expect (e.g. `storage, public`).
+    #[arg(long)]
+    pub search_path: Option<String>,
+    #[arg(long, default_value = "generated/migrations")]
+    pub migrations: PathBuf,
+    /// Where the desired-state files go.
+    #[arg(long, default_value = "schema")]
+    pub schema: PathBuf,
+    /// Replace existing files in --schema.
+    #[arg(long)]
+    pub force: bool,
+    /// Record every imported migration as applied (not run) in --database-url,
+    /// where the history already ran.
+    #[arg(long, requires = "database_url")]
+    pub mark_applied: bool,
+    /// With --mark-applied. Never printed.
+    #[arg(long)]
+    pub database_url: Option<String>,
+}
+
+pub fn import(args: &ImportArgs) -> Result<Exit, Failure> {
+    use crate::migrations::import::{self, From};
+    use crate::migrations::{Metadata, Migration};
+    let input = |e: String| Failure::new(Exit::Input, e);
+    let db_err = |e: String| Failure::new(Exit::Database, e);
+    let from = match args.from {
+        FromArg::Supabase => From::Supabase,
+        FromArg::Flyway => From::Flyway,
+        FromArg::Diesel => From::Diesel,
+    };
+    let existing = migrations::existing(&args.migrations).map_err(input)?;
+    if !existing.is_empty() {
+        return Err(input(format!(
+            "{} already holds migrations ({}); import starts an empty history",
+            args.migrations.display(),
+            existing.join(", ")
+        )));
+    }
+    let items = import::read(&args.dir, from, args.search_path.as_deref()).map_err(input)?;
+    let mut ms: Vec<Migration> = items
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Migration {
+            number: i as u32 + 1,
+            slug: m.slug.clone(),
+            up: m.up.clone(),
+            down: m.down.clone(),
+            metadata: Metadata {
+                run_in_transaction: m.transactional,
+                hazards: Vec::new(),
+                depends: Vec::new(),
+                extra: format!("imported_from = {:?}\n", m.origin),
+            },
+            state: None,
+        })
+        .collect();
+    // Learn the schema on the scratch database, from a staging copy.
+    let mut dev = crate::catalog::connect(&args.dev_url).map_err(|e| db_err(e.to_string()))?;
+    let before = crate::catalog::inspect(&mut dev, &Default::default())
+        .map_err(|e| db_err(e.to_string()))?;
+    if !before.tables.is_empty() || !before.views.is_empty() || !before.functions.is_empty() {
+        return Err(input(
+            "--dev-url must be an empty scratch database (it has tables, views or functions)"
+                .into(),
+        ));
+    }
+    drop(dev);
+    let staging =
+        std::env::temp_dir().join(format!("reconcile-import-{}", runner::correlation_id()));
+    let learned = (|| {
+        migrations::write_all(&staging, &ms).map_err(input)?;
+        runner::apply(&args.dev_url, &staging, &Options::default()).map_err(|e| {
+            db_err(format!(
+                "the history does not run on the scratch database: {e}"
+            ))
+        })?;
+        let mut dev = crate::catalog::connect(&args.dev_url).map_err(|e| db_err(e.to_string()))?;
+        crate::catalog::inspect(&mut dev, &Default::default()).map_err(|e| db_err(e.to_string()))
+    })();
+    let _ = std::fs::remove_dir_all(&staging);
+    let db = crate::model::write::sorted(&learned?);
+    if let Some(last) = ms.last_mut() {
+        last.state = Some(migrations::render_state(&db).map_err(input)?);
+    }
+    let files = crate::model::write::to_files(&db).map_err(input)?;
+    crate::model::write::write_files(&files, &args.schema, args.force).map_err(input)?;
+    let written = migrations::write_all(&args.migrations, &ms).map_err(input)?;
+    println!(
+        "imported {} migration(s) into {}; wrote {} schema file(s) under {}",
+        written.len(),
+        args.migrations.display(),
+        files.len(),
+        args.schema.display()
+    );
+    for u in &db.unmanaged {
+        println!("  not captured (unmanaged): {} {}", u.kind, u.name);
+    }
+    if let (true, Some(url)) = (args.mark_applied, &args.database_url) {
+        let mut conn = crate::catalog::connect(url).map_err(|e| db_err(e.to_string()))?;
+        for m in &ms {
+            runner::mark_applied(
+                &mut conn,
+                &args.migrations,
+                &m.dir_name(),
+                &Options::default(),
+            )
+            .map_err(|e| db_err(e.to_string()))?;
+        }
+        println!("recorded {} migration(s) as applied (not run)", ms.len());
+    }
+    Ok(Exit::Ok)
+}

@@ -206,6 +206,9 @@ pub enum Command {
     /// Rewrite the sum file after a deliberate edit of a migration that
     /// never ran; refused when the database has it applied.
     Rehash(history::RehashArgs),
+    /// Adopt a Supabase, Flyway or diesel migration history: copied in order,
+    /// run on a scratch database to learn the desired state.
+    Import(history::ImportArgs),
     /// Write the migrations in Supabase, Flyway or plain up/down layout.
     Export(history::ExportArgs),
     /// Print shell completions: `reconcile completions bash > /etc/bash_completion.d/reconcile`.

@@ -5,6 +5,7 @@
 
 pub mod export;
 pub mod group;
+pub mod import;
 pub mod new;
 pub mod runner;
 pub mod slug;
