@@ -38,6 +38,11 @@ pub fn run(command: Command) -> Outcome {
         Command::Import(a) => super::history::import(&a),
         Command::Completions { shell } => super::meta::completions(shell),
         Command::Man => super::meta::man(),
+        // Needs the configured command line; cli::main answers it first.
+        Command::ShowConfig { .. } => Err(Failure::new(
+            Exit::Internal,
+            "`config` is answered before dispatch",
+        )),
         Command::Shim => {
             print!("{}", super::verify::SUPABASE_SHIM);
             Ok(Exit::Ok)

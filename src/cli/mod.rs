@@ -2,6 +2,7 @@
 //! codes. Everything interesting lives in the library rooms it calls.
 
 mod commands;
+mod config;
 mod history;
 mod meta;
 mod plan;
@@ -12,7 +13,7 @@ mod verify;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 /// Stable exit codes (documented in README.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +58,10 @@ pub struct Cli {
     /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Configuration file (default: the first reconcile.toml found walking up
+    /// from the current directory; also $RECONCILE_CONFIG).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -218,16 +223,47 @@ pub enum Command {
     },
     /// Print the man page (roff): `reconcile man > reconcile.1`.
     Man,
+    /// Print the effective configuration: each option's value and where it
+    /// comes from (flag > RECONCILE_* environment > reconcile.toml > default).
+    #[command(name = "config")]
+    ShowConfig {
+        /// Only this command's options.
+        #[arg(long = "command", value_name = "COMMAND")]
+        only: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: run::ReportFormat,
+    },
 }
 
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let lossy: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let configured =
+        config::discover(&lossy).and_then(|cfg| Ok((config::apply(Cli::command(), &cfg)?, cfg)));
+    let (command, cfg) = match configured {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(Exit::Input as u8);
+        }
+    };
+    let parsed = command
+        .clone()
+        .try_get_matches_from(&args)
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() { Exit::Input as u8 } else { 0 });
         }
     };
+    if let Command::ShowConfig { only, format } = &cli.command {
+        return ExitCode::from(config::show(&command, &cfg, only.as_deref(), *format) as u8);
+    }
     init_logging(cli.verbose);
     match commands::run(cli.command) {
         Ok(code) => ExitCode::from(code as u8),
