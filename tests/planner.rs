@@ -482,19 +482,28 @@ fn view_gaining_columns_is_replaced_in_place() {
 }
 
 #[test]
-fn view_changing_or_read_by_another_view_is_recreated() {
+fn view_changing_is_recreated_unless_only_appended() {
     // A column in the middle: CREATE OR REPLACE would fail.
     let a = load(&users_view("id, score", ""));
     let b = load(&users_view("id, email, score", ""));
     let plan = converge(&a, &b);
     pos(&plan, "view:public.v:drop");
-    // Appended, but another view reads it: the down could not drop it.
+    // Appended while another view reads it: replaced in place, the reader
+    // is left alone; the down drops and creates the reader around the old
+    // view (columns cannot be taken off a view).
     let w = "  public.w:\n    definition: \"SELECT id FROM public.v\"\n";
     let a = load(&users_view("id, score", w));
     let b = load(&users_view("id, score, email", w));
     let plan = converge(&a, &b);
-    assert!(pos(&plan, "view:public.v:drop") < pos(&plan, "view:public.v"));
-    assert!(pos(&plan, "view:public.w:drop") < pos(&plan, "view:public.v:drop"));
+    let step = &plan.steps[pos(&plan, "view:public.v")];
+    assert_eq!(step.action, Action::Alter, "{}", show(&plan));
+    assert_eq!(plan.steps.len(), 1, "{}", show(&plan));
+    let down = step.down.join("\n");
+    let (drop_w, drop_v) = (
+        down.find("DROP VIEW IF EXISTS public.w"),
+        down.find("DROP VIEW IF EXISTS public.v"),
+    );
+    assert!(drop_w.is_some() && drop_w < drop_v, "{down}");
 }
 
 #[test]

@@ -6,6 +6,7 @@
 //! so the number of queries does not grow with the schema.
 
 mod acl;
+mod depends;
 pub mod facts;
 mod functions;
 mod privileges;
@@ -92,6 +93,7 @@ fn read_all(s: &mut session::Session, opts: &InspectOptions) -> Result<Database,
     functions::aggregates(s, &mut db)?;
     privileges::default_privileges(s, &mut db)?;
     unmanaged::unmanaged(s, &mut db)?;
+    depends::depends(s, &mut db)?;
     sort::sort(&mut db);
     Ok(db)
 }

@@ -2,7 +2,7 @@
 //! ways), or to be dropped and created again.
 
 use crate::model::name::quote_literal;
-use crate::model::{quote_ident, FunctionKind, Grants, QualifiedName, Sequence};
+use crate::model::{quote_ident, Database, FunctionKind, Grants, QualifiedName, Sequence};
 use crate::plan::render::{self, Target};
 use crate::plan::{Hazard, Level, PlanError};
 
@@ -65,6 +65,7 @@ fn in_place(up: Vec<String>, down: Vec<String>, hazards: Vec<Hazard>) -> Verdict
             hazards,
             transactional: true,
             breaks_dependants: false,
+            down_recreates: false,
         })
     }
 }
@@ -86,7 +87,14 @@ fn none() -> (Vec<String>, Vec<String>) {
     (vec![], vec![])
 }
 
-pub fn compare(x: &Obj<'_>, y: &Obj<'_>, online: bool) -> Result<Verdict, PlanError> {
+/// `dbs` are the two models, for what a shape alone does not tell (the
+/// column types a view query reads).
+pub fn compare(
+    x: &Obj<'_>,
+    y: &Obj<'_>,
+    online: bool,
+    dbs: (&Database, &Database),
+) -> Result<Verdict, PlanError> {
     let _ = online;
     match (&x.shape, &y.shape) {
         (Shape::Schema(n, a), Shape::Schema(_, b)) => with_extras(
@@ -280,11 +288,14 @@ pub fn compare(x: &Obj<'_>, y: &Obj<'_>, online: bool) -> Result<Verdict, PlanEr
         (Shape::View(q, a), Shape::View(_, b)) => {
             let mut core = none();
             if !same::view(a, b) {
-                if !super::view::only_appends(a, b) {
+                if !super::view::replaceable(a, b, dbs.0, dbs.1) {
                     return Ok(Verdict::Recreate);
                 }
-                let sql = render::create_view(q, b)?;
-                let mut up = vec![sql.replacen("CREATE VIEW", "CREATE OR REPLACE VIEW", 1)];
+                let replace = |v: &crate::model::View| -> Result<String, PlanError> {
+                    let sql = render::create_view(q, v)?;
+                    Ok(sql.replacen("CREATE VIEW", "CREATE OR REPLACE VIEW", 1))
+                };
+                let mut up = vec![replace(b)?];
                 let extras = Extras {
                     target: Target::View(q),
                     owner: Some((&a.owner, &b.owner)),
@@ -292,12 +303,24 @@ pub fn compare(x: &Obj<'_>, y: &Obj<'_>, online: bool) -> Result<Verdict, PlanEr
                     grants: Some((&a.grants, &b.grants)),
                 };
                 up.extend(extras.sql(true)?);
-                up.extend(view_column_comments(q, a, b).0);
+                let (cols_up, cols_down) = view_column_comments(q, a, b);
+                up.extend(cols_up);
+                if !super::view::appends(a, b) {
+                    let mut down = vec![replace(a)?];
+                    down.extend(extras.sql(false)?);
+                    down.extend(cols_down);
+                    return Ok(in_place(up, down, extras.hazards()?));
+                }
                 // Columns cannot be taken off a view: down drops it and
-                // creates the old one, whose statements hold its extras.
+                // creates the old one, whose statements hold its extras
+                // (and the diff wraps what reads it around that).
                 let mut down = x.drop.clone();
                 down.extend(x.create.iter().cloned());
-                return Ok(in_place(up, down, extras.hazards()?));
+                let mut v = in_place(up, down, extras.hazards()?);
+                if let Verdict::Alter(p) = &mut v {
+                    p.down_recreates = true;
+                }
+                return Ok(v);
             }
             let target = if b.materialized {
                 Target::MaterializedView(q)

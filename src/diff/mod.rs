@@ -108,6 +108,9 @@ pub(crate) struct InPlace {
     pub transactional: bool,
     /// Dependants of the object must be recreated (a column type change).
     pub breaks_dependants: bool,
+    /// The down drops the object and creates the old one (a view that
+    /// gained columns): what reads it must be dropped and created around.
+    pub down_recreates: bool,
 }
 
 pub(crate) enum Verdict {
@@ -141,11 +144,14 @@ fn follows_dependency(o: &Obj<'_>) -> bool {
 }
 
 /// Kinds that break when a column type of a table they read changes
-/// (PostgreSQL rebuilds indexes and constraints itself).
+/// (PostgreSQL rebuilds indexes and constraints itself, and refuses the
+/// change while a view, policy, trigger or SQL-standard function body
+/// depends on the column).
 fn breaks_on_type_change(o: &Obj<'_>) -> bool {
     match &o.shape {
         Shape::View(..) | Shape::Policy(..) => true,
         Shape::Trigger(_, _, g) => g.when.is_some() || !g.columns.is_empty(),
+        Shape::Function(_, f) => crate::plan::render::is_sql_standard_body(f),
         _ => false,
     }
 }
@@ -196,7 +202,7 @@ impl<'a> Differ<'a, '_> {
                 (Some(x), None) => dropped.push(x),
                 (None, Some(y)) => created.push(y),
                 (Some(x), Some(y)) => {
-                    let v = alter::compare(x, y, self.online)?;
+                    let v = alter::compare(x, y, self.online, (self.a.db, self.b.db))?;
                     verdicts.insert(id.clone(), v);
                 }
                 (None, None) => {}
@@ -235,6 +241,7 @@ impl<'a> Differ<'a, '_> {
                     if let Verdict::Alter(p) = &v {
                         if p.breaks_dependants {
                             type_changed.insert(x.group.clone().unwrap_or_default());
+                            type_changed.insert(x.id.clone());
                         }
                     }
                     part_verdicts.insert(id.clone(), v);
@@ -246,25 +253,6 @@ impl<'a> Differ<'a, '_> {
                     self.create_part(y, None)?;
                 }
                 (None, None) => {}
-            }
-        }
-        // A view that only gains columns is replaced in place, unless
-        // something reads it: its down drops it, which a dependant blocks.
-        for (id, v) in verdicts.iter_mut() {
-            let (Shape::View(_, va), Shape::View(_, vb)) =
-                (&self.a.objs[id].shape, &self.b.objs[id].shape)
-            else {
-                continue;
-            };
-            let read = || {
-                self.a
-                    .objs
-                    .values()
-                    .chain(parts_a.values().copied())
-                    .any(|o| o.deps.contains(id))
-            };
-            if matches!(v, Verdict::Alter(_)) && !same::view(va, vb) && read() {
-                *v = Verdict::Recreate;
             }
         }
         // Recreate whatever depends on a recreated object.
@@ -287,8 +275,7 @@ impl<'a> Differ<'a, '_> {
                     continue;
                 }
                 let hit = o.deps.iter().any(|d| recreated.contains(d))
-                    || (breaks_on_type_change(o)
-                        && o.deps.iter().any(|d| type_changed.contains(d)));
+                    || (breaks_on_type_change(o) && self.reads_retyped(o, &type_changed));
                 if hit {
                     recreated.insert(o.id.clone());
                     grew = true;
@@ -302,7 +289,10 @@ impl<'a> Differ<'a, '_> {
             let (x, y) = (&self.a.objs[&id], &self.b.objs[&id]);
             if recreated.contains(&id) {
                 self.recreate(x, y)?;
-            } else if let Verdict::Alter(p) = v {
+            } else if let Verdict::Alter(mut p) = v {
+                if p.down_recreates {
+                    p.down = self.around_readers(&id, p.down, &recreated);
+                }
                 self.alter(x, y, p);
             }
         }
@@ -322,6 +312,65 @@ impl<'a> Differ<'a, '_> {
             self.create(y, None);
         }
         Ok(())
+    }
+
+    /// Whether `o` reads a column whose type changes. An introspected side
+    /// knows which columns each object reads (pg_depend); a model from
+    /// files only which tables, so any column of them counts.
+    fn reads_retyped(&self, o: &Obj<'_>, type_changed: &BTreeSet<String>) -> bool {
+        let by_column = self.a.db.depends.present;
+        o.deps
+            .iter()
+            .any(|d| type_changed.contains(d) && (!by_column || d.starts_with("column:")))
+    }
+
+    /// `down` (drop the object, create the old one) wrapped in the drops and
+    /// creates of what reads the object, transitively, as it stands when
+    /// the down runs: objects this plan drops or recreates are not there
+    /// then, and are left out.
+    fn around_readers(
+        &self,
+        id: &str,
+        down: Vec<String>,
+        recreated: &BTreeSet<String>,
+    ) -> Vec<String> {
+        let stays = |o: &Obj<'_>| {
+            !recreated.contains(&o.id) && self.b.objs.contains_key(&o.id) && !self.external(o)
+        };
+        let mut set: BTreeSet<&str> = BTreeSet::from([id]);
+        loop {
+            let more: Vec<&str> = self
+                .a
+                .objs
+                .values()
+                .filter(|o| !set.contains(o.id.as_str()) && stays(o))
+                .filter(|o| o.deps.iter().any(|d| set.contains(d.as_str())))
+                .map(|o| o.id.as_str())
+                .collect();
+            if more.is_empty() {
+                break;
+            }
+            set.extend(more);
+        }
+        set.remove(id);
+        // Creation order: each after what it reads within the set.
+        let mut order: Vec<&Obj<'_>> = Vec::new();
+        let mut left: Vec<&Obj<'_>> = set.iter().map(|k| &self.a.objs[*k]).collect();
+        while !left.is_empty() {
+            let placed: BTreeSet<&str> = order.iter().map(|o| o.id.as_str()).collect();
+            let ready = left.iter().position(|o| {
+                o.deps
+                    .iter()
+                    .all(|d| !set.contains(d.as_str()) || placed.contains(d.as_str()) || d == &o.id)
+            });
+            // A cycle cannot come from pg_depend; take the first to be safe.
+            let next = left.remove(ready.unwrap_or(0));
+            order.push(next);
+        }
+        let mut out: Vec<String> = order.iter().rev().flat_map(|o| o.drop.clone()).collect();
+        out.extend(down);
+        out.extend(order.iter().flat_map(|o| o.create.clone()));
+        out
     }
 
     fn base(&self, o: &Obj<'_>, id: String, action: Action, summary: String) -> Change {

@@ -1,6 +1,8 @@
 //! One side of a diff: the model cut into objects, each with the statements
 //! that create and drop it (taken from the create script's steps, so a new
-//! object is made exactly as `create_script` makes it) and what it depends on.
+//! object is made exactly as `create_script` makes it) and what it depends on
+//! (parsed from its SQL; for an introspected model also read from pg_depend,
+//! see `merge_catalog_deps`).
 //!
 //! Tables are also cut finer (columns, keys, checks) for in-place changes;
 //! those parts are used only when the table exists on both sides.
@@ -400,7 +402,88 @@ impl<'a> Side<'a> {
                 },
             );
         }
+        if db.depends.present {
+            side.merge_catalog_deps();
+        }
         Ok(side)
+    }
+
+    /// Adds what pg_depend records to each object's parsed dependencies: a
+    /// union, since pg_depend does not see into function bodies that are
+    /// not SQL-standard, with one exception. A function, aggregate or
+    /// extension the parse found only by name (every overload of `f`, every
+    /// extension in the schema of a call) is a guess; pg_depend knows which
+    /// one is used, so an unconfirmed guess is dropped. A dependency on a
+    /// column of another table is one on that table too, so that a whole
+    /// table's drop orders by it; a table or domain also needs what its
+    /// columns, constraints and checks need.
+    fn merge_catalog_deps(&mut self) {
+        let group_of: BTreeMap<String, String> = self
+            .parts
+            .values()
+            .flatten()
+            .chain(self.objs.values())
+            .filter_map(|o| Some((o.id.clone(), o.group.clone()?)))
+            .collect();
+        let known: BTreeSet<String> = self
+            .objs
+            .keys()
+            .cloned()
+            .chain(group_of.keys().cloned())
+            .collect();
+        // The parts a table or domain is created with.
+        let mut members: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let domain_checks = self
+            .objs
+            .values()
+            .filter(|o| o.id.starts_with("domain_check:"));
+        for o in self.parts.values().flatten().chain(domain_checks) {
+            if let Some(g) = &o.group {
+                members.entry(g.clone()).or_default().push(o.id.clone());
+            }
+        }
+        let db: &Database = self.db;
+        let deps = &db.depends;
+        // What pg_depend says `id` needs, lifted from its parts for a table
+        // or domain, without its own parts.
+        let catalog = |id: &str| -> BTreeSet<String> {
+            let own = members.get(id).map(Vec::as_slice).unwrap_or_default();
+            // A default split off CREATE TABLE is recorded on its column.
+            let me = match id.strip_prefix("default:") {
+                Some(rest) => format!("column:{rest}"),
+                None => id.to_string(),
+            };
+            let mut out = BTreeSet::new();
+            for from in std::iter::once(me.as_str()).chain(own.iter().map(String::as_str)) {
+                for d in deps.of(from).filter(|d| known.contains(*d)) {
+                    if d != id && !own.contains(d) {
+                        out.insert(d.clone());
+                    }
+                }
+            }
+            out
+        };
+        let merge = |o: &mut Obj<'_>| {
+            let found = catalog(&o.id);
+            let guess = |d: &String| {
+                ["function:", "aggregate:", "extension:"]
+                    .iter()
+                    .any(|k| d.starts_with(k))
+            };
+            o.deps.retain(|d| !guess(d) || found.contains(d));
+            for d in &found {
+                let table = group_of
+                    .get(d)
+                    .filter(|t| t.starts_with("table:") && o.group.as_ref() != Some(*t));
+                for x in std::iter::once(d).chain(table) {
+                    if !o.deps.contains(x) && x != &o.id {
+                        o.deps.push(x.clone());
+                    }
+                }
+            }
+        };
+        self.objs.values_mut().for_each(&merge);
+        self.parts.values_mut().flatten().for_each(&merge);
     }
 }
 

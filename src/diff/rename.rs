@@ -4,6 +4,7 @@
 
 use indexmap::IndexMap;
 
+use crate::model::depends::rekey_id;
 use crate::model::{quote_ident, Database, QualifiedName};
 use crate::plan::render::{parse_name, parse_table_ref};
 use crate::plan::PlanError;
@@ -26,6 +27,11 @@ fn rekey<V>(map: &mut IndexMap<String, V>, old: &str, new: &str) {
         let (_, v) = map.shift_remove_index(i).expect("index exists");
         map.shift_insert(i, new.to_string(), v);
     }
+}
+
+/// Renames one id in the catalog's dependency edges.
+fn rename_id(db: &mut Database, old: String, new: String) {
+    db.depends.rename(|id| (id == old).then(|| new.clone()));
 }
 
 fn rename_in(list: &mut [String], old: &str, new: &str) {
@@ -67,6 +73,7 @@ pub fn apply(from: &Database, to: &Database) -> Result<(Database, Vec<Rename>), 
             ));
         }
         rekey(&mut db.tables, &old_key, key);
+        db.depends.rename(|id| rekey_id(id, &old_key, key));
         // The primary key keeps its name (`<old>_pkey`).
         if let Some(pk) = db.tables.get_mut(key).and_then(|t| t.primary_key.as_mut()) {
             if pk.name.is_none() {
@@ -125,6 +132,7 @@ pub fn apply(from: &Database, to: &Database) -> Result<(Database, Vec<Rename>), 
             ));
         }
         rekey(&mut db.views, &old_key, key);
+        db.depends.rename(|id| rekey_id(id, &old_key, key));
         let word = if v.materialized {
             "MATERIALIZED VIEW"
         } else {
@@ -166,6 +174,11 @@ pub fn apply(from: &Database, to: &Database) -> Result<(Database, Vec<Rename>), 
                 ));
             }
             rename_column(&mut db, key, &q, old, c);
+            rename_id(
+                &mut db,
+                format!("column:{key}.{old}"),
+                format!("column:{key}.{c}"),
+            );
             out.push(Rename {
                 id: format!("rename:column:{key}.{c}"),
                 summary: format!("rename column {key}.{old} to {c}"),
@@ -229,11 +242,25 @@ pub fn apply(from: &Database, to: &Database) -> Result<(Database, Vec<Rename>), 
                 ));
             }
             let tm = db.tables.get_mut(key).expect("present");
-            match kind {
-                "unique" => rekey(&mut tm.unique, &old, &n),
-                "foreign key" => rekey(&mut tm.foreign_keys, &old, &n),
-                _ => rekey(&mut tm.checks, &old, &n),
-            }
+            let prefix = match kind {
+                "unique" => {
+                    rekey(&mut tm.unique, &old, &n);
+                    "unique"
+                }
+                "foreign key" => {
+                    rekey(&mut tm.foreign_keys, &old, &n);
+                    "fk"
+                }
+                _ => {
+                    rekey(&mut tm.checks, &old, &n);
+                    "check"
+                }
+            };
+            rename_id(
+                &mut db,
+                format!("{prefix}:{key}.{old}"),
+                format!("{prefix}:{key}.{n}"),
+            );
             out.push(Rename {
                 id: format!("rename:constraint:{key}.{n}"),
                 summary: format!("rename {kind} {old} on {key} to {n}"),
@@ -270,6 +297,11 @@ pub fn apply(from: &Database, to: &Database) -> Result<(Database, Vec<Rename>), 
                 old,
                 n,
             );
+            rename_id(
+                &mut db,
+                format!("index:{key}.{old}"),
+                format!("index:{key}.{n}"),
+            );
             let oq = QualifiedName::new(&q.schema, old);
             let nq = QualifiedName::new(&q.schema, n);
             out.push(Rename {
@@ -295,6 +327,11 @@ pub fn apply(from: &Database, to: &Database) -> Result<(Database, Vec<Rename>), 
                 &mut db.tables.get_mut(key).expect("present").policies,
                 old,
                 n,
+            );
+            rename_id(
+                &mut db,
+                format!("policy:{key}.{old}"),
+                format!("policy:{key}.{n}"),
             );
             out.push(Rename {
                 id: format!("rename:policy:{key}.{n}"),

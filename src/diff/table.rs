@@ -266,6 +266,7 @@ pub fn compare_part(x: &Obj<'_>, y: &Obj<'_>, online: bool) -> Result<Verdict, P
                 hazards: vec![],
                 transactional: true,
                 breaks_dependants: false,
+                down_recreates: false,
             })
         }
     };
@@ -332,6 +333,7 @@ pub fn compare_part(x: &Obj<'_>, y: &Obj<'_>, online: bool) -> Result<Verdict, P
                 hazards,
                 transactional: true,
                 breaks_dependants: type_changed,
+                down_recreates: false,
             })
         }
         (Shape::PrimaryKey(q, a), Shape::PrimaryKey(_, b)) => {

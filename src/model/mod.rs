@@ -1,6 +1,7 @@
 //! The schema model: types, names, the desired-state format and its loading.
 
 pub mod canon;
+pub mod depends;
 pub mod error;
 pub mod expr;
 pub mod load;

@@ -67,6 +67,11 @@ pub struct Database {
     #[serde(skip_deserializing, skip_serializing_if = "Vec::is_empty")]
     #[schemars(skip)]
     pub unmanaged: Vec<Unmanaged>,
+    /// What existing objects depend on, read from pg_depend by
+    /// introspection. Never written, never compared (see `depends`).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub depends: super::depends::CatalogDeps,
 }
 
 /// An object the model does not cover, reported instead of dropped.

@@ -135,6 +135,12 @@ fn builtin_display(internal: &str) -> Option<&'static str> {
 /// `integer[]`, `my_enum` -> `public.my_enum`, `"bıgınt"` -> `public."bıgınt"`.
 pub fn canonical_type(text: &str) -> Result<String, String> {
     let tn = parse_type(text)?;
+    canonical_type_node(&tn, text)
+}
+
+/// [`canonical_type`] of a type name already parsed (a cast in a query);
+/// `text` names it in errors.
+pub fn canonical_type_node(tn: &TypeName, text: &str) -> Result<String, String> {
     if tn.setof {
         return Err(format!("`{text}`: SETOF is not a column type"));
     }
@@ -145,7 +151,7 @@ pub fn canonical_type(text: &str) -> Result<String, String> {
     if names.len() != tn.names.len() || names.is_empty() || names.len() > 2 {
         return Err(format!("`{text}` is not a type name"));
     }
-    let mods = typmods(&tn, text)?;
+    let mods = typmods(tn, text)?;
     let mut array = !tn.array_bounds.is_empty();
     let (schema, mut name) = match names.as_slice() {
         [n] => (None, n.clone()),
