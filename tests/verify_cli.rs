@@ -272,3 +272,158 @@ fn lint_on_migration_files_flags_hand_written_hazards() {
     assert_eq!(code, 0, "{out}{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn lint_ignores_come_from_flags_and_an_ignore_file() {
+    let dir = support::temp_dir();
+    let weak = "tables:\n  public.a:\n    columns:\n      id: uuid\n  public.b:\n    columns:\n      id: uuid\n";
+    std::fs::write(dir.join("s.yaml"), weak).unwrap();
+    let s = dir.to_str().unwrap();
+    let ids = |args: &[&str]| {
+        let mut all = vec!["lint", "--schema", s, "--format", "json", "--level", "info"];
+        all.extend_from_slice(args);
+        let (code, out, err) = reconcile(&all);
+        let v: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|_| panic!("{out}{err}"));
+        let found: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}:{}",
+                    f["id"].as_str().unwrap(),
+                    f["object"].as_str().unwrap()
+                )
+            })
+            .collect();
+        (code, found)
+    };
+    let (code, all) = ids(&[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        all,
+        [
+            "no_primary_key:public.a",
+            "rls_disabled_in_exposed_schema:public.a",
+            "no_primary_key:public.b",
+            "rls_disabled_in_exposed_schema:public.b"
+        ]
+    );
+    let file = dir.join("lint.ignore");
+    std::fs::write(
+        &file,
+        "# legacy tables without keys\nno_primary_key\n\nrls_disabled_in_exposed_schema:public.a  # served by a view\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let (code, left) = ids(&["--ignore-file", f]);
+    assert_eq!(code, 1);
+    assert_eq!(left, ["rls_disabled_in_exposed_schema:public.b"]);
+    let (code, left) = ids(&[
+        "--ignore-file",
+        f,
+        "--ignore",
+        "rls_disabled_in_exposed_schema:public.*",
+    ]);
+    assert_eq!((code, left), (0, vec![]));
+
+    // A typo is refused, naming the line, rather than ignoring nothing.
+    std::fs::write(&file, "no_primary_key\nno_primary_keys\n").unwrap();
+    let (code, _, err) = reconcile(&["lint", "--schema", s, "--ignore-file", f]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("lint.ignore:2: `no_primary_keys`: unknown lint rule"),
+        "{err}"
+    );
+    let (code, _, err) = reconcile(&["lint", "--schema", s, "--ignore", "nope:x"]);
+    assert_eq!(code, 2, "{err}");
+
+    // The same list filters migration-file findings.
+    let m = dir.join("migrations/0002_x");
+    std::fs::create_dir_all(&m).unwrap();
+    std::fs::write(m.join("up.sql"), "CREATE INDEX i ON public.a (id);\n").unwrap();
+    let md = dir.join("migrations");
+    let md = md.to_str().unwrap();
+    let (code, out, _) = reconcile(&["lint", "--migrations", md]);
+    assert_eq!(code, 1, "{out}");
+    let pattern = format!("create_index_without_concurrently:{}/*", md);
+    let (code, out, _) = reconcile(&[
+        "lint",
+        "--migrations",
+        md,
+        "--ignore",
+        &pattern,
+        "--ignore",
+        "missing_lock_timeout",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn lint_of_migration_files_follows_the_postgres_version() {
+    let dir = support::temp_dir();
+    let m = dir.join("0002_mood");
+    std::fs::create_dir_all(&m).unwrap();
+    std::fs::write(
+        m.join("up.sql"),
+        "ALTER TYPE public.mood ADD VALUE 'meh';\n",
+    )
+    .unwrap();
+    let d = dir.to_str().unwrap();
+    let (code, out, err) = reconcile(&["lint", "--migrations", d, "--pg-version", "11"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("error [enum_add_value_in_transaction_before_pg12]")
+            && out.contains("0002_mood/up.sql:1")
+            && out.contains("(rules for PostgreSQL 11)"),
+        "{out}"
+    );
+    // Outside a transaction it is fine on 11; in one, fine from 12.
+    std::fs::write(m.join("metadata.toml"), "run_in_transaction = false\n").unwrap();
+    let (code, out, _) = reconcile(&["lint", "--migrations", d, "--pg-version", "11"]);
+    assert_eq!(code, 0, "{out}");
+    std::fs::remove_file(m.join("metadata.toml")).unwrap();
+    let (code, out, _) = reconcile(&["lint", "--migrations", d, "--pg-version", "12"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, _, err) = reconcile(&["lint", "--migrations", d, "--pg-version", "twelve"]);
+    assert_eq!(code, 2, "{err}");
+
+    // With a database: its version, and the tables it partitions.
+    let db = FreshDb::new("verify_lint_pg");
+    db.try_psql("CREATE TABLE public.events (at timestamptz NOT NULL) PARTITION BY RANGE (at);")
+        .unwrap();
+    std::fs::write(
+        m.join("up.sql"),
+        "CREATE INDEX CONCURRENTLY events_at ON public.events (at);\n",
+    )
+    .unwrap();
+    std::fs::write(m.join("metadata.toml"), "run_in_transaction = false\n").unwrap();
+    let (code, out, _) = reconcile(&["lint", "--migrations", d]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("(rules for PostgreSQL 15)"), "{out}");
+    let (code, out, err) = reconcile(&["lint", "--migrations", d, "--database-url", &db.url]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("[create_index_concurrently_partitioned]"),
+        "{out}"
+    );
+    let server: u32 = {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct V {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            v: String,
+        }
+        let v: V = diesel::sql_query("SELECT current_setting('server_version_num') AS v")
+            .get_result(&mut db.connect())
+            .unwrap();
+        v.v.parse::<u32>().unwrap() / 10000
+    };
+    assert!(
+        out.contains(&format!("(rules for PostgreSQL {server})")),
+        "{out}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

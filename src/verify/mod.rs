@@ -3,6 +3,7 @@
 
 pub mod doctor;
 pub mod drift;
+pub mod ignore;
 pub mod lint;
 pub mod required;
 pub mod rls;

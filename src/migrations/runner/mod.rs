@@ -23,7 +23,7 @@ use diesel::PgConnection;
 
 pub use report::{MigrationRun, Report, RunFailure, StatementRun};
 pub use snapshot::{timestamp, SchemaChange};
-pub use source::{valid_name, Source};
+pub use source::{transactional_of, valid_name, Source};
 pub use status::{render_table, State, StatusRow};
 
 /// Default advisory lock key (the one the teams' scripts already use).
