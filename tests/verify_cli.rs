@@ -273,6 +273,71 @@ fn lint_on_migration_files_flags_hand_written_hazards() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A schema directory with one table, and the same table in the database.
+fn drift_fixture(db: &FreshDb) -> std::path::PathBuf {
+    let dir = support::temp_dir();
+    std::fs::write(
+        dir.join("t.yaml"),
+        "tables:\n  public.t:\n    columns:\n      id: { type: integer, nullable: false }\n    primary_key: [id]\n",
+    )
+    .unwrap();
+    db.try_psql("CREATE TABLE public.t (id integer PRIMARY KEY);")
+        .unwrap();
+    dir
+}
+
+#[test]
+fn drift_lock_waits_for_a_running_apply_then_gives_up() {
+    use diesel::connection::SimpleConnection;
+    let db = FreshDb::new("verify_drift_lock");
+    let dir = drift_fixture(&db);
+    let s = dir.to_str().unwrap();
+    let drift = |extra: &[&str]| {
+        let mut args = vec!["drift", "--database-url", &db.url, "--schema", s, "--lock"];
+        args.extend_from_slice(extra);
+        reconcile(&args)
+    };
+    let (code, out, err) = drift(&[]);
+    assert_eq!(code, 0, "{out}{err}");
+
+    // Another session (an apply, say) holds the runner's lock.
+    let mut other = db.connect();
+    other
+        .batch_execute("SELECT pg_advisory_lock(914215)")
+        .unwrap();
+    let started = std::time::Instant::now();
+    let (code, out, err) = drift(&["--lock-timeout", "1s"]);
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1));
+    assert!(
+        err.contains("drift --lock: another run holds advisory lock 914215")
+            && err.contains("gave up after 1s"),
+        "{err}"
+    );
+    assert!(out.is_empty(), "{out}");
+    // A different key does not contend.
+    let (code, out, err) = drift(&["--lock-key", "77", "--lock-wait", "1s"]);
+    assert_eq!(code, 0, "{out}{err}");
+    other
+        .batch_execute("SELECT pg_advisory_unlock(914215)")
+        .unwrap();
+    let (code, out, err) = drift(&["--lock-timeout", "1s", "--format", "json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out.trim(), "[]");
+    // --lock-key means nothing without --lock.
+    let (code, _, err) = reconcile(&[
+        "drift",
+        "--database-url",
+        &db.url,
+        "--schema",
+        s,
+        "--lock-key",
+        "1",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn lint_ignores_come_from_flags_and_an_ignore_file() {
     let dir = support::temp_dir();

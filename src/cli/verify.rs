@@ -1,12 +1,15 @@
 //! `reconcile validate` and `reconcile drift`.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
 use super::commands::{introspect, load, Outcome};
+use super::run::parse_duration;
 use super::{DbArgs, Exit, Failure};
 use crate::catalog;
+use crate::migrations::runner;
 use crate::verify::{drift, required};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -36,6 +39,16 @@ pub struct DriftArgs {
     pub schema: PathBuf,
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,
+    /// Read the database while holding the runner's advisory lock, so the
+    /// report cannot race an `apply`.
+    #[arg(long)]
+    pub lock: bool,
+    /// The advisory lock key (the one `apply --lock-key` uses).
+    #[arg(long, default_value_t = runner::DEFAULT_LOCK_KEY, requires = "lock")]
+    pub lock_key: i64,
+    /// How long to wait for the lock (e.g. 60s, 2m, 500ms); exit 3 after.
+    #[arg(long, alias = "lock-timeout", default_value = "60s", value_parser = parse_duration, requires = "lock")]
+    pub lock_wait: Duration,
 }
 
 /// Exit 0 when every requirement holds (warnings allowed), 1 otherwise.
@@ -64,7 +77,18 @@ pub fn drift(args: &DriftArgs) -> Outcome {
     if db_args.schemas.is_none() {
         db_args.schemas = Some(desired.managed_schemas());
     }
-    let live = introspect(&db_args)?;
+    let live = if args.lock {
+        let db_error = |e: catalog::CatalogError| Failure::new(Exit::Database, e.to_string());
+        let mut conn = catalog::connect(&db_args.database_url).map_err(db_error)?;
+        let mut locked = runner::Locked::acquire(&mut conn, args.lock_key, args.lock_wait)
+            .map_err(|e| Failure::new(Exit::Database, format!("drift --lock: {e}")))?;
+        let opts = catalog::InspectOptions {
+            schemas: db_args.schemas.clone(),
+        };
+        catalog::inspect(locked.conn(), &opts).map_err(db_error)?
+    } else {
+        introspect(&db_args)?
+    };
     let diffs =
         drift::drift(&live, &desired).map_err(|e| Failure::new(Exit::Input, e.to_string()))?;
     match args.format {

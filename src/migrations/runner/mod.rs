@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use diesel::PgConnection;
 
 pub use report::{MigrationRun, Report, RunFailure, StatementRun};
+pub use session::Locked;
 pub use snapshot::{timestamp, SchemaChange};
 pub use source::{transactional_of, valid_name, Source};
 pub use status::{render_table, State, StatusRow};
