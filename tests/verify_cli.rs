@@ -492,3 +492,205 @@ fn lint_of_migration_files_follows_the_postgres_version() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+const ORDERS_QUERIES: &str = "queries:\n  orders_of_customer:\n    sql: select id, total from public.orders where customer_id = $1\n    params: [42]\n    expect:\n      uses_index: orders_customer_idx\n      no_seq_scan_over_rows: 1000\n      max_cost: 500\n";
+
+/// `public.orders` with 20,000 rows, an index on customer_id, and statistics.
+fn orders(db: &FreshDb) {
+    db.try_psql(
+        "CREATE TABLE public.orders (id bigint PRIMARY KEY, customer_id integer NOT NULL, total numeric NOT NULL);
+         INSERT INTO public.orders SELECT g, g % 2000, g * 1.5 FROM generate_series(1, 20000) g;
+         CREATE INDEX orders_customer_idx ON public.orders (customer_id);
+         ANALYZE public.orders;",
+    )
+    .unwrap();
+}
+
+#[test]
+fn explain_check_passes_with_the_index_and_fails_without_it() {
+    let db = FreshDb::new("verify_explain");
+    orders(&db);
+    let dir = support::temp_dir();
+    let file = dir.join("queries.yaml");
+    std::fs::write(&file, ORDERS_QUERIES).unwrap();
+    let f = file.to_str().unwrap();
+    let check = |extra: &[&str]| {
+        let mut args = vec!["explain-check", "--database-url", &db.url, "--queries", f];
+        args.extend_from_slice(extra);
+        reconcile(&args)
+    };
+    let (code, out, err) = check(&[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("ok    orders_of_customer"), "{out}");
+    assert!(
+        out.contains("using orders_customer_idx on public.orders"),
+        "{out}"
+    );
+
+    // --analyze runs the query, inside a transaction that is rolled back.
+    std::fs::write(
+        &file,
+        ORDERS_QUERIES
+            .replace("select id, total from", "delete from")
+            .replace("id, total", ""),
+    )
+    .unwrap();
+    let (code, out, err) = check(&["--analyze", "--format", "json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["queries"][0]["execution_ms"].is_number(), "{out}");
+    db.try_psql("DO $$ BEGIN IF (SELECT count(*) FROM public.orders) <> 20000 THEN RAISE 'rows deleted'; END IF; END $$;")
+        .unwrap();
+    std::fs::write(&file, ORDERS_QUERIES).unwrap();
+
+    db.try_psql("DROP INDEX public.orders_customer_idx;")
+        .unwrap();
+    let (code, out, err) = check(&[]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("FAIL  orders_of_customer"), "{out}");
+    assert!(
+        out.contains("- uses_index: does not use index orders_customer_idx"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "- no_seq_scan_over_rows: Seq Scan on public.orders (about 20000 rows > 1000)"
+        ),
+        "{out}"
+    );
+    let (code, out, _) = check(&["--format", "json"]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["passed"], false);
+    assert_eq!(v["queries"][0]["unmet"][0]["expectation"], "uses_index");
+
+    // Bad input names the position; an unreachable database is exit 3.
+    std::fs::write(&file, ORDERS_QUERIES.replace("max_cost", "max_kost")).unwrap();
+    let (code, _, err) = check(&[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("queries.yaml:8:7: unknown field `max_kost`"),
+        "{err}"
+    );
+    std::fs::write(&file, ORDERS_QUERIES).unwrap();
+    let (code, _, err) = reconcile(&[
+        "explain-check",
+        "--database-url",
+        "postgres://nobody:hunter22@127.0.0.1:1/none",
+        "--queries",
+        f,
+    ]);
+    assert_eq!(code, 3, "{err}");
+    assert!(!err.contains("hunter22"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn apply_explain_check_flags_a_migration_that_makes_a_plan_worse() {
+    let db = FreshDb::new("verify_explain_apply");
+    orders(&db);
+    let dir = support::temp_dir();
+    let file = dir.join("queries.yaml");
+    std::fs::write(&file, ORDERS_QUERIES).unwrap();
+    let migrations = dir.join("migrations");
+    let add = migrations.join("0001_add_note");
+    std::fs::create_dir_all(&add).unwrap();
+    std::fs::write(
+        add.join("up.sql"),
+        "ALTER TABLE public.orders ADD COLUMN note text;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        add.join("down.sql"),
+        "ALTER TABLE public.orders DROP COLUMN note;\n",
+    )
+    .unwrap();
+    let (f, m) = (file.to_str().unwrap(), migrations.to_str().unwrap());
+    let apply = |extra: &[&str]| {
+        let mut args = vec![
+            "apply",
+            "--database-url",
+            &db.url,
+            "--migrations",
+            m,
+            "--no-snapshot",
+            "--explain-check",
+            f,
+        ];
+        args.extend_from_slice(extra);
+        reconcile(&args)
+    };
+    let (code, out, err) = apply(&[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("explain-check: no plan got worse"), "{out}");
+
+    let drop = migrations.join("0002_drop_customer_index");
+    std::fs::create_dir_all(&drop).unwrap();
+    std::fs::write(
+        drop.join("up.sql"),
+        "DROP INDEX public.orders_customer_idx;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        drop.join("down.sql"),
+        "CREATE INDEX orders_customer_idx ON public.orders (customer_id);\n",
+    )
+    .unwrap();
+    let (code, out, err) = apply(&["--format", "json"]);
+    assert_eq!(code, 1, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["apply"]["migrations"][0]["name"], "0002_drop_customer_index",
+        "{out}"
+    );
+    let reasons: Vec<&str> = v["explain_check"]["regressions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.starts_with("estimated cost ")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.contains(&"public.orders: index scan (orders_customer_idx) became Seq Scan"),
+        "{reasons:?}"
+    );
+    assert_eq!(v["explain_check"]["queries"][0]["passed"], false);
+    // A bad queries file stops apply before anything runs.
+    std::fs::write(&file, "queries: [").unwrap();
+    let (code, _, err) = apply(&[]);
+    assert_eq!(code, 2, "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_example_queries_pass_on_the_bundled_schema() {
+    let db = FreshDb::new("verify_explain_example");
+    let (_, shim, _) = reconcile(&["shim"]);
+    db.try_psql(&shim).unwrap();
+    let (code, out, err) = reconcile(&["apply", "--database-url", &db.url, "--no-snapshot"]);
+    assert_eq!(code, 0, "{out}{err}");
+    db.try_psql(
+        "INSERT INTO auth.users (id, email) SELECT ('00000000-0000-0000-0000-' || lpad(g::text, 12, '0'))::uuid, 'u' || g || '@x' FROM generate_series(1, 2000) g;
+         INSERT INTO public.users (id, email) SELECT id, email FROM auth.users;
+         INSERT INTO public.projects (owner_id, name) SELECT u.id, 'p' || g FROM public.users u, generate_series(1, 5) g;
+         INSERT INTO public.content (project_id, author_id, title, status, published_at)
+           SELECT p.id, p.owner_id, 't' || g, CASE WHEN g = 1 THEN 'published'::public.content_status ELSE 'draft' END,
+                  CASE WHEN g = 1 THEN now() END
+             FROM public.projects p, generate_series(1, 4) g;
+         INSERT INTO public.export_history (user_id, format) SELECT u.id, 'csv' FROM public.users u, generate_series(1, 10) g;
+         ANALYZE;",
+    )
+    .unwrap();
+    let (code, out, err) = reconcile(&[
+        "explain-check",
+        "--database-url",
+        &db.url,
+        "--queries",
+        "tests/explain/example.yaml",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.ends_with("5 passed, 0 failed\n"), "{out}");
+}

@@ -6,6 +6,7 @@
 //! so the number of queries does not grow with the schema.
 
 mod acl;
+pub mod explain;
 pub mod facts;
 mod functions;
 mod privileges;

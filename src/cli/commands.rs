@@ -32,6 +32,7 @@ pub fn run(command: Command) -> Outcome {
         Command::Lint(a) => super::verify::lint(&a),
         Command::Doctor(a) => super::verify::doctor(&a),
         Command::TestRls(a) => super::verify::test_rls(&a),
+        Command::ExplainCheck(a) => super::explain::explain_check(&a),
         Command::Shim => {
             print!("{}", super::verify::SUPABASE_SHIM);
             Ok(Exit::Ok)

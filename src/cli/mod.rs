@@ -2,6 +2,7 @@
 //! codes. Everything interesting lives in the library rooms it calls.
 
 mod commands;
+mod explain;
 mod plan;
 mod report;
 pub mod run;
@@ -197,6 +198,9 @@ pub enum Command {
     Doctor(verify::DoctorArgs),
     /// Run declarative row-level-security tests, each in a rolled-back transaction.
     TestRls(verify::TestRlsArgs),
+    /// EXPLAIN declared critical queries and check their plans (index used,
+    /// no large sequential scan, cost ceiling).
+    ExplainCheck(explain::ExplainCheckArgs),
     /// Print a Supabase-compatible auth shim for plain PostgreSQL (for CI).
     Shim,
 }
