@@ -7,6 +7,7 @@
 
 mod acl;
 mod depends;
+pub mod explain;
 pub mod facts;
 mod functions;
 mod privileges;

@@ -43,6 +43,7 @@ pub fn run(command: Command) -> Outcome {
             Exit::Internal,
             "`config` is answered before dispatch",
         )),
+        Command::ExplainCheck(a) => super::explain::explain_check(&a),
         Command::Shim => {
             print!("{}", super::verify::SUPABASE_SHIM);
             Ok(Exit::Ok)

@@ -5,6 +5,7 @@ mod commands;
 mod config;
 mod history;
 mod meta;
+mod explain;
 mod plan;
 mod report;
 pub mod run;
@@ -204,6 +205,9 @@ pub enum Command {
     Doctor(verify::DoctorArgs),
     /// Run declarative row-level-security tests, each in a rolled-back transaction.
     TestRls(verify::TestRlsArgs),
+    /// EXPLAIN declared critical queries and check their plans (index used,
+    /// no large sequential scan, cost ceiling).
+    ExplainCheck(explain::ExplainCheckArgs),
     /// Print a Supabase-compatible auth shim for plain PostgreSQL (for CI).
     Shim,
     /// Create the next numbered migration by hand (data fix, backfill, ...).

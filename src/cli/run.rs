@@ -125,6 +125,8 @@ pub struct ApplyArgs {
     /// rolled back and not recorded.
     #[arg(long)]
     pub required: Option<PathBuf>,
+    #[command(flatten)]
+    pub explain: super::explain::ApplyExplainArgs,
 }
 
 /// `reconcile revert`: runs the down SQL stored at apply time.
@@ -227,7 +229,7 @@ fn failure(e: RunnerError) -> Failure {
     Failure::new(exit, e.to_string())
 }
 
-fn print_report(report: &runner::Report, format: ReportFormat) {
+pub(super) fn print_report(report: &runner::Report, format: ReportFormat) {
     match format {
         ReportFormat::Text => print!("{}", report.render_text()),
         ReportFormat::Json => println!(
@@ -238,7 +240,7 @@ fn print_report(report: &runner::Report, format: ReportFormat) {
 }
 
 /// Prints the report of a run that failed part-way, then fails.
-fn finish(
+pub(super) fn finish(
     result: Result<runner::Report, RunnerError>,
     format: ReportFormat,
 ) -> Result<Exit, Failure> {
@@ -269,12 +271,16 @@ pub fn apply(args: &ApplyArgs) -> Result<Exit, Failure> {
         ..options(&args.runner, args.isolation)
     };
     let url = &args.runner.database_url;
+    let explain = super::explain::Baseline::take(&args.explain, url)?;
     let result = if args.dry_run {
         runner::dry_run(url, &args.migrations, &opts)
     } else {
         runner::apply(url, &args.migrations, &opts)
     };
-    finish(result, args.runner.format)
+    match explain {
+        Some(baseline) => baseline.finish(result, args.runner.format, url, args.dry_run),
+        None => finish(result, args.runner.format),
+    }
 }
 
 pub fn revert(args: &RevertArgs) -> Result<Exit, Failure> {

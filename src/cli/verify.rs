@@ -1,11 +1,15 @@
 //! `reconcile validate` and `reconcile drift`.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
 use super::commands::{introspect, load, Outcome};
+use super::run::parse_duration;
 use super::{DbArgs, Exit, Failure};
+use crate::catalog;
+use crate::migrations::runner;
 use crate::verify::{drift, required};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -35,6 +39,16 @@ pub struct DriftArgs {
     pub schema: PathBuf,
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,
+    /// Read the database while holding the runner's advisory lock, so the
+    /// report cannot race an `apply`.
+    #[arg(long)]
+    pub lock: bool,
+    /// The advisory lock key (the one `apply --lock-key` uses).
+    #[arg(long, default_value_t = runner::DEFAULT_LOCK_KEY, requires = "lock")]
+    pub lock_key: i64,
+    /// How long to wait for the lock (e.g. 60s, 2m, 500ms); exit 3 after.
+    #[arg(long, alias = "lock-timeout", default_value = "60s", value_parser = parse_duration, requires = "lock")]
+    pub lock_wait: Duration,
 }
 
 /// Exit 0 when every requirement holds (warnings allowed), 1 otherwise.
@@ -63,7 +77,18 @@ pub fn drift(args: &DriftArgs) -> Outcome {
     if db_args.schemas.is_none() {
         db_args.schemas = Some(desired.managed_schemas());
     }
-    let live = introspect(&db_args)?;
+    let live = if args.lock {
+        let db_error = |e: catalog::CatalogError| Failure::new(Exit::Database, e.to_string());
+        let mut conn = catalog::connect(&db_args.database_url).map_err(db_error)?;
+        let mut locked = runner::Locked::acquire(&mut conn, args.lock_key, args.lock_wait)
+            .map_err(|e| Failure::new(Exit::Database, format!("drift --lock: {e}")))?;
+        let opts = catalog::InspectOptions {
+            schemas: db_args.schemas.clone(),
+        };
+        catalog::inspect(locked.conn(), &opts).map_err(db_error)?
+    } else {
+        introspect(&db_args)?
+    };
     let diffs =
         drift::drift(&live, &desired).map_err(|e| Failure::new(Exit::Input, e.to_string()))?;
     match args.format {
@@ -90,7 +115,9 @@ pub enum LevelArg {
 
 #[derive(Args, Debug)]
 pub struct LintArgs {
-    /// Lint a live database instead of the desired state.
+    /// Lint a live database instead of the desired state; with
+    /// --migrations, the database whose version and partitioned tables the
+    /// file rules assume.
     #[arg(long)]
     pub database_url: Option<String>,
     /// Desired-state file or directory (when no --database-url).
@@ -98,15 +125,24 @@ pub struct LintArgs {
     pub schema: PathBuf,
     /// Lint the SQL of every migration's up.sql in this directory instead
     /// (hazard rules: CREATE INDEX without CONCURRENTLY, NOT NULL without a
-    /// default, type changes, constraints without NOT VALID, drops, lock_timeout).
-    #[arg(long, conflicts_with = "database_url")]
+    /// default, table rewrites, type changes, constraints without NOT VALID,
+    /// drops, lock_timeout, and features the target version lacks).
+    #[arg(long)]
     pub migrations: Option<PathBuf>,
+    /// PostgreSQL major version the migration files will run on (default:
+    /// the server's with --database-url, else 15).
+    #[arg(long, value_parser = parse_pg_version)]
+    pub pg_version: Option<u32>,
     /// Exit 1 when a finding is at or above this level.
     #[arg(long, value_enum, default_value = "warning")]
     pub level: LevelArg,
-    /// Skip a rule, or one object of it: `rule` or `rule:object`.
+    /// Skip a rule, or one object of it: `rule` or `rule:object` (`*`
+    /// matches any run of characters in the object). Repeatable.
     #[arg(long)]
     pub ignore: Vec<String>,
+    /// File of ignore patterns, one a line; `#` starts a comment.
+    #[arg(long)]
+    pub ignore_file: Option<PathBuf>,
     /// Schemas whose tables an API exposes.
     #[arg(long, value_delimiter = ',', default_value = "public")]
     pub exposed_schemas: Vec<String>,
@@ -114,22 +150,54 @@ pub struct LintArgs {
     pub format: ReportFormat,
 }
 
+/// `15`, or `9.6` (major 9); 9 through 99.
+fn parse_pg_version(s: &str) -> Result<u32, String> {
+    crate::verify::sqllint::major_version(s)
+        .filter(|v| (9..100).contains(v))
+        .ok_or_else(|| format!("`{s}`: expected a PostgreSQL major version such as 15"))
+}
+
 pub fn lint(args: &LintArgs) -> Outcome {
-    use crate::verify::{lint, Severity};
-    let opts = lint::LintOptions {
+    use crate::catalog::facts;
+    use crate::verify::ignore::IgnoreList;
+    use crate::verify::{lint, sqllint, Severity};
+    let input = |e: String| Failure::new(Exit::Input, e);
+    let mut ignores = IgnoreList::parse_all(&args.ignore).map_err(input)?;
+    if let Some(file) = &args.ignore_file {
+        ignores.extend(IgnoreList::read_file(file).map_err(input)?);
+    }
+    let mut opts = lint::LintOptions {
         exposed_schemas: args.exposed_schemas.clone(),
-        ignore: args.ignore.clone(),
+        ignores,
+        pg_version: args.pg_version.unwrap_or(lint::DEFAULT_PG_VERSION),
     };
     let found = match (&args.migrations, &args.database_url) {
-        (Some(dir), _) => {
-            let all =
-                crate::verify::sqllint::lint_dir(dir).map_err(|e| Failure::new(Exit::Input, e))?;
-            let ignored = |f: &lint::LintFinding| {
-                opts.ignore
-                    .iter()
-                    .any(|i| i == f.id || *i == format!("{}:{}", f.id, f.object))
-            };
-            all.into_iter().filter(|f| !ignored(f)).collect()
+        (Some(dir), url) => {
+            let mut partitioned = std::collections::BTreeSet::new();
+            if let Some(url) = url {
+                let db_error =
+                    |e: catalog::CatalogError| Failure::new(Exit::Database, e.to_string());
+                let mut conn = catalog::connect(url).map_err(db_error)?;
+                if args.pg_version.is_none() {
+                    let version = facts::role_facts(&mut conn)
+                        .map_err(db_error)?
+                        .server_version;
+                    opts.pg_version = sqllint::major_version(&version).ok_or_else(|| {
+                        Failure::new(
+                            Exit::Database,
+                            format!("cannot read the server version `{version}`"),
+                        )
+                    })?;
+                }
+                let db = catalog::inspect(&mut conn, &Default::default()).map_err(db_error)?;
+                partitioned.extend(
+                    db.tables
+                        .into_iter()
+                        .filter(|(_, t)| t.partition_by.is_some())
+                        .map(|(k, _)| k),
+                );
+            }
+            sqllint::lint_dir(dir, &opts, partitioned).map_err(input)?
         }
         (None, Some(url)) => lint::lint(
             &introspect(&DbArgs {
@@ -158,7 +226,14 @@ pub fn lint(args: &LintArgs) -> Outcome {
                     f.id, f.object, f.message, f.fix
                 );
             }
-            println!("{} finding(s)", found.len());
+            match args.migrations {
+                Some(_) => println!(
+                    "{} finding(s) (rules for PostgreSQL {})",
+                    found.len(),
+                    opts.pg_version
+                ),
+                None => println!("{} finding(s)", found.len()),
+            }
         }
     }
     Ok(if found.iter().any(|f| f.level >= threshold) {
@@ -181,7 +256,7 @@ pub struct DoctorArgs {
 
 /// Exit 0 when nothing blocks `apply`, 1 otherwise.
 pub fn doctor(args: &DoctorArgs) -> Outcome {
-    use crate::catalog::{self, facts};
+    use crate::catalog::facts;
     use crate::verify::doctor;
     let schemas = match &args.db.schemas {
         Some(s) => s.clone(),
@@ -220,7 +295,6 @@ pub struct TestRlsArgs {
 
 /// Exit 0 when every case passes, 1 otherwise.
 pub fn test_rls(args: &TestRlsArgs) -> Outcome {
-    use crate::catalog;
     use crate::verify::rls;
     let text = std::fs::read_to_string(&args.tests)
         .map_err(|e| Failure::new(Exit::Input, format!("{}: {e}", args.tests.display())))?;

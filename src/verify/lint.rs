@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::ignore::IgnoreList;
 use super::Severity;
 use crate::model::{Database, Index, PolicyCommand, Table};
 
@@ -41,6 +42,12 @@ pub const RULES: &[Rule] = &[
     Rule { id: "drop_table", level: Severity::Error, fix: "make sure the data is not needed; reconcile's plan asks for --allow-destructive or allow_drop" },
     Rule { id: "drop_column", level: Severity::Error, fix: "stop reading the column first; its data cannot be restored by a down script" },
     Rule { id: "missing_lock_timeout", level: Severity::Warning, fix: "start the file with SET LOCAL lock_timeout = '5s' so a blocked lock fails fast" },
+    // Migration-file rules that depend on the PostgreSQL version (--pg-version).
+    Rule { id: "add_column_rewrites_table", level: Severity::Warning, fix: "add the column nullable without a default (or, on PostgreSQL 11+, with a non-volatile one), backfill in batches, then set the default" },
+    Rule { id: "enum_add_value_in_transaction_before_pg12", level: Severity::Error, fix: "put ALTER TYPE ... ADD VALUE in a migration with run_in_transaction = false" },
+    Rule { id: "create_index_concurrently_partitioned", level: Severity::Error, fix: "CREATE INDEX ON ONLY the parent, CREATE INDEX CONCURRENTLY on each partition, then ALTER INDEX ... ATTACH PARTITION" },
+    Rule { id: "reindex_concurrently_before_pg12", level: Severity::Error, fix: "build a replacement index CONCURRENTLY and drop the old one, or target PostgreSQL 12+" },
+    Rule { id: "detach_partition_concurrently_before_pg14", level: Severity::Error, fix: "plain DETACH PARTITION locks the parent ACCESS EXCLUSIVE; schedule it, or target PostgreSQL 14+" },
 ];
 
 /// A finding of rule `id` (which must be in `RULES`).
@@ -64,19 +71,26 @@ pub struct LintFinding {
     pub fix: &'static str,
 }
 
+/// PostgreSQL major version the migration-file rules assume when none is
+/// given and no database is asked.
+pub const DEFAULT_PG_VERSION: u32 = 15;
+
 #[derive(Debug, Clone)]
 pub struct LintOptions {
     /// Schemas whose tables the API exposes (Supabase: `public`).
     pub exposed_schemas: Vec<String>,
-    /// `rule` or `rule:object` entries to skip.
-    pub ignore: Vec<String>,
+    /// Findings to skip; applied by [`lint`] and [`super::sqllint::lint_dir`].
+    pub ignores: IgnoreList,
+    /// PostgreSQL major version the migration files will run on.
+    pub pg_version: u32,
 }
 
 impl Default for LintOptions {
     fn default() -> Self {
         LintOptions {
             exposed_schemas: vec!["public".into()],
-            ignore: vec![],
+            ignores: IgnoreList::default(),
+            pg_version: DEFAULT_PG_VERSION,
         }
     }
 }
@@ -88,37 +102,19 @@ fn rule(id: &str) -> Rule {
         .expect("every rule id used is in RULES")
 }
 
-struct Out<'a> {
-    opts: &'a LintOptions,
+struct Out {
     found: Vec<LintFinding>,
 }
 
-impl Out<'_> {
+impl Out {
     fn push(&mut self, id: &'static str, object: String, message: String) {
-        let skip = self
-            .opts
-            .ignore
-            .iter()
-            .any(|i| i == id || *i == format!("{id}:{object}"));
-        if !skip {
-            let r = rule(id);
-            self.found.push(LintFinding {
-                id,
-                level: r.level,
-                object,
-                message,
-                fix: r.fix,
-            });
-        }
+        self.found.push(rule_finding(id, object, message));
     }
 }
 
-/// Every finding, in a stable order (by object, then rule).
+/// Every finding not ignored, in a stable order (by object, then rule).
 pub fn lint(db: &Database, opts: &LintOptions) -> Vec<LintFinding> {
-    let mut out = Out {
-        opts,
-        found: Vec::new(),
-    };
+    let mut out = Out { found: Vec::new() };
     let external: Vec<&str> = db.external.iter().map(String::as_str).collect();
     for (key, t) in db
         .tables
@@ -136,7 +132,7 @@ pub fn lint(db: &Database, opts: &LintOptions) -> Vec<LintFinding> {
             );
         }
     }
-    let mut found = out.found;
+    let mut found = opts.ignores.filter(out.found);
     found.sort_by(|a, b| (&a.object, a.id).cmp(&(&b.object, b.id)));
     found
 }
@@ -147,7 +143,7 @@ fn schema_of(key: &str) -> String {
         .unwrap_or_default()
 }
 
-fn table_rules(key: &str, t: &Table, opts: &LintOptions, out: &mut Out<'_>) {
+fn table_rules(key: &str, t: &Table, opts: &LintOptions, out: &mut Out) {
     let rls = t.row_level_security.enabled;
     let partition = t.partition_of.is_some();
     if !rls && !partition && opts.exposed_schemas.contains(&schema_of(key)) {
@@ -453,7 +449,7 @@ mod tests {
         db.tables.insert("app.t".into(), t);
         assert_eq!(ids(&db), vec![("duplicate_index", "app.t.a2".to_string())]);
         let opts = LintOptions {
-            ignore: vec!["duplicate_index:app.t.a2".into()],
+            ignores: IgnoreList::parse_all(&["duplicate_index:app.t.a2".into()]).unwrap(),
             ..Default::default()
         };
         assert!(lint(&db, &opts).is_empty());

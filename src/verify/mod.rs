@@ -3,6 +3,8 @@
 
 pub mod doctor;
 pub mod drift;
+pub mod explain;
+pub mod ignore;
 pub mod lint;
 pub mod required;
 pub mod rls;

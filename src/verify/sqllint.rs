@@ -1,18 +1,63 @@
 //! Lint for migration files, hand-written or generated: the planner's hazard
 //! rules applied to SQL, read with PostgreSQL's own parser. A table created
 //! earlier in the same file is new, so building its indexes or constraints
-//! locks nothing anyone waits on.
+//! locks nothing anyone waits on. Some rules depend on the PostgreSQL major
+//! version the files will run on ([`SqlContext::pg_version`]).
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use pg_query::protobuf::{AlterTableType, ConstrType, ObjectType};
-use pg_query::NodeEnum;
+use pg_query::protobuf::{AlterTableType, ConstrType, ObjectType, RangeVar, TransactionStmtKind};
+use pg_query::{NodeEnum, NodeRef};
 
-use super::lint::{rule_finding, LintFinding};
+use super::lint::{rule_finding, LintFinding, LintOptions};
 
-/// Findings for one SQL file; `label` names it in each finding.
-pub fn lint_sql(sql: &str, label: &str) -> Vec<LintFinding> {
+/// What the linter knows beyond one file's text.
+#[derive(Debug, Clone)]
+pub struct SqlContext {
+    /// PostgreSQL major version the files will run on.
+    pub pg_version: u32,
+    /// Whether the file runs inside one transaction block (a migration's
+    /// `run_in_transaction`); an explicit `BEGIN` in the file also counts.
+    pub in_transaction: bool,
+    /// Partitioned tables, `schema.name`: from the database when one is
+    /// given, and from `PARTITION BY` in earlier statements and files.
+    pub partitioned: BTreeSet<String>,
+}
+
+impl SqlContext {
+    pub fn new(pg_version: u32) -> Self {
+        SqlContext {
+            pg_version,
+            in_transaction: true,
+            partitioned: BTreeSet::new(),
+        }
+    }
+}
+
+/// The major version in `15`, `9.6`, or `15.4 (Debian 15.4-1)`.
+pub fn major_version(text: &str) -> Option<u32> {
+    let digits: String = text
+        .trim()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+/// `schema.name` of a relation; unqualified names are taken as `public`.
+fn qualified(r: &RangeVar) -> String {
+    let schema = if r.schemaname.is_empty() {
+        "public"
+    } else {
+        &r.schemaname
+    };
+    format!("{schema}.{}", r.relname)
+}
+
+/// Findings for one SQL file; `label` names it in each finding. Tables the
+/// file partitions are added to `ctx.partitioned` for the files after it.
+pub fn lint_sql(sql: &str, label: &str, ctx: &mut SqlContext) -> Vec<LintFinding> {
     let mut out = Vec::new();
     let parsed = match pg_query::parse(sql, 0) {
         Ok(p) => p,
@@ -28,33 +73,92 @@ pub fn lint_sql(sql: &str, label: &str) -> Vec<LintFinding> {
     let mut created: BTreeSet<String> = BTreeSet::new();
     let mut lock_timeout = false;
     let mut warned_timeout = false;
+    let mut explicit_tx = false;
     for raw in &parsed.protobuf.stmts {
         let Some(node) = raw.stmt.as_ref().and_then(|n| n.node.as_ref()) else {
             continue;
         };
         let at = format!("{label}:{}", line_of(sql, raw.stmt_location));
+        let in_tx = ctx.in_transaction || explicit_tx;
         let mut locks = false;
         match node {
             NodeEnum::VariableSetStmt(s) if s.name == "lock_timeout" => lock_timeout = true,
+            NodeEnum::TransactionStmt(t) => {
+                let kind = t.kind;
+                if kind == TransactionStmtKind::TransStmtBegin as i32
+                    || kind == TransactionStmtKind::TransStmtStart as i32
+                {
+                    explicit_tx = true;
+                } else if kind == TransactionStmtKind::TransStmtCommit as i32
+                    || kind == TransactionStmtKind::TransStmtRollback as i32
+                {
+                    explicit_tx = false;
+                }
+            }
             NodeEnum::CreateStmt(s) => {
                 if let Some(r) = &s.relation {
                     created.insert(r.relname.clone());
+                    if s.partspec.is_some() {
+                        ctx.partitioned.insert(qualified(r));
+                    }
                 }
             }
             NodeEnum::IndexStmt(s) => {
-                let table = s
-                    .relation
-                    .as_ref()
-                    .map(|r| r.relname.clone())
-                    .unwrap_or_default();
-                if !s.concurrent && !created.contains(&table) {
+                let (table, partitioned, only) = match &s.relation {
+                    Some(r) => (
+                        r.relname.clone(),
+                        ctx.partitioned.contains(&qualified(r)),
+                        !r.inh,
+                    ),
+                    None => (String::new(), false, false),
+                };
+                // ON ONLY a partitioned parent builds nothing (the index
+                // stays invalid until each partition's is attached).
+                let instant = partitioned && only;
+                if s.concurrent && partitioned {
+                    out.push(rule_finding(
+                        "create_index_concurrently_partitioned",
+                        at.clone(),
+                        format!("{table} is partitioned: PostgreSQL cannot build an index on it CONCURRENTLY"),
+                    ));
+                } else if !(s.concurrent || created.contains(&table) || instant) {
                     locks = true;
+                    let how = if partitioned {
+                        "; it is partitioned, so build it ON ONLY the parent, CONCURRENTLY on each partition, then ATTACH"
+                    } else {
+                        ""
+                    };
                     out.push(rule_finding(
                         "create_index_without_concurrently",
                         at.clone(),
-                        format!("CREATE INDEX on {table} blocks writes while it builds"),
+                        format!("CREATE INDEX on {table} blocks writes while it builds{how}"),
                     ));
                 }
+            }
+            NodeEnum::ReindexStmt(s) => {
+                let concurrently = s.params.iter().any(|p| {
+                    matches!(p.node.as_ref(), Some(NodeEnum::DefElem(d)) if d.defname == "concurrently")
+                });
+                if concurrently && ctx.pg_version < 12 {
+                    out.push(rule_finding(
+                        "reindex_concurrently_before_pg12",
+                        at.clone(),
+                        format!(
+                            "REINDEX CONCURRENTLY needs PostgreSQL 12 or later; the target is {}",
+                            ctx.pg_version
+                        ),
+                    ));
+                }
+            }
+            NodeEnum::AlterEnumStmt(s) if s.old_val.is_empty() && in_tx && ctx.pg_version < 12 => {
+                out.push(rule_finding(
+                    "enum_add_value_in_transaction_before_pg12",
+                    at.clone(),
+                    format!(
+                        "ALTER TYPE ... ADD VALUE '{}' cannot run inside a transaction block before PostgreSQL 12; the target is {}",
+                        s.new_val, ctx.pg_version
+                    ),
+                ));
             }
             NodeEnum::DropStmt(s) if s.remove_type == ObjectType::ObjectTable as i32 => {
                 locks = true;
@@ -76,7 +180,7 @@ pub fn lint_sql(sql: &str, label: &str) -> Vec<LintFinding> {
                     let Some(NodeEnum::AlterTableCmd(c)) = cmd.node.as_ref() else {
                         continue;
                     };
-                    alter_cmd(c, &table, new, &at, &mut out);
+                    alter_cmd(c, &table, new, ctx, &at, &mut out);
                 }
             }
             _ => {}
@@ -97,6 +201,7 @@ fn alter_cmd(
     c: &pg_query::protobuf::AlterTableCmd,
     table: &str,
     new: bool,
+    ctx: &SqlContext,
     at: &str,
     out: &mut Vec<LintFinding>,
 ) {
@@ -104,29 +209,7 @@ fn alter_cmd(
     let subtype = c.subtype;
     if subtype == AlterTableType::AtAddColumn as i32 {
         if let Some(NodeEnum::ColumnDef(col)) = def {
-            let kinds: Vec<i32> = col
-                .constraints
-                .iter()
-                .filter_map(|n| match n.node.as_ref() {
-                    Some(NodeEnum::Constraint(k)) => Some(k.contype),
-                    _ => None,
-                })
-                .collect();
-            let not_null = col.is_not_null || kinds.contains(&(ConstrType::ConstrNotnull as i32));
-            let has_default = col.raw_default.is_some()
-                || kinds.contains(&(ConstrType::ConstrDefault as i32))
-                || kinds.contains(&(ConstrType::ConstrIdentity as i32))
-                || kinds.contains(&(ConstrType::ConstrGenerated as i32));
-            if not_null && !has_default && !new {
-                out.push(rule_finding(
-                    "add_column_not_null_without_default",
-                    at.to_string(),
-                    format!(
-                        "ADD COLUMN {} NOT NULL without a default fails on a table with rows",
-                        col.colname
-                    ),
-                ));
-            }
+            add_column(col, table, new, ctx, at, out);
         }
     } else if subtype == AlterTableType::AtAlterColumnType as i32 && !new {
         out.push(rule_finding(
@@ -160,7 +243,147 @@ fn alter_cmd(
             at.to_string(),
             format!("DROP COLUMN {} deletes its data", c.name),
         ));
+    } else if subtype == AlterTableType::AtDetachPartition as i32 {
+        if let Some(NodeEnum::PartitionCmd(p)) = def {
+            if p.concurrent && ctx.pg_version < 14 {
+                out.push(rule_finding(
+                    "detach_partition_concurrently_before_pg14",
+                    at.to_string(),
+                    format!(
+                        "DETACH PARTITION CONCURRENTLY needs PostgreSQL 14 or later; the target is {}",
+                        ctx.pg_version
+                    ),
+                ));
+            }
+        }
     }
+}
+
+fn add_column(
+    col: &pg_query::protobuf::ColumnDef,
+    table: &str,
+    new: bool,
+    ctx: &SqlContext,
+    at: &str,
+    out: &mut Vec<LintFinding>,
+) {
+    let constraints: Vec<&pg_query::protobuf::Constraint> = col
+        .constraints
+        .iter()
+        .filter_map(|n| match n.node.as_ref() {
+            Some(NodeEnum::Constraint(k)) => Some(k.as_ref()),
+            _ => None,
+        })
+        .collect();
+    let has = |t: ConstrType| constraints.iter().any(|k| k.contype == t as i32);
+    let default = constraints
+        .iter()
+        .find(|k| k.contype == ConstrType::ConstrDefault as i32)
+        .and_then(|k| k.raw_expr.as_deref())
+        .or(col.raw_default.as_deref());
+    let not_null = col.is_not_null || has(ConstrType::ConstrNotnull);
+    let has_default =
+        default.is_some() || has(ConstrType::ConstrIdentity) || has(ConstrType::ConstrGenerated);
+    if not_null && !has_default && !new {
+        out.push(rule_finding(
+            "add_column_not_null_without_default",
+            at.to_string(),
+            format!(
+                "ADD COLUMN {} NOT NULL without a default fails on a table with rows",
+                col.colname
+            ),
+        ));
+    }
+    if new {
+        return;
+    }
+    // Values computed per row force a rewrite on every version; since
+    // PostgreSQL 11 a non-volatile default is stored once in the catalog.
+    let serial = col
+        .type_name
+        .as_ref()
+        .and_then(|t| t.names.last())
+        .and_then(|n| match n.node.as_ref() {
+            Some(NodeEnum::String(s)) => Some(s.sval.to_lowercase()),
+            _ => None,
+        })
+        .is_some_and(|t| SERIAL_TYPES.contains(&t.as_str()));
+    let stored = constraints
+        .iter()
+        .any(|k| k.contype == ConstrType::ConstrGenerated as i32 && k.generated_kind != "v");
+    let per_row = if serial {
+        Some("a serial default (nextval) is volatile".to_string())
+    } else if has(ConstrType::ConstrIdentity) {
+        Some("an identity column gets a value per row".to_string())
+    } else if stored {
+        Some("a stored generated column is computed per row".to_string())
+    } else {
+        default
+            .and_then(volatile_call)
+            .map(|f| format!("its default calls {f}(), which is volatile"))
+    };
+    let reason = match per_row {
+        Some(why) => why,
+        None if ctx.pg_version < 11 && default.is_some_and(|d| !is_null(d)) => format!(
+            "any default rewrites the table before PostgreSQL 11; the target is {}",
+            ctx.pg_version
+        ),
+        None => return,
+    };
+    out.push(rule_finding(
+        "add_column_rewrites_table",
+        at.to_string(),
+        format!(
+            "ADD COLUMN {} rewrites {table} under an ACCESS EXCLUSIVE lock: {reason}",
+            col.colname
+        ),
+    ));
+}
+
+const SERIAL_TYPES: &[&str] = &[
+    "serial",
+    "serial2",
+    "serial4",
+    "serial8",
+    "smallserial",
+    "bigserial",
+];
+
+/// Built-in and common extension functions marked VOLATILE.
+const VOLATILE: &[&str] = &[
+    "random",
+    "random_normal",
+    "gen_random_uuid",
+    "gen_random_bytes",
+    "uuid_generate_v1",
+    "uuid_generate_v1mc",
+    "uuid_generate_v4",
+    "uuidv4",
+    "uuidv7",
+    "clock_timestamp",
+    "timeofday",
+    "nextval",
+    "setseed",
+];
+
+/// The first volatile function an expression calls.
+fn volatile_call(expr: &pg_query::protobuf::Node) -> Option<String> {
+    let node = expr.node.as_ref()?;
+    node.nodes().into_iter().find_map(|(n, ..)| match n {
+        NodeRef::FuncCall(f) => f
+            .funcname
+            .last()
+            .and_then(|n| match n.node.as_ref() {
+                Some(NodeEnum::String(s)) => Some(s.sval.to_lowercase()),
+                _ => None,
+            })
+            .filter(|name| VOLATILE.contains(&name.as_str())),
+        _ => None,
+    })
+}
+
+fn is_null(expr: &pg_query::protobuf::Node) -> bool {
+    matches!(expr.node.as_ref(), Some(NodeEnum::AConst(c)) if c.isnull)
 }
 
 /// 1-based line of a byte offset.
@@ -176,8 +399,15 @@ fn line_of(sql: &str, offset: i32) -> usize {
     head.matches('\n').count() + 1 + skipped
 }
 
-/// Lints every `up.sql` under a migrations directory (retired ones skipped).
-pub fn lint_dir(dir: &Path) -> Result<Vec<LintFinding>, String> {
+/// Lints every `up.sql` under a migrations directory (retired ones
+/// skipped), in order, each in or out of a transaction as its
+/// `metadata.toml` says; `partitioned` seeds the known partitioned tables
+/// (e.g. from the database). Ignored findings are left out.
+pub fn lint_dir(
+    dir: &Path,
+    opts: &LintOptions,
+    partitioned: BTreeSet<String>,
+) -> Result<Vec<LintFinding>, String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?
         .filter_map(|e| e.ok())
@@ -186,14 +416,19 @@ pub fn lint_dir(dir: &Path) -> Result<Vec<LintFinding>, String> {
         .filter(|n| !n.ends_with(".retired") && !n.starts_with('.'))
         .collect();
     names.sort();
+    let mut ctx = SqlContext {
+        partitioned,
+        ..SqlContext::new(opts.pg_version)
+    };
     let mut out = Vec::new();
     for n in names {
         let path = dir.join(&n).join("up.sql");
         if let Ok(sql) = std::fs::read_to_string(&path) {
-            out.extend(lint_sql(&sql, &path.display().to_string()));
+            ctx.in_transaction = crate::migrations::runner::transactional_of(&dir.join(&n));
+            out.extend(lint_sql(&sql, &path.display().to_string(), &mut ctx));
         }
     }
-    Ok(out)
+    Ok(opts.ignores.filter(out))
 }
 
 #[cfg(test)]
@@ -201,7 +436,15 @@ mod tests {
     use super::*;
 
     fn ids(sql: &str) -> Vec<&'static str> {
-        lint_sql(sql, "f.sql").into_iter().map(|f| f.id).collect()
+        ids_on(sql, 15)
+    }
+
+    fn ids_on(sql: &str, pg_version: u32) -> Vec<&'static str> {
+        let mut ctx = SqlContext::new(pg_version);
+        lint_sql(sql, "f.sql", &mut ctx)
+            .into_iter()
+            .map(|f| f.id)
+            .collect()
     }
 
     #[test]
@@ -220,7 +463,7 @@ mod tests {
                 "drop_table",
             ]
         );
-        let f = lint_sql(sql, "f.sql");
+        let f = lint_sql(sql, "f.sql", &mut SqlContext::new(15));
         assert_eq!(f[0].object, "f.sql:2");
         assert_eq!(f[2].object, "f.sql:3");
         assert_eq!(f[7].object, "f.sql:8");
@@ -235,5 +478,138 @@ mod tests {
             Vec::<&str>::new()
         );
         assert_eq!(ids("CREATE TABLE ("), ["sql_parse_error"]);
+    }
+
+    const LT: &str = "SET LOCAL lock_timeout = '5s';\n";
+
+    #[test]
+    fn add_column_rewrites_with_a_volatile_default_on_every_version() {
+        for v in [10, 11, 15] {
+            for sql in [
+                "ALTER TABLE t ADD COLUMN u uuid DEFAULT gen_random_uuid();",
+                "ALTER TABLE t ADD COLUMN c timestamptz NOT NULL DEFAULT (clock_timestamp() + interval '1 day');",
+                "ALTER TABLE t ADD COLUMN n bigserial;",
+                "ALTER TABLE t ADD COLUMN n int GENERATED ALWAYS AS IDENTITY;",
+                "ALTER TABLE t ADD COLUMN g int GENERATED ALWAYS AS (a * 2) STORED;",
+            ] {
+                assert_eq!(ids_on(&format!("{LT}{sql}"), v), ["add_column_rewrites_table"], "{sql} on {v}");
+            }
+        }
+        // A table created in the same file has no rows to rewrite.
+        assert_eq!(
+            ids_on(&format!("{LT}CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN u uuid DEFAULT gen_random_uuid();"), 15),
+            Vec::<&str>::new()
+        );
+    }
+
+    #[test]
+    fn a_constant_default_is_instant_only_from_pg11() {
+        let constant = format!("{LT}ALTER TABLE t ADD COLUMN c int NOT NULL DEFAULT 0, ADD COLUMN d timestamptz DEFAULT now();");
+        assert_eq!(ids_on(&constant, 11), Vec::<&str>::new());
+        assert_eq!(ids_on(&constant, 15), Vec::<&str>::new());
+        let f = lint_sql(&constant, "f.sql", &mut SqlContext::new(10));
+        assert_eq!(
+            f.iter().map(|f| f.id).collect::<Vec<_>>(),
+            ["add_column_rewrites_table", "add_column_rewrites_table"]
+        );
+        assert!(
+            f[0].message.contains("before PostgreSQL 11"),
+            "{}",
+            f[0].message
+        );
+        // Nullable without a default (or DEFAULT NULL) never rewrites.
+        let plain = format!("{LT}ALTER TABLE t ADD COLUMN c int, ADD COLUMN d int DEFAULT NULL;");
+        assert_eq!(ids_on(&plain, 10), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn enum_add_value_in_a_transaction_before_pg12() {
+        let sql = "ALTER TYPE mood ADD VALUE 'meh';";
+        assert_eq!(
+            ids_on(sql, 11),
+            ["enum_add_value_in_transaction_before_pg12"]
+        );
+        assert_eq!(ids_on(sql, 12), Vec::<&str>::new());
+        // Outside a transaction it works on every version...
+        let mut ctx = SqlContext {
+            in_transaction: false,
+            ..SqlContext::new(11)
+        };
+        assert!(lint_sql(sql, "f.sql", &mut ctx).is_empty());
+        // ...unless the file opens one itself.
+        let wrapped = format!("BEGIN;\n{sql}\nCOMMIT;\n{sql}");
+        let f = lint_sql(&wrapped, "f.sql", &mut ctx);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].object, "f.sql:2");
+        // Renaming a value is not adding one.
+        assert_eq!(
+            ids_on("ALTER TYPE mood RENAME VALUE 'a' TO 'b';", 11),
+            Vec::<&str>::new()
+        );
+    }
+
+    #[test]
+    fn create_index_concurrently_on_a_partitioned_table() {
+        let sql = "CREATE INDEX CONCURRENTLY e_at ON events (at);";
+        let mut ctx = SqlContext::new(15);
+        ctx.partitioned.insert("public.events".into());
+        let f = lint_sql(sql, "f.sql", &mut ctx);
+        assert_eq!(
+            f.iter().map(|f| f.id).collect::<Vec<_>>(),
+            ["create_index_concurrently_partitioned"]
+        );
+        // Not partitioned: fine.
+        assert_eq!(ids(sql), Vec::<&str>::new());
+        // Partitioned by an earlier file: found too, and ON ONLY the parent
+        // (instant, the index stays invalid until attached) is not a hazard.
+        let mut ctx = SqlContext::new(15);
+        lint_sql(
+            "CREATE TABLE app.events (at timestamptz) PARTITION BY RANGE (at);",
+            "0001.sql",
+            &mut ctx,
+        );
+        let f = lint_sql(
+            "CREATE INDEX CONCURRENTLY e_at ON app.events (at);",
+            "0002.sql",
+            &mut ctx,
+        );
+        assert_eq!(
+            f.iter().map(|f| f.id).collect::<Vec<_>>(),
+            ["create_index_concurrently_partitioned"]
+        );
+        assert!(lint_sql(
+            "CREATE INDEX e_at ON ONLY app.events (at);",
+            "0003.sql",
+            &mut ctx
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn reindex_concurrently_needs_pg12() {
+        for sql in [
+            "REINDEX INDEX CONCURRENTLY i;",
+            "REINDEX (CONCURRENTLY) TABLE t;",
+        ] {
+            assert_eq!(
+                ids_on(sql, 11),
+                ["reindex_concurrently_before_pg12"],
+                "{sql}"
+            );
+            assert_eq!(ids_on(sql, 12), Vec::<&str>::new(), "{sql}");
+        }
+        assert_eq!(ids_on("REINDEX INDEX i;", 11), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn detach_partition_concurrently_needs_pg14() {
+        let sql = format!("{LT}ALTER TABLE events DETACH PARTITION events_2020 CONCURRENTLY;");
+        assert_eq!(
+            ids_on(&sql, 13),
+            ["detach_partition_concurrently_before_pg14"]
+        );
+        assert_eq!(ids_on(&sql, 14), Vec::<&str>::new());
+        let plain = format!("{LT}ALTER TABLE events DETACH PARTITION events_2020;");
+        assert_eq!(ids_on(&plain, 13), Vec::<&str>::new());
     }
 }

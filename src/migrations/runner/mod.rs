@@ -26,8 +26,9 @@ use diesel::PgConnection;
 pub use progress::{line as progress_line, Progress, ProgressSink};
 pub use rehash::{rehash, Rehashed};
 pub use report::{MigrationRun, Report, RunFailure, StatementRun};
+pub use session::Locked;
 pub use snapshot::{timestamp, SchemaChange};
-pub use source::{valid_name, Source};
+pub use source::{transactional_of, valid_name, Source};
 pub use status::{render_table, State, StatusRow};
 
 /// Default advisory lock key (the one the teams' scripts already use).
