@@ -3,9 +3,9 @@
 
 mod commands;
 mod config;
+mod explain;
 mod history;
 mod meta;
-mod explain;
 mod plan;
 mod report;
 pub mod run;
