@@ -128,3 +128,30 @@ fn bad_files_are_refused_naming_file_and_line_and_secrets_stay_hidden() {
     assert!(out.contains("environment (DATABASE_URL)"), "{out}");
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn lint_ignores_come_from_the_config_file() {
+    let root = support::temp_dir();
+    std::fs::create_dir_all(root.join("schema")).unwrap();
+    std::fs::write(
+        root.join("schema/t.yaml"),
+        "tables:\n  public.notes:\n    columns:\n      body: {type: text, nullable: true}\n",
+    )
+    .unwrap();
+    let (code, out, _) = run(&root, &["lint", "--format", "json"], &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("no_primary_key"), "{out}");
+    std::fs::write(
+        root.join("reconcile.toml"),
+        "[lint]\nignore = [\"no_primary_key:public.notes\", \"rls_disabled_in_exposed_schema\"]\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(&root, &["lint", "--format", "json"], &[]);
+    assert!(!out.contains("no_primary_key"), "{out}{err}");
+    assert!(
+        !out.contains("rls_disabled_in_exposed_schema"),
+        "{out}{err}"
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    std::fs::remove_dir_all(&root).unwrap();
+}
