@@ -245,8 +245,12 @@ pub fn main() -> ExitCode {
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    let configured =
-        config::discover(&lossy).and_then(|cfg| Ok((config::apply(Cli::command(), &cfg)?, cfg)));
+    let configured = config::discover(&lossy).and_then(|cfg| {
+        Ok((
+            config::apply(meta::with_examples(Cli::command()), &cfg)?,
+            cfg,
+        ))
+    });
     let (command, cfg) = match configured {
         Ok(c) => c,
         Err(e) => {
