@@ -38,10 +38,19 @@ pub fn split(text: &str) -> Result<Vec<Statement>, SplitError> {
         Err(e) => return Err(locate_error(text, &message(&e))),
     };
     let mut out = Vec::new();
+    // Pieces come in file order: count newlines from the previous piece on,
+    // not from the top each time (quadratic on an 18 000-statement file).
+    let (mut seen, mut line) = (0, 1);
     for piece in pieces {
         let start = offset(text, piece) + leading_noise(piece);
         let sql = piece.trim_end().to_string();
-        let line = line_of(text, start);
+        if start >= seen {
+            line += newlines(&text.as_bytes()[seen..start.min(text.len())]);
+            seen = start.min(text.len());
+        } else {
+            line = line_of(text, start);
+            seen = start;
+        }
         let tree = pg_query::parse(&sql, 0).map_err(|e| SplitError {
             line,
             message: message(&e),
@@ -84,11 +93,11 @@ fn offset(text: &str, piece: &str) -> usize {
 }
 
 fn line_of(text: &str, byte: usize) -> usize {
-    text.as_bytes()[..byte.min(text.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
+    newlines(&text.as_bytes()[..byte.min(text.len())]) + 1
+}
+
+fn newlines(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|b| **b == b'\n').count()
 }
 
 /// Length of the white space and comments before the first token.
