@@ -239,46 +239,48 @@ const INDOPTION_NULLS_FIRST: i32 = 2;
 /// Indexes of tables and materialized views, except those backing a
 /// constraint and partition indexes attached to a parent index.
 pub fn indexes(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
-    let keys = "FROM generate_series(0, i.indnkeyatts - 1) k";
+    // One pass over each index's columns (key and INCLUDE) instead of a
+    // subquery per attribute: at 1000 tables this query was a third of
+    // introspection's server time.
     let sql = format!(
         "SELECT n.nspname::text AS schema, c.relname::text AS table_name,
                 ic.relname::text AS name, i.indisunique AS is_unique, am.amname::text AS method,
                 i.indnkeyatts::int4 AS key_count,
-                ARRAY(SELECT COALESCE(a.attname::text, '') FROM generate_series(0, i.indnatts - 1) k
-                        LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k]
-                       ORDER BY k) AS attnames,
-                ARRAY(SELECT CASE WHEN i.indkey[k] = 0
-                                  THEN pg_get_indexdef(i.indexrelid, k + 1, true) ELSE '' END
-                      {keys} ORDER BY k) AS exprs,
-                ARRAY(SELECT CASE WHEN oc.opcdefault THEN '' ELSE ocn.nspname::text END {keys}
-                        JOIN pg_opclass oc ON oc.oid = i.indclass[k]
-                        JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace ORDER BY k) AS opc_schemas,
-                ARRAY(SELECT CASE WHEN oc.opcdefault THEN '' ELSE oc.opcname::text END {keys}
-                        JOIN pg_opclass oc ON oc.oid = i.indclass[k] ORDER BY k) AS opc_names,
-                ARRAY(SELECT COALESCE(cn.nspname::text, '') {keys}
-                        LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k]
-                        LEFT JOIN pg_attribute ia ON ia.attrelid = i.indexrelid AND ia.attnum = k + 1
-                        LEFT JOIN pg_type it ON it.oid = ia.atttypid
-                        LEFT JOIN pg_collation co ON co.oid = i.indcollation[k]
-                             AND i.indcollation[k] <> COALESCE(a.attcollation, it.typcollation)
-                        LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace ORDER BY k) AS coll_schemas,
-                ARRAY(SELECT COALESCE(co.collname::text, '') {keys}
-                        LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k]
-                        LEFT JOIN pg_attribute ia ON ia.attrelid = i.indexrelid AND ia.attnum = k + 1
-                        LEFT JOIN pg_type it ON it.oid = ia.atttypid
-                        LEFT JOIN pg_collation co ON co.oid = i.indcollation[k]
-                             AND i.indcollation[k] <> COALESCE(a.attcollation, it.typcollation)
-                       ORDER BY k) AS coll_names,
-                ARRAY(SELECT i.indoption[k]::int4 {keys} ORDER BY k) AS sort_bits,
-                ARRAY(SELECT ia.attstattarget::int4 {keys}
-                        JOIN pg_attribute ia ON ia.attrelid = i.indexrelid AND ia.attnum = k + 1
-                       ORDER BY k) AS statistics,
+                x.attnames, x.exprs, x.opc_schemas, x.opc_names, x.coll_schemas, x.coll_names,
+                x.sort_bits, x.statistics,
                 pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
                 i.indnullsnotdistinct AS nulls_not_distinct, ic.reloptions::text[] AS options,
                 obj_description(i.indexrelid, 'pg_class') AS comment
            FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
            JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
            JOIN pg_am am ON am.oid = ic.relam
+           CROSS JOIN LATERAL (
+             SELECT array_agg(COALESCE(a.attname::text, '') ORDER BY k) AS attnames,
+                    COALESCE(array_agg(CASE WHEN i.indkey[k] = 0
+                                            THEN pg_get_indexdef(i.indexrelid, k + 1, true) ELSE '' END
+                                       ORDER BY k) FILTER (WHERE k < i.indnkeyatts), '{{}}') AS exprs,
+                    COALESCE(array_agg(CASE WHEN oc.opcdefault THEN '' ELSE ocn.nspname::text END
+                                       ORDER BY k) FILTER (WHERE k < i.indnkeyatts), '{{}}') AS opc_schemas,
+                    COALESCE(array_agg(CASE WHEN oc.opcdefault THEN '' ELSE oc.opcname::text END
+                                       ORDER BY k) FILTER (WHERE k < i.indnkeyatts), '{{}}') AS opc_names,
+                    COALESCE(array_agg(COALESCE(cn.nspname::text, '') ORDER BY k)
+                               FILTER (WHERE k < i.indnkeyatts), '{{}}') AS coll_schemas,
+                    COALESCE(array_agg(COALESCE(co.collname::text, '') ORDER BY k)
+                               FILTER (WHERE k < i.indnkeyatts), '{{}}') AS coll_names,
+                    COALESCE(array_agg(i.indoption[k]::int4 ORDER BY k)
+                               FILTER (WHERE k < i.indnkeyatts), '{{}}') AS sort_bits,
+                    COALESCE(array_agg(ia.attstattarget::int4 ORDER BY k)
+                               FILTER (WHERE k < i.indnkeyatts), '{{}}') AS statistics
+               FROM generate_series(0, i.indnatts - 1) k
+               LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k]
+               LEFT JOIN pg_attribute ia ON ia.attrelid = i.indexrelid AND ia.attnum = k + 1
+               LEFT JOIN pg_type it ON it.oid = ia.atttypid
+               LEFT JOIN pg_opclass oc ON oc.oid = i.indclass[k]
+               LEFT JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace
+               LEFT JOIN pg_collation co ON co.oid = i.indcollation[k]
+                    AND i.indcollation[k] <> COALESCE(a.attcollation, it.typcollation)
+               LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
+           ) x
           WHERE c.relkind IN ('r', 'p', 'm') AND {}
             AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid
                              AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x'))

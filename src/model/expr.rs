@@ -32,11 +32,36 @@ pub fn canonical(expr: &str) -> Result<String, String> {
     canonical_with(expr, &ExprContext::default())
 }
 
+type CanonKey = (String, Vec<String>, Option<String>);
+
+thread_local! {
+    // Diffing compares the same expressions many times: parse each once.
+    static CANON: std::cell::RefCell<std::collections::HashMap<CanonKey, Result<String, String>>> =
+        Default::default();
+}
+
+/// Entries kept before the cache starts over, to bound memory.
+const CANON_LIMIT: usize = 200_000;
+
 /// The canonical form under `cx`.
 pub fn canonical_with(expr: &str, cx: &ExprContext) -> Result<String, String> {
-    let tree = parse_expr(expr)?;
-    let norm = Norm { cx };
-    Ok(norm.node(tree).to_string())
+    let key = (
+        expr.to_string(),
+        cx.search_path.clone(),
+        cx.relation.clone(),
+    );
+    if let Some(hit) = CANON.with(|c| c.borrow().get(&key).cloned()) {
+        return hit;
+    }
+    let result = parse_expr(expr).map(|tree| Norm { cx }.node(tree).to_string());
+    CANON.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= CANON_LIMIT {
+            c.clear();
+        }
+        c.insert(key, result.clone());
+    });
+    result
 }
 
 /// True when both parse and normalise to the same tree. Text that does not
