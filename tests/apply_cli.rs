@@ -19,17 +19,7 @@ fn reconcile(args: &[&str]) -> (i32, String, String) {
     {
         args.extend(["--snapshot-dir", snaps.as_str()]);
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_reconcile"))
-        .args(&args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("DATABASE_URL")
-        .output()
-        .expect("run reconcile");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    support::reconcile_in(Path::new(env!("CARGO_MANIFEST_DIR")), &args)
 }
 
 fn with_shim() -> FreshDb {

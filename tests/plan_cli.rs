@@ -5,7 +5,6 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::Pg;
@@ -17,18 +16,7 @@ use reconcile::plan::{Action, Edge, Hazard, Level, MigrationPlan, PlannedStep};
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
 
 fn reconcile(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_reconcile"))
-        .args(args)
-        .current_dir(MANIFEST)
-        .env_remove("DATABASE_URL")
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("run reconcile");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    support::reconcile_in(std::path::Path::new(MANIFEST), args)
 }
 
 fn run_plan(schema: &Path, dir: &Path, extra: &[&str]) -> (i32, String, String) {
