@@ -90,10 +90,19 @@ impl<'a> Session<'a> {
     {
         self.stats.queries += 1;
         let schemas = self.schemas.clone();
-        diesel::sql_query(sql)
+        let started = std::time::Instant::now();
+        let rows: Vec<T> = diesel::sql_query(sql)
             .bind::<Array<Text>, _>(schemas)
             .load(self.conn)
-            .map_err(|source| CatalogError::Query { what, source })
+            .map_err(|source| CatalogError::Query { what, source })?;
+        // For profiling introspection: RUST_LOG=reconcile::catalog=debug.
+        tracing::debug!(
+            query = what,
+            rows = rows.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "catalog query"
+        );
+        Ok(rows)
     }
 
     /// Runs a query whose `$1` is an optional list of names (the schema
