@@ -104,6 +104,13 @@ SELECT a.d AS obj, oa.attname::text AS obj_column,
        AND ra.attrelid = d.refobjid AND ra.attnum = d.refobjsubid
  WHERE d.deptype IN ('n', 'a')
    AND (x.extname IS NOT NULL OR b.d IS NOT NULL)
+   -- Indexes, keys and checks on their own table's columns, and a default
+   -- on its own column, are parts of that table: the planner orders them
+   -- by membership already. They are most of pg_depend (a third of the rows
+   -- at 10 000 tables), so they are left out here.
+   AND NOT COALESCE(x.extname IS NULL AND b.d[1] = 'table' AND a.d[2] = b.d[2] AND a.d[3] = b.d[3]
+            AND (a.d[1] IN ('index', 'pk', 'unique', 'check', 'exclusion', 'fk')
+                 OR (a.d[1] = 'column' AND a.d[4] = ra.attname::text)), false)
    AND NOT EXISTS (SELECT 1 FROM ext y WHERE y.classid = d.classid AND y.objid = d.objid)";
 
 #[derive(QueryableByName)]
