@@ -4,20 +4,9 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 
 fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_reconcile"));
-    cmd.args(args).current_dir(dir).env_remove("DATABASE_URL");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run reconcile");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    support::reconcile_env(dir, args, env)
 }
 
 fn option(json: &str, command: &str, option: &str) -> (String, String) {

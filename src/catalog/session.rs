@@ -95,13 +95,7 @@ impl<'a> Session<'a> {
             .bind::<Array<Text>, _>(schemas)
             .load(self.conn)
             .map_err(|source| CatalogError::Query { what, source })?;
-        // For profiling introspection: RUST_LOG=reconcile::catalog=debug.
-        tracing::debug!(
-            query = what,
-            rows = rows.len(),
-            ms = started.elapsed().as_millis() as u64,
-            "catalog query"
-        );
+        timed(what, rows.len(), started);
         Ok(rows)
     }
 
@@ -117,10 +111,13 @@ impl<'a> Session<'a> {
         T: QueryableByName<Pg> + 'static,
     {
         self.stats.queries += 1;
-        diesel::sql_query(sql)
+        let started = std::time::Instant::now();
+        let rows: Vec<T> = diesel::sql_query(sql)
             .bind::<Nullable<Array<Text>>, _>(filter)
             .load(self.conn)
-            .map_err(|source| CatalogError::Query { what, source })
+            .map_err(|source| CatalogError::Query { what, source })?;
+        timed(what, rows.len(), started);
+        Ok(rows)
     }
 
     /// Display form `schema.name` of an object key.
@@ -163,4 +160,10 @@ pub fn qualified_unless_catalog(parts: &[String]) -> Option<String> {
         [schema, name] => Some(Session::key(schema, name)),
         _ => None,
     }
+}
+
+/// For profiling introspection: `RUST_LOG=reconcile::catalog=debug`.
+fn timed(what: &str, rows: usize, started: std::time::Instant) {
+    let ms = started.elapsed().as_millis() as u64;
+    tracing::debug!(query = what, rows, ms, "catalog query");
 }

@@ -1,14 +1,14 @@
-//! `new` and `rehash`: hand-written migrations in the generated history.
+//! The history beside the planner: hand-written migrations (`new`,
+//! `rehash`) and other tools' layouts (`import`, `export`).
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use super::run::parse_duration;
+use super::run::{failure, CheckDbArgs};
 use super::{Exit, Failure};
 use crate::migrations::export::{self, Layout};
-use crate::migrations::runner::{self, Options, Rehashed, RunnerError};
+use crate::migrations::runner::{self, Options, Rehashed};
 use crate::migrations::{self, SchemaEffect};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -47,14 +47,8 @@ pub struct NewArgs {
 pub struct RehashArgs {
     #[arg(long, default_value = "generated/migrations")]
     pub migrations: PathBuf,
-    /// Refuse if this database has an edited migration applied; defaults
-    /// to $DATABASE_URL. Never printed.
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-    pub database_url: Option<String>,
-    #[arg(long, default_value = runner::DEFAULT_SCHEMA)]
-    pub bookkeeping_schema: String,
-    #[arg(long, default_value = "10s", value_parser = parse_duration)]
-    pub connect_timeout: Duration,
+    #[command(flatten)]
+    pub check: CheckDbArgs,
 }
 
 pub fn new(args: &NewArgs) -> Result<Exit, Failure> {
@@ -84,19 +78,8 @@ pub fn new(args: &NewArgs) -> Result<Exit, Failure> {
 /// Exit 0 when rewritten or already current; 2 when refused; 3 when the
 /// database is unreachable.
 pub fn rehash(args: &RehashArgs) -> Result<Exit, Failure> {
-    let opts = Options {
-        schema: args.bookkeeping_schema.clone(),
-        connect_timeout: args.connect_timeout,
-        ..Options::default()
-    };
-    let done =
-        runner::rehash(&args.migrations, args.database_url.as_deref(), &opts).map_err(|e| {
-            let exit = match e {
-                RunnerError::Input(_) | RunnerError::Refused(_) => Exit::Input,
-                _ => Exit::Database,
-            };
-            Failure::new(exit, e.to_string())
-        })?;
+    let done = runner::rehash(&args.migrations, args.check.url(), &args.check.options())
+        .map_err(failure)?;
     match done {
         Rehashed::Unchanged => println!("{}: the sum file is current", args.migrations.display()),
         Rehashed::From(first) => println!(
@@ -104,11 +87,7 @@ pub fn rehash(args: &RehashArgs) -> Result<Exit, Failure> {
             args.migrations.display()
         ),
     }
-    if args.database_url.is_none() {
-        println!(
-            "note: no --database-url given, so no database was checked for applied migrations"
-        );
-    }
+    args.check.note_unchecked("applied migrations");
     Ok(Exit::Ok)
 }
 

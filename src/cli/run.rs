@@ -163,7 +163,15 @@ pub struct RetireArgs {
     pub reason: String,
     #[arg(long, default_value = "generated/migrations")]
     pub migrations: PathBuf,
-    /// Refuse if this database has the migration applied; defaults to
+    #[command(flatten)]
+    pub check: CheckDbArgs,
+}
+
+/// A database consulted only to refuse a file change it would contradict
+/// (`retire`, `rehash`); without one nothing is checked, and the command says so.
+#[derive(Args, Debug, Clone)]
+pub struct CheckDbArgs {
+    /// Refuse if this database has the migration(s) applied; defaults to
     /// $DATABASE_URL. Never printed.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
@@ -173,6 +181,28 @@ pub struct RetireArgs {
     pub connect_timeout: Duration,
     #[arg(long)]
     pub require_ssl: bool,
+}
+
+impl CheckDbArgs {
+    pub fn url(&self) -> Option<&str> {
+        self.database_url.as_deref()
+    }
+
+    pub fn options(&self) -> Options {
+        Options {
+            schema: self.bookkeeping_schema.clone(),
+            connect_timeout: self.connect_timeout,
+            require_ssl: self.require_ssl,
+            ..Options::default()
+        }
+    }
+
+    /// Printed after a file change made without a database to check.
+    pub fn note_unchecked(&self, what: &str) {
+        if self.database_url.is_none() {
+            println!("note: no --database-url given, so no database was checked for {what}");
+        }
+    }
 }
 
 /// `reconcile status`.
@@ -221,7 +251,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     }
 }
 
-fn failure(e: RunnerError) -> Failure {
+pub(super) fn failure(e: RunnerError) -> Failure {
     let exit = match e {
         RunnerError::Input(_) | RunnerError::Refused(_) => Exit::Input,
         _ => Exit::Database,
@@ -310,18 +340,12 @@ pub fn revert(args: &RevertArgs) -> Result<Exit, Failure> {
 /// dependant, unknown version, sum mismatch); 3 when the database is
 /// unreachable.
 pub fn retire(args: &RetireArgs) -> Result<Exit, Failure> {
-    let opts = Options {
-        schema: args.bookkeeping_schema.clone(),
-        connect_timeout: args.connect_timeout,
-        require_ssl: args.require_ssl,
-        ..Options::default()
-    };
     let path = runner::retire(
         &args.migrations,
         &args.version,
         &args.reason,
-        args.database_url.as_deref(),
-        &opts,
+        args.check.url(),
+        &args.check.options(),
     )
     .map_err(failure)?;
     println!(
@@ -330,9 +354,7 @@ pub fn retire(args: &RetireArgs) -> Result<Exit, Failure> {
         path.display(),
         path.join("RETIRED.md").display()
     );
-    if args.database_url.is_none() {
-        println!("note: no --database-url given, so no database was checked for it");
-    }
+    args.check.note_unchecked("it");
     Ok(Exit::Ok)
 }
 

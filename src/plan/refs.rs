@@ -20,6 +20,9 @@ pub struct Refs {
     pub relations: BTreeSet<RefName>,
     pub functions: BTreeSet<RefName>,
     pub types: BTreeSet<RefName>,
+    /// Objects a `DROP` statement names (its names are plain lists, not
+    /// relation or function nodes).
+    pub dropped: BTreeSet<RefName>,
 }
 
 impl Refs {
@@ -27,6 +30,7 @@ impl Refs {
         self.relations.extend(other.relations);
         self.functions.extend(other.functions);
         self.types.extend(other.types);
+        self.dropped.extend(other.dropped);
     }
 }
 
@@ -167,6 +171,16 @@ fn walk(v: &Value, ctes: &BTreeSet<String>, refs: &mut Refs) {
                     }
                 }
             }
+            if let Some(objects) = map.get("DropStmt").and_then(|d| d.get("objects")) {
+                for o in objects.as_array().into_iter().flatten() {
+                    let list = o
+                        .pointer("/node/List/items")
+                        .or_else(|| o.pointer("/node/ObjectWithArgs/objname"));
+                    if let Some(r) = ref_name(&strings(list)) {
+                        refs.dropped.insert(r);
+                    }
+                }
+            }
             map.values().for_each(|c| walk(c, ctes, refs));
         }
         Value::Array(items) => items.iter().for_each(|c| walk(c, ctes, refs)),
@@ -204,6 +218,14 @@ mod tests {
         let refs = refs_in_sql("WITH w AS (SELECT 1) SELECT * FROM w, public.x").unwrap();
         assert_eq!(refs.relations.len(), 1);
         assert!(refs.relations.contains(&r(Some("public"), "x")));
+    }
+
+    #[test]
+    fn dropped_names() {
+        let refs = refs_in_sql("DROP TABLE app.b, c; DROP FUNCTION public.f(int)").unwrap();
+        assert!(refs.dropped.contains(&r(Some("app"), "b")));
+        assert!(refs.dropped.contains(&r(None, "c")));
+        assert!(refs.dropped.contains(&r(Some("public"), "f")));
     }
 
     #[test]

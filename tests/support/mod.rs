@@ -200,13 +200,19 @@ impl Drop for FreshDb {
     }
 }
 
-/// Runs the binary from the crate root without `$DATABASE_URL`: (exit code, stdout, stderr).
+/// Runs the binary in `dir` without `$DATABASE_URL`: (exit code, stdout, stderr).
 pub fn reconcile_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    reconcile_env(dir, args, &[])
+}
+
+/// [`reconcile_in`] with these environment variables set.
+pub fn reconcile_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_reconcile"))
         .args(args)
         .current_dir(dir)
         .env_remove("DATABASE_URL")
         .env_remove("RUST_LOG")
+        .envs(env.iter().copied())
         .output()
         .expect("run reconcile");
     (

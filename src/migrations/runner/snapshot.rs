@@ -139,7 +139,7 @@ pub fn touched(db: &Database, statements: &[&str]) -> Vec<String> {
         };
         let mut all: Vec<_> = refs.relations.into_iter().collect();
         all.extend(refs.functions);
-        all.extend(dropped(sql));
+        all.extend(refs.dropped);
         for r in all {
             let schema = r.schema.as_deref().unwrap_or("public");
             let key = crate::model::QualifiedName::new(schema, &r.name).to_string();
@@ -159,45 +159,6 @@ pub fn touched(db: &Database, statements: &[&str]) -> Vec<String> {
         }
     }
     names.into_iter().collect()
-}
-
-/// Names in `DROP ... name [, ...]`, which carries no relation nodes.
-fn dropped(sql: &str) -> Vec<plan::refs::RefName> {
-    let Ok(parsed) = pg_query::parse(sql, 0) else {
-        return Vec::new();
-    };
-    let Ok(tree) = serde_json::to_value(&parsed.protobuf) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    let stmts = tree.get("stmts").and_then(|s| s.as_array());
-    for stmt in stmts.into_iter().flatten() {
-        let objects = stmt.pointer("/stmt/node/DropStmt/objects");
-        for o in objects.and_then(|o| o.as_array()).into_iter().flatten() {
-            let list = o
-                .pointer("/node/List/items")
-                .or_else(|| o.pointer("/node/ObjectWithArgs/objname"));
-            let parts: Vec<String> = list
-                .and_then(|l| l.as_array())
-                .into_iter()
-                .flatten()
-                .filter_map(|n| n.pointer("/node/String/sval").and_then(|v| v.as_str()))
-                .map(str::to_string)
-                .collect();
-            match parts.as_slice() {
-                [name] => out.push(plan::refs::RefName {
-                    schema: None,
-                    name: name.clone(),
-                }),
-                [.., schema, name] => out.push(plan::refs::RefName {
-                    schema: Some(schema.clone()),
-                    name: name.clone(),
-                }),
-                [] => {}
-            }
-        }
-    }
-    out
 }
 
 fn render(db: &Database, touched: &[String], report: &Report) -> Result<String, plan::PlanError> {
