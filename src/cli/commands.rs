@@ -10,7 +10,9 @@ use crate::plan;
 
 pub type Outcome = Result<Exit, Failure>;
 
-pub fn run(command: Command) -> Outcome {
+/// Runs `command`; `line` is the command line as configured from `cfg`
+/// (what `reconcile config` reports).
+pub fn run(command: Command, line: &clap::Command, cfg: &super::config::Config) -> Outcome {
     match command {
         Command::Plan(args) => super::plan::plan(&args),
         Command::Check { schema } => check(&schema),
@@ -38,11 +40,9 @@ pub fn run(command: Command) -> Outcome {
         Command::Import(a) => super::history::import(&a),
         Command::Completions { shell } => super::meta::completions(shell),
         Command::Man => super::meta::man(),
-        // Needs the configured command line; cli::main answers it first.
-        Command::ShowConfig { .. } => Err(Failure::new(
-            Exit::Internal,
-            "`config` is answered before dispatch",
-        )),
+        Command::ShowConfig { only, format } => {
+            Ok(super::config::show(line, cfg, only.as_deref(), format))
+        }
         Command::ExplainCheck(a) => super::explain::explain_check(&a),
         Command::Shim => {
             print!("{}", super::verify::SUPABASE_SHIM);

@@ -269,11 +269,8 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { Exit::Input as u8 } else { 0 });
         }
     };
-    if let Command::ShowConfig { only, format } = &cli.command {
-        return ExitCode::from(config::show(&command, &cfg, only.as_deref(), *format) as u8);
-    }
     init_logging(cli.verbose);
-    match commands::run(cli.command) {
+    match commands::run(cli.command, &command, &cfg) {
         Ok(code) => ExitCode::from(code as u8),
         Err(f) => {
             eprintln!("error: {}", f.message);
