@@ -381,6 +381,7 @@ fn converges((a, b): (Database, Database)) -> Result<(), TestCaseError> {
     let opts = PlanOptions {
         diff: DiffOptions {
             allow_drop_add: true,
+            ..DiffOptions::default()
         },
         ..PlanOptions::default()
     };

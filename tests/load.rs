@@ -901,3 +901,38 @@ fn canonical_types_match_format_type() {
         .collect();
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// Many files are parsed on several threads; the model and the errors must
+/// not depend on it: tables in file order, errors in file order, a
+/// duplicate named against the earlier file.
+#[test]
+fn many_files_load_in_order_whatever_the_threads() {
+    let dir = std::env::temp_dir().join(format!("reconcile-many-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let table = |i: usize| format!("tables:\n  public.t{i:03}:\n    columns:\n      id: bigint\n");
+    for i in 0..200 {
+        std::fs::write(dir.join(format!("f{i:03}.yaml")), table(i)).unwrap();
+    }
+    let db = load(&dir).unwrap();
+    let keys: Vec<&String> = db.tables.keys().collect();
+    let want: Vec<String> = (0..200).map(|i| format!("public.t{i:03}")).collect();
+    assert_eq!(keys, want.iter().collect::<Vec<_>>());
+
+    std::fs::write(
+        dir.join("f120.yaml"),
+        "tables:\n  public.t120:\n    columns: [\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("f150.yaml"), table(10)).unwrap();
+    let e = load(&dir).unwrap_err();
+    let files: Vec<String> = e
+        .errors
+        .iter()
+        .map(|e| e.file.replace(&format!("{}/", dir.display()), ""))
+        .collect();
+    assert_eq!(files, ["f120.yaml", "f150.yaml"], "{e}");
+    assert!(e.errors[1].message.contains("f010.yaml"), "{e}");
+    assert_eq!((e.errors[1].line, e.errors[1].column), (2, 3), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

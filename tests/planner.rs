@@ -82,6 +82,7 @@ tables:
         &PlanOptions {
             diff: DiffOptions {
                 allow_drop_add: true,
+                ..DiffOptions::default()
             },
             ..opts()
         },

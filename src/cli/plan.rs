@@ -81,6 +81,7 @@ pub fn plan(args: &PlanArgs) -> Outcome {
     let opts = PlanOptions {
         diff: DiffOptions {
             allow_drop_add: args.allow_drop_add,
+            ..DiffOptions::default()
         },
         online_ddl: true,
         lock_timeout: args.lock_timeout.clone(),
@@ -89,7 +90,13 @@ pub fn plan(args: &PlanArgs) -> Outcome {
     let plan = plan_migration(&from, &desired, &opts)
         .map_err(|e| input(format!("cannot plan {}: {e}", args.schema.display())))?;
     tracing::info!(steps = plan.steps.len(), "planned");
-    let state = migrations::render_state(&desired).map_err(|e| Failure::new(Exit::Internal, e))?;
+    // Only a new migration carries the state; rendering 10 000 tables is not free.
+    let state = match plan.is_empty() {
+        true => None,
+        false => {
+            Some(migrations::render_state(&desired).map_err(|e| Failure::new(Exit::Internal, e))?)
+        }
+    };
     let existing = migrations::existing(dir).map_err(input)?;
     let group = GroupOptions {
         first_number: migrations::next_number(dir).map_err(input)?,
@@ -97,7 +104,7 @@ pub fn plan(args: &PlanArgs) -> Outcome {
         name: args.name.clone(),
         lock_timeout: args.lock_timeout.clone(),
         statement_timeout: args.statement_timeout.clone(),
-        state: Some(state),
+        state,
     };
     let new = migrations::from_plan(&plan, &group).map_err(input)?;
     let red: Vec<&str> = plan

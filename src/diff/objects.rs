@@ -17,6 +17,7 @@ use crate::model::{
 };
 use crate::plan::graph::{create_steps_for_migration, Ctx, Step, StepKind};
 use crate::plan::render::{self, parse_function_key, parse_name, parse_table_ref, FunctionKey};
+use crate::plan::scope::Scope;
 use crate::plan::PlanError;
 
 /// What an object is, pointing into its model.
@@ -83,8 +84,8 @@ struct Steps {
 }
 
 impl Steps {
-    fn new(db: &Database) -> Result<Steps, PlanError> {
-        let steps = create_steps_for_migration(db)?;
+    fn new(db: &Database, scope: &Scope) -> Result<Steps, PlanError> {
+        let steps = create_steps_for_migration(db, scope)?;
         let mut by_id: BTreeMap<String, (Step, Vec<Step>)> = BTreeMap::new();
         let mut attached = Vec::new();
         for s in steps {
@@ -136,8 +137,9 @@ pub(crate) fn is_external(ext: &BTreeSet<String>, schema: &str, key: &str) -> bo
 }
 
 impl<'a> Side<'a> {
-    pub fn new(db: &'a Database) -> Result<Side<'a>, PlanError> {
-        let mut steps = Steps::new(db)?;
+    /// Only the tables and views in `scope` become objects.
+    pub fn new(db: &'a Database, scope: &Scope) -> Result<Side<'a>, PlanError> {
+        let mut steps = Steps::new(db, scope)?;
         let ctx = Ctx::new(db)?;
         let external = external_set(db);
         let mut side = Side {
@@ -275,7 +277,7 @@ impl<'a> Side<'a> {
                 Shape::Aggregate(k, a),
             );
         }
-        for (key, t) in &db.tables {
+        for (key, t) in db.tables.iter().filter(|(k, _)| scope.has(k)) {
             let q = parse_name(key, key)?;
             let group = Some(format!("table:{key}"));
             put(
@@ -353,7 +355,7 @@ impl<'a> Side<'a> {
             side.parts
                 .insert(key.clone(), table_parts(&ctx, key, &q, t)?);
         }
-        for (key, v) in &db.views {
+        for (key, v) in db.views.iter().filter(|(k, _)| scope.has(k)) {
             let q = parse_name(key, key)?;
             put(
                 &mut side,

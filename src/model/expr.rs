@@ -5,6 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::model::memo;
 use pg_query::protobuf::node::Node as N;
 
 /// What the normaliser may assume about names.
@@ -36,12 +37,8 @@ type CanonKey = (String, Vec<String>, Option<String>);
 
 thread_local! {
     // Diffing compares the same expressions many times: parse each once.
-    static CANON: std::cell::RefCell<std::collections::HashMap<CanonKey, Result<String, String>>> =
-        Default::default();
+    static CANON: memo::Table<CanonKey, Result<String, String>> = Default::default();
 }
-
-/// Entries kept before the cache starts over, to bound memory.
-const CANON_LIMIT: usize = 200_000;
 
 /// The canonical form under `cx`.
 pub fn canonical_with(expr: &str, cx: &ExprContext) -> Result<String, String> {
@@ -50,18 +47,9 @@ pub fn canonical_with(expr: &str, cx: &ExprContext) -> Result<String, String> {
         cx.search_path.clone(),
         cx.relation.clone(),
     );
-    if let Some(hit) = CANON.with(|c| c.borrow().get(&key).cloned()) {
-        return hit;
-    }
-    let result = parse_expr(expr).map(|tree| Norm { cx }.node(tree).to_string());
-    CANON.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() >= CANON_LIMIT {
-            c.clear();
-        }
-        c.insert(key, result.clone());
-    });
-    result
+    memo::get_or_compute(&CANON, key, || {
+        parse_expr(expr).map(|tree| Norm { cx }.node(tree).to_string())
+    })
 }
 
 /// True when both parse and normalise to the same tree. Text that does not

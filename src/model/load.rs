@@ -132,18 +132,15 @@ pub fn load_sources(sources: &[Source]) -> Result<(Database, Vec<LoadError>), Lo
     let mut merged = Database::default();
     let mut origins = Origins::new();
     let mut list_sections: HashMap<&'static str, usize> = HashMap::new();
-    for (i, src) in sources.iter().enumerate() {
-        let mut db = match parse(src) {
-            Ok(db) => db,
+    for (i, parsed) in parse_all(sources).into_iter().enumerate() {
+        let (db, keys, problems) = match parsed {
+            Ok(p) => p,
             Err(e) => {
                 errors.push(e);
                 continue;
             }
         };
-        let keys = section_keys(&db);
-        for p in canon::canonical_keys(&mut db) {
-            errors.push(at(src, &p.path, p.message, p.hint));
-        }
+        errors.extend(problems);
         if !db.external.is_empty() {
             list_sections.entry("external").or_insert(i);
         }
@@ -180,6 +177,45 @@ pub fn load_sources(sources: &[Source]) -> Result<(Database, Vec<LoadError>), Lo
     } else {
         Err(LoadErrors { errors })
     }
+}
+
+/// One source parsed: its model with canonical keys, the keys as written,
+/// and the problems with its keys.
+type Parsed = (
+    Database,
+    Vec<(&'static str, String, String)>,
+    Vec<LoadError>,
+);
+
+/// Every source parsed, in order. Parsing is most of the cost of loading a
+/// large schema and each file stands alone, so the sources are split over
+/// the machine's cores; merging stays sequential and in order.
+fn parse_all(sources: &[Source]) -> Vec<Result<Parsed, LoadError>> {
+    let one = |src: &Source| {
+        let mut db = parse(src)?;
+        let keys = section_keys(&db);
+        let problems = canon::canonical_keys(&mut db)
+            .into_iter()
+            .map(|p| at(src, &p.path, p.message, p.hint))
+            .collect();
+        Ok((db, keys, problems))
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if threads < 2 || sources.len() < 64 {
+        return sources.iter().map(one).collect();
+    }
+    let chunk = sources.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let workers: Vec<_> = sources
+            .chunks(chunk)
+            .map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            // A panic is a bug, as it would be on one thread: passed on.
+            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
 }
 
 fn parse(src: &Source) -> Result<Database, LoadError> {

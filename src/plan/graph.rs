@@ -18,6 +18,7 @@ use crate::model::{Database, FunctionKind, QualifiedName, Table};
 
 use super::refs::{refs_in_expr, refs_in_sql, refs_in_type, RefName, Refs};
 use super::render::{self, parse_function_key, parse_name, parse_table_ref, Detached, Target};
+use super::scope::Scope;
 use super::PlanError;
 
 /// What a step creates. The order here is the tie-break rank.
@@ -120,22 +121,23 @@ pub fn drop_steps(db: &Database) -> Result<Vec<String>, PlanError> {
 
 /// The ordered steps that create `db` on an empty database.
 pub fn create_steps(db: &Database) -> Result<Vec<Step>, PlanError> {
-    steps_with(db, false)
+    steps_with(db, false, &Scope::all())
 }
 
 /// [`create_steps`] for objects created by a migration into a database that
 /// may hold default privileges the model does not know (a platform's): every
 /// role named under an object's grants is first stripped of what defaults
 /// gave it, so it ends with exactly what is listed.
-pub fn create_steps_for_migration(db: &Database) -> Result<Vec<Step>, PlanError> {
-    steps_with(db, true)
+/// Only the tables and views in `scope` get steps.
+pub fn create_steps_for_migration(db: &Database, scope: &Scope) -> Result<Vec<Step>, PlanError> {
+    steps_with(db, true, scope)
 }
 
-fn steps_with(db: &Database, revoke_named: bool) -> Result<Vec<Step>, PlanError> {
+fn steps_with(db: &Database, revoke_named: bool, scope: &Scope) -> Result<Vec<Step>, PlanError> {
     let mut detached = Splits::default();
     // Each round either orders everything or detaches at least one part.
     loop {
-        let builder = Builder::build(db, &detached, revoke_named)?;
+        let builder = Builder::build(db, &detached, revoke_named, scope)?;
         match builder.order()? {
             Ok(steps) => return Ok(steps),
             Err(cycle) => {
@@ -418,7 +420,12 @@ impl Builder {
         }
     }
 
-    fn build(db: &Database, detached: &Splits, revoke_named: bool) -> Result<Builder, PlanError> {
+    fn build(
+        db: &Database,
+        detached: &Splits,
+        revoke_named: bool,
+        scope: &Scope,
+    ) -> Result<Builder, PlanError> {
         let ctx = Ctx::new(db)?;
         let defaults = Database {
             default_privileges: db.default_privileges.clone(),
@@ -434,7 +441,7 @@ impl Builder {
         b.functions(&ctx)?;
         for (key, t) in &db.tables {
             let name = parse_name(key, &format!("table `{key}`"))?;
-            if ctx.external.name(&name) {
+            if ctx.external.name(&name) || !scope.has(key) {
                 continue;
             }
             let none = Detached::default();
@@ -446,7 +453,7 @@ impl Builder {
                 detached.tables.get(key).unwrap_or(&none),
             )?;
         }
-        b.views(&ctx)?;
+        b.views(&ctx, scope)?;
         for (i, d) in db.default_privileges.iter().enumerate() {
             let dep = d
                 .schema
@@ -982,10 +989,10 @@ impl Builder {
         Ok(())
     }
 
-    fn views(&mut self, ctx: &Ctx<'_>) -> Result<(), PlanError> {
+    fn views(&mut self, ctx: &Ctx<'_>, scope: &Scope) -> Result<(), PlanError> {
         for (key, v) in &ctx.db.views {
             let name = parse_name(key, &format!("view `{key}`"))?;
-            if ctx.external.name(&name) {
+            if ctx.external.name(&name) || !scope.has(key) {
                 continue;
             }
             let what = format!("view {key}");

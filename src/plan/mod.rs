@@ -2,13 +2,15 @@
 //!
 //! `render` turns one object part into one statement; `refs` finds what an
 //! expression or type refers to; `graph` orders the statements; `show`
-//! draws the order as dot or Mermaid.
+//! draws the order as dot or Mermaid; `scope` limits which tables and
+//! views get steps.
 
 pub mod graph;
 pub mod migration;
 mod order;
 pub mod refs;
 pub mod render;
+pub mod scope;
 pub mod show;
 
 pub use graph::{create_script, create_steps, drop_script, drop_steps, Step, StepKind};

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use crate::model::memo;
 use crate::model::name::split_dotted;
 
 /// A name as written: schema (when qualified) and name.
@@ -37,27 +38,12 @@ impl Refs {
 thread_local! {
     // Planning asks about the same texts thousands of times (a type such
     // as `uuid`, a policy's `auth.uid() = user_id`): parse each once.
-    static CACHE: std::cell::RefCell<std::collections::HashMap<String, Result<Refs, String>>> =
-        Default::default();
+    static CACHE: memo::Table<String, Result<Refs, String>> = Default::default();
 }
-
-/// Entries kept before the cache starts over, to bound memory.
-const CACHE_LIMIT: usize = 200_000;
 
 /// Refs in whole statements. Errors carry PostgreSQL's parser message.
 pub fn refs_in_sql(sql: &str) -> Result<Refs, String> {
-    if let Some(hit) = CACHE.with(|c| c.borrow().get(sql).cloned()) {
-        return hit;
-    }
-    let result = parse_refs(sql);
-    CACHE.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() >= CACHE_LIMIT {
-            c.clear();
-        }
-        c.insert(sql.to_string(), result.clone());
-    });
-    result
+    memo::get_or_compute(&CACHE, sql.to_string(), || parse_refs(sql))
 }
 
 fn parse_refs(sql: &str) -> Result<Refs, String> {

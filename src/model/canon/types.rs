@@ -3,6 +3,7 @@
 
 use pg_query::protobuf::{a_const, node::Node as N, Node, TypeName};
 
+use crate::model::memo;
 use crate::model::name::quote_ident;
 
 /// pg_catalog types written by their internal name. `format_type` prints
@@ -134,8 +135,14 @@ fn builtin_display(internal: &str) -> Option<&'static str> {
 /// `integer`, `varchar(20)` -> `character varying(20)`, `_int4` ->
 /// `integer[]`, `my_enum` -> `public.my_enum`, `"bıgınt"` -> `public."bıgınt"`.
 pub fn canonical_type(text: &str) -> Result<String, String> {
-    let tn = parse_type(text)?;
-    canonical_type_node(&tn, text)
+    thread_local! {
+        // A model spells the same few types thousands of times.
+        static TYPES: memo::Table<String, Result<String, String>> = Default::default();
+    }
+    memo::get_or_compute(&TYPES, text.to_string(), || {
+        let tn = parse_type(text)?;
+        canonical_type_node(&tn, text)
+    })
 }
 
 /// [`canonical_type`] of a type name already parsed (a cast in a query);

@@ -1,0 +1,62 @@
+//! Per-thread memo tables for pure functions of text that parse SQL: loading
+//! and planning ask about the same few thousand texts (`uuid`, `now()`,
+//! `(SELECT auth.uid())`) hundreds of thousands of times at scale.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::thread::LocalKey;
+
+/// A memo table: one per function, declared with `thread_local!`.
+pub type Table<K, V> = RefCell<HashMap<K, V>>;
+
+/// Entries kept before a table starts over, to bound memory.
+const LIMIT: usize = 200_000;
+
+/// `compute()`, remembered under `key` in `table`.
+pub fn get_or_compute<K, V>(
+    table: &'static LocalKey<Table<K, V>>,
+    key: K,
+    compute: impl FnOnce() -> V,
+) -> V
+where
+    K: Eq + Hash,
+    V: Clone,
+{
+    if let Some(hit) = table.with(|t| t.borrow().get(&key).cloned()) {
+        return hit;
+    }
+    let value = compute();
+    table.with(|t| {
+        let mut t = t.borrow_mut();
+        if t.len() >= LIMIT {
+            t.clear();
+        }
+        t.insert(key, value.clone());
+    });
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    thread_local! {
+        static SQUARES: Table<u32, u32> = Default::default();
+    }
+
+    #[test]
+    fn computes_once_per_key() {
+        let mut calls = 0;
+        for _ in 0..3 {
+            assert_eq!(
+                get_or_compute(&SQUARES, 7, || {
+                    calls += 1;
+                    49
+                }),
+                49
+            );
+        }
+        assert_eq!(calls, 1);
+    }
+}
