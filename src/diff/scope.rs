@@ -16,11 +16,9 @@
 //! the changed object's name, in any schema), which only costs time.
 //! `tests/plan_support` checks that the scoped diff equals the whole one.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
-use serde::Serialize;
-use serde_json::Value;
 
 use crate::model::Database;
 use crate::plan::render::{parse_function_key, parse_name};
@@ -49,13 +47,14 @@ struct Mentions {
     kept: HashSet<String>,
 }
 
-/// A relation equal on both sides, not yet known to matter.
+/// A relation equal on both sides, not yet known to matter; its tokens as
+/// ids into a [`Words`] table.
 struct Candidate<'a> {
     key: &'a str,
     /// Tokens of its definition, foreign keys left out.
-    own: HashSet<String>,
+    own: Vec<u32>,
     /// Tokens of its foreign keys.
-    references: HashSet<String>,
+    references: Vec<u32>,
 }
 
 impl Mentions {
@@ -100,40 +99,92 @@ impl Mentions {
         if self.names.is_empty() {
             return Scope::only(self.kept);
         }
+        let mut words = Words::default();
         let mut open: Vec<Candidate<'_>> = Vec::new();
-        let tables = a.tables.iter().map(|(k, t)| (k, tokens_of(t, true)));
-        let views = a.views.iter().map(|(k, v)| (k, tokens_of(v, false)));
-        for (key, (own, references)) in tables.chain(views) {
-            if self.kept.contains(key) {
-                continue;
+        for (key, t) in &a.tables {
+            if !self.kept.contains(key) {
+                let text = serde_json::to_string(t).unwrap_or_default();
+                let fks = serde_json::to_string(&t.foreign_keys).unwrap_or_default();
+                open.push(words.candidate(key, &text, &fks));
             }
-            open.push(Candidate {
-                key,
-                own,
-                references,
-            });
         }
-        loop {
-            let mut found = HashSet::new();
+        for (key, v) in &a.views {
+            if !self.kept.contains(key) {
+                let text = serde_json::to_string(v).unwrap_or_default();
+                open.push(words.candidate(key, &text, ""));
+            }
+        }
+        let mut hot: HashSet<u32> = HashSet::new();
+        let mut fresh: Vec<String> = self.names.iter().cloned().collect();
+        while !fresh.is_empty() {
+            hot.extend(fresh.iter().filter_map(|n| words.ids.get(n).copied()));
+            fresh.clear();
             open.retain(|c| {
-                if c.own.iter().any(|t| self.names.contains(t)) {
+                if c.own.iter().any(|t| hot.contains(t)) {
                     self.kept.insert(c.key.to_string());
-                    found.extend(name_tokens(c.key).unwrap_or_default());
+                    let names = name_tokens(c.key).unwrap_or_default();
+                    fresh.extend(names.into_iter().filter(|n| self.names.insert(n.clone())));
                     return false;
                 }
-                if c.references.iter().any(|t| self.names.contains(t)) {
+                if c.references.iter().any(|t| hot.contains(t)) {
                     self.kept.insert(c.key.to_string());
                 }
                 true
             });
-            let before = self.names.len();
-            self.names.extend(found);
-            if self.names.len() == before {
-                break;
-            }
         }
         Scope::only(self.kept)
     }
+}
+
+/// Interned lower-case tokens: thousands of tables spell the same column
+/// names and types.
+#[derive(Default)]
+struct Words {
+    ids: HashMap<String, u32>,
+}
+
+impl Words {
+    /// `text` is an object's serialised form; `references`, the serialised
+    /// form of its foreign keys, appears in it once and is split off.
+    fn candidate<'a>(&mut self, key: &'a str, text: &str, references: &str) -> Candidate<'a> {
+        let split = match references {
+            "" | "{}" => None,
+            r => text.find(r).map(|at| (at, at + r.len())),
+        };
+        let (own, refs) = match split {
+            Some((from, to)) => {
+                let mut own = self.ids_of(&text[..from]);
+                own.extend(self.ids_of(&text[to..]));
+                (own, self.ids_of(&text[from..to]))
+            }
+            // Not found cannot happen; everything counts as its own then.
+            None => (self.ids_of(text), Vec::new()),
+        };
+        Candidate {
+            key,
+            own: dedup(own),
+            references: dedup(refs),
+        }
+    }
+
+    fn ids_of(&mut self, text: &str) -> Vec<u32> {
+        let mut out = Vec::new();
+        for t in words(text) {
+            let next = self.ids.len() as u32;
+            let id = match self.ids.get(t) {
+                Some(&id) => id,
+                None => *self.ids.entry(t.to_lowercase()).or_insert(next),
+            };
+            out.push(id);
+        }
+        out
+    }
+}
+
+fn dedup(mut v: Vec<u32>) -> Vec<u32> {
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 /// Tokens of an object's name (not its schema): `public.Order Items` ->
@@ -143,52 +194,39 @@ fn name_tokens(key: &str) -> Option<Vec<String>> {
         Ok(k) if key.ends_with(')') => k.name.name,
         _ => parse_name(key, key).ok()?.name,
     };
+    Some(words(&name).into_iter().map(str::to_lowercase).collect())
+}
+
+/// Identifier-like runs of `text`, read as serialised JSON: an escape
+/// (`\n`, `\"`, `\u00e9`) separates words and is not part of one, so a
+/// name on the line after `FROM` is still found.
+fn words(text: &str) -> Vec<&str> {
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
     let mut out = Vec::new();
-    tokens(&name, &mut out);
-    Some(out)
-}
-
-/// Tokens of every string and key in `x`'s serialised form; with
-/// `split_references`, those under `foreign_keys` apart.
-fn tokens_of<T: Serialize>(x: &T, split_references: bool) -> (HashSet<String>, HashSet<String>) {
-    let mut own = Vec::new();
-    let mut references = Vec::new();
-    let Ok(mut value) = serde_json::to_value(x) else {
-        // Cannot happen for model types; a token no name has keeps it in
-        // scope only if something else does.
-        return Default::default();
-    };
-    if split_references {
-        if let Some(fks) = value.as_object_mut().and_then(|o| o.remove("foreign_keys")) {
-            walk(&fks, &mut references);
+    let mut start = None;
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        if word(c) {
+            start.get_or_insert(i);
+            continue;
         }
-    }
-    walk(&value, &mut own);
-    (own.into_iter().collect(), references.into_iter().collect())
-}
-
-fn walk(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::String(s) => tokens(s, out),
-        Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
-        Value::Object(o) => {
-            for (k, v) in o {
-                tokens(k, out);
-                walk(v, out);
+        if let Some(s) = start.take() {
+            out.push(&text[s..i]);
+        }
+        if c == '\\' {
+            let skip = match chars.next() {
+                Some((_, 'u')) => 4,
+                _ => 0,
+            };
+            for _ in 0..skip {
+                chars.next();
             }
         }
-        _ => {}
     }
-}
-
-/// Identifier-like runs of `text`, lower-cased (unquoted names fold).
-fn tokens(text: &str, out: &mut Vec<String>) {
-    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
-    out.extend(
-        text.split(|c: char| !word(c))
-            .filter(|t| !t.is_empty())
-            .map(str::to_lowercase),
-    );
+    if let Some(s) = start {
+        out.push(&text[s..]);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -290,6 +328,13 @@ mod tests {
             kept(&scope(&a, &b), &b),
             ["public.b", "public.v", "public.w"]
         );
+    }
+
+    #[test]
+    fn json_escapes_separate_words() {
+        let json = serde_json::to_string("SELECT a\nFROM\nusers\t\"Big\u{e9}\"").unwrap();
+        assert_eq!(words(&json), ["SELECT", "a", "FROM", "users", "Big\u{e9}"]);
+        assert_eq!(words(r#"x\u0041y"#), ["x", "y"]);
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! Supabase's "grant everything to the API roles" defaults never turn into
 //! a storm of REVOKEs (peers' regression list, supabase/cli #5601).
 
+use std::borrow::Cow;
+
 use super::types::{Database, Grants};
 use super::QualifiedName;
 
@@ -59,96 +61,127 @@ impl Database {
 ///   database's own alone (they are taken over from `from`);
 /// - on every object, a role the desired grants do not name, holding in
 ///   `from` exactly what the default privileges give it, keeps it.
-pub fn net_of_defaults(from: &Database, to: &Database) -> Database {
-    let mut to = to.clone();
-    if to.default_privileges.is_empty() {
-        to.default_privileges = from.default_privileges.clone();
-    }
+///
+/// Borrows `to` when nothing changes (no default privileges in force, the
+/// usual case outside Supabase): copying a 10 000-table model is not free.
+pub fn net_of_defaults<'a>(from: &Database, to: &'a Database) -> Cow<'a, Database> {
+    let inherit = to.default_privileges.is_empty() && !from.default_privileges.is_empty();
+    let in_force = match inherit {
+        true => &from.default_privileges,
+        false => &to.default_privileges,
+    };
     let scope = Database {
-        default_privileges: to.default_privileges.clone(),
+        default_privileges: in_force.clone(),
         ..Default::default()
     };
+    let edits = edits(from, to, &scope);
+    if !inherit && edits.is_empty() {
+        return Cow::Borrowed(to);
+    }
+    let mut out = to.clone();
+    out.default_privileges = in_force.clone();
+    for (at, grants) in edits {
+        match at {
+            At::Table(k) => out.tables[k].grants = grants,
+            At::View(k) => out.views[k].grants = grants,
+            At::Sequence(k) => out.sequences[k].grants = grants,
+            At::Function(k) => out.functions[k].grants = grants,
+            At::Identity(k, c) => {
+                let col = &mut out.tables[k].columns[c];
+                let seq = col.identity_sequence.get_or_insert_with(Default::default);
+                seq.grants = grants;
+                if seq.is_default() {
+                    col.identity_sequence = None;
+                }
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Where an object's grants are replaced.
+enum At<'a> {
+    Table(&'a str),
+    View(&'a str),
+    Sequence(&'a str),
+    Function(&'a str),
+    /// A table's identity column's sequence.
+    Identity(&'a str, &'a str),
+}
+
+/// The grants of `to` that read differently net of `scope`'s defaults.
+fn edits<'a>(from: &Database, to: &'a Database, scope: &Database) -> Vec<(At<'a>, Grants)> {
     let defaults = |key: &str, kind: DefaultKind| {
         let schema = QualifiedName::parse(key.split('(').next().unwrap_or(key), "public")
             .map(|q| q.schema)
             .unwrap_or_default();
         scope.default_grants(&schema, kind)
     };
-    let keep = |desired: &mut Grants, live: &Grants, given: &Grants| {
-        for (role, privs) in live {
-            if !desired.contains_key(role) && given.get(role).is_some_and(|g| same_set(g, privs)) {
-                desired.insert(role.clone(), privs.clone());
-            }
-        }
-        desired.sort_keys();
-    };
-    let mut tables = std::mem::take(&mut to.tables);
-    for (key, t) in tables.iter_mut() {
+    let mut out = Vec::new();
+    let mut note = |at: At<'a>, fixed: Option<Grants>| out.extend(fixed.map(|g| (at, g)));
+    for (key, t) in &to.tables {
         if let Some(live) = from.tables.get(key) {
-            keep(
-                &mut t.grants,
-                &live.grants,
-                &defaults(key, DefaultKind::Tables),
-            );
+            let given = defaults(key, DefaultKind::Tables);
+            note(At::Table(key), kept(&t.grants, &live.grants, &given));
         }
     }
-    let mut views = std::mem::take(&mut to.views);
-    for (key, v) in views.iter_mut() {
+    for (key, v) in &to.views {
         if let Some(live) = from.views.get(key) {
-            keep(
-                &mut v.grants,
-                &live.grants,
-                &defaults(key, DefaultKind::Tables),
-            );
+            let given = defaults(key, DefaultKind::Tables);
+            note(At::View(key), kept(&v.grants, &live.grants, &given));
         }
     }
-    let mut sequences = std::mem::take(&mut to.sequences);
-    for (key, s) in sequences.iter_mut() {
+    for (key, s) in &to.sequences {
         if let Some(live) = from.sequences.get(key) {
-            keep(
-                &mut s.grants,
-                &live.grants,
-                &defaults(key, DefaultKind::Sequences),
-            );
+            let given = defaults(key, DefaultKind::Sequences);
+            note(At::Sequence(key), kept(&s.grants, &live.grants, &given));
         }
     }
-    let mut functions = std::mem::take(&mut to.functions);
-    for (key, f) in functions.iter_mut() {
+    for (key, f) in &to.functions {
         if let Some(live) = from.functions.get(key) {
-            keep(
-                &mut f.grants,
-                &live.grants,
-                &defaults(key, DefaultKind::Functions),
-            );
+            let given = defaults(key, DefaultKind::Functions);
+            note(At::Function(key), kept(&f.grants, &live.grants, &given));
         }
     }
     // Identity sequences: created with their table, so the table's schema applies.
-    for (key, t) in tables.iter_mut() {
+    for (key, t) in &to.tables {
         let Some(live) = from.tables.get(key) else {
             continue;
         };
-        let given = defaults(key, DefaultKind::Sequences);
-        for (cname, c) in t.columns.iter_mut() {
+        for (cname, c) in &t.columns {
             let live_seq = live
                 .columns
                 .get(cname)
                 .and_then(|lc| lc.identity_sequence.as_ref());
-            if c.identity.is_none() || live_seq.is_none() {
+            let (true, Some(live_seq)) = (c.identity.is_some(), live_seq) else {
                 continue;
-            }
-            let live_grants = live_seq.map(|s| s.grants.clone()).unwrap_or_default();
-            let seq = c.identity_sequence.get_or_insert_with(Default::default);
-            keep(&mut seq.grants, &live_grants, &given);
-            if seq.is_default() {
-                c.identity_sequence = None;
-            }
+            };
+            let empty = Grants::new();
+            let desired = c.identity_sequence.as_ref().map_or(&empty, |s| &s.grants);
+            let given = defaults(key, DefaultKind::Sequences);
+            let fixed = kept(desired, &live_seq.grants, &given).or_else(|| {
+                // Spelled out but default: read as absent, like the database.
+                let spelled = c.identity_sequence.as_ref().is_some_and(|s| s.is_default());
+                spelled.then(|| desired.clone())
+            });
+            note(At::Identity(key, cname), fixed);
         }
     }
-    to.tables = tables;
-    to.views = views;
-    to.sequences = sequences;
-    to.functions = functions;
-    to
+    out
+}
+
+/// `desired` with every role it does not name that holds in `live` exactly
+/// what `given` gives, sorted by role; `None` when that is `desired` as is.
+fn kept(desired: &Grants, live: &Grants, given: &Grants) -> Option<Grants> {
+    let mut out = desired.clone();
+    for (role, privs) in live {
+        if !out.contains_key(role) && given.get(role).is_some_and(|g| same_set(g, privs)) {
+            out.insert(role.clone(), privs.clone());
+        }
+    }
+    out.sort_keys();
+    let same = out.len() == desired.len() && out.keys().zip(desired.keys()).all(|(a, b)| a == b);
+    (!same).then_some(out)
 }
 
 fn same_set(a: &[String], b: &[String]) -> bool {

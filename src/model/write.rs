@@ -6,8 +6,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use indexmap::IndexMap;
-
 use super::name::QualifiedName;
 use super::types::Database;
 
@@ -204,22 +202,17 @@ pub fn file_part(name: &str) -> String {
 /// Re-sorts a model's maps by key, so output does not depend on the order
 /// objects were read in.
 pub fn sorted(db: &Database) -> Database {
-    fn sort<V: Clone>(m: &IndexMap<String, V>) -> IndexMap<String, V> {
-        let mut m = m.clone();
-        m.sort_keys();
-        m
-    }
     let mut db = db.clone();
-    db.schemas = sort(&db.schemas);
-    db.extensions = sort(&db.extensions);
-    db.enums = sort(&db.enums);
-    db.domains = sort(&db.domains);
-    db.composite_types = sort(&db.composite_types);
-    db.sequences = sort(&db.sequences);
-    db.tables = sort(&db.tables);
-    db.views = sort(&db.views);
-    db.functions = sort(&db.functions);
-    db.aggregates = sort(&db.aggregates);
+    db.schemas.sort_keys();
+    db.extensions.sort_keys();
+    db.enums.sort_keys();
+    db.domains.sort_keys();
+    db.composite_types.sort_keys();
+    db.sequences.sort_keys();
+    db.tables.sort_keys();
+    db.views.sort_keys();
+    db.functions.sort_keys();
+    db.aggregates.sort_keys();
     db
 }
 
