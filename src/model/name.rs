@@ -121,10 +121,14 @@ fn needs_quotes(ident: &str) -> bool {
 /// (reserved, type/function-name and column-name keywords), asked of
 /// PostgreSQL's own scanner.
 pub fn is_reserved_keyword(word: &str) -> bool {
-    match pg_query::scan(word) {
+    thread_local! {
+        // Rendering asks this of every identifier it writes.
+        static KEYWORDS: super::memo::Table<String, bool> = Default::default();
+    }
+    super::memo::get_or_compute(&KEYWORDS, word.to_string(), || match pg_query::scan(word) {
         Ok(scan) => scan.tokens.first().is_some_and(|t| t.keyword_kind > 1),
         Err(_) => true,
-    }
+    })
 }
 
 /// Quotes a string literal for SQL (`'it''s'`); uses `E''` never.
