@@ -34,10 +34,9 @@ pub(crate) fn scope(a: &Database, b: &Database) -> Scope {
         // Rare, and reaching into everything: compare whole models.
         return Scope::all();
     }
-    match Mentions::build(a, b) {
-        Some(m) => m.scope(a),
-        None => Scope::all(),
-    }
+    Mentions::build(a, b)
+        .and_then(|m| m.scope(a))
+        .unwrap_or_else(Scope::all)
 }
 
 struct Mentions {
@@ -95,35 +94,41 @@ impl Mentions {
         Some(())
     }
 
-    fn scope(mut self, a: &Database) -> Scope {
+    /// `None` when something cannot be read as words (compare everything).
+    fn scope(mut self, a: &Database) -> Option<Scope> {
         if self.names.is_empty() {
-            return Scope::only(self.kept);
+            return Some(Scope::only(self.kept));
         }
         let mut words = Words::default();
         let mut open: Vec<Candidate<'_>> = Vec::new();
         for (key, t) in &a.tables {
             if !self.kept.contains(key) {
-                let text = serde_json::to_string(t).unwrap_or_default();
-                let fks = serde_json::to_string(&t.foreign_keys).unwrap_or_default();
+                let text = serde_json::to_string(t).ok()?;
+                let fks = serde_json::to_string(&t.foreign_keys).ok()?;
                 open.push(words.candidate(key, &text, &fks));
             }
         }
         for (key, v) in &a.views {
             if !self.kept.contains(key) {
-                let text = serde_json::to_string(v).unwrap_or_default();
+                let text = serde_json::to_string(v).ok()?;
                 open.push(words.candidate(key, &text, ""));
             }
         }
         let mut hot: HashSet<u32> = HashSet::new();
         let mut fresh: Vec<String> = self.names.iter().cloned().collect();
+        let mut unnamed = false;
         while !fresh.is_empty() {
             hot.extend(fresh.iter().filter_map(|n| words.ids.get(n).copied()));
             fresh.clear();
             open.retain(|c| {
                 if c.own.iter().any(|t| hot.contains(t)) {
                     self.kept.insert(c.key.to_string());
-                    let names = name_tokens(c.key).unwrap_or_default();
-                    fresh.extend(names.into_iter().filter(|n| self.names.insert(n.clone())));
+                    match name_tokens(c.key) {
+                        Some(names) => {
+                            fresh.extend(names.into_iter().filter(|n| self.names.insert(n.clone())))
+                        }
+                        None => unnamed = true,
+                    }
                     return false;
                 }
                 if c.references.iter().any(|t| hot.contains(t)) {
@@ -131,8 +136,11 @@ impl Mentions {
                 }
                 true
             });
+            if unnamed {
+                return None;
+            }
         }
-        Scope::only(self.kept)
+        Some(Scope::only(self.kept))
     }
 }
 
@@ -188,13 +196,15 @@ fn dedup(mut v: Vec<u32>) -> Vec<u32> {
 }
 
 /// Tokens of an object's name (not its schema): `public.Order Items` ->
-/// `order`, `items`; `auth.uid()` -> `uid`.
+/// `order`, `items`; `auth.uid()` -> `uid`. `None` when it has none.
 fn name_tokens(key: &str) -> Option<Vec<String>> {
     let name = match parse_function_key(key) {
         Ok(k) if key.ends_with(')') => k.name.name,
         _ => parse_name(key, key).ok()?.name,
     };
-    Some(words(&name).into_iter().map(str::to_lowercase).collect())
+    let out: Vec<String> = words(&name).into_iter().map(str::to_lowercase).collect();
+    // A name with no word in it (`"%"`) could not be found: compare everything.
+    (!out.is_empty()).then_some(out)
 }
 
 /// Identifier-like runs of `text`, read as serialised JSON: an escape
@@ -335,6 +345,14 @@ mod tests {
         let json = serde_json::to_string("SELECT a\nFROM\nusers\t\"Big\u{e9}\"").unwrap();
         assert_eq!(words(&json), ["SELECT", "a", "FROM", "users", "Big\u{e9}"]);
         assert_eq!(words(r#"x\u0041y"#), ["x", "y"]);
+    }
+
+    #[test]
+    fn a_name_without_words_compares_everything() {
+        let a = model();
+        let mut b = a.clone();
+        b.tables.insert("public.%".into(), table(&[("id", "uuid")]));
+        assert_eq!(scope(&a, &b).size(), None);
     }
 
     #[test]
