@@ -21,9 +21,10 @@ const SQL: &str = "WITH ext AS (
     FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
    WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
 ), rel AS (
+  -- Indexes are named through pg_index below; nothing else hangs off one.
   SELECT c.oid, n.nspname::text AS schema, c.relname::text AS name, c.relkind
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-   WHERE n.nspname = ANY($1)
+   WHERE n.nspname = ANY($1) AND c.relkind NOT IN ('i', 'I')
 ), dep AS MATERIALIZED (
   -- pg_depend less the edges the final WHERE leaves out as table parts
   -- (an index, constraint or default of a table, not an extension's, on
