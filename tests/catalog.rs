@@ -510,10 +510,11 @@ fn fixture_every_kind() {
 }
 
 #[test]
-fn schema_filter_and_search_path_restored() {
+fn schema_filter_search_path_and_jit_restored() {
     let db = fixture_db();
     let mut conn = db.connect();
-    conn.batch_execute("SET search_path = app, public").unwrap();
+    conn.batch_execute("SET search_path = app, public; SET jit = on")
+        .unwrap();
     let opts = InspectOptions {
         schemas: Some(strings(&["My Schema"])),
     };
@@ -533,11 +534,17 @@ fn schema_filter_and_search_path_restored() {
     struct Path {
         #[diesel(sql_type = diesel::sql_types::Text)]
         search_path: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        jit: String,
     }
-    let p: Vec<Path> = diesel::sql_query("SELECT current_setting('search_path') AS search_path")
-        .load(&mut conn)
-        .unwrap();
+    let p: Vec<Path> = diesel::sql_query(
+        "SELECT current_setting('search_path') AS search_path, current_setting('jit') AS jit",
+    )
+    .load(&mut conn)
+    .unwrap();
     assert_eq!(p[0].search_path, "app, public");
+    // Introspection turns JIT off for its own queries only.
+    assert_eq!(p[0].jit, "on");
     let bad = InspectOptions {
         schemas: Some(strings(&["nope", "pg_catalog"])),
     };

@@ -1,5 +1,5 @@
-//! One introspection run: the connection with `search_path = ''`, the
-//! selected schemas, the current user, and a query counter.
+//! One introspection run: the connection with `search_path = ''` and JIT
+//! off, the selected schemas, the current user, and a query counter.
 
 use diesel::pg::Pg;
 use diesel::query_dsl::RunQueryDsl;
@@ -19,6 +19,7 @@ pub struct InspectStats {
 pub struct Session<'a> {
     conn: &'a mut PgConnection,
     saved_search_path: String,
+    saved_jit: String,
     pub stats: InspectStats,
     /// Selected schemas; every query after the first is limited to them.
     pub schemas: Vec<String>,
@@ -32,14 +33,20 @@ struct Start {
     me: String,
     #[diesel(sql_type = Text)]
     search_path: String,
+    #[diesel(sql_type = Text)]
+    jit: String,
 }
 
 impl<'a> Session<'a> {
     /// Saves the search_path and empties it, so that every type and
-    /// expression PostgreSQL deparses comes out schema-qualified.
+    /// expression PostgreSQL deparses comes out schema-qualified. Also turns
+    /// JIT off: the catalog queries are big enough to trigger it, and at
+    /// 10 000 tables compiling the unmanaged-objects query alone took 2.6 s
+    /// of its 2.9 s.
     pub fn open(conn: &'a mut PgConnection) -> Result<Self, CatalogError> {
         let start: Vec<Start> = diesel::sql_query(
-            "SELECT current_user::text AS me, current_setting('search_path') AS search_path",
+            "SELECT current_user::text AS me, current_setting('search_path') AS search_path,
+                    current_setting('jit') AS jit",
         )
         .load(conn)
         .map_err(|source| CatalogError::Query {
@@ -53,25 +60,33 @@ impl<'a> Session<'a> {
         let mut s = Session {
             conn,
             saved_search_path: start.search_path,
+            saved_jit: start.jit,
             stats: InspectStats { queries: 1 },
             schemas: Vec::new(),
             me: start.me,
         };
-        s.execute("search_path", "SELECT set_config('search_path', '', false)")?;
+        s.execute(
+            "search_path",
+            "SELECT set_config('search_path', '', false), set_config('jit', 'off', false)",
+        )?;
         Ok(s)
     }
 
-    /// Restores the search_path.
+    /// Restores the search_path and JIT setting.
     pub fn close(mut self) -> Result<InspectStats, CatalogError> {
         let path = self.saved_search_path.clone();
+        let jit = self.saved_jit.clone();
         self.stats.queries += 1;
-        diesel::sql_query("SELECT set_config('search_path', $1, false)")
-            .bind::<Text, _>(path)
-            .execute(self.conn)
-            .map_err(|source| CatalogError::Query {
-                what: "search_path",
-                source,
-            })?;
+        diesel::sql_query(
+            "SELECT set_config('search_path', $1, false), set_config('jit', $2, false)",
+        )
+        .bind::<Text, _>(path)
+        .bind::<Text, _>(jit)
+        .execute(self.conn)
+        .map_err(|source| CatalogError::Query {
+            what: "search_path",
+            source,
+        })?;
         Ok(self.stats)
     }
 
