@@ -557,18 +557,7 @@ fn query_count_does_not_grow_with_tables() {
     let run = |n: usize| {
         let db = FreshDb::new("cat");
         let mut conn = db.connect();
-        let mut sql = String::new();
-        for i in 0..n {
-            sql.push_str(&format!(
-                "CREATE TABLE t{i} (id serial PRIMARY KEY, v text CHECK (v <> ''), p integer REFERENCES t0(id));
-                 CREATE INDEX t{i}_v ON t{i} (v);
-                 ALTER TABLE t{i} ENABLE ROW LEVEL SECURITY;
-                 CREATE POLICY p{i} ON t{i} USING (v IS NOT NULL);
-                 CREATE VIEW v{i} AS SELECT id FROM t{i};
-                 CREATE FUNCTION f{i}() RETURNS int LANGUAGE sql AS 'SELECT {i}';\n"
-            ));
-        }
-        conn.batch_execute(&sql).unwrap();
+        conn.batch_execute(&many_tables(n)).unwrap();
         let (m, stats) =
             catalog::inspect_with_stats(&mut conn, &InspectOptions::default()).unwrap();
         assert_eq!(m.tables.len(), n);
@@ -582,6 +571,52 @@ fn query_count_does_not_grow_with_tables() {
     // Session setup and restore (3), one query per object kind (17), and
     // the dependencies (1).
     assert_eq!(one, 21, "{one} queries");
+}
+
+/// Two connections in one snapshot read exactly what one reads, catalog
+/// edges included, with a fixed number of statements.
+#[test]
+fn reading_ahead_reads_what_one_connection_reads() {
+    let run = |n: usize| {
+        let db = FreshDb::new("cat");
+        let mut conn = db.connect();
+        conn.batch_execute(&many_tables(n)).unwrap();
+        conn.batch_execute(
+            "CREATE EXTENSION pg_trgm; CREATE INDEX t0_trgm ON t0 USING gin (v gin_trgm_ops);",
+        )
+        .unwrap();
+        let opts = InspectOptions::default();
+        let (one, _) = catalog::inspect_with_stats(&mut conn, &opts).unwrap();
+        let (two, stats) = catalog::inspect_url(&db.url, &opts).unwrap();
+        assert!(one == two, "models differ");
+        let yaml = |d: &reconcile::model::Database| serde_saphyr::to_string(d).unwrap();
+        assert_eq!(yaml(&one), yaml(&two));
+        assert_eq!(format!("{:?}", one.depends), format!("{:?}", two.depends));
+        assert_eq!(one.unmanaged, two.unmanaged);
+        assert!(two.tables["public.t0"].indexes.contains_key("t0_trgm"));
+        stats.queries
+    };
+    let one = run(1);
+    assert_eq!(one, run(30));
+    // 21 as above (three of them on the second connection), the snapshot's
+    // BEGIN, export and COMMIT (3), and the second connection's own BEGIN,
+    // SET TRANSACTION SNAPSHOT, setup, COMMIT and restore (6).
+    assert_eq!(one, 30, "{one} queries");
+}
+
+fn many_tables(n: usize) -> String {
+    let mut sql = String::new();
+    for i in 0..n {
+        sql.push_str(&format!(
+                "CREATE TABLE t{i} (id serial PRIMARY KEY, v text CHECK (v <> ''), p integer REFERENCES t0(id));
+                 CREATE INDEX t{i}_v ON t{i} (v);
+                 ALTER TABLE t{i} ENABLE ROW LEVEL SECURITY;
+                 CREATE POLICY p{i} ON t{i} USING (v IS NOT NULL);
+                 CREATE VIEW v{i} AS SELECT id FROM t{i};
+                 CREATE FUNCTION f{i}() RETURNS int LANGUAGE sql AS 'SELECT {i}';\n"
+            ));
+    }
+    sql
 }
 
 #[test]

@@ -6,6 +6,7 @@
 //! so the number of queries does not grow with the schema.
 
 mod acl;
+mod ahead;
 mod depends;
 pub mod explain;
 pub mod facts;
@@ -67,16 +68,42 @@ pub fn inspect_with_stats(
     opts: &InspectOptions,
 ) -> Result<(Database, InspectStats), CatalogError> {
     let mut s = session::Session::open(conn)?;
-    let result = read_all(&mut s, opts);
+    let result = read_all(&mut s, opts, None);
     let restored = s.close();
     let db = result?;
     let stats = restored?;
     Ok((db, stats))
 }
 
-fn read_all(s: &mut session::Session, opts: &InspectOptions) -> Result<Database, CatalogError> {
+/// [`inspect_with_stats`] of the database at `url`, on two connections
+/// reading one snapshot: the heaviest queries run on the second while the
+/// first reads the rest (`ahead`). Falls back to one connection when the
+/// second cannot be had.
+pub fn inspect_url(
+    url: &str,
+    opts: &InspectOptions,
+) -> Result<(Database, InspectStats), CatalogError> {
+    let mut conn = connect(url)?;
+    let mut s = session::Session::open(&mut conn)?;
+    let result = s
+        .share_snapshot()
+        .and_then(|snapshot| read_all(&mut s, opts, Some((url, snapshot))));
+    let ended = s.execute("commit", "COMMIT");
+    let restored = s.close();
+    let db = result?;
+    ended?;
+    let stats = restored?;
+    Ok((db, stats))
+}
+
+fn read_all(
+    s: &mut session::Session,
+    opts: &InspectOptions,
+    ahead: Option<(&str, String)>,
+) -> Result<Database, CatalogError> {
     let mut db = Database::default();
     types::schemas(s, opts, &mut db)?;
+    let worker = ahead.map(|(url, snapshot)| ahead::start(url, snapshot, s.schemas.clone()));
     types::extensions(s, &mut db)?;
     types::enums(s, &mut db)?;
     types::domains(s, &mut db)?;
@@ -87,12 +114,26 @@ fn read_all(s: &mut session::Session, opts: &InspectOptions) -> Result<Database,
     // After columns: identity sequences are attached to their column.
     relations::sequences(s, &mut db)?;
     tables::constraints(s, &mut db)?;
-    relations::indexes(s, &mut db)?;
     relations::policies(s, &mut db)?;
     relations::triggers(s, &mut db)?;
     functions::functions(s, &mut db)?;
     functions::aggregates(s, &mut db)?;
     privileges::default_privileges(s, &mut db)?;
+    if let Some(worker) = worker {
+        match worker.join() {
+            Ok(Ok((rows, queries))) => {
+                s.prefetched = rows;
+                s.stats.queries += queries;
+            }
+            // The readers below then run their queries here.
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "reading ahead failed; reading on one connection")
+            }
+            Err(_) => tracing::warn!("reading ahead panicked; reading on one connection"),
+        }
+    }
+    // Read ahead on the second connection when there is one.
+    relations::indexes(s, &mut db)?;
     unmanaged::unmanaged(s, &mut db)?;
     depends::depends(s, &mut db)?;
     sort::sort(&mut db);

@@ -1,6 +1,9 @@
 //! One introspection run: the connection with `search_path = ''` and JIT
 //! off, the selected schemas, the current user, and a query counter.
 
+use std::any::Any;
+use std::collections::HashMap;
+
 use diesel::pg::Pg;
 use diesel::query_dsl::RunQueryDsl;
 use diesel::sql_types::{Array, Nullable, Text};
@@ -25,7 +28,15 @@ pub struct Session<'a> {
     pub schemas: Vec<String>,
     /// `current_user`: owners equal to it are left out.
     pub me: String,
+    /// Rows read ahead on another connection, by query name (`ahead`).
+    pub prefetched: Prefetched,
+    /// Keep each query's rows in `prefetched` and hand the reader none:
+    /// the reading-ahead connection runs the readers only for their queries.
+    pub recording: bool,
 }
+
+/// Rows of queries by name, typed as their reader reads them.
+pub type Prefetched = HashMap<&'static str, Box<dyn Any + Send>>;
 
 #[derive(QueryableByName)]
 struct Start {
@@ -64,6 +75,8 @@ impl<'a> Session<'a> {
             stats: InspectStats { queries: 1 },
             schemas: Vec::new(),
             me: start.me,
+            prefetched: Prefetched::new(),
+            recording: false,
         };
         s.execute(
             "search_path",
@@ -90,7 +103,7 @@ impl<'a> Session<'a> {
         Ok(self.stats)
     }
 
-    fn execute(&mut self, what: &'static str, sql: &str) -> Result<(), CatalogError> {
+    pub fn execute(&mut self, what: &'static str, sql: &str) -> Result<(), CatalogError> {
         self.stats.queries += 1;
         diesel::sql_query(sql)
             .execute(self.conn)
@@ -98,8 +111,50 @@ impl<'a> Session<'a> {
             .map_err(|source| CatalogError::Query { what, source })
     }
 
+    /// Starts a read-only repeatable-read transaction and exports its
+    /// snapshot, so that a second connection reads the same catalog.
+    pub fn share_snapshot(&mut self) -> Result<String, CatalogError> {
+        #[derive(QueryableByName)]
+        struct Snapshot {
+            #[diesel(sql_type = Text)]
+            id: String,
+        }
+        self.execute(
+            "snapshot",
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        )?;
+        self.stats.queries += 1;
+        let rows: Vec<Snapshot> = diesel::sql_query("SELECT pg_export_snapshot() AS id")
+            .load(self.conn)
+            .map_err(|source| CatalogError::Query {
+                what: "snapshot",
+                source,
+            })?;
+        rows.into_iter()
+            .next()
+            .map(|r| r.id)
+            .ok_or_else(|| CatalogError::Invalid("no snapshot".into()))
+    }
+
     /// Runs a query whose `$1` is the list of selected schemas.
     pub fn load<T>(&mut self, what: &'static str, sql: &str) -> Result<Vec<T>, CatalogError>
+    where
+        T: QueryableByName<Pg> + Send + 'static,
+    {
+        if let Some(rows) = self.prefetched.remove(what) {
+            if let Ok(rows) = rows.downcast::<Vec<T>>() {
+                return Ok(*rows);
+            }
+        }
+        let rows = self.fetch(what, sql)?;
+        if self.recording {
+            self.prefetched.insert(what, Box::new(rows));
+            return Ok(Vec::new());
+        }
+        Ok(rows)
+    }
+
+    fn fetch<T>(&mut self, what: &'static str, sql: &str) -> Result<Vec<T>, CatalogError>
     where
         T: QueryableByName<Pg> + 'static,
     {

@@ -94,16 +94,17 @@ fn summary(db: &Database) -> Vec<(&'static str, usize)> {
 }
 
 pub fn introspect(args: &DbArgs) -> Result<Database, Failure> {
-    let mut conn = catalog::connect(&args.database_url)
-        .map_err(|e| Failure::new(Exit::Database, e.to_string()))?;
     let opts = InspectOptions {
         schemas: args.schemas.clone(),
     };
-    catalog::inspect(&mut conn, &opts).map_err(|e| Failure::new(Exit::Database, e.to_string()))
+    catalog::inspect_url(&args.database_url, &opts)
+        .map(|(db, _)| db)
+        .map_err(|e| Failure::new(Exit::Database, e.to_string()))
 }
 
 fn inspect(args: &DbArgs, format: ModelFormat) -> Outcome {
-    let db = model::write::sorted(&introspect(args)?);
+    let mut db = introspect(args)?;
+    model::write::sort(&mut db);
     let text = match format {
         ModelFormat::Yaml => {
             serde_saphyr::to_string(&db).map_err(|e| Failure::new(Exit::Internal, e.to_string()))?
@@ -132,7 +133,8 @@ fn baseline(
     force: bool,
     mark_applied: bool,
 ) -> Outcome {
-    let db = model::write::sorted(&introspect(args)?);
+    let mut db = introspect(args)?;
+    model::write::sort(&mut db);
     let others: Vec<String> = migrations::existing(migrations_dir)
         .map_err(|e| Failure::new(Exit::Input, e))?
         .into_iter()

@@ -235,7 +235,8 @@ pub fn import(args: &ImportArgs) -> Result<Exit, Failure> {
         crate::catalog::inspect(&mut dev, &Default::default()).map_err(|e| db_err(e.to_string()))
     })();
     let _ = std::fs::remove_dir_all(&staging);
-    let db = crate::model::write::sorted(&learned?);
+    let mut db = learned?;
+    crate::model::write::sort(&mut db);
     if let Some(last) = ms.last_mut() {
         last.state = Some(migrations::render_state(&db).map_err(input)?);
     }

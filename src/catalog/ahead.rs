@@ -1,0 +1,55 @@
+//! Reading ahead: the heaviest catalog queries run on a second connection,
+//! in the same snapshot, while the first reads everything else. A backend
+//! runs one query on one core; at 10 000 tables these three are half of
+//! the server's 6.7 s, so two backends finish in a little over half the time.
+//! pg_dump does the same with `--jobs` and an exported snapshot.
+
+use std::thread::JoinHandle;
+
+use diesel::connection::SimpleConnection;
+
+use super::session::{Prefetched, Session};
+use super::{depends, relations, unmanaged, CatalogError};
+use crate::model::Database;
+
+/// What the second connection read, and how many statements it sent.
+pub(super) type Ahead = Result<(Prefetched, usize), CatalogError>;
+
+/// Starts reading the indexes, unmanaged objects and dependencies of the
+/// selected `schemas` on a new connection to `url`, in `snapshot`.
+pub(super) fn start(url: &str, snapshot: String, schemas: Vec<String>) -> JoinHandle<Ahead> {
+    let url = url.to_string();
+    std::thread::spawn(move || read(&url, &snapshot, schemas))
+}
+
+fn read(url: &str, snapshot: &str, schemas: Vec<String>) -> Ahead {
+    // An exported snapshot id is hex digits and dashes; anything else would
+    // not be ours, and is never spliced into SQL.
+    if snapshot.is_empty() || !snapshot.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        return Err(CatalogError::Invalid(format!(
+            "odd snapshot id `{snapshot}`"
+        )));
+    }
+    let mut conn = super::connect(url)?;
+    conn.batch_execute(&format!(
+        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '{snapshot}'"
+    ))
+    .map_err(|source| CatalogError::Query {
+        what: "snapshot",
+        source,
+    })?;
+    let mut s = Session::open(&mut conn)?;
+    s.schemas = schemas;
+    s.recording = true;
+    // The readers see no rows here; their queries' rows are kept for the
+    // first connection, whose readers find them by name.
+    let mut unused = Database::default();
+    relations::indexes(&mut s, &mut unused)?;
+    unmanaged::unmanaged(&mut s, &mut unused)?;
+    depends::depends(&mut s, &mut unused)?;
+    let rows = std::mem::take(&mut s.prefetched);
+    s.execute("commit", "COMMIT")?;
+    let stats = s.close()?;
+    // BEGIN and SET TRANSACTION SNAPSHOT went as one batch of two.
+    Ok((rows, stats.queries + 2))
+}
