@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::BigInt;
-use diesel::{QueryableByName, RunQueryDsl};
+use diesel::{Connection, QueryableByName, RunQueryDsl};
 use reconcile::catalog::{self, InspectOptions};
 use reconcile::model::{
     Database, Deferral, FkAction, FkMatch, ForEach, FunctionKind, Identity, NullsOrder,
@@ -602,6 +602,34 @@ fn reading_ahead_reads_what_one_connection_reads() {
     // BEGIN, export and COMMIT (3), and the second connection's own BEGIN,
     // SET TRANSACTION SNAPSHOT, setup, COMMIT and restore (6).
     assert_eq!(one, 30, "{one} queries");
+}
+
+/// A role allowed one connection: the second is refused, and the first
+/// reads everything itself.
+#[test]
+fn reading_ahead_falls_back_to_one_connection() {
+    let db = FreshDb::new("cat");
+    let mut conn = db.connect();
+    conn.batch_execute(&many_tables(3)).unwrap();
+    let role = format!("one_{}", db.name);
+    conn.batch_execute(&format!(
+        "CREATE ROLE {role} LOGIN PASSWORD 'pw' CONNECTION LIMIT 1"
+    ))
+    .unwrap();
+    let (scheme, rest) = db.url.split_once("://").unwrap();
+    let host = rest.split_once('@').map_or(rest, |(_, h)| h);
+    let url = format!("{scheme}://{role}:pw@{host}");
+    let opts = InspectOptions::default();
+    let read = catalog::inspect_url(&url, &opts);
+    let mut alone = diesel::PgConnection::establish(&url).unwrap();
+    let (one, _) = catalog::inspect_with_stats(&mut alone, &opts).unwrap();
+    drop(alone);
+    conn.batch_execute(&format!("DROP ROLE {role}")).unwrap();
+    let (two, stats) = read.unwrap();
+    assert!(one == two, "models differ");
+    assert_eq!(two.tables.len(), 3);
+    // 21 and the snapshot's three: nothing ran on a second connection.
+    assert_eq!(stats.queries, 24);
 }
 
 fn many_tables(n: usize) -> String {
