@@ -75,6 +75,16 @@ fn generated_schema_inspects_and_plans_at_scale() {
     let edits = plan_migration(&base, &edited, &opts).expect("plan edits");
     let edit_time = t.elapsed();
     let same = plan_migration(&base, &base, &opts).expect("plan nothing");
+    // The diff cuts steps only for what differs or mentions it (diff::scope):
+    // both ways, the whole models must plan exactly the same.
+    let mut whole = opts.clone();
+    whole.diff.whole_models = true;
+    for (from, to) in [(&base, &edited), (&edited, &base)] {
+        let scoped = plan_migration(from, to, &opts).map_err(|e| e.to_string());
+        let all = plan_migration(from, to, &whole).map_err(|e| e.to_string());
+        assert!(scoped == all, "the scoped plan differs from the whole-model plan");
+        assert!(scoped.is_ok_and(|p| !p.is_empty()));
+    }
 
     // Every table needs at least a create and its indexes.
     assert!(
