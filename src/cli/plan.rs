@@ -90,10 +90,12 @@ pub fn plan(args: &PlanArgs) -> Outcome {
     let plan = plan_migration(&from, &desired, &opts)
         .map_err(|e| input(format!("cannot plan {}: {e}", args.schema.display())))?;
     tracing::info!(steps = plan.steps.len(), "planned");
-    // Only a new migration carries the state; rendering 10 000 tables is not free.
-    let state = match plan.is_empty() {
-        true => None,
-        false => {
+    let write = !plan.is_empty() && !args.check && !args.dry_run && args.graph.is_none();
+    // Only a migration written carries the state (the reports never show
+    // it); rendering 10 000 tables is not free.
+    let state = match write {
+        false => None,
+        true => {
             Some(migrations::render_state(&desired).map_err(|e| Failure::new(Exit::Internal, e))?)
         }
     };
@@ -115,7 +117,6 @@ pub fn plan(args: &PlanArgs) -> Outcome {
         .map(|s| s.summary.as_str())
         .collect();
     let refused = !red.is_empty() && !args.allow_destructive;
-    let write = !plan.is_empty() && !args.check && !args.dry_run && args.graph.is_none();
     let mut written = false;
     if write && !refused {
         for path in migrations::write_all(dir, &new).map_err(input)? {
