@@ -82,7 +82,10 @@ fn generated_schema_inspects_and_plans_at_scale() {
     for (from, to) in [(&base, &edited), (&edited, &base)] {
         let scoped = plan_migration(from, to, &opts).map_err(|e| e.to_string());
         let all = plan_migration(from, to, &whole).map_err(|e| e.to_string());
-        assert!(scoped == all, "the scoped plan differs from the whole-model plan");
+        assert!(
+            scoped == all,
+            "the scoped plan differs from the whole-model plan"
+        );
         assert!(scoped.is_ok_and(|p| !p.is_empty()));
     }
 
