@@ -231,8 +231,9 @@ pub fn import(args: &ImportArgs) -> Result<Exit, Failure> {
                 "the history does not run on the scratch database: {e}"
             ))
         })?;
-        let mut dev = crate::catalog::connect(&args.dev_url).map_err(|e| db_err(e.to_string()))?;
-        crate::catalog::inspect(&mut dev, &Default::default()).map_err(|e| db_err(e.to_string()))
+        crate::catalog::inspect_url(&args.dev_url, &Default::default())
+            .map(|(db, _)| db)
+            .map_err(|e| db_err(e.to_string()))
     })();
     let _ = std::fs::remove_dir_all(&staging);
     let mut db = learned?;

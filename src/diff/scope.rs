@@ -242,21 +242,8 @@ fn words(text: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Column, ForeignKey, Table, View};
-
-    fn table(cols: &[(&str, &str)]) -> Table {
-        let mut t = Table::default();
-        for (n, ty) in cols {
-            t.columns.insert(
-                n.to_string(),
-                Column {
-                    type_: ty.to_string(),
-                    ..Default::default()
-                },
-            );
-        }
-        t
-    }
+    use crate::model::fixtures::table;
+    use crate::model::{ForeignKey, View};
 
     fn model() -> Database {
         let mut db = Database::default();

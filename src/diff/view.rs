@@ -169,6 +169,16 @@ struct FromItem<'a> {
     table: Option<&'a crate::model::Table>,
 }
 
+impl FromItem<'_> {
+    /// A subquery or function in FROM: known by its alias only.
+    fn derived(alias: Option<&protobuf::Alias>) -> Self {
+        FromItem {
+            name: alias.map(|a| a.aliasname.clone()).unwrap_or_default(),
+            table: None,
+        }
+    }
+}
+
 fn from_items<'a>(nodes: &[protobuf::Node], db: &'a Database, out: &mut Vec<FromItem<'a>>) {
     for node in nodes {
         match &node.node {
@@ -196,22 +206,8 @@ fn from_items<'a>(nodes: &[protobuf::Node], db: &'a Database, out: &mut Vec<From
                     .collect();
                 from_items(&sides, db, out);
             }
-            Some(N::RangeSubselect(r)) => out.push(FromItem {
-                name: r
-                    .alias
-                    .as_ref()
-                    .map(|a| a.aliasname.clone())
-                    .unwrap_or_default(),
-                table: None,
-            }),
-            Some(N::RangeFunction(r)) => out.push(FromItem {
-                name: r
-                    .alias
-                    .as_ref()
-                    .map(|a| a.aliasname.clone())
-                    .unwrap_or_default(),
-                table: None,
-            }),
+            Some(N::RangeSubselect(r)) => out.push(FromItem::derived(r.alias.as_ref())),
+            Some(N::RangeFunction(r)) => out.push(FromItem::derived(r.alias.as_ref())),
             _ => out.push(FromItem {
                 name: String::new(),
                 table: None,

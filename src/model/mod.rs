@@ -43,3 +43,24 @@ impl Database {
         out.into_iter().collect()
     }
 }
+
+/// Small models for unit tests.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::{Column, Table};
+
+    /// A table of `(name, type)` columns, nullable, nothing else.
+    pub fn table(cols: &[(&str, &str)]) -> Table {
+        let mut t = Table::default();
+        for (n, ty) in cols {
+            t.columns.insert(
+                n.to_string(),
+                Column {
+                    type_: ty.to_string(),
+                    ..Default::default()
+                },
+            );
+        }
+        t
+    }
+}

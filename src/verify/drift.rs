@@ -113,21 +113,11 @@ fn one_line(sql: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Column, Table};
+    use crate::model::fixtures::table;
 
     fn with_table(cols: &[(&str, &str)]) -> Database {
-        let mut t = Table::default();
-        for (n, ty) in cols {
-            t.columns.insert(
-                n.to_string(),
-                Column {
-                    type_: ty.to_string(),
-                    ..Default::default()
-                },
-            );
-        }
         let mut db = Database::default();
-        db.tables.insert("public.t".into(), t);
+        db.tables.insert("public.t".into(), table(cols));
         db
     }
 

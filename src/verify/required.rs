@@ -200,8 +200,8 @@ fn name_part(key: &str) -> String {
 /// and checks it against the contract in `path`.
 pub fn validate_database(url: &str, path: &Path) -> Result<Report, String> {
     let contract = read(path)?;
-    let mut conn = crate::catalog::connect(url).map_err(|e| e.to_string())?;
-    let db = crate::catalog::inspect(&mut conn, &Default::default()).map_err(|e| e.to_string())?;
+    let (db, _) =
+        crate::catalog::inspect_url(url, &Default::default()).map_err(|e| e.to_string())?;
     Ok(check(&contract, &db))
 }
 
