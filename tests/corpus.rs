@@ -87,6 +87,17 @@ fn round_trip(c: &Corpus) {
     model::write::write_files(&files, &out, false).unwrap();
     let loaded = model::load::load(&out)
         .unwrap_or_else(|e| panic!("baseline files of {} do not load:\n{e}", c.dir));
+    // The parse cache, written then read, gives the same model.
+    let cache = support::temp_dir();
+    for pass in ["writing", "reading"] {
+        let (cached, _) = model::load::load_cached(&out, Some(&cache), 0)
+            .unwrap_or_else(|e| panic!("{}: {pass} the parse cache:\n{e}", c.dir));
+        assert!(
+            cached == loaded,
+            "{}: {pass} the parse cache changed the model",
+            c.dir
+        );
+    }
     let loaded = model::write::sorted(&loaded);
     let mut expected = model_a.clone();
     expected.unmanaged.clear();

@@ -55,8 +55,19 @@ pub fn run(command: Command, line: &clap::Command, cfg: &super::config::Config) 
     }
 }
 
+/// The parse cache chosen on the command line (`--cache-dir`,
+/// `--no-cache`); set once in `main`, before any command runs.
+static CACHE: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+
+pub fn set_cache(dir: Option<std::path::PathBuf>) {
+    let _ = CACHE.set(dir);
+}
+
 pub fn load(schema: &Path) -> Result<Database, Failure> {
-    model::load::load(schema).map_err(|e| Failure::new(Exit::Input, e.to_string()))
+    let cache = CACHE.get().and_then(Option::as_deref);
+    model::load::load_cached(schema, cache, model::load::cache::MIN_BYTES)
+        .map(|(db, _)| db)
+        .map_err(|e| Failure::new(Exit::Input, e.to_string()))
 }
 
 fn check(schema: &Path) -> Outcome {

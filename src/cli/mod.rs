@@ -63,6 +63,19 @@ pub struct Cli {
     /// from the current directory; also $RECONCILE_CONFIG).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Where parsed schema files are kept between runs when the schema is
+    /// large (1 MiB or more); keyed by content, safe to delete.
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        env = "RECONCILE_CACHE_DIR",
+        default_value = ".reconcile_cache"
+    )]
+    pub cache_dir: PathBuf,
+    /// Parse every schema file afresh; read and write no cache.
+    #[arg(long, global = true, env = "RECONCILE_NO_CACHE")]
+    pub no_cache: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -270,6 +283,11 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(cli.verbose);
+    commands::set_cache(if cli.no_cache {
+        None
+    } else {
+        Some(cli.cache_dir.clone())
+    });
     match commands::run(cli.command, &command, &cfg) {
         Ok(code) => ExitCode::from(code as u8),
         Err(f) => {

@@ -2,6 +2,7 @@
 //! them, merged, canonicalised and validated. Every problem found is
 //! reported with its file position.
 
+pub mod cache;
 pub mod locate;
 
 use std::collections::HashMap;
@@ -35,6 +36,17 @@ pub fn load(path: &Path) -> Result<Database, LoadErrors> {
 /// Loads a file or a directory tree, returning the model and the warnings
 /// (e.g. a policy on a table without row level security).
 pub fn load_with_warnings(path: &Path) -> Result<(Database, Vec<LoadError>), LoadErrors> {
+    load_cached(path, None, 0)
+}
+
+/// As `load_with_warnings`, keeping parsed files in `cache_dir` (see
+/// `cache`) when the schema's text is at least `min_bytes` long (the CLI
+/// uses `cache::MIN_BYTES`); the model is the same with or without it.
+pub fn load_cached(
+    path: &Path,
+    cache_dir: Option<&Path>,
+    min_bytes: usize,
+) -> Result<(Database, Vec<LoadError>), LoadErrors> {
     let mut errors = Vec::new();
     let mut sources = Vec::new();
     for file in schema_files(path, &mut errors) {
@@ -47,7 +59,11 @@ pub fn load_with_warnings(path: &Path) -> Result<(Database, Vec<LoadError>), Loa
     if !errors.is_empty() {
         return Err(LoadErrors { errors });
     }
-    load_sources(&sources)
+    let bytes: usize = sources.iter().map(|s| s.text.len()).sum();
+    let cache = cache_dir
+        .filter(|_| bytes >= min_bytes)
+        .map(cache::Cache::open);
+    load_sources_with(&sources, cache.as_ref())
 }
 
 /// Loads one YAML (or, when `label` ends in `.json`, JSON) text.
@@ -128,11 +144,20 @@ type Origins = HashMap<(String, String), (usize, String)>;
 
 /// Parses, merges, canonicalises and validates several sources.
 pub fn load_sources(sources: &[Source]) -> Result<(Database, Vec<LoadError>), LoadErrors> {
+    load_sources_with(sources, None)
+}
+
+fn load_sources_with(
+    sources: &[Source],
+    cache: Option<&cache::Cache>,
+) -> Result<(Database, Vec<LoadError>), LoadErrors> {
     let mut errors = Vec::new();
     let mut merged = Database::default();
     let mut origins = Origins::new();
     let mut list_sections: HashMap<&'static str, usize> = HashMap::new();
-    for (i, parsed) in parse_all(sources).into_iter().enumerate() {
+    let parsed_all = parse_all(sources, cache);
+    tracing::debug!(files = sources.len(), "parsed the schema files");
+    for (i, parsed) in parsed_all.into_iter().enumerate() {
         let (db, keys, problems) = match parsed {
             Ok(p) => p,
             Err(e) => {
@@ -160,8 +185,11 @@ pub fn load_sources(sources: &[Source]) -> Result<(Database, Vec<LoadError>), Lo
     if !errors.is_empty() {
         return Err(LoadErrors { errors });
     }
+    tracing::debug!("merged the schema files");
     let mut problems = canon::canonicalise(&mut merged);
+    tracing::debug!("canonicalised the desired state");
     let (errs, warns) = validate::validate(&merged);
+    tracing::debug!("validated the desired state");
     problems.extend(errs);
     let place = |p: Problem| locate_problem(p, sources, &origins, &list_sections);
     let order = |e: &LoadError| {
@@ -189,33 +217,72 @@ type Parsed = (
 
 /// Every source parsed, in order. Parsing is most of the cost of loading a
 /// large schema and each file stands alone, so the sources are split over
-/// the machine's cores; merging stays sequential and in order.
-fn parse_all(sources: &[Source]) -> Vec<Result<Parsed, LoadError>> {
+/// the machine's cores; merging stays sequential and in order. With a
+/// cache, files whose text is unchanged are read back from it instead, and
+/// the cache is rewritten when any file was parsed afresh.
+fn parse_all(sources: &[Source], cache: Option<&cache::Cache>) -> Vec<Result<Parsed, LoadError>> {
+    let entries = cache.map(cache::Cache::entries).unwrap_or_default();
+    let entries = &entries;
     let one = |src: &Source| {
-        let mut db = parse(src)?;
+        let key = cache.map(|_| cache::key(&src.text, src.is_json()));
+        let hit = key
+            .as_deref()
+            .and_then(|k| entries.get(k))
+            .and_then(|json| cache::read(json));
+        let (db, fresh) = match hit {
+            Some(db) => (db, None),
+            None => match parse(src) {
+                Ok(db) => {
+                    let json = key.as_ref().and_then(|_| cache::write(&db));
+                    (db, json)
+                }
+                Err(e) => return (Err(e), None),
+            },
+        };
+        let mut db = db;
         let keys = section_keys(&db);
         let problems = canon::canonical_keys(&mut db)
             .into_iter()
             .map(|p| at(src, &p.path, p.message, p.hint))
             .collect();
-        Ok((db, keys, problems))
+        (Ok((db, keys, problems)), key.map(|k| (k, fresh)))
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    if threads < 2 || sources.len() < 64 {
-        return sources.iter().map(one).collect();
-    }
-    let chunk = sources.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let workers: Vec<_> = sources
-            .chunks(chunk)
-            .map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+    let results: Vec<_> = if threads < 2 || sources.len() < 64 {
+        sources.iter().map(one).collect()
+    } else {
+        let chunk = sources.len().div_ceil(threads);
+        let one = &one;
+        std::thread::scope(|s| {
+            let workers: Vec<_> = sources
+                .chunks(chunk)
+                .map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+                .collect();
+            workers
+                .into_iter()
+                // A panic is a bug, as it would be on one thread: passed on.
+                .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        })
+    };
+    if let Some(cache) = cache {
+        let kept: Vec<(&str, &str)> = results
+            .iter()
+            .filter_map(|(_, e)| e.as_ref())
+            .filter_map(|(key, fresh)| {
+                let json = fresh
+                    .as_deref()
+                    .or_else(|| entries.get(key.as_str()).copied())?;
+                Some((key.as_str(), json))
+            })
             .collect();
-        workers
-            .into_iter()
-            // A panic is a bug, as it would be on one thread: passed on.
-            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    })
+        let parsed_afresh = results.iter().any(|(_, e)| matches!(e, Some((_, Some(_)))));
+        if parsed_afresh || kept.len() != entries.len() {
+            cache.store(&kept);
+        }
+        tracing::debug!(files = sources.len(), cached = kept.len(), "parse cache");
+    }
+    results.into_iter().map(|(r, _)| r).collect()
 }
 
 fn parse(src: &Source) -> Result<Database, LoadError> {

@@ -1,0 +1,137 @@
+//! The parse cache: a warm load gives exactly the model and messages of a
+//! cold one, the pack is what is read on a hit, changed or unreadable
+//! entries are parsed afresh, files with errors are never cached, and a
+//! small schema leaves no cache behind.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use reconcile::model::load::{cache, load_cached, load_with_warnings};
+
+fn pack(dir: &Path) -> PathBuf {
+    let files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    assert_eq!(files.len(), 1, "one pack in {}", dir.display());
+    files[0].clone()
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+fn tables(dir: &Path, cache: &Path) -> Vec<String> {
+    let (db, _) = load_cached(dir, Some(cache), 0).unwrap_or_else(|e| panic!("{e}"));
+    db.tables.keys().cloned().collect()
+}
+
+#[test]
+fn warm_and_cold_loads_agree_with_no_cache() {
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema");
+    let fixture = support::fixtures().join("load/good/dir");
+    for dir in [schema, fixture] {
+        let (plain, plain_warnings) = load_with_warnings(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let cache_dir = support::temp_dir();
+        for pass in ["cold", "warm"] {
+            let (db, warnings) =
+                load_cached(&dir, Some(&cache_dir), 0).unwrap_or_else(|e| panic!("{e}"));
+            assert!(db == plain, "{pass} load of {} differs", dir.display());
+            assert_eq!(warnings, plain_warnings, "{pass} load of {}", dir.display());
+        }
+        let entries = std::fs::read_to_string(pack(&cache_dir)).unwrap();
+        let mut errors = Vec::new();
+        let files = reconcile::model::load::schema_files(&dir, &mut errors);
+        assert_eq!(
+            entries.lines().count(),
+            files.len() + 1,
+            "header + one per file"
+        );
+        let ignore = std::fs::read_to_string(cache_dir.join(".gitignore")).unwrap();
+        assert!(ignore.lines().any(|l| l == "*"), "{ignore}");
+    }
+}
+
+#[test]
+fn a_hit_reads_the_pack_and_a_changed_file_is_parsed_afresh() {
+    let dir = support::temp_dir();
+    let cache_dir = support::temp_dir();
+    write(
+        &dir,
+        "a.yaml",
+        "tables:\n  public.a:\n    columns:\n      id: uuid\n",
+    );
+    assert_eq!(tables(&dir, &cache_dir), ["public.a"]);
+
+    // Tamper with the entry: an unchanged file is read from the pack.
+    let pack = pack(&cache_dir);
+    let text = std::fs::read_to_string(&pack).unwrap();
+    std::fs::write(&pack, text.replace("public.a", "public.from_the_cache")).unwrap();
+    assert_eq!(tables(&dir, &cache_dir), ["public.from_the_cache"]);
+
+    // Any change to the text is another key.
+    write(
+        &dir,
+        "a.yaml",
+        "tables:\n  public.a:\n    columns:\n      id: uuid\n# edited\n",
+    );
+    assert_eq!(tables(&dir, &cache_dir), ["public.a"]);
+
+    // An entry that does not read back is parsed afresh, and rewritten.
+    let text = std::fs::read_to_string(&pack).unwrap();
+    let (header, entry) = text.split_once('\n').unwrap();
+    let (key, _) = entry.split_once('\t').unwrap();
+    std::fs::write(&pack, format!("{header}\n{key}\t{{not json\n")).unwrap();
+    assert_eq!(tables(&dir, &cache_dir), ["public.a"]);
+    assert!(std::fs::read_to_string(&pack).unwrap().contains("public.a"));
+
+    // A pack written by another build is not read.
+    let text = std::fs::read_to_string(&pack).unwrap();
+    let (_, entries) = text.split_once('\n').unwrap();
+    let forged = format!(
+        "another build\n{}",
+        entries.replace("public.a", "public.forged")
+    );
+    std::fs::write(&pack, forged).unwrap();
+    assert_eq!(tables(&dir, &cache_dir), ["public.a"]);
+}
+
+#[test]
+fn files_with_errors_are_reported_alike_and_never_cached() {
+    let dir = support::temp_dir();
+    let cache_dir = support::temp_dir();
+    write(
+        &dir,
+        "a.yaml",
+        "tables:\n  public.a:\n    columns:\n      id: uuid\n",
+    );
+    write(
+        &dir,
+        "b.yaml",
+        "tables:\n  public.b:\n    colums:\n      id: uuid\n",
+    );
+    let plain = load_with_warnings(&dir).unwrap_err().to_string();
+    for _ in 0..2 {
+        let cached = load_cached(&dir, Some(&cache_dir), 0)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(cached, plain);
+    }
+    let entries = std::fs::read_to_string(pack(&cache_dir)).unwrap();
+    assert_eq!(
+        entries.lines().count(),
+        2,
+        "header and a.yaml only:\n{entries}"
+    );
+}
+
+#[test]
+fn a_small_schema_leaves_no_cache() {
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema");
+    let cache_dir = support::temp_dir().join("cache");
+    load_cached(&schema, Some(&cache_dir), cache::MIN_BYTES).unwrap();
+    assert!(!cache_dir.exists());
+}
