@@ -15,8 +15,14 @@ fn input(e: impl Into<String>) -> Failure {
     Failure::new(Exit::Input, e)
 }
 
-/// Where the plan starts: a label for output and the model.
-fn from_state(args: &PlanArgs, desired: &Database) -> Result<(String, Database), Failure> {
+/// Where the plan starts: a label for output and the model. Offline, the
+/// state the migrations record (`recorded`, read alongside the desired
+/// state); online, the live database.
+fn from_state(
+    args: &PlanArgs,
+    desired: &Database,
+    recorded: Option<(String, Database)>,
+) -> Result<(String, Database), Failure> {
     if let Some(url) = &args.database_url {
         // Without --schemas, only the schemas the desired state manages are
         // read: a Supabase database's auth, storage and extensions schemas
@@ -32,7 +38,7 @@ fn from_state(args: &PlanArgs, desired: &Database) -> Result<(String, Database),
         })?;
         return Ok(("database".into(), db));
     }
-    match migrations::read_last_state(&args.migrations).map_err(input)? {
+    match recorded {
         Some((name, db)) => {
             tracing::info!(migration = %name, "diffing against the recorded state");
             Ok((name, db))
@@ -41,6 +47,17 @@ fn from_state(args: &PlanArgs, desired: &Database) -> Result<(String, Database),
             tracing::info!("no migrations yet: diffing against an empty database");
             Ok(("empty".into(), Database::default()))
         }
+    }
+}
+
+/// The migrations' checksums verified and, offline, the state the last one
+/// records.
+fn read_migrations(dir: &Path, offline: bool) -> Result<Option<(String, Database)>, Failure> {
+    migrations::check_sum(dir).map_err(input)?;
+    tracing::debug!("checked the migrations' checksums");
+    match offline {
+        true => migrations::read_last_state(dir).map_err(input),
+        false => Ok(None),
     }
 }
 
@@ -73,11 +90,21 @@ fn check_args(args: &PlanArgs) -> Result<(), Failure> {
 
 pub fn plan(args: &PlanArgs) -> Outcome {
     check_args(args)?;
-    let desired = load(&args.schema)?;
-    tracing::info!(schema = %args.schema.display(), "loaded the desired state");
     let dir: &Path = &args.migrations;
-    migrations::check_sum(dir).map_err(input)?;
-    let (from_label, from) = from_state(args, &desired)?;
+    // The migrations are read on a second thread while the schema files
+    // load: on a large schema each is a good part of an offline plan.
+    // Problems in the schema are still reported first.
+    let (desired, recorded) = std::thread::scope(|s| {
+        let recorded = s.spawn(|| read_migrations(dir, args.database_url.is_none()));
+        let desired = load(&args.schema);
+        let recorded = recorded
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (desired, recorded)
+    });
+    let desired = desired?;
+    tracing::info!(schema = %args.schema.display(), "loaded the desired state");
+    let (from_label, from) = from_state(args, &desired, recorded?)?;
     let opts = PlanOptions {
         diff: DiffOptions {
             allow_drop_add: args.allow_drop_add,
@@ -138,6 +165,9 @@ pub fn plan(args: &PlanArgs) -> Outcome {
         Some(g) => print!("{}", report::graph(&plan, g, args.explain)),
         None => print!("{}", report::render(&view, args.format)),
     }
+    // Neither model is needed again and the process ends next: freeing
+    // them one allocation at a time takes 0.1 s or more at 10 000 tables.
+    std::mem::forget((desired, from));
     if args.check {
         return Ok(if plan.is_empty() {
             Exit::Ok
