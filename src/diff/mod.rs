@@ -86,8 +86,14 @@ pub fn diff(
         relations = scope.size(),
         "diff scope (tables and views looked at; none: all)"
     );
-    let a = Side::new(&renamed, &scope)?;
-    let b = Side::new(to, &scope)?;
+    // The two sides are independent and, on a large schema, each a good
+    // part of the diff: built side by side.
+    let (a, b) = std::thread::scope(|s| {
+        let b = s.spawn(|| Side::new(to, &scope));
+        let a = Side::new(&renamed, &scope);
+        (a, b.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+    });
+    let (a, b) = (a?, b?);
     let mut d = Differ {
         a: &a,
         b: &b,

@@ -20,7 +20,7 @@ use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
 
-use crate::model::Database;
+use crate::model::{Database, Table, View};
 use crate::plan::render::{parse_function_key, parse_name};
 use crate::plan::scope::Scope;
 
@@ -99,21 +99,7 @@ impl Mentions {
         if self.names.is_empty() {
             return Some(Scope::only(self.kept));
         }
-        let mut words = Words::default();
-        let mut open: Vec<Candidate<'_>> = Vec::new();
-        for (key, t) in &a.tables {
-            if !self.kept.contains(key) {
-                let text = serde_json::to_string(t).ok()?;
-                let fks = serde_json::to_string(&t.foreign_keys).ok()?;
-                open.push(words.candidate(key, &text, &fks));
-            }
-        }
-        for (key, v) in &a.views {
-            if !self.kept.contains(key) {
-                let text = serde_json::to_string(v).ok()?;
-                open.push(words.candidate(key, &text, ""));
-            }
-        }
+        let (words, mut open) = candidates(a, &self.kept)?;
         let mut hot: HashSet<u32> = HashSet::new();
         let mut fresh: Vec<String> = self.names.iter().cloned().collect();
         let mut unnamed = false;
@@ -142,6 +128,65 @@ impl Mentions {
         }
         Some(Scope::only(self.kept))
     }
+}
+
+/// Every table and view of `a` not yet kept, as tokens. Serialising and
+/// cutting 10 000 tables into words is most of the scope's cost, so it is
+/// done on two threads, each with its own word table, merged after.
+fn candidates<'a>(a: &'a Database, kept: &HashSet<String>) -> Option<(Words, Vec<Candidate<'a>>)> {
+    let tables: Vec<(&'a str, &'a Table)> = a
+        .tables
+        .iter()
+        .filter(|(k, _)| !kept.contains(*k))
+        .map(|(k, t)| (k.as_str(), t))
+        .collect();
+    let views: Vec<(&'a str, &'a View)> = a
+        .views
+        .iter()
+        .filter(|(k, _)| !kept.contains(*k))
+        .map(|(k, v)| (k.as_str(), v))
+        .collect();
+    let cut = |tables: &[(&'a str, &'a Table)], views: &[(&'a str, &'a View)]| {
+        let mut words = Words::default();
+        let mut out = Vec::with_capacity(tables.len() + views.len());
+        for (key, t) in tables {
+            let text = serde_json::to_string(t).ok()?;
+            let fks = serde_json::to_string(&t.foreign_keys).ok()?;
+            out.push(words.candidate(key, &text, &fks));
+        }
+        for (key, v) in views {
+            let text = serde_json::to_string(v).ok()?;
+            out.push(words.candidate(key, &text, ""));
+        }
+        Some((words, out))
+    };
+    if tables.len() < 512 {
+        return cut(&tables, &views);
+    }
+    let (first, second) = tables.split_at(tables.len() / 2);
+    let (one, two) = std::thread::scope(|s| {
+        let other = s.spawn(|| cut(second, &views));
+        let one = cut(first, &[]);
+        (
+            one,
+            other
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+        )
+    });
+    let (mut words, mut open) = one?;
+    let (theirs, rest) = two?;
+    let mut remap = vec![0u32; theirs.ids.len()];
+    for (word, id) in theirs.ids {
+        remap[id as usize] = words.intern(word);
+    }
+    for mut c in rest {
+        for id in c.own.iter_mut().chain(c.references.iter_mut()) {
+            *id = remap[*id as usize];
+        }
+        open.push(c);
+    }
+    Some((words, open))
 }
 
 /// Interned lower-case tokens: thousands of tables spell the same column
@@ -173,6 +218,11 @@ impl Words {
             own: dedup(own),
             references: dedup(refs),
         }
+    }
+
+    fn intern(&mut self, word: String) -> u32 {
+        let next = self.ids.len() as u32;
+        *self.ids.entry(word).or_insert(next)
     }
 
     fn ids_of(&mut self, text: &str) -> Vec<u32> {

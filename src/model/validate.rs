@@ -1,7 +1,7 @@
 //! Semantic checks on a canonical model: identifiers, types, references,
 //! name clashes. Returns (errors, warnings), each addressed by key path.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::canon::{keys, types};
 use super::error::Problem;
@@ -92,7 +92,7 @@ pub fn validate(db: &Database) -> (Vec<Problem>, Vec<Problem>) {
     (cx.errors, cx.warnings)
 }
 
-impl Ctx<'_> {
+impl<'d> Ctx<'d> {
     fn err(&mut self, path: &[&str], message: String) {
         self.errors.push(Problem::new(path, message));
     }
@@ -469,24 +469,29 @@ impl Ctx<'_> {
     /// namespace of their schema.
     fn namespaces(&mut self) {
         let db = self.db;
-        // schema -> relation name -> (what, path)
-        let mut rels: BTreeMap<String, BTreeMap<String, (String, Vec<String>)>> = BTreeMap::new();
+        // schema -> relation name -> what holds it. Messages are written
+        // only on a clash: this runs over every index of every table.
+        let mut rels: HashMap<String, HashMap<String, Named<'d>>> = HashMap::new();
         let mut clash = Vec::new();
-        let mut add = |key: &str, name: String, what: String, path: Vec<String>| {
+        let mut add = |key: &str, name: String, named: Named<'d>| {
             let Ok(q) = QualifiedName::parse(key, "public") else {
                 return;
             };
-            let names = rels.entry(q.schema.clone()).or_default();
+            let names = rels.entry(q.schema).or_default();
             match names.get(&name) {
-                Some((first, _)) => clash.push((path, format!(
-                    "{what} has the same name as {first}; PostgreSQL keeps index and relation names in one namespace per schema"
-                ))),
+                Some(first) => clash.push((
+                    named.path(),
+                    format!(
+                        "{} has the same name as {}; PostgreSQL keeps index and relation names in one namespace per schema",
+                        named.what(),
+                        first.what()
+                    ),
+                )),
                 None => {
-                    names.insert(name, (what, path));
+                    names.insert(name, named);
                 }
             }
         };
-        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
         for (section, ks) in [
             ("tables", db.tables.keys().collect::<Vec<_>>()),
             ("views", db.views.keys().collect()),
@@ -494,35 +499,28 @@ impl Ctx<'_> {
         ] {
             for k in ks {
                 if let Ok(q) = QualifiedName::parse(k, "public") {
-                    let what = format!("{} `{k}`", section.trim_end_matches('s'));
-                    add(k, q.name, what, s(&[section, k]));
+                    add(k, q.name, Named::relation(section, k));
                 }
             }
         }
         for (k, t) in &db.tables {
-            let short = QualifiedName::parse(k, "public")
-                .map(|q| q.name)
-                .unwrap_or_default();
             if let Some(pk) = &t.primary_key {
-                let n = pk.name.clone().unwrap_or(format!("{short}_pkey"));
-                add(
-                    k,
-                    n,
-                    format!("the primary key of {k}"),
-                    s(&["tables", k, "primary_key"]),
-                );
+                let n = pk.name.clone().unwrap_or_else(|| {
+                    let short = QualifiedName::parse(k, "public")
+                        .map(|q| q.name)
+                        .unwrap_or_default();
+                    format!("{short}_pkey")
+                });
+                add(k, n, Named::part("tables", k, "primary_key", ""));
             }
-            for n in t.unique.keys() {
-                let what = format!("unique constraint `{n}` on {k}");
-                add(k, n.clone(), what, s(&["tables", k, "unique", n]));
-            }
-            for n in t.exclusions.keys() {
-                let what = format!("exclusion constraint `{n}` on {k}");
-                add(k, n.clone(), what, s(&["tables", k, "exclusions", n]));
-            }
-            for n in t.indexes.keys() {
-                let what = format!("index `{n}` on {k}");
-                add(k, n.clone(), what, s(&["tables", k, "indexes", n]));
+            for (group, names) in [
+                ("unique", t.unique.keys().collect::<Vec<_>>()),
+                ("exclusions", t.exclusions.keys().collect()),
+                ("indexes", t.indexes.keys().collect()),
+            ] {
+                for n in names {
+                    add(k, n.clone(), Named::part("tables", k, group, n));
+                }
             }
         }
         let mut clash_t = Vec::new();
@@ -539,7 +537,7 @@ impl Ctx<'_> {
                 for n in names {
                     if let Some(first) = seen.insert(n, group) {
                         clash_t.push((
-                            s(&["tables", k, group, n]),
+                            Named::part("tables", k, group, n).path(),
                             format!(
                                 "constraint `{n}` is defined in both {first} and {group} of {k}"
                             ),
@@ -550,8 +548,7 @@ impl Ctx<'_> {
         }
         for (k, v) in &db.views {
             for n in v.indexes.keys() {
-                let what = format!("index `{n}` on {k}");
-                add(k, n.clone(), what, s(&["views", k, "indexes", n]));
+                add(k, n.clone(), Named::part("views", k, "indexes", n));
             }
         }
         for (path, message) in clash.into_iter().chain(clash_t) {
@@ -561,6 +558,49 @@ impl Ctx<'_> {
                 hint: Some("rename one of them".into()),
             });
         }
+    }
+}
+
+/// A relation, or a part of one that takes a name in the schema's
+/// relation namespace (key, index), as said in a clash.
+struct Named<'a> {
+    section: &'static str,
+    key: &'a str,
+    group: &'static str,
+    name: &'a str,
+}
+
+impl<'a> Named<'a> {
+    fn relation(section: &'static str, key: &'a str) -> Self {
+        Self::part(section, key, "", "")
+    }
+
+    fn part(section: &'static str, key: &'a str, group: &'static str, name: &'a str) -> Self {
+        Named {
+            section,
+            key,
+            group,
+            name,
+        }
+    }
+
+    fn what(&self) -> String {
+        let (k, n) = (self.key, self.name);
+        match self.group {
+            "" => format!("{} `{k}`", self.section.trim_end_matches('s')),
+            "primary_key" => format!("the primary key of {k}"),
+            "unique" => format!("unique constraint `{n}` on {k}"),
+            "exclusions" => format!("exclusion constraint `{n}` on {k}"),
+            _ => format!("index `{n}` on {k}"),
+        }
+    }
+
+    fn path(&self) -> Vec<String> {
+        [self.section, self.key, self.group, self.name]
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect()
     }
 }
 
