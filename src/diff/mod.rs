@@ -88,11 +88,11 @@ pub fn diff(
     );
     // The two sides are independent and, on a large schema, each a good
     // part of the diff: built side by side.
-    let (a, b) = std::thread::scope(|s| {
-        let b = s.spawn(|| Side::new(to, &scope));
-        let a = Side::new(&renamed, &scope);
-        (a, b.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-    });
+    let (a, b) = crate::model::par::both(
+        to.tables.len(),
+        || Side::new(&renamed, &scope),
+        || Side::new(to, &scope),
+    );
     let (a, b) = (a?, b?);
     let mut d = Differ {
         a: &a,

@@ -20,7 +20,7 @@ use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
 
-use crate::model::{Database, Table, View};
+use crate::model::{par, Database, Table, View};
 use crate::plan::render::{parse_function_key, parse_name};
 use crate::plan::scope::Scope;
 
@@ -146,34 +146,11 @@ fn candidates<'a>(a: &'a Database, kept: &HashSet<String>) -> Option<(Words, Vec
         .filter(|(k, _)| !kept.contains(*k))
         .map(|(k, v)| (k.as_str(), v))
         .collect();
-    let cut = |tables: &[(&'a str, &'a Table)], views: &[(&'a str, &'a View)]| {
-        let mut words = Words::default();
-        let mut out = Vec::with_capacity(tables.len() + views.len());
-        for (key, t) in tables {
-            let text = serde_json::to_string(t).ok()?;
-            let fks = serde_json::to_string(&t.foreign_keys).ok()?;
-            out.push(words.candidate(key, &text, &fks));
-        }
-        for (key, v) in views {
-            let text = serde_json::to_string(v).ok()?;
-            out.push(words.candidate(key, &text, ""));
-        }
-        Some((words, out))
-    };
-    if tables.len() < 512 {
+    if tables.len() < par::MIN_ENTRIES {
         return cut(&tables, &views);
     }
     let (first, second) = tables.split_at(tables.len() / 2);
-    let (one, two) = std::thread::scope(|s| {
-        let other = s.spawn(|| cut(second, &views));
-        let one = cut(first, &[]);
-        (
-            one,
-            other
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
-        )
-    });
+    let (one, two) = par::both(tables.len(), || cut(first, &[]), || cut(second, &views));
     let (mut words, mut open) = one?;
     let (theirs, rest) = two?;
     let mut remap = vec![0u32; theirs.ids.len()];
@@ -187,6 +164,25 @@ fn candidates<'a>(a: &'a Database, kept: &HashSet<String>) -> Option<(Words, Vec
         open.push(c);
     }
     Some((words, open))
+}
+
+/// These tables and views as tokens, on one thread.
+fn cut<'a>(
+    tables: &[(&'a str, &'a Table)],
+    views: &[(&'a str, &'a View)],
+) -> Option<(Words, Vec<Candidate<'a>>)> {
+    let mut words = Words::default();
+    let mut out = Vec::with_capacity(tables.len() + views.len());
+    for (key, t) in tables {
+        let text = serde_json::to_string(t).ok()?;
+        let fks = serde_json::to_string(&t.foreign_keys).ok()?;
+        out.push(words.candidate(key, &text, &fks));
+    }
+    for (key, v) in views {
+        let text = serde_json::to_string(v).ok()?;
+        out.push(words.candidate(key, &text, ""));
+    }
+    Some((words, out))
 }
 
 /// Interned lower-case tokens: thousands of tables spell the same column
@@ -398,5 +394,47 @@ mod tests {
         let mut b = a.clone();
         b.schemas.insert("other".into(), Default::default());
         assert_eq!(scope(&a, &b).size(), None);
+    }
+
+    #[test]
+    fn two_threads_cut_the_same_words_as_one() {
+        // Enough tables for the two-thread path; the names vary so that
+        // each half interns words the other does not.
+        let mut db = model();
+        for i in 0..par::MIN_ENTRIES + 100 {
+            let col = format!("c{}", i % 37);
+            db.tables.insert(
+                format!("public.t{i}"),
+                table(&[("id", "uuid"), (&col, "text")]),
+            );
+        }
+        let as_words = |(words, cands): (Words, Vec<Candidate<'_>>)| {
+            let mut names = vec![String::new(); words.ids.len()];
+            for (w, id) in words.ids {
+                names[id as usize] = w;
+            }
+            let set = |ids: &[u32]| {
+                let mut v: Vec<String> = ids.iter().map(|&i| names[i as usize].clone()).collect();
+                v.sort();
+                v.dedup();
+                v
+            };
+            cands
+                .iter()
+                .map(|c| (c.key.to_string(), set(&c.own), set(&c.references)))
+                .collect::<Vec<_>>()
+        };
+        let kept: HashSet<String> = ["public.a".to_string()].into();
+        let tables: Vec<(&str, &Table)> = db
+            .tables
+            .iter()
+            .filter(|(k, _)| !kept.contains(*k))
+            .map(|(k, t)| (k.as_str(), t))
+            .collect();
+        let views: Vec<(&str, &View)> = db.views.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        let one = as_words(cut(&tables, &views).unwrap());
+        let two = as_words(candidates(&db, &kept).unwrap());
+        assert_eq!(one.len(), db.tables.len() - 1 + db.views.len());
+        assert!(one == two, "the two-thread cut differs from one thread's");
     }
 }

@@ -229,7 +229,7 @@ fn parse_all(sources: &[Source], cache: Option<&cache::Cache>) -> Vec<Result<Par
             .as_deref()
             .and_then(|k| entries.get(k))
             .and_then(|json| cache::read(json));
-        let (db, fresh) = match hit {
+        let (mut db, fresh) = match hit {
             Some(db) => (db, None),
             None => match parse(src) {
                 Ok(db) => {
@@ -239,13 +239,13 @@ fn parse_all(sources: &[Source], cache: Option<&cache::Cache>) -> Vec<Result<Par
                 Err(e) => return (Err(e), None),
             },
         };
-        let mut db = db;
         let keys = section_keys(&db);
         let problems = canon::canonical_keys(&mut db)
             .into_iter()
             .map(|p| at(src, &p.path, p.message, p.hint))
             .collect();
-        (Ok((db, keys, problems)), key.map(|k| (k, fresh)))
+        let note: CacheNote = key.map(|k| (k, fresh));
+        (Ok((db, keys, problems)), note)
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let results: Vec<_> = if threads < 2 || sources.len() < 64 {
@@ -266,23 +266,36 @@ fn parse_all(sources: &[Source], cache: Option<&cache::Cache>) -> Vec<Result<Par
         })
     };
     if let Some(cache) = cache {
-        let kept: Vec<(&str, &str)> = results
-            .iter()
-            .filter_map(|(_, e)| e.as_ref())
-            .filter_map(|(key, fresh)| {
-                let json = fresh
-                    .as_deref()
-                    .or_else(|| entries.get(key.as_str()).copied())?;
-                Some((key.as_str(), json))
-            })
-            .collect();
-        let parsed_afresh = results.iter().any(|(_, e)| matches!(e, Some((_, Some(_)))));
-        if parsed_afresh || kept.len() != entries.len() {
-            cache.store(&kept);
-        }
-        tracing::debug!(files = sources.len(), cached = kept.len(), "parse cache");
+        refresh(cache, entries, &results);
     }
     results.into_iter().map(|(r, _)| r).collect()
+}
+
+/// Each source's result, and its cache key with the JSON of a fresh parse.
+type CacheNote = Option<(String, Option<String>)>;
+
+/// Rewrites the cache when a file was parsed afresh or an entry is no
+/// longer used: it then holds exactly the files that parsed, once each.
+fn refresh(
+    cache: &cache::Cache,
+    entries: &HashMap<&str, &str>,
+    results: &[(Result<Parsed, LoadError>, CacheNote)],
+) {
+    let mut kept: IndexMap<&str, &str> = IndexMap::new();
+    let mut parsed_afresh = false;
+    for (key, fresh) in results.iter().filter_map(|(_, note)| note.as_ref()) {
+        parsed_afresh |= fresh.is_some();
+        let json = fresh
+            .as_deref()
+            .or_else(|| entries.get(key.as_str()).copied());
+        if let Some(json) = json {
+            kept.insert(key, json);
+        }
+    }
+    if parsed_afresh || kept.len() != entries.len() {
+        cache.store(&kept.into_iter().collect::<Vec<_>>());
+    }
+    tracing::debug!(files = results.len(), cached = entries.len(), "parse cache");
 }
 
 fn parse(src: &Source) -> Result<Database, LoadError> {

@@ -7,6 +7,7 @@ pub mod expr;
 pub mod load;
 pub mod memo;
 pub mod name;
+pub mod par;
 pub mod privileges;
 pub mod schema_json;
 pub mod short;

@@ -1,0 +1,82 @@
+//! Work over the entries of a large map on two threads, with results in
+//! entry order, so the output is what one thread would give.
+
+use indexmap::IndexMap;
+
+/// Below this many entries a second thread costs more than it saves.
+pub const MIN_ENTRIES: usize = 2048;
+
+/// Calls `f` on every entry, the second half of the map on another thread
+/// when it is large; what `f` pushes comes back in entry order.
+pub fn each_mut<K, V, R, F>(map: &mut IndexMap<K, V>, f: F) -> Vec<R>
+where
+    K: Send + Sync,
+    V: Send,
+    R: Send,
+    F: Fn(&K, &mut V, &mut Vec<R>) + Sync,
+{
+    let slice = map.as_mut_slice();
+    let run = |part: &mut indexmap::map::Slice<K, V>| {
+        let mut out = Vec::new();
+        for (k, v) in part.iter_mut() {
+            f(k, v, &mut out);
+        }
+        out
+    };
+    if slice.len() < MIN_ENTRIES {
+        return run(slice);
+    }
+    let (first, second) = slice.split_at_mut(slice.len() / 2);
+    std::thread::scope(|s| {
+        let later = s.spawn(|| run(second));
+        let mut out = run(first);
+        // A panic is a bug, as it would be on one thread: passed on.
+        out.extend(
+            later
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+        );
+        out
+    })
+}
+
+/// Runs `a` here and `b` on another thread when there are `entries` enough
+/// to be worth it (else one after the other), and returns both.
+pub fn both<A, B>(entries: usize, a: impl FnOnce() -> A, b: impl FnOnce() -> B + Send) -> (A, B)
+where
+    B: Send,
+{
+    if entries < MIN_ENTRIES {
+        return (a(), b());
+    }
+    std::thread::scope(|s| {
+        let later = s.spawn(b);
+        let a = a();
+        (
+            a,
+            later
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_come_back_in_entry_order_whatever_the_threads() {
+        for n in [0, 3, MIN_ENTRIES - 1, MIN_ENTRIES, 3 * MIN_ENTRIES + 1] {
+            let mut map: IndexMap<usize, usize> = (0..n).map(|i| (i, 0)).collect();
+            let out = each_mut(&mut map, |k, v, out| {
+                *v = k * 2;
+                if k % 3 == 0 {
+                    out.push(*k);
+                }
+            });
+            assert_eq!(out, (0..n).filter(|k| k % 3 == 0).collect::<Vec<_>>());
+            assert!(map.iter().all(|(k, v)| *v == k * 2));
+        }
+    }
+}
