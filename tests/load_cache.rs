@@ -135,3 +135,61 @@ fn a_small_schema_leaves_no_cache() {
     load_cached(&schema, Some(&cache_dir), cache::MIN_BYTES).unwrap();
     assert!(!cache_dir.exists());
 }
+
+/// The cache directories the binary left under `root` (any depth).
+fn packs_under(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "jsonl") {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_cli_keeps_a_large_schema_outside_the_project_or_where_told() {
+    // Over 1 MiB of YAML: one table with a long comment.
+    let project = support::temp_dir();
+    let schema = project.join("schema");
+    std::fs::create_dir_all(&schema).unwrap();
+    let comment = "x".repeat(cache::MIN_BYTES);
+    write(
+        &schema,
+        "t.yaml",
+        &format!("tables:\n  public.t:\n    comment: {comment}\n    columns:\n      id: uuid\n"),
+    );
+    let home = support::temp_dir();
+    let told = support::temp_dir().join("told");
+    let xdg = home.to_str().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["check", "--schema", "schema"];
+        args.extend_from_slice(extra);
+        let (code, _, err) = support::reconcile_env(&project, &args, &[("XDG_CACHE_HOME", xdg)]);
+        assert_eq!(code, 0, "{err}");
+    };
+
+    run(&["--no-cache"]);
+    assert!(packs_under(&home).is_empty() && packs_under(&project).is_empty());
+
+    run(&[]);
+    let default = packs_under(&home);
+    assert_eq!(default.len(), 1, "one pack under $XDG_CACHE_HOME/reconcile");
+    assert!(
+        default[0].starts_with(home.join("reconcile")),
+        "{default:?}"
+    );
+    assert!(
+        packs_under(&project).is_empty(),
+        "nothing written in the project"
+    );
+
+    run(&["--cache-dir", told.to_str().unwrap()]);
+    assert_eq!(packs_under(&told).len(), 1);
+}

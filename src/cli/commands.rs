@@ -55,17 +55,48 @@ pub fn run(command: Command, line: &clap::Command, cfg: &super::config::Config) 
     }
 }
 
-/// The parse cache chosen on the command line (`--cache-dir`,
-/// `--no-cache`); set once in `main`, before any command runs.
-static CACHE: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+/// Where the parse cache of a large schema lives (`model::load::cache`).
+#[derive(Debug, Clone)]
+pub enum Cache {
+    /// `--no-cache`.
+    Off,
+    /// `--cache-dir DIR`.
+    Dir(std::path::PathBuf),
+    /// The default: a directory per schema path in the user's cache
+    /// directory. Not in the project, where a checkout (a pull request)
+    /// could bring a pack of its own and so a model its YAML does not say.
+    PerSchema,
+}
 
-pub fn set_cache(dir: Option<std::path::PathBuf>) {
-    let _ = CACHE.set(dir);
+/// Set once in `main`, before any command runs.
+static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+
+pub fn set_cache(cache: Cache) {
+    let _ = CACHE.set(cache);
+}
+
+fn cache_dir(schema: &Path) -> Option<std::path::PathBuf> {
+    use sha2::Digest as _;
+    match CACHE.get()? {
+        Cache::Off => None,
+        Cache::Dir(dir) => Some(dir.clone()),
+        Cache::PerSchema => {
+            let home = std::env::var_os("XDG_CACHE_HOME")
+                .map(std::path::PathBuf::from)
+                .filter(|p| p.is_absolute())
+                .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))?;
+            let schema = std::fs::canonicalize(schema).ok()?;
+            let id = crate::migrations::sum::hex(&sha2::Sha256::digest(
+                schema.as_os_str().as_encoded_bytes(),
+            ));
+            Some(home.join("reconcile").join(&id[..16]))
+        }
+    }
 }
 
 pub fn load(schema: &Path) -> Result<Database, Failure> {
-    let cache = CACHE.get().and_then(Option::as_deref);
-    model::load::load_cached(schema, cache, model::load::cache::MIN_BYTES)
+    let cache = cache_dir(schema);
+    model::load::load_cached(schema, cache.as_deref(), model::load::cache::MIN_BYTES)
         .map(|(db, _)| db)
         .map_err(|e| Failure::new(Exit::Input, e.to_string()))
 }

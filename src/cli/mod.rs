@@ -64,15 +64,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Where parsed schema files are kept between runs when the schema is
-    /// large (1 MiB or more); keyed by content, safe to delete.
-    #[arg(
-        long,
-        global = true,
-        value_name = "DIR",
-        env = "RECONCILE_CACHE_DIR",
-        default_value = ".reconcile_cache"
-    )]
-    pub cache_dir: PathBuf,
+    /// large (1 MiB or more); keyed by content, safe to delete. Default:
+    /// a directory per schema path under $XDG_CACHE_HOME/reconcile (or
+    /// ~/.cache/reconcile).
+    #[arg(long, global = true, value_name = "DIR", env = "RECONCILE_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
     /// Parse every schema file afresh; read and write no cache.
     #[arg(long, global = true, env = "RECONCILE_NO_CACHE")]
     pub no_cache: bool,
@@ -283,10 +279,10 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(cli.verbose);
-    commands::set_cache(if cli.no_cache {
-        None
-    } else {
-        Some(cli.cache_dir.clone())
+    commands::set_cache(match (cli.no_cache, &cli.cache_dir) {
+        (true, _) => commands::Cache::Off,
+        (false, Some(dir)) => commands::Cache::Dir(dir.clone()),
+        (false, None) => commands::Cache::PerSchema,
     });
     match commands::run(cli.command, &command, &cfg) {
         Ok(code) => ExitCode::from(code as u8),
