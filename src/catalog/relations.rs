@@ -135,7 +135,7 @@ fn identity_sequence(db: &mut Database, r: &SequenceRow, start: i64, min: i64, m
         cycle: r.cycle,
         grants: grants(r.acl.as_deref(), &r.owner, AclKind::Plain),
     };
-    column.identity_sequence = (!seq.is_default()).then_some(seq);
+    column.identity_sequence = (!seq.is_default()).then(|| Box::new(seq));
 }
 
 #[derive(QueryableByName)]
