@@ -302,6 +302,8 @@ pub(crate) struct Ctx<'a> {
     external: External,
     /// Tables by name, with their keys.
     tables: HashMap<QualifiedName, (&'a str, &'a Table)>,
+    /// Partitioned table -> the keys of its partitions, in model order.
+    partitions: HashMap<QualifiedName, Vec<&'a str>>,
 }
 
 fn parse_err(what: &str, sql: &str, message: String) -> PlanError {
@@ -892,21 +894,10 @@ impl Builder {
         }
         // Indexes of partitions first: the parent's CREATE INDEX then
         // attaches them instead of building duplicates.
-        let children: Vec<&str> = ctx
-            .db
-            .tables
-            .iter()
-            .filter(|(_, ct)| {
-                ct.partition_of
-                    .as_ref()
-                    .and_then(|p| parse_name(&p.parent, "").ok())
-                    .is_some_and(|p| &p == name)
-            })
-            .map(|(k, _)| k.as_str())
-            .collect();
+        let children = ctx.partitions.get(name).map_or(&[][..], Vec::as_slice);
         for (iname, ix) in &t.indexes {
             let mut d = vec![id.clone()];
-            for child in &children {
+            for child in children {
                 for ciname in ctx.db.tables[*child].indexes.keys() {
                     d.push(format!("index:{child}.{ciname}"));
                 }
@@ -1260,9 +1251,14 @@ impl<'a> Ctx<'a> {
                 .push(format!("extension:{n}"));
         }
         let mut tables = HashMap::new();
+        let mut partitions: HashMap<QualifiedName, Vec<&str>> = HashMap::new();
         for (key, t) in &db.tables {
             let q = parse_name(key, &format!("table `{key}`"))?;
             tables.insert(q.clone(), (key.as_str(), t));
+            let parent = t.partition_of.as_ref().map(|p| parse_name(&p.parent, ""));
+            if let Some(Ok(parent)) = parent {
+                partitions.entry(parent).or_default().push(key.as_str());
+            }
             if external.name(&q) {
                 continue;
             }
@@ -1312,6 +1308,7 @@ impl<'a> Ctx<'a> {
             names,
             external,
             tables,
+            partitions,
         })
     }
 }
