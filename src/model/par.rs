@@ -40,6 +40,21 @@ where
     })
 }
 
+/// `f` of every item, in item order; the second half on another thread
+/// when there are many.
+pub fn map<T, R, F>(items: &[T], f: F) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(&T) -> R + Sync,
+{
+    let (first, second) = items.split_at(items.len() / 2);
+    let run = |part: &[T]| part.iter().map(&f).collect::<Vec<R>>();
+    let (mut out, rest) = both(items.len(), || run(first), || run(second));
+    out.extend(rest);
+    out
+}
+
 /// Runs `a` here and `b` on another thread when there are `entries` enough
 /// to be worth it (else one after the other), and returns both.
 pub fn both<A, B>(entries: usize, a: impl FnOnce() -> A, b: impl FnOnce() -> B + Send) -> (A, B)
@@ -77,6 +92,11 @@ mod tests {
             });
             assert_eq!(out, (0..n).filter(|k| k % 3 == 0).collect::<Vec<_>>());
             assert!(map.iter().all(|(k, v)| *v == k * 2));
+            let items: Vec<usize> = (0..n).collect();
+            assert_eq!(
+                super::map(&items, |i| i * 3),
+                (0..n).map(|i| i * 3).collect::<Vec<_>>()
+            );
         }
     }
 }
