@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 
 use reconcile::model::load::{cache, load_cached, load_with_warnings};
 
+/// One table, `public.a`, as a schema file.
+const TABLE_A: &str = "tables:\n  public.a:\n    columns:\n      id: uuid\n";
+
 fn pack(dir: &Path) -> PathBuf {
     let files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
@@ -59,11 +62,7 @@ fn warm_and_cold_loads_agree_with_no_cache() {
 fn a_hit_reads_the_pack_and_a_changed_file_is_parsed_afresh() {
     let dir = support::temp_dir();
     let cache_dir = support::temp_dir();
-    write(
-        &dir,
-        "a.yaml",
-        "tables:\n  public.a:\n    columns:\n      id: uuid\n",
-    );
+    write(&dir, "a.yaml", TABLE_A);
     assert_eq!(tables(&dir, &cache_dir), ["public.a"]);
 
     // Tamper with the entry: an unchanged file is read from the pack.
@@ -73,11 +72,7 @@ fn a_hit_reads_the_pack_and_a_changed_file_is_parsed_afresh() {
     assert_eq!(tables(&dir, &cache_dir), ["public.from_the_cache"]);
 
     // Any change to the text is another key.
-    write(
-        &dir,
-        "a.yaml",
-        "tables:\n  public.a:\n    columns:\n      id: uuid\n# edited\n",
-    );
+    write(&dir, "a.yaml", &format!("{TABLE_A}# edited\n"));
     assert_eq!(tables(&dir, &cache_dir), ["public.a"]);
 
     // An entry that does not read back is parsed afresh, and rewritten.
@@ -103,11 +98,7 @@ fn a_hit_reads_the_pack_and_a_changed_file_is_parsed_afresh() {
 fn files_with_errors_are_reported_alike_and_never_cached() {
     let dir = support::temp_dir();
     let cache_dir = support::temp_dir();
-    write(
-        &dir,
-        "a.yaml",
-        "tables:\n  public.a:\n    columns:\n      id: uuid\n",
-    );
+    write(&dir, "a.yaml", TABLE_A);
     write(
         &dir,
         "b.yaml",

@@ -76,21 +76,10 @@ pub fn set_cache(cache: Cache) {
 }
 
 fn cache_dir(schema: &Path) -> Option<std::path::PathBuf> {
-    use sha2::Digest as _;
     match CACHE.get()? {
         Cache::Off => None,
         Cache::Dir(dir) => Some(dir.clone()),
-        Cache::PerSchema => {
-            let home = std::env::var_os("XDG_CACHE_HOME")
-                .map(std::path::PathBuf::from)
-                .filter(|p| p.is_absolute())
-                .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))?;
-            let schema = std::fs::canonicalize(schema).ok()?;
-            let id = crate::migrations::sum::hex(&sha2::Sha256::digest(
-                schema.as_os_str().as_encoded_bytes(),
-            ));
-            Some(home.join("reconcile").join(&id[..16]))
-        }
+        Cache::PerSchema => model::load::cache::default_dir(schema),
     }
 }
 

@@ -94,14 +94,10 @@ pub fn plan(args: &PlanArgs) -> Outcome {
     // The migrations are read on a second thread while the schema files
     // load: on a large schema each is a good part of an offline plan.
     // Problems in the schema are still reported first.
-    let (desired, recorded) = std::thread::scope(|s| {
-        let recorded = s.spawn(|| read_migrations(dir, args.database_url.is_none()));
-        let desired = load(&args.schema);
-        let recorded = recorded
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (desired, recorded)
-    });
+    let (desired, recorded) = crate::model::par::join(
+        || load(&args.schema),
+        || read_migrations(dir, args.database_url.is_none()),
+    );
     let desired = desired?;
     tracing::info!(schema = %args.schema.display(), "loaded the desired state");
     let (from_label, from) = from_state(args, &desired, recorded?)?;

@@ -134,18 +134,8 @@ impl Mentions {
 /// cutting 10 000 tables into words is most of the scope's cost, so it is
 /// done on two threads, each with its own word table, merged after.
 fn candidates<'a>(a: &'a Database, kept: &HashSet<String>) -> Option<(Words, Vec<Candidate<'a>>)> {
-    let tables: Vec<(&'a str, &'a Table)> = a
-        .tables
-        .iter()
-        .filter(|(k, _)| !kept.contains(*k))
-        .map(|(k, t)| (k.as_str(), t))
-        .collect();
-    let views: Vec<(&'a str, &'a View)> = a
-        .views
-        .iter()
-        .filter(|(k, _)| !kept.contains(*k))
-        .map(|(k, v)| (k.as_str(), v))
-        .collect();
+    let tables = not_kept(&a.tables, kept);
+    let views = not_kept(&a.views, kept);
     if tables.len() < par::MIN_ENTRIES {
         return cut(&tables, &views);
     }
@@ -164,6 +154,14 @@ fn candidates<'a>(a: &'a Database, kept: &HashSet<String>) -> Option<(Words, Vec
         open.push(c);
     }
     Some((words, open))
+}
+
+/// The entries of `map` whose keys are not in `kept`.
+fn not_kept<'a, T>(map: &'a IndexMap<String, T>, kept: &HashSet<String>) -> Vec<(&'a str, &'a T)> {
+    map.iter()
+        .filter(|(k, _)| !kept.contains(*k))
+        .map(|(k, v)| (k.as_str(), v))
+        .collect()
 }
 
 /// These tables and views as tokens, on one thread.
@@ -425,13 +423,8 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         let kept: HashSet<String> = ["public.a".to_string()].into();
-        let tables: Vec<(&str, &Table)> = db
-            .tables
-            .iter()
-            .filter(|(k, _)| !kept.contains(*k))
-            .map(|(k, t)| (k.as_str(), t))
-            .collect();
-        let views: Vec<(&str, &View)> = db.views.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        let tables = not_kept(&db.tables, &kept);
+        let views = not_kept(&db.views, &kept);
         let one = as_words(cut(&tables, &views).unwrap());
         let two = as_words(candidates(&db, &kept).unwrap());
         assert_eq!(one.len(), db.tables.len() - 1 + db.views.len());

@@ -27,17 +27,9 @@ where
         return run(slice);
     }
     let (first, second) = slice.split_at_mut(slice.len() / 2);
-    std::thread::scope(|s| {
-        let later = s.spawn(|| run(second));
-        let mut out = run(first);
-        // A panic is a bug, as it would be on one thread: passed on.
-        out.extend(
-            later
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
-        );
-        out
-    })
+    let (mut out, rest) = join(|| run(first), || run(second));
+    out.extend(rest);
+    out
 }
 
 /// `f` of every item, in item order; the second half on another thread
@@ -64,15 +56,22 @@ where
     if entries < MIN_ENTRIES {
         return (a(), b());
     }
+    join(a, b)
+}
+
+/// Runs `a` here and `b` on another thread, and returns both.
+pub fn join<A, B>(a: impl FnOnce() -> A, b: impl FnOnce() -> B + Send) -> (A, B)
+where
+    B: Send,
+{
     std::thread::scope(|s| {
         let later = s.spawn(b);
         let a = a();
-        (
-            a,
-            later
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
-        )
+        // A panic is a bug, as it would be on one thread: passed on.
+        let b = later
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (a, b)
     })
 }
 

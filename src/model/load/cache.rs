@@ -100,9 +100,29 @@ impl Cache {
 
 /// The key of one source: its kind and exact text.
 pub fn key(text: &str, json: bool) -> String {
+    let kind: &[u8] = if json { b"json\n" } else { b"yaml\n" };
+    digest(&[kind, text.as_bytes()])
+}
+
+/// The default cache of the schema at `schema`: a directory named after
+/// its absolute path in `$XDG_CACHE_HOME/reconcile` (or
+/// `~/.cache/reconcile`). None when there is no such home.
+pub fn default_dir(schema: &Path) -> Option<PathBuf> {
+    let home = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))?;
+    let schema = std::fs::canonicalize(schema).ok()?;
+    let id = digest(&[schema.as_os_str().as_encoded_bytes()]);
+    Some(home.join("reconcile").join(id))
+}
+
+/// The first 128 bits of the sha256 of these bytes, in hex.
+fn digest(parts: &[&[u8]]) -> String {
     let mut h = Sha256::new();
-    h.update(if json { b"json\n" } else { b"yaml\n" });
-    h.update(text.as_bytes());
+    for part in parts {
+        h.update(part);
+    }
     h.finalize()[..16]
         .iter()
         .map(|b| format!("{b:02x}"))
