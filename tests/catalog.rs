@@ -203,15 +203,24 @@ fn fixture_every_kind() {
     assert_eq!(c["id"].default, None);
     assert!(!c["id"].nullable);
     assert_eq!(c["select"].default.as_deref(), Some("'x'::text"));
-    assert_eq!(c["select"].comment.as_deref(), Some("reserved word"));
-    assert_eq!(c["select"].grants["cat_reader"], ["select", "update"]);
+    assert_eq!(
+        c["select"].extras().comment.as_deref(),
+        Some("reserved word")
+    );
+    assert_eq!(
+        c["select"].extras().grants["cat_reader"],
+        ["select", "update"]
+    );
     assert_eq!(c["Mixed Case"].type_, "app.mood");
     assert_eq!(c["qty"].type_, "app.posint");
     assert_eq!(c["price"].type_, "numeric(10,2)");
-    assert_eq!(c["total"].generated.as_deref(), Some("price * 2::numeric"));
+    assert_eq!(
+        c["total"].extras().generated.as_deref(),
+        Some("price * 2::numeric")
+    );
     assert_eq!(c["total"].default, None);
-    assert_eq!(c["label"].collation.as_deref(), Some("C"));
-    assert_eq!(c["select"].collation, None);
+    assert_eq!(c["label"].extras().collation.as_deref(), Some("C"));
+    assert_eq!(c["select"].extras().collation, None);
     assert_eq!(c["big"].type_, "app.\"bıgınt\"");
     assert_eq!(c["created"].default.as_deref(), Some("now()"));
     assert_eq!(items.primary_key.as_ref().unwrap().columns, ["id"]);

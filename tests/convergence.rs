@@ -75,14 +75,16 @@ fn column(g: &ColGen, second: bool) -> Column {
     if g.reader {
         grants.insert("pl_reader".to_string(), vec!["select".to_string()]);
     }
-    Column {
+    let mut c = Column {
         type_: ty.to_string(),
         nullable: g.nullable,
         default,
-        comment: g.comment.clone(),
-        grants,
         ..Default::default()
-    }
+    };
+    c.extras_mut().comment = g.comment.clone();
+    c.extras_mut().grants = grants;
+    c.tidy();
+    c
 }
 
 /// One table in two versions: the generator draws both sides' settings.

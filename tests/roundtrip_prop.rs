@@ -55,13 +55,15 @@ fn column() -> impl Strategy<Value = Column> {
                 _ => "NULL".to_string(),
             });
             let default = default.filter(|d| d != "NULL");
-            Column {
+            let mut c = Column {
                 type_,
                 nullable,
                 default,
-                comment,
                 ..Default::default()
-            }
+            };
+            c.extras_mut().comment = comment;
+            c.tidy();
+            c
         })
 }
 

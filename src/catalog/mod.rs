@@ -23,7 +23,7 @@ mod unmanaged;
 
 use diesel::{Connection, PgConnection};
 
-use crate::model::Database;
+use crate::model::{Database, Shrink};
 
 pub use redact::redact;
 pub use session::InspectStats;
@@ -137,5 +137,6 @@ fn read_all(
     unmanaged::unmanaged(s, &mut db)?;
     depends::depends(s, &mut db)?;
     sort::sort(&mut db);
+    db.shrink();
     Ok(db)
 }

@@ -135,7 +135,9 @@ fn identity_sequence(db: &mut Database, r: &SequenceRow, start: i64, min: i64, m
         cycle: r.cycle,
         grants: grants(r.acl.as_deref(), &r.owner, AclKind::Plain),
     };
-    column.identity_sequence = (!seq.is_default()).then(|| Box::new(seq));
+    if !seq.is_default() {
+        column.extras_mut().identity_sequence = Some(seq);
+    }
 }
 
 #[derive(QueryableByName)]

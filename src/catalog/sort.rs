@@ -27,8 +27,12 @@ pub fn sort(db: &mut Database) {
         for i in t.indexes.values_mut() {
             i.options.sort_keys();
         }
-        for c in t.columns.values_mut() {
-            c.grants.sort_keys();
+        for e in t
+            .columns
+            .values_mut()
+            .filter_map(|c| c.extras.as_deref_mut())
+        {
+            e.grants.sort_keys();
         }
     }
     db.views.sort_keys();

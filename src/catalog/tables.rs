@@ -9,8 +9,8 @@ use super::session::{not_ext, qualified_unless_catalog, Session};
 use super::types::collation_sql;
 use super::CatalogError;
 use crate::model::{
-    Check, Column, Database, Deferral, Exclusion, FkAction, FkMatch, ForeignKey, Identity,
-    PartitionOf, PrimaryKey, RowLevelSecurity, Table, Unique,
+    Check, Column, ColumnExtras, Database, Deferral, Exclusion, FkAction, FkMatch, ForeignKey,
+    Identity, PartitionOf, PrimaryKey, RowLevelSecurity, Table, Unique,
 };
 
 /// SQL: relation `c` (namespace `n`) is in a selected schema and not an
@@ -228,8 +228,7 @@ pub fn columns(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
         } else {
             (None, r.default_expr)
         };
-        let col = Column {
-            renamed_from: None,
+        let mut col = Column {
             type_: r.type_name,
             nullable: !r.not_null,
             default,
@@ -238,13 +237,17 @@ pub fn columns(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
                 "d" => Some(Identity::ByDefault),
                 _ => None,
             },
+            extras: None,
+        };
+        *col.extras_mut() = ColumnExtras {
             generated,
             collation: r.collation.as_deref().and_then(qualified_unless_catalog),
             comment: r.comment,
             grants: grants(r.acl.as_deref(), &r.owner, AclKind::Plain),
-            identity_sequence: None,
             statistics: (r.statistics >= 0).then_some(r.statistics),
+            ..Default::default()
         };
+        col.tidy();
         table.columns.insert(r.name, col);
     }
     Ok(())

@@ -55,10 +55,12 @@ fn from_state(
 fn read_migrations(dir: &Path, offline: bool) -> Result<Option<(String, Database)>, Failure> {
     migrations::check_sum(dir).map_err(input)?;
     tracing::debug!("checked the migrations' checksums");
-    match offline {
-        true => migrations::read_last_state(dir).map_err(input),
-        false => Ok(None),
+    if !offline {
+        return Ok(None);
     }
+    let state = migrations::read_last_state(dir).map_err(input)?;
+    tracing::debug!("read the recorded state");
+    Ok(state)
 }
 
 /// Whether the desired state names this step's object under `allow_drop`

@@ -169,7 +169,7 @@ pub fn apply<'a>(
         let q = parse_name(key, key)?;
         let what = |kind: &str, n: &str| format!("{kind} {n} of table {key}");
         for (c, col) in &t.columns {
-            let Some(old) = &col.renamed_from else {
+            let Some(old) = &col.extras().renamed_from else {
                 continue;
             };
             let cur = &db.tables[key];
@@ -370,7 +370,9 @@ fn names_a_rename(to: &Database) -> bool {
     to.views.values().any(|v| v.renamed_from.is_some())
         || to.tables.values().any(|t| {
             t.renamed_from.is_some()
-                || t.columns.values().any(|c| c.renamed_from.is_some())
+                || t.columns
+                    .values()
+                    .any(|c| c.extras().renamed_from.is_some())
                 || t.unique.values().any(|u| u.renamed_from.is_some())
                 || t.foreign_keys.values().any(|f| f.renamed_from.is_some())
                 || t.checks.values().any(|c| c.renamed_from.is_some())

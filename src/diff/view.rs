@@ -236,7 +236,9 @@ fn expr_type(node: Option<&protobuf::Node>, from: &[FromItem<'_>]) -> Option<Str
         N::TypeCast(c) => {
             let plain = match c.arg.as_deref().and_then(|a| a.node.as_ref()) {
                 Some(N::AConst(_)) => true,
-                Some(N::ColumnRef(r)) => column(r, from).is_some_and(|col| col.collation.is_none()),
+                Some(N::ColumnRef(r)) => {
+                    column(r, from).is_some_and(|col| col.extras().collation.is_none())
+                }
                 _ => false,
             };
             let tn = c.type_name.as_ref()?;
@@ -246,7 +248,7 @@ fn expr_type(node: Option<&protobuf::Node>, from: &[FromItem<'_>]) -> Option<Str
         }
         N::ColumnRef(c) => {
             let col = column(c, from)?;
-            Some(match &col.collation {
+            Some(match &col.extras().collation {
                 Some(coll) => format!("{} COLLATE {coll}", col.type_),
                 None => col.type_.clone(),
             })
@@ -349,14 +351,13 @@ mod tests {
                 Some((t, c)) => (t, Some(c.to_string())),
                 None => (*ty, None),
             };
-            t.columns.insert(
-                col.to_string(),
-                crate::model::Column {
-                    type_: ty.to_string(),
-                    collation,
-                    ..Default::default()
-                },
-            );
+            let mut c = crate::model::Column {
+                type_: ty.to_string(),
+                ..Default::default()
+            };
+            c.extras_mut().collation = collation;
+            c.tidy();
+            t.columns.insert(col.to_string(), c);
         }
         db
     }

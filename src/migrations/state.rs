@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::model::{write::sorted, Database};
+use crate::model::{write::sorted, Database, Shrink};
 
 pub const STATE_FILE: &str = "state.json";
 
@@ -20,7 +20,13 @@ pub fn render_state(db: &Database) -> Result<String, String> {
 }
 
 pub fn parse_state(text: &str, label: &str) -> Result<Database, String> {
-    serde_json::from_str(text).map_err(|e| format!("{label}: {e}"))
+    read_state(text.as_bytes(), label)
+}
+
+fn read_state(json: impl std::io::Read, label: &str) -> Result<Database, String> {
+    let mut db: Database = serde_json::from_reader(json).map_err(|e| format!("{label}: {e}"))?;
+    db.shrink();
+    Ok(db)
 }
 
 /// The state reached by the last migration under `dir` and its name; None
@@ -37,7 +43,10 @@ pub fn read_last_state(dir: &Path) -> Result<Option<(String, Database)>, String>
             path.display()
         ));
     }
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let db = parse_state(&text, &path.display().to_string())?;
+    let file = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    // Read as a stream: on a large schema the whole text would be a third
+    // of the model again, held while the model is built.
+    let reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let db = read_state(reader, &path.display().to_string())?;
     Ok(Some((last, db)))
 }

@@ -243,6 +243,7 @@ fn drop_empty_comments(db: &mut Database) {
         none_if_empty(&mut t.comment);
         t.columns
             .values_mut()
+            .filter_map(|x| x.extras.as_deref_mut())
             .for_each(|x| none_if_empty(&mut x.comment));
         if let Some(pk) = t.primary_key.as_mut() {
             none_if_empty(&mut pk.comment);
@@ -366,13 +367,16 @@ fn table_pass(
         if c.identity.is_some() {
             c.nullable = false;
         }
+        let Some(e) = c.extras.as_deref_mut() else {
+            continue;
+        };
         p.extend(canonical_grants(
-            &mut c.grants,
+            &mut e.grants,
             GrantKind::Column,
             true,
             &at,
         ));
-        if let Some(seq) = c.identity_sequence.as_mut() {
+        if let Some(seq) = e.identity_sequence.as_mut() {
             p.extend(canonical_grants(
                 &mut seq.grants,
                 GrantKind::Sequence,
@@ -383,9 +387,10 @@ fn table_pass(
                 seq.name = None;
             }
         }
-        if c.identity_sequence.as_ref().is_some_and(|s| s.is_default()) {
-            c.identity_sequence = None;
+        if e.identity_sequence.as_ref().is_some_and(|s| s.is_default()) {
+            e.identity_sequence = None;
         }
+        c.tidy();
     }
     if let Some(pk) = table.primary_key.as_mut() {
         for col in &pk.columns {

@@ -13,7 +13,7 @@ use indexmap::IndexMap;
 use super::canon;
 use super::error::{LoadError, LoadErrors, Problem};
 use super::validate;
-use super::Database;
+use super::{Database, Shrink};
 
 /// One source text and the label used in messages (usually its path).
 #[derive(Debug, Clone)]
@@ -165,6 +165,10 @@ fn load_sources_with(
     let mut list_sections: HashMap<&'static str, usize> = HashMap::new();
     let parsed_all = parse_all(sources, cache);
     tracing::debug!(files = sources.len(), "parsed the schema files");
+    // Room for every table at once: growing by doubling would copy the
+    // map and leave up to half of it spare.
+    let tables = parsed_all.iter().flatten().map(|(db, ..)| db.tables.len());
+    merged.tables.reserve_exact(tables.sum());
     for (i, parsed) in parsed_all.into_iter().enumerate() {
         let (db, keys, problems) = match parsed {
             Ok(p) => p,
@@ -195,6 +199,7 @@ fn load_sources_with(
     }
     tracing::debug!("merged the schema files");
     let mut problems = canon::canonicalise(&mut merged);
+    merged.shrink();
     tracing::debug!("canonicalised the desired state");
     let (errs, warns) = validate::validate(&merged);
     tracing::debug!("validated the desired state");
@@ -252,6 +257,7 @@ fn parse_all(sources: &[Source], cache: Option<&cache::Cache>) -> Vec<Result<Par
             .into_iter()
             .map(|p| at(src, &p.path, p.message, p.hint))
             .collect();
+        db.shrink();
         let note: CacheNote = key.map(|k| (k, fresh));
         (Ok((db, keys, problems)), note)
     };

@@ -1,6 +1,7 @@
 //! The schema model: types, names, the desired-state format and its loading.
 
 pub mod canon;
+mod column;
 pub mod depends;
 pub mod error;
 pub mod expr;
@@ -11,10 +12,12 @@ pub mod par;
 pub mod privileges;
 pub mod schema_json;
 pub mod short;
+pub mod shrink;
 pub mod types;
 pub mod validate;
 
 pub use name::{quote_ident, QualifiedName};
+pub use shrink::Shrink;
 pub use types::*;
 pub mod write;
 

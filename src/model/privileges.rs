@@ -88,11 +88,13 @@ pub fn net_of_defaults<'a>(from: &Database, to: &'a Database) -> Cow<'a, Databas
             At::Function(k) => out.functions[k].grants = grants,
             At::Identity(k, c) => {
                 let col = &mut out.tables[k].columns[c];
-                let seq = col.identity_sequence.get_or_insert_with(Default::default);
+                let e = col.extras_mut();
+                let seq = e.identity_sequence.get_or_insert_with(Default::default);
                 seq.grants = grants;
                 if seq.is_default() {
-                    col.identity_sequence = None;
+                    e.identity_sequence = None;
                 }
+                col.tidy();
             }
         }
     }
@@ -152,16 +154,24 @@ fn edits<'a>(from: &Database, to: &'a Database, scope: &Database) -> Vec<(At<'a>
             let live_seq = live
                 .columns
                 .get(cname)
-                .and_then(|lc| lc.identity_sequence.as_ref());
+                .and_then(|lc| lc.extras().identity_sequence.as_ref());
             let (true, Some(live_seq)) = (c.identity.is_some(), live_seq) else {
                 continue;
             };
             let empty = Grants::new();
-            let desired = c.identity_sequence.as_ref().map_or(&empty, |s| &s.grants);
+            let desired = c
+                .extras()
+                .identity_sequence
+                .as_ref()
+                .map_or(&empty, |s| &s.grants);
             let given = defaults(key, DefaultKind::Sequences);
             let fixed = kept(desired, &live_seq.grants, &given).or_else(|| {
                 // Spelled out but default: read as absent, like the database.
-                let spelled = c.identity_sequence.as_ref().is_some_and(|s| s.is_default());
+                let spelled = c
+                    .extras()
+                    .identity_sequence
+                    .as_ref()
+                    .is_some_and(|s| s.is_default());
                 spelled.then(|| desired.clone())
             });
             note(At::Identity(key, cname), fixed);

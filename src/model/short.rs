@@ -6,7 +6,7 @@
 use serde::de::{self, value::MapAccessDeserializer, value::SeqAccessDeserializer};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::types::{Check, Column, IndexElem, PrimaryKey, Unique};
+use super::types::{Check, IndexElem, PrimaryKey, Unique};
 
 pub fn yes() -> bool {
     true
@@ -108,13 +108,6 @@ macro_rules! short_form {
         }
     };
 }
-
-short_form!(Column, "a type name or a column map",
-str: |s| Column { type_: s.to_string(), nullable: true, ..Default::default() },
-to_str: |c| {
-    let bare = Column { type_: c.type_.clone(), nullable: true, ..Default::default() };
-    (*c == bare).then_some(c.type_.as_str())
-});
 
 short_form!(Check, "a CHECK expression or a check map",
 str: |s| Check { expression: s.to_string(), ..Default::default() },

@@ -735,7 +735,7 @@ impl Builder {
         }
         for (cname, c) in &t.columns {
             d.extend(deps(ctx.ty(&what, &c.type_)?));
-            if let Some(g) = &c.generated {
+            if let Some(g) = &c.extras().generated {
                 d.extend(deps(ctx.expr(&what, g)?));
             }
             if let Some(x) = &c.default {
@@ -773,7 +773,7 @@ impl Builder {
         self.owner(me, Target::Table(name), &t.owner);
         self.comment(me, Target::Table(name), &t.comment);
         for (cname, c) in &t.columns {
-            self.comment(me, Target::Column(name, cname), &c.comment);
+            self.comment(me, Target::Column(name, cname), &c.extras().comment);
         }
         if let Some(pk) = &t.primary_key {
             let pk_name = pk.name.clone().unwrap_or(format!("{}_pkey", name.name));
@@ -793,8 +793,9 @@ impl Builder {
         }
         self.grants(me, Target::Table(name), None, &t.grants)?;
         for (cname, c) in &t.columns {
-            self.grants(me, Target::Table(name), Some(cname), &c.grants)?;
+            self.grants(me, Target::Table(name), Some(cname), &c.extras().grants)?;
             if let Some(seq) = c
+                .extras()
                 .identity_sequence
                 .as_ref()
                 .filter(|_| c.identity.is_some())
@@ -802,7 +803,7 @@ impl Builder {
                 let seq_name = render::identity_sequence_name(name, cname, c);
                 self.grants(me, Target::Sequence(&seq_name), None, &seq.grants)?;
             }
-            if let Some(n) = c.statistics {
+            if let Some(n) = c.extras().statistics {
                 self.attach(
                     me,
                     StepKind::Table,
