@@ -46,8 +46,11 @@ fn read(url: &str, snapshot: &str, schemas: Vec<String>) -> Ahead {
     let mut unused = Database::default();
     relations::indexes(&mut s, &mut unused)?;
     unmanaged::unmanaged(&mut s, &mut unused)?;
+    // The dependencies are made into edges here, row by row: their rows
+    // would be several times the size of the edges.
     depends::depends(&mut s, &mut unused)?;
-    let rows = std::mem::take(&mut s.prefetched);
+    let mut rows = std::mem::take(&mut s.prefetched);
+    rows.insert(depends::EDGES, Box::new(unused.depends));
     s.execute("commit", "COMMIT")?;
     let stats = s.close()?;
     // BEGIN and SET TRANSACTION SNAPSHOT went as one batch of two.

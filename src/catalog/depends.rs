@@ -14,7 +14,7 @@ use diesel::QueryableByName;
 
 use super::session::Session;
 use super::CatalogError;
-use crate::model::Database;
+use crate::model::{depends::CatalogDeps, Database};
 
 const SQL: &str = "WITH ext AS (
   SELECT d.classid, d.objid, e.extname::text AS extname
@@ -155,10 +155,18 @@ struct Row {
     deptype: String,
 }
 
+/// The name under which edges read ahead are kept (`ahead`).
+pub const EDGES: &str = "dependency edges";
+
 pub fn depends(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
-    let rows: Vec<Row> = s.load("dependencies", SQL)?;
+    if let Some(edges) = s.prefetched.remove(EDGES) {
+        if let Ok(edges) = edges.downcast::<CatalogDeps>() {
+            db.depends = *edges;
+            return Ok(());
+        }
+    }
     db.depends.present = true;
-    for r in rows {
+    s.each("dependencies", SQL, |r: Row| {
         // A sequence's automatic dependency on a column is OWNED BY.
         let owned_by = r.deptype == "a" && r.obj.first().is_some_and(|k| k == "sequence");
         let obj = match (owned_by, r.obj.as_slice()) {
@@ -168,8 +176,7 @@ pub fn depends(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
         if let (Some(obj), Some(refd)) = (obj, id(&r.refd, r.ref_column.as_deref())) {
             db.depends.add(obj, refd);
         }
-    }
-    Ok(())
+    })
 }
 
 /// The diff's id of an object described as `[kind, schema, name, part]`

@@ -4,6 +4,7 @@
 use std::any::Any;
 use std::collections::HashMap;
 
+use diesel::connection::DefaultLoadingMode;
 use diesel::pg::Pg;
 use diesel::query_dsl::RunQueryDsl;
 use diesel::sql_types::{Array, Nullable, Text};
@@ -167,6 +168,35 @@ impl<'a> Session<'a> {
             .map_err(|source| CatalogError::Query { what, source })?;
         timed(what, rows.len(), started);
         Ok(rows)
+    }
+
+    /// Runs a query and hands its rows to `f` one at a time, for a query
+    /// whose rows are many times the size of what is made of them: they
+    /// are never all held as Rust values (nor read ahead).
+    pub fn each<T>(
+        &mut self,
+        what: &'static str,
+        sql: &str,
+        mut f: impl FnMut(T),
+    ) -> Result<(), CatalogError>
+    where
+        T: QueryableByName<Pg> + 'static,
+    {
+        self.stats.queries += 1;
+        let schemas = self.schemas.clone();
+        let started = std::time::Instant::now();
+        let err = |source| CatalogError::Query { what, source };
+        let rows = diesel::sql_query(sql)
+            .bind::<Array<Text>, _>(schemas)
+            .load_iter::<T, DefaultLoadingMode>(self.conn)
+            .map_err(err)?;
+        let mut n = 0;
+        for row in rows {
+            f(row.map_err(err)?);
+            n += 1;
+        }
+        timed(what, n, started);
+        Ok(())
     }
 
     /// Runs a query whose `$1` is an optional list of names (the schema

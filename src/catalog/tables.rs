@@ -210,47 +210,69 @@ pub fn columns(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
         collation_sql("a.attcollation", "t.typcollation"),
         rel_filter()
     );
-    let mut rows: Vec<ColumnRow> = s.load("columns", &sql)?;
-    rows.sort_unstable_by_key(|r| (r.rel, r.attnum));
-    for r in rows {
+    // Each row is made into its column as it arrives and only those are
+    // sorted: 130 000 rows held whole were the peak of a 10 000-table read.
+    let mut found = Vec::new();
+    s.each("columns", &sql, |r: ColumnRow| {
         let key = Session::key(&r.schema, &r.table_name);
-        if let Some(view) = db.views.get_mut(&key) {
+        if let Some(view) = db.views.get_index_of(&key) {
             if let Some(c) = r.comment {
-                view.column_comments.insert(r.name, c);
+                found.push((r.rel, r.attnum, view, r.name, Found::ViewComment(c)));
             }
-            continue;
+        } else if let Some(table) = db.tables.get_index_of(&key) {
+            let (rel, attnum) = (r.rel, r.attnum);
+            let (name, col) = column(r);
+            found.push((rel, attnum, table, name, Found::Column(col)));
         }
-        let Some(table) = db.tables.get_mut(&key) else {
-            continue;
-        };
-        let (default, generated) = if r.generated.is_empty() {
-            (r.default_expr, None)
-        } else {
-            (None, r.default_expr)
-        };
-        let mut col = Column {
-            type_: r.type_name,
-            nullable: !r.not_null,
-            default,
-            identity: match r.identity.as_str() {
-                "a" => Some(Identity::Always),
-                "d" => Some(Identity::ByDefault),
-                _ => None,
-            },
-            extras: None,
-        };
-        *col.extras_mut() = ColumnExtras {
-            generated,
-            collation: r.collation.as_deref().and_then(qualified_unless_catalog),
-            comment: r.comment,
-            grants: grants(r.acl.as_deref(), &r.owner, AclKind::Plain),
-            statistics: (r.statistics >= 0).then_some(r.statistics),
-            ..Default::default()
-        };
-        col.tidy();
-        table.columns.insert(r.name, col);
+    })?;
+    found.sort_unstable_by_key(|f| (f.0, f.1));
+    for (_, _, at, name, f) in found {
+        match f {
+            Found::ViewComment(c) => {
+                db.views[at].column_comments.insert(name, c);
+            }
+            Found::Column(col) => {
+                db.tables[at].columns.insert(name, col);
+            }
+        }
     }
     Ok(())
+}
+
+/// A row of the columns query, made: a table's column or a view column's
+/// comment.
+enum Found {
+    Column(Column),
+    ViewComment(String),
+}
+
+/// A table's column and its name.
+fn column(r: ColumnRow) -> (String, Column) {
+    let (default, generated) = if r.generated.is_empty() {
+        (r.default_expr, None)
+    } else {
+        (None, r.default_expr)
+    };
+    let col = Column {
+        type_: r.type_name,
+        nullable: !r.not_null,
+        default,
+        identity: match r.identity.as_str() {
+            "a" => Some(Identity::Always),
+            "d" => Some(Identity::ByDefault),
+            _ => None,
+        },
+        extras: None,
+    };
+    let col = col.with_extras(ColumnExtras {
+        generated,
+        collation: r.collation.as_deref().and_then(qualified_unless_catalog),
+        comment: r.comment,
+        grants: grants(r.acl.as_deref(), &r.owner, AclKind::Plain),
+        statistics: (r.statistics >= 0).then_some(r.statistics),
+        ..Default::default()
+    });
+    (r.name, col)
 }
 
 #[derive(QueryableByName)]

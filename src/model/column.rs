@@ -35,6 +35,12 @@ impl Column {
         self.extras.get_or_insert_with(Default::default)
     }
 
+    /// This column with `extras`, boxed only when something in them is set.
+    pub fn with_extras(mut self, extras: ColumnExtras) -> Column {
+        self.extras = (!extras.is_empty()).then(|| Box::new(extras));
+        self
+    }
+
     /// Drops the extras' box when nothing in it is set.
     pub fn tidy(&mut self) {
         if self.extras.as_deref() == Some(&NO_EXTRAS) {
@@ -106,14 +112,14 @@ struct ColumnDef {
 
 impl From<ColumnDef> for Column {
     fn from(d: ColumnDef) -> Column {
-        let mut c = Column {
+        let c = Column {
             type_: d.type_,
             nullable: d.nullable,
             default: d.default,
             identity: d.identity,
             extras: None,
         };
-        let extras = ColumnExtras {
+        c.with_extras(ColumnExtras {
             renamed_from: d.renamed_from,
             identity_sequence: d.identity_sequence,
             generated: d.generated,
@@ -121,11 +127,7 @@ impl From<ColumnDef> for Column {
             comment: d.comment,
             grants: d.grants,
             statistics: d.statistics,
-        };
-        if !extras.is_empty() {
-            c.extras = Some(Box::new(extras));
-        }
-        c
+        })
     }
 }
 
