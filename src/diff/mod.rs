@@ -14,6 +14,7 @@ mod same;
 mod scope;
 mod table;
 mod view;
+mod words;
 
 use std::collections::{BTreeMap, BTreeSet};
 
