@@ -66,7 +66,7 @@ pub fn load_cached(
     let cache = cache_dir
         .filter(|_| bytes >= min_bytes)
         .map(cache::Cache::open);
-    load_sources_with(&sources, cache.as_ref())
+    load_sources_with(&sources, cache)
 }
 
 /// Loads one YAML (or, when `label` ends in `.json`, JSON) text.
@@ -157,13 +157,15 @@ pub fn load_sources(sources: &[Source]) -> Result<(Database, Vec<LoadError>), Lo
 
 fn load_sources_with(
     sources: &[Source],
-    cache: Option<&cache::Cache>,
+    cache: Option<cache::Cache>,
 ) -> Result<(Database, Vec<LoadError>), LoadErrors> {
     let mut errors = Vec::new();
     let mut merged = Database::default();
     let mut origins = Origins::new();
     let mut list_sections: HashMap<&'static str, usize> = HashMap::new();
-    let parsed_all = parse_all(sources, cache);
+    let parsed_all = parse_all(sources, cache.as_ref());
+    // The pack's text (20 MB at 10 000 tables) is done with.
+    drop(cache);
     tracing::debug!(files = sources.len(), "parsed the schema files");
     // Room for every table at once: growing by doubling would copy the
     // map and leave up to half of it spare.

@@ -4,7 +4,7 @@
 //! of their length ahead), and an `IndexMap` keeps its entries as long as
 //! its hash table: a table of 4 indexes holds room for 7, one of 15
 //! columns room for 28. On a 10 000-table model that is a third of its
-//! memory (147 MB before, 96 MB after), and two models are held at once.
+//! memory (147 MB before, 90 MB after), and two models are held at once.
 
 use std::fmt;
 
