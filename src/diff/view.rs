@@ -351,13 +351,15 @@ mod tests {
                 Some((t, c)) => (t, Some(c.to_string())),
                 None => (*ty, None),
             };
-            let mut c = crate::model::Column {
+            let c = crate::model::Column {
                 type_: ty.to_string(),
                 ..Default::default()
             };
-            c.extras_mut().collation = collation;
-            c.tidy();
-            t.columns.insert(col.to_string(), c);
+            let extras = crate::model::ColumnExtras {
+                collation,
+                ..Default::default()
+            };
+            t.columns.insert(col.to_string(), c.with_extras(extras));
         }
         db
     }

@@ -1,6 +1,7 @@
 //! Semantic checks on a canonical model: identifiers, types, references,
 //! name clashes. Returns (errors, warnings), each addressed by key path.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::canon::{keys, types};
@@ -493,57 +494,66 @@ impl<'d> Ctx<'d> {
     fn namespaces(&mut self) {
         let db = self.db;
         // schema -> relation name -> what holds it. Messages are written
-        // only on a clash: this runs over every index of every table.
-        let mut rels: HashMap<String, HashMap<String, Named<'d>>> = HashMap::new();
+        // only on a clash, and names are borrowed where the model has
+        // them: this runs over every index of every table. Relations
+        // first, then their parts, each key parsed once.
+        let mut rels: HashMap<String, Names<'d>> = HashMap::new();
         let mut clash = Vec::new();
-        let mut add = |key: &str, name: String, named: Named<'d>| {
-            let Ok(q) = QualifiedName::parse(key, "public") else {
-                return;
+        let relations = db
+            .tables
+            .keys()
+            .map(|k| ("tables", k))
+            .chain(db.views.keys().map(|k| ("views", k)))
+            .chain(db.sequences.keys().map(|k| ("sequences", k)));
+        let mut parsed = Vec::with_capacity(db.tables.len() + db.views.len());
+        for (section, k) in relations {
+            let Ok(q) = QualifiedName::parse(k, "public") else {
+                continue;
             };
-            let names = rels.entry(q.schema).or_default();
-            match names.get(&name) {
-                Some(first) => clash.push((
-                    named.path(),
-                    format!(
-                        "{} has the same name as {}; PostgreSQL keeps index and relation names in one namespace per schema",
-                        named.what(),
-                        first.what()
-                    ),
-                )),
-                None => {
-                    names.insert(name, named);
+            let names = rels.entry(q.schema.clone()).or_default();
+            let relation = Named::relation(section, k);
+            claim(names, &mut clash, Cow::Owned(q.name.clone()), relation);
+            parsed.push((section, k, q));
+        }
+        for (section, k, q) in &parsed {
+            let Some(names) = rels.get_mut(&q.schema) else {
+                continue;
+            };
+            if let Some(t) = db.tables.get(*k).filter(|_| *section == "tables") {
+                if let Some(pk) = &t.primary_key {
+                    let n = match &pk.name {
+                        Some(n) => Cow::Borrowed(n.as_str()),
+                        None => Cow::Owned(format!("{}_pkey", q.name)),
+                    };
+                    claim(
+                        names,
+                        &mut clash,
+                        n,
+                        Named::part("tables", k, "primary_key", ""),
+                    );
                 }
-            }
-        };
-        for (section, ks) in [
-            ("tables", db.tables.keys().collect::<Vec<_>>()),
-            ("views", db.views.keys().collect()),
-            ("sequences", db.sequences.keys().collect()),
-        ] {
-            for k in ks {
-                if let Ok(q) = QualifiedName::parse(k, "public") {
-                    add(k, q.name, Named::relation(section, k));
+                for (group, parts) in [
+                    ("unique", t.unique.keys().collect::<Vec<_>>()),
+                    ("exclusions", t.exclusions.keys().collect()),
+                    ("indexes", t.indexes.keys().collect()),
+                ] {
+                    for n in parts {
+                        let part = Named::part("tables", k, group, n);
+                        claim(names, &mut clash, Cow::Borrowed(n), part);
+                    }
                 }
             }
         }
-        for (k, t) in &db.tables {
-            if let Some(pk) = &t.primary_key {
-                let n = pk.name.clone().unwrap_or_else(|| {
-                    let short = QualifiedName::parse(k, "public")
-                        .map(|q| q.name)
-                        .unwrap_or_default();
-                    format!("{short}_pkey")
-                });
-                add(k, n, Named::part("tables", k, "primary_key", ""));
-            }
-            for (group, names) in [
-                ("unique", t.unique.keys().collect::<Vec<_>>()),
-                ("exclusions", t.exclusions.keys().collect()),
-                ("indexes", t.indexes.keys().collect()),
-            ] {
-                for n in names {
-                    add(k, n.clone(), Named::part("tables", k, group, n));
-                }
+        for (section, k, q) in &parsed {
+            let Some(v) = db.views.get(*k).filter(|_| *section == "views") else {
+                continue;
+            };
+            let Some(names) = rels.get_mut(&q.schema) else {
+                continue;
+            };
+            for n in v.indexes.keys() {
+                let index = Named::part("views", k, "indexes", n);
+                claim(names, &mut clash, Cow::Borrowed(n), index);
             }
         }
         let mut clash_t = Vec::new();
@@ -569,17 +579,38 @@ impl<'d> Ctx<'d> {
                 }
             }
         }
-        for (k, v) in &db.views {
-            for n in v.indexes.keys() {
-                add(k, n.clone(), Named::part("views", k, "indexes", n));
-            }
-        }
         for (path, message) in clash.into_iter().chain(clash_t) {
             self.errors.push(Problem {
                 path,
                 message,
                 hint: Some("rename one of them".into()),
             });
+        }
+    }
+}
+
+/// The relation namespace of one schema: name -> what holds it.
+type Names<'d> = HashMap<Cow<'d, str>, Named<'d>>;
+
+/// Takes `name` in `names` for `named`, or records the clash with what
+/// holds it already.
+fn claim<'d>(
+    names: &mut Names<'d>,
+    clash: &mut Vec<(Vec<String>, String)>,
+    name: Cow<'d, str>,
+    named: Named<'d>,
+) {
+    match names.get(&name) {
+        Some(first) => clash.push((
+            named.path(),
+            format!(
+                "{} has the same name as {}; PostgreSQL keeps index and relation names in one namespace per schema",
+                named.what(),
+                first.what()
+            ),
+        )),
+        None => {
+            names.insert(name, named);
         }
     }
 }
@@ -695,6 +726,51 @@ mod tests {
             ["public.t2050", "public.t3", "public.t1", "public.t7"],
             "{errors:#?}"
         );
+    }
+
+    #[test]
+    fn index_and_relation_names_share_one_namespace_per_schema() {
+        let index = || Index {
+            columns: vec![IndexElem {
+                column: Some("id".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let mut db = Database::default();
+        let mut a = table(&[("id", "uuid")]);
+        a.primary_key = Some(PrimaryKey {
+            columns: vec!["id".into()],
+            ..Default::default()
+        });
+        db.tables.insert("public.a".into(), a);
+        // The implicit `a_pkey`, taken again by an index of another table.
+        let mut b = table(&[("id", "uuid")]);
+        b.indexes.insert("a_pkey".into(), index());
+        db.tables.insert("public.b".into(), b);
+        // The same names in another schema clash with nothing.
+        let mut c = table(&[("id", "uuid")]);
+        c.indexes.insert("a_pkey".into(), index());
+        db.tables.insert("other.a".into(), c);
+        // A materialized view's index named like a table.
+        db.views.insert(
+            "public.v".into(),
+            View {
+                materialized: true,
+                definition: "SELECT 1 AS id".into(),
+                indexes: [("b".to_string(), index())].into_iter().collect(),
+                ..Default::default()
+            },
+        );
+        let (errors, _) = validate(&db);
+        let clashes: Vec<String> = errors
+            .iter()
+            .filter(|p| p.message.contains("same name as"))
+            .map(|p| format!("{}: {}", p.path.join("."), p.message))
+            .collect();
+        assert_eq!(clashes.len(), 2, "{clashes:#?}");
+        assert!(clashes[0].starts_with("tables.public.b.indexes.a_pkey: index `a_pkey` on public.b has the same name as the primary key of public.a"), "{clashes:#?}");
+        assert!(clashes[1].starts_with("views.public.v.indexes.b: index `b` on public.v has the same name as table `public.b`"), "{clashes:#?}");
     }
 
     #[test]
