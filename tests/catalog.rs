@@ -630,7 +630,17 @@ fn reading_ahead_falls_back_to_one_connection() {
     let url = format!("{scheme}://{role}:pw@{host}");
     let opts = InspectOptions::default();
     let read = catalog::inspect_url(&url, &opts);
-    let mut alone = diesel::PgConnection::establish(&url).unwrap();
+    // The server frees the role's one slot when the closed connection's
+    // backend exits, a moment after the client is done: wait for it.
+    let mut alone = (0..50)
+        .find_map(|_| {
+            let c = diesel::PgConnection::establish(&url).ok();
+            if c.is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            c
+        })
+        .expect("the role's one connection is free again");
     let (one, _) = catalog::inspect_with_stats(&mut alone, &opts).unwrap();
     drop(alone);
     conn.batch_execute(&format!("DROP ROLE {role}")).unwrap();

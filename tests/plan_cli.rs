@@ -615,6 +615,41 @@ fn applied_migrations_converge_with_the_live_database() {
 }
 
 #[test]
+fn online_with_schemas_reads_the_database_alongside_and_still_reports_the_schema_first() {
+    // With --schemas the live database is read while the files load; a
+    // broken schema is still what the user is told about, and nothing is
+    // written.
+    let (root, schema, dir) =
+        project("tables:\n  public.t:\n    columns:\n      id: { type: nosuchtype }\n");
+    let db = support::FreshDb::new("mf_early");
+    let (code, out, err) = run_plan(
+        &schema,
+        &dir,
+        &["--database-url", &db.url, "--schemas", "public"],
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("t.yaml:4:"), "{err}");
+    assert!(!dir.exists(), "nothing written");
+    // A valid schema against the empty database plans its table.
+    std::fs::write(schema.join("t.yaml"), ONE_TABLE).unwrap();
+    let (code, out, err) = run_plan(
+        &schema,
+        &dir,
+        &[
+            "--dry-run",
+            "--database-url",
+            &db.url,
+            "--schemas",
+            "public",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("Plan: the live database -> "), "{out}");
+    assert!(out.contains("+ create table public.t"), "{out}");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
 fn committed_migrations_are_up_to_date() {
     let (code, out, err) = reconcile(&["plan", "--check"]);
     assert_eq!(

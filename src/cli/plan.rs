@@ -15,52 +15,69 @@ fn input(e: impl Into<String>) -> Failure {
     Failure::new(Exit::Input, e)
 }
 
-/// Where the plan starts: a label for output and the model. Offline, the
-/// state the migrations record (`recorded`, read alongside the desired
-/// state); online, the live database.
+/// The model a plan starts from, as far as it can be read before the
+/// desired state is known.
+enum Start {
+    /// Offline: the state the last migration records; `None` before any.
+    Recorded(Option<(String, Database)>),
+    /// Online with `--schemas`: the live database, read already.
+    Live(Database),
+    /// Online without `--schemas`: which schemas to read depends on the
+    /// desired state.
+    Later,
+}
+
+/// The migrations' checksums verified and what the plan starts from, read
+/// on a second thread while the schema files load: on a large schema
+/// either is a good part of the plan.
+fn read_start(args: &PlanArgs) -> Result<Start, Failure> {
+    let dir: &Path = &args.migrations;
+    migrations::check_sum(dir).map_err(input)?;
+    tracing::debug!("checked the migrations' checksums");
+    match (&args.database_url, &args.schemas) {
+        (None, _) => {
+            let state = migrations::read_last_state(dir).map_err(input)?;
+            tracing::debug!("read the recorded state");
+            Ok(Start::Recorded(state))
+        }
+        (Some(url), Some(schemas)) => Ok(Start::Live(read_live(url, schemas.clone())?)),
+        (Some(_), None) => Ok(Start::Later),
+    }
+}
+
+fn read_live(url: &str, schemas: Vec<String>) -> Result<Database, Failure> {
+    tracing::info!(schemas = ?schemas, "reading the live database");
+    introspect(&DbArgs {
+        database_url: url.to_string(),
+        schemas: Some(schemas),
+    })
+}
+
+/// Where the plan starts: a label for output and the model.
 fn from_state(
     args: &PlanArgs,
     desired: &Database,
-    recorded: Option<(String, Database)>,
+    start: Start,
 ) -> Result<(String, Database), Failure> {
-    if let Some(url) = &args.database_url {
+    match start {
+        Start::Live(db) => Ok(("database".into(), db)),
         // Without --schemas, only the schemas the desired state manages are
         // read: a Supabase database's auth, storage and extensions schemas
         // are someone else's and must never show up as drops.
-        let schemas = args
-            .schemas
-            .clone()
-            .unwrap_or_else(|| desired.managed_schemas());
-        tracing::info!(schemas = ?schemas, "reading the live database");
-        let db = introspect(&DbArgs {
-            database_url: url.clone(),
-            schemas: Some(schemas),
-        })?;
-        return Ok(("database".into(), db));
-    }
-    match recorded {
-        Some((name, db)) => {
+        Start::Later => {
+            let url = args.database_url.as_deref().unwrap_or_default();
+            let db = read_live(url, desired.managed_schemas())?;
+            Ok(("database".into(), db))
+        }
+        Start::Recorded(Some((name, db))) => {
             tracing::info!(migration = %name, "diffing against the recorded state");
             Ok((name, db))
         }
-        None => {
+        Start::Recorded(None) => {
             tracing::info!("no migrations yet: diffing against an empty database");
             Ok(("empty".into(), Database::default()))
         }
     }
-}
-
-/// The migrations' checksums verified and, offline, the state the last one
-/// records.
-fn read_migrations(dir: &Path, offline: bool) -> Result<Option<(String, Database)>, Failure> {
-    migrations::check_sum(dir).map_err(input)?;
-    tracing::debug!("checked the migrations' checksums");
-    if !offline {
-        return Ok(None);
-    }
-    let state = migrations::read_last_state(dir).map_err(input)?;
-    tracing::debug!("read the recorded state");
-    Ok(state)
 }
 
 /// Whether the desired state names this step's object under `allow_drop`
@@ -93,16 +110,11 @@ fn check_args(args: &PlanArgs) -> Result<(), Failure> {
 pub fn plan(args: &PlanArgs) -> Outcome {
     check_args(args)?;
     let dir: &Path = &args.migrations;
-    // The migrations are read on a second thread while the schema files
-    // load: on a large schema each is a good part of an offline plan.
     // Problems in the schema are still reported first.
-    let (desired, recorded) = crate::model::par::join(
-        || load(&args.schema),
-        || read_migrations(dir, args.database_url.is_none()),
-    );
+    let (desired, start) = crate::model::par::join(|| load(&args.schema), || read_start(args));
     let desired = desired?;
     tracing::info!(schema = %args.schema.display(), "loaded the desired state");
-    let (from_label, from) = from_state(args, &desired, recorded?)?;
+    let (from_label, from) = from_state(args, &desired, start?)?;
     let opts = PlanOptions {
         diff: DiffOptions {
             allow_drop_add: args.allow_drop_add,
