@@ -107,6 +107,31 @@ impl ser::Error for Refused {
 
 type Done = Result<(), Refused>;
 
+/// Serializer methods for values that hold no words.
+macro_rules! ignored {
+    ($($method:ident: $ty:ty),* $(,)?) => {
+        $(fn $method(self, _: $ty) -> Done {
+            Ok(())
+        })*
+    };
+}
+
+/// Compound serializers whose elements are read one after the other.
+macro_rules! each_element {
+    ($($kind:ident::$method:ident),* $(,)?) => {
+        $(impl ser::$kind for &mut Collect<'_, '_> {
+            type Ok = ();
+            type Error = Refused;
+            fn $method<T: Serialize + ?Sized>(&mut self, v: &T) -> Done {
+                v.serialize(&mut **self)
+            }
+            fn end(self) -> Done {
+                Ok(())
+            }
+        })*
+    };
+}
+
 impl ser::Serializer for &mut Collect<'_, '_> {
     type Ok = ();
     type Error = Refused;
@@ -118,48 +143,26 @@ impl ser::Serializer for &mut Collect<'_, '_> {
     type SerializeStruct = Self;
     type SerializeStructVariant = Self;
 
-    fn serialize_bool(self, _: bool) -> Done {
-        Ok(())
-    }
-    fn serialize_i8(self, _: i8) -> Done {
-        Ok(())
-    }
-    fn serialize_i16(self, _: i16) -> Done {
-        Ok(())
-    }
-    fn serialize_i32(self, _: i32) -> Done {
-        Ok(())
-    }
-    fn serialize_i64(self, _: i64) -> Done {
-        Ok(())
-    }
-    fn serialize_u8(self, _: u8) -> Done {
-        Ok(())
-    }
-    fn serialize_u16(self, _: u16) -> Done {
-        Ok(())
-    }
-    fn serialize_u32(self, _: u32) -> Done {
-        Ok(())
-    }
-    fn serialize_u64(self, _: u64) -> Done {
-        Ok(())
-    }
-    fn serialize_f32(self, _: f32) -> Done {
-        Ok(())
-    }
-    fn serialize_f64(self, _: f64) -> Done {
-        Ok(())
-    }
+    ignored!(
+        serialize_bool: bool,
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
+        serialize_f32: f32,
+        serialize_f64: f64,
+        serialize_bytes: &[u8],
+    );
     fn serialize_char(self, c: char) -> Done {
         self.text(c.encode_utf8(&mut [0; 4]));
         Ok(())
     }
     fn serialize_str(self, v: &str) -> Done {
         self.text(v);
-        Ok(())
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Done {
         Ok(())
     }
     fn serialize_none(self) -> Done {
@@ -224,49 +227,12 @@ impl ser::Serializer for &mut Collect<'_, '_> {
     }
 }
 
-impl ser::SerializeSeq for &mut Collect<'_, '_> {
-    type Ok = ();
-    type Error = Refused;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Done {
-        v.serialize(&mut **self)
-    }
-    fn end(self) -> Done {
-        Ok(())
-    }
-}
-
-impl ser::SerializeTuple for &mut Collect<'_, '_> {
-    type Ok = ();
-    type Error = Refused;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Done {
-        v.serialize(&mut **self)
-    }
-    fn end(self) -> Done {
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleStruct for &mut Collect<'_, '_> {
-    type Ok = ();
-    type Error = Refused;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Done {
-        v.serialize(&mut **self)
-    }
-    fn end(self) -> Done {
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleVariant for &mut Collect<'_, '_> {
-    type Ok = ();
-    type Error = Refused;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Done {
-        v.serialize(&mut **self)
-    }
-    fn end(self) -> Done {
-        Ok(())
-    }
-}
+each_element!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field,
+);
 
 impl ser::SerializeMap for &mut Collect<'_, '_> {
     type Ok = ();

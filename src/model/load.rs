@@ -259,7 +259,6 @@ fn parse_all(sources: &[Source], cache: Option<&cache::Cache>) -> Vec<Result<Par
             .into_iter()
             .map(|p| at(src, &p.path, p.message, p.hint))
             .collect();
-        db.shrink();
         let note: CacheNote = key.map(|k| (k, fresh));
         (Ok((db, keys, problems)), note)
     };
