@@ -146,6 +146,7 @@ pub fn plan(args: &PlanArgs) -> Outcome {
         state,
     };
     let new = migrations::from_plan(&plan, &group).map_err(input)?;
+    tracing::debug!(migrations = new.len(), "grouped the steps into migrations");
     let red: Vec<&str> = plan
         .steps
         .iter()

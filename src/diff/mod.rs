@@ -91,8 +91,8 @@ pub fn diff(
     // part of the diff: built side by side.
     let (a, b) = crate::model::par::both(
         to.tables.len(),
-        || Side::new(&renamed, &scope),
-        || Side::new(to, &scope),
+        || Side::new(&renamed, to, &scope),
+        || Side::new(to, &renamed, &scope),
     );
     let (a, b) = (a?, b?);
     let mut d = Differ {

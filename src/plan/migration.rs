@@ -123,6 +123,7 @@ pub fn plan_migration(
     // Grants are read net of the default privileges in force (see model::privileges).
     let to = &crate::model::privileges::net_of_defaults(from, to);
     let (renames, changes) = crate::diff::diff(from, to, &opts.diff, opts.online_ddl)?;
+    tracing::debug!(changes = changes.len(), "diffed");
     let mut steps: Vec<PlannedStep> = renames
         .into_iter()
         .map(|r| PlannedStep {
