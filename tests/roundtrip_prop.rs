@@ -159,7 +159,7 @@ fn database() -> impl Strategy<Value = Database> {
         };
         public.grants.insert("public".into(), vec!["usage".into()]);
         db.schemas.insert("public".into(), public);
-        db.tables = map;
+        db.tables = map.into_iter().map(|(k, t)| (k, t.into())).collect();
         db
     })
 }

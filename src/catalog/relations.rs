@@ -1,5 +1,7 @@
 //! Sequences, views, indexes, policies and triggers.
 
+use std::sync::Arc;
+
 use diesel::sql_types::{Array, Bool, Bytea, Int4, Int8, Nullable, Text};
 use diesel::QueryableByName;
 use std::mem::take;
@@ -121,7 +123,7 @@ fn identity_sequence(db: &mut Database, r: &SequenceRow, start: i64, min: i64, m
     let Some(column) = db
         .tables
         .get_mut(&Session::key(&o[0], &o[1]))
-        .and_then(|t| t.columns.get_mut(&o[2]))
+        .and_then(|t| Arc::make_mut(t).columns.get_mut(&o[2]))
     else {
         return;
     };
@@ -318,7 +320,7 @@ pub fn indexes(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
         };
         let name = take(&mut r.name);
         if let Some(t) = db.tables.get_mut(&key) {
-            t.indexes.insert(name, index);
+            Arc::make_mut(t).indexes.insert(name, index);
         } else if let Some(v) = db.views.get_mut(&key) {
             v.indexes.insert(name, index);
         }
@@ -424,7 +426,7 @@ pub fn policies(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> 
             with_check: r.check_expr,
             comment: r.comment,
         };
-        t.policies.insert(r.name, p);
+        Arc::make_mut(t).policies.insert(r.name, p);
     }
     Ok(())
 }
@@ -550,7 +552,7 @@ pub fn triggers(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> 
             },
             comment: r.comment,
         };
-        table.triggers.insert(r.name, trigger);
+        Arc::make_mut(table).triggers.insert(r.name, trigger);
     }
     Ok(())
 }

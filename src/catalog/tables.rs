@@ -1,5 +1,7 @@
 //! Tables, their columns and constraints.
 
+use std::sync::Arc;
+
 use diesel::sql_types::{Array, Bool, Int4, Int8, Nullable, Text};
 use diesel::QueryableByName;
 use indexmap::IndexMap;
@@ -143,7 +145,8 @@ pub fn tables(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
             replica_identity: r.replica_identity,
             ..Default::default()
         };
-        db.tables.insert(Session::key(&r.schema, &r.name), t);
+        db.tables
+            .insert(Session::key(&r.schema, &r.name), Arc::new(t));
     }
     Ok(())
 }
@@ -232,7 +235,7 @@ pub fn columns(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
                 db.views[at].column_comments.insert(name, c);
             }
             Found::Column(col) => {
-                db.tables[at].columns.insert(name, col);
+                Arc::make_mut(&mut db.tables[at]).columns.insert(name, col);
             }
         }
     }
@@ -359,7 +362,7 @@ pub fn constraints(s: &mut Session, db: &mut Database) -> Result<(), CatalogErro
     let rows: Vec<ConstraintRow> = s.load("constraints", &sql)?;
     for r in rows {
         let key = Session::key(&r.schema, &r.table_name);
-        let Some(table) = db.tables.get_mut(&key) else {
+        let Some(table) = db.tables.get_mut(&key).map(Arc::make_mut) else {
             continue;
         };
         let deferrable = deferral(r.deferrable, r.deferred);

@@ -7,7 +7,7 @@ use super::commands::{introspect, load, Outcome};
 use super::report::{self, Report};
 use super::{DbArgs, Exit, Failure, PlanArgs};
 use crate::diff::DiffOptions;
-use crate::migrations::{self, group::valid_timeout, GroupOptions};
+use crate::migrations::{self, group::valid_timeout, state::Recorded, GroupOptions};
 use crate::model::Database;
 use crate::plan::{plan_migration, Level, PlanOptions};
 
@@ -19,9 +19,11 @@ fn input(e: impl Into<String>) -> Failure {
 /// desired state is known.
 enum Start {
     /// Offline: the state the last migration records; `None` before any.
-    Recorded(Option<(String, Database)>),
+    /// Its tables are parsed once the desired state is known (see
+    /// `migrations::state::Recorded`).
+    Recorded(Option<(String, Recorded)>),
     /// Online with `--schemas`: the live database, read already.
-    Live(Database),
+    Live(Box<Database>),
     /// Online without `--schemas`: which schemas to read depends on the
     /// desired state.
     Later,
@@ -40,7 +42,7 @@ fn read_start(args: &PlanArgs) -> Result<Start, Failure> {
             tracing::debug!("read the recorded state");
             Ok(Start::Recorded(state))
         }
-        (Some(url), Some(schemas)) => Ok(Start::Live(read_live(url, schemas.clone())?)),
+        (Some(url), Some(schemas)) => Ok(Start::Live(Box::new(read_live(url, schemas.clone())?))),
         (Some(_), None) => Ok(Start::Later),
     }
 }
@@ -60,7 +62,7 @@ fn from_state(
     start: Start,
 ) -> Result<(String, Database), Failure> {
     match start {
-        Start::Live(db) => Ok(("database".into(), db)),
+        Start::Live(db) => Ok(("database".into(), *db)),
         // Without --schemas, only the schemas the desired state manages are
         // read: a Supabase database's auth, storage and extensions schemas
         // are someone else's and must never show up as drops.
@@ -69,7 +71,8 @@ fn from_state(
             let db = read_live(url, desired.managed_schemas())?;
             Ok(("database".into(), db))
         }
-        Start::Recorded(Some((name, db))) => {
+        Start::Recorded(Some((name, state))) => {
+            let db = state.into_model(Some(desired)).map_err(input)?;
             tracing::info!(migration = %name, "diffing against the recorded state");
             Ok((name, db))
         }
@@ -114,7 +117,9 @@ pub fn plan(args: &PlanArgs) -> Outcome {
     let (desired, start) = crate::model::par::join(|| load(&args.schema), || read_start(args));
     let desired = desired?;
     tracing::info!(schema = %args.schema.display(), "loaded the desired state");
-    let (from_label, from) = from_state(args, &desired, start?)?;
+    let (from_label, mut from) = from_state(args, &desired, start?)?;
+    let shared = crate::model::share::share_tables(&mut from, &desired);
+    tracing::debug!(tables = shared, "shared the tables both sides agree on");
     let opts = PlanOptions {
         diff: DiffOptions {
             allow_drop_add: args.allow_drop_add,

@@ -3,11 +3,12 @@
 //! statements. Renames are never guessed.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 
 use crate::model::depends::rekey_id;
-use crate::model::{quote_ident, Database, QualifiedName};
+use crate::model::{quote_ident, Database, QualifiedName, Table};
 use crate::plan::render::{parse_name, parse_table_ref};
 use crate::plan::PlanError;
 
@@ -84,12 +85,30 @@ pub fn apply<'a>(
         rekey(&mut db.tables, &old_key, key);
         db.depends.rename(|id| rekey_id(id, &old_key, key));
         // The primary key keeps its name (`<old>_pkey`).
-        if let Some(pk) = db.tables.get_mut(key).and_then(|t| t.primary_key.as_mut()) {
+        if let Some(pk) = db
+            .tables
+            .get_mut(key)
+            .and_then(|t| Arc::make_mut(t).primary_key.as_mut())
+        {
             if pk.name.is_none() {
                 pk.name = Some(format!("{}_pkey", old_q.name));
             }
         }
-        for other in db.tables.values_mut() {
+        // Tables may be shared with the other model: only those that name
+        // the old table are copied to be changed.
+        let names_old = |t: &Table| {
+            let refers = t
+                .foreign_keys
+                .values()
+                .any(|fk| parse_table_ref(&fk.references).is_ok_and(|(q, _)| q == old_q));
+            let parent = t
+                .partition_of
+                .as_ref()
+                .is_some_and(|p| parse_name(&p.parent, "").is_ok_and(|q| q == old_q));
+            refers || parent
+        };
+        for other in db.tables.values_mut().filter(|t| names_old(t)) {
+            let other = Arc::make_mut(other);
             for fk in other.foreign_keys.values_mut() {
                 if let Ok((q, cols)) = parse_table_ref(&fk.references) {
                     if q == old_q {
@@ -250,7 +269,7 @@ pub fn apply<'a>(
                     format!("renamed_from `{old}`: neither constraint exists"),
                 ));
             }
-            let tm = db.tables.get_mut(key).expect("present");
+            let tm = Arc::make_mut(db.tables.get_mut(key).expect("present"));
             let prefix = match kind {
                 "unique" => {
                     rekey(&mut tm.unique, &old, &n);
@@ -302,7 +321,7 @@ pub fn apply<'a>(
                 ));
             }
             rekey(
-                &mut db.tables.get_mut(key).expect("present").indexes,
+                &mut Arc::make_mut(db.tables.get_mut(key).expect("present")).indexes,
                 old,
                 n,
             );
@@ -333,7 +352,7 @@ pub fn apply<'a>(
                 ));
             }
             rekey(
-                &mut db.tables.get_mut(key).expect("present").policies,
+                &mut Arc::make_mut(db.tables.get_mut(key).expect("present")).policies,
                 old,
                 n,
             );
@@ -383,7 +402,7 @@ fn names_a_rename(to: &Database) -> bool {
 
 /// Renames a column everywhere the old model names it structurally.
 fn rename_column(db: &mut Database, key: &str, q: &QualifiedName, old: &str, new: &str) {
-    let t = db.tables.get_mut(key).expect("present");
+    let t = Arc::make_mut(db.tables.get_mut(key).expect("present"));
     rekey(&mut t.columns, old, new);
     if let Some(pk) = &mut t.primary_key {
         rename_in(&mut pk.columns, old, new);
@@ -407,8 +426,14 @@ fn rename_column(db: &mut Database, key: &str, q: &QualifiedName, old: &str, new
     for g in t.triggers.values_mut() {
         rename_in(&mut g.columns, old, new);
     }
-    for other in db.tables.values_mut() {
-        for fk in other.foreign_keys.values_mut() {
+    let names_old = |t: &Table| {
+        t.foreign_keys.values().any(|fk| {
+            parse_table_ref(&fk.references)
+                .is_ok_and(|(rq, cols)| &rq == q && cols.iter().any(|c| c == old))
+        })
+    };
+    for other in db.tables.values_mut().filter(|t| names_old(t)) {
+        for fk in Arc::make_mut(other).foreign_keys.values_mut() {
             if let Ok((rq, mut cols)) = parse_table_ref(&fk.references) {
                 if &rq == q && cols.iter().any(|c| c == old) {
                     rename_in(&mut cols, old, new);

@@ -17,6 +17,7 @@
 //! `tests/plan_support` checks that the scoped diff equals the whole one.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 
@@ -65,22 +66,27 @@ impl Mentions {
             names: HashSet::new(),
             kept: HashSet::new(),
         };
-        m.changed(&a.enums, &b.enums, false)?;
-        m.changed(&a.domains, &b.domains, false)?;
-        m.changed(&a.composite_types, &b.composite_types, false)?;
-        m.changed(&a.sequences, &b.sequences, false)?;
-        m.changed(&a.functions, &b.functions, false)?;
-        m.changed(&a.aggregates, &b.aggregates, false)?;
-        m.changed(&a.tables, &b.tables, true)?;
-        m.changed(&a.views, &b.views, true)?;
+        m.changed(&a.enums, &b.enums, false, PartialEq::eq)?;
+        m.changed(&a.domains, &b.domains, false, PartialEq::eq)?;
+        m.changed(&a.composite_types, &b.composite_types, false, PartialEq::eq)?;
+        m.changed(&a.sequences, &b.sequences, false, PartialEq::eq)?;
+        m.changed(&a.functions, &b.functions, false, PartialEq::eq)?;
+        m.changed(&a.aggregates, &b.aggregates, false, PartialEq::eq)?;
+        m.changed(&a.tables, &b.tables, true, |x, y| {
+            Arc::ptr_eq(x, y) || x == y
+        })?;
+        m.changed(&a.views, &b.views, true, PartialEq::eq)?;
         Some(m)
     }
 
-    fn changed<T: PartialEq + Sync>(
+    /// Keeps what differs by `same`: a table both models share (see
+    /// `model::share`) is the same without a look inside.
+    fn changed<T: Sync>(
         &mut self,
         a: &IndexMap<String, T>,
         b: &IndexMap<String, T>,
         relation: bool,
+        same: impl Fn(&T, &T) -> bool + Sync,
     ) -> Option<()> {
         // Comparing 10 000 tables whole is a good part of the scope: two
         // threads, each on half of them.
@@ -88,7 +94,7 @@ impl Mentions {
         let (first, second) = entries.split_at(entries.len() / 2);
         let differ = |part: &indexmap::map::Slice<String, T>| {
             part.iter()
-                .filter(|(k, x)| b.get(*k) != Some(x))
+                .filter(|(k, x)| !b.get(*k).is_some_and(|y| same(x, y)))
                 .map(|(k, _)| k.clone())
                 .collect::<Vec<String>>()
         };
@@ -147,8 +153,8 @@ impl Mentions {
 /// cutting 10 000 tables into words is most of the scope's cost, so it is
 /// done on two threads, each with its own word table, merged after.
 fn candidates<'a>(a: &'a Database, kept: &HashSet<String>) -> Option<(Words, Vec<Candidate<'a>>)> {
-    let tables = not_kept(&a.tables, kept);
-    let views = not_kept(&a.views, kept);
+    let tables = not_kept::<Table, _>(&a.tables, kept);
+    let views = not_kept::<View, _>(&a.views, kept);
     if tables.len() < par::MIN_ENTRIES {
         return cut(&tables, &views);
     }
@@ -170,10 +176,13 @@ fn candidates<'a>(a: &'a Database, kept: &HashSet<String>) -> Option<(Words, Vec
 }
 
 /// The entries of `map` whose keys are not in `kept`.
-fn not_kept<'a, T>(map: &'a IndexMap<String, T>, kept: &HashSet<String>) -> Vec<(&'a str, &'a T)> {
+fn not_kept<'a, T: 'a, V: std::borrow::Borrow<T>>(
+    map: &'a IndexMap<String, V>,
+    kept: &HashSet<String>,
+) -> Vec<(&'a str, &'a T)> {
     map.iter()
         .filter(|(k, _)| !kept.contains(*k))
-        .map(|(k, v)| (k.as_str(), v))
+        .map(|(k, v)| (k.as_str(), v.borrow()))
         .collect()
 }
 
@@ -224,7 +233,7 @@ mod tests {
     fn model() -> Database {
         let mut db = Database::default();
         db.tables
-            .insert("public.a".into(), table(&[("id", "uuid")]));
+            .insert("public.a".into(), table(&[("id", "uuid")]).into());
         let mut b = table(&[("id", "uuid"), ("a_id", "uuid")]);
         b.foreign_keys.insert(
             "b_a_fk".into(),
@@ -234,10 +243,10 @@ mod tests {
                 ..Default::default()
             },
         );
-        db.tables.insert("public.b".into(), b);
+        db.tables.insert("public.b".into(), b.into());
         db.tables.insert(
             "public.c".into(),
-            table(&[("id", "uuid"), ("b_id", "uuid")]),
+            table(&[("id", "uuid"), ("b_id", "uuid")]).into(),
         );
         db.views.insert(
             "public.v".into(),
@@ -278,14 +287,14 @@ mod tests {
     fn views_follow_views_and_foreign_keys_stop() {
         let a = model();
         let mut b = a.clone();
-        b.tables["public.b"].comment = Some("changed".into());
+        std::sync::Arc::make_mut(&mut b.tables["public.b"]).comment = Some("changed".into());
         // b changed: v reads b, w reads v; c mentions only `b_id`, no token `b`.
         assert_eq!(
             kept(&scope(&a, &b), &b),
             ["public.b", "public.v", "public.w"]
         );
         let mut b = a.clone();
-        b.tables["public.a"].comment = Some("changed".into());
+        std::sync::Arc::make_mut(&mut b.tables["public.a"]).comment = Some("changed".into());
         // a changed: b references it (looked at), but nothing reading b is.
         assert_eq!(kept(&scope(&a, &b), &b), ["public.a", "public.b"]);
     }
@@ -293,7 +302,8 @@ mod tests {
     #[test]
     fn a_changed_type_pulls_in_its_columns_readers() {
         let mut a = model();
-        a.tables["public.b"].columns["id"].type_ = "public.status".into();
+        std::sync::Arc::make_mut(&mut a.tables["public.b"]).columns["id"].type_ =
+            "public.status".into();
         a.enums.insert("public.status".into(), Default::default());
         let mut b = a.clone();
         b.enums["public.status"].values.push("new".into());
@@ -308,7 +318,7 @@ mod tests {
         let mut a = model();
         a.views["public.v"].definition = "SELECT id\nFROM\tpublic.b".into();
         let mut b = a.clone();
-        b.tables["public.b"].comment = Some("changed".into());
+        std::sync::Arc::make_mut(&mut b.tables["public.b"]).comment = Some("changed".into());
         let s = scope(&a, &b);
         assert!(kept(&s, &b).contains(&"public.v".to_string()));
     }
@@ -317,7 +327,8 @@ mod tests {
     fn a_name_without_words_compares_everything() {
         let a = model();
         let mut b = a.clone();
-        b.tables.insert("public.%".into(), table(&[("id", "uuid")]));
+        b.tables
+            .insert("public.%".into(), table(&[("id", "uuid")]).into());
         assert_eq!(scope(&a, &b).size(), None);
     }
 
@@ -338,7 +349,7 @@ mod tests {
             let col = format!("c{}", i % 37);
             db.tables.insert(
                 format!("public.t{i}"),
-                table(&[("id", "uuid"), (&col, "text")]),
+                table(&[("id", "uuid"), (&col, "text")]).into(),
             );
         }
         let as_words = |(words, cands): (Words, Vec<Candidate<'_>>)| {

@@ -11,6 +11,7 @@ pub mod name;
 pub mod par;
 pub mod privileges;
 pub mod schema_json;
+pub mod share;
 pub mod short;
 pub mod shrink;
 pub mod types;

@@ -4,6 +4,8 @@
 //! Supabase's "grant everything to the API roles" defaults never turn into
 //! a storm of REVOKEs (peers' regression list, supabase/cli #5601).
 
+use std::sync::Arc;
+
 use std::borrow::Cow;
 
 use super::types::{Database, Grants};
@@ -82,12 +84,12 @@ pub fn net_of_defaults<'a>(from: &Database, to: &'a Database) -> Cow<'a, Databas
     out.default_privileges = in_force.clone();
     for (at, grants) in edits {
         match at {
-            At::Table(k) => out.tables[k].grants = grants,
+            At::Table(k) => Arc::make_mut(&mut out.tables[k]).grants = grants,
             At::View(k) => out.views[k].grants = grants,
             At::Sequence(k) => out.sequences[k].grants = grants,
             At::Function(k) => out.functions[k].grants = grants,
             At::Identity(k, c) => {
-                let col = &mut out.tables[k].columns[c];
+                let col = &mut Arc::make_mut(&mut out.tables[k]).columns[c];
                 let e = col.extras_mut();
                 let seq = e.identity_sequence.get_or_insert_with(Default::default);
                 seq.grants = grants;
@@ -233,13 +235,13 @@ mod tests {
             ]),
             ..Default::default()
         };
-        from.tables.insert("public.t".into(), live);
+        from.tables.insert("public.t".into(), live.into());
         let mut to = Database::default();
         let want = Table {
             grants: grants(&[("authenticated", &["select"])]),
             ..Default::default()
         };
-        to.tables.insert("public.t".into(), want);
+        to.tables.insert("public.t".into(), want.into());
         let net = net_of_defaults(&from, &to);
         assert_eq!(
             net.default_privileges, from.default_privileges,

@@ -7,6 +7,7 @@
 //! memory (147 MB before, 90 MB after), and two models are held at once.
 
 use std::fmt;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde::de::{Deserializer, MapAccess, Visitor};
@@ -33,7 +34,12 @@ impl Shrink for Database {
         self.allow_drop.shrink_to_fit();
         self.views.shrink();
         self.tables.shrink_to_fit();
-        par::each_mut(&mut self.tables, |_, t, _: &mut Vec<()>| t.shrink());
+        // A table shared with another model was shrunk when it was made.
+        par::each_mut(&mut self.tables, |_, t, _: &mut Vec<()>| {
+            if let Some(t) = Arc::get_mut(t) {
+                t.shrink();
+            }
+        });
     }
 }
 
@@ -103,10 +109,10 @@ impl Shrink for View {
 
 /// Reads a map of tables, shrinking each as it is read: shrinking only at
 /// the end would first hold the whole map at its grown size.
-pub fn tables<'de, D: Deserializer<'de>>(d: D) -> Result<IndexMap<String, Table>, D::Error> {
+pub fn tables<'de, D: Deserializer<'de>>(d: D) -> Result<IndexMap<String, Arc<Table>>, D::Error> {
     struct Tables;
     impl<'de> Visitor<'de> for Tables {
-        type Value = IndexMap<String, Table>;
+        type Value = IndexMap<String, Arc<Table>>;
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
             f.write_str("a map of tables")
         }
@@ -114,7 +120,7 @@ pub fn tables<'de, D: Deserializer<'de>>(d: D) -> Result<IndexMap<String, Table>
             let mut out = IndexMap::with_capacity(map.size_hint().unwrap_or(0).min(4096));
             while let Some((key, mut table)) = map.next_entry::<String, Table>()? {
                 table.shrink();
-                out.insert(key, table);
+                out.insert(key, Arc::new(table));
             }
             out.shrink_to_fit();
             Ok(out)
@@ -129,19 +135,34 @@ mod tests {
 
     #[test]
     fn shrinking_keeps_the_model_and_drops_spare_room() {
-        let mut db = Database::default();
-        for i in 0..5 {
-            let mut t = Table::default();
-            for c in 0..15 {
-                t.columns.insert(format!("c{c}"), Default::default());
+        let make = || {
+            let mut db = Database::default();
+            for i in 0..5 {
+                let mut t = Table::default();
+                for c in 0..15 {
+                    t.columns.insert(format!("c{c}"), Default::default());
+                }
+                db.tables.insert(format!("public.t{i}"), t.into());
             }
-            db.tables.insert(format!("public.t{i}"), t);
-        }
-        let before = db.clone();
+            db
+        };
+        let (mut db, before) = (make(), make());
         assert!(db.tables[0].columns.capacity() > 15);
         db.shrink();
         assert_eq!(db, before);
         assert_eq!(db.tables[0].columns.capacity(), 15);
         assert_eq!(db.tables.capacity(), 5);
+    }
+
+    #[test]
+    fn a_table_shared_with_another_model_is_left_as_it_is() {
+        let mut t = Table::default();
+        t.columns.reserve(100);
+        let mut db = Database::default();
+        db.tables.insert("public.t".into(), t.into());
+        let other = db.clone();
+        db.shrink();
+        assert!(Arc::ptr_eq(&db.tables[0], &other.tables[0]));
+        assert!(db.tables[0].columns.capacity() >= 100);
     }
 }

@@ -6,6 +6,8 @@
 //! `schema.name(arg types)` for functions. Maps are `IndexMap`s so output
 //! order is stable; `Database::sort` puts every map in name order.
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -43,7 +45,7 @@ pub struct Database {
         skip_serializing_if = "IndexMap::is_empty",
         deserialize_with = "super::shrink::tables"
     )]
-    pub tables: IndexMap<String, Table>,
+    pub tables: IndexMap<String, Arc<Table>>,
     /// Views and materialized views by `schema.name`.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub views: IndexMap<String, View>,

@@ -248,7 +248,7 @@ mod tests {
                 ..Default::default()
             },
         );
-        db.tables.insert("auth.users".into(), t);
+        db.tables.insert("auth.users".into(), t.into());
         db.functions.insert(
             "public.f(integer)".into(),
             Function {

@@ -1255,7 +1255,7 @@ impl<'a> Ctx<'a> {
         let mut partitions: HashMap<QualifiedName, Vec<&str>> = HashMap::new();
         for (key, t) in &db.tables {
             let q = parse_name(key, &format!("table `{key}`"))?;
-            tables.insert(q.clone(), (key.as_str(), t));
+            tables.insert(q.clone(), (key.as_str(), &**t));
             let parent = t.partition_of.as_ref().map(|p| parse_name(&p.parent, ""));
             if let Some(Ok(parent)) = parent {
                 partitions.entry(parent).or_default().push(key.as_str());

@@ -360,7 +360,7 @@ mod tests {
         );
         t.grants.insert("anon".into(), vec!["select".into()]);
         let mut db = Database::default();
-        db.tables.insert("public.t".into(), t.clone());
+        db.tables.insert("public.t".into(), t.clone().into());
         db.functions.insert(
             "public.f()".into(),
             Function {
@@ -416,7 +416,7 @@ mod tests {
             },
         );
         let mut db = Database::default();
-        db.tables.insert("public.t".into(), fixed);
+        db.tables.insert("public.t".into(), fixed.into());
         let mut f = Function {
             security_definer: true,
             language: "sql".into(),
@@ -446,7 +446,7 @@ mod tests {
         t.indexes.insert("a1".into(), ix.clone());
         t.indexes.insert("a2".into(), ix);
         let mut db = Database::default();
-        db.tables.insert("app.t".into(), t);
+        db.tables.insert("app.t".into(), t.into());
         assert_eq!(ids(&db), vec![("duplicate_index", "app.t.a2".to_string())]);
         let opts = LintOptions {
             ignores: IgnoreList::parse_all(&["duplicate_index:app.t.a2".into()]).unwrap(),
