@@ -176,4 +176,35 @@ proptest! {
         let want = model::write::sorted(&db);
         prop_assert!(back == want, "{}", support::line_diff(&serde_saphyr::to_string(&want).unwrap(), &serde_saphyr::to_string(&back).unwrap()));
     }
+
+    /// The recorded state's tables, taken from the desired state where their
+    /// JSON is the same and parsed where not, are the recorded tables.
+    #[test]
+    fn recorded_tables_are_shared_only_when_equal(
+        recorded in database(),
+        other in database(),
+        mask in any::<u8>(),
+    ) {
+        let mut desired = recorded.clone();
+        for (i, (key, t)) in other.tables.iter().enumerate() {
+            if mask & (1 << (i % 8)) != 0 {
+                desired.tables.insert(key.clone(), t.clone());
+            }
+        }
+        let text = reconcile::migrations::render_state(&recorded).unwrap();
+        let read = |d: Option<&Database>| {
+            reconcile::migrations::state::parse_recorded(&text, "state.json")
+                .unwrap()
+                .into_model(d)
+                .unwrap()
+        };
+        let alone = read(None);
+        let beside = read(Some(&desired));
+        prop_assert_eq!(&beside, &alone);
+        prop_assert_eq!(&alone, &model::write::sorted(&recorded));
+        for (key, t) in &beside.tables {
+            let theirs = &desired.tables[key];
+            prop_assert_eq!(std::sync::Arc::ptr_eq(t, theirs), **t == **theirs, "{}", key);
+        }
+    }
 }

@@ -25,7 +25,12 @@ pub fn render_state(db: &Database) -> Result<String, String> {
 }
 
 pub fn parse_state(text: &str, label: &str) -> Result<Database, String> {
-    read_state(text.as_bytes(), label)?.into_model(None)
+    parse_recorded(text, label)?.into_model(None)
+}
+
+/// A state's text as read by `read_last_state`, its tables not parsed yet.
+pub fn parse_recorded(text: &str, label: &str) -> Result<Recorded, String> {
+    read_state(text.as_bytes(), label)
 }
 
 /// A recorded state as read: the tables still as JSON text, without the
