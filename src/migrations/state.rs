@@ -69,7 +69,7 @@ impl<'de> Deserialize<'de> for CompactTables {
 
 /// JSON text without the whitespace between its tokens.
 fn compact(text: &str) -> String {
-    let mut out = Vec::with_capacity(text.len() / 2);
+    let mut out = Vec::with_capacity(text.len());
     let mut in_string = false;
     let mut escaped = false;
     for &b in text.as_bytes() {
@@ -85,6 +85,8 @@ fn compact(text: &str) -> String {
             in_string = !in_string;
         }
     }
+    // About half of the text was indentation: held at its own length.
+    out.shrink_to_fit();
     // Only ASCII whitespace outside strings was left out.
     String::from_utf8(out).unwrap_or_else(|_| text.to_string())
 }
