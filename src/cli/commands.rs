@@ -1,5 +1,6 @@
 //! One function per command.
 
+use std::io::{BufWriter, StdoutLock, Write};
 use std::path::Path;
 
 use super::{Command, DbArgs, Exit, Failure, ModelFormat};
@@ -136,19 +137,25 @@ pub fn introspect(args: &DbArgs) -> Result<Database, Failure> {
 fn inspect(args: &DbArgs, format: ModelFormat) -> Outcome {
     let mut db = introspect(args)?;
     model::write::sort(&mut db);
-    let text = match format {
-        ModelFormat::Yaml => {
-            serde_saphyr::to_string(&db).map_err(|e| Failure::new(Exit::Internal, e.to_string()))?
-        }
-        ModelFormat::Json => {
-            serde_json::to_string_pretty(&db)
-                .map_err(|e| Failure::new(Exit::Internal, e.to_string()))?
-                + "\n"
-        }
-    };
-    print!("{text}");
+    to_stdout(|out| match format {
+        ModelFormat::Yaml => serde_saphyr::to_io_writer(out, &db).map_err(|e| e.to_string()),
+        ModelFormat::Json => serde_json::to_writer_pretty(&mut *out, &db)
+            .map_err(|e| e.to_string())
+            .and_then(|()| out.write_all(b"\n").map_err(|e| e.to_string())),
+    })?;
     warn_unmanaged(&db);
     Ok(Exit::Ok)
+}
+
+/// Writes to stdout through one buffer as the text is made: a large model
+/// or plan is tens of MB of text, never held whole.
+pub fn to_stdout(
+    write: impl FnOnce(&mut BufWriter<StdoutLock<'static>>) -> Result<(), String>,
+) -> Result<(), Failure> {
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    write(&mut out)
+        .and_then(|()| out.flush().map_err(|e| e.to_string()))
+        .map_err(|e| Failure::new(Exit::Internal, format!("cannot write the output: {e}")))
 }
 
 fn warn_unmanaged(db: &Database) {

@@ -1,10 +1,9 @@
 //! `reconcile plan`: desired state vs. the recorded (or live) state, as the
 //! next numbered migrations.
 
-use std::io::Write;
 use std::path::Path;
 
-use super::commands::{introspect, load, Outcome};
+use super::commands::{introspect, load, to_stdout, Outcome};
 use super::report::{self, Report};
 use super::{DbArgs, Exit, Failure, PlanArgs};
 use crate::diff::DiffOptions;
@@ -180,20 +179,7 @@ pub fn plan(args: &PlanArgs) -> Outcome {
     };
     match args.graph {
         Some(g) => print!("{}", report::graph(&plan, g, args.explain)),
-        None => {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            let done = report::write(&view, args.format, &mut out).and_then(|()| out.flush());
-            // A closed pipe (`| head`) is not a failure of the plan.
-            if let Err(e) = done.or_else(|e| match e.kind() {
-                std::io::ErrorKind::BrokenPipe => Ok(()),
-                _ => Err(e),
-            }) {
-                return Err(Failure::new(
-                    Exit::Internal,
-                    format!("cannot write the report: {e}"),
-                ));
-            }
-        }
+        None => to_stdout(|out| report::write(&view, args.format, out).map_err(|e| e.to_string()))?,
     }
     // Neither model is needed again and the process ends next: freeing
     // them one allocation at a time takes 0.1 s or more at 10 000 tables.
