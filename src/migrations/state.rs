@@ -134,8 +134,11 @@ impl Recorded {
                     return Ok(Arc::clone(theirs));
                 }
             }
-            let mut table: Table =
-                serde_json::from_str(json).map_err(|e| format!("{label}: table `{key}`: {e}"))?;
+            let mut table: Table = serde_json::from_str(json).map_err(|e| {
+                // The position would be in the compacted text, not the file.
+                let e = crate::model::load::strip_json_position(&e.to_string());
+                format!("{label}: table `{key}`: {e}")
+            })?;
             table.shrink();
             Ok(Arc::new(table))
         });
@@ -229,6 +232,9 @@ mod tests {
             .unwrap()
             .into_model(None)
             .unwrap_err();
-        assert!(err.starts_with("state.json: table `public.t`:"), "{err}");
+        assert_eq!(
+            err,
+            "state.json: table `public.t`: invalid type: integer `7`, expected a map"
+        );
     }
 }

@@ -341,7 +341,8 @@ fn is_empty_yaml(text: &str) -> bool {
     })
 }
 
-fn strip_json_position(msg: &str) -> String {
+/// serde_json's message without its ` at line L column C`.
+pub fn strip_json_position(msg: &str) -> String {
     match msg.rfind(" at line ") {
         Some(i) => msg[..i].to_string(),
         None => msg.to_string(),
