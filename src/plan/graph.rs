@@ -8,7 +8,7 @@
 //! `ALTER TABLE` after the table; any other cycle is an error.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet, VecDeque};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
@@ -139,7 +139,7 @@ fn steps_with(db: &Database, revoke_named: bool, scope: &Scope) -> Result<Vec<St
     loop {
         let builder = Builder::build(db, &detached, revoke_named, scope)?;
         match builder.order()? {
-            Ok(steps) => return Ok(steps),
+            Ok(order) => return Ok(builder.into_steps(order)),
             Err(cycle) => {
                 if !builder.detach(&cycle, &mut detached) {
                     return Err(PlanError::Cycle(builder.describe_cycle(&cycle)));
@@ -1012,8 +1012,8 @@ impl Builder {
         Ok(())
     }
 
-    /// Orders the steps, or returns the node indexes of a cycle.
-    fn order(&self) -> Result<Result<Vec<Step>, Vec<usize>>, PlanError> {
+    /// The node indexes in run order, or those of a cycle.
+    fn order(&self) -> Result<Result<Vec<usize>, Vec<usize>>, PlanError> {
         let index: HashMap<&str, usize> = self
             .nodes
             .iter()
@@ -1078,23 +1078,37 @@ impl Builder {
             let remaining: BTreeSet<usize> = (0..self.nodes.len()).filter(|&i| !done[i]).collect();
             return Ok(Err(self.find_cycle(&graph, &remaining)));
         }
-        let steps = out
-            .into_iter()
-            .map(|i| {
-                let n = &self.nodes[i];
-                let mut step = n.step.clone();
+        Ok(Ok(out))
+    }
+
+    /// The steps in `order`, each with the dependencies that are steps too.
+    /// Moved out of the nodes, not copied: for a first plan of 10 000
+    /// tables the steps are 80 MB.
+    fn into_steps(self, order: Vec<usize>) -> Vec<Step> {
+        let ids: HashSet<&str> = self.nodes.iter().map(|n| n.step.id.as_str()).collect();
+        let depends: Vec<Vec<String>> = self
+            .nodes
+            .iter()
+            .map(|n| {
                 let mut seen = BTreeSet::new();
-                step.depends_on = n
-                    .deps
+                n.deps
                     .iter()
-                    .filter(|d| d.target != step.id && index.contains_key(d.target.as_str()))
-                    .filter(|d| seen.insert(d.target.clone()))
+                    .filter(|d| d.target != n.step.id && ids.contains(d.target.as_str()))
+                    .filter(|d| seen.insert(d.target.as_str()))
                     .map(|d| d.target.clone())
-                    .collect();
-                step
+                    .collect()
             })
             .collect();
-        Ok(Ok(steps))
+        drop(ids);
+        let mut steps: Vec<Option<Step>> = (self.nodes.into_iter().zip(depends))
+            .map(|(n, depends_on)| {
+                Some(Step {
+                    depends_on,
+                    ..n.step
+                })
+            })
+            .collect();
+        order.into_iter().filter_map(|i| steps[i].take()).collect()
     }
 
     /// Edges from each dependency to its dependent (no self loops).
