@@ -6,7 +6,8 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::model::{par, write::sorted, Database, Shrink, Table};
@@ -38,33 +39,34 @@ pub fn parse_recorded(text: &str, label: &str) -> Result<Recorded, String> {
 /// each recorded table only to find it equal to the desired one held a
 /// second 75 MB model at 10 000 tables (the text is 19 MB).
 /// [`Recorded::into_model`] parses only the tables that differ.
+#[derive(Deserialize)]
 pub struct Recorded {
+    #[serde(skip)]
     label: String,
-    rest: serde_json::Map<String, serde_json::Value>,
+    #[serde(default, deserialize_with = "compact_tables")]
     tables: Vec<(String, String)>,
+    /// Everything else, read as the model once `tables` is settled.
+    #[serde(flatten)]
+    rest: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Tables by key as compact JSON text, each made compact as it is read.
-struct CompactTables(Vec<(String, String)>);
-
-impl<'de> Deserialize<'de> for CompactTables {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Tables;
-        impl<'de> Visitor<'de> for Tables {
-            type Value = CompactTables;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a map of tables")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CompactTables, A::Error> {
-                let mut out = Vec::new();
-                while let Some((key, raw)) = map.next_entry::<String, Box<RawValue>>()? {
-                    out.push((key, compact(raw.get())));
-                }
-                Ok(CompactTables(out))
-            }
+fn compact_tables<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {
+    struct Tables;
+    impl<'de> Visitor<'de> for Tables {
+        type Value = Vec<(String, String)>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a map of tables")
         }
-        d.deserialize_map(Tables)
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some((key, raw)) = map.next_entry::<String, Box<RawValue>>()? {
+                out.push((key, compact(raw.get())));
+            }
+            Ok(out)
+        }
     }
+    d.deserialize_map(Tables)
 }
 
 /// JSON text without the whitespace between its tokens.
@@ -89,35 +91,6 @@ fn compact(text: &str) -> String {
     out.shrink_to_fit();
     // Only ASCII whitespace outside strings was left out.
     String::from_utf8(out).unwrap_or_else(|_| text.to_string())
-}
-
-impl<'de> Deserialize<'de> for Recorded {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Top;
-        impl<'de> Visitor<'de> for Top {
-            type Value = Recorded;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a recorded state (a JSON object)")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Recorded, A::Error> {
-                let mut rest = serde_json::Map::new();
-                let mut tables = Vec::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    if key == "tables" {
-                        tables = map.next_value::<CompactTables>()?.0;
-                    } else {
-                        rest.insert(key, map.next_value()?);
-                    }
-                }
-                Ok(Recorded {
-                    label: String::new(),
-                    rest,
-                    tables,
-                })
-            }
-        }
-        d.deserialize_map(Top)
-    }
 }
 
 impl Recorded {
