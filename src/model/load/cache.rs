@@ -30,13 +30,10 @@ pub const MIN_BYTES: usize = 1 << 20;
 pub struct Cache {
     dir: PathBuf,
     header: String,
-    text: String,
-}
-
-/// One source's key and, when it parsed cleanly, its model as JSON.
-pub struct Entry {
-    pub key: String,
-    pub json: Option<String>,
+    /// Key -> model JSON. Each entry is its own string, so that it can be
+    /// let go as soon as its file is read back (the pack is 20 MB at
+    /// 10 000 tables, and would otherwise be held at the peak of a load).
+    entries: HashMap<String, String>,
 }
 
 impl Cache {
@@ -48,20 +45,48 @@ impl Cache {
             .ok()
             .filter(|t| t.lines().next() == Some(header.as_str()))
             .unwrap_or_default();
-        Cache {
-            dir: dir.to_path_buf(),
-            header,
-            text,
-        }
-    }
-
-    /// Key -> model JSON, borrowed from the pack.
-    pub fn entries(&self) -> HashMap<&str, &str> {
-        self.text
+        let entries = text
             .lines()
             .skip(1)
             .filter_map(|l| l.split_once('\t'))
+            .map(|(key, json)| (key.to_string(), json.to_string()))
+            .collect();
+        Cache {
+            dir: dir.to_path_buf(),
+            header,
+            entries,
+        }
+    }
+
+    /// Takes out the entry of each key, in order. A key given twice (two
+    /// files with the same text) gets a copy of the entry each time.
+    pub fn take(&mut self, keys: &[String]) -> Vec<Option<String>> {
+        let last: HashMap<&str, usize> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.as_str(), i))
+            .collect();
+        keys.iter()
+            .enumerate()
+            .map(|(i, key)| {
+                if last.get(key.as_str()) == Some(&i) {
+                    self.entries.remove(key)
+                } else {
+                    self.entries.get(key).cloned()
+                }
+            })
             .collect()
+    }
+
+    /// How many entries no key took: files changed or gone since the pack
+    /// was written.
+    pub fn stale(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Removes the pack, so that the next load writes a whole new one.
+    pub fn discard(&self) {
+        let _ = std::fs::remove_file(self.dir.join(PACK));
     }
 
     /// Rewrites the pack with exactly these entries (the current files), so
