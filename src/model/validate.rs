@@ -525,9 +525,11 @@ impl<'d> Ctx<'d> {
                 t + view(section, k).map_or(0, |v| v.indexes.len())
             })
             .sum();
-        let mut taken: Vec<(&str, Cow<str>, usize, Named)> =
-            Vec::with_capacity(parsed.len() + parts);
-        let mut take = |schema, name, named| taken.push((schema, name, taken.len(), named));
+        let mut taken: Vec<(&str, Cow<str>, u32, Named)> = Vec::with_capacity(parsed.len() + parts);
+        let mut take = |schema, name, named| {
+            let order = u32::try_from(taken.len()).unwrap_or(u32::MAX);
+            taken.push((schema, name, order, named));
+        };
         for (section, k, q) in &parsed {
             take(
                 &q.schema,
@@ -568,8 +570,9 @@ impl<'d> Ctx<'d> {
                 );
             }
         }
-        // Stable: within a run, the order taken.
-        taken.sort_by(|a, b| (a.0, &*a.1).cmp(&(b.0, &*b.1)));
+        // Within a run, the order taken. (A stable sort would hold a second
+        // list while it runs.)
+        taken.sort_unstable_by(|a, b| (a.0, &*a.1, a.2).cmp(&(b.0, &*b.1, b.2)));
         let mut clash = Vec::new();
         for run in taken.chunk_by(|a, b| (a.0, &a.1) == (b.0, &b.1)) {
             let first = &run[0].3;
@@ -618,13 +621,26 @@ impl<'d> Ctx<'d> {
 }
 
 /// A relation, or a part of one that takes a name in the schema's
-/// relation namespace (key, index), as said in a clash.
+/// relation namespace (key, index), as said in a clash. Its section and
+/// group are held as their place in `SECTIONS` and `GROUPS`: there is one
+/// of these for every index of a large schema.
 struct Named<'a> {
-    section: &'static str,
     key: &'a str,
-    group: &'static str,
     name: &'a str,
+    section: u8,
+    group: u8,
 }
+
+const SECTIONS: [&str; 3] = ["tables", "views", "sequences"];
+const GROUPS: [&str; 7] = [
+    "",
+    "primary_key",
+    "unique",
+    "exclusions",
+    "indexes",
+    "foreign_keys",
+    "checks",
+];
 
 impl<'a> Named<'a> {
     fn relation(section: &'static str, key: &'a str) -> Self {
@@ -632,18 +648,27 @@ impl<'a> Named<'a> {
     }
 
     fn part(section: &'static str, key: &'a str, group: &'static str, name: &'a str) -> Self {
+        let place = |all: &[&str], s: &str| all.iter().position(|x| *x == s).unwrap_or(0) as u8;
         Named {
-            section,
             key,
-            group,
             name,
+            section: place(&SECTIONS, section),
+            group: place(&GROUPS, group),
         }
+    }
+
+    fn section(&self) -> &'static str {
+        SECTIONS[usize::from(self.section)]
+    }
+
+    fn group(&self) -> &'static str {
+        GROUPS[usize::from(self.group)]
     }
 
     fn what(&self) -> String {
         let (k, n) = (self.key, self.name);
-        match self.group {
-            "" => format!("{} `{k}`", self.section.trim_end_matches('s')),
+        match self.group() {
+            "" => format!("{} `{k}`", self.section().trim_end_matches('s')),
             "primary_key" => format!("the primary key of {k}"),
             "unique" => format!("unique constraint `{n}` on {k}"),
             "exclusions" => format!("exclusion constraint `{n}` on {k}"),
@@ -652,7 +677,7 @@ impl<'a> Named<'a> {
     }
 
     fn path(&self) -> Vec<String> {
-        [self.section, self.key, self.group, self.name]
+        [self.section(), self.key, self.group(), self.name]
             .into_iter()
             .filter(|p| !p.is_empty())
             .map(str::to_string)
