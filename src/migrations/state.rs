@@ -35,33 +35,48 @@ pub fn parse_recorded(text: &str, label: &str) -> Result<Recorded, String> {
 }
 
 /// A recorded state as read: the tables still as JSON text, without the
-/// indentation. A plan's two models mostly hold the same tables; parsing
-/// each recorded table only to find it equal to the desired one held a
-/// second 75 MB model at 10 000 tables (the text is 19 MB).
-/// [`Recorded::into_model`] parses only the tables that differ.
+/// indentation, and compressed. A plan's two models mostly hold the same
+/// tables; parsing each recorded table only to find it equal to the
+/// desired one held a second 75 MB model at 10 000 tables. The compact
+/// text is 19 MB, and was held at the peak of the plan; compressed, it is
+/// a few. [`Recorded::into_model`] parses only the tables that differ.
 #[derive(Deserialize)]
 pub struct Recorded {
     #[serde(skip)]
     label: String,
     #[serde(default, deserialize_with = "compact_tables")]
-    tables: Vec<(String, String)>,
+    tables: Vec<(String, Packed)>,
     /// Everything else, read as the model once `tables` is settled.
     #[serde(flatten)]
     rest: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Tables by key as compact JSON text, each made compact as it is read.
-fn compact_tables<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {
+/// Compact JSON text, compressed (LZ4, its length first).
+struct Packed(Box<[u8]>);
+
+impl Packed {
+    fn new(json: &str) -> Packed {
+        Packed(lz4_flex::compress_prepend_size(json.as_bytes()).into_boxed_slice())
+    }
+
+    fn json(&self) -> Result<Vec<u8>, String> {
+        lz4_flex::decompress_size_prepended(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+/// Tables by key as compact JSON text, each made compact and packed as it
+/// is read.
+fn compact_tables<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, Packed)>, D::Error> {
     struct Tables;
     impl<'de> Visitor<'de> for Tables {
-        type Value = Vec<(String, String)>;
+        type Value = Vec<(String, Packed)>;
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
             f.write_str("a map of tables")
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             let mut out = Vec::new();
             while let Some((key, raw)) = map.next_entry::<String, Box<RawValue>>()? {
-                out.push((key, compact(raw.get())));
+                out.push((key, Packed::new(&compact(raw.get()))));
             }
             Ok(out)
         }
@@ -87,8 +102,6 @@ fn compact(text: &str) -> String {
             in_string = !in_string;
         }
     }
-    // About half of the text was indentation: held at its own length.
-    out.shrink_to_fit();
     // Only ASCII whitespace outside strings was left out.
     String::from_utf8(out).unwrap_or_else(|_| text.to_string())
 }
@@ -101,16 +114,17 @@ impl Recorded {
         let label = &self.label;
         let mut db: Database = serde_json::from_value(serde_json::Value::Object(self.rest))
             .map_err(|e| format!("{label}: {e}"))?;
-        let tables = par::map(&self.tables, |(key, json)| -> Result<Arc<Table>, String> {
+        let tables = par::map(&self.tables, |(key, packed)| -> Result<Arc<Table>, String> {
+            let broken = |e: String| format!("{label}: table `{key}`: {e}");
+            let json = packed.json().map_err(broken)?;
             if let Some(theirs) = desired.and_then(|d| d.tables.get(key)) {
-                if serde_json::to_vec(&**theirs).is_ok_and(|j| j == json.as_bytes()) {
+                if serde_json::to_vec(&**theirs).is_ok_and(|j| j == json) {
                     return Ok(Arc::clone(theirs));
                 }
             }
-            let mut table: Table = serde_json::from_str(json).map_err(|e| {
+            let mut table: Table = serde_json::from_slice(&json).map_err(|e| {
                 // The position would be in the compacted text, not the file.
-                let e = crate::model::load::strip_json_position(&e.to_string());
-                format!("{label}: table `{key}`: {e}")
+                broken(crate::model::load::strip_json_position(&e.to_string()))
             })?;
             table.shrink();
             Ok(Arc::new(table))
