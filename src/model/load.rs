@@ -343,6 +343,9 @@ fn parse_all(
 /// One source to parse: the source, its cache key, and its cache entry.
 type Work<'a> = (&'a mut Source, Option<String>, Option<String>);
 
+/// A source's cache key and what its parse means for the cache.
+type CacheNote = Option<(String, Note)>;
+
 /// What a source's parse means for the cache.
 enum Note {
     /// Read back from the pack (noted only when the pack may be rewritten).
@@ -360,7 +363,7 @@ enum Note {
 fn refresh(
     cache: &cache::Cache,
     kept: bool,
-    results: &[(Result<Parsed, LoadError>, Option<(String, Note)>)],
+    results: &[(Result<Parsed, LoadError>, CacheNote)],
 ) {
     let mut entries: IndexMap<&str, &str> = IndexMap::new();
     let (mut fresh, mut broken) = (false, false);
