@@ -47,7 +47,7 @@ pub fn canonical_with(expr: &str, cx: &ExprContext) -> Result<String, String> {
         cx.search_path.clone(),
         cx.relation.clone(),
     );
-    memo::get_or_compute(&CANON, key, || {
+    memo::get_or_compute(&CANON, &key, || {
         parse_expr(expr).map(|tree| Norm { cx }.node(tree).to_string())
     })
 }

@@ -2,28 +2,33 @@
 //! and planning ask about the same few thousand texts (`uuid`, `now()`,
 //! `(SELECT auth.uid())`) hundreds of thousands of times at scale.
 
+use std::borrow::Borrow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::thread::LocalKey;
 
-/// A memo table: one per function, declared with `thread_local!`.
-pub type Table<K, V> = RefCell<HashMap<K, V>>;
+/// A memo table: one per function, declared with `thread_local!`. The keys
+/// are the user's own texts, not an attacker's, so a fast hash will do
+/// (SipHash was a tenth of rendering a large create script).
+pub type Table<K, V> = RefCell<HashMap<K, V, foldhash::fast::RandomState>>;
 
 /// Entries kept before a table starts over, to bound memory.
 const LIMIT: usize = 200_000;
 
-/// `compute()`, remembered under `key` in `table`.
-pub fn get_or_compute<K, V>(
+/// `compute()`, remembered under `key` in `table`. The key is copied only
+/// on a miss.
+pub fn get_or_compute<Q, K, V>(
     table: &'static LocalKey<Table<K, V>>,
-    key: K,
+    key: &Q,
     compute: impl FnOnce() -> V,
 ) -> V
 where
-    K: Eq + Hash,
+    Q: ToOwned<Owned = K> + Eq + Hash + ?Sized,
+    K: Borrow<Q> + Eq + Hash,
     V: Clone,
 {
-    if let Some(hit) = table.with(|t| t.borrow().get(&key).cloned()) {
+    if let Some(hit) = table.with(|t| t.borrow().get(key).cloned()) {
         return hit;
     }
     let value = compute();
@@ -32,7 +37,7 @@ where
         if t.len() >= LIMIT {
             t.clear();
         }
-        t.insert(key, value.clone());
+        t.insert(key.to_owned(), value.clone());
     });
     value
 }
@@ -50,7 +55,7 @@ mod tests {
         let mut calls = 0;
         for _ in 0..3 {
             assert_eq!(
-                get_or_compute(&SQUARES, 7, || {
+                get_or_compute(&SQUARES, &7, || {
                     calls += 1;
                     49
                 }),

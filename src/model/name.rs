@@ -125,7 +125,7 @@ pub fn is_reserved_keyword(word: &str) -> bool {
         // Rendering asks this of every identifier it writes.
         static KEYWORDS: super::memo::Table<String, bool> = Default::default();
     }
-    super::memo::get_or_compute(&KEYWORDS, word.to_string(), || match pg_query::scan(word) {
+    super::memo::get_or_compute(&KEYWORDS, word, || match pg_query::scan(word) {
         Ok(scan) => scan.tokens.first().is_some_and(|t| t.keyword_kind > 1),
         Err(_) => true,
     })

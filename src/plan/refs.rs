@@ -43,7 +43,7 @@ thread_local! {
 
 /// Refs in whole statements. Errors carry PostgreSQL's parser message.
 pub fn refs_in_sql(sql: &str) -> Result<Refs, String> {
-    memo::get_or_compute(&CACHE, sql.to_string(), || parse_refs(sql))
+    memo::get_or_compute(&CACHE, sql, || parse_refs(sql))
 }
 
 fn parse_refs(sql: &str) -> Result<Refs, String> {

@@ -139,7 +139,7 @@ pub fn canonical_type(text: &str) -> Result<String, String> {
         // A model spells the same few types thousands of times.
         static TYPES: memo::Table<String, Result<String, String>> = Default::default();
     }
-    memo::get_or_compute(&TYPES, text.to_string(), || {
+    memo::get_or_compute(&TYPES, text, || {
         let tn = parse_type(text)?;
         canonical_type_node(&tn, text)
     })
