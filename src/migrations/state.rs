@@ -114,21 +114,24 @@ impl Recorded {
         let label = &self.label;
         let mut db: Database = serde_json::from_value(serde_json::Value::Object(self.rest))
             .map_err(|e| format!("{label}: {e}"))?;
-        let tables = par::map(&self.tables, |(key, packed)| -> Result<Arc<Table>, String> {
-            let broken = |e: String| format!("{label}: table `{key}`: {e}");
-            let json = packed.json().map_err(broken)?;
-            if let Some(theirs) = desired.and_then(|d| d.tables.get(key)) {
-                if serde_json::to_vec(&**theirs).is_ok_and(|j| j == json) {
-                    return Ok(Arc::clone(theirs));
+        let tables = par::map(
+            &self.tables,
+            |(key, packed)| -> Result<Arc<Table>, String> {
+                let broken = |e: String| format!("{label}: table `{key}`: {e}");
+                let json = packed.json().map_err(broken)?;
+                if let Some(theirs) = desired.and_then(|d| d.tables.get(key)) {
+                    if serde_json::to_vec(&**theirs).is_ok_and(|j| j == json) {
+                        return Ok(Arc::clone(theirs));
+                    }
                 }
-            }
-            let mut table: Table = serde_json::from_slice(&json).map_err(|e| {
-                // The position would be in the compacted text, not the file.
-                broken(crate::model::load::strip_json_position(&e.to_string()))
-            })?;
-            table.shrink();
-            Ok(Arc::new(table))
-        });
+                let mut table: Table = serde_json::from_slice(&json).map_err(|e| {
+                    // The position would be in the compacted text, not the file.
+                    broken(crate::model::load::strip_json_position(&e.to_string()))
+                })?;
+                table.shrink();
+                Ok(Arc::new(table))
+            },
+        );
         db.tables.reserve_exact(tables.len());
         for ((key, _), table) in self.tables.into_iter().zip(tables) {
             db.tables.insert(key, table?);

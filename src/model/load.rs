@@ -360,11 +360,7 @@ enum Note {
 /// When the entries were let go as they were read (`kept` false), a pack
 /// with an entry that did not read back is removed instead, and the next
 /// load writes it anew.
-fn refresh(
-    cache: &cache::Cache,
-    kept: bool,
-    results: &[(Result<Parsed, LoadError>, CacheNote)],
-) {
+fn refresh(cache: &cache::Cache, kept: bool, results: &[(Result<Parsed, LoadError>, CacheNote)]) {
     let mut entries: IndexMap<&str, &str> = IndexMap::new();
     let (mut fresh, mut broken) = (false, false);
     for (key, note) in results.iter().filter_map(|(_, note)| note.as_ref()) {
