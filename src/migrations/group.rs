@@ -236,7 +236,7 @@ pub fn from_plan(plan: &MigrationPlan, opts: &GroupOptions) -> Result<Vec<Migrat
         let slug = match (&opts.name, i) {
             (Some(name), 0) => name.clone(),
             (Some(name), _) => format!("{name}_{}", i + 1),
-            (None, _) => derive_slug(&chunk.steps().into_iter().cloned().collect::<Vec<_>>()),
+            (None, _) => derive_slug(&chunk.steps()),
         };
         let number = opts.first_number + i as u32;
         let name = format!("{number:04}_{slug}");

@@ -118,12 +118,12 @@ fn all_same<T: PartialEq>(mut items: impl Iterator<Item = T>) -> Option<T> {
 }
 
 /// A slug for the steps of one migration.
-pub fn derive_slug(steps: &[PlannedStep]) -> String {
+pub fn derive_slug(steps: &[&PlannedStep]) -> String {
     sanitize(&describe(steps))
 }
 
-fn describe(steps: &[PlannedStep]) -> String {
-    let subjects: Vec<Subject> = steps.iter().map(subject).collect();
+fn describe(steps: &[&PlannedStep]) -> String {
+    let subjects: Vec<Subject> = steps.iter().map(|s| subject(s)).collect();
     if subjects.is_empty() {
         return "changes".into();
     }
@@ -214,7 +214,8 @@ mod tests {
     fn derived_names() {
         use Action::*;
         let slug = |steps: &[(&str, Action)]| {
-            derive_slug(&steps.iter().map(|(id, a)| step(id, *a)).collect::<Vec<_>>())
+            let steps: Vec<PlannedStep> = steps.iter().map(|(id, a)| step(id, *a)).collect();
+            derive_slug(&steps.iter().collect::<Vec<_>>())
         };
         assert_eq!(
             slug(&[

@@ -181,6 +181,8 @@ struct Node {
     deps: Vec<Dep>,
     /// For table and domain steps: the key, to record detached parts.
     split_key: Option<String>,
+    /// Its id is `<kind>:<place in the node list>` (see `attach`).
+    numbered: bool,
 }
 
 /// Where names resolve to: steps by object name.
@@ -362,6 +364,7 @@ impl Builder {
             },
             deps,
             split_key: None,
+            numbered: false,
         });
     }
 
@@ -381,6 +384,7 @@ impl Builder {
         self.push(id, kind, sql, deps);
         let last = self.nodes.last_mut().expect("just pushed");
         last.step.attached_to = parent.map(str::to_string);
+        last.numbered = true;
     }
 
     fn comment(&mut self, parent: Option<&str>, target: Target<'_>, text: &Option<String>) {
@@ -444,19 +448,41 @@ impl Builder {
         b.schemas(&ctx)?;
         b.types(&ctx, detached)?;
         b.functions(&ctx)?;
+        let mut tables = Vec::with_capacity(db.tables.len());
         for (key, t) in &db.tables {
             let name = parse_name(key, &format!("table `{key}`"))?;
-            if ctx.external.name(&name) || !scope.has(key) {
-                continue;
+            if !ctx.external.name(&name) && scope.has(key) {
+                tables.push((key, name, &**t));
             }
+        }
+        // Rendering the tables is most of a first plan: split over two
+        // threads, then joined in order and numbered as if made in one.
+        let start = b.nodes.len();
+        let (first, second) = tables.split_at(tables.len() / 2);
+        let part = |tables: &[(&String, QualifiedName, &Table)]| {
+            let mut part = Builder {
+                nodes: Vec::new(),
+                defaults: Database {
+                    default_privileges: db.default_privileges.clone(),
+                    ..Default::default()
+                },
+                revoke_named,
+            };
             let none = Detached::default();
-            b.table(
-                &ctx,
-                key,
-                &name,
-                t,
-                detached.tables.get(key).unwrap_or(&none),
-            )?;
+            for (key, name, t) in tables {
+                let detached = detached.tables.get(*key).unwrap_or(&none);
+                part.table(&ctx, key, name, t, detached)?;
+            }
+            Ok::<_, PlanError>(part.nodes)
+        };
+        let (first, second) =
+            crate::model::par::both(tables.len(), || part(first), || part(second));
+        b.nodes.extend(first?);
+        b.nodes.extend(second?);
+        for (i, n) in b.nodes.iter_mut().enumerate().skip(start) {
+            if n.numbered {
+                n.step.id = format!("{}:{i}", kind_word(n.step.kind));
+            }
         }
         b.views(&ctx, scope)?;
         for (i, d) in db.default_privileges.iter().enumerate() {
