@@ -4,7 +4,7 @@
 use std::any::Any;
 use std::collections::HashMap;
 
-use diesel::connection::DefaultLoadingMode;
+use diesel::pg::PgRowByRowLoadingMode;
 use diesel::pg::Pg;
 use diesel::query_dsl::RunQueryDsl;
 use diesel::sql_types::{Array, Nullable, Text};
@@ -172,7 +172,8 @@ impl<'a> Session<'a> {
 
     /// Runs a query and hands its rows to `f` one at a time, for a query
     /// whose rows are many times the size of what is made of them: they
-    /// are never all held as Rust values (nor read ahead).
+    /// are never all held, as Rust values or as the server's reply (libpq's
+    /// single-row mode), nor read ahead.
     pub fn each<T>(
         &mut self,
         what: &'static str,
@@ -188,7 +189,7 @@ impl<'a> Session<'a> {
         let err = |source| CatalogError::Query { what, source };
         let rows = diesel::sql_query(sql)
             .bind::<Array<Text>, _>(schemas)
-            .load_iter::<T, DefaultLoadingMode>(self.conn)
+            .load_iter::<T, PgRowByRowLoadingMode>(self.conn)
             .map_err(err)?;
         let mut n = 0;
         for row in rows {
