@@ -44,13 +44,15 @@ fn read(url: &str, snapshot: &str, schemas: Vec<String>) -> Ahead {
     // The readers see no rows here; their queries' rows are kept for the
     // first connection, whose readers find them by name.
     let mut unused = Database::default();
-    relations::indexes(&mut s, &mut unused)?;
+    // The indexes are assembled here, as their rows come.
+    let indexes = relations::read_indexes(&mut s)?;
     unmanaged::unmanaged(&mut s, &mut unused)?;
     // The dependencies are made into edges here, row by row: their rows
     // would be several times the size of the edges.
     depends::depends(&mut s, &mut unused)?;
     let mut rows = std::mem::take(&mut s.prefetched);
     rows.insert(depends::EDGES, Box::new(unused.depends));
+    rows.insert(relations::INDEXES, Box::new(indexes));
     s.execute("commit", "COMMIT")?;
     let stats = s.close()?;
     // BEGIN and SET TRANSACTION SNAPSHOT went as one batch of two.

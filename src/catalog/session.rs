@@ -4,8 +4,8 @@
 use std::any::Any;
 use std::collections::HashMap;
 
-use diesel::pg::PgRowByRowLoadingMode;
 use diesel::pg::Pg;
+use diesel::pg::PgRowByRowLoadingMode;
 use diesel::query_dsl::RunQueryDsl;
 use diesel::sql_types::{Array, Nullable, Text};
 use diesel::{PgConnection, QueryableByName};
