@@ -786,3 +786,59 @@ fn refuse_unmarked_table_renames(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obj(id: &str, sql: &str) -> Obj<'static> {
+        Obj {
+            id: id.into(),
+            kind: StepKind::Table,
+            group: None,
+            create: vec![sql.into()],
+            drop: vec![format!("DROP {id};")],
+            deps: vec!["schema:app".into()],
+            shape: Shape::Statement(sql.into()),
+            table_only: None,
+        }
+    }
+
+    fn change(id: &str) -> Change {
+        Change {
+            id: id.into(),
+            obj: id.into(),
+            group: None,
+            part: false,
+            kind: StepKind::Table,
+            action: Action::Create,
+            summary: String::new(),
+            up: vec![],
+            down: vec![],
+            hazards: vec![],
+            transactional: true,
+            from_deps: vec![],
+            to_deps: vec![],
+            slots: vec![],
+            after: vec![],
+        }
+    }
+
+    #[test]
+    fn pending_changes_get_their_objects_statements_once_each() {
+        let mut objs: BTreeMap<String, Obj> = ["a", "b"]
+            .into_iter()
+            .map(|id| (id.to_string(), obj(id, &format!("CREATE {id};"))))
+            .collect();
+        let mut changes = vec![change("a"), change("b"), change("a:again")];
+        let pending = vec![(0, "a".into()), (1, "b".into()), (2, "a".into())];
+        fill(&mut changes, pending, &mut objs);
+        for (c, id) in changes.iter().zip(["a", "b", "a"]) {
+            assert_eq!(c.up, [format!("CREATE {id};")], "{}", c.id);
+            assert_eq!(c.down, [format!("DROP {id};")], "{}", c.id);
+            assert_eq!(c.to_deps, ["schema:app"], "{}", c.id);
+        }
+        // Moved out, not copied, where an object was named once (or last).
+        assert!(objs["a"].create.is_empty() && objs["b"].create.is_empty());
+    }
+}
