@@ -38,8 +38,8 @@ pub fn parse_recorded(text: &str, label: &str) -> Result<Recorded, String> {
 /// indentation, and compressed. A plan's two models mostly hold the same
 /// tables; parsing each recorded table only to find it equal to the
 /// desired one held a second 75 MB model at 10 000 tables. The compact
-/// text is 19 MB, and was held at the peak of the plan; compressed, it is
-/// a few. [`Recorded::into_model`] parses only the tables that differ.
+/// text is 19 MB, held at the peak of the plan; compressed, 12 MB.
+/// [`Recorded::into_model`] parses only the tables that differ.
 #[derive(Deserialize)]
 pub struct Recorded {
     #[serde(skip)]
