@@ -46,6 +46,13 @@ pub fn refs_in_sql(sql: &str) -> Result<Refs, String> {
     memo::get_or_compute(&CACHE, sql, || parse_refs(sql))
 }
 
+/// As `refs_in_sql`, for a statement not asked about again (a migration's
+/// statements, each seen once): nothing is remembered. Remembering the
+/// 47 000 statements of a first migration of 10 000 tables held 170 MB.
+pub fn refs_in_statement(sql: &str) -> Result<Refs, String> {
+    parse_refs(sql)
+}
+
 fn parse_refs(sql: &str) -> Result<Refs, String> {
     let parsed = pg_query::parse(sql, 0).map_err(|e| e.to_string())?;
     let tree = serde_json::to_value(&parsed.protobuf).map_err(|e| e.to_string())?;

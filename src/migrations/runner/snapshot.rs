@@ -134,7 +134,7 @@ pub fn changes(before: &Database, after: &Database) -> Result<Vec<SchemaChange>,
 pub fn touched(db: &Database, statements: &[&str]) -> Vec<String> {
     let mut names = std::collections::BTreeSet::new();
     for sql in statements {
-        let Ok(refs) = plan::refs::refs_in_sql(sql) else {
+        let Ok(refs) = plan::refs::refs_in_statement(sql) else {
             continue;
         };
         let mut all: Vec<_> = refs.relations.into_iter().collect();
