@@ -102,43 +102,24 @@ fn a_hit_reads_the_pack_and_a_changed_file_is_parsed_afresh() {
 fn a_changed_file_keeps_the_other_entries_and_drops_its_old_one() {
     let dir = support::temp_dir();
     let cache_dir = support::temp_dir();
+    let loads = |want: &[&str]| assert_eq!(tables(&dir, &cache_dir), want);
     write(&dir, "a.yaml", TABLE_A);
     write(&dir, "b.yaml", &TABLE_A.replace("public.a", "public.b"));
     write(&dir, "c.yaml", &TABLE_A.replace("public.a", "public.c"));
-    // Two files with the same text share one entry.
     write(&dir, "d.yaml", &TABLE_A.replace("public.a", "public.c"));
     let cold = load_with_warnings(&dir).unwrap_err().to_string();
     assert!(cold.contains("already defined"), "{cold}");
-    std::fs::remove_file(dir.join("d.yaml")).unwrap();
-    write(
-        &dir,
-        "d.yaml",
-        "tables: {}
-",
-    );
-    write(
-        &dir,
-        "e.yaml",
-        "tables: {}
-",
-    );
-    assert_eq!(
-        tables(&dir, &cache_dir),
-        ["public.a", "public.b", "public.c"]
-    );
+    // Two files with the same text share one entry.
+    write(&dir, "d.yaml", "tables: {}\n");
+    write(&dir, "e.yaml", "tables: {}\n");
+    loads(&["public.a", "public.b", "public.c"]);
     let before = std::fs::read_to_string(pack(&cache_dir)).unwrap();
     assert_eq!(before.lines().count(), 1 + 4, "d and e share:\n{before}");
-    assert_eq!(
-        tables(&dir, &cache_dir),
-        ["public.a", "public.b", "public.c"]
-    );
+    loads(&["public.a", "public.b", "public.c"]);
     assert_eq!(std::fs::read_to_string(pack(&cache_dir)).unwrap(), before);
 
     write(&dir, "b.yaml", &TABLE_A.replace("public.a", "public.b2"));
-    assert_eq!(
-        tables(&dir, &cache_dir),
-        ["public.a", "public.b2", "public.c"]
-    );
+    loads(&["public.a", "public.b2", "public.c"]);
     let after = std::fs::read_to_string(pack(&cache_dir)).unwrap();
     assert_eq!(after.lines().count(), 1 + 4, "{after}");
     assert!(

@@ -139,6 +139,27 @@ fn fill(changes: &mut [Change], pending: Vec<(usize, String)>, objs: &mut BTreeM
     }
 }
 
+/// A change to `o` with nothing to run yet.
+fn base(o: &Obj<'_>, id: String, action: Action, summary: String) -> Change {
+    Change {
+        id,
+        obj: o.id.clone(),
+        group: o.group.clone(),
+        part: matches!(o.shape, Shape::Column(..)),
+        kind: o.kind,
+        action,
+        summary,
+        up: vec![],
+        down: vec![],
+        hazards: vec![],
+        transactional: true,
+        from_deps: vec![],
+        to_deps: vec![],
+        slots: slots(o),
+        after: vec![],
+    }
+}
+
 pub(crate) fn hazard(level: Level, code: &str, message: String) -> Hazard {
     Hazard {
         level,
@@ -433,26 +454,6 @@ impl<'a> Differ<'a, '_> {
         out
     }
 
-    fn base(&self, o: &Obj<'_>, id: String, action: Action, summary: String) -> Change {
-        Change {
-            id,
-            obj: o.id.clone(),
-            group: o.group.clone(),
-            part: matches!(o.shape, Shape::Column(..)),
-            kind: o.kind,
-            action,
-            summary,
-            up: vec![],
-            down: vec![],
-            hazards: vec![],
-            transactional: true,
-            from_deps: vec![],
-            to_deps: vec![],
-            slots: slots(o),
-            after: vec![],
-        }
-    }
-
     /// Whether the table (or view) an object belongs to already exists.
     fn parent_exists(&self, o: &Obj<'_>) -> bool {
         o.group.as_ref().is_some_and(|g| {
@@ -473,7 +474,7 @@ impl<'a> Differ<'a, '_> {
         if x.drop.is_empty() {
             return id;
         }
-        let mut c = self.base(
+        let mut c = base(
             x,
             id.clone(),
             Action::Drop,
@@ -525,7 +526,7 @@ impl<'a> Differ<'a, '_> {
         if y.create.is_empty() {
             return;
         }
-        let mut c = self.base(
+        let mut c = base(
             y,
             y.id.clone(),
             Action::Create,
@@ -605,7 +606,7 @@ impl<'a> Differ<'a, '_> {
     }
 
     fn validate(&mut self, o: &Obj<'_>, add: &str, q: &crate::model::QualifiedName, n: &str) {
-        let mut v = self.base(
+        let mut v = base(
             o,
             format!("{}:validate", o.id),
             Action::Alter,
@@ -637,7 +638,7 @@ impl<'a> Differ<'a, '_> {
     }
 
     fn alter(&mut self, x: &Obj<'_>, y: &Obj<'_>, p: InPlace) {
-        let mut c = self.base(
+        let mut c = base(
             y,
             y.id.clone(),
             Action::Alter,
@@ -661,7 +662,7 @@ impl<'a> Differ<'a, '_> {
         } else {
             x.id.clone()
         };
-        let mut c = self.base(
+        let mut c = base(
             x,
             id.clone(),
             Action::Drop,
@@ -688,7 +689,7 @@ impl<'a> Differ<'a, '_> {
     fn create_part(&mut self, y: &Obj<'_>, after_drop: Option<String>) -> Result<(), PlanError> {
         let online = self.online;
         let (create, drop) = table::part_sql(y, online)?;
-        let mut c = self.base(
+        let mut c = base(
             y,
             y.id.clone(),
             Action::Create,
@@ -804,32 +805,13 @@ mod tests {
         }
     }
 
-    fn change(id: &str) -> Change {
-        Change {
-            id: id.into(),
-            obj: id.into(),
-            group: None,
-            part: false,
-            kind: StepKind::Table,
-            action: Action::Create,
-            summary: String::new(),
-            up: vec![],
-            down: vec![],
-            hazards: vec![],
-            transactional: true,
-            from_deps: vec![],
-            to_deps: vec![],
-            slots: vec![],
-            after: vec![],
-        }
-    }
-
     #[test]
     fn pending_changes_get_their_objects_statements_once_each() {
         let mut objs: BTreeMap<String, Obj> = ["a", "b"]
             .into_iter()
             .map(|id| (id.to_string(), obj(id, &format!("CREATE {id};"))))
             .collect();
+        let change = |id: &str| base(&objs[&id[..1]], id.into(), Action::Create, String::new());
         let mut changes = vec![change("a"), change("b"), change("a:again")];
         let pending = vec![(0, "a".into()), (1, "b".into()), (2, "a".into())];
         fill(&mut changes, pending, &mut objs);

@@ -352,6 +352,18 @@ fn deps(targets: Vec<String>) -> Vec<Dep> {
 }
 
 impl Builder {
+    /// An empty builder for `db`'s steps.
+    fn new(db: &Database, revoke_named: bool) -> Builder {
+        Builder {
+            nodes: Vec::new(),
+            defaults: Database {
+                default_privileges: db.default_privileges.clone(),
+                ..Default::default()
+            },
+            revoke_named,
+        }
+    }
+
     fn push(&mut self, id: String, kind: StepKind, sql: String, deps: Vec<Dep>) {
         self.nodes.push(Node {
             step: Step {
@@ -436,15 +448,7 @@ impl Builder {
         scope: &Scope,
     ) -> Result<Builder, PlanError> {
         let ctx = Ctx::new(db)?;
-        let defaults = Database {
-            default_privileges: db.default_privileges.clone(),
-            ..Default::default()
-        };
-        let mut b = Builder {
-            nodes: Vec::new(),
-            defaults,
-            revoke_named,
-        };
+        let mut b = Builder::new(db, revoke_named);
         b.schemas(&ctx)?;
         b.types(&ctx, detached)?;
         b.functions(&ctx)?;
@@ -460,14 +464,7 @@ impl Builder {
         let start = b.nodes.len();
         let (first, second) = tables.split_at(tables.len() / 2);
         let part = |tables: &[(&String, QualifiedName, &Table)]| {
-            let mut part = Builder {
-                nodes: Vec::new(),
-                defaults: Database {
-                    default_privileges: db.default_privileges.clone(),
-                    ..Default::default()
-                },
-                revoke_named,
-            };
+            let mut part = Builder::new(db, revoke_named);
             let none = Detached::default();
             for (key, name, t) in tables {
                 let detached = detached.tables.get(*key).unwrap_or(&none);
