@@ -23,7 +23,7 @@ use crate::plan::graph::StepKind;
 use crate::plan::scope::Scope;
 use crate::plan::{Action, Hazard, Level, PlanError};
 
-use objects::{is_external, Obj, Shape, Side};
+use objects::{is_external, Obj, Objs, Shape, Side};
 
 pub use rename::Rename;
 
@@ -117,7 +117,7 @@ pub fn diff(
 /// Moves the statements and dependencies of each pending change out of
 /// its object, now that nothing else reads them. An object named twice
 /// (never, today) gives each a copy.
-fn fill(changes: &mut [Change], pending: Vec<(usize, String)>, objs: &mut BTreeMap<String, Obj>) {
+fn fill(changes: &mut [Change], pending: Vec<(usize, String)>, objs: &mut Objs) {
     let last: HashMap<&str, usize> = pending
         .iter()
         .enumerate()
@@ -807,7 +807,7 @@ mod tests {
 
     #[test]
     fn pending_changes_get_their_objects_statements_once_each() {
-        let mut objs: BTreeMap<String, Obj> = ["a", "b"]
+        let mut objs: Objs = ["a", "b"]
             .into_iter()
             .map(|id| (id.to_string(), obj(id, &format!("CREATE {id};"))))
             .collect();

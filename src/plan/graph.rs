@@ -344,6 +344,17 @@ impl Ctx<'_> {
     }
 }
 
+/// `text` in an allocation of its own size. A statement is written into a
+/// string that doubles as it grows; kept from a first plan's model to its
+/// migration, the slack was 15 MB at 10 000 tables.
+fn exact(text: String) -> String {
+    if text.capacity() - text.len() > text.len() / 8 {
+        text.as_str().to_owned()
+    } else {
+        text
+    }
+}
+
 fn deps(targets: Vec<String>) -> Vec<Dep> {
     targets
         .into_iter()
@@ -369,7 +380,7 @@ impl Builder {
             step: Step {
                 id,
                 kind,
-                sql,
+                sql: exact(sql),
                 depends_on: vec![],
                 attached_to: None,
                 undo: None,
@@ -383,7 +394,7 @@ impl Builder {
     /// Sets the undo statement of the step pushed last.
     fn undo(&mut self, sql: String) {
         if let Some(n) = self.nodes.last_mut() {
-            n.step.undo = Some(sql);
+            n.step.undo = Some(exact(sql));
         }
     }
 
@@ -1075,7 +1086,7 @@ impl Builder {
                     .count()
             })
             .collect();
-        let key = |i: usize| Reverse((self.nodes[i].step.kind, self.nodes[i].step.id.clone(), i));
+        let key = |i: usize| Reverse((self.nodes[i].step.kind, self.nodes[i].step.id.as_str(), i));
         let mut heap: BinaryHeap<_> = (0..self.nodes.len())
             .filter(|&i| indegree[i] == 0 && self.nodes[i].step.attached_to.is_none())
             .map(key)
@@ -1125,15 +1136,14 @@ impl Builder {
     /// out of the nodes, not copied: for a first plan of 10 000 tables the
     /// steps are 80 MB.
     fn into_steps(self, order: Vec<usize>, depends: Vec<Vec<String>>) -> Vec<Step> {
-        let mut steps: Vec<Option<Step>> = (self.nodes.into_iter().zip(depends))
-            .map(|(n, depends_on)| {
-                Some(Step {
-                    depends_on,
-                    ..n.step
-                })
+        let mut steps: Vec<Step> = (self.nodes.into_iter().zip(depends))
+            .map(|(n, depends_on)| Step {
+                depends_on,
+                ..n.step
             })
             .collect();
-        order.into_iter().filter_map(|i| steps[i].take()).collect()
+        super::order::permute(&mut steps, &order);
+        steps
     }
 
     /// Edges from each dependency to its dependent (no self loops).

@@ -49,11 +49,12 @@ pub(crate) fn order(changes: Vec<Change>) -> Result<Vec<PlannedStep>, PlanError>
         }
     }
     // Each edge's reason is written out only once it is known to be kept
-    // (there are some 100 000 edges in a first plan of 10 000 tables).
-    let mut edges: BTreeMap<(usize, usize), Why> = BTreeMap::new();
-    fn add<'c>(edges: &mut BTreeMap<(usize, usize), Why<'c>>, a: usize, b: usize, why: Why<'c>) {
+    // (there are some 100 000 edges in a first plan of 10 000 tables). A
+    // list sorted once costs less than a map kept sorted as it grows.
+    let mut edges: Vec<(usize, usize, Why)> = Vec::new();
+    fn add<'c>(edges: &mut Vec<(usize, usize, Why<'c>)>, a: usize, b: usize, why: Why<'c>) {
         if a != b {
-            edges.entry((a, b)).or_insert(why);
+            edges.push((a, b, why));
         }
     }
     let empty = Vec::new();
@@ -107,12 +108,17 @@ pub(crate) fn order(changes: Vec<Change>) -> Result<Vec<PlannedStep>, PlanError>
             }
         }
     }
+    // The first reason given for a pair is the one kept (a stable sort).
+    edges.sort_by_key(|&(a, b, _)| (a, b));
+    edges.dedup_by_key(|&mut (a, b, _)| (a, b));
     let mut g: DiGraph<usize, ()> = DiGraph::with_capacity(n, edges.len());
     for i in 0..n {
         g.add_node(i);
     }
-    for &(a, b) in edges.keys() {
+    let mut indegree = vec![0usize; n];
+    for &(a, b, _) in &edges {
         g.add_edge(NodeIndex::new(a), NodeIndex::new(b), ());
+        indegree[b] += 1;
     }
     let key = |i: usize| {
         let c = &changes[i];
@@ -124,12 +130,6 @@ pub(crate) fn order(changes: Vec<Change>) -> Result<Vec<PlannedStep>, PlanError>
         };
         Reverse((phase(c.action), rank, c.id.as_str(), i))
     };
-    let mut indegree: Vec<usize> = (0..n)
-        .map(|i| {
-            g.neighbors_directed(NodeIndex::new(i), Direction::Incoming)
-                .count()
-        })
-        .collect();
     let mut heap: BinaryHeap<_> = (0..n).filter(|&i| indegree[i] == 0).map(key).collect();
     let mut out = Vec::with_capacity(n);
     while let Some(Reverse((_, _, _, i))) = heap.pop() {
@@ -150,19 +150,21 @@ pub(crate) fn order(changes: Vec<Change>) -> Result<Vec<PlannedStep>, PlanError>
             .collect();
         return Err(PlanError::Cycle(stuck.join(", ")));
     }
-    let mut befores: BTreeMap<usize, Vec<Edge>> = BTreeMap::new();
-    for ((a, b), why) in edges {
-        befores.entry(b).or_default().push(Edge {
+    drop(g);
+    let mut befores: Vec<Vec<Edge>> = (0..n).map(|_| Vec::new()).collect();
+    for (a, b, why) in edges {
+        befores[b].push(Edge {
             before: changes[a].id.clone(),
             reason: why.to_string(),
         });
     }
-    let mut changes: Vec<Option<Change>> = changes.into_iter().map(Some).collect();
-    Ok(out
+    // Each change becomes its step where it lies (what only ordered it is
+    // let go as it goes), then the steps are put in run order in place:
+    // no second list of 85 000 steps beside the first.
+    let mut steps: Vec<PlannedStep> = changes
         .into_iter()
-        .map(|i| {
-            let c = changes[i].take().expect("each change once");
-            let mut after = befores.remove(&i).unwrap_or_default();
+        .zip(befores)
+        .map(|(c, mut after)| {
             after.sort_by(|x, y| x.before.cmp(&y.before));
             PlannedStep {
                 id: c.id,
@@ -175,7 +177,26 @@ pub(crate) fn order(changes: Vec<Change>) -> Result<Vec<PlannedStep>, PlanError>
                 after,
             }
         })
-        .collect())
+        .collect();
+    permute(&mut steps, &out);
+    Ok(steps)
+}
+
+/// Reorders `items` so that place `k` holds what was at `order[k]`, by
+/// following each cycle of the permutation with swaps.
+pub(crate) fn permute<T>(items: &mut [T], order: &[usize]) {
+    let mut done = vec![false; items.len()];
+    for start in 0..items.len() {
+        let mut k = start;
+        while !done[k] {
+            done[k] = true;
+            if order[k] == start {
+                break;
+            }
+            items.swap(k, order[k]);
+            k = order[k];
+        }
+    }
 }
 
 /// Why one change runs before another, written out only for the edges kept.
@@ -215,6 +236,28 @@ impl std::fmt::Display for Why<'_> {
                 write!(f, "the name {name} is freed first")
             }
             Why::Said(why) => f.write_str(why),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::permute;
+
+    #[test]
+    fn permute_puts_each_item_where_the_order_says() {
+        let orders: [&[usize]; 5] = [
+            &[],
+            &[0],
+            &[2, 0, 1],
+            &[1, 0, 3, 2, 4],
+            &[4, 3, 0, 1, 2, 6, 5],
+        ];
+        for order in orders {
+            let mut items: Vec<String> = (0..order.len()).map(|i| format!("s{i}")).collect();
+            let want: Vec<String> = order.iter().map(|&i| items[i].clone()).collect();
+            permute(&mut items, order);
+            assert_eq!(items, want, "order {order:?}");
         }
     }
 }
