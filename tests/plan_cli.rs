@@ -128,7 +128,7 @@ fn name_ok(name: &str) -> bool {
 
 #[test]
 fn grouping_puts_each_non_transactional_statement_alone() {
-    let ms = migrations::from_plan(&sample_plan(), &options(3, Some("0002_before"))).unwrap();
+    let ms = migrations::from_plan(&sample_plan(), options(3, Some("0002_before"))).unwrap();
     let names: Vec<String> = ms.iter().map(Migration::dir_name).collect();
     assert_eq!(
         names,
@@ -184,21 +184,21 @@ fn grouping_puts_each_non_transactional_statement_alone() {
 fn name_sets_the_slug_and_bad_input_is_refused() {
     let mut o = options(1, None);
     o.name = Some("initial".into());
-    let ms = migrations::from_plan(&sample_plan(), &o).unwrap();
+    let ms = migrations::from_plan(&sample_plan(), o.clone()).unwrap();
     let names: Vec<String> = ms.iter().map(Migration::dir_name).collect();
     assert_eq!(names, ["0001_initial", "0002_initial_2", "0003_initial_3"]);
     o.name = Some("Initial-Schema".into());
-    assert!(migrations::from_plan(&sample_plan(), &o).is_err());
+    assert!(migrations::from_plan(&sample_plan(), o.clone()).is_err());
     let mut o = options(9998, None);
     assert!(
-        migrations::from_plan(&sample_plan(), &o).is_err(),
+        migrations::from_plan(&sample_plan(), o.clone()).is_err(),
         "past 9999"
     );
     o.first_number = 1;
     o.lock_timeout = "5s'; DROP TABLE x; --".into();
-    assert!(migrations::from_plan(&sample_plan(), &o).is_err());
+    assert!(migrations::from_plan(&sample_plan(), o.clone()).is_err());
     assert!(
-        migrations::from_plan(&MigrationPlan::default(), &options(1, None))
+        migrations::from_plan(&MigrationPlan::default(), options(1, None))
             .unwrap()
             .is_empty()
     );
@@ -215,7 +215,7 @@ fn irreversible_steps_are_noted_in_both_scripts() {
     drop.summary = "drop column public.t.note".into();
     drop.hazards = vec![hazard(Level::Red, "drop_column")];
     let plan = MigrationPlan { steps: vec![drop] };
-    let ms = migrations::from_plan(&plan, &options(2, Some("0001_a"))).unwrap();
+    let ms = migrations::from_plan(&plan, options(2, Some("0001_a"))).unwrap();
     assert_eq!(ms[0].dir_name(), "0002_alter_t_drop_note");
     for text in [&ms[0].up, &ms[0].down] {
         assert!(
@@ -229,7 +229,7 @@ fn irreversible_steps_are_noted_in_both_scripts() {
 #[test]
 fn numbers_continue_and_migrations_are_never_rewritten() {
     let dir = support::temp_dir().join("migrations");
-    let first = migrations::from_plan(&sample_plan(), &options(1, None)).unwrap();
+    let first = migrations::from_plan(&sample_plan(), options(1, None)).unwrap();
     migrations::write_all(&dir, &first).unwrap();
     assert_eq!(migrations::next_number(&dir).unwrap(), 4);
     // A retired number stays taken.
@@ -239,7 +239,7 @@ fn numbers_continue_and_migrations_are_never_rewritten() {
     assert_eq!(existing.len(), 3);
     let second = migrations::from_plan(
         &sample_plan(),
-        &options(5, existing.last().map(String::as_str)),
+        options(5, existing.last().map(String::as_str)),
     )
     .unwrap();
     assert_eq!(second[0].dir_name(), "0005_create_t");
@@ -262,7 +262,7 @@ fn numbers_continue_and_migrations_are_never_rewritten() {
 #[test]
 fn sum_covers_the_state_file() {
     let dir = support::temp_dir().join("migrations");
-    let ms = migrations::from_plan(&sample_plan(), &options(1, None)).unwrap();
+    let ms = migrations::from_plan(&sample_plan(), options(1, None)).unwrap();
     migrations::write_all(&dir, &ms).unwrap();
     let sum = std::fs::read_to_string(dir.join("reconcile.sum")).unwrap();
     assert!(sum.contains("0003_changes/state.json h1:"), "{sum}");
@@ -289,7 +289,7 @@ struct Count {
 #[test]
 fn diesel_reads_runs_and_reverts_the_layout() {
     let dir = support::temp_dir().join("migrations");
-    let ms = migrations::from_plan(&sample_plan(), &options(1, None)).unwrap();
+    let ms = migrations::from_plan(&sample_plan(), options(1, None)).unwrap();
     migrations::write_all(&dir, &ms).unwrap();
     let source = FileBasedMigrations::from_path(&dir).expect("diesel reads the directory");
     let listed = diesel::migration::MigrationSource::<Pg>::migrations(&source)
@@ -387,7 +387,7 @@ fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn sum_mismatch_refuses_naming_the_file() {
     let (root, schema, dir) = project(ONE_TABLE);
-    let ms = migrations::from_plan(&sample_plan(), &options(1, None)).unwrap();
+    let ms = migrations::from_plan(&sample_plan(), options(1, None)).unwrap();
     migrations::write_all(&dir, &ms).unwrap();
     std::fs::write(
         dir.join("0002_create_index_t_p_idx/down.sql"),
@@ -415,7 +415,7 @@ fn sum_mismatch_refuses_naming_the_file() {
 #[test]
 fn offline_plan_needs_the_last_state() {
     let (root, schema, dir) = project(ONE_TABLE);
-    let mut ms = migrations::from_plan(&sample_plan(), &options(1, None)).unwrap();
+    let mut ms = migrations::from_plan(&sample_plan(), options(1, None)).unwrap();
     ms.last_mut().unwrap().state = None;
     migrations::write_all(&dir, &ms).unwrap();
     let (code, _, err) = run_plan(&schema, &dir, &["--dry-run"]);

@@ -209,8 +209,9 @@ fn hazard_codes(steps: &[&PlannedStep]) -> Vec<String> {
 }
 
 /// Groups a plan into numbered migrations (empty for an empty plan). The
-/// state, when given, goes on the last one.
-pub fn from_plan(plan: &MigrationPlan, opts: &GroupOptions) -> Result<Vec<Migration>, String> {
+/// state, when given, goes on the last one (moved, not copied: a first
+/// plan's is 34 MB at 10 000 tables).
+pub fn from_plan(plan: &MigrationPlan, opts: GroupOptions) -> Result<Vec<Migration>, String> {
     if let Some(name) = &opts.name {
         if !valid_slug(name) {
             return Err(format!("--name `{name}` must match [a-z0-9_]+"));
@@ -240,7 +241,7 @@ pub fn from_plan(plan: &MigrationPlan, opts: &GroupOptions) -> Result<Vec<Migrat
         };
         let number = opts.first_number + i as u32;
         let name = format!("{number:04}_{slug}");
-        let (up, down) = render(&name, chunk, opts);
+        let (up, down) = render(&name, chunk, &opts);
         out.push(Migration {
             number,
             slug,
@@ -257,7 +258,7 @@ pub fn from_plan(plan: &MigrationPlan, opts: &GroupOptions) -> Result<Vec<Migrat
         previous = Some(name);
     }
     if let Some(last) = out.last_mut() {
-        last.state = opts.state.clone();
+        last.state = opts.state;
     }
     Ok(out)
 }

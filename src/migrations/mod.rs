@@ -171,7 +171,7 @@ pub fn check_sum(dir: &Path) -> Result<(), String> {
 }
 
 pub fn write_sum(dir: &Path) -> Result<(), String> {
-    let s = sum::compute(&sum::read_migration_files(dir)?);
+    let s = sum::of_dir(dir)?;
     let path = dir.join(sum::SUM_FILE);
     std::fs::write(&path, s.render()).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -2,7 +2,7 @@
 //! every file before it, plus one hash over all. Any edit, insertion,
 //! removal or reordering of a generated file changes it (like `atlas.sum`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
@@ -28,20 +28,48 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// Computes the sum of (relative path, exact bytes) pairs, in the given order.
 pub fn compute(files: &[(String, Vec<u8>)]) -> Sum {
-    let mut chain = Sha256::new();
-    let mut entries = Vec::new();
+    let mut chain = Chain::default();
     for (path, bytes) in files {
-        chain.update(path.as_bytes());
-        chain.update([0u8]);
-        chain.update(Sha256::digest(bytes));
-        entries.push(SumEntry {
-            path: path.clone(),
-            hash: hex(&chain.clone().finalize()),
+        chain.add(path, bytes);
+    }
+    chain.finish()
+}
+
+/// The sum of the migration files under `dir`, read one at a time: a first
+/// plan of 10 000 tables writes 60 MB of them, and all read at once they
+/// were the peak of the plan.
+pub fn of_dir(dir: &Path) -> Result<Sum, String> {
+    let mut chain = Chain::default();
+    for (name, path) in migration_files(dir)? {
+        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        chain.add(&name, &bytes);
+    }
+    Ok(chain.finish())
+}
+
+/// The chained hash as files are added.
+#[derive(Default)]
+struct Chain {
+    chain: Sha256,
+    entries: Vec<SumEntry>,
+}
+
+impl Chain {
+    fn add(&mut self, path: &str, bytes: &[u8]) {
+        self.chain.update(path.as_bytes());
+        self.chain.update([0u8]);
+        self.chain.update(Sha256::digest(bytes));
+        self.entries.push(SumEntry {
+            path: path.to_string(),
+            hash: hex(&self.chain.clone().finalize()),
         });
     }
-    Sum {
-        total: hex(&chain.finalize()),
-        entries,
+
+    fn finish(self) -> Sum {
+        Sum {
+            total: hex(&self.chain.finalize()),
+            entries: self.entries,
+        }
     }
 }
 
@@ -79,8 +107,8 @@ impl Sum {
 pub const COVERED: [&str; 4] = ["up.sql", "down.sql", "metadata.toml", "state.json"];
 
 /// Every migration file under `dir` (`NNNN_name/{up.sql,down.sql,metadata.toml,state.json}`)
-/// in a fixed order, with its bytes. Hidden directories (staging) are skipped.
-pub fn read_migration_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
+/// in a fixed order, with its path. Hidden directories (staging) are skipped.
+pub fn migration_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, String> {
     let mut names: Vec<String> = Vec::new();
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     for entry in entries {
@@ -96,8 +124,7 @@ pub fn read_migration_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String
         for file in COVERED {
             let path = dir.join(&name).join(file);
             if path.exists() {
-                let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-                files.push((format!("{name}/{file}"), bytes));
+                files.push((format!("{name}/{file}"), path));
             }
         }
     }
@@ -116,7 +143,7 @@ pub fn first_edited(dir: &Path) -> Result<Option<String>, String> {
     } else {
         compute(&[])
     };
-    let actual = compute(&read_migration_files(dir)?);
+    let actual = of_dir(dir)?;
     if recorded == actual {
         return Ok(None);
     }
@@ -134,7 +161,7 @@ pub fn verify(dir: &Path) -> Result<(), String> {
     let text =
         std::fs::read_to_string(&sum_path).map_err(|e| format!("{}: {e}", sum_path.display()))?;
     let recorded = Sum::parse(&text).map_err(|e| format!("{}: {e}", sum_path.display()))?;
-    let actual = compute(&read_migration_files(dir)?);
+    let actual = of_dir(dir)?;
     if recorded == actual {
         return Ok(());
     }
@@ -201,7 +228,7 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("0001_a")).unwrap();
         std::fs::write(dir.join("0001_a/up.sql"), "create table a();").unwrap();
-        let sum = compute(&read_migration_files(&dir).unwrap());
+        let sum = of_dir(&dir).unwrap();
         std::fs::write(dir.join(SUM_FILE), sum.render()).unwrap();
         assert_eq!(verify(&dir), Ok(()));
         std::fs::write(dir.join("0001_a/up.sql"), "create table b();").unwrap();
