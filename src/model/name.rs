@@ -121,6 +121,12 @@ fn needs_quotes(ident: &str) -> bool {
 /// (reserved, type/function-name and column-name keywords), asked of
 /// PostgreSQL's own scanner.
 pub fn is_reserved_keyword(word: &str) -> bool {
+    // Every PostgreSQL keyword is letters and underscores: a word with a
+    // digit or `$` is none, and most generated names have one (asking the
+    // scanner about each of 10 000 table names was 2 % of a first plan).
+    if word.bytes().any(|b| b.is_ascii_digit() || b == b'$') {
+        return false;
+    }
     thread_local! {
         // Rendering asks this of every identifier it writes.
         static KEYWORDS: super::memo::Table<String, bool> = Default::default();
@@ -150,6 +156,18 @@ mod tests {
         assert_eq!(quote_ident("bıgınt"), "\"bıgınt\"");
         assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
         assert_eq!(quote_ident("1abc"), "\"1abc\"");
+        assert_eq!(quote_ident("event_07116"), "event_07116");
+        assert_eq!(quote_ident("a$b"), "a$b");
+    }
+
+    #[test]
+    fn a_word_with_a_digit_or_dollar_is_no_keyword_to_the_scanner_either() {
+        for word in ["select1", "user2", "table_3", "a$b", "order$"] {
+            let scan = pg_query::scan(word).unwrap();
+            let keyword = scan.tokens.first().is_some_and(|t| t.keyword_kind > 1);
+            assert!(!keyword, "{word}");
+            assert!(!is_reserved_keyword(word), "{word}");
+        }
     }
 
     #[test]
