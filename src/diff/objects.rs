@@ -101,11 +101,13 @@ struct Steps<'s> {
     /// Each step's attached steps in create order, a list threaded
     /// through `next` (`NONE` ends it).
     first: Vec<u32>,
-    last: Vec<u32>,
     next: Vec<u32>,
 }
 
 const NONE: u32 = u32::MAX;
+
+/// Each create step's id, the id of the step it is attached to, and the rest.
+type Split = (Vec<String>, Vec<Option<String>>, Vec<Option<Rest>>);
 
 /// The create steps of `db` (those of `scope`), split into their ids and
 /// the rest, with the id of the step each is attached to.
@@ -122,8 +124,6 @@ fn create_steps(db: &Database, scope: &Scope) -> Result<Split, PlanError> {
     Ok((ids, parents, rest))
 }
 
-type Split = (Vec<String>, Vec<Option<String>>, Vec<Option<Rest>>);
-
 impl<'s> Steps<'s> {
     fn new(ids: &'s [String], parents: Vec<Option<String>>, rest: Vec<Option<Rest>>) -> Steps<'s> {
         let n = ids.len();
@@ -137,19 +137,19 @@ impl<'s> Steps<'s> {
             by_id,
             rest,
             first: vec![NONE; n],
-            last: vec![NONE; n],
             next: vec![NONE; n],
         };
+        let mut last = vec![NONE; n];
         for (i, parent) in parents.iter().enumerate() {
             let Some(&p) = parent.as_deref().and_then(|p| steps.by_id.get(p)) else {
                 continue;
             };
             let (p, i) = (p as usize, i as u32);
-            match steps.last[p] {
+            match last[p] {
                 NONE => steps.first[p] = i,
                 l => steps.next[l as usize] = i,
             }
-            steps.last[p] = i;
+            last[p] = i;
         }
         steps
     }
