@@ -159,11 +159,9 @@ struct Row {
 pub const EDGES: &str = "dependency edges";
 
 pub fn depends(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
-    if let Some(edges) = s.prefetched.remove(EDGES) {
-        if let Ok(edges) = edges.downcast::<CatalogDeps>() {
-            db.depends = *edges;
-            return Ok(());
-        }
+    if let Some(edges) = s.take_prefetched::<CatalogDeps>(EDGES) {
+        db.depends = edges;
+        return Ok(());
     }
     db.depends.present = true;
     s.each("dependencies", SQL, |r: Row| {

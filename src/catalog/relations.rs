@@ -246,22 +246,18 @@ struct IndexRow {
 const INDOPTION_DESC: i32 = 1;
 const INDOPTION_NULLS_FIRST: i32 = 2;
 
-/// Indexes of tables and materialized views, except those backing a
-/// constraint and partition indexes attached to a parent index.
 /// The name under which indexes read ahead are kept (`ahead`).
 pub const INDEXES: &str = "assembled indexes";
 
 /// Indexes by (table or view key, name).
 pub type Indexes = Vec<(String, String, Index)>;
 
+/// Indexes of tables and materialized views, except those backing a
+/// constraint and partition indexes attached to a parent index.
 pub fn indexes(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
-    let found = match s
-        .prefetched
-        .remove(INDEXES)
-        .map(|i| i.downcast::<Indexes>())
-    {
-        Some(Ok(found)) => *found,
-        _ => read_indexes(s)?,
+    let found = match s.take_prefetched::<Indexes>(INDEXES) {
+        Some(found) => found,
+        None => read_indexes(s)?,
     };
     for (key, name, index) in found {
         if let Some(t) = db.tables.get_mut(&key) {

@@ -137,15 +137,19 @@ impl<'a> Session<'a> {
             .ok_or_else(|| CatalogError::Invalid("no snapshot".into()))
     }
 
+    /// What was read ahead under `what`, if it is a `T`.
+    pub fn take_prefetched<T: 'static>(&mut self, what: &str) -> Option<T> {
+        let found = self.prefetched.remove(what)?;
+        found.downcast::<T>().ok().map(|b| *b)
+    }
+
     /// Runs a query whose `$1` is the list of selected schemas.
     pub fn load<T>(&mut self, what: &'static str, sql: &str) -> Result<Vec<T>, CatalogError>
     where
         T: QueryableByName<Pg> + Send + 'static,
     {
-        if let Some(rows) = self.prefetched.remove(what) {
-            if let Ok(rows) = rows.downcast::<Vec<T>>() {
-                return Ok(*rows);
-            }
+        if let Some(rows) = self.take_prefetched::<Vec<T>>(what) {
+            return Ok(rows);
         }
         let rows = self.fetch(what, sql)?;
         if self.recording {
