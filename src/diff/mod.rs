@@ -8,6 +8,7 @@
 
 mod alter;
 mod extras;
+mod listed;
 mod objects;
 mod rename;
 mod same;
@@ -25,6 +26,7 @@ use crate::plan::{Action, Hazard, Level, PlanError};
 
 use objects::{is_external, Obj, Objs, Shape, Side};
 
+pub use listed::{listed, Listed};
 pub use rename::Rename;
 
 /// What the diff may do on its own.

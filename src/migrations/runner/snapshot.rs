@@ -105,10 +105,7 @@ pub fn after<C: BorrowMut<PgConnection>>(
         let mut c = session::connect(url, opts)?;
         inspect(&mut c, opts)
     });
-    let result = now.and_then(|after| {
-        changes(before, &after).map_err(|e| RunnerError::Database(e.to_string()))
-    });
-    match result {
+    match now.map(|after| changes(before, &after)) {
         Ok(c) => report.schema_changes = Some(c),
         Err(e) => report
             .warnings
@@ -116,17 +113,16 @@ pub fn after<C: BorrowMut<PgConnection>>(
     }
 }
 
-/// What differs between two introspected schemas, as plan steps.
-pub fn changes(before: &Database, after: &Database) -> Result<Vec<SchemaChange>, plan::PlanError> {
-    let p = plan::plan_migration(before, after, &plan::PlanOptions::default())?;
-    Ok(p.steps
+/// What differs between two introspected schemas, object by object.
+pub fn changes(before: &Database, after: &Database) -> Vec<SchemaChange> {
+    crate::diff::listed(before, after)
         .into_iter()
-        .map(|s| SchemaChange {
-            action: s.action,
-            id: s.id,
-            summary: s.summary,
+        .map(|l| SchemaChange {
+            summary: l.summary(),
+            action: l.action,
+            id: l.id,
         })
-        .collect())
+        .collect()
 }
 
 /// The existing tables, views, sequences and functions the statements
