@@ -165,14 +165,39 @@ fn statements(out: &mut String, summary: &str, stmts: &[&str]) {
     }
 }
 
+/// At least the length `statements` gives these steps' `stmts`, each
+/// summary after `prefix`. A script sized up front is not grown by
+/// doubling: a first plan's 23 MB up script held 32 MB, and 48 MB while
+/// it was copied to grow.
+fn body_len(steps: &[&PlannedStep], stmts: fn(&PlannedStep) -> &[String], prefix: &str) -> usize {
+    let nothing = "-- (nothing to run)\n".len();
+    steps
+        .iter()
+        .map(|s| {
+            let body: usize = stmts(s).iter().map(|x| x.len() + 1).sum();
+            "\n-- \n".len() + prefix.len() + s.summary.len() + body.max(nothing)
+        })
+        .sum()
+}
+
+/// `head` with room for `more` bytes after it.
+fn with_room(head: String, more: usize) -> String {
+    let mut out = String::with_capacity(head.len() + more);
+    out.push_str(&head);
+    out
+}
+
 fn render(name: &str, chunk: &Chunk, opts: &GroupOptions) -> (String, String) {
     let steps = chunk.steps();
     let mut up = header(name, "up.sql", &steps);
     let mut down = header(name, "down.sql", &steps);
     match chunk {
         Chunk::Transaction(steps) => {
-            up.push_str(&timeouts(opts));
-            down.push_str(&timeouts(opts));
+            let t = timeouts(opts);
+            up = with_room(up, t.len() + body_len(steps, |s| &s.up, ""));
+            down = with_room(down, t.len() + body_len(steps, |s| &s.down, "undo: "));
+            up.push_str(&t);
+            down.push_str(&t);
             for s in steps {
                 let stmts: Vec<&str> = s.up.iter().map(String::as_str).collect();
                 statements(&mut up, &s.summary, &stmts);
@@ -288,6 +313,55 @@ mod tests {
         }
         for bad in ["", "s", "5x", "5s'; drop table t; --", ".5s", "1.2.3s"] {
             assert!(!valid_timeout(bad), "{bad}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod sizing {
+    use super::*;
+    use crate::plan::{Action, Hazard};
+
+    fn step(i: usize, up: Vec<String>, down: Vec<String>) -> PlannedStep {
+        PlannedStep {
+            id: format!("table:public.t{i}"),
+            action: Action::Create,
+            summary: format!("create table public.t{i}\nover two lines"),
+            up,
+            down,
+            hazards: vec![Hazard {
+                level: Level::Yellow,
+                code: "c".into(),
+                message: "m".into(),
+            }],
+            transactional: true,
+            after: vec![],
+        }
+    }
+
+    #[test]
+    fn scripts_are_sized_before_they_are_written() {
+        let steps = (0..200)
+            .map(|i| {
+                let up = vec![format!("CREATE TABLE t{i} (id int);   \n"); i % 3];
+                step(i, up, vec![format!("DROP TABLE t{i};")])
+            })
+            .collect();
+        let opts = GroupOptions {
+            first_number: 1,
+            previous: None,
+            name: None,
+            lock_timeout: "5s".into(),
+            statement_timeout: "1min".into(),
+            state: None,
+        };
+        let ms = from_plan(&MigrationPlan { steps }, opts).unwrap();
+        let m = &ms[0];
+        assert!(m.up.contains("-- (nothing to run)") && m.up.contains("CREATE TABLE t2 (id int);\n"));
+        // Grown by doubling, a script would hold up to twice its length.
+        for text in [&m.up, &m.down] {
+            assert!(text.len() <= text.capacity(), "never");
+            assert!(text.capacity() - text.len() < 8 * 200 + 16, "{} of {}", text.capacity(), text.len());
         }
     }
 }
