@@ -357,11 +357,18 @@ mod sizing {
         };
         let ms = from_plan(&MigrationPlan { steps }, opts).unwrap();
         let m = &ms[0];
-        assert!(m.up.contains("-- (nothing to run)") && m.up.contains("CREATE TABLE t2 (id int);\n"));
+        assert!(
+            m.up.contains("-- (nothing to run)") && m.up.contains("CREATE TABLE t2 (id int);\n")
+        );
         // Grown by doubling, a script would hold up to twice its length.
         for text in [&m.up, &m.down] {
             assert!(text.len() <= text.capacity(), "never");
-            assert!(text.capacity() - text.len() < 8 * 200 + 16, "{} of {}", text.capacity(), text.len());
+            assert!(
+                text.capacity() - text.len() < 8 * 200 + 16,
+                "{} of {}",
+                text.capacity(),
+                text.len()
+            );
         }
     }
 }

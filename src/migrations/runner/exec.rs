@@ -18,6 +18,7 @@ use super::source::{self, Source};
 use super::split::{self, Statement};
 use super::{correlation_id, millis, Isolation, Options, RevertTarget, RunnerError};
 use crate::catalog;
+use crate::model::Database;
 
 fn new_report(operation: &str, corr: &str, url: &str) -> Report {
     Report {
@@ -33,7 +34,7 @@ fn new_report(operation: &str, corr: &str, url: &str) -> Report {
     }
 }
 
-pub fn apply(url: &str, sources: &[Source], opts: &Options) -> Result<Report, RunnerError> {
+pub fn apply(url: &str, sources: Vec<Source>, opts: &Options) -> Result<Report, RunnerError> {
     let started = Instant::now();
     let corr = correlation_id();
     let span = tracing::info_span!("apply", correlation_id = %corr);
@@ -43,31 +44,42 @@ pub fn apply(url: &str, sources: &[Source], opts: &Options) -> Result<Report, Ru
     let mut locked = Locked::acquire(conn, opts.lock_key, opts.lock_wait)?;
     bookkeeping::ensure(locked.conn(), &opts.schema)?;
     let applied = bookkeeping::applied(locked.conn(), &opts.schema)?;
-    let pending = pending(sources, &applied, &mut report.warnings)?;
-    tracing::info!(pending = pending.len(), "applying");
-    let units: Vec<Unit> = pending
-        .iter()
-        .map(|m| Unit {
-            name: &m.name,
-            checksum: &m.checksum,
-            statements: &m.up,
-            transactional: m.run_in_transaction,
-            finish: Finish::Record { down: &m.down_sql },
-        })
-        .collect();
-    run_all(&mut locked, url, opts, &units, report, started)
+    let ran = {
+        let pending = pending(&sources, &applied, &mut report.warnings)?;
+        tracing::info!(pending = pending.len(), "applying");
+        let units: Vec<Unit> = pending
+            .iter()
+            .map(|m| Unit {
+                name: &m.name,
+                checksum: &m.checksum,
+                statements: &m.up,
+                transactional: m.run_in_transaction,
+                finish: Finish::Record { down: &m.down_sql },
+            })
+            .collect();
+        run_units(&mut locked, url, opts, &units, report)?
+    };
+    // Reading the schema after the run does not need the migrations' text
+    // (28 MB and 180 000 statements for a first migration of 10 000 tables).
+    drop(sources);
+    conclude(&mut locked, url, opts, ran, started)
 }
 
-/// Snapshot, run each unit in order until one fails, then the before/after
-/// difference. Nothing to run: no snapshot.
-fn run_all<C: BorrowMut<PgConnection>>(
+/// A run's report so far, and the schema before it (when read).
+struct Ran {
+    report: Report,
+    before: Option<Database>,
+}
+
+/// Snapshot, then run each unit in order until one fails. Nothing to run:
+/// no snapshot.
+fn run_units<C: BorrowMut<PgConnection>>(
     locked: &mut Locked<C>,
     url: &str,
     opts: &Options,
     units: &[Unit],
     mut report: Report,
-    started: Instant,
-) -> Result<Report, RunnerError> {
+) -> Result<Ran, RunnerError> {
     let before = if units.is_empty() {
         None
     } else {
@@ -106,6 +118,18 @@ fn run_all<C: BorrowMut<PgConnection>>(
             }
         }
     }
+    Ok(Ran { report, before })
+}
+
+/// The before/after difference, the time taken, and failure or success.
+fn conclude<C: BorrowMut<PgConnection>>(
+    locked: &mut Locked<C>,
+    url: &str,
+    opts: &Options,
+    ran: Ran,
+    started: Instant,
+) -> Result<Report, RunnerError> {
+    let Ran { mut report, before } = ran;
     if let Some(before) = &before {
         snapshot::after(locked, url, opts, before, &mut report);
     }
@@ -238,36 +262,40 @@ pub fn revert(url: &str, target: &RevertTarget, opts: &Options) -> Result<Report
     }
     bookkeeping::ensure(locked.conn(), &opts.schema)?;
     let downs = bookkeeping::downs(locked.conn(), &opts.schema)?;
-    let chosen = choose(&downs, target)?;
-    // Split everything first: a bad stored down refuses the whole revert.
-    let mut units = Vec::new();
-    for d in &chosen {
-        let sql = d.sql.as_deref().unwrap_or("");
-        if sql.trim().is_empty() {
-            return Err(RunnerError::Refused(format!(
-                "{} has no down SQL stored; it cannot be reverted",
-                d.migration_name
-            )));
+    let ran = {
+        let chosen = choose(&downs, target)?;
+        // Split everything first: a bad stored down refuses the whole revert.
+        let mut units = Vec::new();
+        for d in &chosen {
+            let sql = d.sql.as_deref().unwrap_or("");
+            if sql.trim().is_empty() {
+                return Err(RunnerError::Refused(format!(
+                    "{} has no down SQL stored; it cannot be reverted",
+                    d.migration_name
+                )));
+            }
+            let statements = split::split(sql).map_err(|e| {
+                RunnerError::Refused(format!(
+                    "the stored down SQL of {} does not parse: line {}: {}",
+                    d.migration_name, e.line, e.message
+                ))
+            })?;
+            units.push((d, statements));
         }
-        let statements = split::split(sql).map_err(|e| {
-            RunnerError::Refused(format!(
-                "the stored down SQL of {} does not parse: line {}: {}",
-                d.migration_name, e.line, e.message
-            ))
-        })?;
-        units.push((d, statements));
-    }
-    let units: Vec<Unit> = units
-        .iter()
-        .map(|(d, statements)| Unit {
-            name: &d.migration_name,
-            checksum: &d.checksum,
-            statements,
-            transactional: statements.iter().all(|s| s.outside_transaction.is_none()),
-            finish: Finish::Forget,
-        })
-        .collect();
-    run_all(&mut locked, url, opts, &units, report, started)
+        let units: Vec<Unit> = units
+            .iter()
+            .map(|(d, statements)| Unit {
+                name: &d.migration_name,
+                checksum: &d.checksum,
+                statements,
+                transactional: statements.iter().all(|s| s.outside_transaction.is_none()),
+                finish: Finish::Forget,
+            })
+            .collect();
+        run_units(&mut locked, url, opts, &units, report)?
+    };
+    drop(downs);
+    conclude(&mut locked, url, opts, ran, started)
 }
 
 /// The 4-digit number a version argument starts with.
@@ -461,14 +489,29 @@ fn finish(c: &mut PgConnection, schema: &str, unit: &Unit) -> Result<(), RunnerE
     }
 }
 
+/// Each statement's row count and time, as the audit row keeps them.
+/// Written straight from the runs: a JSON value per statement first was
+/// 70 MB at the end of a 180 000-statement migration.
 fn rows_json(done: &[StatementRun]) -> String {
-    let items: Vec<serde_json::Value> = done
-        .iter()
-        .map(|s| {
-            serde_json::json!({"statement": s.number, "line": s.line, "rows": s.rows, "ms": s.duration_ms})
-        })
-        .collect();
-    serde_json::Value::Array(items).to_string()
+    #[derive(serde::Serialize)]
+    struct Row {
+        statement: usize,
+        line: usize,
+        rows: Option<u64>,
+        ms: f64,
+    }
+    let rows = done.iter().map(|s| Row {
+        statement: s.number,
+        line: s.line,
+        rows: s.rows,
+        ms: s.duration_ms,
+    });
+    let mut out = Vec::with_capacity(done.len() * 56 + 2);
+    // Writing numbers into memory cannot fail, and serde_json writes UTF-8.
+    match serde::Serializer::collect_seq(&mut serde_json::Serializer::new(&mut out), rows) {
+        Ok(()) => String::from_utf8(out).unwrap_or_else(|_| "[]".into()),
+        Err(_) => "[]".into(),
+    }
 }
 
 fn statement_run(
@@ -524,7 +567,7 @@ fn run_unit<C: BorrowMut<PgConnection>>(
         corr,
     )
     .map_err(UnitError::Other)?;
-    let mut done: Vec<StatementRun> = Vec::new();
+    let mut done: Vec<StatementRun> = Vec::with_capacity(unit.statements.len());
     let outcome = if unit.transactional {
         in_transaction(locked.conn(), opts.isolation, |c| -> Result<(), TxError> {
             for (i, s) in unit.statements.iter().enumerate() {
@@ -769,4 +812,31 @@ fn sqlstate(e: &DieselError) -> Option<String> {
         _ => return None,
     };
     Some(code.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_rows_are_one_object_per_statement_in_a_fixed_key_order() {
+        let run = |number, rows, duration_ms| StatementRun {
+            number,
+            line: number * 3,
+            rows,
+            duration_ms,
+            summary: "CREATE TABLE t".into(),
+            sql: None,
+        };
+        let done = [
+            run(1, Some(0), 1.25),
+            run(2, None, 0.0),
+            run(3, Some(7), 12.0),
+        ];
+        assert_eq!(
+            rows_json(&done),
+            r#"[{"statement":1,"line":3,"rows":0,"ms":1.25},{"statement":2,"line":6,"rows":null,"ms":0.0},{"statement":3,"line":9,"rows":7,"ms":12.0}]"#
+        );
+        assert_eq!(rows_json(&[]), "[]");
+    }
 }

@@ -145,7 +145,7 @@ pub fn load(dir: &Path) -> Result<Vec<Source>, RunnerError> {
 /// Applies every pending migration in `dir`, in order.
 pub fn apply(url: &str, dir: &Path, opts: &Options) -> Result<Report, RunnerError> {
     let sources = source::load(dir)?;
-    exec::apply(url, &sources, opts)
+    exec::apply(url, sources, opts)
 }
 
 /// What `apply` would run, without taking the lock or writing anything.
