@@ -111,6 +111,8 @@ pub(crate) fn order(changes: Vec<Change>) -> Result<Vec<PlannedStep>, PlanError>
     // The first reason given for a pair is the one kept (a stable sort).
     edges.sort_by_key(|&(a, b, _)| (a, b));
     edges.dedup_by_key(|&mut (a, b, _)| (a, b));
+    // The lookups are done with: let them go before the graph is built.
+    drop((by_id, members, slots));
     let mut g: DiGraph<usize, ()> = DiGraph::with_capacity(n, edges.len());
     for i in 0..n {
         g.add_node(i);
