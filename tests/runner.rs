@@ -233,6 +233,32 @@ fn a_failing_statement_rolls_the_migration_back_and_stops() {
     let status = runner::status(&db.url, &dir, &opts()).unwrap();
     let states: Vec<State> = status.iter().map(|r| r.state).collect();
     assert_eq!(states, [State::Applied, State::Failed, State::Pending]);
+
+    // DDL runs without asking for a row count (one round trip), and fails
+    // the same way: the statement, its line, the server's message.
+    std::fs::remove_dir_all(dir.join("0002_b")).unwrap();
+    std::fs::remove_dir_all(dir.join("0003_d")).unwrap();
+    add(
+        &dir,
+        "0002_e",
+        "CREATE TABLE e (id int);\nINSERT INTO e VALUES (1), (2);\n\nCREATE TABLE e (id int);",
+        "DROP TABLE e;",
+        true,
+    );
+    let err = runner::apply(&db.url, &dir, &opts()).unwrap_err();
+    let RunnerError::Failed(report) = &err else {
+        panic!("expected a failed migration, got {err}");
+    };
+    let f = report.failure.as_ref().unwrap();
+    assert_eq!((f.statement, f.line), (3, 4), "{f:?}");
+    assert!(f.message.contains("\"e\" already exists"), "{}", f.message);
+    let rows: Vec<Option<u64>> = report.migrations[0]
+        .statements
+        .iter()
+        .map(|s| s.rows)
+        .collect();
+    assert_eq!(rows, [Some(0), Some(2)]);
+    assert_eq!(dump(&db), before, "nothing of 0002_e stays");
 }
 
 #[test]

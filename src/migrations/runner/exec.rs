@@ -5,6 +5,7 @@
 use std::borrow::BorrowMut;
 use std::time::Instant;
 
+use diesel::connection::SimpleConnection;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::Text;
 use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl};
@@ -489,6 +490,18 @@ fn finish(c: &mut PgConnection, schema: &str, unit: &Unit) -> Result<(), RunnerE
     }
 }
 
+/// Runs one statement; its row count, 0 for a statement without one.
+/// Those go through the simple protocol, which diesel's `execute` (a
+/// prepared statement) does not: 20 000 cheap statements took 2.19–2.31 s
+/// against 2.29–2.46 s, psql 1.66–1.93 s.
+fn run_statement(conn: &mut PgConnection, s: &Statement) -> diesel::QueryResult<usize> {
+    if s.counts_rows {
+        diesel::sql_query(s.sql.as_str()).execute(conn)
+    } else {
+        conn.batch_execute(&s.sql).map(|()| 0)
+    }
+}
+
 /// Each statement's row count and time, as the audit row keeps them.
 /// Written straight from the runs: a JSON value per statement first was
 /// 70 MB at the end of a 180 000-statement migration.
@@ -572,9 +585,7 @@ fn run_unit<C: BorrowMut<PgConnection>>(
         in_transaction(locked.conn(), opts.isolation, |c| -> Result<(), TxError> {
             for (i, s) in unit.statements.iter().enumerate() {
                 let t = Instant::now();
-                let rows = diesel::sql_query(s.sql.as_str())
-                    .execute(c)
-                    .map_err(|e| TxError::Statement(i, e))?;
+                let rows = run_statement(c, s).map_err(|e| TxError::Statement(i, e))?;
                 done.push(statement_run(opts, unit, i, s, rows, t));
             }
             if let Some(contract) = &opts.required {
@@ -683,9 +694,7 @@ fn run_outside_transaction(
     let schema = opts.schema.as_str();
     for (i, s) in unit.statements.iter().enumerate() {
         let t = Instant::now();
-        let rows = diesel::sql_query(s.sql.as_str())
-            .execute(conn)
-            .map_err(|e| (TxError::Statement(i, e), i))?;
+        let rows = run_statement(conn, s).map_err(|e| (TxError::Statement(i, e), i))?;
         done.push(statement_run(opts, unit, i, s, rows, t));
         bookkeeping::update_audit(conn, schema, audit, running, None, &rows_json(done), false)
             .map_err(|e| (TxError::Book(e), i + 1))?;

@@ -14,6 +14,28 @@ pub struct Statement {
     pub line: usize,
     /// Why it cannot run inside a transaction block, if it cannot.
     pub outside_transaction: Option<&'static str>,
+    /// Whether the server reports a row count for it (DML, SELECT, ...);
+    /// the rest is run without asking for one.
+    pub counts_rows: bool,
+}
+
+/// Statements whose command tag carries a row count (PQcmdTuples), and
+/// those that may run one (EXECUTE, EXPLAIN ANALYZE): what the report's
+/// `rows` shows.
+fn has_row_count(node: &NodeEnum) -> bool {
+    matches!(
+        node,
+        NodeEnum::InsertStmt(_)
+            | NodeEnum::UpdateStmt(_)
+            | NodeEnum::DeleteStmt(_)
+            | NodeEnum::MergeStmt(_)
+            | NodeEnum::SelectStmt(_)
+            | NodeEnum::CreateTableAsStmt(_)
+            | NodeEnum::FetchStmt(_)
+            | NodeEnum::CopyStmt(_)
+            | NodeEnum::ExecuteStmt(_)
+            | NodeEnum::ExplainStmt(_)
+    )
 }
 
 /// A file that cannot be run: the line and PostgreSQL's message.
@@ -56,6 +78,7 @@ pub fn split(text: &str) -> Result<Vec<Statement>, SplitError> {
             message: message(&e),
         })?;
         let mut outside = None;
+        let mut counts_rows = false;
         for raw in &tree.protobuf.stmts {
             let node = raw.stmt.as_ref().and_then(|n| n.node.as_ref());
             if let Some(why) = node.and_then(refused) {
@@ -65,6 +88,7 @@ pub fn split(text: &str) -> Result<Vec<Statement>, SplitError> {
                 });
             }
             outside = outside.or_else(|| node.and_then(outside_transaction));
+            counts_rows |= node.is_none_or(has_row_count);
         }
         if tree.protobuf.stmts.is_empty() {
             continue;
@@ -73,6 +97,7 @@ pub fn split(text: &str) -> Result<Vec<Statement>, SplitError> {
             sql,
             line,
             outside_transaction: outside,
+            counts_rows,
         });
     }
     Ok(out)
@@ -349,6 +374,15 @@ fn has_option(params: &[pg_query::protobuf::Node], name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statements_with_a_row_count_are_known() {
+        let sql = "CREATE TABLE t (id int); INSERT INTO t VALUES (1); SELECT 1; \
+                   COMMENT ON TABLE t IS 'x'; UPDATE t SET id = 2; DO $$ BEGIN END $$; \
+                   CREATE TABLE u AS SELECT 1 AS x";
+        let counts: Vec<bool> = split(sql).unwrap().iter().map(|s| s.counts_rows).collect();
+        assert_eq!(counts, [false, true, true, false, true, false, true]);
+    }
 
     #[test]
     fn splits_bodies_and_keeps_lines() {
