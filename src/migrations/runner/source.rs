@@ -113,7 +113,8 @@ fn read_one(base: &Path, name: &str) -> Result<Source, RunnerError> {
     let up_path = dir.join("up.sql");
     let up_bytes = std::fs::read(&up_path)
         .map_err(|e| RunnerError::Input(format!("{}: {e}", up_path.display())))?;
-    let up_text = String::from_utf8(up_bytes.clone())
+    let up_checksum = checksum(&up_bytes);
+    let up_text = String::from_utf8(up_bytes)
         .map_err(|_| RunnerError::Input(format!("{}: not UTF-8", up_path.display())))?;
     let up = split_file(&up_path, &up_text)?;
     let down_path = dir.join("down.sql");
@@ -140,7 +141,7 @@ fn read_one(base: &Path, name: &str) -> Result<Source, RunnerError> {
         number: name[..4].parse().unwrap_or(0),
         name: name.to_string(),
         dir,
-        checksum: checksum(&up_bytes),
+        checksum: up_checksum,
         up,
         down_sql,
         run_in_transaction: meta.run_in_transaction,
