@@ -155,8 +155,8 @@ fn tables(l: &mut Lists, a: &IndexMap<String, Arc<Table>>, b: &IndexMap<String, 
 
 fn views(l: &mut Lists, a: &IndexMap<String, View>, b: &IndexMap<String, View>) {
     l.map("view", "", &rests(a, view_rest), &rests(b, view_rest));
-    for (key, y) in b {
-        let empty = IndexMap::new();
+    let empty = IndexMap::new();
+    for (key, y) in b.iter().filter(|(k, y)| a.get(*k) != Some(*y)) {
         let x = a.get(key).map_or(&empty, |v| &v.indexes);
         l.map("index", &format!("{key}."), x, &y.indexes);
     }
