@@ -15,6 +15,14 @@ use diesel::{PgConnection, QueryableByName, RunQueryDsl};
 use reconcile::migrations::runner::{self, Options, RevertTarget, RunnerError, State};
 use support::{temp_dir, FreshDb};
 
+/// The report of a run that failed at a statement.
+fn failed_run(err: &RunnerError) -> &runner::Report {
+    match err {
+        RunnerError::Failed(report) => report,
+        other => panic!("expected a failed migration, got {other}"),
+    }
+}
+
 /// Writes `NNNN_name/{up.sql,down.sql,metadata.toml}` under a new temp dir.
 fn migrations(list: &[(&str, &str, &str, bool)]) -> PathBuf {
     let dir = temp_dir();
@@ -197,9 +205,7 @@ fn a_failing_statement_rolls_the_migration_back_and_stops() {
         true,
     );
     let err = runner::apply(&db.url, &dir, &opts()).unwrap_err();
-    let RunnerError::Failed(report) = &err else {
-        panic!("expected a failed migration, got {err}");
-    };
+    let report = failed_run(&err);
     let f = report.failure.as_ref().unwrap();
     assert_eq!(
         (f.migration.as_str(), f.statement, f.line),
@@ -246,9 +252,7 @@ fn a_failing_statement_rolls_the_migration_back_and_stops() {
         true,
     );
     let err = runner::apply(&db.url, &dir, &opts()).unwrap_err();
-    let RunnerError::Failed(report) = &err else {
-        panic!("expected a failed migration, got {err}");
-    };
+    let report = failed_run(&err);
     let f = report.failure.as_ref().unwrap();
     assert_eq!((f.statement, f.line), (3, 4), "{f:?}");
     assert!(f.message.contains("\"e\" already exists"), "{}", f.message);
@@ -1035,9 +1039,7 @@ fn the_report_has_the_schema_difference_of_the_run() {
         true,
     );
     let err = runner::apply(&db.url, &dir, &o).unwrap_err();
-    let RunnerError::Failed(report) = err else {
-        panic!("expected a failed run: {err}")
-    };
+    let report = failed_run(&err);
     assert_eq!(report.migrations.len(), 2);
     assert_eq!(report.schema_changes, Some(vec![]));
     assert!(report

@@ -26,13 +26,7 @@ pub struct Listed {
 impl Listed {
     /// `create table public.users`, as the plan words it.
     pub fn summary(&self) -> String {
-        let verb = match self.action {
-            Action::Create => "create",
-            Action::Alter => "alter",
-            Action::Rename => "rename",
-            Action::Drop => "drop",
-        };
-        format!("{verb} {}", super::describe(&self.id))
+        format!("{} {}", self.action.word(), super::describe(&self.id))
     }
 }
 

@@ -81,19 +81,10 @@ fn split_name(text: &str) -> Vec<String> {
     parts
 }
 
-fn verb(action: Action) -> &'static str {
-    match action {
-        Action::Create => "create",
-        Action::Alter => "alter",
-        Action::Rename => "rename",
-        Action::Drop => "drop",
-    }
-}
-
 fn column_verb(action: Action) -> &'static str {
     match action {
         Action::Create => "add",
-        _ => verb(action),
+        _ => action.word(),
     }
 }
 
@@ -158,10 +149,10 @@ fn describe(steps: &[&PlannedStep]) -> String {
     };
     let list = names(group.iter().map(|s| s.last()));
     match all_same(group.iter().map(|s| s.kind)) {
-        Some("table") if !with_kind => format!("{}_{list}", verb(action)),
-        Some(kind) => format!("{}_{kind}_{list}", verb(action)),
+        Some("table") if !with_kind => format!("{}_{list}", action.word()),
+        Some(kind) => format!("{}_{kind}_{list}", action.word()),
         None if with_kind => "changes".into(),
-        None => format!("{}_{list}", verb(action)),
+        None => format!("{}_{list}", action.word()),
     }
 }
 

@@ -42,6 +42,18 @@ pub enum Action {
     Drop,
 }
 
+impl Action {
+    /// The verb, as written in summaries, slugs and JSON.
+    pub fn word(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Alter => "alter",
+            Action::Rename => "rename",
+            Action::Drop => "drop",
+        }
+    }
+}
+
 /// Why one step must come after another (for `--explain` and `--graph`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Edge {

@@ -174,16 +174,19 @@ fn scan_cuts(text: &str, segment: usize) -> Option<Vec<usize>> {
         let last = end == text.len();
         let window = &text[from..end];
         let starts: Vec<usize> = match pg_query::split_with_scanner(window) {
-            Ok(pieces) => pieces.iter().map(|p| from + offset(window, p)).collect(),
+            Ok(pieces) => pieces
+                .iter()
+                .map(|p| from + offset(window, p))
+                .filter(|&c| c > from && c < text.len())
+                .collect(),
             Err(_) if !last => {
                 size *= 2;
                 continue;
             }
             Err(_) => return None,
         };
-        let starts: Vec<usize> = starts.into_iter().filter(|&c| c > from).collect();
         if last {
-            cuts.extend(starts.into_iter().filter(|&c| c < text.len()));
+            cuts.extend(starts);
             break;
         }
         match starts.last() {
