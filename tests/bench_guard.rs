@@ -40,6 +40,7 @@ fn load_and_inspect(n: usize, edits: usize) -> (Database, usize, Duration, schem
         .expect("generated schema loads");
     let opts = InspectOptions {
         schemas: Some(vec!["public".into()]),
+        ..Default::default()
     };
     let t = Instant::now();
     let (model, stats) = catalog::inspect_with_stats(&mut conn, &opts).expect("inspect");

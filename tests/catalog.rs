@@ -38,6 +38,7 @@ fn inspect(db: &FreshDb, schemas: Option<&[&str]>) -> Database {
     let mut conn = db.connect();
     let opts = InspectOptions {
         schemas: schemas.map(|s| s.iter().map(|x| x.to_string()).collect()),
+        ..Default::default()
     };
     catalog::inspect(&mut conn, &opts).expect("inspect")
 }
@@ -526,6 +527,7 @@ fn schema_filter_search_path_and_jit_restored() {
         .unwrap();
     let opts = InspectOptions {
         schemas: Some(strings(&["My Schema"])),
+        ..Default::default()
     };
     let m = catalog::inspect(&mut conn, &opts).unwrap();
     assert_eq!(m.schemas.keys().collect::<Vec<_>>(), ["My Schema"]);
@@ -556,6 +558,7 @@ fn schema_filter_search_path_and_jit_restored() {
     assert_eq!(p[0].jit, "on");
     let bad = InspectOptions {
         schemas: Some(strings(&["nope", "pg_catalog"])),
+        ..Default::default()
     };
     let err = catalog::inspect(&mut conn, &bad).unwrap_err().to_string();
     assert!(err.contains("nope") && err.contains("pg_catalog"), "{err}");
@@ -611,6 +614,31 @@ fn reading_ahead_reads_what_one_connection_reads() {
     // BEGIN, export and COMMIT (3), and the second connection's own BEGIN,
     // SET TRANSACTION SNAPSHOT, setup, COMMIT and restore (6).
     assert_eq!(one, 30, "{one} queries");
+}
+
+/// Without the dependencies, a reading is the same model with no catalog
+/// edges, and one query fewer, on one connection or two.
+#[test]
+fn reading_without_dependencies_leaves_out_only_them() {
+    let db = FreshDb::new("cat");
+    let mut conn = db.connect();
+    conn.batch_execute(&many_tables(3)).unwrap();
+    let without = InspectOptions {
+        dependencies: false,
+        ..Default::default()
+    };
+    let yaml = |d: &reconcile::model::Database| serde_saphyr::to_string(d).unwrap();
+    let (all, all_stats) =
+        catalog::inspect_with_stats(&mut conn, &InspectOptions::default()).unwrap();
+    assert!(all.depends.present);
+    let (some, stats) = catalog::inspect_with_stats(&mut conn, &without).unwrap();
+    assert!(!some.depends.present, "{:?}", some.depends);
+    assert_eq!(yaml(&all), yaml(&some));
+    assert_eq!(stats.queries + 1, all_stats.queries);
+    let (ahead, ahead_stats) = catalog::inspect_url(&db.url, &without).unwrap();
+    assert!(!ahead.depends.present, "{:?}", ahead.depends);
+    assert_eq!(yaml(&all), yaml(&ahead));
+    assert_eq!(ahead_stats.queries, 29, "{} queries", ahead_stats.queries);
 }
 
 /// A role allowed one connection: the second is refused, and the first

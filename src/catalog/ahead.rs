@@ -16,13 +16,19 @@ use crate::model::Database;
 pub(super) type Ahead = Result<(Prefetched, usize), CatalogError>;
 
 /// Starts reading the indexes, unmanaged objects and dependencies of the
-/// selected `schemas` on a new connection to `url`, in `snapshot`.
-pub(super) fn start(url: &str, snapshot: String, schemas: Vec<String>) -> JoinHandle<Ahead> {
+/// selected `schemas` on a new connection to `url`, in `snapshot`; the
+/// dependencies only when asked.
+pub(super) fn start(
+    url: &str,
+    snapshot: String,
+    schemas: Vec<String>,
+    dependencies: bool,
+) -> JoinHandle<Ahead> {
     let url = url.to_string();
-    std::thread::spawn(move || read(&url, &snapshot, schemas))
+    std::thread::spawn(move || read(&url, &snapshot, schemas, dependencies))
 }
 
-fn read(url: &str, snapshot: &str, schemas: Vec<String>) -> Ahead {
+fn read(url: &str, snapshot: &str, schemas: Vec<String>, dependencies: bool) -> Ahead {
     // An exported snapshot id is hex digits and dashes; anything else would
     // not be ours, and is never spliced into SQL.
     if snapshot.is_empty() || !snapshot.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
@@ -49,9 +55,13 @@ fn read(url: &str, snapshot: &str, schemas: Vec<String>) -> Ahead {
     unmanaged::unmanaged(&mut s, &mut unused)?;
     // The dependencies are made into edges here, row by row: their rows
     // would be several times the size of the edges.
-    depends::depends(&mut s, &mut unused)?;
+    if dependencies {
+        depends::depends(&mut s, &mut unused)?;
+    }
     let mut rows = std::mem::take(&mut s.prefetched);
-    rows.insert(depends::EDGES, Box::new(unused.depends));
+    if unused.depends.present {
+        rows.insert(depends::EDGES, Box::new(unused.depends));
+    }
     rows.insert(relations::INDEXES, Box::new(indexes));
     s.execute("commit", "COMMIT")?;
     let stats = s.close()?;

@@ -126,8 +126,15 @@ fn summary(db: &Database) -> Vec<(&'static str, usize)> {
 }
 
 pub fn introspect(args: &DbArgs) -> Result<Database, Failure> {
+    read_database(args, true)
+}
+
+/// [`introspect`], with or without pg_depend's edges (see
+/// [`InspectOptions::dependencies`]).
+fn read_database(args: &DbArgs, dependencies: bool) -> Result<Database, Failure> {
     let opts = InspectOptions {
         schemas: args.schemas.clone(),
+        dependencies,
     };
     catalog::inspect_url(&args.database_url, &opts)
         .map(|(db, _)| db)
@@ -135,7 +142,8 @@ pub fn introspect(args: &DbArgs) -> Result<Database, Failure> {
 }
 
 fn inspect(args: &DbArgs, format: ModelFormat) -> Outcome {
-    let mut db = introspect(args)?;
+    // The dependencies are never written out.
+    let mut db = read_database(args, false)?;
     model::write::sort(&mut db);
     to_stdout(|out| match format {
         ModelFormat::Yaml => serde_saphyr::to_io_writer(out, &db).map_err(|e| e.to_string()),

@@ -84,6 +84,7 @@ pub fn drift(args: &DriftArgs) -> Outcome {
             .map_err(|e| Failure::new(Exit::Database, format!("drift --lock: {e}")))?;
         let opts = catalog::InspectOptions {
             schemas: db_args.schemas.clone(),
+            ..Default::default()
         };
         catalog::inspect(locked.conn(), &opts).map_err(db_error)?
     } else {

@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Default)]
 pub struct CatalogDeps {
-    /// True when the model was introspected: the edges are then complete
+    /// True when the model was introspected with its dependencies (see
+    /// `catalog::InspectOptions::dependencies`): the edges are then complete
     /// for everything pg_depend tracks (all but non-SQL-standard function
     /// bodies), even when there are none.
     pub present: bool,

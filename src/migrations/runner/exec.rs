@@ -659,7 +659,11 @@ fn required_holds(
     contract: &crate::verify::required::RequiredSchema,
     when: &str,
 ) -> Result<(), TxError> {
-    let db = crate::catalog::inspect(conn, &Default::default()).map_err(|e| {
+    let opts = crate::catalog::InspectOptions {
+        dependencies: false,
+        ..Default::default()
+    };
+    let db = crate::catalog::inspect(conn, &opts).map_err(|e| {
         TxError::Required(format!(
             "required-schema check could not read the schema: {e}"
         ))

@@ -32,8 +32,13 @@ struct Name {
 }
 
 /// Reads the schema, leaving out the bookkeeping schema (the catalog
-/// leaves out only the default one by itself).
-pub fn inspect(conn: &mut PgConnection, opts: &Options) -> Result<Database, RunnerError> {
+/// leaves out only the default one by itself); pg_depend only for a
+/// reading that is rendered as a script.
+pub fn inspect(
+    conn: &mut PgConnection,
+    opts: &Options,
+    dependencies: bool,
+) -> Result<Database, RunnerError> {
     let schemas = if opts.schema == DEFAULT_SCHEMA {
         None
     } else {
@@ -50,7 +55,13 @@ pub fn inspect(conn: &mut PgConnection, opts: &Options) -> Result<Database, Runn
         .map_err(|e| RunnerError::Database(format!("list schemas: {e}")))?;
         Some(rows.into_iter().map(|r| r.value).collect())
     };
-    catalog::inspect(conn, &InspectOptions { schemas })
+    catalog::inspect(
+        conn,
+        &InspectOptions {
+            schemas,
+            dependencies,
+        },
+    )
         .map_err(|e| RunnerError::Database(format!("introspection: {e}")))
 }
 
@@ -64,7 +75,7 @@ pub fn before(
     statements: &[&str],
     report: &mut Report,
 ) -> Result<Option<Database>, RunnerError> {
-    let db = match inspect(conn, opts) {
+    let db = match inspect(conn, opts, opts.snapshot_dir.is_some()) {
         Ok(db) => db,
         Err(e) if opts.snapshot_dir.is_none() => {
             report.warnings.push(format!(
@@ -101,9 +112,10 @@ pub fn after<C: BorrowMut<PgConnection>>(
     before: &Database,
     report: &mut Report,
 ) {
-    let now = inspect(locked.conn(), opts).or_else(|_| {
+    // Compared only, by equality (`diff::listed`): no dependencies.
+    let now = inspect(locked.conn(), opts, false).or_else(|_| {
         let mut c = session::connect(url, opts)?;
-        inspect(&mut c, opts)
+        inspect(&mut c, opts, false)
     });
     match now.map(|after| changes(before, &after)) {
         Ok(c) => report.schema_changes = Some(c),
