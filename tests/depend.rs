@@ -41,7 +41,7 @@ fn live(setup: &str) -> (FreshDb, Database) {
 fn edges(m: &Database) -> Vec<(String, String)> {
     m.depends
         .edges()
-        .map(|(a, b)| (a.clone(), b.clone()))
+        .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect()
 }
 

@@ -117,9 +117,8 @@ fn read_all(
 ) -> Result<Database, CatalogError> {
     let mut db = Database::default();
     types::schemas(s, opts, &mut db)?;
-    let worker = ahead.map(|(url, snapshot)| {
-        ahead::start(url, snapshot, s.schemas.clone(), opts.dependencies)
-    });
+    let worker = ahead
+        .map(|(url, snapshot)| ahead::start(url, snapshot, s.schemas.clone(), opts.dependencies));
     types::extensions(s, &mut db)?;
     types::enums(s, &mut db)?;
     types::domains(s, &mut db)?;

@@ -1,5 +1,6 @@
 //! Sequences, views, indexes, policies and triggers.
 
+use indexmap::IndexMap;
 use std::sync::Arc;
 
 use diesel::sql_types::{Array, Bool, Bytea, Int4, Int8, Nullable, Text};
@@ -250,7 +251,10 @@ const INDOPTION_NULLS_FIRST: i32 = 2;
 pub const INDEXES: &str = "assembled indexes";
 
 /// Indexes by (table or view key, name).
-pub type Indexes = Vec<(String, String, Index)>;
+/// Each relation's indexes, by relation key, as one map: moved into the
+/// relation whole, not index by index (a list of 40 000 indexes beside the
+/// maps they went into was 15 MB at 10 000 tables).
+pub type Indexes = Vec<(String, IndexMap<String, Index>)>;
 
 /// Indexes of tables and materialized views, except those backing a
 /// constraint and partition indexes attached to a parent index.
@@ -259,18 +263,22 @@ pub fn indexes(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
         Some(found) => found,
         None => read_indexes(s)?,
     };
-    for (key, name, index) in found {
-        if let Some(t) = db.tables.get_mut(&key) {
-            Arc::make_mut(t).indexes.insert(name, index);
-        } else if let Some(v) = db.views.get_mut(&key) {
-            v.indexes.insert(name, index);
-        }
+    for (key, found) in found {
+        let place = match db.tables.get_mut(&key) {
+            Some(t) => &mut Arc::make_mut(t).indexes,
+            None => match db.views.get_mut(&key) {
+                Some(v) => &mut v.indexes,
+                None => continue,
+            },
+        };
+        *place = found;
     }
     Ok(())
 }
 
 /// Reads and assembles the indexes of the selected schemas. The rows, one
-/// per index column, come in index order and are taken one at a time: as a
+/// per index column, come a relation and an index at a time and are taken
+/// one at a time: as a
 /// list they were 22 MB at 10 000 tables, held beside the indexes made of
 /// them.
 pub fn read_indexes(s: &mut Session) -> Result<Indexes, CatalogError> {
@@ -316,7 +324,7 @@ pub fn read_indexes(s: &mut Session) -> Result<Indexes, CatalogError> {
            LEFT JOIN pg_collation co ON co.oid = ix.indcollation[ia.attnum - 1]
                 AND ix.indcollation[ia.attnum - 1] <> COALESCE(a.attcollation, it.typcollation)
            LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
-          ORDER BY ix.indexrelid, ia.attnum",
+          ORDER BY ix.indrelid, ix.indexrelid, ia.attnum",
         expr_sql("i.indpred", "i.indrelid", true),
         comment_join("i.indexrelid", "pg_class"),
         rel_filter()
@@ -325,13 +333,26 @@ pub fn read_indexes(s: &mut Session) -> Result<Indexes, CatalogError> {
     let mut cols: Vec<IndexRow> = Vec::new();
     s.each("indexes", &sql, |r: IndexRow| {
         if cols.first().is_some_and(|c| c.id != r.id) {
-            out.extend(assemble(&mut cols));
+            place(&mut out, assemble(&mut cols));
             cols.clear();
         }
         cols.push(r);
     })?;
-    out.extend(assemble(&mut cols));
+    place(&mut out, assemble(&mut cols));
     Ok(out)
+}
+
+/// Adds an index to its relation's map: the rows come a relation at a time.
+fn place(out: &mut Indexes, made: Option<(String, String, Index)>) {
+    let Some((key, name, index)) = made else {
+        return;
+    };
+    match out.last_mut() {
+        Some((last, map)) if *last == key => {
+            map.insert(name, index);
+        }
+        _ => out.push((key, IndexMap::from([(name, index)]))),
+    }
 }
 
 /// One index from the rows of its columns, in order.

@@ -530,8 +530,8 @@ impl<'a> Side<'a> {
             let mut out = BTreeSet::new();
             for from in std::iter::once(me.as_str()).chain(own.iter().map(String::as_str)) {
                 for d in deps.of(from).filter(|d| known.contains(*d)) {
-                    if d != id && !own.contains(d) {
-                        out.insert(d.clone());
+                    if d != id && !own.iter().any(|o| o == d) {
+                        out.insert(d.to_string());
                     }
                 }
             }

@@ -32,6 +32,7 @@ impl Shrink for Database {
         self.default_privileges.shrink_to_fit();
         self.external.shrink_to_fit();
         self.allow_drop.shrink_to_fit();
+        self.depends.shrink();
         self.views.shrink();
         self.tables.shrink_to_fit();
         // A table shared with another model was shrunk when it was made.

@@ -178,7 +178,7 @@ pub fn dry_run(url: &str, sources: &[Source], opts: &Options) -> Result<Report, 
                     rows: None,
                     duration_ms: 0.0,
                     summary: summary(&s.sql),
-                    sql: Some(s.sql.clone()),
+                    sql: Some(s.sql.as_str().into()),
                 })
                 .collect();
         report.migrations.push(MigrationRun {

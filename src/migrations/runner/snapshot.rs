@@ -62,7 +62,7 @@ pub fn inspect(
             dependencies,
         },
     )
-        .map_err(|e| RunnerError::Database(format!("introspection: {e}")))
+    .map_err(|e| RunnerError::Database(format!("introspection: {e}")))
 }
 
 /// Reads the schema before the run and, when `opts.snapshot_dir` is set,
