@@ -715,6 +715,61 @@ fn connect_errors_hide_the_password() {
     assert!(!err.contains("top secret"), "{err}");
 }
 
+/// Columns read back in attnum order even when the catalog's rows are
+/// not (a retyped column's pg_attribute row moves to the end of the heap).
+#[test]
+fn columns_come_in_attnum_order_whatever_the_rows_order() {
+    let db = FreshDb::new("cat");
+    let mut conn = db.connect();
+    conn.batch_execute(
+        "CREATE TABLE t (a int, b int, c int, d int);
+         ALTER TABLE t ALTER a TYPE bigint, ALTER c TYPE bigint;
+         ALTER TABLE t DROP COLUMN b;
+         ALTER TABLE t ADD COLUMN e text;
+         CREATE VIEW v AS SELECT a, c FROM t;
+         COMMENT ON COLUMN v.c IS 'see';
+         COMMENT ON COLUMN v.a IS 'saw';",
+    )
+    .unwrap();
+    let physical: Vec<String> = diesel::sql_query(
+        "SELECT attname::text AS name FROM pg_attribute \
+          WHERE attrelid = 't'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY ctid",
+    )
+    .load::<Name>(&mut conn)
+    .unwrap()
+    .into_iter()
+    .map(|n| n.name)
+    .collect();
+    assert_ne!(
+        physical,
+        ["a", "c", "d", "e"],
+        "the rows should be out of order"
+    );
+    // Heap order, not the (attrelid, attnum) index's.
+    conn.batch_execute("SET enable_indexscan = off; SET enable_bitmapscan = off")
+        .unwrap();
+    let m = catalog::inspect(&mut conn, &InspectOptions::default()).unwrap();
+    let names: Vec<&str> = m.tables["public.t"]
+        .columns
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(names, ["a", "c", "d", "e"]);
+    assert_eq!(m.tables["public.t"].columns["a"].type_, "bigint");
+    let comments: Vec<&str> = m.views["public.v"]
+        .column_comments
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(comments, ["a", "c"]);
+}
+
+#[derive(diesel::QueryableByName)]
+struct Name {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
 #[test]
 fn fresh_database_has_only_public() {
     let db = FreshDb::new("cat");

@@ -351,7 +351,12 @@ fn place(out: &mut Indexes, made: Option<(String, String, Index)>) {
         Some((last, map)) if *last == key => {
             map.insert(name, index);
         }
-        _ => out.push((key, IndexMap::from([(name, index)]))),
+        _ => {
+            if let Some((_, map)) = out.last_mut() {
+                map.shrink_to_fit();
+            }
+            out.push((key, IndexMap::from([(name, index)])))
+        }
     }
 }
 
