@@ -103,27 +103,41 @@ def count_statements(run):
     return n
 
 
-def bench(label, tool, cmd, prepare=None, out=os.devnull):
-    walls, rsss = [], []
+def bench(label, tool, cmd, prepare=None):
+    return bench_group([(label, tool, cmd)], prepare)[0]
+
+
+def bench_group(items, prepare=None):
+    """Times each (case, tool, command) of `items` RUNS times, the tools
+    taking turns: a server that slows down over a series (checkpoints after
+    several large applies in a row) then weighs on each tool alike, not on
+    whichever ran last."""
+    walls = [[] for _ in items]
+    rsss = [[] for _ in items]
     for _ in range(RUNS):
+        for i, (_, _, cmd) in enumerate(items):
+            if prepare:
+                prepare()
+            w, r = measure(cmd)
+            walls[i].append(w)
+            rsss[i].append(r)
+    rows = []
+    for i, (label, tool, cmd) in enumerate(items):
         if prepare:
             prepare()
-        w, r = measure(cmd, out)
-        walls.append(w)
-        rsss.append(r)
-    if prepare:
-        prepare()
-    stmts = count_statements(lambda: measure(cmd))
-    row = {
-        "case": label,
-        "tool": tool,
-        "median_s": statistics.median(walls),
-        "runs_s": walls,
-        "peak_rss_mib": max(rsss) / 1024,
-        "statements": stmts,
-    }
-    print(f"  {label:<28} {tool:<24} {row['median_s']:8.3f} s {row['peak_rss_mib']:7.1f} MiB  {stmts} stmts", flush=True)
-    return row
+        stmts = count_statements(lambda: measure(cmd))
+        row = {
+            "case": label,
+            "tool": tool,
+            "median_s": statistics.median(walls[i]),
+            "runs_s": walls[i],
+            "peak_rss_mib": max(rsss[i]) / 1024,
+            "statements": stmts,
+        }
+        print(f"  {label:<28} {tool:<24} {row['median_s']:8.3f} s {row['peak_rss_mib']:7.1f} MiB  {stmts} stmts",
+              flush=True)
+        rows.append(row)
+    return rows
 
 
 def run_n(n, work, shim):
@@ -159,10 +173,11 @@ def run_n(n, work, shim):
     os.environ["RECONCILE_CACHE_DIR"] = str(work / "cache")
     shutil.rmtree(work / "cache", ignore_errors=True)
     plan = [RECONCILE, "plan", "--dry-run", "--format", "sql", "--allow-destructive"]
-    rows.append(bench("inspect", "reconcile inspect",
-                      [RECONCILE, "inspect", "--database-url", db_url(base), "--schemas", "public"]))
-    rows.append(bench("inspect", "pg_dump --schema-only",
-                      ["pg_dump", "--schema-only", "-n", "public", db_url(base)]))
+    rows.extend(bench_group([
+        ("inspect", "reconcile inspect",
+         [RECONCILE, "inspect", "--database-url", db_url(base), "--schemas", "public"]),
+        ("inspect", "pg_dump --schema-only", ["pg_dump", "--schema-only", "-n", "public", db_url(base)]),
+    ]))
     rows.append(bench("plan create (online)", "reconcile plan",
                       plan + ["--schema", str(work / "base_schema"), "--migrations", str(work / "none"),
                               "--database-url", db_url(empty)]))
@@ -183,19 +198,18 @@ def run_n(n, work, shim):
         rows.append(bench("plan edits (online)", "migra", m(base, edited)))
     else:
         print("  migra not installed: skipped", flush=True)
-    prep = lambda: fresh_db(scratch, shim)
-    rows.append(bench("apply create", "reconcile apply", [
-        RECONCILE, "apply", "--database-url", db_url(scratch), "--migrations", str(work / "create_mig"),
-        "--snapshot-dir", str(work / "snap"), "--progress", "never"], prepare=prep))
-    rows.append(bench("apply create", "reconcile apply --no-snapshot", [
-        RECONCILE, "apply", "--database-url", db_url(scratch), "--migrations", str(work / "create_mig"),
-        "--no-snapshot", "--progress", "never"], prepare=prep))
-    rows.append(bench("apply create", "psql -1 -f (same up.sql)",
-                      ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-f", str(up), db_url(scratch)],
-                      prepare=prep))
-    rows.append(bench("apply create", "psql -1 -f (generator SQL)",
-                      ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-f", str(base_sql), db_url(scratch)],
-                      prepare=prep))
+    rows.extend(bench_group([
+        ("apply create", "reconcile apply",
+         [RECONCILE, "apply", "--database-url", db_url(scratch), "--migrations", str(work / "create_mig"),
+          "--snapshot-dir", str(work / "snap"), "--progress", "never"]),
+        ("apply create", "reconcile apply --no-snapshot",
+         [RECONCILE, "apply", "--database-url", db_url(scratch), "--migrations", str(work / "create_mig"),
+          "--no-snapshot", "--progress", "never"]),
+        ("apply create", "psql -1 -f (same up.sql)",
+         ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-f", str(up), db_url(scratch)]),
+        ("apply create", "psql -1 -f (generator SQL)",
+         ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-f", str(base_sql), db_url(scratch)]),
+    ], prepare=lambda: fresh_db(scratch, shim)))
     for db in (empty, base, edited, scratch):
         admin_sql(f'DROP DATABASE IF EXISTS "{db}"')
     return {"n": n, "edits": k, "rows": rows}
