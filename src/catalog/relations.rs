@@ -1,10 +1,10 @@
 //! Sequences, views, indexes, policies and triggers.
 
-use indexmap::IndexMap;
 use std::sync::Arc;
 
 use diesel::sql_types::{Array, Bool, Bytea, Int4, Int8, Nullable, Text};
 use diesel::QueryableByName;
+use indexmap::IndexMap;
 use std::mem::take;
 
 use super::acl::{grants, AclKind};
@@ -250,7 +250,6 @@ const INDOPTION_NULLS_FIRST: i32 = 2;
 /// The name under which indexes read ahead are kept (`ahead`).
 pub const INDEXES: &str = "assembled indexes";
 
-/// Indexes by (table or view key, name).
 /// Each relation's indexes, by relation key, as one map: moved into the
 /// relation whole, not index by index (a list of 40 000 indexes beside the
 /// maps they went into was 15 MB at 10 000 tables).
@@ -264,23 +263,19 @@ pub fn indexes(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
         None => read_indexes(s)?,
     };
     for (key, found) in found {
-        let place = match db.tables.get_mut(&key) {
-            Some(t) => &mut Arc::make_mut(t).indexes,
-            None => match db.views.get_mut(&key) {
-                Some(v) => &mut v.indexes,
-                None => continue,
-            },
-        };
-        *place = found;
+        if let Some(t) = db.tables.get_mut(&key) {
+            Arc::make_mut(t).indexes = found;
+        } else if let Some(v) = db.views.get_mut(&key) {
+            v.indexes = found;
+        }
     }
     Ok(())
 }
 
 /// Reads and assembles the indexes of the selected schemas. The rows, one
 /// per index column, come a relation and an index at a time and are taken
-/// one at a time: as a
-/// list they were 22 MB at 10 000 tables, held beside the indexes made of
-/// them.
+/// one at a time: as a list they were 22 MB at 10 000 tables, held beside
+/// the indexes made of them.
 pub fn read_indexes(s: &mut Session) -> Result<Indexes, CatalogError> {
     // One row per index column, assembled here: aggregating them into
     // arrays per index (eight ordered aggregates, a join plan rebuilt per
@@ -347,17 +342,15 @@ fn place(out: &mut Indexes, made: Option<(String, String, Index)>) {
     let Some((key, name, index)) = made else {
         return;
     };
-    match out.last_mut() {
-        Some((last, map)) if *last == key => {
+    if let Some((last, map)) = out.last_mut() {
+        if *last == key {
             map.insert(name, index);
+            return;
         }
-        _ => {
-            if let Some((_, map)) = out.last_mut() {
-                map.shrink_to_fit();
-            }
-            out.push((key, IndexMap::from([(name, index)])))
-        }
+        // The previous relation is complete.
+        map.shrink_to_fit();
     }
+    out.push((key, IndexMap::from([(name, index)])));
 }
 
 /// One index from the rows of its columns, in order.
