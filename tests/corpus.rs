@@ -98,6 +98,15 @@ fn round_trip(c: &Corpus) {
             c.dir
         );
     }
+    // Packed and unpacked, as an online plan holds the desired state while
+    // it reads the database, the tables are the same; beside the database's
+    // own model, each is shared.
+    let mut unpacked = loaded.clone();
+    let packed = model::share::pack_tables(&mut unpacked);
+    let count = packed.len();
+    let shared = model::share::unpack_tables(&mut unpacked, packed, Some(&model_a)).unwrap();
+    assert!(unpacked == loaded, "{}: packing changed the model", c.dir);
+    assert_eq!(shared, count, "{}: tables not shared", c.dir);
     let loaded = model::write::sorted(&loaded);
     let mut expected = model_a.clone();
     expected.unmanaged.clear();

@@ -207,4 +207,33 @@ proptest! {
             prop_assert_eq!(std::sync::Arc::ptr_eq(t, theirs), **t == **theirs, "{}", key);
         }
     }
+
+    /// Packed tables (the desired state while an online plan reads the
+    /// database) unpack to the same model, each shared exactly when equal
+    /// to the other model's.
+    #[test]
+    fn packed_tables_unpack_to_the_same_tables(
+        desired in database(),
+        other in database(),
+        mask in any::<u8>(),
+    ) {
+        let mut live = other.clone();
+        for (i, (key, t)) in desired.tables.iter().enumerate() {
+            if mask & (1 << (i % 8)) != 0 {
+                live.tables.insert(key.clone(), std::sync::Arc::new((**t).clone()));
+            }
+        }
+        let mut back = desired.clone();
+        let packed = model::share::pack_tables(&mut back);
+        prop_assert!(back.tables.is_empty());
+        let shared = model::share::unpack_tables(&mut back, packed, Some(&live)).unwrap();
+        prop_assert_eq!(&back, &desired);
+        let mut count = 0;
+        for (key, t) in &back.tables {
+            let same = live.tables.get(key).is_some_and(|l| std::sync::Arc::ptr_eq(t, l));
+            prop_assert_eq!(same, live.tables.get(key).is_some_and(|l| **l == **t), "{}", key);
+            count += usize::from(same);
+        }
+        prop_assert_eq!(shared, count);
+    }
 }

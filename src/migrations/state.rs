@@ -4,13 +4,13 @@
 
 use std::fmt;
 use std::path::Path;
-use std::sync::Arc;
 
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::model::{par, write::sorted, Database, Shrink, Table};
+use crate::model::share::{unpack_tables, Packed, PackedTables};
+use crate::model::{write::sorted, Database, Shrink};
 
 pub const STATE_FILE: &str = "state.json";
 
@@ -45,38 +45,25 @@ pub struct Recorded {
     #[serde(skip)]
     label: String,
     #[serde(default, deserialize_with = "compact_tables")]
-    tables: Vec<(String, Packed)>,
+    tables: PackedTables,
     /// Everything else, read as the model once `tables` is settled.
     #[serde(flatten)]
     rest: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Compact JSON text, compressed (LZ4, its length first).
-struct Packed(Box<[u8]>);
-
-impl Packed {
-    fn new(json: &str) -> Packed {
-        Packed(lz4_flex::compress_prepend_size(json.as_bytes()).into_boxed_slice())
-    }
-
-    fn json(&self) -> Result<Vec<u8>, String> {
-        lz4_flex::decompress_size_prepended(&self.0).map_err(|e| e.to_string())
-    }
-}
-
 /// Tables by key as compact JSON text, each made compact and packed as it
 /// is read.
-fn compact_tables<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, Packed)>, D::Error> {
+fn compact_tables<'de, D: Deserializer<'de>>(d: D) -> Result<PackedTables, D::Error> {
     struct Tables;
     impl<'de> Visitor<'de> for Tables {
-        type Value = Vec<(String, Packed)>;
+        type Value = PackedTables;
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
             f.write_str("a map of tables")
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             let mut out = Vec::new();
             while let Some((key, raw)) = map.next_entry::<String, Box<RawValue>>()? {
-                out.push((key, Packed::new(&compact(raw.get()))));
+                out.push((key, Packed::new(compact(raw.get()).as_bytes())));
             }
             Ok(out)
         }
@@ -114,28 +101,7 @@ impl Recorded {
         let label = &self.label;
         let mut db: Database = serde_json::from_value(serde_json::Value::Object(self.rest))
             .map_err(|e| format!("{label}: {e}"))?;
-        let tables = par::map(
-            &self.tables,
-            |(key, packed)| -> Result<Arc<Table>, String> {
-                let broken = |e: String| format!("{label}: table `{key}`: {e}");
-                let json = packed.json().map_err(broken)?;
-                if let Some(theirs) = desired.and_then(|d| d.tables.get(key)) {
-                    if serde_json::to_vec(&**theirs).is_ok_and(|j| j == json) {
-                        return Ok(Arc::clone(theirs));
-                    }
-                }
-                let mut table: Table = serde_json::from_slice(&json).map_err(|e| {
-                    // The position would be in the compacted text, not the file.
-                    broken(crate::model::load::strip_json_position(&e.to_string()))
-                })?;
-                table.shrink();
-                Ok(Arc::new(table))
-            },
-        );
-        db.tables.reserve_exact(tables.len());
-        for ((key, _), table) in self.tables.into_iter().zip(tables) {
-            db.tables.insert(key, table?);
-        }
+        unpack_tables(&mut db, self.tables, desired).map_err(|e| format!("{label}: {e}"))?;
         db.shrink();
         Ok(db)
     }
@@ -171,8 +137,10 @@ pub fn read_last_state(dir: &Path) -> Result<Option<(String, Recorded)>, String>
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
-    use crate::model::Column;
+    use crate::model::{Column, Table};
 
     fn model(types: &[(&str, &str)]) -> Database {
         let mut db = Database::default();
