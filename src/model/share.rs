@@ -7,6 +7,10 @@
 //! equal table can point at the other model's and its own copy be freed.
 //! Nothing observable changes: the two are equal by value, and anything
 //! that edits a shared table (`Arc::make_mut`) gets its own copy first.
+//!
+//! A model that must wait for the other one to be built (the recorded
+//! state for the desired one, the desired state for the live reading)
+//! waits packed, and its tables equal to the other's are never rebuilt.
 
 use std::sync::Arc;
 
