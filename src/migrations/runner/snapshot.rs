@@ -140,8 +140,27 @@ pub fn changes(before: &Database, after: &Database) -> Vec<SchemaChange> {
 /// The existing tables, views, sequences and functions the statements
 /// name, as model keys: what a restore after this run would look at first.
 pub fn touched(db: &Database, statements: &[&str]) -> Vec<String> {
+    // Parsing every statement was most of a snapshot's cost on a create
+    // script (1 813 statements: 35 ms of a 1.4 s run); one that holds no
+    // word of an existing object's name cannot name it. The schema (up to
+    // the first dot) and a function's arguments are left out: every
+    // statement says `public`, `integer` or `text`.
+    let known: std::collections::HashSet<String> = db
+        .tables
+        .keys()
+        .chain(db.views.keys())
+        .chain(db.sequences.keys())
+        .chain(db.functions.keys())
+        .flat_map(|key| {
+            let key = key.split('(').next().unwrap_or(key);
+            words(key.split_once('.').map_or(key, |(_, name)| name))
+        })
+        .collect();
     let mut names = std::collections::BTreeSet::new();
     for sql in statements {
+        if !sql.contains('"') && !words(sql).any(|w| known.contains(&w)) {
+            continue;
+        }
         let Ok(refs) = plan::refs::refs_in_statement(sql) else {
             continue;
         };
@@ -167,6 +186,15 @@ pub fn touched(db: &Database, statements: &[&str]) -> Vec<String> {
         }
     }
     names.into_iter().collect()
+}
+
+/// The words of `text` that could be an unquoted name, ASCII letters
+/// lowered as PostgreSQL folds them. A quoted name keeps its case, so a
+/// statement with a `"` is always parsed.
+fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$' || !c.is_ascii()))
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
 }
 
 fn render(db: &Database, touched: &[String], report: &Report) -> Result<String, plan::PlanError> {
@@ -293,6 +321,34 @@ mod tests {
             ],
         );
         assert_eq!(got, vec!["app.b".to_string(), "public.a".to_string()]);
+    }
+
+    /// Statements are parsed only when they hold a word of an existing
+    /// name; folded, quoted and buried names are still found.
+    #[test]
+    fn touched_names_are_found_however_they_are_written() {
+        let db: Database = serde_yaml_like(
+            "tables:\n  public.a: {columns: {id: int}}\n  app.b: {columns: {id: int}}\n  \
+             public.\"Mixed\": {columns: {id: int}}\n  public.c: {columns: {id: int}}\n\
+             views:\n  public.v: {definition: 'SELECT 1 AS x'}\n",
+        );
+        let got = touched(
+            &db,
+            &[
+                "ALTER TABLE PUBLIC.A ADD COLUMN x int",
+                "DROP VIEW \"v\"",
+                "ALTER TABLE \"Mixed\" ADD COLUMN y int",
+                "CREATE VIEW public.w AS SELECT id FROM app.b",
+                "CREATE TABLE public.new (id int)",
+                "CREATE INDEX ON public.new (id)",
+            ],
+        );
+        let want = ["app.b", "public.Mixed", "public.a", "public.v"];
+        assert_eq!(got, want.map(String::from).to_vec());
+        assert_eq!(
+            words("ALTER TABLE Ünï.\"X y\"(a$1)").collect::<Vec<_>>(),
+            ["alter", "table", "Ünï", "x", "y", "a$1"]
+        );
     }
 
     fn serde_yaml_like(text: &str) -> Database {
