@@ -17,7 +17,9 @@ mod table;
 mod view;
 mod words;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::HashMap;
 
 use crate::model::Database;
 use crate::plan::graph::StepKind;

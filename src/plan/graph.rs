@@ -8,7 +8,11 @@
 //! `ALTER TABLE` after the table; any other cycle is an error.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
+
+// Keys are names from the user's own schema: a fast hash will do (SipHash
+// was 4 % of a first plan of 10 000 tables).
+use foldhash::{HashMap, HashMapExt};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 

@@ -7,7 +7,9 @@
 //! version needed; a name is freed before it is taken again.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeSet, BinaryHeap};
+
+use foldhash::{HashMap, HashMapExt};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
@@ -28,7 +30,9 @@ fn phase(a: Action) -> u8 {
 
 pub(crate) fn order(changes: Vec<Change>) -> Result<Vec<PlannedStep>, PlanError> {
     let n = changes.len();
-    let mut by_id: BTreeMap<&str, usize> = BTreeMap::new();
+    // Looked up only, never walked: hashed (ordered maps of long ids with
+    // common prefixes spent their time in memcmp).
+    let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(n);
     for (i, c) in changes.iter().enumerate() {
         if by_id.insert(c.id.as_str(), i).is_some() {
             return Err(PlanError::Invalid {
@@ -39,7 +43,7 @@ pub(crate) fn order(changes: Vec<Change>) -> Result<Vec<PlannedStep>, PlanError>
     }
     // Changes that stand for an object: the object itself, and for a
     // table its columns, keys and checks.
-    let mut members: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut members: HashMap<&str, Vec<usize>> = HashMap::with_capacity(n);
     for (i, c) in changes.iter().enumerate() {
         members.entry(c.obj.as_str()).or_default().push(i);
         if c.part {
@@ -58,7 +62,7 @@ pub(crate) fn order(changes: Vec<Change>) -> Result<Vec<PlannedStep>, PlanError>
         }
     }
     let empty = Vec::new();
-    let mut slots: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut slots: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, c) in changes.iter().enumerate() {
         if c.action == Action::Drop {
             for s in &c.slots {

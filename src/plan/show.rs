@@ -27,7 +27,7 @@ pub fn to_dot(steps: &[Step]) -> String {
 
 /// `flowchart LR` with one node per step, labelled by id.
 pub fn to_mermaid(steps: &[Step]) -> String {
-    let index: std::collections::HashMap<&str, usize> = objects(steps)
+    let index: foldhash::HashMap<&str, usize> = objects(steps)
         .enumerate()
         .map(|(i, s)| (s.id.as_str(), i))
         .collect();
