@@ -90,9 +90,12 @@ fn column_verb(action: Action) -> &'static str {
 
 /// Up to three names, then `and_N_more`.
 fn names<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    // A first plan names thousands of tables here: seen is a set, not a
+    // walk of the list so far.
+    let mut seen = foldhash::HashSet::default();
     let mut unique: Vec<&str> = Vec::new();
     for n in names {
-        if !unique.contains(&n) {
+        if seen.insert(n) {
             unique.push(n);
         }
     }
@@ -251,6 +254,15 @@ mod tests {
                 ("table:public.d", Create),
             ]),
             "create_a_b_and_2_more"
+        );
+        // A name in two schemas counts once.
+        assert_eq!(
+            slug(&[
+                ("table:public.a", Create),
+                ("table:app.a", Create),
+                ("table:public.b", Create),
+            ]),
+            "create_a_b"
         );
         assert_eq!(slug(&[]), "changes");
     }
