@@ -164,6 +164,19 @@ fn database() -> impl Strategy<Value = Database> {
     })
 }
 
+/// `base` with copies (not shared) of the tables of `from` that `mask`
+/// picks, by place.
+fn with_tables_of(base: &Database, from: &Database, mask: u8) -> Database {
+    let mut out = base.clone();
+    for (i, (key, t)) in from.tables.iter().enumerate() {
+        if mask & (1 << (i % 8)) != 0 {
+            out.tables
+                .insert(key.clone(), std::sync::Arc::new((**t).clone()));
+        }
+    }
+    out
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
     #[test]
@@ -185,12 +198,7 @@ proptest! {
         other in database(),
         mask in any::<u8>(),
     ) {
-        let mut desired = recorded.clone();
-        for (i, (key, t)) in other.tables.iter().enumerate() {
-            if mask & (1 << (i % 8)) != 0 {
-                desired.tables.insert(key.clone(), t.clone());
-            }
-        }
+        let desired = with_tables_of(&recorded, &other, mask);
         let text = reconcile::migrations::render_state(&recorded).unwrap();
         let read = |d: Option<&Database>| {
             reconcile::migrations::state::parse_recorded(&text, "state.json")
@@ -217,12 +225,7 @@ proptest! {
         other in database(),
         mask in any::<u8>(),
     ) {
-        let mut live = other.clone();
-        for (i, (key, t)) in desired.tables.iter().enumerate() {
-            if mask & (1 << (i % 8)) != 0 {
-                live.tables.insert(key.clone(), std::sync::Arc::new((**t).clone()));
-            }
-        }
+        let live = with_tables_of(&other, &desired, mask);
         let mut back = desired.clone();
         let packed = model::share::pack_tables(&mut back);
         prop_assert!(back.tables.is_empty());

@@ -15,7 +15,7 @@ mod same;
 mod scope;
 mod table;
 mod view;
-mod words;
+pub(crate) mod words;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -90,15 +90,10 @@ fn column_verb(action: Action) -> &'static str {
 
 /// Up to three names, then `and_N_more`.
 fn names<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    // A first plan names thousands of tables here: seen is a set, not a
-    // walk of the list so far.
-    let mut seen = foldhash::HashSet::default();
-    let mut unique: Vec<&str> = Vec::new();
-    for n in names {
-        if seen.insert(n) {
-            unique.push(n);
-        }
-    }
+    // A first plan names thousands of tables here: a set in first-seen
+    // order, not a walk of the list so far for each name.
+    let unique: indexmap::IndexSet<&str, foldhash::fast::RandomState> = names.collect();
+    let unique: Vec<&str> = unique.into_iter().collect();
     if unique.len() > 3 {
         format!("{}_and_{}_more", unique[..2].join("_"), unique.len() - 2)
     } else {

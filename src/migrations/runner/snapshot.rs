@@ -153,12 +153,12 @@ pub fn touched(db: &Database, statements: &[&str]) -> Vec<String> {
         .chain(db.functions.keys())
         .flat_map(|key| {
             let key = key.split('(').next().unwrap_or(key);
-            words(key.split_once('.').map_or(key, |(_, name)| name))
+            folded_words(key.split_once('.').map_or(key, |(_, name)| name))
         })
         .collect();
     let mut names = std::collections::BTreeSet::new();
     for sql in statements {
-        if !sql.contains('"') && !words(sql).any(|w| known.contains(&w)) {
+        if !sql.contains('"') && !folded_words(sql).any(|w| known.contains(&w)) {
             continue;
         }
         let Ok(refs) = plan::refs::refs_in_statement(sql) else {
@@ -188,13 +188,11 @@ pub fn touched(db: &Database, statements: &[&str]) -> Vec<String> {
     names.into_iter().collect()
 }
 
-/// The words of `text` that could be an unquoted name, ASCII letters
-/// lowered as PostgreSQL folds them. A quoted name keeps its case, so a
-/// statement with a `"` is always parsed.
-fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$' || !c.is_ascii()))
-        .filter(|w| !w.is_empty())
-        .map(str::to_ascii_lowercase)
+/// The identifier-like words of `text` (`diff::words`), ASCII letters
+/// lowered as PostgreSQL folds an unquoted name. A quoted name keeps its
+/// case, so a statement with a `"` is always parsed.
+fn folded_words(text: &str) -> impl Iterator<Item = String> + '_ {
+    crate::diff::words::words(text).map(str::to_ascii_lowercase)
 }
 
 fn render(db: &Database, touched: &[String], report: &Report) -> Result<String, plan::PlanError> {
@@ -346,7 +344,7 @@ mod tests {
         let want = ["app.b", "public.Mixed", "public.a", "public.v"];
         assert_eq!(got, want.map(String::from).to_vec());
         assert_eq!(
-            words("ALTER TABLE Ünï.\"X y\"(a$1)").collect::<Vec<_>>(),
+            folded_words("ALTER TABLE Ünï.\"X y\"(a$1)").collect::<Vec<_>>(),
             ["alter", "table", "Ünï", "x", "y", "a$1"]
         );
     }
