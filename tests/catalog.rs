@@ -641,6 +641,56 @@ fn reading_without_dependencies_leaves_out_only_them() {
     assert_eq!(ahead_stats.queries, 29, "{} queries", ahead_stats.queries);
 }
 
+/// Without the unmanaged objects (the runner's readings that are only
+/// compared), a reading is the same model with none listed, one query
+/// fewer, on a connection of the caller's with a second beside it too; that
+/// connection is left outside a transaction with its search_path as it was.
+#[test]
+fn reading_without_unmanaged_objects_leaves_out_only_them() {
+    let db = FreshDb::new("cat");
+    let mut conn = db.connect();
+    conn.batch_execute(&many_tables(3)).unwrap();
+    conn.batch_execute(&format!(
+        "CREATE PUBLICATION pub_{0}; SET search_path = public, pg_catalog",
+        db.name
+    ))
+    .unwrap();
+    let without = InspectOptions {
+        unmanaged: false,
+        ..Default::default()
+    };
+    let yaml = |d: &reconcile::model::Database| serde_saphyr::to_string(d).unwrap();
+    let (all, all_stats) =
+        catalog::inspect_with_stats(&mut conn, &InspectOptions::default()).unwrap();
+    assert!(
+        all.unmanaged.iter().any(|u| u.kind == "publication"),
+        "{:?}",
+        all.unmanaged
+    );
+    let mut bare = all.clone();
+    bare.unmanaged.clear();
+    let (some, stats) = catalog::inspect_with_stats(&mut conn, &without).unwrap();
+    assert!(some.unmanaged.is_empty(), "{:?}", some.unmanaged);
+    assert_eq!(yaml(&bare), yaml(&some));
+    assert_eq!(stats.queries + 1, all_stats.queries);
+    for (opts, expected) in [(InspectOptions::default(), &all), (without, &bare)] {
+        let (beside, _) = catalog::inspect_beside(&mut conn, &db.url, &opts).unwrap();
+        assert!(beside == *expected, "models differ");
+        assert_eq!(yaml(&beside), yaml(expected));
+    }
+    #[derive(QueryableByName)]
+    struct Path {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        path: String,
+    }
+    let path: Path = diesel::sql_query("SELECT current_setting('search_path') AS path")
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(path.path, "public, pg_catalog");
+    // A savepoint is refused outside a transaction block.
+    assert!(conn.batch_execute("SAVEPOINT probe").is_err());
+}
+
 /// A role allowed one connection: the second is refused, and the first
 /// reads everything itself.
 #[test]

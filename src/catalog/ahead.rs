@@ -9,7 +9,7 @@ use std::thread::JoinHandle;
 use diesel::connection::SimpleConnection;
 
 use super::session::{Prefetched, Session};
-use super::{depends, relations, unmanaged, CatalogError};
+use super::{depends, relations, unmanaged, CatalogError, InspectOptions};
 use crate::model::Database;
 
 /// What the second connection read, and how many statements it sent.
@@ -17,18 +17,25 @@ pub(super) type Ahead = Result<(Prefetched, usize), CatalogError>;
 
 /// Starts reading the indexes, unmanaged objects and dependencies of the
 /// selected `schemas` on a new connection to `url`, in `snapshot`; the
-/// dependencies only when asked.
+/// last two only when `opts` asks for them.
 pub(super) fn start(
     url: &str,
     snapshot: String,
     schemas: Vec<String>,
-    dependencies: bool,
+    opts: &InspectOptions,
 ) -> JoinHandle<Ahead> {
     let url = url.to_string();
-    std::thread::spawn(move || read(&url, &snapshot, schemas, dependencies))
+    let (dependencies, unmanaged) = (opts.dependencies, opts.unmanaged);
+    std::thread::spawn(move || read(&url, &snapshot, schemas, dependencies, unmanaged))
 }
 
-fn read(url: &str, snapshot: &str, schemas: Vec<String>, dependencies: bool) -> Ahead {
+fn read(
+    url: &str,
+    snapshot: &str,
+    schemas: Vec<String>,
+    dependencies: bool,
+    unmanaged: bool,
+) -> Ahead {
     // An exported snapshot id is hex digits and dashes; anything else would
     // not be ours, and is never spliced into SQL.
     if snapshot.is_empty() || !snapshot.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
@@ -52,7 +59,9 @@ fn read(url: &str, snapshot: &str, schemas: Vec<String>, dependencies: bool) -> 
     let mut unused = Database::default();
     // The indexes are assembled here, as their rows come.
     let indexes = relations::read_indexes(&mut s)?;
-    unmanaged::unmanaged(&mut s, &mut unused)?;
+    if unmanaged {
+        unmanaged::unmanaged(&mut s, &mut unused)?;
+    }
     // The dependencies are made into edges here, row by row: their rows
     // would be several times the size of the edges.
     if dependencies {

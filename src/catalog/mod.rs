@@ -54,6 +54,9 @@ pub struct InspectOptions {
     /// query is among the heaviest (a sixth of inspect's memory at 10 000
     /// tables).
     pub dependencies: bool,
+    /// Read what the model does not cover (`Database::unmanaged`), for a
+    /// report or a script; a reading only compared does not need it.
+    pub unmanaged: bool,
 }
 
 impl Default for InspectOptions {
@@ -61,6 +64,7 @@ impl Default for InspectOptions {
         InspectOptions {
             schemas: None,
             dependencies: true,
+            unmanaged: true,
         }
     }
 }
@@ -98,7 +102,17 @@ pub fn inspect_url(
     opts: &InspectOptions,
 ) -> Result<(Database, InspectStats), CatalogError> {
     let mut conn = connect(url)?;
-    let mut s = session::Session::open(&mut conn)?;
+    inspect_beside(&mut conn, url, opts)
+}
+
+/// [`inspect_url`] on a connection already open to `url`, which must not
+/// be inside a transaction: its reading is one read-only transaction.
+pub fn inspect_beside(
+    conn: &mut PgConnection,
+    url: &str,
+    opts: &InspectOptions,
+) -> Result<(Database, InspectStats), CatalogError> {
+    let mut s = session::Session::open(conn)?;
     let result = s
         .share_snapshot()
         .and_then(|snapshot| read_all(&mut s, opts, Some((url, snapshot))));
@@ -117,8 +131,7 @@ fn read_all(
 ) -> Result<Database, CatalogError> {
     let mut db = Database::default();
     types::schemas(s, opts, &mut db)?;
-    let worker = ahead
-        .map(|(url, snapshot)| ahead::start(url, snapshot, s.schemas.clone(), opts.dependencies));
+    let worker = ahead.map(|(url, snapshot)| ahead::start(url, snapshot, s.schemas.clone(), opts));
     types::extensions(s, &mut db)?;
     types::enums(s, &mut db)?;
     types::domains(s, &mut db)?;
@@ -155,7 +168,9 @@ fn read_all(
     }
     // Read ahead on the second connection when there is one.
     relations::indexes(s, &mut db)?;
-    unmanaged::unmanaged(s, &mut db)?;
+    if opts.unmanaged {
+        unmanaged::unmanaged(s, &mut db)?;
+    }
     if opts.dependencies {
         depends::depends(s, &mut db)?;
     }

@@ -135,6 +135,7 @@ fn read_database(args: &DbArgs, dependencies: bool) -> Result<Database, Failure>
     let opts = InspectOptions {
         schemas: args.schemas.clone(),
         dependencies,
+        ..InspectOptions::default()
     };
     catalog::inspect_url(&args.database_url, &opts)
         .map(|(db, _)| db)

@@ -88,7 +88,7 @@ fn run_units<C: BorrowMut<PgConnection>>(
             .iter()
             .flat_map(|u| u.statements.iter().map(|s| s.sql.as_str()))
             .collect();
-        snapshot::before(locked.conn(), opts, &statements, &mut report)?
+        snapshot::before(locked.conn(), url, opts, &statements, &mut report)?
     };
     let corr = report.correlation_id.clone();
     let total = units.len();
@@ -661,6 +661,7 @@ fn required_holds(
 ) -> Result<(), TxError> {
     let opts = crate::catalog::InspectOptions {
         dependencies: false,
+        unmanaged: false,
         ..Default::default()
     };
     let db = crate::catalog::inspect(conn, &opts).map_err(|e| {

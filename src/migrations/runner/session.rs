@@ -13,7 +13,7 @@ use crate::catalog;
 /// Connects with a connect timeout; refuses a connection without TLS when
 /// `require_ssl` is set. Error messages hold no password.
 pub fn connect(url: &str, opts: &Options) -> Result<PgConnection, RunnerError> {
-    let with_timeout = add_connect_timeout(url, opts.connect_timeout);
+    let with_timeout = with_timeout(url, opts);
     let mut conn = catalog::connect(&with_timeout)
         .map_err(|e| RunnerError::Connect(scrub(&e.to_string(), url)))?;
     if opts.require_ssl {
@@ -34,6 +34,11 @@ pub fn connect(url: &str, opts: &Options) -> Result<PgConnection, RunnerError> {
         }
     }
     Ok(conn)
+}
+
+/// `url` as the runner connects to it: with `opts.connect_timeout`.
+pub fn with_timeout(url: &str, opts: &Options) -> String {
+    add_connect_timeout(url, opts.connect_timeout)
 }
 
 /// Appends libpq's `connect_timeout` unless the DSN sets one.
