@@ -47,6 +47,27 @@ where
     out
 }
 
+/// Below this many items that each cost tens of microseconds (a parse),
+/// a second thread costs more than it saves.
+pub const MIN_COSTLY: usize = 64;
+
+/// [`map`] for items that each cost tens of microseconds.
+pub fn map_costly<T, R, F>(items: &[T], f: F) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(&T) -> R + Sync,
+{
+    if items.len() < MIN_COSTLY {
+        return items.iter().map(f).collect();
+    }
+    let (first, second) = items.split_at(items.len() / 2);
+    let run = |part: &[T]| part.iter().map(&f).collect::<Vec<R>>();
+    let (mut out, rest) = join(|| run(first), || run(second));
+    out.extend(rest);
+    out
+}
+
 /// Runs `a` here and `b` on another thread when there are `entries` enough
 /// to be worth it (else one after the other), and returns both.
 pub fn both<A, B>(entries: usize, a: impl FnOnce() -> A, b: impl FnOnce() -> B + Send) -> (A, B)

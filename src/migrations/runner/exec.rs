@@ -42,9 +42,12 @@ pub fn apply(url: &str, sources: Vec<Source>, opts: &Options) -> Result<Report, 
     let _in_span = span.enter();
     let mut report = new_report("apply", &corr, url);
     let conn = session::connect(url, opts)?;
+    tracing::debug!("connected");
     let mut locked = Locked::acquire(conn, opts.lock_key, opts.lock_wait)?;
+    tracing::debug!(key = opts.lock_key, "took the advisory lock");
     bookkeeping::ensure(locked.conn(), &opts.schema)?;
     let applied = bookkeeping::applied(locked.conn(), &opts.schema)?;
+    tracing::debug!(applied = applied.len(), "read the bookkeeping");
     let ran = {
         let pending = pending(&sources, &applied, &mut report.warnings)?;
         tracing::info!(pending = pending.len(), "applying");

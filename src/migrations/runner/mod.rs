@@ -144,7 +144,9 @@ pub fn load(dir: &Path) -> Result<Vec<Source>, RunnerError> {
 
 /// Applies every pending migration in `dir`, in order.
 pub fn apply(url: &str, dir: &Path, opts: &Options) -> Result<Report, RunnerError> {
+    tracing::debug!(dir = %dir.display(), "reading the migrations");
     let sources = source::load(dir)?;
+    tracing::debug!(migrations = sources.len(), "read and split the migrations");
     exec::apply(url, sources, opts)
 }
 

@@ -162,7 +162,7 @@ pub fn touched(db: &Database, statements: &[&str]) -> Vec<String> {
         .collect();
     let mut names = std::collections::BTreeSet::new();
     for sql in statements {
-        if !sql.contains('"') && !folded_words(sql).any(|w| known.contains(&w)) {
+        if !sql.contains('"') && !names_a_word(sql, &known) {
             continue;
         }
         let Ok(refs) = plan::refs::refs_in_statement(sql) else {
@@ -190,6 +190,17 @@ pub fn touched(db: &Database, statements: &[&str]) -> Vec<String> {
         }
     }
     names.into_iter().collect()
+}
+
+/// Whether a word of `sql`, folded, is in `known`; one buffer for the
+/// folding (a string per word was most of this on a create script).
+fn names_a_word(sql: &str, known: &std::collections::HashSet<String>) -> bool {
+    let mut folded = String::new();
+    crate::diff::words::words(sql).any(|w| {
+        folded.clear();
+        folded.extend(w.chars().map(|c| c.to_ascii_lowercase()));
+        known.contains(&folded)
+    })
 }
 
 /// The identifier-like words of `text` (`diff::words`), ASCII letters
