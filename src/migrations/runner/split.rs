@@ -539,6 +539,28 @@ mod tests {
         assert!(split("COPY t TO '/tmp/x'").is_ok());
     }
 
+    /// Statements are classified on two threads from `MIN_COSTLY` on; the
+    /// first refused statement in the file is the one reported, and the
+    /// statements keep their order and lines.
+    #[test]
+    fn many_statements_keep_order_and_the_first_refusal() {
+        let n = 3 * crate::model::par::MIN_COSTLY;
+        let mut lines: Vec<String> = (0..n).map(|i| format!("SELECT {i};")).collect();
+        let all = split(&lines.join("\n")).unwrap();
+        assert_eq!(all.len(), n);
+        for (i, s) in all.iter().enumerate() {
+            assert_eq!(
+                (s.sql.as_str(), s.line),
+                (format!("SELECT {i}").as_str(), i + 1)
+            );
+        }
+        lines[n - 10] = "COMMIT;".into();
+        lines[n / 2 + 3] = "COPY t FROM STDIN;".into();
+        lines[n / 2 + 7] = "ROLLBACK;".into();
+        let e = split(&lines.join("\n")).unwrap_err();
+        assert_eq!(e.line, n / 2 + 4, "{}", e.message);
+    }
+
     #[test]
     fn locates_syntax_errors() {
         let e =
