@@ -19,8 +19,6 @@ pub(crate) mod words;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use foldhash::HashMap;
-
 use crate::model::Database;
 use crate::plan::graph::StepKind;
 use crate::plan::scope::Scope;
@@ -49,8 +47,8 @@ pub struct Change {
     /// Step id: the object id, `<id>:drop` for the drop half of a
     /// recreation, `<id>:validate` for a separate validation.
     pub id: String,
-    /// The object changed.
-    pub obj: String,
+    /// How much of `id` is the object's id (see `obj`).
+    obj_len: usize,
     /// `table:<key>` for parts of a table.
     pub group: Option<String>,
     /// A column: stands for its table in dependencies (what reads a table
@@ -67,10 +65,19 @@ pub struct Change {
     pub from_deps: Vec<String>,
     /// Objects the new version needs (creates run after theirs).
     pub to_deps: Vec<String>,
-    /// Names this change frees (drop) or takes (create), e.g. an index name.
+    /// Names this change frees (drop) or takes (create), e.g. an index
+    /// name; besides these, each drop frees and each create takes its
+    /// object's id (`obj`).
     pub slots: Vec<String>,
     /// Changes that must run first, with the reason.
     pub after: Vec<(String, String)>,
+}
+
+impl Change {
+    /// The object changed: `id` without a `:drop` or `:validate`.
+    pub fn obj(&self) -> &str {
+        &self.id[..self.obj_len]
+    }
 }
 
 /// The changes from `from` to `to`, renames first, in no particular order
@@ -118,24 +125,29 @@ pub fn diff(
     Ok((renames, changes))
 }
 
-/// Moves the statements and dependencies of each pending change out of
-/// its object, now that nothing else reads them. An object named twice
-/// (never, today) gives each a copy.
-fn fill(changes: &mut [Change], pending: Vec<(usize, String)>, objs: &mut Objs) {
-    let last: HashMap<&str, usize> = pending
-        .iter()
-        .enumerate()
-        .map(|(i, (_, id))| (id.as_str(), i))
-        .collect();
-    for (i, (at, id)) in pending.iter().enumerate() {
-        let (Some(c), Some(y)) = (changes.get_mut(*at), objs.get_mut(id)) else {
+/// Moves the id, group, statements and dependencies of each pending
+/// change (by change and object index) out of its object, now that nothing
+/// else reads them. An object named twice (never, today) gives each a copy.
+fn fill(changes: &mut [Change], pending: Vec<(usize, usize)>, objs: &mut Objs) {
+    let mut last = vec![usize::MAX; objs.len()];
+    for (i, &(_, o)) in pending.iter().enumerate() {
+        if let Some(l) = last.get_mut(o) {
+            *l = i;
+        }
+    }
+    for (i, &(at, o)) in pending.iter().enumerate() {
+        let (Some(c), Some((_, y))) = (changes.get_mut(at), objs.get_index_mut(o)) else {
             continue;
         };
-        if last.get(id.as_str()) == Some(&i) {
+        if last[o] == i {
+            c.id = std::mem::take(&mut y.id);
+            c.group = y.group.take();
             c.up = std::mem::take(&mut y.create);
             c.down = std::mem::take(&mut y.drop);
             c.to_deps = std::mem::take(&mut y.deps);
         } else {
+            c.id = y.id.clone();
+            c.group = y.group.clone();
             c.up = y.create.clone();
             c.down = y.drop.clone();
             c.to_deps = y.deps.clone();
@@ -145,9 +157,11 @@ fn fill(changes: &mut [Change], pending: Vec<(usize, String)>, objs: &mut Objs) 
 
 /// A change to `o` with nothing to run yet.
 fn base(o: &Obj<'_>, id: String, action: Action, summary: String) -> Change {
+    // Empty for a create whose id `fill` moves in.
+    debug_assert!(id.is_empty() || id.starts_with(&o.id));
     Change {
         id,
-        obj: o.id.clone(),
+        obj_len: o.id.len(),
         group: o.group.clone(),
         part: matches!(o.shape, Shape::Column(..)),
         kind: o.kind,
@@ -204,10 +218,11 @@ struct Differ<'a, 'b> {
     b: &'b Side<'a>,
     online: bool,
     changes: Vec<Change>,
-    /// Changes that create an object of side b, by index, whose statements
-    /// are moved in by `fill` once the differ is done: copying them held a
-    /// first plan's SQL twice (30 MB at 10 000 tables).
-    pending: Vec<(usize, String)>,
+    /// Changes that create an object of side b, by change and object
+    /// index, whose id, group and statements are moved in by `fill` once
+    /// the differ is done: copying them held a first plan's SQL twice (30
+    /// MB at 10 000 tables), and its ids and groups (10 MB) too.
+    pending: Vec<(usize, usize)>,
     external: BTreeSet<String>,
 }
 
@@ -530,12 +545,16 @@ impl<'a> Differ<'a, '_> {
         if y.create.is_empty() {
             return;
         }
-        let mut c = base(
-            y,
-            y.id.clone(),
-            Action::Create,
-            format!("create {}", describe(&y.id)),
-        );
+        // The id and group are set below, or moved in by `fill`.
+        let mut c = Change {
+            group: None,
+            ..base(
+                y,
+                String::new(),
+                Action::Create,
+                format!("create {}", describe(&y.id)),
+            )
+        };
         if let Some(d) = after_drop {
             c.after
                 .push((d, "dropped first to be created again".into()));
@@ -594,18 +613,19 @@ impl<'a> Differ<'a, '_> {
             )),
             _ => {}
         }
-        match up {
-            Some(sql) => {
-                c.up = sql;
+        match (up, self.b.objs.get_index_of(&y.id)) {
+            (None, Some(at)) => self.pending.push((self.changes.len(), at)),
+            (up, _) => {
+                c.id = y.id.clone();
+                c.group = y.group.clone();
+                c.up = up.unwrap_or_else(|| y.create.clone());
                 c.down = y.drop.clone();
                 c.to_deps = y.deps.clone();
             }
-            None => self.pending.push((self.changes.len(), y.id.clone())),
         }
-        let id = c.id.clone();
         self.changes.push(c);
         if let Some((q, n)) = validate {
-            self.validate(y, &id, &q, &n);
+            self.validate(y, &y.id, &q, &n);
         }
     }
 
@@ -738,7 +758,7 @@ fn data_note(down: &mut [String], what: &str) {
 /// Index and constraint names share a namespace per schema; constraint
 /// names are unique per table; other objects by id.
 fn slots(o: &Obj<'_>) -> Vec<String> {
-    let mut out = vec![format!("id:{}", o.id)];
+    let mut out = Vec::new();
     let rel = |q: &crate::model::QualifiedName, n: &str| {
         format!("rel:{}", crate::model::QualifiedName::new(&q.schema, n))
     };
@@ -815,16 +835,18 @@ mod tests {
             .into_iter()
             .map(|id| (id.to_string(), obj(id, &format!("CREATE {id};"))))
             .collect();
-        let change = |id: &str| base(&objs[&id[..1]], id.into(), Action::Create, String::new());
-        let mut changes = vec![change("a"), change("b"), change("a:again")];
-        let pending = vec![(0, "a".into()), (1, "b".into()), (2, "a".into())];
+        let change = |id: &str| base(&objs[id], String::new(), Action::Create, String::new());
+        let mut changes = vec![change("a"), change("b"), change("a")];
+        let pending = vec![(0, 0), (1, 1), (2, 0)];
         fill(&mut changes, pending, &mut objs);
         for (c, id) in changes.iter().zip(["a", "b", "a"]) {
+            assert_eq!((c.id.as_str(), c.obj()), (id, id));
             assert_eq!(c.up, [format!("CREATE {id};")], "{}", c.id);
             assert_eq!(c.down, [format!("DROP {id};")], "{}", c.id);
             assert_eq!(c.to_deps, ["schema:app"], "{}", c.id);
         }
         // Moved out, not copied, where an object was named once (or last).
         assert!(objs["a"].create.is_empty() && objs["b"].create.is_empty());
+        assert!(objs["a"].id.is_empty() && objs["b"].id.is_empty());
     }
 }

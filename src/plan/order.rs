@@ -45,7 +45,7 @@ pub(crate) fn order(changes: Vec<Change>) -> Result<Vec<PlannedStep>, PlanError>
     // table its columns, keys and checks.
     let mut members: HashMap<&str, Vec<usize>> = HashMap::with_capacity(n);
     for (i, c) in changes.iter().enumerate() {
-        members.entry(c.obj.as_str()).or_default().push(i);
+        members.entry(c.obj()).or_default().push(i);
         if c.part {
             if let Some(g) = &c.group {
                 members.entry(g.as_str()).or_default().push(i);
@@ -62,9 +62,12 @@ pub(crate) fn order(changes: Vec<Change>) -> Result<Vec<PlannedStep>, PlanError>
         }
     }
     let empty = Vec::new();
+    // Names freed by drops: each drop's object id, and its other slots.
+    let mut freed_ids: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut slots: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, c) in changes.iter().enumerate() {
         if c.action == Action::Drop {
+            freed_ids.entry(c.obj()).or_default().push(i);
             for s in &c.slots {
                 slots.entry(s.as_str()).or_default().push(i);
             }
@@ -76,7 +79,7 @@ pub(crate) fn order(changes: Vec<Change>) -> Result<Vec<PlannedStep>, PlanError>
             for d in &c.to_deps {
                 for &i in members.get(d.as_str()).unwrap_or(&empty) {
                     if matches!(changes[i].action, Action::Create | Action::Alter) {
-                        add(&mut edges, i, j, Why::Needs(&c.obj, d));
+                        add(&mut edges, i, j, Why::Needs(c.obj(), d));
                     }
                 }
             }
@@ -85,7 +88,7 @@ pub(crate) fn order(changes: Vec<Change>) -> Result<Vec<PlannedStep>, PlanError>
             for d in &c.from_deps {
                 for &i in members.get(d.as_str()).unwrap_or(&empty) {
                     if matches!(changes[i].action, Action::Drop | Action::Alter) {
-                        add(&mut edges, j, i, Why::DroppedFirst(&c.obj, d));
+                        add(&mut edges, j, i, Why::DroppedFirst(c.obj(), d));
                     }
                 }
             }
@@ -94,12 +97,15 @@ pub(crate) fn order(changes: Vec<Change>) -> Result<Vec<PlannedStep>, PlanError>
             for d in &c.from_deps {
                 for &i in members.get(d.as_str()).unwrap_or(&empty) {
                     if changes[i].action == Action::Drop {
-                        add(&mut edges, j, i, Why::ChangedFirst(&c.obj, d));
+                        add(&mut edges, j, i, Why::ChangedFirst(c.obj(), d));
                     }
                 }
             }
         }
         if c.action == Action::Create {
+            for &i in freed_ids.get(c.obj()).unwrap_or(&empty) {
+                add(&mut edges, i, j, Why::FreedId(c.obj()));
+            }
             for s in &c.slots {
                 for &i in slots.get(s.as_str()).unwrap_or(&empty) {
                     add(&mut edges, i, j, Why::Freed(s));
@@ -116,7 +122,7 @@ pub(crate) fn order(changes: Vec<Change>) -> Result<Vec<PlannedStep>, PlanError>
     edges.sort_by_key(|&(a, b, _)| (a, b));
     edges.dedup_by_key(|&mut (a, b, _)| (a, b));
     // The lookups are done with: let them go before the graph is built.
-    drop((by_id, members, slots));
+    drop((by_id, members, freed_ids, slots));
     let mut g: DiGraph<usize, ()> = DiGraph::with_capacity(n, edges.len());
     for i in 0..n {
         g.add_node(i);
@@ -215,6 +221,8 @@ enum Why<'c> {
     ChangedFirst(&'c str, &'c str),
     /// A name (`<kind>:<name>`) freed by a drop and taken by a create.
     Freed(&'c str),
+    /// An object id freed by a drop and taken by a create.
+    FreedId(&'c str),
     /// A reason the diff gave.
     Said(&'c str),
 }
@@ -241,6 +249,7 @@ impl std::fmt::Display for Why<'_> {
                 let name = slot.split_once(':').map_or(*slot, |(_, x)| x);
                 write!(f, "the name {name} is freed first")
             }
+            Why::FreedId(id) => write!(f, "the name {id} is freed first"),
             Why::Said(why) => f.write_str(why),
         }
     }
