@@ -199,7 +199,7 @@ proptest! {
         mask in any::<u8>(),
     ) {
         let desired = with_tables_of(&recorded, &other, mask);
-        let text = reconcile::migrations::render_state(&recorded).unwrap();
+        let text = reconcile::migrations::render_state(&recorded).unwrap().text();
         let read = |d: Option<&Database>| {
             reconcile::migrations::state::parse_recorded(&text, "state.json")
                 .unwrap()

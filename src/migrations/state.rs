@@ -17,12 +17,95 @@ pub const STATE_FILE: &str = "state.json";
 /// The model as deterministic JSON: top-level maps sorted by name, the
 /// order inside objects (columns) as written. Unmanaged objects found by
 /// introspection are not state: they are left out.
-pub fn render_state(db: &Database) -> Result<String, String> {
+pub fn render_state(db: &Database) -> Result<StateText, String> {
     let mut db = sorted(db);
     db.unmanaged.clear();
-    serde_json::to_string_pretty(&db)
-        .map(|s| s + "\n")
-        .map_err(|e| format!("cannot serialise the state: {e}"))
+    let mut out = StateText::default();
+    serde_json::to_writer_pretty(&mut out, &db)
+        .map_err(|e| format!("cannot serialise the state: {e}"))?;
+    out.push(b"\n");
+    out.finish();
+    Ok(out)
+}
+
+/// A `state.json` text, held compressed until it is written: at 10 000
+/// tables the text is 34 MB, and rendered into one string it took 64 MB
+/// (the string doubles as it grows) beside the plan and its migrations.
+/// Kept in LZ4 blocks of `STATE_BLOCK` bytes of text (the last shorter),
+/// whatever the sizes it was written in, so equal texts are equal values.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StateText {
+    blocks: Vec<Box<[u8]>>,
+    /// Text not yet a whole block.
+    tail: Vec<u8>,
+}
+
+const STATE_BLOCK: usize = 1 << 20;
+
+impl StateText {
+    fn push(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let room = STATE_BLOCK - self.tail.len();
+            let (now, later) = bytes.split_at(room.min(bytes.len()));
+            self.tail.extend_from_slice(now);
+            bytes = later;
+            if self.tail.len() == STATE_BLOCK {
+                self.seal();
+            }
+        }
+    }
+
+    fn seal(&mut self) {
+        let block = lz4_flex::compress_prepend_size(&self.tail);
+        self.blocks.push(block.into_boxed_slice());
+        self.tail.clear();
+    }
+
+    /// Seals the last, shorter block and lets go of the buffer.
+    fn finish(&mut self) {
+        if !self.tail.is_empty() {
+            self.seal();
+        }
+        self.tail = Vec::new();
+    }
+
+    /// Writes the text to `w`, a block at a time.
+    pub fn write_to(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
+        for b in &self.blocks {
+            let text = lz4_flex::decompress_size_prepended(b)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+            w.write_all(&text)?;
+        }
+        w.write_all(&self.tail)
+    }
+
+    /// The whole text.
+    pub fn text(&self) -> String {
+        let mut out = Vec::new();
+        // Writing into a Vec fails only on a block this type did not make.
+        let _ = self.write_to(&mut out);
+        String::from_utf8_lossy(&out).into_owned()
+    }
+}
+
+impl std::io::Write for StateText {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.push(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl From<&str> for StateText {
+    fn from(text: &str) -> StateText {
+        let mut out = StateText::default();
+        out.push(text.as_bytes());
+        out.finish();
+        out
+    }
 }
 
 pub fn parse_state(text: &str, label: &str) -> Result<Database, String> {
@@ -153,11 +236,39 @@ mod tests {
         db
     }
 
+    /// Blocks are cut at the same places whatever sizes the text comes in,
+    /// so equal texts are equal values, and the text comes back whole.
+    #[test]
+    fn a_state_text_is_its_text_in_blocks() {
+        let text: String = (0..3 * STATE_BLOCK / 10 + 7)
+            .map(|i| format!("{:09}\n", i * 7919 % 1_000_003))
+            .collect();
+        let whole = StateText::from(text.as_str());
+        assert_eq!(whole.blocks.len(), text.len().div_ceil(STATE_BLOCK));
+        let mut pieces = StateText::default();
+        let mut rest = text.as_bytes();
+        for size in [1, 7, STATE_BLOCK - 3, 5, 2 * STATE_BLOCK].iter().cycle() {
+            if rest.is_empty() {
+                break;
+            }
+            let (now, later) = rest.split_at((*size).min(rest.len()));
+            std::io::Write::write_all(&mut pieces, now).unwrap();
+            rest = later;
+        }
+        pieces.finish();
+        assert_eq!(pieces, whole);
+        assert_eq!(whole.text(), text);
+        let mut written = Vec::new();
+        whole.write_to(&mut written).unwrap();
+        assert_eq!(written, text.as_bytes());
+        assert_ne!(StateText::from("{}\n"), StateText::from("{ }\n"));
+    }
+
     #[test]
     fn equal_tables_are_taken_from_the_desired_state_and_the_rest_parsed() {
         let recorded = model(&[("a", "uuid"), ("b", "text")]);
         let desired = model(&[("a", "uuid"), ("b", "integer")]);
-        let text = render_state(&recorded).unwrap();
+        let text = render_state(&recorded).unwrap().text();
         let back = read_state(text.as_bytes(), "state.json")
             .unwrap()
             .into_model(Some(&desired))
