@@ -10,7 +10,7 @@ use crate::diff::DiffOptions;
 use crate::migrations::{self, group::valid_timeout, state::Recorded, GroupOptions};
 use crate::model::share::{pack_tables, share_tables, unpack_tables, PackedTables};
 use crate::model::{par, Database};
-use crate::plan::{plan_migration, Level, PlanOptions};
+use crate::plan::{changes, Level, PlanOptions};
 
 fn input(e: impl Into<String>) -> Failure {
     Failure::new(Exit::Input, e)
@@ -111,10 +111,10 @@ fn from_state(
 
 /// Whether the desired state names this step's object under `allow_drop`
 /// (`table:public.t` and `table:public.t:drop` are `public.t`).
-fn allowed_drop(desired: &Database, step_id: &str) -> bool {
+fn allowed_drop(allow_drop: &[String], step_id: &str) -> bool {
     let object = step_id.split_once(':').map_or(step_id, |(_, rest)| rest);
     let object = object.strip_suffix(":drop").unwrap_or(object);
-    desired.allow_drop.iter().any(|a| a == object)
+    allow_drop.iter().any(|a| a == object)
 }
 
 fn check_args(args: &PlanArgs) -> Result<(), Failure> {
@@ -149,7 +149,7 @@ pub fn plan(args: &PlanArgs) -> Outcome {
             .map_err(|e| Failure::new(Exit::Internal, format!("cannot unpack {e}")))?;
         tracing::debug!(tables = shared, "unpacked the desired tables");
     }
-    let desired = desired.db;
+    let mut desired = desired.db;
     let shared = share_tables(&mut from, &desired);
     tracing::debug!(tables = shared, "shared the tables both sides agree on");
     let opts = PlanOptions {
@@ -161,10 +161,9 @@ pub fn plan(args: &PlanArgs) -> Outcome {
         lock_timeout: args.lock_timeout.clone(),
         statement_timeout: args.statement_timeout.clone(),
     };
-    let plan = plan_migration(&from, &desired, &opts)
-        .map_err(|e| input(format!("cannot plan {}: {e}", args.schema.display())))?;
-    tracing::info!(steps = plan.steps.len(), "planned");
-    let write = !plan.is_empty() && !args.check && !args.dry_run && args.graph.is_none();
+    let cannot_plan = |e| input(format!("cannot plan {}: {e}", args.schema.display()));
+    let changes = changes(&from, &desired, &opts).map_err(cannot_plan)?;
+    let write = !changes.is_empty() && !args.check && !args.dry_run && args.graph.is_none();
     // Only a migration written carries the state (the reports never show
     // it); rendering 10 000 tables is not free.
     let state = match write {
@@ -173,18 +172,22 @@ pub fn plan(args: &PlanArgs) -> Outcome {
             Some(migrations::render_state(&desired).map_err(|e| Failure::new(Exit::Internal, e))?)
         }
     };
+    let allow_drop = std::mem::take(&mut desired.allow_drop);
+    // Neither model is needed again. Freeing one takes 0.1 s or more at
+    // 10 000 tables, and held it is 75 MB at the peak of a first plan:
+    // another thread lets go of them while the changes are ordered and the
+    // migrations written (if no thread can be had, the closure and the
+    // models drop here).
+    let _ = std::thread::Builder::new().spawn(move || drop((desired, from)));
+    let plan = changes.order().map_err(cannot_plan)?;
+    tracing::info!(steps = plan.steps.len(), "planned");
     let red: Vec<&str> = plan
         .steps
         .iter()
         .filter(|s| s.hazards.iter().any(|h| h.level == Level::Red))
-        .filter(|s| !allowed_drop(&desired, &s.id))
+        .filter(|s| !allowed_drop(&allow_drop, &s.id))
         .map(|s| s.summary.as_str())
         .collect();
-    // Neither model is needed again. Freeing one takes 0.1 s or more at
-    // 10 000 tables, and held it is 75 MB at the peak of a first plan:
-    // another thread lets go of them while the migrations are written (if
-    // no thread can be had, the closure and the models drop here).
-    let _ = std::thread::Builder::new().spawn(move || drop((desired, from)));
     let existing = migrations::existing(dir).map_err(input)?;
     let group = GroupOptions {
         first_number: migrations::next_number(dir).map_err(input)?,

@@ -203,7 +203,9 @@ impl<'a> Side<'a> {
     pub fn new(db: &'a Database, other: &Database, scope: &Scope) -> Result<Side<'a>, PlanError> {
         let (ids, parents, rest) = create_steps(db, scope)?;
         let mut steps = Steps::new(&ids, parents, rest);
-        let ctx = Ctx::new(db)?;
+        // Only a table's parts need names resolved; a first plan has none,
+        // and the names of 10 000 tables are some megabytes.
+        let mut ctx = None;
         let external = external_set(db);
         let mut side = Side {
             db,
@@ -421,8 +423,12 @@ impl<'a> Side<'a> {
             // Parts are compared only when both sides have the table; at
             // 10 000 new tables they were 60 MB and a tenth of a full plan.
             if other.tables.contains_key(key) || db.depends.present {
+                let ctx = match &mut ctx {
+                    Some(c) => c,
+                    None => ctx.insert(Ctx::new(db)?),
+                };
                 side.parts
-                    .insert(key.clone(), table_parts(&ctx, key, &q, t)?);
+                    .insert(key.clone(), table_parts(ctx, key, &q, t)?);
             }
         }
         for (key, v) in db.views.iter().filter(|(k, _)| scope.has(k)) {
