@@ -514,3 +514,54 @@ fn renamed_view_column_is_planned() {
     let plan = converge(&a, &b);
     pos(&plan, "view:public.v:drop");
 }
+
+/// A name freed by a drop is taken by a create only after it, and says so:
+/// an index moved to another table frees its relation name, and an index
+/// recreated frees its own id.
+#[test]
+fn freed_names_order_creates_after_drops() {
+    let table = |name: &str, index: &str| {
+        format!("  public.{name}:\n    columns:\n      id: bigint\n      v: text\n{index}")
+    };
+    let a = load(&format!(
+        "tables:\n{}{}",
+        table(
+            "t",
+            "    indexes:\n      moved_idx: {columns: [v]}\n      redone_idx: {columns: [v]}\n"
+        ),
+        table("u", "")
+    ));
+    let b = load(&format!(
+        "tables:\n{}{}",
+        table("t", "    indexes:\n      redone_idx: {columns: [id]}\n"),
+        table("u", "    indexes:\n      moved_idx: {columns: [v]}\n")
+    ));
+    let opts = PlanOptions {
+        diff: DiffOptions {
+            allow_drop_add: true,
+            ..DiffOptions::default()
+        },
+        ..PlanOptions::default()
+    };
+    let plan = reconcile::plan::plan_migration(&a, &b, &opts).unwrap();
+    let reason = |create: &str, drop: &str| {
+        let step = &plan.steps[pos(&plan, create)];
+        assert!(pos(&plan, drop) < pos(&plan, create), "{}", show(&plan));
+        step.after
+            .iter()
+            .find(|e| e.before == drop)
+            .map(|e| e.reason.clone())
+            .unwrap_or_else(|| panic!("{create} does not wait for {drop}:\n{}", show(&plan)))
+    };
+    assert_eq!(
+        reason("index:public.u.moved_idx", "index:public.t.moved_idx"),
+        "the name public.moved_idx is freed first"
+    );
+    assert_eq!(
+        reason(
+            "index:public.t.redone_idx",
+            "index:public.t.redone_idx:drop"
+        ),
+        "the name index:public.t.redone_idx is freed first"
+    );
+}
