@@ -13,7 +13,7 @@ use crate::catalog;
 /// Connects with a connect timeout; refuses a connection without TLS when
 /// `require_ssl` is set. Error messages hold no password.
 pub fn connect(url: &str, opts: &Options) -> Result<PgConnection, RunnerError> {
-    let with_timeout = with_timeout(url, opts);
+    let with_timeout = add_param(url, "connect_timeout", &timeout_secs(opts));
     let mut conn = catalog::connect(&with_timeout)
         .map_err(|e| RunnerError::Connect(scrub(&e.to_string(), url)))?;
     if opts.require_ssl {
@@ -36,21 +36,31 @@ pub fn connect(url: &str, opts: &Options) -> Result<PgConnection, RunnerError> {
     Ok(conn)
 }
 
-/// `url` as the runner connects to it: with `opts.connect_timeout`.
-pub fn with_timeout(url: &str, opts: &Options) -> String {
-    add_connect_timeout(url, opts.connect_timeout)
+fn timeout_secs(opts: &Options) -> String {
+    opts.connect_timeout.as_secs().max(1).to_string()
 }
 
-/// Appends libpq's `connect_timeout` unless the DSN sets one.
-fn add_connect_timeout(url: &str, timeout: Duration) -> String {
-    let secs = timeout.as_secs().max(1);
-    if url.contains("connect_timeout") {
+/// `url` for a second connection beside the runner's (a reading's): with
+/// `opts.connect_timeout`, and under `--require-ssl` with `sslmode=require`
+/// unless the DSN names a mode, since that connection's encryption is not
+/// checked after the fact as the first one's is.
+pub fn second_url(url: &str, opts: &Options) -> String {
+    let url = add_param(url, "connect_timeout", &timeout_secs(opts));
+    match opts.require_ssl {
+        true => add_param(&url, "sslmode", "require"),
+        false => url,
+    }
+}
+
+/// Appends libpq's `key=value` unless the DSN sets that key.
+fn add_param(url: &str, key: &str, value: &str) -> String {
+    if url.contains(key) {
         url.to_string()
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let sep = if url.contains('?') { '&' } else { '?' };
-        format!("{url}{sep}connect_timeout={secs}")
+        format!("{url}{sep}{key}={value}")
     } else {
-        format!("{url} connect_timeout={secs}")
+        format!("{url} {key}={value}")
     }
 }
 
@@ -139,5 +149,38 @@ impl<C: BorrowMut<PgConnection>> Drop for Locked<C> {
         let _ = diesel::sql_query("SELECT pg_advisory_unlock($1)")
             .bind::<BigInt, _>(self.key)
             .execute(self.conn.borrow_mut());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_connection_gets_the_timeout_and_under_require_ssl_an_ssl_mode() {
+        let mut opts = Options {
+            connect_timeout: Duration::from_secs(7),
+            ..Options::default()
+        };
+        assert_eq!(
+            second_url("postgres://u@h/db", &opts),
+            "postgres://u@h/db?connect_timeout=7"
+        );
+        opts.require_ssl = true;
+        assert_eq!(
+            second_url("postgres://u@h/db?application_name=x", &opts),
+            "postgres://u@h/db?application_name=x&connect_timeout=7&sslmode=require"
+        );
+        assert_eq!(
+            second_url("host=h dbname=db sslmode=verify-full", &opts),
+            "host=h dbname=db sslmode=verify-full connect_timeout=7"
+        );
+        assert_eq!(
+            second_url(
+                "postgres://u@h/db?connect_timeout=3&sslmode=verify-ca",
+                &opts
+            ),
+            "postgres://u@h/db?connect_timeout=3&sslmode=verify-ca"
+        );
     }
 }

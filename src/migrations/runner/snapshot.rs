@@ -63,7 +63,7 @@ pub fn inspect(
         dependencies: script,
         unmanaged: script,
     };
-    catalog::inspect_beside(conn, &session::with_timeout(url, opts), &read)
+    catalog::inspect_beside(conn, &session::second_url(url, opts), &read)
         .map(|(db, _)| db)
         .map_err(|e| RunnerError::Database(format!("introspection: {e}")))
 }
