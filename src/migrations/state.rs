@@ -35,7 +35,7 @@ pub fn render_state(db: &Database) -> Result<StateText, String> {
 /// whatever the sizes it was written in, so equal texts are equal values.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StateText {
-    blocks: Vec<Box<[u8]>>,
+    blocks: Vec<Packed>,
     /// Text not yet a whole block.
     tail: Vec<u8>,
 }
@@ -56,8 +56,7 @@ impl StateText {
     }
 
     fn seal(&mut self) {
-        let block = lz4_flex::compress_prepend_size(&self.tail);
-        self.blocks.push(block.into_boxed_slice());
+        self.blocks.push(Packed::new(&self.tail));
         self.tail.clear();
     }
 
@@ -72,7 +71,8 @@ impl StateText {
     /// Writes the text to `w`, a block at a time.
     pub fn write_to(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
         for b in &self.blocks {
-            let text = lz4_flex::decompress_size_prepended(b)
+            let text = b
+                .json()
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
             w.write_all(&text)?;
         }

@@ -40,11 +40,7 @@ where
     R: Send,
     F: Fn(&T) -> R + Sync,
 {
-    let (first, second) = items.split_at(items.len() / 2);
-    let run = |part: &[T]| part.iter().map(&f).collect::<Vec<R>>();
-    let (mut out, rest) = both(items.len(), || run(first), || run(second));
-    out.extend(rest);
-    out
+    map_from(MIN_ENTRIES, items, f)
 }
 
 /// Below this many items that each cost tens of microseconds (a parse),
@@ -58,11 +54,22 @@ where
     R: Send,
     F: Fn(&T) -> R + Sync,
 {
-    if items.len() < MIN_COSTLY {
-        return items.iter().map(f).collect();
+    map_from(MIN_COSTLY, items, f)
+}
+
+/// `f` of every item, in item order; the second half on another thread
+/// from `min` items on.
+fn map_from<T, R, F>(min: usize, items: &[T], f: F) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(&T) -> R + Sync,
+{
+    let run = |part: &[T]| part.iter().map(&f).collect::<Vec<R>>();
+    if items.len() < min {
+        return run(items);
     }
     let (first, second) = items.split_at(items.len() / 2);
-    let run = |part: &[T]| part.iter().map(&f).collect::<Vec<R>>();
     let (mut out, rest) = join(|| run(first), || run(second));
     out.extend(rest);
     out
