@@ -17,6 +17,7 @@ mod table;
 mod view;
 pub(crate) mod words;
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::Database;
@@ -106,6 +107,7 @@ pub fn diff(
         || Side::new(to, &renamed, &scope),
     );
     let (a, b) = (a?, b?);
+    tracing::debug!(objects = a.objs.len() + b.objs.len(), "built both sides");
     let mut d = Differ {
         a: &a,
         b: &b,
@@ -115,6 +117,7 @@ pub fn diff(
         external: a.external.union(&b.external).cloned().collect(),
     };
     d.run(opts)?;
+    tracing::debug!(changes = d.changes.len(), "compared the sides");
     let Differ {
         mut changes,
         pending,
@@ -155,6 +158,33 @@ fn fill(changes: &mut [Change], pending: Vec<(usize, usize)>, objs: &mut Objs) {
     }
 }
 
+/// Every id of either side in order, with its object on each side: a
+/// merge of the two maps, each sorted by id (`Side::new`). A set of the ids
+/// and two lookups for each were 3 % of a first plan of 10 000 tables.
+fn joined<'m, 'a>(
+    a: &'m Objs<'a>,
+    b: &'m Objs<'a>,
+) -> impl Iterator<Item = (&'m String, Option<&'m Obj<'a>>, Option<&'m Obj<'a>>)> {
+    debug_assert!(a.keys().is_sorted() && b.keys().is_sorted());
+    let (mut a, mut b) = (a.iter().peekable(), b.iter().peekable());
+    std::iter::from_fn(move || {
+        let first = match (a.peek(), b.peek()) {
+            (Some((x, _)), Some((y, _))) => x.cmp(y),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => return None,
+        };
+        Some(match first {
+            Ordering::Less => a.next().map(|(id, x)| (id, Some(x), None))?,
+            Ordering::Greater => b.next().map(|(id, y)| (id, None, Some(y)))?,
+            Ordering::Equal => {
+                let ((id, x), (_, y)) = (a.next()?, b.next()?);
+                (id, Some(x), Some(y))
+            }
+        })
+    })
+}
+
 /// A change to `o` with nothing to run yet.
 fn base(o: &Obj<'_>, id: String, action: Action, summary: String) -> Change {
     // Empty for a create whose id `fill` moves in.
@@ -186,11 +216,23 @@ pub(crate) fn hazard(level: Level, code: &str, message: String) -> Hazard {
     }
 }
 
-/// `kind:key` -> `kind key` for summaries.
-pub(crate) fn describe(id: &str) -> String {
-    match id.split_once(':') {
-        Some((kind, rest)) => format!("{} {rest}", kind.replace('_', " ")),
-        None => id.to_string(),
+/// An id as summaries show it: `kind_word:key` -> `kind word key`.
+/// Written where it goes, never held: a first plan of 10 000 tables writes
+/// 85 000 summaries and 100 000 reasons.
+pub(crate) struct Described<'a>(pub &'a str);
+
+impl std::fmt::Display for Described<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Some((kind, rest)) = self.0.split_once(':') else {
+            return f.write_str(self.0);
+        };
+        for (i, word) in kind.split('_').enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            f.write_str(word)?;
+        }
+        write!(f, " {rest}")
     }
 }
 
@@ -261,6 +303,11 @@ impl<'a> Differ<'a, '_> {
     }
 
     fn external(&self, o: &Obj<'_>) -> bool {
+        // Most models list nothing as external; splitting every id to find
+        // that out was 5 % of a first plan of 10 000 tables.
+        if self.external.is_empty() {
+            return false;
+        }
         let id = o.group.as_deref().unwrap_or(&o.id);
         let key = Self::key_of(id);
         let schema = crate::model::name::split_dotted(key)
@@ -286,14 +333,11 @@ impl<'a> Differ<'a, '_> {
     }
 
     fn run(&mut self, opts: &DiffOptions) -> Result<(), PlanError> {
-        let mut ids: BTreeSet<&String> = self.a.objs.keys().collect();
-        ids.extend(self.b.objs.keys());
         let mut verdicts: BTreeMap<String, Verdict> = BTreeMap::new();
         let mut type_changed: BTreeSet<String> = BTreeSet::new();
         let mut created = Vec::new();
         let mut dropped = Vec::new();
-        for id in ids {
-            let (x, y) = (self.a.objs.get(id), self.b.objs.get(id));
+        for (id, x, y) in joined(&self.a.objs, &self.b.objs) {
             if x.is_some_and(|o| self.skip(o)) || y.is_some_and(|o| self.skip(o)) {
                 continue;
             }
@@ -497,7 +541,7 @@ impl<'a> Differ<'a, '_> {
             x,
             id.clone(),
             Action::Drop,
-            format!("drop {}", describe(&x.id)),
+            format!("drop {}", Described(&x.id)),
         );
         c.up = x.drop.clone();
         c.down = x.create.clone();
@@ -552,7 +596,7 @@ impl<'a> Differ<'a, '_> {
                 y,
                 String::new(),
                 Action::Create,
-                format!("create {}", describe(&y.id)),
+                format!("create {}", Described(&y.id)),
             )
         };
         if let Some(d) = after_drop {
@@ -655,7 +699,7 @@ impl<'a> Differ<'a, '_> {
     fn recreate(&mut self, x: &Obj<'_>, y: &Obj<'_>) -> Result<(), PlanError> {
         let drop_id = self.drop(x, Some(format!("{}:drop", x.id)));
         if let Some(c) = self.changes.last_mut() {
-            c.summary = format!("drop {} (to create it again)", describe(&x.id));
+            c.summary = format!("drop {} (to create it again)", Described(&x.id));
         }
         self.create(y, Some(drop_id));
         Ok(())
@@ -666,7 +710,7 @@ impl<'a> Differ<'a, '_> {
             y,
             y.id.clone(),
             Action::Alter,
-            format!("alter {}", describe(&y.id)),
+            format!("alter {}", Described(&y.id)),
         );
         c.slots.clear();
         c.up = p.up;
@@ -690,7 +734,7 @@ impl<'a> Differ<'a, '_> {
             x,
             id.clone(),
             Action::Drop,
-            format!("drop {}", describe(&x.id)),
+            format!("drop {}", Described(&x.id)),
         );
         c.up = drop;
         c.down = create;
@@ -717,7 +761,7 @@ impl<'a> Differ<'a, '_> {
             y,
             y.id.clone(),
             Action::Create,
-            format!("create {}", describe(&y.id)),
+            format!("create {}", Described(&y.id)),
         );
         c.up = create;
         c.down = drop;
@@ -815,6 +859,23 @@ fn refuse_unmarked_table_renames(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_are_described_with_their_kind_in_words() {
+        let cases = [
+            ("table:public.users", "table public.users"),
+            ("materialized_view:public.v", "materialized view public.v"),
+            (
+                "default_privileges:r:public:tables",
+                "default privileges r:public:tables",
+            ),
+            ("column:public.t.\"a b\"", "column public.t.\"a b\""),
+            ("no kind", "no kind"),
+        ];
+        for (id, want) in cases {
+            assert_eq!(Described(id).to_string(), want);
+        }
+    }
 
     fn obj(id: &str, sql: &str) -> Obj<'static> {
         Obj {

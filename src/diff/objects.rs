@@ -202,6 +202,7 @@ impl<'a> Side<'a> {
     /// model on the other side of the diff.
     pub fn new(db: &'a Database, other: &Database, scope: &Scope) -> Result<Side<'a>, PlanError> {
         let (ids, parents, rest) = create_steps(db, scope)?;
+        tracing::debug!(steps = ids.len(), "made the create steps");
         let mut steps = Steps::new(&ids, parents, rest);
         // Only a table's parts need names resolved; a first plan has none,
         // and the names of 10 000 tables are some megabytes.

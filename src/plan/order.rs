@@ -14,7 +14,7 @@ use foldhash::{HashMap, HashMapExt};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 
-use crate::diff::{describe, Change};
+use crate::diff::{Change, Described};
 
 use super::migration::{Action, Edge, PlannedStep};
 use super::PlanError;
@@ -230,20 +230,20 @@ enum Why<'c> {
 impl std::fmt::Display for Why<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Why::Needs(o, d) => write!(f, "{} needs {}", describe(o), describe(d)),
+            Why::Needs(o, d) => write!(f, "{} needs {}", Described(o), Described(d)),
             Why::DroppedFirst(o, d) => {
                 write!(
                     f,
                     "{} depends on {}: dropped first",
-                    describe(o),
-                    describe(d)
+                    Described(o),
+                    Described(d)
                 )
             }
             Why::ChangedFirst(o, d) => write!(
                 f,
                 "{} used {}: changed before the drop",
-                describe(o),
-                describe(d)
+                Described(o),
+                Described(d)
             ),
             Why::Freed(slot) => {
                 let name = slot.split_once(':').map_or(*slot, |(_, x)| x);
