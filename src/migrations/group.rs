@@ -194,18 +194,27 @@ fn render(name: &str, chunk: &Chunk, opts: &GroupOptions) -> (String, String) {
     match chunk {
         Chunk::Transaction(steps) => {
             let t = timeouts(opts);
-            up = with_room(up, t.len() + body_len(steps, |s| &s.up, ""));
-            down = with_room(down, t.len() + body_len(steps, |s| &s.down, "undo: "));
-            up.push_str(&t);
-            down.push_str(&t);
-            for s in steps {
-                let stmts: Vec<&str> = s.up.iter().map(String::as_str).collect();
-                statements(&mut up, &s.summary, &stmts);
-            }
-            for s in steps.iter().rev() {
-                let stmts: Vec<&str> = s.down.iter().map(String::as_str).collect();
-                statements(&mut down, &format!("undo: {}", s.summary), &stmts);
-            }
+            // The two scripts are independent: a first plan's up script
+            // alone is 23 MB, so each is written on its own thread.
+            let write_up = || {
+                let mut up = with_room(up, t.len() + body_len(steps, |s| &s.up, ""));
+                up.push_str(&t);
+                for s in steps {
+                    let stmts: Vec<&str> = s.up.iter().map(String::as_str).collect();
+                    statements(&mut up, &s.summary, &stmts);
+                }
+                up
+            };
+            let write_down = || {
+                let mut down = with_room(down, t.len() + body_len(steps, |s| &s.down, "undo: "));
+                down.push_str(&t);
+                for s in steps.iter().rev() {
+                    let stmts: Vec<&str> = s.down.iter().map(String::as_str).collect();
+                    statements(&mut down, &format!("undo: {}", s.summary), &stmts);
+                }
+                down
+            };
+            return crate::model::par::both(steps.len(), write_up, write_down);
         }
         Chunk::Alone {
             step,
@@ -370,5 +379,36 @@ mod sizing {
                 text.len()
             );
         }
+    }
+
+    #[test]
+    fn large_scripts_keep_their_order_when_written_on_two_threads() {
+        let n = crate::model::par::MIN_ENTRIES + 100;
+        let steps = (0..n)
+            .map(|i| {
+                let up = vec![format!("CREATE TABLE t{i} (id int);")];
+                step(i, up, vec![format!("DROP TABLE t{i};")])
+            })
+            .collect();
+        let opts = GroupOptions {
+            first_number: 1,
+            previous: None,
+            name: None,
+            lock_timeout: "5s".into(),
+            statement_timeout: "1min".into(),
+            state: None,
+        };
+        let ms = from_plan(&MigrationPlan { steps }, opts).unwrap();
+        assert_eq!(ms.len(), 1);
+        let place = |text: &str, stmt: String| text.find(&stmt).expect("each statement once");
+        let ups: Vec<usize> = (0..n)
+            .map(|i| place(&ms[0].up, format!("\nCREATE TABLE t{i} (id int);\n")))
+            .collect();
+        let downs: Vec<usize> = (0..n)
+            .map(|i| place(&ms[0].down, format!("\nDROP TABLE t{i};\n")))
+            .collect();
+        assert!(ups.is_sorted(), "up runs the steps in order");
+        assert!(downs.iter().rev().is_sorted(), "down runs them backwards");
+        assert!(ms[0].up.contains("SET LOCAL lock_timeout") && ms[0].down.contains("-- undo: "));
     }
 }

@@ -2,6 +2,8 @@
 //! from what the steps do (`create_users`, `alter_users_add_email`,
 //! `changes` when mixed).
 
+use std::borrow::Cow;
+
 use crate::plan::{Action, PlannedStep};
 
 /// Longest derived slug; longer ones are cut at a `_`.
@@ -36,13 +38,13 @@ const MAIN_KINDS: [&str; 13] = [
 struct Subject<'a> {
     kind: &'a str,
     /// Name parts after the kind, unquoted, without function arguments.
-    parts: Vec<String>,
+    parts: Vec<Cow<'a, str>>,
     action: Action,
 }
 
 impl Subject<'_> {
     fn last(&self) -> &str {
-        self.parts.last().map(String::as_str).unwrap_or("")
+        self.parts.last().map(|p| p.as_ref()).unwrap_or("")
     }
 }
 
@@ -56,7 +58,13 @@ fn subject(step: &PlannedStep) -> Subject<'_> {
 }
 
 /// `public."a.b"(integer)` -> [public, a.b]: dots inside quotes do not split.
-fn split_name(text: &str) -> Vec<String> {
+fn split_name(text: &str) -> Vec<Cow<'_, str>> {
+    // Names without quotes (nearly all) are slices of the id: a first plan
+    // names 85 000 steps here.
+    if !text.contains('"') {
+        let end = text.find('(').unwrap_or(text.len());
+        return text[..end].split('.').map(Cow::Borrowed).collect();
+    }
     let mut parts = vec![String::new()];
     let mut quoted = false;
     let mut chars = text.chars().peekable();
@@ -78,7 +86,7 @@ fn split_name(text: &str) -> Vec<String> {
             }
         }
     }
-    parts
+    parts.into_iter().map(Cow::Owned).collect()
 }
 
 fn column_verb(action: Action) -> &'static str {
@@ -260,6 +268,28 @@ mod tests {
             "create_a_b"
         );
         assert_eq!(slug(&[]), "changes");
+    }
+
+    #[test]
+    fn names_split_at_dots_outside_quotes_and_stop_at_arguments() {
+        let cases: [(&str, &[&str]); 6] = [
+            ("", &[""]),
+            ("public.users", &["public", "users"]),
+            ("public.users.email", &["public", "users", "email"]),
+            ("public.f(integer, a.b)", &["public", "f"]),
+            ("public.\"a.b\"(integer)", &["public", "a.b"]),
+            ("\"we\"\"ird\".\"x(y)\"", &["we\"ird", "x(y)"]),
+        ];
+        for (text, want) in cases {
+            let got = split_name(text);
+            assert_eq!(got, want.to_vec(), "{text}");
+            // Plain names are borrowed from the id, not copied.
+            let plain = !text.contains('"');
+            assert!(
+                got.iter().all(|p| matches!(p, Cow::Borrowed(_)) == plain),
+                "{text}"
+            );
+        }
     }
 
     #[test]
