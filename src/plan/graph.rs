@@ -1126,7 +1126,7 @@ impl Builder {
                 message: "two objects with the same name".into(),
             });
         }
-        let graph = self.graph(&index);
+        let (graph, kept) = self.graph(&index);
         // Kahn's algorithm over object steps; attached steps ride along.
         let mut attached: HashMap<usize, Vec<usize>> = HashMap::new();
         for (i, n) in self.nodes.iter().enumerate() {
@@ -1175,15 +1175,6 @@ impl Builder {
             let remaining: BTreeSet<usize> = (0..self.nodes.len()).filter(|&i| !done[i]).collect();
             return Ok(Err(self.find_cycle(&graph, &remaining)));
         }
-        let mut kept = Vec::with_capacity(self.nodes.iter().map(|n| n.deps.len()).sum());
-        for n in &self.nodes {
-            let mut seen = BTreeSet::new();
-            kept.extend(n.deps.iter().map(|d| {
-                *d.target != *n.id
-                    && index.contains_key(d.target.as_str())
-                    && seen.insert(d.target.as_str())
-            }));
-        }
         Ok(Ok(((order == Order::Run).then_some(out), kept)))
     }
 
@@ -1214,22 +1205,31 @@ impl Builder {
     }
 
     /// Edges from each dependency to its dependent (no self loops).
-    fn graph(&self, index: &HashMap<&str, usize>) -> DiGraph<(), ()> {
+    /// Also, for every node's dependencies in turn, whether it made an edge
+    /// (the `kept` flags of `Ordered`).
+    fn graph(&self, index: &HashMap<&str, usize>) -> (DiGraph<(), ()>, Vec<bool>) {
         let mut g = DiGraph::with_capacity(self.nodes.len(), 0);
         for _ in &self.nodes {
             g.add_node(());
         }
+        let mut kept = Vec::with_capacity(self.nodes.iter().map(|n| n.deps.len()).sum());
+        // A node names a handful of dependencies: a list beats a set.
+        let mut seen = Vec::new();
         for (i, n) in self.nodes.iter().enumerate() {
-            let mut seen = BTreeSet::new();
+            seen.clear();
             for d in &n.deps {
-                if let Some(&j) = index.get(d.target.as_str()) {
-                    if j != i && seen.insert(j) {
+                let edge = match index.get(d.target.as_str()) {
+                    Some(&j) if j != i && !seen.contains(&j) => {
+                        seen.push(j);
                         g.add_edge(NodeIndex::new(j), NodeIndex::new(i), ());
+                        true
                     }
-                }
+                    _ => false,
+                };
+                kept.push(edge);
             }
         }
-        g
+        (g, kept)
     }
 
     /// A shortest cycle among `remaining` (steps Kahn's algorithm could
