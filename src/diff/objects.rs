@@ -8,6 +8,7 @@
 //! those parts are used only when the table exists on both sides.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
 
 use crate::model::name::split_dotted;
 use crate::model::{
@@ -99,7 +100,10 @@ struct Steps<'s> {
     by_id: HashMap<&'s str, u32, foldhash::fast::RandomState>,
     /// The kinds (id prefixes) of those steps.
     kinds: BTreeSet<&'s str>,
-    rest: Vec<Option<Rest>>,
+    /// Each step until it is taken. Behind a lock so that two threads can
+    /// take the steps of different tables (uncontended, it costs a few ms
+    /// at 10 000 tables).
+    rest: Vec<Mutex<Option<Rest>>>,
     /// Each step's attached steps in create order, a list threaded
     /// through `next` (`NONE` ends it).
     first: Vec<u32>,
@@ -142,7 +146,7 @@ impl<'s> Steps<'s> {
         let mut steps = Steps {
             by_id,
             kinds,
-            rest,
+            rest: rest.into_iter().map(Mutex::new).collect(),
             first: vec![NONE; n],
             next: vec![NONE; n],
         };
@@ -172,9 +176,9 @@ impl<'s> Steps<'s> {
     }
 
     /// Create statements, drop statements and dependencies of a step, once.
-    fn take(&mut self, id: &str) -> Option<Taken> {
+    fn take(&self, id: &str) -> Option<Taken> {
         let i = *self.by_id.get(id)? as usize;
-        let (kind, sql, undo, deps) = self.rest[i].take()?;
+        let (kind, sql, undo, deps) = self.take_rest(i)?;
         // Sized first: grown and then shrunk, these lists were a tenth of
         // building a side of 10 000 tables.
         let mut n = 1;
@@ -187,13 +191,22 @@ impl<'s> Steps<'s> {
         create.push(sql);
         let mut a = self.first[i];
         while a != NONE {
-            if let Some((_, sql, _, _)) = self.rest[a as usize].take() {
+            if let Some((_, sql, _, _)) = self.take_rest(a as usize) {
                 create.push(sql);
             }
             a = self.next[a as usize];
         }
         create.shrink_to_fit();
         Some((kind, create, undo.into_iter().collect(), deps))
+    }
+
+    fn take_rest(&self, i: usize) -> Option<Rest> {
+        // A panic elsewhere cannot leave a step half taken: the lock guards
+        // one `Option::take`.
+        self.rest[i]
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
     }
 }
 
@@ -224,10 +237,7 @@ impl<'a> Side<'a> {
     pub fn new(db: &'a Database, other: &Database, scope: &Scope) -> Result<Side<'a>, PlanError> {
         let (ids, parents, rest) = create_steps(db, scope)?;
         tracing::debug!(steps = ids.len(), "made the create steps");
-        let mut steps = Steps::new(&ids, parents, rest);
-        // Only a table's parts need names resolved; a first plan has none,
-        // and the names of 10 000 tables are some megabytes.
-        let mut ctx = None;
+        let steps = Steps::new(&ids, parents, rest);
         let external = external_set(db);
         let mut side = Side {
             db,
@@ -256,7 +266,7 @@ impl<'a> Side<'a> {
             } else {
                 put(
                     &mut side,
-                    &mut steps,
+                    &steps,
                     format!("schema:{name}"),
                     None,
                     Shape::Schema(name, s),
@@ -266,7 +276,7 @@ impl<'a> Side<'a> {
         for (name, e) in &db.extensions {
             put(
                 &mut side,
-                &mut steps,
+                &steps,
                 format!("extension:{name}"),
                 None,
                 Shape::Extension(name, e),
@@ -276,7 +286,7 @@ impl<'a> Side<'a> {
             let q = parse_name(key, key)?;
             put(
                 &mut side,
-                &mut steps,
+                &steps,
                 format!("type:{key}"),
                 None,
                 Shape::Enum(q, e),
@@ -286,7 +296,7 @@ impl<'a> Side<'a> {
             let q = parse_name(key, key)?;
             put(
                 &mut side,
-                &mut steps,
+                &steps,
                 format!("type:{key}"),
                 None,
                 Shape::Composite(q, c),
@@ -296,7 +306,7 @@ impl<'a> Side<'a> {
             let q = parse_name(key, key)?;
             put(
                 &mut side,
-                &mut steps,
+                &steps,
                 format!("domain:{key}"),
                 None,
                 Shape::Domain(q, d),
@@ -325,7 +335,7 @@ impl<'a> Side<'a> {
             let q = parse_name(key, key)?;
             put(
                 &mut side,
-                &mut steps,
+                &steps,
                 format!("sequence:{key}"),
                 None,
                 Shape::Sequence(q, s),
@@ -351,7 +361,7 @@ impl<'a> Side<'a> {
             let k = parse_function_key(key)?;
             put(
                 &mut side,
-                &mut steps,
+                &steps,
                 format!("function:{key}"),
                 None,
                 Shape::Function(k, f),
@@ -361,107 +371,60 @@ impl<'a> Side<'a> {
             let k = parse_function_key(key)?;
             put(
                 &mut side,
-                &mut steps,
+                &steps,
                 format!("aggregate:{key}"),
                 None,
                 Shape::Aggregate(k, a),
             );
         }
-        for (key, t) in db.tables.iter().filter(|(k, _)| scope.has(k)) {
-            let q = parse_name(key, key)?;
-            let group = Some(format!("table:{key}"));
-            put(
-                &mut side,
-                &mut steps,
-                format!("table:{key}"),
-                None,
-                Shape::Table(q.clone(), t),
-            );
-            for (n, ix) in &t.indexes {
-                let shape = Shape::Index(q.clone(), n, ix);
-                put(
-                    &mut side,
-                    &mut steps,
-                    format!("index:{key}.{n}"),
-                    group.clone(),
-                    shape,
-                );
-            }
-            for (n, fk) in &t.foreign_keys {
-                let shape = Shape::ForeignKey(q.clone(), n, fk);
-                let id = format!("fk:{key}.{n}");
-                // A foreign key rests on the referenced key: recreating that
-                // key needs the foreign key gone first.
-                if let Some(at) = put(&mut side, &mut steps, id, group.clone(), shape) {
-                    side.objs[at].deps.extend(referenced_keys(db, fk));
+        // A table's objects are most of a side: the tables are split over
+        // two threads. The first half goes straight into the map, the
+        // second is held until then (the order of insertion is kept).
+        let tables: Vec<(&String, &Table)> = (db.tables.iter())
+            .filter(|(k, _)| scope.has(k))
+            .map(|(k, t)| (k, &**t))
+            .collect();
+        // Parts are compared only when both sides have the table; at
+        // 10 000 new tables they were 60 MB and a tenth of a full plan.
+        let with_parts = |key: &str| other.tables.contains_key(key) || db.depends.present;
+        // Only a table's parts need names resolved; a first plan has none,
+        // and the names of 10 000 tables are some megabytes.
+        let ctx = match tables.iter().any(|(k, _)| with_parts(k)) {
+            true => Some(Ctx::new(db)?),
+            false => None,
+        };
+        let half = |tables: &[(&'a String, &'a Table)], put: &mut dyn FnMut(Obj<'a>)| {
+            let mut parts = Vec::new();
+            for &(key, t) in tables {
+                let q = parse_name(key, key)?;
+                table_objs(db, &steps, key, &q, t, put);
+                if let Some(ctx) = ctx.as_ref().filter(|_| with_parts(key)) {
+                    parts.push((key.clone(), table_parts(ctx, key, &q, t)?));
                 }
             }
-            for (n, p) in &t.policies {
-                let shape = Shape::Policy(q.clone(), n, p);
-                put(
-                    &mut side,
-                    &mut steps,
-                    format!("policy:{key}.{n}"),
-                    group.clone(),
-                    shape,
-                );
-            }
-            for (n, g) in &t.triggers {
-                let shape = Shape::Trigger(q.clone(), n, g);
-                put(
-                    &mut side,
-                    &mut steps,
-                    format!("trigger:{key}.{n}"),
-                    group.clone(),
-                    shape,
-                );
-            }
-            // Parts split off CREATE TABLE are rare (a cycle, a replica
-            // identity): their ids are looked for only when there are any.
-            // At 10 000 tables that was 200 000 ids made to find nothing.
-            let mut split = Vec::new();
-            if steps.has_kind("replica_identity") {
-                split.push(format!("replica_identity:{key}"));
-            }
-            if steps.has_kind("check") {
-                split.extend(t.checks.keys().map(|c| format!("check:{key}.{c}")));
-            }
-            if steps.has_kind("default") {
-                split.extend(t.columns.keys().map(|c| format!("default:{key}.{c}")));
-            }
-            for id in split {
-                if let Some((kind, create, drop, deps)) = steps.take(&id) {
-                    side.objs.insert(
-                        id.clone(),
-                        Obj {
-                            id,
-                            kind,
-                            group: group.clone(),
-                            shape: Shape::Statement(create.join("\n")),
-                            create,
-                            drop,
-                            deps,
-                            table_only: Some(key.clone()),
-                        },
-                    );
-                }
-            }
-            // Parts are compared only when both sides have the table; at
-            // 10 000 new tables they were 60 MB and a tenth of a full plan.
-            if other.tables.contains_key(key) || db.depends.present {
-                let ctx = match &mut ctx {
-                    Some(c) => c,
-                    None => ctx.insert(Ctx::new(db)?),
-                };
-                side.parts
-                    .insert(key.clone(), table_parts(ctx, key, &q, t)?);
-            }
+            Ok::<_, PlanError>(parts)
+        };
+        let (first, second) = tables.split_at(tables.len() / 2);
+        let objs = &mut side.objs;
+        let (parts, later) = crate::model::par::both(
+            tables.len(),
+            || half(first, &mut |o| insert(objs, o)),
+            || {
+                let mut held = Vec::new();
+                half(second, &mut |o| held.push(o)).map(|parts| (held, parts))
+            },
+        );
+        side.parts.extend(parts?);
+        let (held, parts) = later?;
+        for o in held {
+            insert(&mut side.objs, o);
         }
+        side.parts.extend(parts);
         for (key, v) in db.views.iter().filter(|(k, _)| scope.has(k)) {
             let q = parse_name(key, key)?;
             put(
                 &mut side,
-                &mut steps,
+                &steps,
                 format!("view:{key}"),
                 None,
                 Shape::View(q.clone(), v),
@@ -469,13 +432,7 @@ impl<'a> Side<'a> {
             for (n, ix) in &v.indexes {
                 let shape = Shape::Index(q.clone(), n, ix);
                 let group = Some(format!("view:{key}"));
-                put(
-                    &mut side,
-                    &mut steps,
-                    format!("index:{key}.{n}"),
-                    group,
-                    shape,
-                );
+                put(&mut side, &steps, format!("index:{key}.{n}"), group, shape);
             }
         }
         for d in &db.default_privileges {
@@ -593,29 +550,113 @@ impl<'a> Side<'a> {
     }
 }
 
-/// Adds the object `id` with its steps, if it has any; returns its place.
+/// Adds the object `id` with its steps, if it has any.
 fn put<'a>(
     side: &mut Side<'a>,
-    steps: &mut Steps<'_>,
+    steps: &Steps<'_>,
     id: String,
     group: Option<String>,
     shape: Shape<'a>,
-) -> Option<usize> {
+) {
+    if let Some(o) = taken(steps, id, group, shape) {
+        insert(&mut side.objs, o);
+    }
+}
+
+fn insert<'a>(objs: &mut Objs<'a>, o: Obj<'a>) {
+    objs.insert(o.id.clone(), o);
+}
+
+/// The object `id` with its steps, if it has any.
+fn taken<'a>(
+    steps: &Steps<'_>,
+    id: String,
+    group: Option<String>,
+    shape: Shape<'a>,
+) -> Option<Obj<'a>> {
     let (kind, create, drop, deps) = steps.take(&id)?;
-    let (at, _) = side.objs.insert_full(
-        id.clone(),
-        Obj {
-            id,
-            kind,
-            group,
-            create,
-            drop,
-            deps,
-            shape,
-            table_only: None,
-        },
+    Some(Obj {
+        id,
+        kind,
+        group,
+        create,
+        drop,
+        deps,
+        shape,
+        table_only: None,
+    })
+}
+
+/// Puts the objects of table `key`: the table, then its indexes, foreign
+/// keys, policies and triggers, then any parts split off CREATE TABLE.
+fn table_objs<'a>(
+    db: &'a Database,
+    steps: &Steps<'_>,
+    key: &'a str,
+    q: &QualifiedName,
+    t: &'a Table,
+    put: &mut dyn FnMut(Obj<'a>),
+) {
+    let group = Some(format!("table:{key}"));
+    // `more`: dependencies besides those of its steps.
+    let mut one = |id: String, group: Option<String>, shape: Shape<'a>, more: Vec<String>| {
+        if let Some(mut o) = taken(steps, id, group, shape) {
+            o.deps.extend(more);
+            put(o);
+        }
+    };
+    one(
+        format!("table:{key}"),
+        None,
+        Shape::Table(q.clone(), t),
+        vec![],
     );
-    Some(at)
+    for (n, ix) in &t.indexes {
+        let shape = Shape::Index(q.clone(), n, ix);
+        one(format!("index:{key}.{n}"), group.clone(), shape, vec![]);
+    }
+    for (n, fk) in &t.foreign_keys {
+        let shape = Shape::ForeignKey(q.clone(), n, fk);
+        // A foreign key rests on the referenced key: recreating that key
+        // needs the foreign key gone first.
+        let more = referenced_keys(db, fk);
+        one(format!("fk:{key}.{n}"), group.clone(), shape, more);
+    }
+    for (n, p) in &t.policies {
+        let shape = Shape::Policy(q.clone(), n, p);
+        one(format!("policy:{key}.{n}"), group.clone(), shape, vec![]);
+    }
+    for (n, g) in &t.triggers {
+        let shape = Shape::Trigger(q.clone(), n, g);
+        one(format!("trigger:{key}.{n}"), group.clone(), shape, vec![]);
+    }
+    // Parts split off CREATE TABLE are rare (a cycle, a replica identity):
+    // their ids are looked for only when there are any. At 10 000 tables
+    // that was 200 000 ids made to find nothing.
+    let mut split = Vec::new();
+    if steps.has_kind("replica_identity") {
+        split.push(format!("replica_identity:{key}"));
+    }
+    if steps.has_kind("check") {
+        split.extend(t.checks.keys().map(|c| format!("check:{key}.{c}")));
+    }
+    if steps.has_kind("default") {
+        split.extend(t.columns.keys().map(|c| format!("default:{key}.{c}")));
+    }
+    for id in split {
+        if let Some((kind, create, drop, deps)) = steps.take(&id) {
+            put(Obj {
+                id,
+                kind,
+                group: group.clone(),
+                shape: Shape::Statement(create.join("\n")),
+                create,
+                drop,
+                deps,
+                table_only: Some(key.to_string()),
+            });
+        }
+    }
 }
 
 /// The primary key or unique constraint a foreign key points at.
