@@ -526,20 +526,24 @@ impl Builder {
             }
         }
         // Rendering the tables is most of a first plan: split over two
-        // threads, then joined in order and numbered as if made in one.
+        // threads (the second also renders the views, which come next),
+        // then joined in order and numbered as if made in one.
         let start = b.nodes.len();
         let (first, second) = tables.split_at(tables.len() / 2);
-        let part = |tables: &[(&String, QualifiedName, &Table)]| {
+        let part = |tables: &[(&String, QualifiedName, &Table)], views: bool| {
             let mut part = Builder::new(db, revoke_named);
             let none = Detached::default();
             for (key, name, t) in tables {
                 let detached = detached.tables.get(*key).unwrap_or(&none);
                 part.table(&ctx, key, name, t, detached)?;
             }
+            if views {
+                part.views(&ctx, scope)?;
+            }
             Ok::<_, PlanError>(part.nodes)
         };
         let (first, second) =
-            crate::model::par::both(tables.len(), || part(first), || part(second));
+            crate::model::par::both(tables.len(), || part(first, false), || part(second, true));
         b.nodes.extend(first?);
         b.nodes.extend(second?);
         for (i, n) in b.nodes.iter_mut().enumerate().skip(start) {
@@ -547,7 +551,6 @@ impl Builder {
                 n.id = format!("{}:{i}", kind_word(n.kind)).into_boxed_str();
             }
         }
-        b.views(&ctx, scope)?;
         for (i, d) in db.default_privileges.iter().enumerate() {
             let dep = d
                 .schema
@@ -1126,21 +1129,25 @@ impl Builder {
                 message: "two objects with the same name".into(),
             });
         }
-        let (graph, kept) = self.graph(&index);
+        let (graph, kept, mut indegree) = self.graph(&index);
         // Kahn's algorithm over object steps; attached steps ride along.
-        let mut attached: HashMap<usize, Vec<usize>> = HashMap::new();
+        // Each step's attached steps in node order, as a list threaded
+        // through `next_attached` (no list of its own for each of 100 000).
+        const NONE: usize = usize::MAX;
+        let mut first_attached = vec![NONE; self.nodes.len()];
+        let mut next_attached = vec![NONE; self.nodes.len()];
+        let mut last_attached = vec![NONE; self.nodes.len()];
         for (i, n) in self.nodes.iter().enumerate() {
             if let Some(p) = &n.attached_to {
-                attached.entry(index[&**p]).or_default().push(i);
+                let p = index[&**p];
+                match last_attached[p] {
+                    NONE => first_attached[p] = i,
+                    l => next_attached[l] = i,
+                }
+                last_attached[p] = i;
             }
         }
-        let mut indegree: Vec<usize> = (0..self.nodes.len())
-            .map(|i| {
-                graph
-                    .neighbors_directed(NodeIndex::new(i), petgraph::Direction::Incoming)
-                    .count()
-            })
-            .collect();
+        drop(last_attached);
         let mut ready = match order {
             Order::Run => Ready::Sorted(BinaryHeap::new()),
             Order::Built => Ready::Any(Vec::new()),
@@ -1152,13 +1159,16 @@ impl Builder {
         }
         let mut done = vec![false; self.nodes.len()];
         let mut out = Vec::with_capacity(self.nodes.len());
+        let mut batch = VecDeque::new();
         while let Some(i) = ready.pop() {
-            let mut batch = VecDeque::from([i]);
+            batch.push_back(i);
             while let Some(j) = batch.pop_front() {
                 done[j] = true;
                 out.push(j);
-                for &a in attached.get(&j).map(Vec::as_slice).unwrap_or(&[]) {
+                let mut a = first_attached[j];
+                while a != NONE {
                     batch.push_back(a);
+                    a = next_attached[a];
                 }
                 for next in
                     graph.neighbors_directed(NodeIndex::new(j), petgraph::Direction::Outgoing)
@@ -1206,13 +1216,14 @@ impl Builder {
 
     /// Edges from each dependency to its dependent (no self loops).
     /// Also, for every node's dependencies in turn, whether it made an edge
-    /// (the `kept` flags of `Ordered`).
-    fn graph(&self, index: &HashMap<&str, usize>) -> (DiGraph<(), ()>, Vec<bool>) {
+    /// (the `kept` flags of `Ordered`), and each node's count of edges in.
+    fn graph(&self, index: &HashMap<&str, usize>) -> (DiGraph<(), ()>, Vec<bool>, Vec<usize>) {
         let mut g = DiGraph::with_capacity(self.nodes.len(), 0);
         for _ in &self.nodes {
             g.add_node(());
         }
         let mut kept = Vec::with_capacity(self.nodes.iter().map(|n| n.deps.len()).sum());
+        let mut indegree = vec![0; self.nodes.len()];
         // A node names a handful of dependencies: a list beats a set.
         let mut seen = Vec::new();
         for (i, n) in self.nodes.iter().enumerate() {
@@ -1222,6 +1233,7 @@ impl Builder {
                     Some(&j) if j != i && !seen.contains(&j) => {
                         seen.push(j);
                         g.add_edge(NodeIndex::new(j), NodeIndex::new(i), ());
+                        indegree[i] += 1;
                         true
                     }
                     _ => false,
@@ -1229,7 +1241,7 @@ impl Builder {
                 kept.push(edge);
             }
         }
-        (g, kept)
+        (g, kept, indegree)
     }
 
     /// A shortest cycle among `remaining` (steps Kahn's algorithm could
