@@ -7,8 +7,7 @@
 //! Tables are also cut finer (columns, keys, checks) for in-place changes;
 //! those parts are used only when the table exists on both sides.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Mutex;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::name::split_dotted;
 use crate::model::{
@@ -16,7 +15,8 @@ use crate::model::{
     Exclusion, Extension, ForeignKey, Function, Index, Policy, PrimaryKey, QualifiedName,
     SchemaDef, Sequence, Table, Trigger, Unique, View,
 };
-use crate::plan::graph::{create_steps_for_migration, Ctx, StepKind};
+use crate::plan::graph::{create_pool, Ctx, StepKind};
+use crate::plan::pool::StepPool;
 use crate::plan::render::{self, parse_function_key, parse_name, parse_table_ref, FunctionKey};
 use crate::plan::scope::Scope;
 use crate::plan::PlanError;
@@ -84,132 +84,6 @@ pub(crate) struct Side<'a> {
     pub external: BTreeSet<String>,
 }
 
-/// A step's kind, create statements, drop statements and dependencies.
-type Taken = (StepKind, Vec<String>, Vec<String>, Vec<String>);
-
-/// What is left of a create step once its id is set aside: kind,
-/// statement, undo, dependencies.
-type Rest = (StepKind, String, Option<String>, Vec<String>);
-
-/// The create script's steps, found by id and taken out one object at a
-/// time with the steps attached to it (comments, owner, grants). The ids
-/// stay in the caller's list and are only borrowed: at 10 000 tables a map
-/// of owned ids to whole steps was 35 MB beside the script.
-struct Steps<'s> {
-    /// Steps that belong to no other step, by id.
-    by_id: HashMap<&'s str, u32, foldhash::fast::RandomState>,
-    /// The kinds (id prefixes) of those steps.
-    kinds: BTreeSet<&'s str>,
-    /// Each step until it is taken. Behind a lock so that two threads can
-    /// take the steps of different tables (uncontended, it costs a few ms
-    /// at 10 000 tables).
-    rest: Vec<Mutex<Option<Rest>>>,
-    /// Each step's attached steps in create order, a list threaded
-    /// through `next` (`NONE` ends it).
-    first: Vec<u32>,
-    next: Vec<u32>,
-}
-
-const NONE: u32 = u32::MAX;
-
-/// Each create step's id, the id of the step it is attached to, and the rest.
-type Split = (Vec<String>, Vec<Option<String>>, Vec<Option<Rest>>);
-
-/// The create steps of `db` (those of `scope`), split into their ids and
-/// the rest, with the id of the step each is attached to.
-fn create_steps(db: &Database, scope: &Scope) -> Result<Split, PlanError> {
-    let steps = create_steps_for_migration(db, scope)?;
-    let mut ids = Vec::with_capacity(steps.len());
-    let mut parents = Vec::with_capacity(steps.len());
-    let mut rest = Vec::with_capacity(steps.len());
-    for s in steps {
-        ids.push(s.id);
-        parents.push(s.attached_to);
-        rest.push(Some((s.kind, s.sql, s.undo, s.depends_on)));
-    }
-    Ok((ids, parents, rest))
-}
-
-impl<'s> Steps<'s> {
-    fn new(ids: &'s [String], parents: Vec<Option<String>>, rest: Vec<Option<Rest>>) -> Steps<'s> {
-        let n = ids.len();
-        let mut by_id = HashMap::with_capacity_and_hasher(n, Default::default());
-        for (i, (id, parent)) in ids.iter().zip(&parents).enumerate() {
-            if parent.is_none() {
-                by_id.insert(id.as_str(), i as u32);
-            }
-        }
-        let kinds = by_id
-            .keys()
-            .filter_map(|id| Some(id.split_once(':')?.0))
-            .collect();
-        let mut steps = Steps {
-            by_id,
-            kinds,
-            rest: rest.into_iter().map(Mutex::new).collect(),
-            first: vec![NONE; n],
-            next: vec![NONE; n],
-        };
-        let mut last = vec![NONE; n];
-        for (i, parent) in parents.iter().enumerate() {
-            let Some(&p) = parent.as_deref().and_then(|p| steps.by_id.get(p)) else {
-                continue;
-            };
-            let (p, i) = (p as usize, i as u32);
-            match last[p] {
-                NONE => steps.first[p] = i,
-                l => steps.next[l as usize] = i,
-            }
-            last[p] = i;
-        }
-        steps
-    }
-
-    /// How many steps can be taken (those attached to another go with it).
-    fn len(&self) -> usize {
-        self.by_id.len()
-    }
-
-    /// Whether any step that can be taken is of `kind` (its id's prefix).
-    fn has_kind(&self, kind: &str) -> bool {
-        self.kinds.contains(kind)
-    }
-
-    /// Create statements, drop statements and dependencies of a step, once.
-    fn take(&self, id: &str) -> Option<Taken> {
-        let i = *self.by_id.get(id)? as usize;
-        let (kind, sql, undo, deps) = self.take_rest(i)?;
-        // Sized first: grown and then shrunk, these lists were a tenth of
-        // building a side of 10 000 tables.
-        let mut n = 1;
-        let mut a = self.first[i];
-        while a != NONE {
-            n += 1;
-            a = self.next[a as usize];
-        }
-        let mut create = Vec::with_capacity(n);
-        create.push(sql);
-        let mut a = self.first[i];
-        while a != NONE {
-            if let Some((_, sql, _, _)) = self.take_rest(a as usize) {
-                create.push(sql);
-            }
-            a = self.next[a as usize];
-        }
-        create.shrink_to_fit();
-        Some((kind, create, undo.into_iter().collect(), deps))
-    }
-
-    fn take_rest(&self, i: usize) -> Option<Rest> {
-        // A panic elsewhere cannot leave a step half taken: the lock guards
-        // one `Option::take`.
-        self.rest[i]
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take()
-    }
-}
-
 /// Whether `key` is external: listed itself, its schema listed, or (for a
 /// function key) its name listed with or without arguments.
 pub(crate) fn external_set(db: &Database) -> BTreeSet<String> {
@@ -235,9 +109,8 @@ impl<'a> Side<'a> {
     /// Only the tables and views in `scope` become objects. `other` is the
     /// model on the other side of the diff.
     pub fn new(db: &'a Database, other: &Database, scope: &Scope) -> Result<Side<'a>, PlanError> {
-        let (ids, parents, rest) = create_steps(db, scope)?;
-        tracing::debug!(steps = ids.len(), "made the create steps");
-        let steps = Steps::new(&ids, parents, rest);
+        let steps = create_pool(db, scope)?;
+        tracing::debug!(steps = steps.len(), "made the create steps");
         let external = external_set(db);
         let mut side = Side {
             db,
@@ -553,7 +426,7 @@ impl<'a> Side<'a> {
 /// Adds the object `id` with its steps, if it has any.
 fn put<'a>(
     side: &mut Side<'a>,
-    steps: &Steps<'_>,
+    steps: &StepPool,
     id: String,
     group: Option<String>,
     shape: Shape<'a>,
@@ -569,7 +442,7 @@ fn insert<'a>(objs: &mut Objs<'a>, o: Obj<'a>) {
 
 /// The object `id` with its steps, if it has any.
 fn taken<'a>(
-    steps: &Steps<'_>,
+    steps: &StepPool,
     id: String,
     group: Option<String>,
     shape: Shape<'a>,
@@ -591,7 +464,7 @@ fn taken<'a>(
 /// keys, policies and triggers, then any parts split off CREATE TABLE.
 fn table_objs<'a>(
     db: &'a Database,
-    steps: &Steps<'_>,
+    steps: &StepPool,
     key: &'a str,
     q: &QualifiedName,
     t: &'a Table,

@@ -20,6 +20,7 @@ use crate::model::name::split_dotted;
 use crate::model::privileges::DefaultKind;
 use crate::model::{Database, FunctionKind, QualifiedName, Table};
 
+use super::pool::{StepPool, NO_STEP};
 use super::refs::{refs_in_expr, refs_in_sql, refs_in_type, RefName, Refs};
 use super::render::{self, parse_function_key, parse_name, parse_table_ref, Detached, Target};
 use super::scope::Scope;
@@ -125,21 +126,24 @@ pub fn drop_steps(db: &Database) -> Result<Vec<String>, PlanError> {
 
 /// The ordered steps that create `db` on an empty database.
 pub fn create_steps(db: &Database) -> Result<Vec<Step>, PlanError> {
-    steps_with(db, false, &Scope::all(), Order::Run)
+    let (builder, ordered) = ordered(db, false, &Scope::all(), Order::Run)?;
+    Ok(builder.into_steps(ordered))
 }
 
-/// [`create_steps`] for objects created by a migration into a database that
+/// The steps of [`create_steps`], as a pool the diff takes them from, for
+/// objects created by a migration into a database that
 /// may hold default privileges the model does not know (a platform's): every
 /// role named under an object's grants is first stripped of what defaults
 /// gave it, so it ends with exactly what is listed.
 /// Only the tables and views in `scope` get steps.
 ///
-/// The steps come in the order they were built, not in run order: the
-/// diff orders its changes itself, and needs only the parts split off to
-/// break cycles. Sorting 182 000 steps by kind and id for nothing was some
-/// 60 ms of a first plan of 10 000 tables.
-pub fn create_steps_for_migration(db: &Database, scope: &Scope) -> Result<Vec<Step>, PlanError> {
-    steps_with(db, true, scope, Order::Built)
+/// The steps are not put in run order: the diff orders its changes itself,
+/// and needs only the parts split off to break cycles. Sorting 182 000
+/// steps by kind and id for nothing was some 60 ms of a first plan of
+/// 10 000 tables, and making them into a list first some 30 ms more.
+pub(crate) fn create_pool(db: &Database, scope: &Scope) -> Result<StepPool, PlanError> {
+    let (builder, ordered) = ordered(db, true, scope, Order::Built)?;
+    Ok(builder.into_pool(ordered))
 }
 
 /// The order steps are returned in.
@@ -151,18 +155,20 @@ enum Order {
     Built,
 }
 
-fn steps_with(
+/// The steps built and ordered, with the parts split off that a cycle
+/// needed.
+fn ordered(
     db: &Database,
     revoke_named: bool,
     scope: &Scope,
     order: Order,
-) -> Result<Vec<Step>, PlanError> {
+) -> Result<(Builder, Ordered), PlanError> {
     let mut detached = Splits::default();
     // Each round either orders everything or detaches at least one part.
     loop {
         let builder = Builder::build(db, &detached, revoke_named, scope)?;
         match builder.order(order)? {
-            Ok((run, kept)) => return Ok(builder.into_steps(run, kept)),
+            Ok(ordered) => return Ok((builder, ordered)),
             Err(cycle) => {
                 if !builder.detach(&cycle, &mut detached) {
                     return Err(PlanError::Cycle(builder.describe_cycle(&cycle)));
@@ -172,11 +178,20 @@ fn steps_with(
     }
 }
 
-/// Node indexes in run order (none under `Order::Built`), and for every
-/// node's dependencies in turn (node by node, each node's in order) whether
-/// it is kept: a step, not the node itself, not named before. Flags, not
-/// the kept ids: copied, those were 18 MB beside the nodes at 10 000 tables.
-type Ordered = (Option<Vec<usize>>, Vec<bool>);
+/// What ordering the nodes found out.
+struct Ordered {
+    /// Node indexes in run order (none under `Order::Built`).
+    run: Option<Vec<usize>>,
+    /// For every node's dependencies in turn (node by node, each node's in
+    /// order) whether it is kept: a step, not the node itself, not named
+    /// before. Flags, not the kept ids: copied, those were 18 MB beside the
+    /// nodes at 10 000 tables.
+    kept: Vec<bool>,
+    /// Each node's attached nodes in node order: a list threaded through
+    /// `next_attached` from `first_attached`, ended by `NO_STEP`.
+    first_attached: Vec<u32>,
+    next_attached: Vec<u32>,
+}
 
 /// Steps whose dependencies have all run: by (kind rank, id) for run
 /// order, else in whatever order is cheapest. Either way the steps left
@@ -355,7 +370,7 @@ struct Builder {
     nodes: Vec<Node>,
     /// The model's default privileges: what a new object gets on its own.
     defaults: Database,
-    /// Revoke from every named role before granting (see `create_steps_for_migration`).
+    /// Revoke from every named role before granting (see `create_pool`).
     revoke_named: bool,
 }
 
@@ -1131,18 +1146,16 @@ impl Builder {
         }
         let (graph, kept, mut indegree) = self.graph(&index);
         // Kahn's algorithm over object steps; attached steps ride along.
-        // Each step's attached steps in node order, as a list threaded
-        // through `next_attached` (no list of its own for each of 100 000).
-        const NONE: usize = usize::MAX;
-        let mut first_attached = vec![NONE; self.nodes.len()];
-        let mut next_attached = vec![NONE; self.nodes.len()];
-        let mut last_attached = vec![NONE; self.nodes.len()];
+        // Threaded lists, not a list of its own for each of 100 000 steps.
+        let mut first_attached = vec![NO_STEP; self.nodes.len()];
+        let mut next_attached = vec![NO_STEP; self.nodes.len()];
+        let mut last_attached = vec![NO_STEP; self.nodes.len()];
         for (i, n) in self.nodes.iter().enumerate() {
             if let Some(p) = &n.attached_to {
-                let p = index[&**p];
+                let (p, i) = (index[&**p], i as u32);
                 match last_attached[p] {
-                    NONE => first_attached[p] = i,
-                    l => next_attached[l] = i,
+                    NO_STEP => first_attached[p] = i,
+                    l => next_attached[l as usize] = i,
                 }
                 last_attached[p] = i;
             }
@@ -1166,9 +1179,9 @@ impl Builder {
                 done[j] = true;
                 out.push(j);
                 let mut a = first_attached[j];
-                while a != NONE {
-                    batch.push_back(a);
-                    a = next_attached[a];
+                while a != NO_STEP {
+                    batch.push_back(a as usize);
+                    a = next_attached[a as usize];
                 }
                 for next in
                     graph.neighbors_directed(NodeIndex::new(j), petgraph::Direction::Outgoing)
@@ -1185,14 +1198,19 @@ impl Builder {
             let remaining: BTreeSet<usize> = (0..self.nodes.len()).filter(|&i| !done[i]).collect();
             return Ok(Err(self.find_cycle(&graph, &remaining)));
         }
-        Ok(Ok(((order == Order::Run).then_some(out), kept)))
+        Ok(Ok(Ordered {
+            run: (order == Order::Run).then_some(out),
+            kept,
+            first_attached,
+            next_attached,
+        }))
     }
 
-    /// The steps in `order` (else as built), each with the dependencies
-    /// `kept` (see `order`). Moved out of the nodes, not copied: for a
+    /// The steps in run order (else as built), each with the dependencies
+    /// kept (see `Ordered`). Moved out of the nodes, not copied: for a
     /// first plan of 10 000 tables the steps are 80 MB.
-    fn into_steps(self, order: Option<Vec<usize>>, kept: Vec<bool>) -> Vec<Step> {
-        let mut kept = kept.into_iter();
+    fn into_steps(self, ordered: Ordered) -> Vec<Step> {
+        let mut kept = ordered.kept.into_iter();
         let mut steps: Vec<Step> = (self.nodes.into_iter())
             .map(|n| Step {
                 id: n.id.into_string(),
@@ -1208,10 +1226,32 @@ impl Builder {
                 undo: n.undo.map(String::from),
             })
             .collect();
-        if let Some(order) = order {
+        if let Some(order) = ordered.run {
             super::order::permute(&mut steps, &order);
         }
         steps
+    }
+
+    /// The steps as a pool, each with the dependencies kept, moved out of
+    /// the nodes.
+    fn into_pool(self, ordered: Ordered) -> StepPool {
+        let mut kept = ordered.kept.into_iter();
+        let n = self.nodes.len();
+        let mut pool = StepPool::new(n, ordered.first_attached, ordered.next_attached);
+        for node in self.nodes {
+            let deps = (node.deps.into_iter())
+                .filter(|_| kept.next().unwrap_or(false))
+                .map(|d| d.target)
+                .collect();
+            let rest = (
+                node.kind,
+                node.sql.into_string(),
+                node.undo.map(String::from),
+                deps,
+            );
+            pool.push(node.id, node.attached_to.is_some(), rest);
+        }
+        pool
     }
 
     /// Edges from each dependency to its dependent (no self loops).

@@ -1,13 +1,14 @@
 //! Planning: a `model::Database` as ordered DDL. Pure: no database access.
 //!
 //! `render` turns one object part into one statement; `refs` finds what an
-//! expression or type refers to; `graph` orders the statements; `show`
+//! expression or type refers to; `graph` orders the statements (and `pool` hands them to the diff); `show`
 //! draws the order as dot or Mermaid; `scope` limits which tables and
 //! views get steps.
 
 pub mod graph;
 pub mod migration;
 mod order;
+pub(crate) mod pool;
 pub mod refs;
 pub mod render;
 pub mod scope;
