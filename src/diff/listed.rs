@@ -26,7 +26,7 @@ pub struct Listed {
 impl Listed {
     /// `create table public.users`, as the plan words it.
     pub fn summary(&self) -> String {
-        format!("{} {}", self.action.word(), super::Described(&self.id))
+        super::summary(self.action.word(), &self.id)
     }
 }
 
