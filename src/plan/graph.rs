@@ -1165,8 +1165,8 @@ impl Builder {
             Order::Run => Ready::Sorted(BinaryHeap::new()),
             Order::Built => Ready::Any(Vec::new()),
         };
-        for i in 0..self.nodes.len() {
-            if indegree[i] == 0 && self.nodes[i].attached_to.is_none() {
+        for (i, node) in self.nodes.iter().enumerate() {
+            if indegree[i] == 0 && node.attached_to.is_none() {
                 ready.push(&self.nodes, i);
             }
         }
