@@ -546,6 +546,58 @@ views:
     }
 }
 
+/// The diff takes its create steps unordered (it orders its changes
+/// itself): a cycle must still be found, split off where it can be, and an
+/// error where it cannot.
+#[test]
+fn a_migration_from_nothing_splits_or_refuses_cycles_as_the_script_does() {
+    let opts = reconcile::plan::PlanOptions::default();
+    let empty = Database::default();
+    let split = model(
+        r#"
+functions:
+  public.ok(public.t):
+    returns: boolean
+    language: sql
+    body: "select $1.x > 0"
+tables:
+  public.t:
+    columns: { x: integer }
+    checks: { t_ok: "public.ok(t.*)" }
+"#,
+    );
+    let plan = reconcile::plan::plan_migration(&empty, &split, &opts).unwrap();
+    let up: Vec<&str> = plan
+        .steps
+        .iter()
+        .flat_map(|s| &s.up)
+        .map(|x| x.as_str())
+        .collect();
+    let at = |text: &str| up.iter().position(|u| u.contains(text));
+    let (table, function, check) = (
+        at("CREATE TABLE public.t").expect("the table"),
+        at("CREATE FUNCTION public.ok").expect("the function"),
+        at("ADD CONSTRAINT t_ok CHECK").expect("the check, split off"),
+    );
+    assert!(table < function && function < check, "{up:#?}");
+    let unbreakable = model(
+        r#"
+functions:
+  public.f():
+    returns: SETOF public.v
+    language: sql
+    body: "select * from public.v"
+views:
+  public.v:
+    definition: "SELECT 1 AS x FROM public.f() f(x)"
+"#,
+    );
+    match reconcile::plan::plan_migration(&empty, &unbreakable, &opts) {
+        Err(PlanError::Cycle(c)) => assert!(c.contains("view:public.v"), "{c}"),
+        other => panic!("expected a cycle error, got {other:?}"),
+    }
+}
+
 #[test]
 fn check_cycle_is_split_off() {
     // A CHECK calls a function whose signature uses the table's row type.

@@ -146,12 +146,13 @@ pub(crate) fn create_pool(db: &Database, scope: &Scope) -> Result<StepPool, Plan
     Ok(builder.into_pool(ordered))
 }
 
-/// The order steps are returned in.
+/// What ordering the steps is for.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Order {
     /// Run order: dependencies first, ties by (kind rank, id).
     Run,
-    /// The order they were built in (once they are known to have no cycle).
+    /// Only to know there is no cycle: they stay in the order they were
+    /// built in.
     Built,
 }
 
