@@ -523,10 +523,8 @@ fn dependencies_are_recorded() {
     }
 }
 
-#[test]
-fn unbreakable_cycle_is_an_error() {
-    let db = model(
-        r#"
+/// A function and a view that each read the other.
+const UNBREAKABLE_CYCLE: &str = r#"
 functions:
   public.f():
     returns: SETOF public.v
@@ -535,8 +533,24 @@ functions:
 views:
   public.v:
     definition: "SELECT 1 AS x FROM public.f() f(x)"
-"#,
-    );
+"#;
+
+/// A CHECK calls a function whose signature uses the table's row type.
+const CHECK_CYCLE: &str = r#"
+functions:
+  public.ok(public.t):
+    returns: boolean
+    language: sql
+    body: "select $1.x > 0"
+tables:
+  public.t:
+    columns: { x: integer }
+    checks: { t_ok: "public.ok(t.*)" }
+"#;
+
+#[test]
+fn unbreakable_cycle_is_an_error() {
+    let db = model(UNBREAKABLE_CYCLE);
     match create_script(&db) {
         Err(PlanError::Cycle(c)) => {
             assert!(c.contains("function:public.f()"), "{c}");
@@ -553,19 +567,7 @@ views:
 fn a_migration_from_nothing_splits_or_refuses_cycles_as_the_script_does() {
     let opts = reconcile::plan::PlanOptions::default();
     let empty = Database::default();
-    let split = model(
-        r#"
-functions:
-  public.ok(public.t):
-    returns: boolean
-    language: sql
-    body: "select $1.x > 0"
-tables:
-  public.t:
-    columns: { x: integer }
-    checks: { t_ok: "public.ok(t.*)" }
-"#,
-    );
+    let split = model(CHECK_CYCLE);
     let plan = reconcile::plan::plan_migration(&empty, &split, &opts).unwrap();
     let up: Vec<&str> = plan
         .steps
@@ -580,18 +582,7 @@ tables:
         at("ADD CONSTRAINT t_ok CHECK").expect("the check, split off"),
     );
     assert!(table < function && function < check, "{up:#?}");
-    let unbreakable = model(
-        r#"
-functions:
-  public.f():
-    returns: SETOF public.v
-    language: sql
-    body: "select * from public.v"
-views:
-  public.v:
-    definition: "SELECT 1 AS x FROM public.f() f(x)"
-"#,
-    );
+    let unbreakable = model(UNBREAKABLE_CYCLE);
     match reconcile::plan::plan_migration(&empty, &unbreakable, &opts) {
         Err(PlanError::Cycle(c)) => assert!(c.contains("view:public.v"), "{c}"),
         other => panic!("expected a cycle error, got {other:?}"),
@@ -600,20 +591,7 @@ views:
 
 #[test]
 fn check_cycle_is_split_off() {
-    // A CHECK calls a function whose signature uses the table's row type.
-    let db = model(
-        r#"
-functions:
-  public.ok(public.t):
-    returns: boolean
-    language: sql
-    body: "select $1.x > 0"
-tables:
-  public.t:
-    columns: { x: integer }
-    checks: { t_ok: "public.ok(t.*)" }
-"#,
-    );
+    let db = model(CHECK_CYCLE);
     let script = create_script(&db).unwrap();
     assert!(
         script.contains("ALTER TABLE public.t ADD CONSTRAINT t_ok CHECK"),

@@ -186,21 +186,8 @@ impl<'a> Side<'a> {
             );
             for c in d.checks.keys() {
                 let id = format!("domain_check:{key}.{c}");
-                if let Some((kind, create, drop, deps)) = steps.take(&id) {
-                    let shape = Shape::Statement(create.join("\n"));
-                    side.objs.insert(
-                        id.clone(),
-                        Obj {
-                            id,
-                            kind,
-                            group: Some(format!("domain:{key}")),
-                            create,
-                            drop,
-                            deps,
-                            shape,
-                            table_only: None,
-                        },
-                    );
+                if let Some(o) = statement(&steps, id, Some(format!("domain:{key}"))) {
+                    insert(&mut side.objs, o);
                 }
             }
         }
@@ -213,21 +200,8 @@ impl<'a> Side<'a> {
                 None,
                 Shape::Sequence(q, s),
             );
-            let id = format!("owned_by:{key}");
-            if let Some((kind, create, drop, deps)) = steps.take(&id) {
-                side.objs.insert(
-                    id.clone(),
-                    Obj {
-                        id,
-                        kind,
-                        group: None,
-                        shape: Shape::Statement(create.join("\n")),
-                        create,
-                        drop,
-                        deps,
-                        table_only: None,
-                    },
-                );
+            if let Some(o) = statement(&steps, format!("owned_by:{key}"), None) {
+                insert(&mut side.objs, o);
             }
         }
         for (key, f) in &db.functions {
@@ -517,19 +491,29 @@ fn table_objs<'a>(
         split.extend(t.columns.keys().map(|c| format!("default:{key}.{c}")));
     }
     for id in split {
-        if let Some((kind, create, drop, deps)) = steps.take(&id) {
+        if let Some(o) = statement(steps, id, group.clone()) {
             put(Obj {
-                id,
-                kind,
-                group: group.clone(),
-                shape: Shape::Statement(create.join("\n")),
-                create,
-                drop,
-                deps,
                 table_only: Some(key.to_string()),
+                ..o
             });
         }
     }
+}
+
+/// The object `id`, if it has steps, compared by its own statements (a
+/// part with no shape of its own in the model).
+fn statement<'a>(steps: &StepPool, id: String, group: Option<String>) -> Option<Obj<'a>> {
+    let (kind, create, drop, deps) = steps.take(&id)?;
+    Some(Obj {
+        shape: Shape::Statement(create.join("\n")),
+        id,
+        kind,
+        group,
+        create,
+        drop,
+        deps,
+        table_only: None,
+    })
 }
 
 /// The primary key or unique constraint a foreign key points at.

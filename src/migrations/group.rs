@@ -187,10 +187,15 @@ fn with_room(head: String, more: usize) -> String {
     out
 }
 
-fn render(name: &str, chunk: &Chunk, opts: &GroupOptions) -> (String, String) {
-    let steps = chunk.steps();
-    let mut up = header(name, "up.sql", &steps);
-    let mut down = header(name, "down.sql", &steps);
+/// `steps`: the chunk's steps (`Chunk::steps`).
+fn render(
+    name: &str,
+    chunk: &Chunk,
+    steps: &[&PlannedStep],
+    opts: &GroupOptions,
+) -> (String, String) {
+    let mut up = header(name, "up.sql", steps);
+    let mut down = header(name, "down.sql", steps);
     match chunk {
         Chunk::Transaction(steps) => {
             let t = timeouts(opts);
@@ -268,14 +273,16 @@ pub fn from_plan(plan: &MigrationPlan, opts: GroupOptions) -> Result<Vec<Migrati
     let mut previous = opts.previous.clone();
     let mut out = Vec::new();
     for (i, chunk) in chunks.iter().enumerate() {
+        // A first plan's one chunk lists 85 000 steps: listed once.
+        let steps = chunk.steps();
         let slug = match (&opts.name, i) {
             (Some(name), 0) => name.clone(),
             (Some(name), _) => format!("{name}_{}", i + 1),
-            (None, _) => derive_slug(&chunk.steps()),
+            (None, _) => derive_slug(&steps),
         };
         let number = opts.first_number + i as u32;
         let name = format!("{number:04}_{slug}");
-        let (up, down) = render(&name, chunk, &opts);
+        let (up, down) = render(&name, chunk, &steps, &opts);
         out.push(Migration {
             number,
             slug,
@@ -283,7 +290,7 @@ pub fn from_plan(plan: &MigrationPlan, opts: GroupOptions) -> Result<Vec<Migrati
             down,
             metadata: Metadata {
                 run_in_transaction: matches!(chunk, Chunk::Transaction(_)),
-                hazards: hazard_codes(&chunk.steps()),
+                hazards: hazard_codes(&steps),
                 depends: previous.take().into_iter().collect(),
                 extra: String::new(),
             },
@@ -348,14 +355,8 @@ mod sizing {
         }
     }
 
-    #[test]
-    fn scripts_are_sized_before_they_are_written() {
-        let steps = (0..200)
-            .map(|i| {
-                let up = vec![format!("CREATE TABLE t{i} (id int);   \n"); i % 3];
-                step(i, up, vec![format!("DROP TABLE t{i};")])
-            })
-            .collect();
+    /// `steps` as migrations with the default options.
+    fn grouped(steps: Vec<PlannedStep>) -> Vec<super::super::Migration> {
         let opts = GroupOptions {
             first_number: 1,
             previous: None,
@@ -364,7 +365,18 @@ mod sizing {
             statement_timeout: "1min".into(),
             state: None,
         };
-        let ms = from_plan(&MigrationPlan { steps }, opts).unwrap();
+        from_plan(&MigrationPlan { steps }, opts).unwrap()
+    }
+
+    #[test]
+    fn scripts_are_sized_before_they_are_written() {
+        let steps = (0..200)
+            .map(|i| {
+                let up = vec![format!("CREATE TABLE t{i} (id int);   \n"); i % 3];
+                step(i, up, vec![format!("DROP TABLE t{i};")])
+            })
+            .collect();
+        let ms = grouped(steps);
         let m = &ms[0];
         assert!(
             m.up.contains("-- (nothing to run)") && m.up.contains("CREATE TABLE t2 (id int);\n")
@@ -390,15 +402,7 @@ mod sizing {
                 step(i, up, vec![format!("DROP TABLE t{i};")])
             })
             .collect();
-        let opts = GroupOptions {
-            first_number: 1,
-            previous: None,
-            name: None,
-            lock_timeout: "5s".into(),
-            statement_timeout: "1min".into(),
-            state: None,
-        };
-        let ms = from_plan(&MigrationPlan { steps }, opts).unwrap();
+        let ms = grouped(steps);
         assert_eq!(ms.len(), 1);
         let place = |text: &str, stmt: String| text.find(&stmt).expect("each statement once");
         let ups: Vec<usize> = (0..n)
