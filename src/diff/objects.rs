@@ -503,17 +503,9 @@ fn table_objs<'a>(
 /// The object `id`, if it has steps, compared by its own statements (a
 /// part with no shape of its own in the model).
 fn statement<'a>(steps: &StepPool, id: String, group: Option<String>) -> Option<Obj<'a>> {
-    let (kind, create, drop, deps) = steps.take(&id)?;
-    Some(Obj {
-        shape: Shape::Statement(create.join("\n")),
-        id,
-        kind,
-        group,
-        create,
-        drop,
-        deps,
-        table_only: None,
-    })
+    let mut o = taken(steps, id, group, Shape::Statement(String::new()))?;
+    o.shape = Shape::Statement(o.create.join("\n"));
+    Some(o)
 }
 
 /// The primary key or unique constraint a foreign key points at.
