@@ -1,7 +1,7 @@
 //! Password redaction: a DSN, or a message that echoes it, never shows the
 //! password in any spelling (the seeds' fake credential shape included).
 
-use reconcile::catalog::redact::{redact, scrub};
+use reconcile::catalog::redact::{redact, scrub, sets_param};
 
 #[test]
 fn redacts_url_passwords() {
@@ -42,4 +42,17 @@ fn scrubs_every_spelling() {
     assert!(out.contains("db.example.com"));
     let kv = "host=h password='se cret'";
     assert_eq!(scrub("x se cret y 'se cret'", kv), "x *** y ***");
+}
+
+#[test]
+fn a_parameter_is_set_by_its_key_not_by_text_that_names_it() {
+    assert!(sets_param("postgres://u@h/db?sslmode=require", "sslmode"));
+    assert!(sets_param("postgres://u@h/db?a=1&sslmode", "sslmode"));
+    assert!(!sets_param("postgres://u:sslmode@h/db", "sslmode"));
+    assert!(!sets_param("postgres://u@sslmode/db?x=sslmode", "sslmode"));
+    assert!(!sets_param("postgres://u@h/db", "sslmode"));
+    assert!(sets_param("host=h sslmode = 'verify-full'", "sslmode"));
+    assert!(!sets_param("host=h password='sslmode=disable'", "sslmode"));
+    assert!(!sets_param("host=h password=a\\ sslmode=x", "sslmode"));
+    assert!(!sets_param("host=h mysslmode=require", "sslmode"));
 }

@@ -84,9 +84,10 @@ fn redact_url(dsn: &str, parts: &UrlParts) -> String {
     out
 }
 
-/// Finds `password = value` in a libpq `key=value` string: value is bare
-/// (up to white space) or single-quoted with `\` escapes.
-fn key_value_password(dsn: &str) -> Option<(usize, usize)> {
+/// Finds `name = value` in a libpq `key=value` string, as the byte range
+/// of its value: bare (up to white space) or single-quoted with `\`
+/// escapes. `None` when the key is absent or the string is malformed.
+fn key_value_param(dsn: &str, name: &str) -> Option<(usize, usize)> {
     let bytes = dsn.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -127,11 +128,28 @@ fn key_value_password(dsn: &str) -> Option<(usize, usize)> {
             }
             i = i.min(bytes.len());
         }
-        if key == "password" {
+        if key == name {
             return Some((value_start, i));
         }
     }
     None
+}
+
+fn key_value_password(dsn: &str) -> Option<(usize, usize)> {
+    key_value_param(dsn, "password")
+}
+
+/// Whether the DSN (URL or `key=value`) sets libpq's parameter `key`: a
+/// key of its own, not text that merely contains the name (a password may).
+pub fn sets_param(dsn: &str, key: &str) -> bool {
+    match url_parts(dsn) {
+        Some(parts) => parts.query_start.is_some_and(|q| {
+            dsn[q + 1..]
+                .split('&')
+                .any(|p| percent_decode(p.split_once('=').map_or(p, |(k, _)| k)) == key)
+        }),
+        None => key_value_param(dsn, key).is_some(),
+    }
 }
 
 fn redact_key_value(dsn: &str) -> String {

@@ -54,7 +54,7 @@ pub fn second_url(url: &str, opts: &Options) -> String {
 
 /// Appends libpq's `key=value` unless the DSN sets that key.
 fn add_param(url: &str, key: &str, value: &str) -> String {
-    if url.contains(key) {
+    if catalog::redact::sets_param(url, key) {
         url.to_string()
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let sep = if url.contains('?') { '&' } else { '?' };
@@ -181,6 +181,36 @@ mod tests {
                 &opts
             ),
             "postgres://u@h/db?connect_timeout=3&sslmode=verify-ca"
+        );
+    }
+
+    #[test]
+    fn a_key_named_inside_another_value_is_not_taken_as_set() {
+        let opts = Options {
+            connect_timeout: Duration::from_secs(7),
+            require_ssl: true,
+            ..Options::default()
+        };
+        // A password (or user, or host) may hold the text `sslmode`.
+        assert_eq!(
+            second_url("postgres://u:my_sslmode_connect_timeout@h/db", &opts),
+            "postgres://u:my_sslmode_connect_timeout@h/db?connect_timeout=7&sslmode=require"
+        );
+        assert_eq!(
+            second_url("postgres://u@h/db?password=sslmode%3Ddisable", &opts),
+            "postgres://u@h/db?password=sslmode%3Ddisable&connect_timeout=7&sslmode=require"
+        );
+        assert_eq!(
+            second_url("host=h password='x sslmode=disable' dbname=db", &opts),
+            "host=h password='x sslmode=disable' dbname=db connect_timeout=7 sslmode=require"
+        );
+        // Keys spelled with percent escapes in a URL are still keys.
+        assert_eq!(
+            second_url(
+                "postgres://u@h/db?ssl%6Dode=disable&connect_timeout=2",
+                &opts
+            ),
+            "postgres://u@h/db?ssl%6Dode=disable&connect_timeout=2"
         );
     }
 }
