@@ -316,13 +316,13 @@ fn fixture_every_kind() {
     assert_eq!(multi.columns[2].order, None);
     assert_eq!(multi.columns[2].nulls, Some(NullsOrder::First));
     assert_eq!(multi.columns[2].opclass, None);
-    assert_eq!(multi.include, ["during"]);
+    assert_eq!(multi.extras().include, ["during"]);
     assert_eq!(multi.where_.as_deref(), Some("note IS NOT NULL"));
-    assert_eq!(multi.comment.as_deref(), Some("multi"));
+    assert_eq!(multi.extras().comment.as_deref(), Some("multi"));
     let trgm = &child.indexes["child_trgm"];
     assert_eq!(trgm.method.as_deref(), Some("gin"));
     assert_eq!(trgm.columns[0].opclass.as_deref(), Some("app.gin_trgm_ops"));
-    assert_eq!(trgm.options["fastupdate"], "off");
+    assert_eq!(trgm.extras().options["fastupdate"], "off");
     let cuq = &child.indexes["child_uq"];
     assert!(cuq.unique && cuq.nulls_not_distinct);
 

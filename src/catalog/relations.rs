@@ -12,8 +12,8 @@ use super::session::{not_extension_member, Session};
 use super::tables::{attnames_sql, comment_join, deferral, expr_sql, options_map, rel_filter};
 use super::CatalogError;
 use crate::model::{
-    Database, ForEach, IdentitySequence, Index, IndexElem, NullsOrder, Policy, PolicyCommand,
-    Sequence, SortOrder, Trigger, TriggerTiming, Unmanaged, View,
+    Database, ForEach, IdentitySequence, Index, IndexElem, IndexExtras, NullsOrder, Policy,
+    PolicyCommand, Sequence, SortOrder, Trigger, TriggerTiming, Unmanaged, View,
 };
 
 #[derive(QueryableByName)]
@@ -362,16 +362,19 @@ fn assemble(cols: &mut [IndexRow]) -> Option<(String, String, Index)> {
     let r = &mut cols[0];
     let key = Session::key(&r.schema, &r.table_name);
     let index = Index {
-        renamed_from: None,
         unique: r.is_unique,
         method: (r.method != "btree").then(|| take(&mut r.method)),
         columns,
-        include,
         where_: r.predicate.take(),
         nulls_not_distinct: r.nulls_not_distinct,
+        extras: None,
+    }
+    .with_extras(IndexExtras {
+        renamed_from: None,
+        include,
         options: options_map(r.options.take()),
         comment: r.comment.take(),
-    };
+    });
     Some((key, take(&mut r.name), index))
 }
 

@@ -28,7 +28,9 @@ pub fn sort(db: &mut Database) {
         t.grants.sort_keys();
         t.options.sort_keys();
         for i in t.indexes.values_mut() {
-            i.options.sort_keys();
+            if let Some(e) = i.extras.as_deref_mut() {
+                e.options.sort_keys();
+            }
         }
         for e in t
             .columns
@@ -44,7 +46,9 @@ pub fn sort(db: &mut Database) {
         v.indexes.sort_keys();
         v.column_comments.sort_keys();
         for i in v.indexes.values_mut() {
-            i.options.sort_keys();
+            if let Some(e) = i.extras.as_deref_mut() {
+                e.options.sort_keys();
+            }
         }
     }
     db.functions.sort_keys();

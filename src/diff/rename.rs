@@ -307,7 +307,7 @@ pub fn apply<'a>(
             });
         }
         for (n, ix) in &t.indexes {
-            let Some(old) = &ix.renamed_from else {
+            let Some(old) = &ix.extras().renamed_from else {
                 continue;
             };
             let cur = &db.tables[key];
@@ -395,7 +395,9 @@ fn names_a_rename(to: &Database) -> bool {
                 || t.unique.values().any(|u| u.renamed_from.is_some())
                 || t.foreign_keys.values().any(|f| f.renamed_from.is_some())
                 || t.checks.values().any(|c| c.renamed_from.is_some())
-                || t.indexes.values().any(|i| i.renamed_from.is_some())
+                || t.indexes
+                    .values()
+                    .any(|i| i.extras().renamed_from.is_some())
                 || t.policies.values().any(|p| p.renamed_from.is_some())
         })
 }
@@ -421,7 +423,9 @@ fn rename_column(db: &mut Database, key: &str, q: &QualifiedName, old: &str, new
                 e.column = Some(new.to_string());
             }
         }
-        rename_in(&mut ix.include, old, new);
+        if let Some(e) = ix.extras.as_deref_mut() {
+            rename_in(&mut e.include, old, new);
+        }
     }
     for g in t.triggers.values_mut() {
         rename_in(&mut g.columns, old, new);

@@ -93,10 +93,10 @@ pub fn index(a: &Index, b: &Index, rel: &str) -> bool {
             .iter()
             .zip(&b.columns)
             .all(|(x, y)| elem(x, y, rel))
-        && a.include == b.include
+        && a.extras().include == b.extras().include
         && opt_expr_in(rel, &a.where_, &b.where_)
         && a.nulls_not_distinct == b.nulls_not_distinct
-        && a.options == b.options
+        && a.extras().options == b.extras().options
 }
 
 pub fn roles(p: &Policy) -> Vec<String> {

@@ -240,9 +240,12 @@ fn drop_empty_comments(db: &mut Database) {
     for v in db.views.values_mut() {
         none_if_empty(&mut v.comment);
         v.column_comments.retain(|_, c| !c.is_empty());
-        v.indexes
-            .values_mut()
-            .for_each(|x| none_if_empty(&mut x.comment));
+        v.indexes.values_mut().for_each(|x| {
+            if let Some(e) = x.extras.as_deref_mut() {
+                none_if_empty(&mut e.comment);
+            }
+            x.tidy();
+        });
     }
     for t in db.tables.values_mut() {
         let t = Arc::make_mut(t);
@@ -266,9 +269,12 @@ fn drop_empty_comments(db: &mut Database) {
         t.exclusions
             .values_mut()
             .for_each(|x| none_if_empty(&mut x.comment));
-        t.indexes
-            .values_mut()
-            .for_each(|x| none_if_empty(&mut x.comment));
+        t.indexes.values_mut().for_each(|x| {
+            if let Some(e) = x.extras.as_deref_mut() {
+                none_if_empty(&mut e.comment);
+            }
+            x.tidy();
+        });
         t.policies
             .values_mut()
             .for_each(|x| none_if_empty(&mut x.comment));

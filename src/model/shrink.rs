@@ -96,7 +96,10 @@ impl Shrink for super::Column {
 impl Shrink for Index {
     fn shrink(&mut self) {
         self.columns.shrink();
-        self.include.shrink();
+        self.tidy();
+        if let Some(e) = self.extras.as_deref_mut() {
+            e.include.shrink();
+        }
     }
 }
 

@@ -333,7 +333,7 @@ impl<'d> Ctx<'d> {
         for (n, i) in &t.indexes {
             let cols: Vec<String> = i.columns.iter().filter_map(|e| e.column.clone()).collect();
             need(vec!["indexes", n], &cols, "index");
-            need(vec!["indexes", n], &i.include, "index");
+            need(vec!["indexes", n], &i.extras().include, "index");
         }
         for (n, tr) in &t.triggers {
             need(vec!["triggers", n], &tr.columns, "trigger");

@@ -1078,7 +1078,7 @@ impl Builder {
         self.push(iid.clone(), StepKind::Index, sql, deps(d));
         let iq = QualifiedName::new(&on.schema, iname);
         self.undo(render::drop_object(Target::Index(&iq)));
-        self.comment(Some(&iid), Target::Index(&iq), &ix.comment);
+        self.comment(Some(&iid), Target::Index(&iq), &ix.extras().comment);
         for (k, e) in ix.columns.iter().enumerate() {
             if let Some(n) = e.statistics {
                 let sql = format!(

@@ -278,7 +278,12 @@ fn covered(t: &Table, cols: &[String]) -> bool {
 fn index_shape(ix: &Index) -> String {
     format!(
         "{}|{:?}|{:?}|{:?}|{:?}|{}",
-        ix.unique, ix.method, ix.columns, ix.include, ix.where_, ix.nulls_not_distinct
+        ix.unique,
+        ix.method,
+        ix.columns,
+        ix.extras().include,
+        ix.where_,
+        ix.nulls_not_distinct
     )
 }
 

@@ -42,13 +42,13 @@ pub fn create_index(name: &str, table: &QualifiedName, ix: &Index) -> String {
     }
     let elems: Vec<String> = ix.columns.iter().map(index_elem).collect();
     sql.push_str(&format!(" ({})", elems.join(", ")));
-    if !ix.include.is_empty() {
-        sql.push_str(&format!(" INCLUDE ({})", column_list(&ix.include)));
+    if !ix.extras().include.is_empty() {
+        sql.push_str(&format!(" INCLUDE ({})", column_list(&ix.extras().include)));
     }
     if ix.nulls_not_distinct {
         sql.push_str(" NULLS NOT DISTINCT");
     }
-    sql.push_str(&with_options(&ix.options));
+    sql.push_str(&with_options(&ix.extras().options));
     if let Some(w) = &ix.where_ {
         sql.push_str(&format!(" WHERE ({w})"));
     }
@@ -92,12 +92,12 @@ mod tests {
                     ..Default::default()
                 },
             ],
-            include: vec!["id".into()],
             where_: Some("deleted_at IS NULL".into()),
             nulls_not_distinct: true,
             ..Default::default()
         };
-        ix.options.insert("fastupdate".into(), "off".into());
+        ix.extras_mut().include = vec!["id".into()];
+        (ix.extras_mut().options).insert("fastupdate".into(), "off".into());
         assert_eq!(
             create_index("Ix", &t, &ix),
             "CREATE UNIQUE INDEX \"Ix\" ON public.\"Users\" USING gin ((lower(name)) COLLATE \"C\" public.gin_trgm_ops, \"At\" DESC NULLS LAST) INCLUDE (id) NULLS NOT DISTINCT WITH (fastupdate=off) WHERE (deleted_at IS NULL);"
