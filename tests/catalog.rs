@@ -54,7 +54,7 @@ fn counts(m: &Database) -> (usize, usize, usize, usize, usize) {
         .map(|t| {
             t.indexes.len()
                 + t.unique.len()
-                + t.exclusions.len()
+                + t.extras().exclusions.len()
                 + usize::from(t.primary_key.is_some())
         })
         .sum::<usize>()
@@ -246,7 +246,7 @@ fn fixture_every_kind() {
         parent.indexes.is_empty(),
         "constraint indexes are not indexes"
     );
-    assert_eq!(parent.options["fillfactor"], "70");
+    assert_eq!(parent.extras().options["fillfactor"], "70");
     assert!(parent.row_level_security.enabled && parent.row_level_security.forced);
     assert_eq!(parent.grants["Cat Writer"], ["all"]);
     assert_eq!(
@@ -260,7 +260,7 @@ fn fixture_every_kind() {
     );
 
     let child = &m.tables["app.child"];
-    assert!(child.unlogged);
+    assert!(child.extras().unlogged);
     assert_eq!(
         child.primary_key.as_ref().unwrap().deferrable,
         Deferral::InitiallyImmediate
@@ -287,7 +287,7 @@ fn fixture_every_kind() {
     );
     assert!(child.checks["child_note_check"].no_inherit);
     assert!(child.checks["child_id_positive"].not_valid);
-    let ex = &child.exclusions["child_no_overlap"];
+    let ex = &child.extras().exclusions["child_no_overlap"];
     assert_eq!(
         ex.definition,
         "USING gist (parent_id WITH =, during WITH &&)"
@@ -328,17 +328,20 @@ fn fixture_every_kind() {
 
     // Partitioning: inherited PK, index and trigger are not repeated.
     let events = &m.tables["app.events"];
-    assert_eq!(events.partition_by.as_deref(), Some("RANGE (at)"));
+    assert_eq!(events.extras().partition_by.as_deref(), Some("RANGE (at)"));
     assert_eq!(events.primary_key.as_ref().unwrap().columns, ["id", "at"]);
     assert!(events.indexes.contains_key("events_at"));
     assert!(events.triggers.contains_key("ev_trg"));
     let p2024 = &m.tables["app.events_2024"];
-    let po = p2024.partition_of.as_ref().unwrap();
+    let po = p2024.extras().partition_of.as_ref().unwrap();
     assert_eq!(po.parent, "app.events");
     assert_eq!(po.bound, "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')");
     assert!(p2024.primary_key.is_none() && p2024.indexes.is_empty() && p2024.triggers.is_empty());
     let other = &m.tables["app.events_other"];
-    assert_eq!(other.partition_of.as_ref().unwrap().bound, "DEFAULT");
+    assert_eq!(
+        other.extras().partition_of.as_ref().unwrap().bound,
+        "DEFAULT"
+    );
     assert_eq!(
         other.indexes.keys().collect::<Vec<_>>(),
         ["events_other_payload"]
@@ -983,14 +986,14 @@ fn corpus_pagila() {
     assert_eq!(
         m.tables
             .values()
-            .filter(|t| t.partition_by.is_some())
+            .filter(|t| t.extras().partition_by.is_some())
             .count(),
         1
     );
     assert_eq!(
         m.tables
             .values()
-            .filter(|t| t.partition_of.is_some())
+            .filter(|t| t.extras().partition_of.is_some())
             .count(),
         55
     );

@@ -609,8 +609,8 @@ fn drop_table(db: &mut Database) {
         .filter(|(k, t)| {
             let name = k.split('.').nth(1).unwrap_or(k);
             !k.starts_with("auth.")
-                && t.partition_of.is_none()
-                && t.partition_by.is_none()
+                && t.extras().partition_of.is_none()
+                && t.extras().partition_by.is_none()
                 && !referenced.iter().any(|r| r.starts_with(k.as_str()))
                 && !views.iter().any(|v| v.contains(name))
         })

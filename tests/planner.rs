@@ -395,7 +395,9 @@ tables:
     assert_eq!(inspect(&db), ia);
     // A rename whose source is nowhere is an error.
     let mut bad = b.clone();
-    std::sync::Arc::make_mut(&mut bad.tables[0]).renamed_from = Some("nowhere".into());
+    std::sync::Arc::make_mut(&mut bad.tables[0])
+        .extras_mut()
+        .renamed_from = Some("nowhere".into());
     let err = reconcile::plan::plan_migration(&ia, &bad, &opts())
         .unwrap_err()
         .to_string();

@@ -21,12 +21,14 @@ pub fn sort(db: &mut Database) {
         t.unique.sort_keys();
         t.foreign_keys.sort_keys();
         t.checks.sort_keys();
-        t.exclusions.sort_keys();
         t.indexes.sort_keys();
         t.policies.sort_keys();
         t.triggers.sort_keys();
         t.grants.sort_keys();
-        t.options.sort_keys();
+        if let Some(e) = t.extras.as_deref_mut() {
+            e.exclusions.sort_keys();
+            e.options.sort_keys();
+        }
         for i in t.indexes.values_mut() {
             if let Some(e) = i.extras.as_deref_mut() {
                 e.options.sort_keys();

@@ -12,7 +12,7 @@ use super::types::collation_sql;
 use super::CatalogError;
 use crate::model::{
     Check, Column, ColumnExtras, Database, Deferral, Exclusion, FkAction, FkMatch, ForeignKey,
-    Identity, PartitionOf, PrimaryKey, RowLevelSecurity, Table, Unique,
+    Identity, PartitionOf, PrimaryKey, RowLevelSecurity, Table, TableExtras, Unique,
 };
 
 /// SQL: relation `c` (namespace `n`) is in a selected schema and not an
@@ -133,18 +133,21 @@ pub fn tables(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
         let t = Table {
             owner: s.owner(&r.owner),
             comment: r.comment,
-            unlogged: r.unlogged,
-            partition_by: r.partition_by,
-            partition_of,
             row_level_security: RowLevelSecurity {
                 enabled: r.rls,
                 forced: r.rls_forced,
             },
             grants: grants(r.acl.as_deref(), &r.owner, AclKind::Relation),
+            ..Default::default()
+        }
+        .with_extras(TableExtras {
+            unlogged: r.unlogged,
+            partition_by: r.partition_by,
+            partition_of,
             options: options_map(r.options),
             replica_identity: r.replica_identity,
             ..Default::default()
-        };
+        });
         db.tables
             .insert(Session::key(&r.schema, &r.name), Arc::new(t));
     }
@@ -427,7 +430,7 @@ pub fn constraints(s: &mut Session, db: &mut Database) -> Result<(), CatalogErro
                     deferrable,
                     comment: r.comment,
                 };
-                table.exclusions.insert(r.name, x);
+                table.extras_mut().exclusions.insert(r.name, x);
             }
         }
     })

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use crate::model::{Database, Grants, PrimaryKey, Table, View};
+use crate::model::{Database, Grants, PrimaryKey, Table, TableExtras, View};
 use crate::plan::Action;
 
 /// One object created, altered or dropped.
@@ -138,7 +138,12 @@ fn tables(l: &mut Lists, a: &IndexMap<String, Arc<Table>>, b: &IndexMap<String, 
             l.map("pk", key, &primary_key(x), &primary_key(y));
             l.map("unique", &p, &x.unique, &y.unique);
             l.map("check", &p, &x.checks, &y.checks);
-            l.map("exclusion", &p, &x.exclusions, &y.exclusions);
+            l.map(
+                "exclusion",
+                &p,
+                &x.extras().exclusions,
+                &y.extras().exclusions,
+            );
         }
         l.map("index", &p, &x.indexes, &y.indexes);
         l.map("fk", &p, &x.foreign_keys, &y.foreign_keys);
@@ -174,26 +179,29 @@ fn primary_key(t: &Table) -> IndexMap<&str, &PrimaryKey> {
 /// field must be placed on one side or the other.
 fn table_rest(t: &Arc<Table>) -> impl PartialEq + '_ {
     let Table {
-        renamed_from: _,
         owner,
         comment,
-        unlogged,
         columns: _,
         primary_key: _,
         unique: _,
         foreign_keys: _,
         checks: _,
-        exclusions: _,
         indexes: _,
-        partition_by,
-        partition_of,
         row_level_security,
         policies: _,
         triggers: _,
         grants,
+        extras: _,
+    } = &**t;
+    let TableExtras {
+        renamed_from: _,
+        unlogged,
+        exclusions: _,
+        partition_by,
+        partition_of,
         options,
         replica_identity,
-    } = &**t;
+    } = t.extras();
     (
         (owner, comment, unlogged, partition_by, partition_of),
         (row_level_security, grants, options, replica_identity),

@@ -610,7 +610,7 @@ fn table_parts<'a>(
             Shape::Check(q.clone(), n, c),
         ));
     }
-    for (n, e) in &t.exclusions {
+    for (n, e) in &t.extras().exclusions {
         out.push(part(
             format!("exclusion:{key}.{n}"),
             StepKind::Table,

@@ -63,7 +63,9 @@ pub fn apply<'a>(
     let mut db = from.clone();
     let mut out = Vec::new();
     for (key, t) in &to.tables {
-        let Some(old) = &t.renamed_from else { continue };
+        let Some(old) = &t.extras().renamed_from else {
+            continue;
+        };
         let new_q = parse_name(key, key)?;
         let old_q = QualifiedName::parse(old, &new_q.schema).map_err(|m| err(key.clone(), m))?;
         let old_key = old_q.to_string();
@@ -102,6 +104,7 @@ pub fn apply<'a>(
                 .values()
                 .any(|fk| parse_table_ref(&fk.references).is_ok_and(|(q, _)| q == old_q));
             let parent = t
+                .extras()
                 .partition_of
                 .as_ref()
                 .is_some_and(|p| parse_name(&p.parent, "").is_ok_and(|q| q == old_q));
@@ -116,7 +119,11 @@ pub fn apply<'a>(
                     }
                 }
             }
-            if let Some(p) = &mut other.partition_of {
+            if let Some(p) = other
+                .extras
+                .as_deref_mut()
+                .and_then(|e| e.partition_of.as_mut())
+            {
                 if parse_name(&p.parent, "").is_ok_and(|q| q == old_q) {
                     p.parent = key.clone();
                 }
@@ -388,7 +395,7 @@ pub fn apply<'a>(
 fn names_a_rename(to: &Database) -> bool {
     to.views.values().any(|v| v.renamed_from.is_some())
         || to.tables.values().any(|t| {
-            t.renamed_from.is_some()
+            t.extras().renamed_from.is_some()
                 || t.columns
                     .values()
                     .any(|c| c.extras().renamed_from.is_some())

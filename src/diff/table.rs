@@ -378,7 +378,9 @@ pub fn compare_part(x: &Obj<'_>, y: &Obj<'_>, online: bool) -> Result<Verdict, P
 /// The table's own settings: owner, comment, grants, RLS, storage options,
 /// logging, replica identity.
 pub fn table_settings(q: &QualifiedName, a: &Table, b: &Table) -> Result<Vec<String>, PlanError> {
-    if a.partition_by != b.partition_by || a.partition_of != b.partition_of {
+    if a.extras().partition_by != b.extras().partition_by
+        || a.extras().partition_of != b.extras().partition_of
+    {
         return Err(PlanError::Invalid {
             what: format!("table {q}"),
             message:
@@ -400,20 +402,22 @@ pub fn table_settings(q: &QualifiedName, a: &Table, b: &Table) -> Result<Vec<Str
         let w = if rb.forced { "FORCE" } else { "NO FORCE" };
         out.push(alter_table(q, &format!("{w} ROW LEVEL SECURITY")));
     }
-    if a.options != b.options {
+    if a.extras().options != b.extras().options {
         let reset: Vec<String> = a
+            .extras()
             .options
             .keys()
-            .filter(|k| !b.options.contains_key(*k))
+            .filter(|k| !b.extras().options.contains_key(*k))
             .cloned()
             .collect();
         if !reset.is_empty() {
             out.push(alter_table(q, &format!("RESET ({})", reset.join(", "))));
         }
         let set: indexmap::IndexMap<String, String> = b
+            .extras()
             .options
             .iter()
-            .filter(|(k, v)| a.options.get(*k) != Some(v))
+            .filter(|(k, v)| a.extras().options.get(*k) != Some(v))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         if !set.is_empty() {
@@ -422,18 +426,18 @@ pub fn table_settings(q: &QualifiedName, a: &Table, b: &Table) -> Result<Vec<Str
             out.push(alter_table(q, &format!("SET {inner}")));
         }
     }
-    if a.unlogged != b.unlogged {
-        let w = if b.unlogged {
+    if a.extras().unlogged != b.extras().unlogged {
+        let w = if b.extras().unlogged {
             "SET UNLOGGED"
         } else {
             "SET LOGGED"
         };
         out.push(alter_table(q, w));
     }
-    if a.replica_identity != b.replica_identity {
+    if a.extras().replica_identity != b.extras().replica_identity {
         out.push(render::replica_identity(
             q,
-            b.replica_identity.as_deref().unwrap_or("default"),
+            b.extras().replica_identity.as_deref().unwrap_or("default"),
         ));
     }
     Ok(out)

@@ -266,9 +266,11 @@ fn drop_empty_comments(db: &mut Database) {
         t.checks
             .values_mut()
             .for_each(|x| none_if_empty(&mut x.comment));
-        t.exclusions
-            .values_mut()
-            .for_each(|x| none_if_empty(&mut x.comment));
+        if let Some(e) = t.extras.as_deref_mut() {
+            e.exclusions
+                .values_mut()
+                .for_each(|x| none_if_empty(&mut x.comment));
+        }
         t.indexes.values_mut().for_each(|x| {
             if let Some(e) = x.extras.as_deref_mut() {
                 none_if_empty(&mut e.comment);
@@ -437,7 +439,11 @@ fn table_pass(
     for (name, index) in table.indexes.iter_mut() {
         index_pass(index, &["tables", key, "indexes", name], p);
     }
-    if let Some(part) = table.partition_of.as_mut() {
+    if let Some(part) = table
+        .extras
+        .as_deref_mut()
+        .and_then(|e| e.partition_of.as_mut())
+    {
         match relation_key(&part.parent) {
             Ok(q) => part.parent = q.to_string(),
             Err(e) => p.push(Problem::new(&["tables", key, "partition_of", "parent"], e)),

@@ -15,6 +15,7 @@ pub mod schema_json;
 pub mod share;
 pub mod short;
 pub mod shrink;
+mod table;
 pub mod types;
 pub mod validate;
 

@@ -69,7 +69,6 @@ impl Shrink for Table {
             fk.columns.shrink();
         }
         self.checks.shrink_to_fit();
-        self.exclusions.shrink_to_fit();
         self.indexes.shrink();
         self.policies.shrink_to_fit();
         for p in self.policies.values_mut() {
@@ -77,7 +76,11 @@ impl Shrink for Table {
         }
         self.triggers.shrink_to_fit();
         self.grants.shrink();
-        self.options.shrink_to_fit();
+        self.tidy();
+        if let Some(e) = self.extras.as_deref_mut() {
+            e.exclusions.shrink_to_fit();
+            e.options.shrink_to_fit();
+        }
         if let Some(pk) = &mut self.primary_key {
             pk.columns.shrink();
         }

@@ -179,59 +179,42 @@ pub struct Sequence {
     pub grants: Grants,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, default)]
+/// A table. What most tables say is held inline; the rest (renames,
+/// partitioning, exclusions, storage options...) sits behind one pointer
+/// (`extras`). Its format, equality and schema are in `model::table`.
+#[derive(Debug, Clone, Default)]
 pub struct Table {
-    /// The table's previous name, to rename instead of drop and create.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub renamed_from: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    #[serde(skip_serializing_if = "is_false")]
-    pub unlogged: bool,
-    /// Column name -> column. A bare string is the column's type.
+    /// Column name -> column.
     pub columns: IndexMap<String, Column>,
-    /// `[col, ...]` or `{ name, columns }`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_key: Option<PrimaryKey>,
-    /// Constraint name -> `[col, ...]` or `{ columns, ... }`.
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub unique: IndexMap<String, Unique>,
-    /// Constraint name -> foreign key.
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub foreign_keys: IndexMap<String, ForeignKey>,
-    /// Constraint name -> CHECK expression or `{ expression, ... }`.
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub checks: IndexMap<String, Check>,
-    /// Constraint name -> exclusion constraint.
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub exclusions: IndexMap<String, Exclusion>,
-    /// Index name -> index.
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub indexes: IndexMap<String, Index>,
+    pub row_level_security: RowLevelSecurity,
+    pub policies: IndexMap<String, Policy>,
+    pub triggers: IndexMap<String, Trigger>,
+    pub grants: Grants,
+    /// Read through [`Table::extras`]; `None` when nothing in it is set.
+    pub extras: Option<Box<TableExtras>>,
+}
+
+/// The attributes of a table that few tables set.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TableExtras {
+    /// The table's previous name, to rename instead of drop and create.
+    pub renamed_from: Option<String>,
+    pub unlogged: bool,
+    pub exclusions: IndexMap<String, Exclusion>,
     /// Partition key of a partitioned table, e.g. `RANGE (created_at)`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub partition_by: Option<String>,
     /// This table is a partition of another.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub partition_of: Option<PartitionOf>,
-    #[serde(skip_serializing_if = "RowLevelSecurity::is_off")]
-    pub row_level_security: RowLevelSecurity,
-    /// Policy name -> policy.
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub policies: IndexMap<String, Policy>,
-    /// Trigger name -> trigger.
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub triggers: IndexMap<String, Trigger>,
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub grants: Grants,
     /// Storage parameters (`WITH (fillfactor = 70)`).
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub options: IndexMap<String, String>,
-    /// `full`, `nothing`, or `index <name>`; omitted for the default (primary key).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `full`, `nothing`, or `index <name>`; omitted for the default.
     pub replica_identity: Option<String>,
 }
 

@@ -829,7 +829,7 @@ impl Builder {
     ) -> Result<(), PlanError> {
         let what = format!("table {key}");
         let id = format!("table:{key}");
-        let parent = match &t.partition_of {
+        let parent = match &t.extras().partition_of {
             Some(p) => {
                 let pn = parse_name(&p.parent, &what)?;
                 ctx.tables.get(&pn).map(|(k, pt)| (k.to_string(), *pt))
@@ -871,7 +871,7 @@ impl Builder {
                 }
             }
         }
-        for e in t.exclusions.values() {
+        for e in t.extras().exclusions.values() {
             let probe = format!("ALTER TABLE pg_temp.probe ADD EXCLUDE {}", e.definition);
             d.extend(deps(ctx.sql(&what, &probe)?));
         }
@@ -899,7 +899,7 @@ impl Builder {
                 self.comment(me, Target::Constraint(name, n), &c.comment);
             }
         }
-        for (n, e) in &t.exclusions {
+        for (n, e) in &t.extras().exclusions {
             self.comment(me, Target::Constraint(name, n), &e.comment);
         }
         self.grants(me, Target::Table(name), None, &t.grants)?;
@@ -922,7 +922,7 @@ impl Builder {
                 );
             }
         }
-        if let Some(ri) = &t.replica_identity {
+        if let Some(ri) = &t.extras().replica_identity {
             let mut d = vec![id.clone()];
             if let Some(index) = ri
                 .strip_prefix("index ")
@@ -1419,7 +1419,11 @@ impl<'a> Ctx<'a> {
         for (key, t) in &db.tables {
             let q = parse_name(key, &format!("table `{key}`"))?;
             tables.insert(q.clone(), (key.as_str(), &**t));
-            let parent = t.partition_of.as_ref().map(|p| parse_name(&p.parent, ""));
+            let parent = t
+                .extras()
+                .partition_of
+                .as_ref()
+                .map(|p| parse_name(&p.parent, ""));
             if let Some(Ok(parent)) = parent {
                 partitions.entry(parent).or_default().push(key.as_str());
             }

@@ -145,7 +145,7 @@ fn schema_of(key: &str) -> String {
 
 fn table_rules(key: &str, t: &Table, opts: &LintOptions, out: &mut Out) {
     let rls = t.row_level_security.enabled;
-    let partition = t.partition_of.is_some();
+    let partition = t.extras().partition_of.is_some();
     if !rls && !partition && opts.exposed_schemas.contains(&schema_of(key)) {
         out.push(
             "rls_disabled_in_exposed_schema",

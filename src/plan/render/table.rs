@@ -252,7 +252,8 @@ impl Inherited<'_> {
         self.parent.is_some_and(|p| p.checks.contains_key(name))
     }
     pub fn exclusion(&self, name: &str) -> bool {
-        self.parent.is_some_and(|p| p.exclusions.contains_key(name))
+        self.parent
+            .is_some_and(|p| p.extras().exclusions.contains_key(name))
     }
     pub fn foreign_key(&self, name: &str) -> bool {
         self.parent
@@ -271,7 +272,7 @@ pub fn create_table(
 ) -> Result<String, PlanError> {
     let mut items: Vec<String> = Vec::new();
     let inherited = inherited_from(parent);
-    if t.partition_of.is_some() {
+    if t.extras().partition_of.is_some() {
         for (cname, c) in &t.columns {
             let pc = parent.and_then(|p| p.columns.get(cname));
             let mut parts = String::new();
@@ -309,7 +310,7 @@ pub fn create_table(
             items.push(check_clause(n, c, false));
         }
     }
-    for (n, e) in &t.exclusions {
+    for (n, e) in &t.extras().exclusions {
         if !inherited.exclusion(n) {
             items.push(exclusion_clause(n, e));
         }
@@ -319,8 +320,8 @@ pub fn create_table(
     } else {
         format!("\n    {}\n", items.join(",\n    "))
     };
-    let unlogged = if t.unlogged { "UNLOGGED " } else { "" };
-    let mut sql = match &t.partition_of {
+    let unlogged = if t.extras().unlogged { "UNLOGGED " } else { "" };
+    let mut sql = match &t.extras().partition_of {
         Some(p) => {
             let parent_name = parse_name(&p.parent, &format!("partition parent of {name}"))?;
             let cols = if body.is_empty() {
@@ -337,10 +338,10 @@ pub fn create_table(
         }
         None => format!("CREATE {unlogged}TABLE {} ({body})", name.sql()),
     };
-    if let Some(by) = &t.partition_by {
+    if let Some(by) = &t.extras().partition_by {
         sql.push_str(&format!(" PARTITION BY {by}"));
     }
-    sql.push_str(&with_options(&t.options));
+    sql.push_str(&with_options(&t.extras().options));
     sql.push(';');
     Ok(sql)
 }
@@ -419,14 +420,14 @@ mod tests {
                 ..Default::default()
             },
         );
-        t.exclusions.insert(
+        t.extras_mut().exclusions.insert(
             "ex".into(),
             Exclusion {
                 definition: "USING gist (id WITH =)".into(),
                 ..Default::default()
             },
         );
-        t.options.insert("fillfactor".into(), "70".into());
+        (t.extras_mut().options).insert("fillfactor".into(), "70".into());
         let n = QualifiedName::new("public", "T");
         assert_eq!(
             create_table(&n, &t, None, &Detached::default()).unwrap(),
@@ -458,10 +459,8 @@ mod tests {
 
     #[test]
     fn partitions() {
-        let mut parent = Table {
-            partition_by: Some("RANGE (at)".into()),
-            ..Default::default()
-        };
+        let mut parent = Table::default();
+        parent.extras_mut().partition_by = Some("RANGE (at)".into());
         parent.columns.insert("at".into(), col("date", false));
         parent.columns.insert("v".into(), col("integer", true));
         parent.primary_key = Some(PrimaryKey {
@@ -474,8 +473,8 @@ mod tests {
             "CREATE TABLE public.events (\n    at date NOT NULL,\n    v integer,\n    PRIMARY KEY (at)\n) PARTITION BY RANGE (at);"
         );
         let mut child = parent.clone();
-        child.partition_by = None;
-        child.partition_of = Some(PartitionOf {
+        child.extras_mut().partition_by = None;
+        child.extras_mut().partition_of = Some(PartitionOf {
             parent: "public.events".into(),
             bound: "FOR VALUES FROM ('2020-01-01') TO ('2021-01-01')".into(),
         });
@@ -486,7 +485,7 @@ mod tests {
         );
         child.columns.get_mut("v").unwrap().default = Some("0".into());
         child.columns.get_mut("v").unwrap().nullable = false;
-        child.partition_of.as_mut().unwrap().bound = "DEFAULT".into();
+        child.extras_mut().partition_of.as_mut().unwrap().bound = "DEFAULT".into();
         assert_eq!(
             create_table(&cn, &child, Some(&parent), &Detached::default()).unwrap(),
             "CREATE TABLE public.events_2020 PARTITION OF public.events (\n    v WITH OPTIONS DEFAULT 0 NOT NULL\n) DEFAULT;"

@@ -1,0 +1,231 @@
+//! A table: what few tables set sits behind one pointer, while the file
+//! format stays one flat map (as for a column, see `model::column`).
+
+use std::sync::LazyLock;
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize, Serializer};
+
+use super::short::is_false;
+use super::types::{
+    Check, Column, Exclusion, ForeignKey, Grants, Index, PartitionOf, Policy, PrimaryKey,
+    RowLevelSecurity, Table, TableExtras, Trigger, Unique,
+};
+
+/// What a table without extras reads as.
+static NO_EXTRAS: LazyLock<TableExtras> = LazyLock::new(TableExtras::default);
+
+impl Table {
+    /// The rarely set attributes; all unset when there are none.
+    pub fn extras(&self) -> &TableExtras {
+        self.extras.as_deref().unwrap_or(&NO_EXTRAS)
+    }
+
+    /// The rarely set attributes, to change them.
+    pub fn extras_mut(&mut self) -> &mut TableExtras {
+        self.extras.get_or_insert_with(Default::default)
+    }
+
+    /// This table with `extras`, boxed only when something in them is set.
+    pub fn with_extras(mut self, extras: TableExtras) -> Table {
+        self.extras = (!extras.is_empty()).then(|| Box::new(extras));
+        self
+    }
+
+    /// Drops the extras' box when nothing in it is set.
+    pub fn tidy(&mut self) {
+        if self.extras.as_deref() == Some(&NO_EXTRAS) {
+            self.extras = None;
+        }
+    }
+}
+
+impl TableExtras {
+    pub fn is_empty(&self) -> bool {
+        *self == *NO_EXTRAS
+    }
+}
+
+/// Equal when they say the same: an empty box of extras is no extras.
+impl PartialEq for Table {
+    fn eq(&self, other: &Table) -> bool {
+        self.owner == other.owner
+            && self.comment == other.comment
+            && self.columns == other.columns
+            && self.primary_key == other.primary_key
+            && self.unique == other.unique
+            && self.foreign_keys == other.foreign_keys
+            && self.checks == other.checks
+            && self.indexes == other.indexes
+            && self.row_level_security == other.row_level_security
+            && self.policies == other.policies
+            && self.triggers == other.triggers
+            && self.grants == other.grants
+            && self.extras() == other.extras()
+    }
+}
+
+// The table as the format spells it: read, and described in the JSON
+// Schema, in place of `Table`, with the attributes (and their order) the
+// derived impls of the flat struct had, so the format and schema stay as
+// they were.
+#[derive(Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+#[schemars(rename = "Table")]
+struct TableDef {
+    /// The table's previous name, to rename instead of drop and create.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    renamed_from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comment: Option<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    unlogged: bool,
+    /// Column name -> column. A bare string is the column's type.
+    columns: IndexMap<String, Column>,
+    /// `[col, ...]` or `{ name, columns }`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    primary_key: Option<PrimaryKey>,
+    /// Constraint name -> `[col, ...]` or `{ columns, ... }`.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    unique: IndexMap<String, Unique>,
+    /// Constraint name -> foreign key.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    foreign_keys: IndexMap<String, ForeignKey>,
+    /// Constraint name -> CHECK expression or `{ expression, ... }`.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    checks: IndexMap<String, Check>,
+    /// Constraint name -> exclusion constraint.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    exclusions: IndexMap<String, Exclusion>,
+    /// Index name -> index.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    indexes: IndexMap<String, Index>,
+    /// Partition key of a partitioned table, e.g. `RANGE (created_at)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    partition_by: Option<String>,
+    /// This table is a partition of another.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    partition_of: Option<PartitionOf>,
+    #[serde(skip_serializing_if = "RowLevelSecurity::is_off")]
+    row_level_security: RowLevelSecurity,
+    /// Policy name -> policy.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    policies: IndexMap<String, Policy>,
+    /// Trigger name -> trigger.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    triggers: IndexMap<String, Trigger>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    grants: Grants,
+    /// Storage parameters (`WITH (fillfactor = 70)`).
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    options: IndexMap<String, String>,
+    /// `full`, `nothing`, or `index <name>`; omitted for the default (primary key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replica_identity: Option<String>,
+}
+
+impl From<TableDef> for Table {
+    fn from(d: TableDef) -> Table {
+        let t = Table {
+            owner: d.owner,
+            comment: d.comment,
+            columns: d.columns,
+            primary_key: d.primary_key,
+            unique: d.unique,
+            foreign_keys: d.foreign_keys,
+            checks: d.checks,
+            indexes: d.indexes,
+            row_level_security: d.row_level_security,
+            policies: d.policies,
+            triggers: d.triggers,
+            grants: d.grants,
+            extras: None,
+        };
+        t.with_extras(TableExtras {
+            renamed_from: d.renamed_from,
+            unlogged: d.unlogged,
+            exclusions: d.exclusions,
+            partition_by: d.partition_by,
+            partition_of: d.partition_of,
+            options: d.options,
+            replica_identity: d.replica_identity,
+        })
+    }
+}
+
+impl JsonSchema for Table {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        TableDef::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        TableDef::json_schema(generator)
+    }
+}
+
+impl<'de> Deserialize<'de> for Table {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        TableDef::deserialize(d).map(Table::from)
+    }
+}
+
+impl Serialize for Table {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let e = self.extras();
+        let mut m = s.serialize_struct("Table", 19)?;
+        field(&mut m, "renamed_from", &e.renamed_from)?;
+        field(&mut m, "owner", &self.owner)?;
+        field(&mut m, "comment", &self.comment)?;
+        match e.unlogged {
+            true => m.serialize_field("unlogged", &true)?,
+            false => m.skip_field("unlogged")?,
+        }
+        m.serialize_field("columns", &self.columns)?;
+        field(&mut m, "primary_key", &self.primary_key)?;
+        map(&mut m, "unique", &self.unique)?;
+        map(&mut m, "foreign_keys", &self.foreign_keys)?;
+        map(&mut m, "checks", &self.checks)?;
+        map(&mut m, "exclusions", &e.exclusions)?;
+        map(&mut m, "indexes", &self.indexes)?;
+        field(&mut m, "partition_by", &e.partition_by)?;
+        field(&mut m, "partition_of", &e.partition_of)?;
+        match self.row_level_security.is_off() {
+            true => m.skip_field("row_level_security")?,
+            false => m.serialize_field("row_level_security", &self.row_level_security)?,
+        }
+        map(&mut m, "policies", &self.policies)?;
+        map(&mut m, "triggers", &self.triggers)?;
+        map(&mut m, "grants", &self.grants)?;
+        map(&mut m, "options", &e.options)?;
+        field(&mut m, "replica_identity", &e.replica_identity)?;
+        m.end()
+    }
+}
+
+/// An optional field: written when set.
+fn field<M: SerializeStruct, T: Serialize>(
+    m: &mut M,
+    name: &'static str,
+    value: &Option<T>,
+) -> Result<(), M::Error> {
+    match value {
+        Some(v) => m.serialize_field(name, v),
+        None => m.skip_field(name),
+    }
+}
+
+/// A map: written when not empty.
+fn map<M: SerializeStruct, V: Serialize>(
+    m: &mut M,
+    name: &'static str,
+    value: &IndexMap<String, V>,
+) -> Result<(), M::Error> {
+    match value.is_empty() {
+        true => m.skip_field(name),
+        false => m.serialize_field(name, value),
+    }
+}
