@@ -229,3 +229,37 @@ fn map<M: SerializeStruct, V: Serialize>(
         false => m.serialize_field(name, value),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_round_trips_in_the_order_written() {
+        let json = r#"{"renamed_from":"old","owner":"app","comment":"c","unlogged":true,"columns":{"id":"integer"},"primary_key":["id"],"unique":{"u":["id"]},"foreign_keys":{"f":{"columns":["id"],"references":"public.p(id)"}},"checks":{"k":"id > 0"},"exclusions":{"x":{"definition":"USING gist (id WITH =)"}},"indexes":{"i":{"columns":["id"]}},"partition_by":"RANGE (id)","partition_of":{"parent":"public.p","bound":"DEFAULT"},"row_level_security":{"enabled":true},"policies":{"p":{"using":"true"}},"triggers":{"t":{"timing":"before","events":["update"],"for_each":"row","function":"public.f"}},"grants":{"app":["select"]},"options":{"fillfactor":"70"},"replica_identity":"full"}"#;
+        let t: Table = serde_json::from_str(json).unwrap();
+        assert!(t.extras.is_some());
+        assert_eq!(serde_json::to_string(&t).unwrap(), json);
+    }
+
+    #[test]
+    fn a_plain_table_has_no_extras_and_empty_extras_are_none() {
+        let read: Table = serde_json::from_str(r#"{"columns": {"id": "integer"}}"#).unwrap();
+        assert_eq!(
+            serde_json::to_string(&read).unwrap(),
+            r#"{"columns":{"id":"integer"}}"#
+        );
+        assert!(read.extras.is_none());
+        let mut touched = read.clone();
+        touched.extras_mut();
+        assert_eq!(touched, read);
+        touched.tidy();
+        assert!(touched.extras.is_none());
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let err = serde_json::from_str::<Table>(r#"{"columns": {}, "unloged": true}"#);
+        assert!(err.unwrap_err().to_string().contains("unloged"));
+    }
+}
