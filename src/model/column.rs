@@ -1,19 +1,17 @@
 //! A column: what few columns set sits behind one pointer, while the file
 //! format stays one flat map (or the short form, a bare type name).
 
-use std::sync::LazyLock;
-
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::de::{self, value::MapAccessDeserializer};
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::extras::{described_as, field, map, rare_fields};
 use super::short::{is_true, yes};
 use super::types::{Column, ColumnExtras, Grants, Identity, IdentitySequence};
 
-/// What a column without extras reads as.
-static NO_EXTRAS: LazyLock<ColumnExtras> = LazyLock::new(ColumnExtras::default);
+rare_fields!(Column, ColumnExtras);
 
 impl Column {
     /// A nullable column of `type_` and nothing else (`name: type`).
@@ -25,41 +23,12 @@ impl Column {
         }
     }
 
-    /// The rarely set attributes; all unset when there are none.
-    pub fn extras(&self) -> &ColumnExtras {
-        self.extras.as_deref().unwrap_or(&NO_EXTRAS)
-    }
-
-    /// The rarely set attributes, to change them.
-    pub fn extras_mut(&mut self) -> &mut ColumnExtras {
-        self.extras.get_or_insert_with(Default::default)
-    }
-
-    /// This column with `extras`, boxed only when something in them is set.
-    pub fn with_extras(mut self, extras: ColumnExtras) -> Column {
-        self.extras = (!extras.is_empty()).then(|| Box::new(extras));
-        self
-    }
-
-    /// Drops the extras' box when nothing in it is set.
-    pub fn tidy(&mut self) {
-        if self.extras.as_deref() == Some(&NO_EXTRAS) {
-            self.extras = None;
-        }
-    }
-
     /// Says nothing but its type: written in the short form.
     fn is_bare(&self) -> bool {
         self.nullable
             && self.default.is_none()
             && self.identity.is_none()
             && self.extras().is_empty()
-    }
-}
-
-impl ColumnExtras {
-    pub fn is_empty(&self) -> bool {
-        *self == *NO_EXTRAS
     }
 }
 
@@ -131,15 +100,7 @@ impl From<ColumnDef> for Column {
     }
 }
 
-impl JsonSchema for Column {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        ColumnDef::schema_name()
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        ColumnDef::json_schema(generator)
-    }
-}
+described_as!(Column, ColumnDef);
 
 impl<'de> Deserialize<'de> for Column {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -180,25 +141,9 @@ impl Serialize for Column {
         field(&mut m, "generated", &e.generated)?;
         field(&mut m, "collation", &e.collation)?;
         field(&mut m, "comment", &e.comment)?;
-        if e.grants.is_empty() {
-            m.skip_field("grants")?;
-        } else {
-            m.serialize_field("grants", &e.grants)?;
-        }
+        map(&mut m, "grants", &e.grants)?;
         field(&mut m, "statistics", &e.statistics)?;
         m.end()
-    }
-}
-
-/// An optional field: written when set.
-fn field<M: SerializeStruct, T: Serialize>(
-    m: &mut M,
-    name: &'static str,
-    value: &Option<T>,
-) -> Result<(), M::Error> {
-    match value {
-        Some(v) => m.serialize_field(name, v),
-        None => m.skip_field(name),
     }
 }
 

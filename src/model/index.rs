@@ -1,49 +1,16 @@
 //! An index: what few indexes set sits behind one pointer, while the file
 //! format stays one flat map (as for a column, see `model::column`).
 
-use std::sync::LazyLock;
-
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 
+use super::extras::{field, flag, map, rare_fields, read_as};
 use super::short::is_false;
 use super::types::{Index, IndexElem, IndexExtras};
 
-/// What an index without extras reads as.
-static NO_EXTRAS: LazyLock<IndexExtras> = LazyLock::new(IndexExtras::default);
-
-impl Index {
-    /// The rarely set attributes; all unset when there are none.
-    pub fn extras(&self) -> &IndexExtras {
-        self.extras.as_deref().unwrap_or(&NO_EXTRAS)
-    }
-
-    /// The rarely set attributes, to change them.
-    pub fn extras_mut(&mut self) -> &mut IndexExtras {
-        self.extras.get_or_insert_with(Default::default)
-    }
-
-    /// This index with `extras`, boxed only when something in them is set.
-    pub fn with_extras(mut self, extras: IndexExtras) -> Index {
-        self.extras = (!extras.is_empty()).then(|| Box::new(extras));
-        self
-    }
-
-    /// Drops the extras' box when nothing in it is set.
-    pub fn tidy(&mut self) {
-        if self.extras.as_deref() == Some(&NO_EXTRAS) {
-            self.extras = None;
-        }
-    }
-}
-
-impl IndexExtras {
-    pub fn is_empty(&self) -> bool {
-        *self == *NO_EXTRAS
-    }
-}
+rare_fields!(Index, IndexExtras);
 
 /// Equal when they say the same: an empty box of extras is no extras.
 impl PartialEq for Index {
@@ -107,21 +74,7 @@ impl From<IndexDef> for Index {
     }
 }
 
-impl JsonSchema for Index {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        IndexDef::schema_name()
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        IndexDef::json_schema(generator)
-    }
-}
-
-impl<'de> Deserialize<'de> for Index {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        IndexDef::deserialize(d).map(Index::from)
-    }
-}
+read_as!(Index, IndexDef);
 
 impl Serialize for Index {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -131,40 +84,15 @@ impl Serialize for Index {
         flag(&mut m, "unique", self.unique)?;
         field(&mut m, "method", &self.method)?;
         m.serialize_field("columns", &self.columns)?;
-        if e.include.is_empty() {
-            m.skip_field("include")?;
-        } else {
-            m.serialize_field("include", &e.include)?;
+        match e.include.is_empty() {
+            true => m.skip_field("include")?,
+            false => m.serialize_field("include", &e.include)?,
         }
         field(&mut m, "where", &self.where_)?;
         flag(&mut m, "nulls_not_distinct", self.nulls_not_distinct)?;
-        if e.options.is_empty() {
-            m.skip_field("options")?;
-        } else {
-            m.serialize_field("options", &e.options)?;
-        }
+        map(&mut m, "options", &e.options)?;
         field(&mut m, "comment", &e.comment)?;
         m.end()
-    }
-}
-
-/// An optional field: written when set.
-fn field<M: SerializeStruct, T: Serialize>(
-    m: &mut M,
-    name: &'static str,
-    value: &Option<T>,
-) -> Result<(), M::Error> {
-    match value {
-        Some(v) => m.serialize_field(name, v),
-        None => m.skip_field(name),
-    }
-}
-
-/// A flag: written when set.
-fn flag<M: SerializeStruct>(m: &mut M, name: &'static str, value: bool) -> Result<(), M::Error> {
-    match value {
-        true => m.serialize_field(name, &value),
-        false => m.skip_field(name),
     }
 }
 

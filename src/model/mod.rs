@@ -5,6 +5,7 @@ mod column;
 pub mod depends;
 pub mod error;
 pub mod expr;
+mod extras;
 mod index;
 pub mod load;
 pub mod memo;

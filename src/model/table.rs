@@ -1,52 +1,19 @@
 //! A table: what few tables set sits behind one pointer, while the file
 //! format stays one flat map (as for a column, see `model::column`).
 
-use std::sync::LazyLock;
-
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 
+use super::extras::{field, flag, map, rare_fields, read_as};
 use super::short::is_false;
 use super::types::{
     Check, Column, Exclusion, ForeignKey, Grants, Index, PartitionOf, Policy, PrimaryKey,
     RowLevelSecurity, Table, TableExtras, Trigger, Unique,
 };
 
-/// What a table without extras reads as.
-static NO_EXTRAS: LazyLock<TableExtras> = LazyLock::new(TableExtras::default);
-
-impl Table {
-    /// The rarely set attributes; all unset when there are none.
-    pub fn extras(&self) -> &TableExtras {
-        self.extras.as_deref().unwrap_or(&NO_EXTRAS)
-    }
-
-    /// The rarely set attributes, to change them.
-    pub fn extras_mut(&mut self) -> &mut TableExtras {
-        self.extras.get_or_insert_with(Default::default)
-    }
-
-    /// This table with `extras`, boxed only when something in them is set.
-    pub fn with_extras(mut self, extras: TableExtras) -> Table {
-        self.extras = (!extras.is_empty()).then(|| Box::new(extras));
-        self
-    }
-
-    /// Drops the extras' box when nothing in it is set.
-    pub fn tidy(&mut self) {
-        if self.extras.as_deref() == Some(&NO_EXTRAS) {
-            self.extras = None;
-        }
-    }
-}
-
-impl TableExtras {
-    pub fn is_empty(&self) -> bool {
-        *self == *NO_EXTRAS
-    }
-}
+rare_fields!(Table, TableExtras);
 
 /// Equal when they say the same: an empty box of extras is no extras.
 impl PartialEq for Table {
@@ -157,21 +124,7 @@ impl From<TableDef> for Table {
     }
 }
 
-impl JsonSchema for Table {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        TableDef::schema_name()
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        TableDef::json_schema(generator)
-    }
-}
-
-impl<'de> Deserialize<'de> for Table {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        TableDef::deserialize(d).map(Table::from)
-    }
-}
+read_as!(Table, TableDef);
 
 impl Serialize for Table {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -180,10 +133,7 @@ impl Serialize for Table {
         field(&mut m, "renamed_from", &e.renamed_from)?;
         field(&mut m, "owner", &self.owner)?;
         field(&mut m, "comment", &self.comment)?;
-        match e.unlogged {
-            true => m.serialize_field("unlogged", &true)?,
-            false => m.skip_field("unlogged")?,
-        }
+        flag(&mut m, "unlogged", e.unlogged)?;
         m.serialize_field("columns", &self.columns)?;
         field(&mut m, "primary_key", &self.primary_key)?;
         map(&mut m, "unique", &self.unique)?;
@@ -203,30 +153,6 @@ impl Serialize for Table {
         map(&mut m, "options", &e.options)?;
         field(&mut m, "replica_identity", &e.replica_identity)?;
         m.end()
-    }
-}
-
-/// An optional field: written when set.
-fn field<M: SerializeStruct, T: Serialize>(
-    m: &mut M,
-    name: &'static str,
-    value: &Option<T>,
-) -> Result<(), M::Error> {
-    match value {
-        Some(v) => m.serialize_field(name, v),
-        None => m.skip_field(name),
-    }
-}
-
-/// A map: written when not empty.
-fn map<M: SerializeStruct, V: Serialize>(
-    m: &mut M,
-    name: &'static str,
-    value: &IndexMap<String, V>,
-) -> Result<(), M::Error> {
-    match value.is_empty() {
-        true => m.skip_field(name),
-        false => m.serialize_field(name, value),
     }
 }
 
