@@ -49,6 +49,18 @@ fn a_parameter_is_set_by_its_key_not_by_text_that_names_it() {
     assert!(sets_param("postgres://u@h/db?sslmode=require", "sslmode"));
     assert!(sets_param("postgres://u@h/db?a=1&sslmode", "sslmode"));
     assert!(!sets_param("postgres://u:sslmode@h/db", "sslmode"));
+    assert!(!sets_param(
+        "postgres://u:my_sslmode_connect_timeout@h/db",
+        "connect_timeout"
+    ));
+    assert!(!sets_param(
+        "postgres://u@h/db?password=sslmode%3Ddisable",
+        "sslmode"
+    ));
+    assert!(sets_param(
+        "postgres://u@h/db?password=x&ssl%6Dode=disable",
+        "sslmode"
+    ));
     assert!(!sets_param("postgres://u@sslmode/db?x=sslmode", "sslmode"));
     assert!(!sets_param("postgres://u@h/db", "sslmode"));
     assert!(sets_param("host=h sslmode = 'verify-full'", "sslmode"));

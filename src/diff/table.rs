@@ -378,9 +378,8 @@ pub fn compare_part(x: &Obj<'_>, y: &Obj<'_>, online: bool) -> Result<Verdict, P
 /// The table's own settings: owner, comment, grants, RLS, storage options,
 /// logging, replica identity.
 pub fn table_settings(q: &QualifiedName, a: &Table, b: &Table) -> Result<Vec<String>, PlanError> {
-    if a.extras().partition_by != b.extras().partition_by
-        || a.extras().partition_of != b.extras().partition_of
-    {
+    let (ea, eb) = (a.extras(), b.extras());
+    if ea.partition_by != eb.partition_by || ea.partition_of != eb.partition_of {
         return Err(PlanError::Invalid {
             what: format!("table {q}"),
             message:
@@ -402,12 +401,12 @@ pub fn table_settings(q: &QualifiedName, a: &Table, b: &Table) -> Result<Vec<Str
         let w = if rb.forced { "FORCE" } else { "NO FORCE" };
         out.push(alter_table(q, &format!("{w} ROW LEVEL SECURITY")));
     }
-    if a.extras().options != b.extras().options {
+    if ea.options != eb.options {
         let reset: Vec<String> = a
             .extras()
             .options
             .keys()
-            .filter(|k| !b.extras().options.contains_key(*k))
+            .filter(|k| !eb.options.contains_key(*k))
             .cloned()
             .collect();
         if !reset.is_empty() {
@@ -417,7 +416,7 @@ pub fn table_settings(q: &QualifiedName, a: &Table, b: &Table) -> Result<Vec<Str
             .extras()
             .options
             .iter()
-            .filter(|(k, v)| a.extras().options.get(*k) != Some(v))
+            .filter(|(k, v)| ea.options.get(*k) != Some(v))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         if !set.is_empty() {
@@ -426,18 +425,18 @@ pub fn table_settings(q: &QualifiedName, a: &Table, b: &Table) -> Result<Vec<Str
             out.push(alter_table(q, &format!("SET {inner}")));
         }
     }
-    if a.extras().unlogged != b.extras().unlogged {
-        let w = if b.extras().unlogged {
+    if ea.unlogged != eb.unlogged {
+        let w = if eb.unlogged {
             "SET UNLOGGED"
         } else {
             "SET LOGGED"
         };
         out.push(alter_table(q, w));
     }
-    if a.extras().replica_identity != b.extras().replica_identity {
+    if ea.replica_identity != eb.replica_identity {
         out.push(render::replica_identity(
             q,
-            b.extras().replica_identity.as_deref().unwrap_or("default"),
+            eb.replica_identity.as_deref().unwrap_or("default"),
         ));
     }
     Ok(out)

@@ -206,13 +206,22 @@ pub fn canonicalise(db: &mut Database) -> Vec<Problem> {
     p
 }
 
+fn none_if_empty(c: &mut Option<String>) {
+    if c.as_deref() == Some("") {
+        *c = None;
+    }
+}
+
+/// An index's comment lives in its extras, which go when it was all they held.
+fn drop_empty_index_comment(ix: &mut Index) {
+    if let Some(e) = ix.extras.as_deref_mut() {
+        none_if_empty(&mut e.comment);
+    }
+    ix.tidy();
+}
+
 /// `COMMENT ... IS ''` removes a comment, so an empty comment is none.
 fn drop_empty_comments(db: &mut Database) {
-    fn none_if_empty(c: &mut Option<String>) {
-        if c.as_deref() == Some("") {
-            *c = None;
-        }
-    }
     db.schemas
         .values_mut()
         .for_each(|x| none_if_empty(&mut x.comment));
@@ -240,12 +249,7 @@ fn drop_empty_comments(db: &mut Database) {
     for v in db.views.values_mut() {
         none_if_empty(&mut v.comment);
         v.column_comments.retain(|_, c| !c.is_empty());
-        v.indexes.values_mut().for_each(|x| {
-            if let Some(e) = x.extras.as_deref_mut() {
-                none_if_empty(&mut e.comment);
-            }
-            x.tidy();
-        });
+        v.indexes.values_mut().for_each(drop_empty_index_comment);
     }
     for t in db.tables.values_mut() {
         let t = Arc::make_mut(t);
@@ -271,12 +275,7 @@ fn drop_empty_comments(db: &mut Database) {
                 .values_mut()
                 .for_each(|x| none_if_empty(&mut x.comment));
         }
-        t.indexes.values_mut().for_each(|x| {
-            if let Some(e) = x.extras.as_deref_mut() {
-                none_if_empty(&mut e.comment);
-            }
-            x.tidy();
-        });
+        t.indexes.values_mut().for_each(drop_empty_index_comment);
         t.policies
             .values_mut()
             .for_each(|x| none_if_empty(&mut x.comment));

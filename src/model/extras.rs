@@ -1,6 +1,12 @@
 //! What columns, indexes and tables share: the attributes few of them set
 //! sit behind one pointer (`extras`), empty when nothing in it is set,
 //! while the file format stays one flat map written field by field.
+//!
+//! Each type is read, and described in the JSON Schema, through a flat
+//! struct "as the file spells it" (`ColumnDef`, `IndexDef`, `TableDef`)
+//! that keeps the attributes, doc comments and field order the derived
+//! impls had, so the format and the schema stay as they were; it is
+//! written field by field in that same order.
 
 use indexmap::IndexMap;
 use serde::ser::SerializeStruct;

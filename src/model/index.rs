@@ -24,10 +24,7 @@ impl PartialEq for Index {
     }
 }
 
-// The index as the format spells it: read, and described in the JSON
-// Schema, in place of `Index`, with the attributes (and their order) the
-// derived impls of the flat struct had, so the format and schema stay as
-// they were.
+// The index as the file spells it (see `model::extras`).
 #[derive(Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 #[schemars(rename = "Index")]

@@ -34,10 +34,7 @@ impl PartialEq for Table {
     }
 }
 
-// The table as the format spells it: read, and described in the JSON
-// Schema, in place of `Table`, with the attributes (and their order) the
-// derived impls of the flat struct had, so the format and schema stay as
-// they were.
+// The table as the file spells it (see `model::extras`).
 #[derive(Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 #[schemars(rename = "Table")]

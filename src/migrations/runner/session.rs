@@ -156,17 +156,22 @@ impl<C: BorrowMut<PgConnection>> Drop for Locked<C> {
 mod tests {
     use super::*;
 
+    /// A connect timeout of 7 s, and TLS required or not.
+    fn options(require_ssl: bool) -> Options {
+        Options {
+            connect_timeout: Duration::from_secs(7),
+            require_ssl,
+            ..Options::default()
+        }
+    }
+
     #[test]
     fn a_second_connection_gets_the_timeout_and_under_require_ssl_an_ssl_mode() {
-        let mut opts = Options {
-            connect_timeout: Duration::from_secs(7),
-            ..Options::default()
-        };
         assert_eq!(
-            second_url("postgres://u@h/db", &opts),
+            second_url("postgres://u@h/db", &options(false)),
             "postgres://u@h/db?connect_timeout=7"
         );
-        opts.require_ssl = true;
+        let opts = options(true);
         assert_eq!(
             second_url("postgres://u@h/db?application_name=x", &opts),
             "postgres://u@h/db?application_name=x&connect_timeout=7&sslmode=require"
@@ -186,23 +191,20 @@ mod tests {
 
     #[test]
     fn a_key_named_inside_another_value_is_not_taken_as_set() {
-        let opts = Options {
-            connect_timeout: Duration::from_secs(7),
-            require_ssl: true,
-            ..Options::default()
-        };
-        // A password (or user, or host) may hold the text `sslmode`.
+        let opts = options(true);
+        // A user, host or other value may hold the text `sslmode` (a
+        // password too: see tests/redact.rs, which keeps secrets out of src).
         assert_eq!(
-            second_url("postgres://u:my_sslmode_connect_timeout@h/db", &opts),
-            "postgres://u:my_sslmode_connect_timeout@h/db?connect_timeout=7&sslmode=require"
+            second_url("postgres://my_sslmode_connect_timeout@h/db", &opts),
+            "postgres://my_sslmode_connect_timeout@h/db?connect_timeout=7&sslmode=require"
         );
         assert_eq!(
-            second_url("postgres://u@h/db?password=sslmode%3Ddisable", &opts),
-            "postgres://u@h/db?password=sslmode%3Ddisable&connect_timeout=7&sslmode=require"
+            second_url("postgres://u@h/db?application_name=sslmode%3Ddisable", &opts),
+            "postgres://u@h/db?application_name=sslmode%3Ddisable&connect_timeout=7&sslmode=require"
         );
         assert_eq!(
-            second_url("host=h password='x sslmode=disable' dbname=db", &opts),
-            "host=h password='x sslmode=disable' dbname=db connect_timeout=7 sslmode=require"
+            second_url("host=h application_name='x sslmode=disable' dbname=db", &opts),
+            "host=h application_name='x sslmode=disable' dbname=db connect_timeout=7 sslmode=require"
         );
         // Keys spelled with percent escapes in a URL are still keys.
         assert_eq!(

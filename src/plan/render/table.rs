@@ -270,9 +270,10 @@ pub fn create_table(
     parent: Option<&Table>,
     detached: &Detached,
 ) -> Result<String, PlanError> {
+    let e = t.extras();
     let mut items: Vec<String> = Vec::new();
     let inherited = inherited_from(parent);
-    if t.extras().partition_of.is_some() {
+    if e.partition_of.is_some() {
         for (cname, c) in &t.columns {
             let pc = parent.and_then(|p| p.columns.get(cname));
             let mut parts = String::new();
@@ -310,7 +311,7 @@ pub fn create_table(
             items.push(check_clause(n, c, false));
         }
     }
-    for (n, e) in &t.extras().exclusions {
+    for (n, e) in &e.exclusions {
         if !inherited.exclusion(n) {
             items.push(exclusion_clause(n, e));
         }
@@ -320,8 +321,8 @@ pub fn create_table(
     } else {
         format!("\n    {}\n", items.join(",\n    "))
     };
-    let unlogged = if t.extras().unlogged { "UNLOGGED " } else { "" };
-    let mut sql = match &t.extras().partition_of {
+    let unlogged = if e.unlogged { "UNLOGGED " } else { "" };
+    let mut sql = match &e.partition_of {
         Some(p) => {
             let parent_name = parse_name(&p.parent, &format!("partition parent of {name}"))?;
             let cols = if body.is_empty() {
@@ -338,10 +339,10 @@ pub fn create_table(
         }
         None => format!("CREATE {unlogged}TABLE {} ({body})", name.sql()),
     };
-    if let Some(by) = &t.extras().partition_by {
+    if let Some(by) = &e.partition_by {
         sql.push_str(&format!(" PARTITION BY {by}"));
     }
-    sql.push_str(&with_options(&t.extras().options));
+    sql.push_str(&with_options(&e.options));
     sql.push(';');
     Ok(sql)
 }
