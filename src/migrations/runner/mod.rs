@@ -9,6 +9,7 @@
 mod bookkeeping;
 mod exec;
 mod progress;
+mod quick;
 mod rehash;
 mod report;
 mod retire;

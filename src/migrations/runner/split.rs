@@ -74,10 +74,11 @@ pub fn split(text: &str) -> Result<Vec<Statement>, SplitError> {
         }
         placed.push((piece, line));
     }
-    // Each statement is parsed again on its own to classify it: most of a
-    // split's time (18 ms of an apply's start-up at 1 800 statements),
-    // shared between two threads.
-    let classes = crate::model::par::map_costly(&placed, |&(piece, line)| classify(piece, line));
+    // A statement the quick reading cannot class is parsed again on its
+    // own (`classify`), shared between two threads.
+    let classes = crate::model::par::map_costly(&placed, |&(piece, line)| {
+        super::quick::class(piece).map_or_else(|| classify(piece, line), Ok)
+    });
     let mut out = Vec::with_capacity(placed.len());
     for ((piece, line), class) in placed.into_iter().zip(classes) {
         if let Some((outside_transaction, counts_rows)) = class? {
@@ -95,9 +96,9 @@ pub fn split(text: &str) -> Result<Vec<Statement>, SplitError> {
 /// Why a statement cannot run inside a transaction block (if it cannot)
 /// and whether it counts rows; `None` for a piece with no statement (only
 /// comments).
-type Class = Option<(Option<&'static str>, bool)>;
+pub(super) type Class = Option<(Option<&'static str>, bool)>;
 
-fn classify(piece: &str, line: usize) -> Result<Class, SplitError> {
+pub(super) fn classify(piece: &str, line: usize) -> Result<Class, SplitError> {
     let tree = pg_query::parse(piece.trim_end(), 0).map_err(|e| SplitError {
         line,
         message: message(&e),
@@ -134,7 +135,7 @@ const SEGMENT: usize = 1 << 20;
 /// parenthesis), so each segment starts where a statement starts. When
 /// that fails (a syntax error) or the scanner cannot read the text, the
 /// whole text goes to the parser, which gives the usual error.
-fn pieces(text: &str) -> Result<Vec<&str>, pg_query::Error> {
+pub(super) fn pieces(text: &str) -> Result<Vec<&str>, pg_query::Error> {
     pieces_by(text, SEGMENT)
 }
 
