@@ -352,6 +352,51 @@ fn bad_names_and_duplicate_numbers_are_refused_before_connecting() {
     assert!(err.contains("0001_a/metadata.toml"), "{err}");
 }
 
+/// The SQL is split while the runner connects and reads the schema: a file
+/// that does not split still stops the run before anything is written,
+/// the bookkeeping tables included, and is the error reported.
+#[test]
+fn a_file_that_does_not_split_writes_nothing() {
+    let db = FreshDb::new("run");
+    let dir = migrations(&[
+        ("0001_a", "CREATE TABLE a (id int);", "DROP TABLE a;", true),
+        ("0002_b", "CREATE TABLE b (id int;", "DROP TABLE b;", true),
+    ]);
+    let err = runner::apply(&db.url, &dir, &opts()).unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, RunnerError::Input(_)), "{msg}");
+    assert!(msg.contains("0002_b/up.sql:1: syntax error"), "{msg}");
+    assert_eq!(
+        db.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'reconcile'"),
+        "0"
+    );
+    assert_eq!(
+        db.scalar("SELECT count(*) FROM pg_tables WHERE tablename = 'a'"),
+        "0"
+    );
+    // Fixed, it runs; a broken migration added later is refused whole.
+    add(
+        &dir,
+        "0002_b",
+        "CREATE TABLE b (id int);",
+        "DROP TABLE b;",
+        true,
+    );
+    runner::apply(&db.url, &dir, &opts()).unwrap();
+    add(&dir, "0003_c", "SELECT 1;\nBEGIN;", "", true);
+    let err = runner::apply(&db.url, &dir, &opts())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("0003_c/up.sql:2: transaction control"),
+        "{err}"
+    );
+    assert_eq!(
+        db.scalar("SELECT count(*) FROM reconcile.schema_migrations"),
+        "2"
+    );
+}
+
 #[test]
 fn the_known_bad_corpus_file_is_refused_with_file_and_line() {
     let corpus = support::fixtures()

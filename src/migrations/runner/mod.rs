@@ -4,7 +4,9 @@
 //! transaction per migration, every statement's row count audited.
 //!
 //! Everything that needs no database (names, numbering, sum file,
-//! metadata, splitting) is checked before connecting.
+//! metadata) is checked before connecting; the SQL is split while the
+//! runner connects and reads, and its errors come first, before anything
+//! is written.
 
 mod bookkeeping;
 mod exec;
@@ -146,9 +148,10 @@ pub fn load(dir: &Path) -> Result<Vec<Source>, RunnerError> {
 /// Applies every pending migration in `dir`, in order.
 pub fn apply(url: &str, dir: &Path, opts: &Options) -> Result<Report, RunnerError> {
     tracing::debug!(dir = %dir.display(), "reading the migrations");
-    let sources = source::load(dir)?;
-    tracing::debug!(migrations = sources.len(), "read and split the migrations");
-    exec::apply(url, sources, opts)
+    let mut sources = source::read(dir)?;
+    tracing::debug!(migrations = sources.len(), "read the migrations");
+    let unsplit = source::unsplit(&mut sources);
+    exec::apply(url, sources, unsplit, opts)
 }
 
 /// What `apply` would run, without taking the lock or writing anything.

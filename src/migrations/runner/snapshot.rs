@@ -79,22 +79,44 @@ pub fn before(
     statements: &[&str],
     report: &mut Report,
 ) -> Result<Option<Database>, RunnerError> {
-    let db = match inspect(conn, url, opts, opts.snapshot_dir.is_some()) {
-        Ok(db) => db,
+    let db = read_before(conn, url, opts, report)?;
+    if let Some(db) = &db {
+        write_snapshot(db, opts, statements, report)?;
+    }
+    Ok(db)
+}
+
+/// The schema before the run (see `before`), not yet written.
+pub fn read_before(
+    conn: &mut PgConnection,
+    url: &str,
+    opts: &Options,
+    report: &mut Report,
+) -> Result<Option<Database>, RunnerError> {
+    match inspect(conn, url, opts, opts.snapshot_dir.is_some()) {
+        Ok(db) => Ok(Some(db)),
         Err(e) if opts.snapshot_dir.is_none() => {
             report.warnings.push(format!(
                 "no before/after schema difference: reading the schema failed: {e}"
             ));
-            return Ok(None);
+            Ok(None)
         }
-        Err(e) => {
-            return Err(RunnerError::Database(format!(
-                "cannot take the snapshot before the run (nothing ran; --no-snapshot skips it): {e}"
-            )))
-        }
-    };
+        Err(e) => Err(RunnerError::Database(format!(
+            "cannot take the snapshot before the run (nothing ran; --no-snapshot skips it): {e}"
+        ))),
+    }
+}
+
+/// Writes `db`, the schema read before the run, as a script when
+/// `opts.snapshot_dir` is set: only what `statements` may touch.
+pub fn write_snapshot(
+    db: &Database,
+    opts: &Options,
+    statements: &[&str],
+    report: &mut Report,
+) -> Result<(), RunnerError> {
     if let Some(dir) = &opts.snapshot_dir {
-        let script = render(&db, &touched(&db, statements), report).map_err(|e| {
+        let script = render(db, &touched(db, statements), report).map_err(|e| {
             RunnerError::Database(format!(
                 "cannot render the snapshot before the run (nothing ran; --no-snapshot skips it): {e}"
             ))
@@ -104,7 +126,7 @@ pub fn before(
         tracing::info!(path = %path.display(), "schema snapshot written");
         report.snapshot = Some(path.display().to_string());
     }
-    Ok(Some(db))
+    Ok(())
 }
 
 /// Reads the schema after the run and records what changed. Never fails

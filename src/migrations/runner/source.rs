@@ -20,7 +20,10 @@ pub struct Source {
     pub dir: PathBuf,
     /// sha256 (hex) of the exact bytes of up.sql.
     pub checksum: String,
+    /// up.sql's statements, once split (see `Source::split`).
     pub up: Vec<Statement>,
+    /// up.sql's text until it is split.
+    unsplit: Option<String>,
     /// down.sql as written (empty when absent).
     pub down_sql: String,
     pub run_in_transaction: bool,
@@ -55,9 +58,20 @@ pub fn checksum(bytes: &[u8]) -> String {
     sum::hex(&Sha256::digest(bytes))
 }
 
-/// Reads and checks every migration under `dir`, in order. Plain files and
-/// dot-directories in `dir` are ignored, as are `*.retired` directories.
+/// Reads, checks and splits every migration under `dir`, in order.
 pub fn load(dir: &Path) -> Result<Vec<Source>, RunnerError> {
+    let mut sources = read(dir)?;
+    let ups = split_all(unsplit(&mut sources))?;
+    fill(&mut sources, ups);
+    Ok(sources)
+}
+
+/// Reads and checks every migration under `dir`, in order, but leaves the
+/// SQL unsplit: splitting is the costly part of reading (PostgreSQL's
+/// parser), and the runner needs only the pending migrations split, which
+/// it does while it connects and reads the schema (`exec::apply`). Plain files and
+/// dot-directories in `dir` are ignored, as are `*.retired` directories.
+pub fn read(dir: &Path) -> Result<Vec<Source>, RunnerError> {
     let names = directory_names(dir)?;
     let bad: Vec<&String> = names.iter().filter(|n| !valid_name(n)).collect();
     if !bad.is_empty() {
@@ -116,7 +130,6 @@ fn read_one(base: &Path, name: &str) -> Result<Source, RunnerError> {
     let up_checksum = checksum(&up_bytes);
     let up_text = String::from_utf8(up_bytes)
         .map_err(|_| RunnerError::Input(format!("{}: not UTF-8", up_path.display())))?;
-    let up = split_file(&up_path, &up_text)?;
     let down_path = dir.join("down.sql");
     let down_sql = match std::fs::read(&down_path) {
         Ok(b) => String::from_utf8(b)
@@ -124,29 +137,73 @@ fn read_one(base: &Path, name: &str) -> Result<Source, RunnerError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(RunnerError::Input(format!("{}: {e}", down_path.display()))),
     };
-    split_file(&down_path, &down_sql)?;
     let meta = read_metadata(&dir.join("metadata.toml"))?;
-    if meta.run_in_transaction {
-        if let Some(s) = up.iter().find(|s| s.outside_transaction.is_some()) {
-            return Err(RunnerError::Input(format!(
-                "{}:{}: {} cannot run inside a transaction, but metadata.toml says run_in_transaction = true; \
-                 put it in its own migration with run_in_transaction = false",
-                up_path.display(),
-                s.line,
-                s.outside_transaction.unwrap_or("this statement")
-            )));
-        }
-    }
     Ok(Source {
         number: name[..4].parse().unwrap_or(0),
         name: name.to_string(),
         dir,
         checksum: up_checksum,
-        up,
+        up: Vec::new(),
+        unsplit: Some(up_text),
         down_sql,
         run_in_transaction: meta.run_in_transaction,
         depends: meta.depends,
     })
+}
+
+/// One migration's SQL still to be split.
+pub struct Unsplit {
+    dir: PathBuf,
+    up: String,
+    down: String,
+    run_in_transaction: bool,
+}
+
+/// The SQL of `sources` not yet split, in their order (taken out of them).
+pub fn unsplit(sources: &mut [Source]) -> Vec<Unsplit> {
+    sources
+        .iter_mut()
+        .map(|s| Unsplit {
+            dir: s.dir.clone(),
+            up: s.unsplit.take().unwrap_or_default(),
+            down: s.down_sql.clone(),
+            run_in_transaction: s.run_in_transaction,
+        })
+        .collect()
+}
+
+/// Each migration's up.sql statements, in order; checks too that down.sql
+/// splits and that a migration run in a transaction holds no statement
+/// that cannot.
+pub fn split_all(work: Vec<Unsplit>) -> Result<Vec<Vec<Statement>>, RunnerError> {
+    work.into_iter().map(Unsplit::split).collect()
+}
+
+/// Puts the statements `split_all` made into their migrations.
+pub fn fill(sources: &mut [Source], ups: Vec<Vec<Statement>>) {
+    for (s, up) in sources.iter_mut().zip(ups) {
+        s.up = up;
+    }
+}
+
+impl Unsplit {
+    fn split(self) -> Result<Vec<Statement>, RunnerError> {
+        let up_path = self.dir.join("up.sql");
+        let up = split_file(&up_path, &self.up)?;
+        split_file(&self.dir.join("down.sql"), &self.down)?;
+        if self.run_in_transaction {
+            if let Some(s) = up.iter().find(|s| s.outside_transaction.is_some()) {
+                return Err(RunnerError::Input(format!(
+                    "{}:{}: {} cannot run inside a transaction, but metadata.toml says run_in_transaction = true; \
+                     put it in its own migration with run_in_transaction = false",
+                    up_path.display(),
+                    s.line,
+                    s.outside_transaction.unwrap_or("this statement")
+                )));
+            }
+        }
+        Ok(up)
+    }
 }
 
 /// Splits a file, naming the file and line on failure.
