@@ -10,6 +10,7 @@
 
 mod bookkeeping;
 mod exec;
+mod lex;
 mod progress;
 mod quick;
 mod rehash;

@@ -8,6 +8,7 @@
 //! to the parser. `tests::agrees_with_the_parser` and the corpus test
 //! check the two against each other.
 
+use super::lex::{self, Token};
 use super::split::Class;
 
 /// Leading words whose statement never counts rows, is never refused and
@@ -84,61 +85,17 @@ pub(super) fn class(piece: &str) -> Option<Class> {
     Some(Some((None, false)))
 }
 
-/// Up to `n` leading bare words (letters and `_`), after blanks and
-/// comments; `None` if the piece opens with anything else.
+/// Up to `n` leading words, after blanks and comments; `None` if the
+/// piece opens with anything else.
 fn first_words(piece: &str, n: usize) -> Option<Vec<&str>> {
-    let b = piece.as_bytes();
-    let mut i = skip_blank(b, 0);
-    let mut words = Vec::with_capacity(n);
-    while words.len() < n && i < b.len() && (b[i].is_ascii_alphabetic() || b[i] == b'_') {
-        let start = i;
-        while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
-            i += 1;
-        }
-        words.push(&piece[start..i]);
-        if i < b.len() && !b[i].is_ascii_whitespace() {
-            break;
-        }
-        i = skip_blank(b, i);
-    }
+    let words: Vec<&str> = lex::tokens(piece)
+        .take(n)
+        .map_while(|t| match t {
+            Token::Word(w) => Some(w),
+            _ => None,
+        })
+        .collect();
     (!words.is_empty()).then_some(words)
-}
-
-/// Past whitespace and `--` / `/* */` comments (nested, as PostgreSQL's).
-fn skip_blank(b: &[u8], mut i: usize) -> usize {
-    loop {
-        while i < b.len() && b[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if b[i..].starts_with(b"--") {
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
-            }
-        } else if b[i..].starts_with(b"/*") {
-            i = past_block_comment(b, i);
-        } else {
-            return i;
-        }
-    }
-}
-
-fn past_block_comment(b: &[u8], mut i: usize) -> usize {
-    let mut depth = 0usize;
-    while i < b.len() {
-        if b[i..].starts_with(b"/*") {
-            depth += 1;
-            i += 2;
-        } else if b[i..].starts_with(b"*/") {
-            depth -= 1;
-            i += 2;
-            if depth == 0 {
-                break;
-            }
-        } else {
-            i += 1;
-        }
-    }
-    i
 }
 
 /// Whether `word` (lower case) occurs anywhere in `text` as a whole word,
@@ -155,82 +112,25 @@ fn contains_word_ignoring_case(text: &str, word: &str) -> bool {
 }
 
 /// Whether a `CREATE TABLE` is a plain one, not `CREATE TABLE ... AS` or
-/// `... EXECUTE` (which count rows): neither word outside parentheses,
-/// strings, quoted names and comments. `None` for text this reading does
-/// not follow (an `E'...'` string, whose backslashes may escape quotes,
-/// or one left open).
+/// `... EXECUTE` (which count rows): neither word outside parentheses.
+/// `None` for text `lex` cannot follow.
 fn plain_create_table(piece: &str) -> Option<bool> {
-    let b = piece.as_bytes();
-    let (mut i, mut depth) = (0usize, 0usize);
-    while i < b.len() {
-        let c = b[i];
-        match c {
-            b'-' if b[i..].starts_with(b"--") => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b[i..].starts_with(b"/*") => i = past_block_comment(b, i),
-            b'\'' | b'"' => i = past_quoted(b, i, c)?,
-            b'$' => i = past_dollar_quoted(b, i)?,
-            b'(' => {
-                depth += 1;
-                i += 1;
-            }
-            b')' => {
-                depth = depth.checked_sub(1)?;
-                i += 1;
-            }
-            c if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
-                let start = i;
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] >= 0x80)
-                {
-                    i += 1;
-                }
-                let word = &piece[start..i];
-                let quote_follows = matches!(b.get(i), Some(b'\'') | Some(b'"'));
-                if quote_follows && word.eq_ignore_ascii_case("E") {
-                    return None;
-                }
+    let mut depth = 0usize;
+    for t in lex::tokens(piece) {
+        match t {
+            Token::Unreadable => return None,
+            Token::Symbol(b'(', _) => depth += 1,
+            Token::Symbol(b')', _) => depth = depth.checked_sub(1)?,
+            Token::Word(w)
                 if depth == 0
-                    && (word.eq_ignore_ascii_case("AS") || word.eq_ignore_ascii_case("EXECUTE"))
-                {
-                    return Some(false);
-                }
+                    && (w.eq_ignore_ascii_case("AS") || w.eq_ignore_ascii_case("EXECUTE")) =>
+            {
+                return Some(false)
             }
-            _ => i += 1,
+            _ => {}
         }
     }
     Some(true)
-}
-
-/// Past a `'...'` string or `"..."` name (the quote doubled inside).
-fn past_quoted(b: &[u8], mut i: usize, q: u8) -> Option<usize> {
-    i += 1;
-    loop {
-        let at = i + b.get(i..)?.iter().position(|&c| c == q)?;
-        if b.get(at + 1) == Some(&q) {
-            i = at + 2;
-        } else {
-            return Some(at + 1);
-        }
-    }
-}
-
-/// Past `$tag$...$tag$`; a `$` that opens no such string (`$1`) is passed
-/// by itself.
-fn past_dollar_quoted(b: &[u8], i: usize) -> Option<usize> {
-    let tag_len = b[i + 1..]
-        .iter()
-        .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80))?;
-    let end_of_tag = i + 1 + tag_len;
-    if b.get(end_of_tag) != Some(&b'$') || b.get(i + 1).is_some_and(u8::is_ascii_digit) {
-        return Some(i + 1);
-    }
-    let tag = &b[i..=end_of_tag];
-    let body = end_of_tag + 1;
-    let close = b.get(body..)?.windows(tag.len()).position(|w| w == tag)?;
-    Some(body + close + tag.len())
 }
 
 #[cfg(test)]
@@ -329,6 +229,14 @@ mod tests {
             .iter()
             .filter_map(|t| super::super::split::pieces(t).ok())
             .collect();
+        // Cut into segments where `lex` finds the statements' ends, each
+        // file splits as it does whole.
+        for text in &texts {
+            if let Ok(whole) = pg_query::split_with_parser(text) {
+                let by = super::super::split::pieces_by(text, 2048).expect("splits by segments");
+                assert_eq!(by, whole);
+            }
+        }
         assert!(
             split.len() * 10 > texts.len() * 8,
             "{} of {} files split",
