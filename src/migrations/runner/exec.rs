@@ -15,7 +15,7 @@ use super::progress::{emit, Progress};
 use super::report::{summary, MigrationRun, Report, RunFailure, StatementRun};
 use super::session::{self, Locked};
 use super::snapshot;
-use super::source::{self, Source, Unsplit};
+use super::source::{self, Source};
 use super::split::{self, Statement};
 use super::{correlation_id, millis, Isolation, Options, RevertTarget, RunnerError};
 use crate::catalog;
@@ -35,18 +35,13 @@ fn new_report(operation: &str, corr: &str, url: &str) -> Report {
     }
 }
 
-/// `sources` as `source::read` gives them, and their SQL (`unsplit`),
-/// split on another thread while this one connects, takes the lock and
+/// `sources` as `source::read` gives them, their SQL split on another
+/// thread while this one connects, takes the lock and
 /// reads the schema: at 100 tables, splitting and that reading were each
 /// 15-50 ms of an apply's fixed cost. Nothing is written before both are
 /// done, and a migration that does not split is the error reported even
 /// when the database failed too, as when the files were split first.
-pub fn apply(
-    url: &str,
-    mut sources: Vec<Source>,
-    unsplit: Vec<Unsplit>,
-    opts: &Options,
-) -> Result<Report, RunnerError> {
+pub fn apply(url: &str, mut sources: Vec<Source>, opts: &Options) -> Result<Report, RunnerError> {
     let started = Instant::now();
     let corr = correlation_id();
     let span = tracing::info_span!("apply", correlation_id = %corr);
@@ -54,7 +49,7 @@ pub fn apply(
     let mut report = new_report("apply", &corr, url);
     let (read, split) = par::join(
         || read_first(url, opts, &sources, &mut report),
-        || source::split_all(unsplit),
+        || source::split_all(&sources),
     );
     source::fill(&mut sources, split?);
     let First {

@@ -149,10 +149,9 @@ pub fn load(dir: &Path) -> Result<Vec<Source>, RunnerError> {
 /// Applies every pending migration in `dir`, in order.
 pub fn apply(url: &str, dir: &Path, opts: &Options) -> Result<Report, RunnerError> {
     tracing::debug!(dir = %dir.display(), "reading the migrations");
-    let mut sources = source::read(dir)?;
+    let sources = source::read(dir)?;
     tracing::debug!(migrations = sources.len(), "read the migrations");
-    let unsplit = source::unsplit(&mut sources);
-    exec::apply(url, sources, unsplit, opts)
+    exec::apply(url, sources, opts)
 }
 
 /// What `apply` would run, without taking the lock or writing anything.

@@ -61,7 +61,7 @@ pub fn checksum(bytes: &[u8]) -> String {
 /// Reads, checks and splits every migration under `dir`, in order.
 pub fn load(dir: &Path) -> Result<Vec<Source>, RunnerError> {
     let mut sources = read(dir)?;
-    let ups = split_all(unsplit(&mut sources))?;
+    let ups = split_all(&sources)?;
     fill(&mut sources, ups);
     Ok(sources)
 }
@@ -151,46 +151,30 @@ fn read_one(base: &Path, name: &str) -> Result<Source, RunnerError> {
     })
 }
 
-/// One migration's SQL still to be split.
-pub struct Unsplit {
-    dir: PathBuf,
-    up: String,
-    down: String,
-    run_in_transaction: bool,
-}
-
-/// The SQL of `sources` not yet split, in their order (taken out of them).
-pub fn unsplit(sources: &mut [Source]) -> Vec<Unsplit> {
-    sources
-        .iter_mut()
-        .map(|s| Unsplit {
-            dir: s.dir.clone(),
-            up: s.unsplit.take().unwrap_or_default(),
-            down: s.down_sql.clone(),
-            run_in_transaction: s.run_in_transaction,
-        })
-        .collect()
-}
-
 /// Each migration's up.sql statements, in order; checks too that down.sql
 /// splits and that a migration run in a transaction holds no statement
-/// that cannot.
-pub fn split_all(work: Vec<Unsplit>) -> Result<Vec<Vec<Statement>>, RunnerError> {
-    work.into_iter().map(Unsplit::split).collect()
+/// that cannot. Reads only: `fill` puts the statements in.
+pub fn split_all(sources: &[Source]) -> Result<Vec<Vec<Statement>>, RunnerError> {
+    sources.iter().map(Source::split).collect()
 }
 
-/// Puts the statements `split_all` made into their migrations.
+/// Puts the statements `split_all` made into their migrations and lets go
+/// of the text they came from.
 pub fn fill(sources: &mut [Source], ups: Vec<Vec<Statement>>) {
     for (s, up) in sources.iter_mut().zip(ups) {
         s.up = up;
+        s.unsplit = None;
     }
 }
 
-impl Unsplit {
-    fn split(self) -> Result<Vec<Statement>, RunnerError> {
+impl Source {
+    fn split(&self) -> Result<Vec<Statement>, RunnerError> {
+        let Some(text) = &self.unsplit else {
+            return Ok(self.up.clone());
+        };
         let up_path = self.dir.join("up.sql");
-        let up = split_file(&up_path, &self.up)?;
-        split_file(&self.dir.join("down.sql"), &self.down)?;
+        let up = split_file(&up_path, text)?;
+        split_file(&self.dir.join("down.sql"), &self.down_sql)?;
         if self.run_in_transaction {
             if let Some(s) = up.iter().find(|s| s.outside_transaction.is_some()) {
                 return Err(RunnerError::Input(format!(
