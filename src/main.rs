@@ -1,8 +1,10 @@
+mod allocator;
+
 // Most of a plan on a large schema is allocating and freeing small strings
 // and maps, on several threads; mimalloc does that in about half the time
 // glibc's allocator takes (docs/BENCHMARKS.md).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: allocator::Mimalloc = allocator::Mimalloc;
 
 fn main() -> std::process::ExitCode {
     // Like other Unix tools, end quietly when the reader of stdout goes
