@@ -235,8 +235,8 @@ struct Splits {
 }
 
 #[derive(Debug, Clone)]
-struct Dep {
-    target: String,
+pub(crate) struct Dep {
+    pub(crate) target: String,
     /// The table part (of this step's table) that causes the dependency.
     /// Boxed: few dependencies have one, and each of 180 000 was 24 bytes
     /// larger for it.
@@ -244,9 +244,10 @@ struct Dep {
 }
 
 /// A step as the builder holds it: `Step`'s fields as boxed strings (no
-/// spare room, no `depends_on` yet), 104 bytes instead of 184. At 10 000
-/// tables there are 182 000 nodes, and joining the two threads' lists held
-/// two copies of them for a moment.
+/// spare room, no `depends_on` yet), what it runs in a box of its own
+/// (`Body`), 56 bytes instead of 184. At 10 000 tables there are 182 000
+/// nodes, and joining the two threads' lists held two copies of them for
+/// a moment.
 ///
 /// More than half of them (comments, grants, RLS switches: 98 000 at
 /// 10 000 tables) are attached to another step. Such a node names its
@@ -258,15 +259,25 @@ struct Node {
     /// Empty for an attached node.
     id: Box<str>,
     kind: StepKind,
-    sql: Box<str>,
     /// The place of the step this one is attached to.
     parent: Option<u32>,
-    undo: Option<Box<str>>,
-    deps: Vec<Dep>,
+    body: Box<Body>,
     /// For table and domain steps: the key, to record detached parts.
     split_key: Option<Box<str>>,
     /// Its id is `<kind>:<place in the node list>` (see `attach`).
     numbered: bool,
+}
+
+/// What a step runs and needs. Boxed from the start, so that the pool the
+/// diff takes steps from keeps each as it is (`into_pool`): boxed only
+/// then, the copies sat beside the nodes at the peak of a first plan's
+/// create steps (17 MB at 10 000 tables).
+#[derive(Debug)]
+pub(crate) struct Body {
+    pub(crate) kind: StepKind,
+    pub(crate) sql: Box<str>,
+    pub(crate) undo: Option<Box<str>>,
+    pub(crate) deps: Vec<Dep>,
 }
 
 impl Node {
@@ -473,10 +484,13 @@ impl Builder {
         self.nodes.push(Node {
             id: id.into_boxed_str(),
             kind,
-            sql: exact(sql),
             parent: None,
-            undo: None,
-            deps,
+            body: Box::new(Body {
+                kind,
+                sql: exact(sql),
+                undo: None,
+                deps,
+            }),
             split_key: None,
             numbered: false,
         });
@@ -485,7 +499,7 @@ impl Builder {
     /// Sets the undo statement of the step pushed last.
     fn undo(&mut self, sql: String) {
         if let Some(n) = self.nodes.last_mut() {
-            n.undo = Some(exact(sql));
+            n.body.undo = Some(exact(sql));
         }
     }
 
@@ -1250,16 +1264,16 @@ impl Builder {
             .map(|(i, (n, parent))| Step {
                 id: n.id_at(i),
                 kind: n.kind,
-                sql: n.sql.into_string(),
+                sql: n.body.sql.into_string(),
                 depends_on: match &parent {
                     Some(p) => vec![p.clone()],
-                    None => (n.deps.into_iter())
+                    None => (n.body.deps.into_iter())
                         .filter(|_| kept.next().unwrap_or(false))
                         .map(|d| d.target)
                         .collect(),
                 },
                 attached_to: parent,
-                undo: n.undo.map(String::from),
+                undo: n.body.undo.map(String::from),
             })
             .collect();
         if let Some(order) = ordered.run {
@@ -1274,18 +1288,10 @@ impl Builder {
         let mut kept = ordered.kept.into_iter();
         let n = self.nodes.len();
         let mut pool = StepPool::new(n, ordered.first_attached, ordered.next_attached);
-        for node in self.nodes {
-            let deps = (node.deps.into_iter())
-                .filter(|_| kept.next().unwrap_or(false))
-                .map(|d| d.target)
-                .collect();
-            let rest = (
-                node.kind,
-                node.sql.into_string(),
-                node.undo.map(String::from),
-                deps,
-            );
-            pool.push(node.id, node.parent.is_some(), rest);
+        for mut node in self.nodes {
+            // In place: `retain` visits each dependency once, in order.
+            node.body.deps.retain(|_| kept.next().unwrap_or(false));
+            pool.push(node.id, node.parent.is_some(), node.body);
         }
         pool
     }
@@ -1298,13 +1304,13 @@ impl Builder {
         for _ in &self.nodes {
             g.add_node(());
         }
-        let mut kept = Vec::with_capacity(self.nodes.iter().map(|n| n.deps.len()).sum());
+        let mut kept = Vec::with_capacity(self.nodes.iter().map(|n| n.body.deps.len()).sum());
         let mut indegree = vec![0; self.nodes.len()];
         // A node names a handful of dependencies: a list beats a set.
         let mut seen = Vec::new();
         for (i, n) in self.nodes.iter().enumerate() {
             seen.clear();
-            for d in &n.deps {
+            for d in &n.body.deps {
                 let edge = match index.get(d.target.as_str()) {
                     Some(&j) if j != i && !seen.contains(&j) => {
                         seen.push(j);
@@ -1383,7 +1389,7 @@ impl Builder {
         for &i in cycle {
             let n = &self.nodes[i];
             let Some(key) = &n.split_key else { continue };
-            for d in &n.deps {
+            for d in &n.body.deps {
                 let Some(part) = &d.part else { continue };
                 if !ids.contains(d.target.as_str()) {
                     continue;

@@ -8,13 +8,10 @@ use std::sync::{Mutex, PoisonError};
 // Keys are names from the user's own schema: a fast hash will do.
 use foldhash::{HashMap, HashMapExt};
 
-use super::graph::StepKind;
+use super::graph::{Body, StepKind};
 
 /// A step's kind, create statements, drop statements and dependencies.
 pub(crate) type Taken = (StepKind, Vec<String>, Vec<String>, Vec<String>);
-
-/// A step without its id: kind, statement, undo, dependencies.
-pub(crate) type Rest = (StepKind, String, Option<String>, Vec<String>);
 
 /// Ends a list of attached steps.
 pub(crate) const NO_STEP: u32 = u32::MAX;
@@ -30,7 +27,7 @@ pub(crate) struct StepPool {
     /// at 10 000 tables). Boxed, so that what is taken is given back while
     /// the rest wait: unboxed, the list was 16 MB at the peak of a first
     /// plan of 10 000 tables.
-    rest: Vec<Mutex<Option<Box<Rest>>>>,
+    rest: Vec<Mutex<Option<Box<Body>>>>,
     /// Each step's attached steps in build order: a list threaded through
     /// `next` from `first`, ended by `NO_STEP`.
     first: Vec<u32>,
@@ -50,10 +47,11 @@ impl StepPool {
         }
     }
 
-    /// The next step: its id, whether it is attached to another, the rest.
-    pub(crate) fn push(&mut self, id: Box<str>, attached: bool, rest: Rest) {
+    /// The next step: its id, whether it is attached to another, the rest
+    /// (its dependencies those that are steps).
+    pub(crate) fn push(&mut self, id: Box<str>, attached: bool, rest: Box<Body>) {
         let at = self.rest.len() as u32;
-        self.rest.push(Mutex::new(Some(Box::new(rest))));
+        self.rest.push(Mutex::new(Some(rest)));
         if attached {
             return;
         }
@@ -78,18 +76,29 @@ impl StepPool {
     /// Create statements, drop statements and dependencies of a step, once.
     pub(crate) fn take(&self, id: &str) -> Option<Taken> {
         let i = *self.by_id.get(id)? as usize;
-        let (kind, sql, undo, deps) = self.take_rest(i)?;
+        let Body {
+            kind,
+            sql,
+            undo,
+            deps,
+        } = self.take_rest(i)?;
         // Sized first: grown and then shrunk, these lists were a tenth of
         // building a side of 10 000 tables.
         let mut create = Vec::with_capacity(1 + self.attached(i).count());
-        create.push(sql);
+        create.push(sql.into_string());
         for a in self.attached(i) {
-            if let Some((_, sql, _, _)) = self.take_rest(a) {
-                create.push(sql);
+            if let Some(attached) = self.take_rest(a) {
+                create.push(attached.sql.into_string());
             }
         }
         create.shrink_to_fit();
-        Some((kind, create, undo.into_iter().collect(), deps))
+        let deps = deps.into_iter().map(|d| d.target).collect();
+        Some((
+            kind,
+            create,
+            undo.map(String::from).into_iter().collect(),
+            deps,
+        ))
     }
 
     fn attached(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
@@ -101,7 +110,7 @@ impl StepPool {
         })
     }
 
-    fn take_rest(&self, i: usize) -> Option<Rest> {
+    fn take_rest(&self, i: usize) -> Option<Body> {
         // A panic elsewhere cannot leave a step half taken: the lock guards
         // one `Option::take`.
         self.rest
@@ -117,13 +126,13 @@ impl StepPool {
 mod tests {
     use super::*;
 
-    fn rest(sql: &str) -> Rest {
-        (
-            StepKind::Table,
-            sql.into(),
-            Some(format!("undo {sql}")),
-            vec![],
-        )
+    fn rest(sql: &str) -> Box<Body> {
+        Box::new(Body {
+            kind: StepKind::Table,
+            sql: sql.into(),
+            undo: Some(format!("undo {sql}").into()),
+            deps: vec![],
+        })
     }
 
     #[test]
