@@ -10,7 +10,7 @@ use crate::diff::DiffOptions;
 use crate::migrations::{self, group::valid_timeout, state::Recorded, GroupOptions};
 use crate::model::share::{pack_tables, share_tables, unpack_tables, PackedTables};
 use crate::model::{par, Database};
-use crate::plan::{changes, Level, PlanOptions};
+use crate::plan::{changes, changes_owned, Level, PlanOptions};
 
 fn input(e: impl Into<String>) -> Failure {
     Failure::new(Exit::Input, e)
@@ -162,23 +162,33 @@ pub fn plan(args: &PlanArgs) -> Outcome {
         statement_timeout: args.statement_timeout.clone(),
     };
     let cannot_plan = |e| input(format!("cannot plan {}: {e}", args.schema.display()));
-    let changes = changes(&from, &desired, &opts).map_err(cannot_plan)?;
-    let write = !changes.is_empty() && !args.check && !args.dry_run && args.graph.is_none();
     // Only a migration written carries the state (the reports never show
     // it); rendering 10 000 tables is not free.
-    let state = match write {
-        false => None,
-        true => {
-            Some(migrations::render_state(&desired).map_err(|e| Failure::new(Exit::Internal, e))?)
-        }
+    let writes = !args.check && !args.dry_run && args.graph.is_none();
+    let render =
+        |db: &Database| migrations::render_state(db).map_err(|e| Failure::new(Exit::Internal, e));
+    let (changes, state, allow_drop) = if crate::diff::lets_go_of(&from) {
+        // A first plan: the diff takes the desired state whole and lets go
+        // of its tables as it goes (75 MB at 10 000 tables), so the state
+        // is rendered first.
+        let state = writes.then(|| render(&desired)).transpose()?;
+        let allow_drop = std::mem::take(&mut desired.allow_drop);
+        let changes = changes_owned(&from, desired, &opts).map_err(cannot_plan)?;
+        (changes, state, allow_drop)
+    } else {
+        let changes = changes(&from, &desired, &opts).map_err(cannot_plan)?;
+        let state = (writes && !changes.is_empty())
+            .then(|| render(&desired))
+            .transpose()?;
+        let allow_drop = std::mem::take(&mut desired.allow_drop);
+        // Neither model is needed again. Freeing one takes 0.1 s or more
+        // at 10 000 tables: another thread lets go of them while the
+        // changes are ordered and the migrations written (if no thread can
+        // be had, the closure and the models drop here).
+        let _ = std::thread::Builder::new().spawn(move || drop((desired, from)));
+        (changes, state, allow_drop)
     };
-    let allow_drop = std::mem::take(&mut desired.allow_drop);
-    // Neither model is needed again. Freeing one takes 0.1 s or more at
-    // 10 000 tables, and held it is 75 MB at the peak of a first plan:
-    // another thread lets go of them while the changes are ordered and the
-    // migrations written (if no thread can be had, the closure and the
-    // models drop here).
-    let _ = std::thread::Builder::new().spawn(move || drop((desired, from)));
+    let write = writes && !changes.is_empty();
     let plan = changes.order().map_err(cannot_plan)?;
     tracing::info!(steps = plan.steps.len(), "planned");
     let red: Vec<&str> = plan

@@ -17,6 +17,7 @@ mod table;
 mod view;
 pub(crate) mod words;
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -82,31 +83,60 @@ impl Change {
 }
 
 /// The changes from `from` to `to`, renames first, in no particular order
-/// otherwise (the planner orders them).
+/// otherwise (the planner orders them). A `to` given whole is let go of
+/// as the diff goes, where nothing needs it (see [`lets_go_of`]).
 pub fn diff(
     from: &Database,
-    to: &Database,
+    to: Cow<'_, Database>,
     opts: &DiffOptions,
     online: bool,
 ) -> Result<(Vec<Rename>, Vec<Change>), PlanError> {
-    let (renamed, renames) = rename::apply(from, to)?;
+    let (renamed, renames) = rename::apply(from, &to)?;
     let scope = if opts.whole_models {
         Scope::all()
     } else {
-        scope::scope(&renamed, to)
+        scope::scope(&renamed, &to)
     };
     tracing::debug!(
         relations = scope.size(),
         "diff scope (tables and views looked at; none: all)"
     );
+    let to = match to {
+        Cow::Owned(mut to) if lets_go_of(&renamed) && !to.depends.present => {
+            let a = Side::new(&renamed, &to, &scope)?;
+            let (steps, made) = objects::take_tables(&mut to, &scope)?;
+            let b = Side::with_pool(&to, &renamed, &scope, steps, made)?;
+            return Ok((renames, compare(a, b, opts, online)?));
+        }
+        to => to,
+    };
     // The two sides are independent and, on a large schema, each a good
     // part of the diff: built side by side.
+    let to = &*to;
     let (a, b) = crate::model::par::both(
         to.tables.len(),
         || Side::new(&renamed, to, &scope),
         || Side::new(to, &renamed, &scope),
     );
-    let (a, b) = (a?, b?);
+    Ok((renames, compare(a?, b?, opts, online)?))
+}
+
+/// Whether a diff from `from` lets go of the new side's tables as soon as
+/// their steps and objects are made: when `from` has no table or view
+/// (a first plan), nothing is compared with them, no table is dropped
+/// that one of them could be an unmarked rename of, and no view of both
+/// sides reads them. The caller gives the new side whole only then.
+pub fn lets_go_of(from: &Database) -> bool {
+    from.tables.is_empty() && from.views.is_empty() && !from.depends.present
+}
+
+/// The changes between two sides.
+fn compare(
+    a: Side<'_>,
+    b: Side<'_>,
+    opts: &DiffOptions,
+    online: bool,
+) -> Result<Vec<Change>, PlanError> {
     tracing::debug!(objects = a.objs.len() + b.objs.len(), "built both sides");
     let mut d = Differ {
         a: &a,
@@ -125,7 +155,7 @@ pub fn diff(
     } = d;
     let mut b = b;
     fill(&mut changes, pending, &mut b.objs);
-    Ok((renames, changes))
+    Ok(changes)
 }
 
 /// Moves the id, group, statements and dependencies of each pending
@@ -148,12 +178,18 @@ fn fill(changes: &mut [Change], pending: Vec<(usize, usize)>, objs: &mut Objs) {
             c.up = std::mem::take(&mut y.create);
             c.down = std::mem::take(&mut y.drop);
             c.to_deps = std::mem::take(&mut y.deps);
+            if let Shape::Made(s) = &mut y.shape {
+                c.slots = std::mem::take(s);
+            }
         } else {
             c.id = y.id.clone();
             c.group = y.group.clone();
             c.up = y.create.clone();
             c.down = y.drop.clone();
             c.to_deps = y.deps.clone();
+            if let Shape::Made(s) = &y.shape {
+                c.slots = s.clone();
+            }
         }
     }
 }
@@ -694,6 +730,9 @@ impl<'a> Differ<'a, '_> {
                 c.up = up.unwrap_or_else(|| y.create.clone());
                 c.down = y.drop.clone();
                 c.to_deps = y.deps.clone();
+                if let Shape::Made(s) = &y.shape {
+                    c.slots = s.clone();
+                }
             }
         }
         self.changes.push(c);
@@ -815,6 +854,8 @@ fn data_note(down: &mut [String], what: &str) {
 
 /// Index and constraint names share a namespace per schema; constraint
 /// names are unique per table; other objects by id.
+/// The names `o` frees or takes. Those of a `Shape::Made` object are moved
+/// into its change by `fill`, or copied by `create_at`.
 fn slots(o: &Obj<'_>) -> Vec<String> {
     let mut out = Vec::new();
     let rel = |q: &crate::model::QualifiedName, n: &str| {

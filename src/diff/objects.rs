@@ -8,6 +8,7 @@
 //! those parts are used only when the table exists on both sides.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::model::name::split_dotted;
 use crate::model::{
@@ -47,6 +48,10 @@ pub(crate) enum Shape<'a> {
     /// A statement with no model part of its own (split-off default or
     /// check, sequence OWNED BY, replica identity): compared as text.
     Statement(String),
+    /// A part of a table the other side has nothing to compare with, its
+    /// table let go (see `take_tables`): only the names it takes are kept
+    /// (`slots`; moved into its change by `diff::fill`).
+    Made(Vec<String>),
 }
 
 #[derive(Debug, Clone)]
@@ -111,13 +116,23 @@ impl<'a> Side<'a> {
     pub fn new(db: &'a Database, other: &Database, scope: &Scope) -> Result<Side<'a>, PlanError> {
         let steps = create_pool(db, scope)?;
         tracing::debug!(steps = steps.len(), "made the create steps");
+        let objs = room_for(&steps, db);
+        Side::with_pool(db, other, scope, steps, objs)
+    }
+
+    /// [`Side::new`] from its create steps, with the objects made so far
+    /// (those of the tables `take_tables` let go of).
+    pub fn with_pool(
+        db: &'a Database,
+        other: &Database,
+        scope: &Scope,
+        steps: StepPool,
+        objs: Objs<'a>,
+    ) -> Result<Side<'a>, PlanError> {
         let external = external_set(db);
         let mut side = Side {
             db,
-            objs: Objs::with_capacity_and_hasher(
-                steps.len() + 1 + db.default_privileges.len(),
-                Default::default(),
-            ),
+            objs,
             parts: BTreeMap::new(),
             external,
         };
@@ -244,7 +259,8 @@ impl<'a> Side<'a> {
             let mut parts = Vec::new();
             for &(key, t) in tables {
                 let q = parse_name(key, key)?;
-                table_objs(db, &steps, key, &q, t, put);
+                let mut more = |fk: &ForeignKey| referenced_keys(db, fk);
+                table_objs(&steps, key, &q, t, &mut more, put);
                 if let Some(ctx) = ctx.as_ref().filter(|_| with_parts(key)) {
                     parts.push((key.clone(), table_parts(ctx, key, &q, t)?));
                 }
@@ -397,6 +413,88 @@ impl<'a> Side<'a> {
     }
 }
 
+/// An empty map with room for every object of `db` (each step that
+/// belongs to no other, and `schema:public`).
+fn room_for<'a>(steps: &StepPool, db: &Database) -> Objs<'a> {
+    Objs::with_capacity_and_hasher(
+        steps.len() + 1 + db.default_privileges.len(),
+        Default::default(),
+    )
+}
+
+/// The create steps of `db` and the objects of its tables in scope, for a
+/// side whose tables nothing on the other side is compared with (that side
+/// has no tables and no views: a first plan). Each table is let go as soon
+/// as its objects are made, and its objects keep only what they take
+/// (`Shape::Made`): held to the end of the diff, the tables were 75 MB of
+/// a first plan of 10 000 tables. What is left of `db` is the side's model
+/// (`Side::with_pool`).
+pub(crate) fn take_tables(
+    db: &mut Database,
+    scope: &Scope,
+) -> Result<(StepPool, Objs<'static>), PlanError> {
+    let steps = create_pool(db, scope)?;
+    tracing::debug!(steps = steps.len(), "made the create steps");
+    // What each foreign key rests on, found while every table is there.
+    let in_scope = |key: &String| scope.has(key);
+    let mut more: Vec<Vec<Vec<String>>> = (db.tables.iter())
+        .filter(|(k, _)| in_scope(k))
+        .map(|(_, t)| {
+            t.foreign_keys
+                .values()
+                .map(|fk| referenced_keys(db, fk))
+                .collect()
+        })
+        .collect();
+    let (mut taken, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut db.tables)
+        .into_iter()
+        .partition(|(k, _)| in_scope(k));
+    db.tables.extend(kept);
+    let mut objs = room_for(&steps, db);
+    let half = |tables: Vec<(String, Arc<Table>)>,
+                more: Vec<Vec<Vec<String>>>,
+                put: &mut dyn FnMut(Obj<'static>)| {
+        for ((key, t), more) in tables.into_iter().zip(more) {
+            let q = parse_name(&key, &key)?;
+            let mut more = more.into_iter();
+            let mut more = |_: &ForeignKey| more.next().unwrap_or_default();
+            table_objs(&steps, &key, &q, &t, &mut more, &mut |o| put(made(o)));
+        }
+        Ok::<_, PlanError>(())
+    };
+    let n = taken.len();
+    let (second, second_more) = (taken.split_off(n / 2), more.split_off(n / 2));
+    let to_objs = &mut objs;
+    let (first, held) = crate::model::par::both(
+        n,
+        || half(taken, more, &mut |o| insert(to_objs, o)),
+        || {
+            let mut held = Vec::new();
+            half(second, second_more, &mut |o| held.push(o)).map(|()| held)
+        },
+    );
+    first?;
+    for o in held? {
+        insert(&mut objs, o);
+    }
+    Ok((steps, objs))
+}
+
+/// `o` with no part of a model left in it (see `Shape::Made`).
+fn made(o: Obj<'_>) -> Obj<'static> {
+    let slots = super::slots(&o);
+    Obj {
+        id: o.id,
+        kind: o.kind,
+        group: o.group,
+        create: o.create,
+        drop: o.drop,
+        deps: o.deps,
+        shape: Shape::Made(slots),
+        table_only: o.table_only,
+    }
+}
+
 /// Adds the object `id` with its steps, if it has any.
 fn put<'a>(
     side: &mut Side<'a>,
@@ -436,12 +534,13 @@ fn taken<'a>(
 
 /// Puts the objects of table `key`: the table, then its indexes, foreign
 /// keys, policies and triggers, then any parts split off CREATE TABLE.
+/// `more` gives what a foreign key rests on besides its steps.
 fn table_objs<'a>(
-    db: &'a Database,
     steps: &StepPool,
     key: &'a str,
     q: &QualifiedName,
     t: &'a Table,
+    more: &mut dyn FnMut(&ForeignKey) -> Vec<String>,
     put: &mut dyn FnMut(Obj<'a>),
 ) {
     let group = Some(format!("table:{key}"));
@@ -466,8 +565,7 @@ fn table_objs<'a>(
         let shape = Shape::ForeignKey(q.clone(), n, fk);
         // A foreign key rests on the referenced key: recreating that key
         // needs the foreign key gone first.
-        let more = referenced_keys(db, fk);
-        one(format!("fk:{key}.{n}"), group.clone(), shape, more);
+        one(format!("fk:{key}.{n}"), group.clone(), shape, more(fk));
     }
     for (n, p) in &t.policies {
         let shape = Shape::Policy(q.clone(), n, p);

@@ -64,9 +64,10 @@ impl Database {
 /// - on every object, a role the desired grants do not name, holding in
 ///   `from` exactly what the default privileges give it, keeps it.
 ///
-/// Borrows `to` when nothing changes (no default privileges in force, the
-/// usual case outside Supabase): copying a 10 000-table model is not free.
-pub fn net_of_defaults<'a>(from: &Database, to: &'a Database) -> Cow<'a, Database> {
+/// Gives `to` back as it came when nothing changes (no default privileges
+/// in force, the usual case outside Supabase): copying a 10 000-table model
+/// is not free.
+pub fn net_of_defaults<'a>(from: &Database, to: Cow<'a, Database>) -> Cow<'a, Database> {
     let inherit = to.default_privileges.is_empty() && !from.default_privileges.is_empty();
     let in_force = match inherit {
         true => &from.default_privileges,
@@ -76,20 +77,21 @@ pub fn net_of_defaults<'a>(from: &Database, to: &'a Database) -> Cow<'a, Databas
         default_privileges: in_force.clone(),
         ..Default::default()
     };
-    let edits = edits(from, to, &scope);
+    let edits = edits(from, &to, &scope);
     if !inherit && edits.is_empty() {
-        return Cow::Borrowed(to);
+        return to;
     }
-    let mut out = to.clone();
-    out.default_privileges = in_force.clone();
+    let in_force = in_force.clone();
+    let mut out = to.into_owned();
+    out.default_privileges = in_force;
     for (at, grants) in edits {
         match at {
-            At::Table(k) => Arc::make_mut(&mut out.tables[k]).grants = grants,
-            At::View(k) => out.views[k].grants = grants,
-            At::Sequence(k) => out.sequences[k].grants = grants,
-            At::Function(k) => out.functions[k].grants = grants,
+            At::Table(k) => Arc::make_mut(&mut out.tables[&k]).grants = grants,
+            At::View(k) => out.views[&k].grants = grants,
+            At::Sequence(k) => out.sequences[&k].grants = grants,
+            At::Function(k) => out.functions[&k].grants = grants,
             At::Identity(k, c) => {
-                let col = &mut Arc::make_mut(&mut out.tables[k]).columns[c];
+                let col = &mut Arc::make_mut(&mut out.tables[&k]).columns[&c];
                 let e = col.extras_mut();
                 let seq = e.identity_sequence.get_or_insert_with(Default::default);
                 seq.grants = grants;
@@ -104,17 +106,17 @@ pub fn net_of_defaults<'a>(from: &Database, to: &'a Database) -> Cow<'a, Databas
 }
 
 /// Where an object's grants are replaced.
-enum At<'a> {
-    Table(&'a str),
-    View(&'a str),
-    Sequence(&'a str),
-    Function(&'a str),
+enum At {
+    Table(String),
+    View(String),
+    Sequence(String),
+    Function(String),
     /// A table's identity column's sequence.
-    Identity(&'a str, &'a str),
+    Identity(String, String),
 }
 
 /// The grants of `to` that read differently net of `scope`'s defaults.
-fn edits<'a>(from: &Database, to: &'a Database, scope: &Database) -> Vec<(At<'a>, Grants)> {
+fn edits(from: &Database, to: &Database, scope: &Database) -> Vec<(At, Grants)> {
     let defaults = |key: &str, kind: DefaultKind| {
         let schema = QualifiedName::parse(key.split('(').next().unwrap_or(key), "public")
             .map(|q| q.schema)
@@ -122,29 +124,43 @@ fn edits<'a>(from: &Database, to: &'a Database, scope: &Database) -> Vec<(At<'a>
         scope.default_grants(&schema, kind)
     };
     let mut out = Vec::new();
-    let mut note = |at: At<'a>, fixed: Option<Grants>| out.extend(fixed.map(|g| (at, g)));
+    // Named only for an edit: most objects keep their grants.
+    let mut note =
+        |at: &dyn Fn() -> At, fixed: Option<Grants>| out.extend(fixed.map(|g| (at(), g)));
     for (key, t) in &to.tables {
         if let Some(live) = from.tables.get(key) {
             let given = defaults(key, DefaultKind::Tables);
-            note(At::Table(key), kept(&t.grants, &live.grants, &given));
+            note(
+                &|| At::Table(key.clone()),
+                kept(&t.grants, &live.grants, &given),
+            );
         }
     }
     for (key, v) in &to.views {
         if let Some(live) = from.views.get(key) {
             let given = defaults(key, DefaultKind::Tables);
-            note(At::View(key), kept(&v.grants, &live.grants, &given));
+            note(
+                &|| At::View(key.clone()),
+                kept(&v.grants, &live.grants, &given),
+            );
         }
     }
     for (key, s) in &to.sequences {
         if let Some(live) = from.sequences.get(key) {
             let given = defaults(key, DefaultKind::Sequences);
-            note(At::Sequence(key), kept(&s.grants, &live.grants, &given));
+            note(
+                &|| At::Sequence(key.clone()),
+                kept(&s.grants, &live.grants, &given),
+            );
         }
     }
     for (key, f) in &to.functions {
         if let Some(live) = from.functions.get(key) {
             let given = defaults(key, DefaultKind::Functions);
-            note(At::Function(key), kept(&f.grants, &live.grants, &given));
+            note(
+                &|| At::Function(key.clone()),
+                kept(&f.grants, &live.grants, &given),
+            );
         }
     }
     // Identity sequences: created with their table, so the table's schema applies.
@@ -176,7 +192,7 @@ fn edits<'a>(from: &Database, to: &'a Database, scope: &Database) -> Vec<(At<'a>
                     .is_some_and(|s| s.is_default());
                 spelled.then(|| desired.clone())
             });
-            note(At::Identity(key, cname), fixed);
+            note(&|| At::Identity(key.clone(), cname.clone()), fixed);
         }
     }
     out
@@ -242,7 +258,7 @@ mod tests {
             ..Default::default()
         };
         to.tables.insert("public.t".into(), want.into());
-        let net = net_of_defaults(&from, &to);
+        let net = net_of_defaults(&from, Cow::Borrowed(&to));
         assert_eq!(
             net.default_privileges, from.default_privileges,
             "undeclared defaults are left alone"
