@@ -25,6 +25,7 @@ use super::refs::{refs_in_expr, refs_in_sql, refs_in_type, RefName, Refs};
 use super::render::{self, parse_function_key, parse_name, parse_table_ref, Detached, Target};
 use super::scope::Scope;
 use super::PlanError;
+use std::sync::Mutex;
 
 /// What a step creates. The order here is the tie-break rank.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -262,8 +263,9 @@ struct Node {
     /// The place of the step this one is attached to.
     parent: Option<u32>,
     body: Box<Body>,
-    /// For table and domain steps: the key, to record detached parts.
-    split_key: Option<Box<str>>,
+    /// A table or domain step, whose parts may be split off: its key is
+    /// its id's after `table:` or `domain:` (see `detach`).
+    splits: bool,
     /// Its id is `<kind>:<place in the node list>` (see `attach`).
     numbered: bool,
 }
@@ -491,7 +493,7 @@ impl Builder {
                 undo: None,
                 deps,
             }),
-            split_key: None,
+            splits: false,
             numbered: false,
         });
     }
@@ -750,7 +752,7 @@ impl Builder {
             let sql = render::create_domain_without(&name, dom, split);
             self.push(id.clone(), StepKind::Domain, sql, d);
             self.undo(render::drop_object(Target::Domain(&name)));
-            self.nodes.last_mut().expect("pushed").split_key = Some(key.as_str().into());
+            self.nodes.last_mut().expect("pushed").splits = true;
             for cname in split {
                 let Some(x) = dom.checks.get(cname) else {
                     continue;
@@ -922,7 +924,7 @@ impl Builder {
         let sql = render::create_table(name, t, parent_table, detached)?;
         self.push(id.clone(), StepKind::Table, sql, d);
         self.undo(render::drop_object(Target::Table(name)));
-        self.nodes.last_mut().expect("pushed").split_key = Some(key.into());
+        self.nodes.last_mut().expect("pushed").splits = true;
 
         let me = Some(id.as_str());
         self.owner(me, Target::Table(name), &t.owner);
@@ -1288,11 +1290,21 @@ impl Builder {
         let mut kept = ordered.kept.into_iter();
         let n = self.nodes.len();
         let mut pool = StepPool::new(n, ordered.first_attached, ordered.next_attached);
-        for mut node in self.nodes {
-            // In place: `retain` visits each dependency once, in order.
-            node.body.deps.retain(|_| kept.next().unwrap_or(false));
-            pool.push(node.id, node.parent.is_some(), node.body);
-        }
+        let mut at = 0;
+        // Collected in place: the list of nodes becomes the pool's list of
+        // steps, not a second list beside it.
+        let steps = (self.nodes.into_iter())
+            .map(|mut node| {
+                // `retain` visits each dependency once, in order.
+                node.body.deps.retain(|_| kept.next().unwrap_or(false));
+                if node.parent.is_none() {
+                    pool.name(node.id, at);
+                }
+                at += 1;
+                Mutex::new(Some(node.body))
+            })
+            .collect();
+        pool.steps(steps);
         pool
     }
 
@@ -1388,7 +1400,9 @@ impl Builder {
         let mut changed = false;
         for &i in cycle {
             let n = &self.nodes[i];
-            let Some(key) = &n.split_key else { continue };
+            let Some((_, key)) = n.id.split_once(':').filter(|_| n.splits) else {
+                continue;
+            };
             for d in &n.body.deps {
                 let Some(part) = &d.part else { continue };
                 if !ids.contains(d.target.as_str()) {

@@ -13,6 +13,9 @@ use super::graph::{Body, StepKind};
 /// A step's kind, create statements, drop statements and dependencies.
 pub(crate) type Taken = (StepKind, Vec<String>, Vec<String>, Vec<String>);
 
+/// A step until it is taken.
+pub(crate) type Slot = Mutex<Option<Box<Body>>>;
+
 /// Ends a list of attached steps.
 pub(crate) const NO_STEP: u32 = u32::MAX;
 
@@ -27,7 +30,7 @@ pub(crate) struct StepPool {
     /// at 10 000 tables). Boxed, so that what is taken is given back while
     /// the rest wait: unboxed, the list was 16 MB at the peak of a first
     /// plan of 10 000 tables.
-    rest: Vec<Mutex<Option<Box<Body>>>>,
+    rest: Vec<Slot>,
     /// Each step's attached steps in build order: a list threaded through
     /// `next` from `first`, ended by `NO_STEP`.
     first: Vec<u32>,
@@ -35,32 +38,31 @@ pub(crate) struct StepPool {
 }
 
 impl StepPool {
-    /// A pool for `n` steps, given next in build order with `push`; the
+    /// A pool for `n` steps, named with `name` and given with `steps`; the
     /// attached steps' lists (`first`, `next`) come with the steps.
     pub(crate) fn new(n: usize, first: Vec<u32>, next: Vec<u32>) -> StepPool {
         StepPool {
             by_id: HashMap::with_capacity(n),
             kinds: Vec::new(),
-            rest: Vec::with_capacity(n),
+            rest: Vec::new(),
             first,
             next,
         }
     }
 
-    /// The next step: its id, whether it is attached to another, the rest
-    /// (its dependencies those that are steps).
-    pub(crate) fn push(&mut self, id: Box<str>, attached: bool, rest: Box<Body>) {
-        let at = self.rest.len() as u32;
-        self.rest.push(Mutex::new(Some(rest)));
-        if attached {
-            return;
-        }
+    /// The id of the step at place `at`, one that belongs to no other step.
+    pub(crate) fn name(&mut self, id: Box<str>, at: u32) {
         // Steps of one kind come in runs: the last kind is nearly always it.
         let kind = id.split_once(':').map_or("", |(k, _)| k);
         if !self.kinds.iter().rev().any(|k| **k == *kind) {
             self.kinds.push(kind.into());
         }
         self.by_id.insert(id, at);
+    }
+
+    /// Every step in build order, each with its dependencies that are steps.
+    pub(crate) fn steps(&mut self, rest: Vec<Slot>) {
+        self.rest = rest;
     }
 
     /// How many steps can be taken (those attached to another go with it).
@@ -141,15 +143,23 @@ mod tests {
         let first = vec![1, NO_STEP, 4, NO_STEP, NO_STEP];
         let next = vec![NO_STEP, 3, NO_STEP, NO_STEP, NO_STEP];
         let mut pool = StepPool::new(5, first, next);
-        for (id, attached) in [
+        let mut steps = Vec::new();
+        for (at, (id, attached)) in [
             ("table:a", false),
             ("comment:1", true),
             ("table:b", false),
             ("grant:3", true),
             ("grant:4", true),
-        ] {
-            pool.push(id.into(), attached, rest(id));
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if !attached {
+                pool.name(id.into(), at as u32);
+            }
+            steps.push(Mutex::new(Some(rest(id))));
         }
+        pool.steps(steps);
         assert_eq!(pool.len(), 2);
         assert!(pool.has_kind("table") && !pool.has_kind("grant"));
         let (_, create, drop, _) = pool.take("table:a").unwrap();
