@@ -25,7 +25,7 @@ pub struct Report<'a> {
 pub fn write(r: &Report, format: PlanFormat, w: &mut impl Write) -> std::io::Result<()> {
     match format {
         PlanFormat::Text => {
-            w.write_all(text(r, Paint::for_stdout()).as_bytes())?;
+            text(r, Paint::for_stdout(), w)?;
             if !r.plan.is_empty() && !r.written && !r.refused {
                 w.write_all(b"\n")?;
                 write_sql(r.migrations, w)?;
@@ -79,11 +79,13 @@ fn from_text(r: &Report) -> String {
     }
 }
 
-fn text(r: &Report, paint: Paint) -> String {
-    let mut out = format!("Plan: {} -> {}\n", from_text(r), r.schema.display());
+/// The readable report, written as it is made: a first plan of 10 000
+/// tables lists 85 000 steps, which as one string sat beside the plan and
+/// its migrations.
+fn text(r: &Report, paint: Paint, out: &mut impl Write) -> std::io::Result<()> {
+    writeln!(out, "Plan: {} -> {}", from_text(r), r.schema.display())?;
     if r.plan.is_empty() {
-        out.push_str("No changes: the schema matches; nothing to write.\n");
-        return out;
+        return writeln!(out, "No changes: the schema matches; nothing to write.");
     }
     let sections = [
         ("Created", '+', &[Action::Create][..]),
@@ -100,36 +102,36 @@ fn text(r: &Report, paint: Paint) -> String {
         if steps.is_empty() {
             continue;
         }
-        out.push_str(&format!("\n{title} ({}):\n", steps.len()));
+        writeln!(out, "\n{title} ({}):", steps.len())?;
         for s in steps {
-            out.push_str(&format!("  {mark} {}\n", s.summary));
+            writeln!(out, "  {mark} {}", s.summary)?;
             for h in &s.hazards {
                 let tag = paint.level(h.level, &format!("{} {}", level_word(h.level), h.code));
-                out.push_str(&format!("      {tag}: {}\n", h.message));
+                writeln!(out, "      {tag}: {}", h.message)?;
             }
         }
     }
     let irreversible: Vec<&PlannedStep> =
         r.plan.steps.iter().filter(|s| is_irreversible(s)).collect();
     if !irreversible.is_empty() {
-        out.push_str("\nIrreversible (down.sql restores the structure, not the data):\n");
+        writeln!(
+            out,
+            "\nIrreversible (down.sql restores the structure, not the data):"
+        )?;
         for s in irreversible {
-            out.push_str(&format!("  {}\n", paint.level(Level::Red, &s.summary)));
+            writeln!(out, "  {}", paint.level(Level::Red, &s.summary))?;
         }
     }
     if r.explain {
-        out.push_str("\nOrder:\n");
+        writeln!(out, "\nOrder:")?;
         for s in &r.plan.steps {
             for e in &s.after {
-                out.push_str(&format!("  {} -> {}: {}\n", e.before, s.id, e.reason));
+                writeln!(out, "  {} -> {}: {}", e.before, s.id, e.reason)?;
             }
         }
     }
     let level = r.plan.level();
-    out.push_str(&format!(
-        "\nLevel: {}\n",
-        paint.level(level, level_word(level))
-    ));
+    writeln!(out, "\nLevel: {}", paint.level(level, level_word(level)))?;
     let verb = if r.written {
         "Wrote"
     } else if r.refused {
@@ -137,19 +139,16 @@ fn text(r: &Report, paint: Paint) -> String {
     } else {
         "Would write"
     };
-    out.push_str(&format!("\n{verb}:\n"));
+    writeln!(out, "\n{verb}:")?;
     for m in r.migrations {
         let kind = if m.metadata.run_in_transaction {
             "in a transaction"
         } else {
             "no transaction"
         };
-        out.push_str(&format!(
-            "  {} ({kind})\n",
-            r.dir.join(m.dir_name()).display()
-        ));
+        writeln!(out, "  {} ({kind})", r.dir.join(m.dir_name()).display())?;
     }
-    out
+    Ok(())
 }
 
 /// The JSON report, written as it is serialised: a first plan of 10 000
@@ -392,7 +391,12 @@ mod tests {
             refused: true,
             explain: true,
         };
-        let plain = text(&r, Paint(false));
+        let written = |paint| {
+            let mut out = Vec::new();
+            text(&r, paint, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let plain = written(Paint(false));
         assert!(!plain.contains('\x1b'));
         for part in [
             "Created (2):\n  + do table:public.t\n",
@@ -404,7 +408,7 @@ mod tests {
         ] {
             assert!(plain.contains(part), "{part}\n{plain}");
         }
-        let coloured = text(&r, Paint(true));
+        let coloured = written(Paint(true));
         assert!(
             coloured.contains("\x1b[33myellow drop_table\x1b[0m"),
             "{coloured}"
