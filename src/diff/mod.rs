@@ -852,10 +852,10 @@ fn data_note(down: &mut [String], what: &str) {
     }
 }
 
-/// Index and constraint names share a namespace per schema; constraint
-/// names are unique per table; other objects by id.
-/// The names `o` frees or takes. Those of a `Shape::Made` object are moved
-/// into its change by `fill`, or copied by `create_at`.
+/// The names `o` frees or takes: index and constraint names share a
+/// namespace per schema; constraint names are unique per table; other
+/// objects by id. Those of a `Shape::Made` object are moved into its change
+/// by `fill`, or copied by `create_at`.
 fn slots(o: &Obj<'_>) -> Vec<String> {
     let mut out = Vec::new();
     let rel = |q: &crate::model::QualifiedName, n: &str| {
