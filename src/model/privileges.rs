@@ -124,43 +124,36 @@ fn edits(from: &Database, to: &Database, scope: &Database) -> Vec<(At, Grants)> 
         scope.default_grants(&schema, kind)
     };
     let mut out = Vec::new();
-    // Named only for an edit: most objects keep their grants.
-    let mut note =
-        |at: &dyn Fn() -> At, fixed: Option<Grants>| out.extend(fixed.map(|g| (at(), g)));
     for (key, t) in &to.tables {
         if let Some(live) = from.tables.get(key) {
             let given = defaults(key, DefaultKind::Tables);
-            note(
-                &|| At::Table(key.clone()),
-                kept(&t.grants, &live.grants, &given),
-            );
+            if let Some(g) = kept(&t.grants, &live.grants, &given) {
+                out.push((At::Table(key.clone()), g));
+            }
         }
     }
     for (key, v) in &to.views {
         if let Some(live) = from.views.get(key) {
             let given = defaults(key, DefaultKind::Tables);
-            note(
-                &|| At::View(key.clone()),
-                kept(&v.grants, &live.grants, &given),
-            );
+            if let Some(g) = kept(&v.grants, &live.grants, &given) {
+                out.push((At::View(key.clone()), g));
+            }
         }
     }
     for (key, s) in &to.sequences {
         if let Some(live) = from.sequences.get(key) {
             let given = defaults(key, DefaultKind::Sequences);
-            note(
-                &|| At::Sequence(key.clone()),
-                kept(&s.grants, &live.grants, &given),
-            );
+            if let Some(g) = kept(&s.grants, &live.grants, &given) {
+                out.push((At::Sequence(key.clone()), g));
+            }
         }
     }
     for (key, f) in &to.functions {
         if let Some(live) = from.functions.get(key) {
             let given = defaults(key, DefaultKind::Functions);
-            note(
-                &|| At::Function(key.clone()),
-                kept(&f.grants, &live.grants, &given),
-            );
+            if let Some(g) = kept(&f.grants, &live.grants, &given) {
+                out.push((At::Function(key.clone()), g));
+            }
         }
     }
     // Identity sequences: created with their table, so the table's schema applies.
@@ -192,7 +185,9 @@ fn edits(from: &Database, to: &Database, scope: &Database) -> Vec<(At, Grants)> 
                     .is_some_and(|s| s.is_default());
                 spelled.then(|| desired.clone())
             });
-            note(&|| At::Identity(key.clone(), cname.clone()), fixed);
+            if let Some(g) = fixed {
+                out.push((At::Identity(key.clone(), cname.clone()), g));
+            }
         }
     }
     out

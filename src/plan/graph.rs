@@ -206,7 +206,7 @@ enum Ready<'b> {
 impl<'b> Ready<'b> {
     fn push(&mut self, nodes: &'b [Node], i: usize) {
         match self {
-            Ready::Sorted(heap) => heap.push(Reverse((nodes[i].kind, &nodes[i].id, i))),
+            Ready::Sorted(heap) => heap.push(Reverse((nodes[i].body.kind, &nodes[i].id, i))),
             Ready::Any(stack) => stack.push(i),
         }
     }
@@ -259,7 +259,6 @@ pub(crate) struct Dep {
 struct Node {
     /// Empty for an attached node.
     id: Box<str>,
-    kind: StepKind,
     /// The place of the step this one is attached to.
     parent: Option<u32>,
     body: Box<Body>,
@@ -286,7 +285,7 @@ impl Node {
     /// Its id, the node being at place `i`.
     fn id_at(&self, i: usize) -> String {
         match self.numbered {
-            true => format!("{}:{i}", kind_word(self.kind)),
+            true => format!("{}:{i}", kind_word(self.body.kind)),
             false => self.id.to_string(),
         }
     }
@@ -485,7 +484,6 @@ impl Builder {
     fn push(&mut self, id: String, kind: StepKind, sql: String, deps: Vec<Dep>) {
         self.nodes.push(Node {
             id: id.into_boxed_str(),
-            kind,
             parent: None,
             body: Box::new(Body {
                 kind,
@@ -506,19 +504,22 @@ impl Builder {
     }
 
     /// A statement that belongs to `parent`; without a parent step (e.g.
-    /// a grant on `public`) it stands alone.
+    /// a grant on `public`) it stands alone. The parent is a step this
+    /// builder pushed a few steps before; were it not, the statement would
+    /// stand alone and follow it by a dependency.
     fn attach(&mut self, parent: Option<&str>, kind: StepKind, sql: String) {
         let n = self.nodes.len();
-        // The parent was pushed a few steps before, by this builder.
-        let at = parent.map(|p| self.nodes.iter().rposition(|x| *x.id == *p));
-        let (id, parent) = match at {
-            None => (format!("{}:{n}", kind_word(kind)), None),
-            Some(Some(at)) => (String::new(), Some(at as u32)),
-            Some(None) => unreachable!("attached to `{parent:?}`, not a step of this builder"),
+        let at = parent.and_then(|p| self.nodes.iter().rposition(|x| *x.id == *p));
+        let (id, deps) = match at {
+            Some(_) => (String::new(), vec![]),
+            None => (
+                format!("{}:{n}", kind_word(kind)),
+                deps(parent.map(|p| vec![p.to_string()]).unwrap_or_default()),
+            ),
         };
-        self.push(id, kind, sql, vec![]);
+        self.push(id, kind, sql, deps);
         let last = self.nodes.last_mut().expect("just pushed");
-        last.parent = parent;
+        last.parent = at.map(|a| a as u32);
         last.numbered = true;
     }
 
@@ -1265,7 +1266,7 @@ impl Builder {
         let mut steps: Vec<Step> = (self.nodes.into_iter().zip(parents).enumerate())
             .map(|(i, (n, parent))| Step {
                 id: n.id_at(i),
-                kind: n.kind,
+                kind: n.body.kind,
                 sql: n.body.sql.into_string(),
                 depends_on: match &parent {
                     Some(p) => vec![p.clone()],
