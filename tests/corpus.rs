@@ -87,9 +87,10 @@ fn round_trip(c: &Corpus) {
     model::write::write_files(&files, &out, false).unwrap();
     let loaded = model::load::load(&out)
         .unwrap_or_else(|e| panic!("baseline files of {} do not load:\n{e}", c.dir));
-    // The parse cache, written then read, gives the same model.
+    // The parse cache, written then read, gives the same model, and so does
+    // the model it keeps whole, read back.
     let cache = support::temp_dir();
-    for pass in ["writing", "reading"] {
+    for pass in ["writing", "reading", "reading whole"] {
         let (cached, _) = model::load::load_cached(&out, Some(&cache), 0)
             .unwrap_or_else(|e| panic!("{}: {pass} the parse cache:\n{e}", c.dir));
         assert!(

@@ -3,7 +3,8 @@
 use std::fmt;
 
 /// One problem in the desired state, located in a source file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// (Serialised only to keep a load's warnings: see `load::loaded`.)
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LoadError {
     /// The file as given (a path or a label such as `<stdin>`).
     pub file: String,

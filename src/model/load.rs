@@ -3,6 +3,7 @@
 //! reported with its file position.
 
 pub mod cache;
+pub mod loaded;
 pub mod locate;
 
 use std::collections::HashMap;
@@ -81,11 +82,12 @@ pub fn load_cached(
     let mut sources = Vec::new();
     let files = schema_files(path, &mut errors);
     // Ten thousand small files take a good part of a cached load to read;
-    // the cache (20 MB at 10 000 tables) is read beside them, and let go
-    // if the schema turns out too small to use it.
-    let (texts, cache) = super::par::join(
+    // what the cache keeps (20 MB at 10 000 tables, the model as much
+    // again) is read beside them, and let go if the schema turns out too
+    // small to use it.
+    let (texts, kept) = super::par::join(
         || super::par::map(&files, |f| std::fs::read_to_string(f)),
-        || cache_dir.map(cache::Cache::open),
+        || cache_dir.map(|d| (cache::read(d), loaded::read(d))),
     );
     for (file, text) in files.iter().zip(texts) {
         let label = file.display().to_string();
@@ -102,8 +104,26 @@ pub fn load_cached(
         return Err(LoadErrors { errors });
     }
     let bytes: usize = sources.iter().map(|s| s.text.len()).sum();
-    let cache = cache.filter(|_| bytes >= min_bytes);
-    load_sources_with(sources, cache)
+    let (Some(dir), Some((pack, model))) = (cache_dir, kept.filter(|_| bytes >= min_bytes)) else {
+        return load_sources_with(sources, None).map(|(db, warnings, _)| (db, warnings));
+    };
+    let keys = super::par::map(&sources, |s| cache::key(&s.text, s.is_json()));
+    let labels = sources.iter().map(|s| s.label.as_str());
+    let whole = loaded::key(labels.zip(keys.iter().map(String::as_str)));
+    if let Some(hit) = model.as_deref().and_then(|m| loaded::take(m, &whole)) {
+        tracing::debug!(
+            files = sources.len(),
+            "read back the model of the last load"
+        );
+        return Ok(hit);
+    }
+    drop(model);
+    let cache = cache::Cache::from_text(dir, pack);
+    let (mut db, warnings, every_file_cached) = load_sources_with(sources, Some((cache, keys)))?;
+    if every_file_cached {
+        loaded::store(dir, &whole, &mut db, &warnings);
+    }
+    Ok((db, warnings))
 }
 
 /// Loads one YAML (or, when `label` ends in `.json`, JSON) text.
@@ -185,18 +205,20 @@ type Origins = HashMap<(String, String), (usize, String)>;
 
 /// Parses, merges, canonicalises and validates several sources.
 pub fn load_sources(sources: Vec<Source>) -> Result<(Database, Vec<LoadError>), LoadErrors> {
-    load_sources_with(sources, None)
+    load_sources_with(sources, None).map(|(db, warnings, _)| (db, warnings))
 }
 
+/// As `load_sources`, with a parse cache and each source's key in it;
+/// also says whether every source was read back from the cache.
 fn load_sources_with(
     mut sources: Vec<Source>,
-    cache: Option<cache::Cache>,
-) -> Result<(Database, Vec<LoadError>), LoadErrors> {
+    cache: Option<(cache::Cache, Vec<String>)>,
+) -> Result<(Database, Vec<LoadError>, bool), LoadErrors> {
     let mut errors = Vec::new();
     let mut merged = Database::default();
     let mut origins = Origins::new();
     let mut list_sections: HashMap<&'static str, usize> = HashMap::new();
-    let parsed_all = parse_all(&mut sources, cache);
+    let (parsed_all, every_file_cached) = parse_all(&mut sources, cache);
     let sources = &sources;
     tracing::debug!(files = sources.len(), "parsed the schema files");
     // Room for every table at once: growing by doubling would copy the
@@ -248,7 +270,7 @@ fn load_sources_with(
     errors.sort_by_key(order);
     warnings.sort_by_key(order);
     if errors.is_empty() {
-        Ok((merged, warnings))
+        Ok((merged, warnings, every_file_cached))
     } else {
         Err(LoadErrors { errors })
     }
@@ -269,11 +291,9 @@ type Parsed = (
 /// the cache is rewritten when any file was parsed afresh.
 fn parse_all(
     sources: &mut [Source],
-    mut cache: Option<cache::Cache>,
-) -> Vec<Result<Parsed, LoadError>> {
-    let keys = cache
-        .as_ref()
-        .map(|_| super::par::map(sources, |s| cache::key(&s.text, s.is_json())));
+    cache: Option<(cache::Cache, Vec<String>)>,
+) -> (Vec<Result<Parsed, LoadError>>, bool) {
+    let (mut cache, keys) = cache.unzip();
     let hits = match (&mut cache, &keys) {
         (Some(cache), Some(keys)) => cache.take(keys),
         _ => vec![None; sources.len()],
@@ -285,7 +305,7 @@ fn parse_all(
         .as_ref()
         .is_some_and(|c| c.stale() > 0 || cached < hits.len());
     let one = |(src, key, hit): Work| {
-        let (mut db, note) = match hit.as_deref().and_then(cache::read) {
+        let (mut db, note) = match hit.as_deref().and_then(cache::entry) {
             Some(db) => (db, keep.then_some(hit).flatten().map(Note::Old)),
             None => match parse(src) {
                 Ok(db) => {
@@ -337,10 +357,13 @@ fn parse_all(
         })
     };
     tracing::debug!(files = results.len(), cached, "parse cache");
+    let fresh = |note: &CacheNote| matches!(note, Some((_, Note::Fresh { .. })));
+    let every_file_cached = cache.is_some() && !results.iter().any(|(_, note)| fresh(note));
     if let Some(cache) = cache {
         refresh(&cache, keep, &results);
     }
-    results.into_iter().map(|(r, _)| r).collect()
+    let results = results.into_iter().map(|(r, _)| r).collect();
+    (results, every_file_cached)
 }
 
 /// One source to parse: the source, its cache key, and its cache entry.

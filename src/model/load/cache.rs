@@ -40,9 +40,13 @@ impl Cache {
     /// Opens the cache in `dir`; a missing, unreadable or foreign pack is
     /// an empty cache.
     pub fn open(dir: &Path) -> Cache {
+        Cache::from_text(dir, read(dir))
+    }
+
+    /// The cache in `dir` whose pack is `text` (see [`read`]).
+    pub fn from_text(dir: &Path, text: Option<String>) -> Cache {
         let header = header();
-        let text = std::fs::read_to_string(dir.join(PACK))
-            .ok()
+        let text = text
             .filter(|t| t.lines().next() == Some(header.as_str()))
             .unwrap_or_default();
         let entries = text
@@ -123,6 +127,11 @@ impl Cache {
     }
 }
 
+/// The text of the pack in `dir`, if any, as it is on disk.
+pub fn read(dir: &Path) -> Option<String> {
+    std::fs::read_to_string(dir.join(PACK)).ok()
+}
+
 /// The key of one source: its kind and exact text.
 pub fn key(text: &str, json: bool) -> String {
     let kind: &[u8] = if json { b"json\n" } else { b"yaml\n" };
@@ -156,7 +165,7 @@ fn digest(parts: &[&[u8]]) -> String {
 
 /// A cached model, or None when the entry does not read back (then the
 /// file is parsed as if there were no entry).
-pub fn read(json: &str) -> Option<Database> {
+pub fn entry(json: &str) -> Option<Database> {
     serde_json::from_str(json).ok()
 }
 
@@ -167,7 +176,7 @@ pub fn write(db: &Database) -> Option<String> {
 }
 
 /// The first line of a pack: which build wrote it.
-fn header() -> String {
+pub(super) fn header() -> String {
     let exe = std::env::current_exe()
         .and_then(std::fs::metadata)
         .map(|m| {
