@@ -170,6 +170,47 @@ fn the_model_is_kept_by_a_load_of_cached_files_and_read_back_while_no_source_cha
 }
 
 #[test]
+fn a_file_rewritten_with_the_same_size_and_modification_time_is_read_again() {
+    let dir = support::temp_dir();
+    let cache_dir = support::temp_dir();
+    write(&dir, "a.yaml", TABLE_A);
+    write(&dir, "z.yaml", "tables: {}\n");
+    // Files changed in the last two seconds are always read: past that,
+    // the model is kept with what the file system says of each file.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(tables(&dir, &cache_dir), ["public.a"]);
+    assert_eq!(tables(&dir, &cache_dir), ["public.a"]);
+    let kept = std::fs::read_to_string(model_kept(&cache_dir)).unwrap();
+    assert_eq!(tables(&dir, &cache_dir), ["public.a"]);
+    assert_eq!(
+        std::fs::read_to_string(model_kept(&cache_dir)).unwrap(),
+        kept
+    );
+
+    // Same length, modification time set back: still another text.
+    let a = dir.join("a.yaml");
+    let modified = std::fs::metadata(&a).unwrap().modified().unwrap();
+    write(&dir, "a.yaml", &TABLE_A.replace("public.a", "public.b"));
+    let file = std::fs::File::options().write(true).open(&a).unwrap();
+    file.set_modified(modified).unwrap();
+    drop(file);
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(tables(&dir, &cache_dir), ["public.b"]);
+
+    // Touched, not changed: the same model, kept again with the new stats.
+    assert_eq!(tables(&dir, &cache_dir), ["public.b"]);
+    let kept = std::fs::read_to_string(model_kept(&cache_dir)).unwrap();
+    write(&dir, "z.yaml", "tables: {}\n");
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(tables(&dir, &cache_dir), ["public.b"]);
+    let again = std::fs::read_to_string(model_kept(&cache_dir)).unwrap();
+    assert_ne!(again, kept, "z.yaml's new stat is kept");
+    let (_, model) = again.split_once('\n').unwrap().1.split_once('\n').unwrap();
+    let (_, old) = kept.split_once('\n').unwrap().1.split_once('\n').unwrap();
+    assert_eq!(model, old, "the model itself is the same");
+}
+
+#[test]
 fn a_changed_file_keeps_the_other_entries_and_drops_its_old_one() {
     let dir = support::temp_dir();
     let cache_dir = support::temp_dir();

@@ -81,47 +81,74 @@ pub fn load_cached(
     let mut errors = Vec::new();
     let mut sources = Vec::new();
     let files = schema_files(path, &mut errors);
+    let labels: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    // The model the last load kept, and what each file is now (looked at
+    // before it is read): while no file has changed, none is read.
+    let kept = cache_dir.and_then(loaded::Kept::read);
+    let stats = match cache_dir {
+        Some(_) if errors.is_empty() => loaded::stats(&files),
+        _ => Vec::new(),
+    };
+    if let Some(hit) = (kept.as_ref())
+        .filter(|k| errors.is_empty() && k.unchanged(&labels, &stats))
+        .and_then(loaded::Kept::model)
+    {
+        tracing::debug!(
+            files = files.len(),
+            "no file changed: read back the model kept"
+        );
+        return Ok(hit);
+    }
     // Ten thousand small files take a good part of a cached load to read;
-    // what the cache keeps (20 MB at 10 000 tables, the model as much
-    // again) is read beside them, and let go if the schema turns out too
-    // small to use it.
-    let (texts, kept) = super::par::join(
+    // the parse cache (20 MB at 10 000 tables) is read beside them, and
+    // let go if the schema turns out too small to use it.
+    let (texts, pack) = super::par::join(
         || super::par::map(&files, |f| std::fs::read_to_string(f)),
-        || cache_dir.map(|d| (cache::read(d), loaded::read(d))),
+        || cache_dir.map(cache::read),
     );
-    for (file, text) in files.iter().zip(texts) {
-        let label = file.display().to_string();
+    for ((file, label), text) in files.iter().zip(&labels).zip(texts) {
         match text {
             Ok(text) => sources.push(Source {
-                label,
+                label: label.clone(),
                 text,
                 file: Some(file.clone()),
             }),
-            Err(e) => errors.push(file_error(&label, format!("cannot read: {e}"))),
+            Err(e) => errors.push(file_error(label, format!("cannot read: {e}"))),
         }
     }
     if !errors.is_empty() {
         return Err(LoadErrors { errors });
     }
     let bytes: usize = sources.iter().map(|s| s.text.len()).sum();
-    let (Some(dir), Some((pack, model))) = (cache_dir, kept.filter(|_| bytes >= min_bytes)) else {
+    let (Some(dir), Some(pack)) = (cache_dir, pack.filter(|_| bytes >= min_bytes)) else {
         return load_sources_with(sources, None).map(|(db, warnings, _)| (db, warnings));
     };
     let keys = super::par::map(&sources, |s| cache::key(&s.text, s.is_json()));
-    let labels = sources.iter().map(|s| s.label.as_str());
-    let whole = loaded::key(labels.zip(keys.iter().map(String::as_str)));
-    if let Some(hit) = model.as_deref().and_then(|m| loaded::take(m, &whole)) {
-        tracing::debug!(
-            files = sources.len(),
-            "read back the model of the last load"
-        );
-        return Ok(hit);
+    let kept_sources = loaded::Sources {
+        labels: &labels,
+        keys: &keys,
+        stats: &stats,
+    };
+    if let Some(kept) = kept.filter(|k| k.same(&labels, &keys)) {
+        if let Some((mut db, warnings)) = kept.model() {
+            tracing::debug!(
+                files = files.len(),
+                "no source changed: read back the model kept"
+            );
+            // Touched but not changed (a checkout, a copy): kept again
+            // with the files' new stats, so the next load need not read them.
+            if !kept.unchanged(&labels, &stats) {
+                drop(kept);
+                loaded::store(dir, kept_sources, &mut db, &warnings);
+            }
+            return Ok((db, warnings));
+        }
     }
-    drop(model);
     let cache = cache::Cache::from_text(dir, pack);
-    let (mut db, warnings, every_file_cached) = load_sources_with(sources, Some((cache, keys)))?;
+    let (mut db, warnings, every_file_cached) =
+        load_sources_with(sources, Some((cache, keys.clone())))?;
     if every_file_cached {
-        loaded::store(dir, &whole, &mut db, &warnings);
+        loaded::store(dir, kept_sources, &mut db, &warnings);
     }
     Ok((db, warnings))
 }
