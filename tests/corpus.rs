@@ -116,6 +116,17 @@ fn round_trip(c: &Corpus) {
         .and_then(|c| c.order())
         .unwrap();
     assert!(kept == let_go, "{}: the first plans differ", c.dir);
+    // Unexplained, the same steps in the same order, with no reasons.
+    let mut bare = reconcile::plan::changes(&empty, &loaded, &opts)
+        .and_then(|c| c.order_explained(false))
+        .unwrap();
+    assert!(bare.steps.iter().all(|s| s.after.is_empty()));
+    assert!(kept.steps.iter().any(|s| !s.after.is_empty()), "{}", c.dir);
+    bare.steps
+        .iter_mut()
+        .zip(&kept.steps)
+        .for_each(|(b, k)| b.after = k.after.clone());
+    assert!(kept == bare, "{}: the unexplained plan differs", c.dir);
     let loaded = model::write::sorted(&loaded);
     let mut expected = model_a.clone();
     expected.unmanaged.clear();

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::commands::{introspect, load, to_stdout, Outcome};
 use super::report::{self, Report};
-use super::{DbArgs, Exit, Failure, PlanArgs};
+use super::{DbArgs, Exit, Failure, PlanArgs, PlanFormat};
 use crate::diff::DiffOptions;
 use crate::migrations::{self, group::valid_timeout, state::Recorded, GroupOptions};
 use crate::model::share::{pack_tables, share_tables, unpack_tables, PackedTables};
@@ -189,7 +189,9 @@ pub fn plan(args: &PlanArgs) -> Outcome {
         (changes, state, allow_drop)
     };
     let write = writes && !changes.is_empty();
-    let plan = changes.order().map_err(cannot_plan)?;
+    // Why each step comes after another is shown only here.
+    let explained = args.explain || args.graph.is_some() || args.format == PlanFormat::Json;
+    let plan = changes.order_explained(explained).map_err(cannot_plan)?;
     tracing::info!(steps = plan.steps.len(), "planned");
     let red: Vec<&str> = plan
         .steps

@@ -179,8 +179,16 @@ impl Changes {
         self.renames.is_empty() && self.changes.is_empty()
     }
 
-    /// Renames first, then every change in dependency order.
+    /// Renames first, then every change in dependency order, each step
+    /// with the steps it comes after and why (`PlannedStep::after`).
     pub fn order(self) -> Result<MigrationPlan, PlanError> {
+        self.order_explained(true)
+    }
+
+    /// As [`Changes::order`]; without `explained`, the steps' `after` is
+    /// left empty: the same order, without the 100 000 reasons of a first
+    /// plan of 10 000 tables that only `--explain`, `--graph` and JSON show.
+    pub fn order_explained(self, explained: bool) -> Result<MigrationPlan, PlanError> {
         let mut steps: Vec<PlannedStep> = self
             .renames
             .into_iter()
@@ -195,7 +203,7 @@ impl Changes {
                 after: vec![],
             })
             .collect();
-        steps.extend(super::order::order(self.changes)?);
+        steps.extend(super::order::order(self.changes, explained)?);
         Ok(MigrationPlan { steps })
     }
 }
