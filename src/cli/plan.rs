@@ -189,7 +189,7 @@ pub fn plan(args: &PlanArgs) -> Outcome {
         (changes, state, allow_drop)
     };
     let write = writes && !changes.is_empty();
-    // Why each step comes after another is shown only here.
+    // Only --explain, --graph and JSON show why a step comes after another.
     let explained = args.explain || args.graph.is_some() || args.format == PlanFormat::Json;
     let plan = changes.order_explained(explained).map_err(cannot_plan)?;
     tracing::info!(steps = plan.steps.len(), "planned");
