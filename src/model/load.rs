@@ -84,27 +84,26 @@ pub fn load_cached(
     let labels: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     // The model the last load kept, and what each file is now (looked at
     // before it is read): while no file has changed, none is read.
-    let kept = cache_dir.and_then(loaded::Kept::read);
+    let mut kept = cache_dir.and_then(loaded::Kept::read);
     let stats = match cache_dir {
         Some(_) if errors.is_empty() => loaded::stats(&files),
         _ => Vec::new(),
     };
-    if let Some(hit) = (kept.as_ref())
-        .filter(|k| errors.is_empty() && k.unchanged(&labels, &stats))
-        .and_then(loaded::Kept::model)
-    {
-        tracing::debug!(
-            files = files.len(),
-            "no file changed: read back the model kept"
-        );
-        return Ok(hit);
+    if errors.is_empty() && kept.as_ref().is_some_and(|k| k.unchanged(&labels, &stats)) {
+        if let Some(hit) = kept.take().and_then(loaded::Kept::model) {
+            tracing::debug!(
+                files = files.len(),
+                "no file changed: read back the model kept"
+            );
+            return Ok(hit);
+        }
     }
     // Ten thousand small files take a good part of a cached load to read;
     // the parse cache (20 MB at 10 000 tables) is read beside them, and
     // let go if the schema turns out too small to use it.
-    let (texts, pack) = super::par::join(
+    let (texts, cache) = super::par::join(
         || super::par::map(&files, |f| std::fs::read_to_string(f)),
-        || cache_dir.map(cache::read),
+        || cache_dir.map(cache::Cache::open),
     );
     for ((file, label), text) in files.iter().zip(&labels).zip(texts) {
         match text {
@@ -120,7 +119,7 @@ pub fn load_cached(
         return Err(LoadErrors { errors });
     }
     let bytes: usize = sources.iter().map(|s| s.text.len()).sum();
-    let (Some(dir), Some(pack)) = (cache_dir, pack.filter(|_| bytes >= min_bytes)) else {
+    let (Some(dir), Some(cache)) = (cache_dir, cache.filter(|_| bytes >= min_bytes)) else {
         return load_sources_with(sources, None).map(|(db, warnings, _)| (db, warnings));
     };
     let keys = super::par::map(&sources, |s| cache::key(&s.text, s.is_json()));
@@ -130,6 +129,7 @@ pub fn load_cached(
         stats: &stats,
     };
     if let Some(kept) = kept.filter(|k| k.same(&labels, &keys)) {
+        let touched = !kept.unchanged(&labels, &stats);
         if let Some((mut db, warnings)) = kept.model() {
             tracing::debug!(
                 files = files.len(),
@@ -137,14 +137,12 @@ pub fn load_cached(
             );
             // Touched but not changed (a checkout, a copy): kept again
             // with the files' new stats, so the next load need not read them.
-            if !kept.unchanged(&labels, &stats) {
-                drop(kept);
+            if touched {
                 loaded::store(dir, kept_sources, &mut db, &warnings);
             }
             return Ok((db, warnings));
         }
     }
-    let cache = cache::Cache::from_text(dir, pack);
     let (mut db, warnings, every_file_cached) =
         load_sources_with(sources, Some((cache, keys.clone())))?;
     if every_file_cached {

@@ -40,13 +40,9 @@ impl Cache {
     /// Opens the cache in `dir`; a missing, unreadable or foreign pack is
     /// an empty cache.
     pub fn open(dir: &Path) -> Cache {
-        Cache::from_text(dir, read(dir))
-    }
-
-    /// The cache in `dir` whose pack is `text` (see [`read`]).
-    pub fn from_text(dir: &Path, text: Option<String>) -> Cache {
         let header = header();
-        let text = text
+        let text = std::fs::read_to_string(dir.join(PACK))
+            .ok()
             .filter(|t| t.lines().next() == Some(header.as_str()))
             .unwrap_or_default();
         let entries = text
@@ -125,11 +121,6 @@ impl Cache {
         std::fs::write(&tmp, out)?;
         std::fs::rename(&tmp, self.dir.join(PACK))
     }
-}
-
-/// The text of the pack in `dir`, if any, as it is on disk.
-pub fn read(dir: &Path) -> Option<String> {
-    std::fs::read_to_string(dir.join(PACK)).ok()
 }
 
 /// The key of one source: its kind and exact text.
