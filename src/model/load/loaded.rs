@@ -14,9 +14,9 @@
 //!
 //! Each source is also kept with what the file system said of it before it
 //! was read ([`Stat`]): while every file still says the same, the files are
-//! not even read (0.1 s at 10 000 tables). Any write to a file changes its
-//! change time (which, unlike the modification time, no tool can set), so
-//! a changed file always falls back to the full check of its content.
+//! not even read (0.1 s at 10 000 tables). Any write to a file moves its
+//! change time, which, unlike the modification time, tools cannot set back;
+//! so a changed file always falls back to the full check of its content.
 //!
 //! The file: the build's header line, the sources, the warnings, the model
 //! without its tables, then one line per table (its key and its JSON), so
@@ -61,16 +61,15 @@ fn stat(file: &Path, now: SystemTime) -> Option<Stat> {
     let changed = SystemTime::UNIX_EPOCH
         .checked_add(Duration::new(u64::try_from(m.ctime()).ok()?, 0))?
         .checked_add(Duration::from_nanos(u64::try_from(m.ctime_nsec()).ok()?))?;
-    if changed + SETTLED > now {
+    if changed.checked_add(SETTLED).is_none_or(|settled| settled > now) {
         return None;
     }
-    let (mtime, mtime_ns) = (m.mtime(), m.mtime_nsec());
     Some(Stat(
         m.dev(),
         m.ino(),
         m.size(),
-        mtime,
-        mtime_ns,
+        m.mtime(),
+        m.mtime_nsec(),
         m.ctime(),
         m.ctime_nsec(),
     ))
