@@ -61,7 +61,10 @@ fn stat(file: &Path, now: SystemTime) -> Option<Stat> {
     let changed = SystemTime::UNIX_EPOCH
         .checked_add(Duration::new(u64::try_from(m.ctime()).ok()?, 0))?
         .checked_add(Duration::from_nanos(u64::try_from(m.ctime_nsec()).ok()?))?;
-    if changed.checked_add(SETTLED).is_none_or(|settled| settled > now) {
+    if changed
+        .checked_add(SETTLED)
+        .is_none_or(|settled| settled > now)
+    {
         return None;
     }
     Some(Stat(
