@@ -330,7 +330,7 @@ fn parse_all(
         .as_ref()
         .is_some_and(|c| c.stale() > 0 || cached < hits.len());
     let one = |(src, key, hit): Work| {
-        let (mut db, note) = match hit.as_deref().and_then(cache::entry) {
+        let (mut db, note) = match hit.as_deref().and_then(cache::read) {
             Some(db) => (db, keep.then_some(hit).flatten().map(Note::Old)),
             None => match parse(src) {
                 Ok(db) => {

@@ -99,14 +99,6 @@ impl Cache {
     }
 
     fn try_store(&self, entries: &[(&str, &str)]) -> std::io::Result<()> {
-        std::fs::create_dir_all(&self.dir)?;
-        let ignore = self.dir.join(".gitignore");
-        if !ignore.exists() {
-            std::fs::write(
-                ignore,
-                "# Written by reconcile: a cache, never committed.\n*\n",
-            )?;
-        }
         let len: usize = entries.iter().map(|(k, j)| k.len() + j.len() + 2).sum();
         let mut out = String::with_capacity(self.header.len() + 1 + len);
         out.push_str(&self.header);
@@ -117,10 +109,25 @@ impl Cache {
             out.push_str(json);
             out.push('\n');
         }
-        let tmp = self.dir.join(format!("{PACK}.{}.tmp", std::process::id()));
-        std::fs::write(&tmp, out)?;
-        std::fs::rename(&tmp, self.dir.join(PACK))
+        write_aside(&self.dir, PACK, &out)
     }
+}
+
+/// Writes `text` as the file `name` in the cache directory `dir`, making
+/// the directory (marked never to be committed) if need be. Written aside
+/// and renamed, so a concurrent reader sees the old file or the new one.
+pub(super) fn write_aside(dir: &Path, name: &str, text: &str) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let ignore = dir.join(".gitignore");
+    if !ignore.exists() {
+        std::fs::write(
+            ignore,
+            "# Written by reconcile: a cache, never committed.\n*\n",
+        )?;
+    }
+    let tmp = dir.join(format!("{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, dir.join(name))
 }
 
 /// The key of one source: its kind and exact text.
@@ -156,7 +163,7 @@ fn digest(parts: &[&[u8]]) -> String {
 
 /// A cached model, or None when the entry does not read back (then the
 /// file is parsed as if there were no entry).
-pub fn entry(json: &str) -> Option<Database> {
+pub fn read(json: &str) -> Option<Database> {
     serde_json::from_str(json).ok()
 }
 

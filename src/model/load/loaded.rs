@@ -190,25 +190,25 @@ fn write(
         let table = serde_json::to_string(table)?;
         Ok::<_, serde_json::Error>(format!("{key}\t{table}\n"))
     });
-    let mut out = String::new();
-    for line in [
+    let rows: Vec<String> = rows.into_iter().collect::<Result<_, _>>().map_err(json)?;
+    let head = [
         cache::header(),
         serde_json::to_string(&kept).map_err(json)?,
         serde_json::to_string(warnings).map_err(json)?,
         serde_json::to_string(rest).map_err(json)?,
-    ] {
+    ];
+    // Sized once: 19 MB at 10 000 tables, not grown by doubling.
+    let len = head.iter().map(|l| l.len() + 1).sum::<usize>()
+        + rows.iter().map(String::len).sum::<usize>();
+    let mut out = String::with_capacity(len);
+    for line in head {
         out.push_str(&line);
         out.push('\n');
     }
     for row in rows {
-        out.push_str(&row.map_err(json)?);
+        out.push_str(&row);
     }
-    // Written aside and renamed, as the pack is: a concurrent reader sees
-    // the old model or the new one.
-    std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!("{FILE}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, out)?;
-    std::fs::rename(&tmp, dir.join(FILE))
+    cache::write_aside(dir, FILE, &out)
 }
 
 #[cfg(test)]
