@@ -1,6 +1,7 @@
 //! `reconcile plan`: desired state vs. the recorded (or live) state, as the
 //! next numbered migrations.
 
+use std::mem::ManuallyDrop;
 use std::path::Path;
 
 use super::commands::{introspect, load, to_stdout, Outcome};
@@ -191,7 +192,11 @@ pub fn plan(args: &PlanArgs) -> Outcome {
     let write = writes && !changes.is_empty();
     // Only --explain, --graph and JSON show why a step comes after another.
     let explained = args.explain || args.graph.is_some() || args.format == PlanFormat::Json;
-    let plan = changes.order_explained(explained).map_err(cannot_plan)?;
+    // The plan and its migrations live until the process ends, and are
+    // never freed: freeing a first plan's 85 000 steps one by one took
+    // 0.05 s at 10 000 tables, for memory the system takes back at exit
+    // anyway.
+    let plan = ManuallyDrop::new(changes.order_explained(explained).map_err(cannot_plan)?);
     tracing::info!(steps = plan.steps.len(), "planned");
     let red: Vec<&str> = plan
         .steps
@@ -209,7 +214,7 @@ pub fn plan(args: &PlanArgs) -> Outcome {
         statement_timeout: args.statement_timeout.clone(),
         state,
     };
-    let new = migrations::from_plan(&plan, group).map_err(input)?;
+    let new = ManuallyDrop::new(migrations::from_plan(&plan, group).map_err(input)?);
     tracing::debug!(migrations = new.len(), "grouped the steps into migrations");
     let refused = !red.is_empty() && !args.allow_destructive;
     let mut written = false;

@@ -37,22 +37,36 @@ const MAIN_KINDS: [&str; 13] = [
 
 struct Subject<'a> {
     kind: &'a str,
-    /// Name parts after the kind, unquoted, without function arguments.
-    parts: Vec<Cow<'a, str>>,
+    /// The name after the kind, as in the id (quoted, with any arguments):
+    /// split only when asked, since a first plan has 85 000 subjects and
+    /// most are only asked their kind.
+    name: &'a str,
     action: Action,
 }
 
-impl Subject<'_> {
-    fn last(&self) -> &str {
-        self.parts.last().map(|p| p.as_ref()).unwrap_or("")
+impl<'a> Subject<'a> {
+    /// Name parts, unquoted, without function arguments.
+    fn parts(&self) -> Vec<Cow<'a, str>> {
+        split_name(self.name)
+    }
+
+    fn last(&self) -> Cow<'a, str> {
+        self.parts().pop().unwrap_or_default()
+    }
+
+    /// The part before the last (a column's table), if there is one.
+    fn table(&self) -> Option<Cow<'a, str>> {
+        let mut parts = self.parts();
+        parts.pop();
+        parts.pop()
     }
 }
 
 fn subject(step: &PlannedStep) -> Subject<'_> {
-    let (kind, rest) = step.id.split_once(':').unwrap_or(("", step.id.as_str()));
+    let (kind, name) = step.id.split_once(':').unwrap_or(("", step.id.as_str()));
     Subject {
         kind,
-        parts: split_name(rest),
+        name,
         action: step.action,
     }
 }
@@ -97,11 +111,11 @@ fn column_verb(action: Action) -> &'static str {
 }
 
 /// Up to three names, then `and_N_more`.
-fn names<'a>(names: impl Iterator<Item = &'a str>) -> String {
+fn names<'a>(names: impl Iterator<Item = Cow<'a, str>>) -> String {
     // A first plan names thousands of tables here: a set in first-seen
     // order, not a walk of the list so far for each name.
-    let unique: indexmap::IndexSet<&str, foldhash::fast::RandomState> = names.collect();
-    let unique: Vec<&str> = unique.into_iter().collect();
+    let unique: indexmap::IndexSet<Cow<str>, foldhash::fast::RandomState> = names.collect();
+    let unique: Vec<Cow<str>> = unique.into_iter().collect();
     if unique.len() > 3 {
         format!("{}_and_{}_more", unique[..2].join("_"), unique.len() - 2)
     } else {
@@ -120,33 +134,29 @@ pub fn derive_slug(steps: &[&PlannedStep]) -> String {
 }
 
 fn describe(steps: &[&PlannedStep]) -> String {
-    let subjects: Vec<Subject> = steps.iter().map(|s| subject(s)).collect();
-    if subjects.is_empty() {
+    if steps.is_empty() {
         return "changes".into();
     }
+    let subjects = || steps.iter().map(|s| subject(s));
     // Columns of one table: alter_users_add_email_name.
-    if subjects
-        .iter()
-        .all(|s| s.kind == "column" && s.parts.len() >= 2)
-    {
-        let table = all_same(subjects.iter().map(|s| &s.parts[s.parts.len() - 2]));
+    if subjects().all(|s| s.kind == "column" && s.table().is_some()) {
+        let table = all_same(subjects().filter_map(|s| s.table()));
         if let Some(table) = table {
-            return match all_same(subjects.iter().map(|s| s.action)) {
+            return match all_same(subjects().map(|s| s.action)) {
                 Some(action) => format!(
                     "alter_{table}_{}_{}",
                     column_verb(action),
-                    names(subjects.iter().map(Subject::last))
+                    names(subjects().map(|s| s.last()))
                 ),
                 None => format!("alter_{table}"),
             };
         }
     }
-    let main: Vec<&Subject> = subjects
-        .iter()
+    let main: Vec<Subject> = subjects()
         .filter(|s| MAIN_KINDS.contains(&s.kind))
         .collect();
     let (group, with_kind) = if main.is_empty() {
-        (subjects.iter().collect::<Vec<_>>(), true)
+        (subjects().collect::<Vec<_>>(), true)
     } else {
         (main, false)
     };
