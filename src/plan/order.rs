@@ -9,12 +9,15 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap};
 
+use std::collections::hash_map::Entry;
+
 use foldhash::{HashMap, HashMapExt};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 
 use crate::diff::{Change, Described};
+use crate::model::par;
 
 use super::migration::{Action, Edge, PlannedStep};
 use super::PlanError;
@@ -33,10 +36,15 @@ fn phase(a: Action) -> u8 {
 pub(crate) fn order(changes: Vec<Change>, explained: bool) -> Result<Vec<PlannedStep>, PlanError> {
     let n = changes.len();
     // Ties are broken by phase, kind and id: each change's place in that
-    // order is found on another thread while the edges are, so that the
-    // heap below compares numbers, not 85 000 ids over and over.
-    let (edges, rank) = crate::model::par::both(n, || edges(&changes), || tie_ranks(&changes));
-    let edges = edges?;
+    // order is found on another thread while the changes are indexed, so
+    // that the heap below compares numbers, not 85 000 ids over and over.
+    let (index, rank) = par::both(
+        n,
+        || Index::new(&changes),
+        || (ids(&changes), tie_ranks(&changes)),
+    );
+    let (by_id, rank) = rank;
+    let edges = edges(&changes, &by_id?, &index);
     let mut g: DiGraph<usize, ()> = DiGraph::with_capacity(n, edges.len());
     for i in 0..n {
         g.add_node(i);
@@ -71,7 +79,7 @@ pub(crate) fn order(changes: Vec<Change>, explained: bool) -> Result<Vec<Planned
     let mut befores: Vec<Vec<Edge>> = (0..n).map(|_| Vec::new()).collect();
     if explained {
         // 100 000 reasons in a first plan of 10 000 tables: written on two threads.
-        let made = crate::model::par::map(&edges, |&(a, _, ref why)| Edge {
+        let made = par::map(&edges, |&(a, _, ref why)| Edge {
             before: changes[a].id.clone(),
             reason: why.to_string(),
         });
@@ -103,13 +111,10 @@ pub(crate) fn order(changes: Vec<Change>, explained: bool) -> Result<Vec<Planned
     Ok(steps)
 }
 
-/// The edges between changes, each with its first reason, sorted by
-/// (before, after) and without repeats.
-fn edges(changes: &[Change]) -> Result<Vec<(usize, usize, Why<'_>)>, PlanError> {
-    let n = changes.len();
-    // Looked up only, never walked: hashed (ordered maps of long ids with
-    // common prefixes spent their time in memcmp).
-    let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(n);
+/// Each change by its id. Looked up only, never walked: hashed (ordered
+/// maps of long ids with common prefixes spent their time in memcmp).
+fn ids(changes: &[Change]) -> Result<HashMap<&str, usize>, PlanError> {
+    let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(changes.len());
     for (i, c) in changes.iter().enumerate() {
         if by_id.insert(c.id.as_str(), i).is_some() {
             return Err(PlanError::Invalid {
@@ -118,43 +123,133 @@ fn edges(changes: &[Change]) -> Result<Vec<(usize, usize, Why<'_>)>, PlanError> 
             });
         }
     }
-    // Changes that stand for an object: the object itself, and for a
-    // table its columns, keys and checks.
-    let mut members: HashMap<&str, Vec<usize>> = HashMap::with_capacity(n);
-    for (i, c) in changes.iter().enumerate() {
-        members.entry(c.obj()).or_default().push(i);
-        if c.part {
-            if let Some(g) = &c.group {
-                members.entry(g.as_str()).or_default().push(i);
+    Ok(by_id)
+}
+
+/// The changes by what they stand for, to find the edges between them.
+struct Index<'c> {
+    /// Changes that stand for an object: the object itself, and for a
+    /// table its columns, keys and checks.
+    members: Lists<'c>,
+    /// Names freed by drops: each drop's object id, and its other slots.
+    freed_ids: Lists<'c>,
+    slots: Lists<'c>,
+}
+
+impl<'c> Index<'c> {
+    fn new(changes: &'c [Change]) -> Index<'c> {
+        let mut index = Index {
+            members: Lists::with_capacity(changes.len()),
+            freed_ids: Lists::default(),
+            slots: Lists::default(),
+        };
+        for (i, c) in changes.iter().enumerate() {
+            index.members.push(c.obj(), i);
+            if c.part {
+                if let Some(g) = &c.group {
+                    index.members.push(g, i);
+                }
+            }
+            if c.action == Action::Drop {
+                index.freed_ids.push(c.obj(), i);
+                for s in &c.slots {
+                    index.slots.push(s, i);
+                }
+            }
+        }
+        index
+    }
+}
+
+/// Lists of changes by name, threaded through one array: a list of its
+/// own for each of 85 000 names was as many allocations.
+#[derive(Default)]
+struct Lists<'c> {
+    /// Each name's first and last entry.
+    ends: HashMap<&'c str, (u32, u32)>,
+    /// Each entry's change, and the next entry of its list.
+    entries: Vec<(u32, u32)>,
+}
+
+const END: u32 = u32::MAX;
+
+impl<'c> Lists<'c> {
+    fn with_capacity(n: usize) -> Lists<'c> {
+        Lists {
+            ends: HashMap::with_capacity(n),
+            entries: Vec::with_capacity(n),
+        }
+    }
+
+    fn push(&mut self, name: &'c str, change: usize) {
+        let e = self.entries.len() as u32;
+        self.entries.push((change as u32, END));
+        match self.ends.entry(name) {
+            Entry::Occupied(mut ends) => {
+                let last = &mut ends.get_mut().1;
+                self.entries[*last as usize].1 = e;
+                *last = e;
+            }
+            Entry::Vacant(ends) => {
+                ends.insert((e, e));
             }
         }
     }
-    // Each edge's reason is written out only once it is known to be kept
-    // (there are some 100 000 edges in a first plan of 10 000 tables). A
-    // list sorted once costs less than a map kept sorted as it grows.
+
+    /// The changes listed under `name`, in the order they were pushed.
+    fn get(&self, name: &str) -> impl Iterator<Item = usize> + '_ {
+        let mut at = self.ends.get(name).map_or(END, |&(first, _)| first);
+        std::iter::from_fn(move || {
+            let &(change, next) = self.entries.get(at as usize)?;
+            at = next;
+            Some(change as usize)
+        })
+    }
+}
+
+/// The edges between changes, each with its first reason, sorted by
+/// (before, after) and without repeats. Each edge's reason is written out
+/// only once it is known to be kept (there are some 100 000 edges in a
+/// first plan of 10 000 tables).
+fn edges<'c>(
+    changes: &'c [Change],
+    by_id: &HashMap<&str, usize>,
+    index: &Index<'c>,
+) -> Vec<(usize, usize, Why<'c>)> {
+    // Each half of the changes finds the edges into it on its own thread;
+    // joined in change order, the stable sort below keeps the same first
+    // reason as one pass would.
+    let n = changes.len();
+    let (mut edges, rest) = par::both(
+        n,
+        || edges_into(changes, by_id, index, 0..n / 2),
+        || edges_into(changes, by_id, index, n / 2..n),
+    );
+    edges.extend(rest);
+    // A list sorted once costs less than a map kept sorted as it grows.
+    edges.sort_by_key(|&(a, b, _)| (a, b));
+    edges.dedup_by_key(|&mut (a, b, _)| (a, b));
+    edges
+}
+
+/// The edges into the changes at `into`, in change order.
+fn edges_into<'c>(
+    changes: &'c [Change],
+    by_id: &HashMap<&str, usize>,
+    index: &Index<'c>,
+    into: std::ops::Range<usize>,
+) -> Vec<(usize, usize, Why<'c>)> {
     let mut edges: Vec<(usize, usize, Why)> = Vec::new();
     fn add<'c>(edges: &mut Vec<(usize, usize, Why<'c>)>, a: usize, b: usize, why: Why<'c>) {
         if a != b {
             edges.push((a, b, why));
         }
     }
-    let empty = Vec::new();
-    // Names freed by drops: each drop's object id, and its other slots.
-    let mut freed_ids: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut slots: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, c) in changes.iter().enumerate() {
-        if c.action == Action::Drop {
-            freed_ids.entry(c.obj()).or_default().push(i);
-            for s in &c.slots {
-                slots.entry(s.as_str()).or_default().push(i);
-            }
-        }
-    }
-    for (j, c) in changes.iter().enumerate() {
+    for (j, c) in changes.iter().enumerate().take(into.end).skip(into.start) {
         let creates = matches!(c.action, Action::Create | Action::Alter);
         if creates {
             for d in &c.to_deps {
-                for &i in members.get(d.as_str()).unwrap_or(&empty) {
+                for i in index.members.get(d) {
                     if matches!(changes[i].action, Action::Create | Action::Alter) {
                         add(&mut edges, i, j, Why::Needs(c.obj(), d));
                     }
@@ -163,7 +258,7 @@ fn edges(changes: &[Change]) -> Result<Vec<(usize, usize, Why<'_>)>, PlanError> 
         }
         if c.action == Action::Drop {
             for d in &c.from_deps {
-                for &i in members.get(d.as_str()).unwrap_or(&empty) {
+                for i in index.members.get(d) {
                     if matches!(changes[i].action, Action::Drop | Action::Alter) {
                         add(&mut edges, j, i, Why::DroppedFirst(c.obj(), d));
                     }
@@ -172,7 +267,7 @@ fn edges(changes: &[Change]) -> Result<Vec<(usize, usize, Why<'_>)>, PlanError> 
         }
         if c.action == Action::Alter {
             for d in &c.from_deps {
-                for &i in members.get(d.as_str()).unwrap_or(&empty) {
+                for i in index.members.get(d) {
                     if changes[i].action == Action::Drop {
                         add(&mut edges, j, i, Why::ChangedFirst(c.obj(), d));
                     }
@@ -180,11 +275,11 @@ fn edges(changes: &[Change]) -> Result<Vec<(usize, usize, Why<'_>)>, PlanError> 
             }
         }
         if c.action == Action::Create {
-            for &i in freed_ids.get(c.obj()).unwrap_or(&empty) {
+            for i in index.freed_ids.get(c.obj()) {
                 add(&mut edges, i, j, Why::FreedId(c.obj()));
             }
             for s in &c.slots {
-                for &i in slots.get(s.as_str()).unwrap_or(&empty) {
+                for i in index.slots.get(s) {
                     add(&mut edges, i, j, Why::Freed(s));
                 }
             }
@@ -195,10 +290,7 @@ fn edges(changes: &[Change]) -> Result<Vec<(usize, usize, Why<'_>)>, PlanError> 
             }
         }
     }
-    // The first reason given for a pair is the one kept (a stable sort).
-    edges.sort_by_key(|&(a, b, _)| (a, b));
-    edges.dedup_by_key(|&mut (a, b, _)| (a, b));
-    Ok(edges)
+    edges
 }
 
 /// Each change's place when all are sorted by phase, kind (drops in

@@ -141,13 +141,15 @@ impl Kept {
             table.shrink();
             Some((key, Arc::new(table)))
         });
+        // The tables were shrunk as they were read: the rest is shrunk
+        // before they join it, not walked a second time.
+        db.shrink();
         let mut map = IndexMap::with_capacity(tables.len());
         for t in tables {
             let (key, table) = t?;
             map.insert(key, table);
         }
         db.tables = map;
-        db.shrink();
         Some((db, warnings))
     }
 }
