@@ -433,19 +433,26 @@ pub(crate) fn take_tables(
     db: &mut Database,
     scope: &Scope,
 ) -> Result<(StepPool, Objs<'static>), PlanError> {
-    let steps = create_pool(db, scope)?;
-    tracing::debug!(steps = steps.len(), "made the create steps");
-    // What each foreign key rests on, found while every table is there.
+    // What each foreign key rests on, found while every table is there,
+    // and beside the create steps: most of their time is one thread's.
     let in_scope = |key: &String| scope.has(key);
-    let mut more: Vec<Vec<Vec<String>>> = (db.tables.iter())
-        .filter(|(k, _)| in_scope(k))
-        .map(|(_, t)| {
-            t.foreign_keys
-                .values()
-                .map(|fk| referenced_keys(db, fk))
-                .collect()
-        })
-        .collect();
+    let shared: &Database = db;
+    let (steps, mut more) = crate::model::par::both(
+        db.tables.len(),
+        || create_pool(shared, scope),
+        || {
+            (shared.tables.iter())
+                .filter(|(k, _)| in_scope(k))
+                .map(|(_, t)| {
+                    (t.foreign_keys.values())
+                        .map(|fk| referenced_keys(shared, fk))
+                        .collect::<Vec<Vec<String>>>()
+                })
+                .collect::<Vec<_>>()
+        },
+    );
+    let steps = steps?;
+    tracing::debug!(steps = steps.len(), "made the create steps");
     let (mut taken, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut db.tables)
         .into_iter()
         .partition(|(k, _)| in_scope(k));

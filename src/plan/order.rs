@@ -36,14 +36,14 @@ fn phase(a: Action) -> u8 {
 pub(crate) fn order(changes: Vec<Change>, explained: bool) -> Result<Vec<PlannedStep>, PlanError> {
     let n = changes.len();
     // Ties are broken by phase, kind and id: each change's place in that
-    // order is found on another thread while the changes are indexed, so
-    // that the heap below compares numbers, not 85 000 ids over and over.
-    let (index, rank) = par::both(
+    // order is found on another thread while the changes are indexed (the
+    // two take about as long), so that the heap below compares numbers,
+    // not 85 000 ids over and over.
+    let ((by_id, index), rank) = par::both(
         n,
-        || Index::new(&changes),
-        || (ids(&changes), tie_ranks(&changes)),
+        || (ids(&changes), Index::new(&changes)),
+        || tie_ranks(&changes),
     );
-    let (by_id, rank) = rank;
     let edges = edges(&changes, &by_id?, &index);
     let mut g: DiGraph<usize, ()> = DiGraph::with_capacity(n, edges.len());
     for i in 0..n {
