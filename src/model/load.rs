@@ -162,7 +162,7 @@ pub fn schema_files(path: &Path, errors: &mut Vec<LoadError>) -> Vec<PathBuf> {
     let mut out = Vec::new();
     if path.is_dir() {
         walk(path, &mut out, errors);
-        out.sort();
+        debug_assert!(out.is_sorted());
         if out.is_empty() {
             errors.push(file_error(
                 &path.display().to_string(),
@@ -191,7 +191,12 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<LoadError>) {
             return;
         }
     };
-    for entry in entries.flatten() {
+    // Each directory's entries by name, a directory's files walked where
+    // its name sorts: the files come out in path order without comparing
+    // 10 000 paths a component at a time.
+    let mut entries: Vec<std::fs::DirEntry> = entries.flatten().collect();
+    entries.sort_by_cached_key(|e| e.file_name());
+    for entry in entries {
         let p = entry.path();
         let hidden = entry.file_name().to_string_lossy().starts_with('.');
         if hidden {
