@@ -6,7 +6,7 @@ mod allocator;
 #[global_allocator]
 static ALLOCATOR: allocator::Mimalloc = allocator::Mimalloc;
 
-fn main() -> std::process::ExitCode {
+fn main() {
     // Like other Unix tools, end quietly when the reader of stdout goes
     // away (`reconcile plan | head`) instead of panicking on EPIPE.
     // SAFETY: set once at start-up, before any thread exists.
@@ -16,7 +16,26 @@ fn main() -> std::process::ExitCode {
     }
     hand_back_freed_memory_sooner();
     no_transparent_huge_pages();
-    reconcile::cli::main()
+    let code = reconcile::cli::main();
+    exit_now(code)
+}
+
+/// Ends the process once stdout and stderr are flushed, without the
+/// allocator's clean-up: mimalloc walks every page of its heap at exit
+/// (0.02 s after a first plan of 10 000 tables) to free what the system
+/// takes back anyway. Everything else was dropped when the command
+/// returned: connections closed, files written.
+fn exit_now(code: u8) -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    #[cfg(unix)]
+    // SAFETY: ends the process at once; nothing of it runs afterwards.
+    unsafe {
+        libc::_exit(i32::from(code))
+    }
+    #[cfg(not(unix))]
+    std::process::exit(i32::from(code))
 }
 
 /// mimalloc asks for transparent huge pages on its arenas, and with them a

@@ -12,7 +12,6 @@ pub mod run;
 mod verify;
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
@@ -248,7 +247,8 @@ pub enum Command {
     },
 }
 
-pub fn main() -> ExitCode {
+/// Runs the command line and gives the process's exit code.
+pub fn main() -> u8 {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let lossy: Vec<String> = args
         .iter()
@@ -264,7 +264,7 @@ pub fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(Exit::Input as u8);
+            return Exit::Input as u8;
         }
     };
     let parsed = command
@@ -275,7 +275,7 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { Exit::Input as u8 } else { 0 });
+            return if e.use_stderr() { Exit::Input as u8 } else { 0 };
         }
     };
     init_logging(cli.verbose);
@@ -285,10 +285,10 @@ pub fn main() -> ExitCode {
         (false, None) => commands::Cache::PerSchema,
     });
     match commands::run(cli.command, &command, &cfg) {
-        Ok(code) => ExitCode::from(code as u8),
+        Ok(code) => code as u8,
         Err(f) => {
             eprintln!("error: {}", f.message);
-            ExitCode::from(f.exit as u8)
+            f.exit as u8
         }
     }
 }
