@@ -7,9 +7,8 @@
 //! version needed; a name is freed before it is taken again.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap};
-
 use std::collections::hash_map::Entry;
+use std::collections::{BTreeSet, BinaryHeap};
 
 use foldhash::{HashMap, HashMapExt};
 
@@ -378,7 +377,21 @@ impl std::fmt::Display for Why<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::permute;
+    use super::{permute, Lists};
+
+    #[test]
+    fn lists_give_each_name_its_changes_in_the_order_pushed() {
+        let mut lists = Lists::with_capacity(4);
+        for (name, change) in [("a", 3), ("b", 1), ("a", 0), ("c", 7), ("a", 5), ("b", 2)] {
+            lists.push(name, change);
+        }
+        let got = |name: &str| lists.get(name).collect::<Vec<_>>();
+        assert_eq!(got("a"), [3, 0, 5]);
+        assert_eq!(got("b"), [1, 2]);
+        assert_eq!(got("c"), [7]);
+        assert!(got("d").is_empty());
+        assert!(Lists::default().get("a").next().is_none());
+    }
 
     #[test]
     fn permute_puts_each_item_where_the_order_says() {
