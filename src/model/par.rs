@@ -65,12 +65,24 @@ where
     R: Send,
     F: Fn(&T) -> R + Sync,
 {
-    let run = |part: &[T]| part.iter().map(&f).collect::<Vec<R>>();
+    halves(min, items, |_, part| part.iter().map(&f).collect())
+}
+
+/// What `f` gives for the first half of `items` and then for the second,
+/// worked out on another thread, from `min` items on (else `f` of all of
+/// them). `f` is told where its part starts in `items`.
+pub fn halves<T, R, F>(min: usize, items: &[T], f: F) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(usize, &[T]) -> Vec<R> + Sync,
+{
     if items.len() < min {
-        return run(items);
+        return f(0, items);
     }
-    let (first, second) = items.split_at(items.len() / 2);
-    let (mut out, rest) = join(|| run(first), || run(second));
+    let middle = items.len() / 2;
+    let (first, second) = items.split_at(middle);
+    let (mut out, rest) = join(|| f(0, first), || f(middle, second));
     out.extend(rest);
     out
 }
@@ -124,6 +136,17 @@ mod tests {
                 super::map(&items, |i| i * 3),
                 (0..n).map(|i| i * 3).collect::<Vec<_>>()
             );
+            // Each part knows where it starts: one output per item, with
+            // its place, and an item of many outputs kept together.
+            let placed = halves(MIN_ENTRIES, &items, |start, part| {
+                (part.iter().enumerate())
+                    .flat_map(|(i, &x)| std::iter::repeat_n((start + i, x), x % 2 + 1))
+                    .collect()
+            });
+            let want: Vec<(usize, usize)> = (0..n)
+                .flat_map(|x| std::iter::repeat_n((x, x), x % 2 + 1))
+                .collect();
+            assert_eq!(placed, want);
         }
     }
 }

@@ -18,7 +18,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::model::name::split_dotted;
 use crate::model::privileges::DefaultKind;
-use crate::model::{Database, FunctionKind, QualifiedName, Table};
+use crate::model::{par, Database, FunctionKind, QualifiedName, Table};
 
 use super::pool::{StepPool, NO_STEP};
 use super::refs::{refs_in_expr, refs_in_sql, refs_in_type, RefName, Refs};
@@ -600,8 +600,7 @@ impl Builder {
             }
             Ok::<_, PlanError>(part.nodes)
         };
-        let (first, second) =
-            crate::model::par::both(tables.len(), || part(first, false), || part(second, true));
+        let (first, second) = par::both(tables.len(), || part(first, false), || part(second, true));
         let (first, second) = (first?, second?);
         let middle = start + first.len();
         b.nodes.extend(first);
@@ -1322,15 +1321,11 @@ impl Builder {
         let mut indegree = vec![0; self.nodes.len()];
         // The names looked up first, half the nodes on each thread: some
         // 200 000 of them at 10 000 tables. u32::MAX: no such node.
-        let resolve = |nodes: &[Node]| -> Vec<u32> {
+        let found = par::halves(par::MIN_ENTRIES, &self.nodes, |_, nodes| {
             (nodes.iter().flat_map(|n| &n.body.deps))
                 .map(|d| index.get(d.target.as_str()).map_or(u32::MAX, |&j| j as u32))
                 .collect()
-        };
-        let (first, second) = self.nodes.split_at(self.nodes.len() / 2);
-        let (mut found, rest) =
-            crate::model::par::both(self.nodes.len(), || resolve(first), || resolve(second));
-        found.extend(rest);
+        });
         let mut found = found.into_iter();
         // A node names a handful of dependencies: a list beats a set.
         let mut seen = Vec::new();

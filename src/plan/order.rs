@@ -218,13 +218,9 @@ fn edges<'c>(
     // Each half of the changes finds the edges into it on its own thread;
     // joined in change order, the stable sort below keeps the same first
     // reason as one pass would.
-    let n = changes.len();
-    let (mut edges, rest) = par::both(
-        n,
-        || edges_into(changes, by_id, index, 0..n / 2),
-        || edges_into(changes, by_id, index, n / 2..n),
-    );
-    edges.extend(rest);
+    let mut edges = par::halves(par::MIN_ENTRIES, changes, |start, part| {
+        edges_into(changes, by_id, index, start..start + part.len())
+    });
     // A list sorted once costs less than a map kept sorted as it grows.
     edges.sort_by_key(|&(a, b, _)| (a, b));
     edges.dedup_by_key(|&mut (a, b, _)| (a, b));
