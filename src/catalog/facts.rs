@@ -11,6 +11,9 @@ use super::CatalogError;
 pub struct RoleFacts {
     #[diesel(sql_type = Text)]
     pub server_version: String,
+    /// `server_version_num`, e.g. 170004.
+    #[diesel(sql_type = diesel::sql_types::Int4)]
+    pub server_version_num: i32,
     #[diesel(sql_type = Text)]
     pub current_user: String,
     #[diesel(sql_type = Text)]
@@ -51,6 +54,7 @@ pub struct SchemaFacts {
 pub fn role_facts(conn: &mut PgConnection) -> Result<RoleFacts, CatalogError> {
     diesel::sql_query(
         "SELECT current_setting('server_version') AS server_version,
+                current_setting('server_version_num')::int4 AS server_version_num,
                 current_user::text AS current_user, current_database()::text AS current_database,
                 r.rolsuper AS superuser, r.rolcreaterole AS create_role, r.rolcreatedb AS create_db,
                 r.rolbypassrls AS bypass_rls,

@@ -23,7 +23,7 @@ mod unmanaged;
 
 use diesel::{Connection, PgConnection};
 
-use crate::model::{Database, Shrink};
+use crate::model::{Database, PgVersion, Shrink};
 
 pub use redact::redact;
 pub use session::InspectStats;
@@ -41,6 +41,12 @@ pub enum CatalogError {
     },
     #[error("{0}")]
     Invalid(String),
+    #[error(
+        "PostgreSQL {0} is not supported: reconcile reads PostgreSQL {oldest} to {newest}",
+        oldest = crate::model::version::OLDEST_MAJOR,
+        newest = crate::model::version::NEWEST_MAJOR
+    )]
+    Unsupported(PgVersion),
 }
 
 /// What to introspect.

@@ -287,7 +287,7 @@ pub fn read_indexes(s: &mut Session) -> Result<Indexes, CatalogError> {
                   i.indnkeyatts, n.nspname::text AS schema, c.relname::text AS table_name,
                   ic.relname::text AS name, i.indisunique AS is_unique,
                   am.amname::text AS method, {} AS predicate,
-                  i.indnullsnotdistinct AS nulls_not_distinct, ic.reloptions::text[] AS options,
+                  {} AS nulls_not_distinct, ic.reloptions::text[] AS options,
                   ds.description AS comment
              FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
              JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -308,7 +308,7 @@ pub fn read_indexes(s: &mut Session) -> Result<Indexes, CatalogError> {
                 COALESCE(cn.nspname::text, '') AS coll_schema,
                 COALESCE(co.collname::text, '') AS coll_name,
                 COALESCE(ix.indoption[ia.attnum - 1]::int4, 0) AS sort_bits,
-                ia.attstattarget::int4 AS statistics,
+                COALESCE(ia.attstattarget::int4, -1) AS statistics,
                 ix.predicate, ix.nulls_not_distinct, ix.options, ix.comment
            FROM ix JOIN pg_attribute ia ON ia.attrelid = ix.indexrelid AND ia.attnum > 0
            LEFT JOIN pg_attribute a ON a.attrelid = ix.indrelid
@@ -321,6 +321,11 @@ pub fn read_indexes(s: &mut Session) -> Result<Indexes, CatalogError> {
            LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
           ORDER BY ix.indrelid, ix.indexrelid, ia.attnum",
         expr_sql("i.indpred", "i.indrelid", true),
+        if s.version.at_least(15) {
+            "i.indnullsnotdistinct"
+        } else {
+            "false"
+        },
         comment_join("i.indexrelid", "pg_class"),
         rel_filter()
     );

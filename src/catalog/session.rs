@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use diesel::pg::Pg;
 use diesel::pg::PgRowByRowLoadingMode;
 use diesel::query_dsl::RunQueryDsl;
-use diesel::sql_types::{Array, Nullable, Text};
+use diesel::sql_types::{Array, Int4, Nullable, Text};
 use diesel::{PgConnection, QueryableByName};
 
 use super::CatalogError;
-use crate::model::QualifiedName;
+use crate::model::{PgVersion, QualifiedName};
 
 /// Counters of one inspect run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -29,6 +29,8 @@ pub struct Session<'a> {
     pub schemas: Vec<String>,
     /// `current_user`: owners equal to it are left out.
     pub me: String,
+    /// The server's version: each query is written for it.
+    pub version: PgVersion,
     /// Rows read ahead on another connection, by query name (`ahead`).
     pub prefetched: Prefetched,
     /// Keep each query's rows in `prefetched` and hand the reader none:
@@ -47,6 +49,8 @@ struct Start {
     search_path: String,
     #[diesel(sql_type = Text)]
     jit: String,
+    #[diesel(sql_type = Int4)]
+    version: i32,
 }
 
 impl<'a> Session<'a> {
@@ -54,11 +58,13 @@ impl<'a> Session<'a> {
     /// expression PostgreSQL deparses comes out schema-qualified. Also turns
     /// JIT off: the catalog queries are big enough to trigger it, and at
     /// 10 000 tables compiling the unmanaged-objects query alone took 2.6 s
-    /// of its 2.9 s.
+    /// of its 2.9 s. Refuses a server older than the oldest supported major
+    /// before anything else runs.
     pub fn open(conn: &'a mut PgConnection) -> Result<Self, CatalogError> {
         let start: Vec<Start> = diesel::sql_query(
             "SELECT current_user::text AS me, current_setting('search_path') AS search_path,
-                    current_setting('jit') AS jit",
+                    current_setting('jit') AS jit,
+                    current_setting('server_version_num')::int4 AS version",
         )
         .load(conn)
         .map_err(|source| CatalogError::Query {
@@ -69,6 +75,13 @@ impl<'a> Session<'a> {
             .into_iter()
             .next()
             .ok_or_else(|| CatalogError::Invalid("no current_user".into()))?;
+        let version = PgVersion(start.version.max(0) as u32);
+        if !version.supported() {
+            return Err(CatalogError::Unsupported(version));
+        }
+        if version.untested() {
+            tracing::warn!(%version, "newer than any PostgreSQL reconcile was tested on; reading it as {}", crate::model::version::NEWEST_MAJOR);
+        }
         let mut s = Session {
             conn,
             saved_search_path: start.search_path,
@@ -76,6 +89,7 @@ impl<'a> Session<'a> {
             stats: InspectStats { queries: 1 },
             schemas: Vec::new(),
             me: start.me,
+            version,
             prefetched: Prefetched::new(),
             recording: false,
         };

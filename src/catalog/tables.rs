@@ -203,7 +203,7 @@ pub fn columns(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
                 a.attidentity::text AS identity, a.attgenerated::text AS generated,
                 {} AS collation,
                 ds.description AS comment, a.attacl::text[] AS acl,
-                a.attstattarget::int4 AS statistics
+                COALESCE(a.attstattarget::int4, -1) AS statistics
            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
            JOIN pg_namespace n ON n.oid = c.relnamespace
            JOIN pg_type t ON t.oid = a.atttypid
@@ -334,9 +334,7 @@ pub fn constraints(s: &mut Session, db: &mut Database) -> Result<(), CatalogErro
                          WHERE i.indexrelid = con.conindid AND k.ord > i.indnkeyatts
                          ORDER BY k.ord)
                 ELSE '{{}}' END AS include,
-                COALESCE((SELECT i.indnullsnotdistinct FROM pg_index i
-                           WHERE i.indexrelid = con.conindid AND con.contype = 'u'), false)
-                  AS nulls_not_distinct,
+                {} AS nulls_not_distinct,
                 CASE WHEN con.contype = 'f' THEN
                   (SELECT ARRAY[fn.nspname::text, fc.relname::text] FROM pg_class fc
                      JOIN pg_namespace fn ON fn.oid = fc.relnamespace
@@ -356,6 +354,12 @@ pub fn constraints(s: &mut Session, db: &mut Database) -> Result<(), CatalogErro
             AND con.conparentid = 0 AND (con.contype <> 'c' OR con.conislocal)
             AND {}",
         attnames_sql("con.conrelid", "con.conkey"),
+        if s.version.at_least(15) {
+            "COALESCE((SELECT i.indnullsnotdistinct FROM pg_index i
+                        WHERE i.indexrelid = con.conindid AND con.contype = 'u'), false)"
+        } else {
+            "false"
+        },
         attnames_sql("con.confrelid", "con.confkey"),
         expr_sql("con.conbin", "con.conrelid", true),
         comment_join("con.oid", "pg_constraint"),

@@ -71,11 +71,14 @@ SELECT 'column storage', n.nspname::text, c.relname || '.' || a.attname || ' STO
  WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
    AND (a.attstorage <> t.typstorage OR a.attcompression <> '') AND n.nspname = ANY($1)
 UNION ALL
+SELECT 'security label', NULL::text, l.provider || ': ' || l.label FROM pg_seclabel l";
+
+/// `ON DELETE SET NULL (columns)`: PostgreSQL 15 and later.
+const SET_NULL_COLUMNS: &str = "
+UNION ALL
 SELECT 'foreign key SET NULL/DEFAULT columns', n.nspname::text, c.relname || '.' || o.conname
   FROM pg_constraint o JOIN pg_class c ON c.oid = o.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE o.confdelsetcols IS NOT NULL AND n.nspname = ANY($1)
-UNION ALL
-SELECT 'security label', NULL::text, l.provider || ': ' || l.label FROM pg_seclabel l";
+ WHERE o.confdelsetcols IS NOT NULL AND n.nspname = ANY($1)";
 
 fn part_sql(p: &Part) -> String {
     let schema = if p.schema_oid.is_empty() {
@@ -113,7 +116,10 @@ pub fn unmanaged(s: &mut Session, db: &mut Database) -> Result<(), CatalogError>
         .map(part_sql)
         .collect::<Vec<_>>()
         .join("\nUNION ALL\n");
-    let sql = format!("{sql}\nUNION ALL\n{EXTRA}");
+    let mut sql = format!("{sql}\nUNION ALL\n{EXTRA}");
+    if s.version.at_least(15) {
+        sql.push_str(SET_NULL_COLUMNS);
+    }
     let rows: Vec<Row> = s.load("unmanaged objects", &sql)?;
     for r in rows {
         let name = match r.schema {

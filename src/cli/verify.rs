@@ -180,15 +180,10 @@ pub fn lint(args: &LintArgs) -> Outcome {
                     |e: catalog::CatalogError| Failure::new(Exit::Database, e.to_string());
                 let mut conn = catalog::connect(url).map_err(db_error)?;
                 if args.pg_version.is_none() {
-                    let version = facts::role_facts(&mut conn)
+                    let num = facts::role_facts(&mut conn)
                         .map_err(db_error)?
-                        .server_version;
-                    opts.pg_version = sqllint::major_version(&version).ok_or_else(|| {
-                        Failure::new(
-                            Exit::Database,
-                            format!("cannot read the server version `{version}`"),
-                        )
-                    })?;
+                        .server_version_num;
+                    opts.pg_version = crate::model::PgVersion(num.max(0) as u32).major();
                 }
                 let db = catalog::inspect(&mut conn, &Default::default()).map_err(db_error)?;
                 partitioned.extend(

@@ -19,10 +19,12 @@ pub mod shrink;
 mod table;
 pub mod types;
 pub mod validate;
+pub mod version;
 
 pub use name::{quote_ident, QualifiedName};
 pub use shrink::Shrink;
 pub use types::*;
+pub use version::PgVersion;
 pub mod write;
 
 impl Database {

@@ -37,8 +37,24 @@ pub fn blocked(lines: &[Line]) -> bool {
 }
 
 pub fn assess(role: &RoleFacts, schemas: &[SchemaFacts]) -> Vec<Line> {
+    let version = crate::model::PgVersion(role.server_version_num.max(0) as u32);
+    let (oldest, newest) = (
+        crate::model::version::OLDEST_MAJOR,
+        crate::model::version::NEWEST_MAJOR,
+    );
+    let support = if !version.supported() {
+        format!("not supported: reconcile reads PostgreSQL {oldest} to {newest}")
+    } else if version.untested() {
+        format!("newer than any tested ({oldest} to {newest}); read as {newest}")
+    } else {
+        "supported".to_string()
+    };
     let mut out = vec![
-        line(true, "server", format!("PostgreSQL {}", role.server_version)),
+        line(
+            version.supported(),
+            "server",
+            format!("PostgreSQL {}, {support}", role.server_version),
+        ),
         line(true, "connected as", format!("{} to {}", role.current_user, role.current_database)),
         line(role.database_connect, "CONNECT on the database", "without it no command can run"),
         line(
@@ -119,6 +135,7 @@ mod tests {
     fn role(superuser: bool, create: bool) -> RoleFacts {
         RoleFacts {
             server_version: "15.18".into(),
+            server_version_num: 150018,
             current_user: "app".into(),
             current_database: "db".into(),
             superuser,
@@ -129,6 +146,23 @@ mod tests {
             database_create: create,
             ssl: Some(false),
         }
+    }
+
+    #[test]
+    fn the_server_line_says_whether_the_version_is_supported() {
+        let mut old = role(true, true);
+        old.server_version = "13.16".into();
+        old.server_version_num = 130016;
+        let lines = assess(&old, &[]);
+        assert!(!lines[0].ok && blocked(&lines));
+        assert!(
+            lines[0].detail.contains("not supported"),
+            "{}",
+            lines[0].detail
+        );
+        let lines = assess(&role(true, true), &[]);
+        assert!(lines[0].ok);
+        assert_eq!(lines[0].detail, "PostgreSQL 15.18, supported");
     }
 
     #[test]
