@@ -43,6 +43,72 @@ fn plan_on_the_bundled_example_prints_the_create_script() {
 }
 
 #[test]
+fn what_the_target_version_lacks_is_refused_by_name() {
+    let view =
+        "view public.project_content_stats: security_invoker views need PostgreSQL 15 or later";
+    let (code, _, err) = reconcile(&["check", "--pg-version", "14"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(view), "{err}");
+    let (code, out, err) = reconcile(&["check", "--pg-version", "15"]);
+    assert_eq!(code, 0, "{out}{err}");
+
+    let empty = support::temp_path("none");
+    let empty = empty.to_str().unwrap();
+    let (code, out, err) = reconcile(&[
+        "plan",
+        "--dry-run",
+        "--migrations",
+        empty,
+        "--pg-version",
+        "14",
+    ]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains(&format!("up.sql:150: {view}")), "{err}");
+    let (code, _, err) = reconcile(&[
+        "plan",
+        "--dry-run",
+        "--migrations",
+        empty,
+        "--pg-version",
+        "18",
+    ]);
+    assert_eq!(code, 0, "{err}");
+
+    let (code, out, _) = reconcile(&[
+        "lint",
+        "--migrations",
+        "generated/migrations",
+        "--pg-version",
+        "14",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let needs: Vec<&serde_json::Value> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "needs_newer_postgres")
+        .collect();
+    assert_eq!(needs.len(), 1, "{out}");
+    assert!(
+        needs[0]["message"].as_str().unwrap().contains(view),
+        "{out}"
+    );
+    let (_, out, _) = reconcile(&[
+        "lint",
+        "--migrations",
+        "generated/migrations",
+        "--pg-version",
+        "15",
+        "--format",
+        "json",
+    ]);
+    assert!(!out.contains("needs_newer_postgres"), "{out}");
+}
+
+#[test]
 fn committed_json_schema_is_current() {
     let (code, out, _) = reconcile(&["json-schema"]);
     assert_eq!(code, 0);

@@ -135,7 +135,10 @@ fn read_all(
     opts: &InspectOptions,
     ahead: Option<(&str, String)>,
 ) -> Result<Database, CatalogError> {
-    let mut db = Database::default();
+    let mut db = Database {
+        server: crate::model::version::Server(Some(s.version)),
+        ..Database::default()
+    };
     types::schemas(s, opts, &mut db)?;
     let worker = ahead.map(|(url, snapshot)| ahead::start(url, snapshot, s.schemas.clone(), opts));
     types::extensions(s, &mut db)?;

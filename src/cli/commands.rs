@@ -16,7 +16,7 @@ pub type Outcome = Result<Exit, Failure>;
 pub fn run(command: Command, line: &clap::Command, cfg: &super::config::Config) -> Outcome {
     match command {
         Command::Plan(args) => super::plan::plan(&args),
-        Command::Check { schema } => check(&schema),
+        Command::Check { schema, pg_version } => check(&schema, pg_version),
         Command::Inspect { db, format } => inspect(&db, format),
         Command::Baseline {
             db,
@@ -91,8 +91,26 @@ pub fn load(schema: &Path) -> Result<Database, Failure> {
         .map_err(|e| Failure::new(Exit::Input, e.to_string()))
 }
 
-fn check(schema: &Path) -> Outcome {
+fn check(schema: &Path, pg_version: Option<u32>) -> Outcome {
     let db = load(schema)?;
+    if let Some(major) = pg_version {
+        let version = crate::model::PgVersion::of_major(major);
+        let sql = plan::create_script(&db).map_err(|e| Failure::new(Exit::Input, e.to_string()))?;
+        let lacking: Vec<String> = crate::model::version::features::missing(&sql, version)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        if !lacking.is_empty() {
+            return Err(Failure::new(
+                Exit::Input,
+                format!(
+                    "{}: PostgreSQL {major} cannot create:\n  {}",
+                    schema.display(),
+                    lacking.join("\n  ")
+                ),
+            ));
+        }
+    }
     println!(
         "{}: ok ({} tables, {} views, {} functions)",
         schema.display(),

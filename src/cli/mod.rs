@@ -148,6 +148,17 @@ pub struct PlanArgs {
     /// `SET LOCAL statement_timeout` at the top of each transactional migration.
     #[arg(long, default_value = "15min")]
     pub statement_timeout: String,
+    /// PostgreSQL major the migrations will run on: a step using a feature
+    /// it lacks is refused. With --database-url, the server's own.
+    #[arg(long, value_parser = parse_pg_version)]
+    pub pg_version: Option<u32>,
+}
+
+/// `15`, or `9.6` (major 9); 9 through 99.
+pub(crate) fn parse_pg_version(s: &str) -> Result<u32, String> {
+    crate::verify::sqllint::major_version(s)
+        .filter(|v| (9..100).contains(v))
+        .ok_or_else(|| format!("`{s}`: expected a PostgreSQL major version such as 15"))
 }
 
 #[derive(Subcommand, Debug)]
@@ -160,6 +171,10 @@ pub enum Command {
     Check {
         #[arg(long, default_value = "schema")]
         schema: PathBuf,
+        /// Also refuse what this PostgreSQL major cannot create (e.g. 14
+        /// has no security_invoker views).
+        #[arg(long, value_parser = parse_pg_version)]
+        pg_version: Option<u32>,
     },
     /// Read a live database into the model and print it.
     Inspect {

@@ -145,6 +145,10 @@ pub fn plan(args: &PlanArgs) -> Outcome {
     let mut desired = desired?;
     tracing::info!(schema = %args.schema.display(), "loaded the desired state");
     let (from_label, mut from) = from_state(args, &desired, start?)?;
+    let target = from
+        .server
+        .0
+        .or(args.pg_version.map(crate::model::PgVersion::of_major));
     if let Some(packed) = desired.packed.take() {
         let shared = unpack_tables(&mut desired.db, packed, Some(&from))
             .map_err(|e| Failure::new(Exit::Internal, format!("cannot unpack {e}")))?;
@@ -216,6 +220,16 @@ pub fn plan(args: &PlanArgs) -> Outcome {
     };
     let new = ManuallyDrop::new(migrations::from_plan(&plan, group).map_err(input)?);
     tracing::debug!(migrations = new.len(), "grouped the steps into migrations");
+    if let Some(version) = target {
+        let lacking = migrations::needs_newer(&new, version);
+        if !lacking.is_empty() {
+            return Err(input(format!(
+                "the plan needs what PostgreSQL {} does not have:\n  {}",
+                version.major(),
+                lacking.join("\n  ")
+            )));
+        }
+    }
     let refused = !red.is_empty() && !args.allow_destructive;
     let mut written = false;
     if write && !refused {

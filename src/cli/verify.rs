@@ -132,7 +132,7 @@ pub struct LintArgs {
     pub migrations: Option<PathBuf>,
     /// PostgreSQL major version the migration files will run on (default:
     /// the server's with --database-url, else 15).
-    #[arg(long, value_parser = parse_pg_version)]
+    #[arg(long, value_parser = super::parse_pg_version)]
     pub pg_version: Option<u32>,
     /// Exit 1 when a finding is at or above this level.
     #[arg(long, value_enum, default_value = "warning")]
@@ -149,13 +149,6 @@ pub struct LintArgs {
     pub exposed_schemas: Vec<String>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,
-}
-
-/// `15`, or `9.6` (major 9); 9 through 99.
-fn parse_pg_version(s: &str) -> Result<u32, String> {
-    crate::verify::sqllint::major_version(s)
-        .filter(|v| (9..100).contains(v))
-        .ok_or_else(|| format!("`{s}`: expected a PostgreSQL major version such as 15"))
 }
 
 pub fn lint(args: &LintArgs) -> Outcome {

@@ -110,6 +110,21 @@ impl Migration {
 pub const MAX_NUMBER: u32 = 9999;
 
 /// The number of a migration-like entry: four digits and `_`.
+/// What of `ms` (up and down scripts) `version` cannot run, one line each:
+/// `0003_slug/up.sql:12: view public.v: ... need PostgreSQL 15 or later`.
+pub fn needs_newer(ms: &[Migration], version: crate::model::PgVersion) -> Vec<String> {
+    let mut out = Vec::new();
+    for m in ms {
+        let dir = format!("{:04}_{}", m.number, m.slug);
+        for (file, sql) in [("up.sql", &m.up), ("down.sql", &m.down)] {
+            for need in crate::model::version::features::missing(sql, version) {
+                out.push(format!("{dir}/{file}:{}: {need}", need.line));
+            }
+        }
+    }
+    out
+}
+
 pub fn number_of(name: &str) -> Option<u32> {
     let (digits, rest) = name.split_at_checked(4)?;
     if !digits.bytes().all(|b| b.is_ascii_digit()) || !rest.starts_with('_') {

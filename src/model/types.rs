@@ -77,6 +77,10 @@ pub struct Database {
     #[serde(skip)]
     #[schemars(skip)]
     pub depends: super::depends::CatalogDeps,
+    /// The server a model was read from. Never written, never compared.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub server: super::version::Server,
 }
 
 /// An object the model does not cover, reported instead of dropped.

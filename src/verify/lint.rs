@@ -47,6 +47,7 @@ pub const RULES: &[Rule] = &[
     Rule { id: "enum_add_value_in_transaction_before_pg12", level: Severity::Error, fix: "put ALTER TYPE ... ADD VALUE in a migration with run_in_transaction = false" },
     Rule { id: "create_index_concurrently_partitioned", level: Severity::Error, fix: "CREATE INDEX ON ONLY the parent, CREATE INDEX CONCURRENTLY on each partition, then ALTER INDEX ... ATTACH PARTITION" },
     Rule { id: "reindex_concurrently_before_pg12", level: Severity::Error, fix: "build a replacement index CONCURRENTLY and drop the old one, or target PostgreSQL 12+" },
+    Rule { id: "needs_newer_postgres", level: Severity::Error, fix: "write it without the feature, or target a PostgreSQL that has it (--pg-version, or the server's own with --database-url)" },
     Rule { id: "detach_partition_concurrently_before_pg14", level: Severity::Error, fix: "plain DETACH PARTITION locks the parent ACCESS EXCLUSIVE; schedule it, or target PostgreSQL 14+" },
 ];
 

@@ -194,6 +194,14 @@ pub fn lint_sql(sql: &str, label: &str, ctx: &mut SqlContext) -> Vec<LintFinding
             ));
         }
     }
+    let target = crate::model::PgVersion::of_major(ctx.pg_version);
+    for need in crate::model::version::features::missing(sql, target) {
+        out.push(rule_finding(
+            "needs_newer_postgres",
+            format!("{label}:{}", need.line),
+            format!("{need}; the target is {}", ctx.pg_version),
+        ));
+    }
     out
 }
 
@@ -437,6 +445,21 @@ mod tests {
 
     fn ids(sql: &str) -> Vec<&'static str> {
         ids_on(sql, 15)
+    }
+
+    #[test]
+    fn features_newer_than_the_target_are_errors() {
+        let sql = "CREATE VIEW public.v WITH (security_invoker = true) AS SELECT 1;\nCREATE UNIQUE INDEX i ON public.t (a) NULLS NOT DISTINCT;";
+        assert_eq!(
+            ids_on(sql, 14)
+                .iter()
+                .filter(|i| **i == "needs_newer_postgres")
+                .count(),
+            2
+        );
+        assert!(!ids_on(sql, 15).contains(&"needs_newer_postgres"));
+        assert!(ids_on("GRANT MAINTAIN ON public.t TO r;", 16).contains(&"needs_newer_postgres"));
+        assert!(!ids_on("GRANT MAINTAIN ON public.t TO r;", 17).contains(&"needs_newer_postgres"));
     }
 
     fn ids_on(sql: &str, pg_version: u32) -> Vec<&'static str> {

@@ -57,7 +57,6 @@ pub fn apply(url: &str, mut sources: Vec<Source>, opts: &Options) -> Result<Repo
         pending,
         before,
     } = read?;
-    bookkeeping::ensure(locked.conn(), &opts.schema)?;
     let ran = {
         let units: Vec<Unit> = pending
             .iter()
@@ -70,6 +69,8 @@ pub fn apply(url: &str, mut sources: Vec<Source>, opts: &Options) -> Result<Repo
                 finish: Finish::Record { down: &m.down_sql },
             })
             .collect();
+        refuse_what_the_server_lacks(locked.conn(), &units)?;
+        bookkeeping::ensure(locked.conn(), &opts.schema)?;
         if let Some(db) = &before {
             snapshot::write_snapshot(db, opts, &statements_of(&units), &mut report)?;
         }
@@ -79,6 +80,30 @@ pub fn apply(url: &str, mut sources: Vec<Source>, opts: &Options) -> Result<Repo
     // (28 MB and 180 000 statements for a first migration of 10 000 tables).
     drop(sources);
     conclude(&mut locked, url, opts, ran, started)
+}
+
+/// Refuses, before anything runs, a run with a statement using a feature
+/// the server does not have (a security_invoker view on 14, MAINTAIN on 16).
+fn refuse_what_the_server_lacks(
+    conn: &mut PgConnection,
+    units: &[Unit<'_>],
+) -> Result<(), RunnerError> {
+    let version = session::server_version(conn)?;
+    let mut lacking = Vec::new();
+    for u in units {
+        for st in u.statements {
+            for need in crate::model::version::features::missing(&st.sql, version) {
+                lacking.push(format!("{} (line {}): {need}", u.name, st.line));
+            }
+        }
+    }
+    if lacking.is_empty() {
+        return Ok(());
+    }
+    Err(RunnerError::Refused(format!(
+        "PostgreSQL {version} cannot run these migrations; nothing ran:\n  {}",
+        lacking.join("\n  ")
+    )))
 }
 
 /// What an apply reads before it writes anything.
@@ -348,6 +373,7 @@ pub fn revert(url: &str, target: &RevertTarget, opts: &Options) -> Result<Report
                 finish: Finish::Forget,
             })
             .collect();
+        refuse_what_the_server_lacks(locked.conn(), &units)?;
         let before = match units.is_empty() {
             true => None,
             false => snapshot::before(

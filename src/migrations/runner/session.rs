@@ -36,6 +36,19 @@ pub fn connect(url: &str, opts: &Options) -> Result<PgConnection, RunnerError> {
     Ok(conn)
 }
 
+/// The server's version, for refusing what it cannot run before it runs.
+pub fn server_version(conn: &mut PgConnection) -> Result<crate::model::PgVersion, RunnerError> {
+    #[derive(QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = diesel::sql_types::Int4)]
+        num: i32,
+    }
+    let v: Version = diesel::sql_query("SELECT current_setting('server_version_num')::int4 AS num")
+        .get_result(conn)
+        .map_err(|e| RunnerError::Database(format!("cannot read the server version: {e}")))?;
+    Ok(crate::model::PgVersion(v.num.max(0) as u32))
+}
+
 fn timeout_secs(opts: &Options) -> String {
     opts.connect_timeout.as_secs().max(1).to_string()
 }

@@ -2,6 +2,10 @@
 
 use std::fmt;
 
+pub mod features;
+
+pub use features::Need;
+
 /// The oldest major the catalog queries and the SQL written are made for.
 pub const OLDEST_MAJOR: u32 = 14;
 /// The newest major tested; newer ones are read as this one, with a warning.
@@ -34,6 +38,17 @@ impl PgVersion {
     /// Newer than any major the tool was tested on.
     pub fn untested(self) -> bool {
         self.major() > NEWEST_MAJOR
+    }
+}
+
+/// The version of the server a model was read from; none for a desired
+/// state. Two models are equal whatever servers they came from.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Server(pub Option<PgVersion>);
+
+impl PartialEq for Server {
+    fn eq(&self, _: &Self) -> bool {
+        true
     }
 }
 
