@@ -4,6 +4,8 @@
 //! postgres://postgres@127.0.0.1:PORT/postgres. Each test makes and drops
 //! its own database.
 
+mod support;
+
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
@@ -386,7 +388,9 @@ external: [auth.users, auth.uid(), auth]
 "#;
 
 fn traps() -> Database {
-    model(TRAPS)
+    let mut db = model(TRAPS);
+    support::for_server(&mut db);
+    db
 }
 
 #[test]
@@ -862,6 +866,7 @@ fn example_schema() -> Database {
         db.default_privileges.extend(part.default_privileges);
         db.external.extend(part.external);
     }
+    support::for_server(&mut db);
     db
 }
 

@@ -151,14 +151,8 @@ fn database() -> impl Strategy<Value = Database> {
             map.insert(key, t);
         }
         db.schemas.insert("My Schema".into(), Default::default());
-        // What a fresh database's public schema looks like on PostgreSQL 15.
-        let mut public = model::SchemaDef {
-            owner: Some("pg_database_owner".into()),
-            comment: Some("standard public schema".into()),
-            ..Default::default()
-        };
-        public.grants.insert("public".into(), vec!["usage".into()]);
-        db.schemas.insert("public".into(), public);
+        db.schemas
+            .insert("public".into(), support::fresh_public_schema());
         db.tables = map.into_iter().map(|(k, t)| (k, t.into())).collect();
         db
     })

@@ -18,6 +18,25 @@ pub fn admin_url() -> String {
         .expect("set RECONCILE_TEST_PG (or DATABASE_URL) to an admin PostgreSQL URL")
 }
 
+/// The major version of the test server (14 through 18), read once.
+pub fn server_major() -> u32 {
+    static MAJOR: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *MAJOR.get_or_init(|| {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct V {
+            #[diesel(sql_type = diesel::sql_types::Int4)]
+            v: i32,
+        }
+        let mut conn =
+            PgConnection::establish(&admin_url()).expect("connect to the admin database");
+        let v: V = diesel::sql_query("SELECT current_setting('server_version_num')::int4 AS v")
+            .get_result(&mut conn)
+            .expect("read server_version_num");
+        (v.v / 10_000) as u32
+    })
+}
+
 /// `url` with its database name replaced.
 pub fn with_database(url: &str, db: &str) -> String {
     let (base, query) = match url.split_once('?') {
@@ -220,4 +239,71 @@ pub fn reconcile_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, S
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// `db` without what the test server's version cannot create, so that a
+/// model written for the newest version still tests everything else on
+/// older ones: security_invoker views and NULLS NOT DISTINCT before 15.
+pub fn for_server(db: &mut reconcile::model::Database) {
+    if server_major() >= 15 {
+        return;
+    }
+    for v in db.views.values_mut() {
+        v.options.shift_remove("security_invoker");
+    }
+    for t in db.tables.values_mut() {
+        let t = std::sync::Arc::make_mut(t);
+        for u in t.unique.values_mut() {
+            u.nulls_not_distinct = false;
+        }
+        for i in t.indexes.values_mut() {
+            i.nulls_not_distinct = false;
+        }
+    }
+}
+
+/// The bundled example (`schema/`) as a model.
+pub fn bundled_example() -> reconcile::model::Database {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schema");
+    reconcile::model::load::load(&dir).unwrap_or_else(|e| panic!("schema/ does not load:\n{e}"))
+}
+
+/// Puts the bundled example in `db` (which has the auth shim): its
+/// migrations through `reconcile apply` where the server can run them, the
+/// example adapted by [`for_server`] before 15.
+pub fn apply_bundled_example(db: &FreshDb) {
+    if server_major() >= 15 {
+        let (code, out, err) = reconcile_in(
+            Path::new(env!("CARGO_MANIFEST_DIR")),
+            &["apply", "--database-url", &db.url, "--no-snapshot"],
+        );
+        assert_eq!(code, 0, "{out}{err}");
+        return;
+    }
+    let mut model = bundled_example();
+    for_server(&mut model);
+    let script = reconcile::plan::create_script(&model).expect("plan the example");
+    db.try_psql(&script)
+        .unwrap_or_else(|e| panic!("{e}\n{script}"));
+}
+
+/// A new database's `public` schema as the test server reads it: owned by
+/// pg_database_owner with USAGE for PUBLIC since 15; before, owned by the
+/// bootstrap superuser (the tests' own user, so not recorded) with USAGE
+/// and CREATE for PUBLIC.
+pub fn fresh_public_schema() -> reconcile::model::SchemaDef {
+    let (owner, privileges) = match server_major() {
+        15.. => (
+            Some("pg_database_owner".to_string()),
+            vec!["usage".to_string()],
+        ),
+        _ => (None, vec!["usage".to_string(), "create".to_string()]),
+    };
+    let mut public = reconcile::model::SchemaDef {
+        owner,
+        comment: Some("standard public schema".into()),
+        ..Default::default()
+    };
+    public.grants.insert("public".into(), privileges);
+    public
 }
