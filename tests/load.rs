@@ -223,7 +223,7 @@ fn bad_fixtures_give_exact_located_messages() {
             "bad/many.yaml:5:7: column name is empty\n  hint: give it a name\n\
              bad/many.yaml:7:61: trigger function `public.audit` is neither declared nor external\n  hint: declare `public.audit()` under functions, or list it in external\n\
              bad/many.yaml:8:21: partition parent `public.events` is not a declared table\n\
-             bad/many.yaml:9:15: `execute` is not a privilege on a table or view\n  hint: use one of: all, select, insert, update, delete, truncate, references, trigger\n\
+             bad/many.yaml:9:15: `execute` is not a privilege on a table or view\n  hint: use one of: all, select, insert, update, delete, truncate, references, trigger, maintain\n\
              bad/many.yaml:11:16: sequence is owned by `public.users.missing`, which is not a declared column",
         ),
     ];

@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::Grants;
+use crate::model::{Grants, PgVersion};
 
 /// Privilege letters in the canonical output order.
-const ORDER: [(char, &str); 10] = [
+const ORDER: [(char, &str); 11] = [
     ('r', "select"),
     ('a', "insert"),
     ('w', "update"),
@@ -13,18 +13,18 @@ const ORDER: [(char, &str); 10] = [
     ('D', "truncate"),
     ('x', "references"),
     ('t', "trigger"),
+    ('m', "maintain"),
     ('U', "usage"),
     ('C', "create"),
     ('X', "execute"),
 ];
 
-const TABLE_ALL: &str = "arwdDxt";
-
 /// What the ACL belongs to; decides the PUBLIC default and the `all` form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AclKind {
-    /// Tables, views: `all` when every table privilege is held.
-    Relation,
+    /// Tables, views: `all` when every table privilege the server has is
+    /// held (MAINTAIN is one since 17).
+    Relation(PgVersion),
     /// Sequences, schemas, columns: listed as they are.
     Plain,
     /// Functions, aggregates, types: PUBLIC holds `privilege` by default.
@@ -87,16 +87,23 @@ fn split_grantee(item: &str) -> Option<(String, &str)> {
     }
 }
 
+/// `all` when every table privilege the server has is held, followed by
+/// those held with grant option when not all are (`all`, `select with
+/// grant option`); otherwise each privilege.
 fn words(held: &Held, kind: AclKind) -> Vec<String> {
-    if kind == AclKind::Relation && TABLE_ALL.chars().all(|c| held.contains_key(&c)) {
-        let all_option = TABLE_ALL.chars().all(|c| held.get(&c) == Some(&true));
-        let extra: Vec<String> = words_of(held, |c| !TABLE_ALL.contains(c));
-        if extra.is_empty() {
-            return vec![if all_option {
-                "all with grant option".to_string()
-            } else {
-                "all".to_string()
-            }];
+    if let AclKind::Relation(version) = kind {
+        let every = if version.at_least(17) {
+            "arwdDxtm"
+        } else {
+            "arwdDxt"
+        };
+        if every.chars().all(|c| held.contains_key(&c)) && held.len() == every.len() {
+            if every.chars().all(|c| held[&c]) {
+                return vec!["all with grant option".to_string()];
+            }
+            let mut out = vec!["all".to_string()];
+            out.extend(words_of(held, |c| held.get(&c) == Some(&true)));
+            return out;
         }
     }
     words_of(held, |_| true)
@@ -165,12 +172,49 @@ mod tests {
             "app=arwdDxt/postgres",
             "=r/postgres",
         ]);
-        let g = grants(Some(&acl), "postgres", AclKind::Relation);
+        let g = grants(
+            Some(&acl),
+            "postgres",
+            AclKind::Relation(PgVersion::of_major(15)),
+        );
         assert_eq!(g.len(), 3);
         assert_eq!(g["Weird \"Role"], ["select with grant option", "update"]);
         assert_eq!(g["app"], ["all"]);
         assert_eq!(g["public"], ["select"]);
-        assert!(grants(None, "postgres", AclKind::Relation).is_empty());
+        assert!(grants(None, "postgres", AclKind::Relation(PgVersion::of_major(15))).is_empty());
+    }
+
+    #[test]
+    fn maintain_is_a_table_privilege_from_17() {
+        let acl = v(&[
+            "o=arwdDxtm/o",
+            "old=arwdDxt/o",
+            "all=arwdDxtm/o",
+            "m=m*r/o",
+            "mixed=a*rwdDxtm/o",
+        ]);
+        let g = grants(Some(&acl), "o", AclKind::Relation(PgVersion::of_major(17)));
+        assert_eq!(
+            g["old"],
+            [
+                "select",
+                "insert",
+                "update",
+                "delete",
+                "truncate",
+                "references",
+                "trigger"
+            ]
+        );
+        assert_eq!(g["all"], ["all"]);
+        assert_eq!(g["m"], ["select", "maintain with grant option"]);
+        assert_eq!(g["mixed"], ["all", "insert with grant option"]);
+        let before = grants(
+            Some(&v(&["o=arwdDxt/o", "old=arwdDxt/o"])),
+            "o",
+            AclKind::Relation(PgVersion::of_major(16)),
+        );
+        assert_eq!(before["old"], ["all"]);
     }
 
     #[test]

@@ -41,7 +41,7 @@ pub fn default_privileges(s: &mut Session, db: &mut Database) -> Result<(), Cata
         // lost EXECUTE/USAGE); a per-schema entry only adds to them.
         let kind = match (public_default, &r.schema) {
             (Some(p), None) => AclKind::PublicDefault(p),
-            (_, _) if on == "tables" => AclKind::Relation,
+            (_, _) if on == "tables" => AclKind::Relation(s.version),
             _ => AclKind::Plain,
         };
         // In a global entry the role's own full rights are the default; in a

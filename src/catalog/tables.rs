@@ -137,7 +137,7 @@ pub fn tables(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
                 enabled: r.rls,
                 forced: r.rls_forced,
             },
-            grants: grants(r.acl.as_deref(), &r.owner, AclKind::Relation),
+            grants: grants(r.acl.as_deref(), &r.owner, AclKind::Relation(s.version)),
             ..Default::default()
         }
         .with_extras(TableExtras {

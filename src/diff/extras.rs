@@ -47,17 +47,9 @@ fn public_default(target: Target<'_>) -> Option<&'static str> {
     }
 }
 
-const ALL_TABLE: &[&str] = &[
-    "SELECT",
-    "INSERT",
-    "UPDATE",
-    "DELETE",
-    "TRUNCATE",
-    "REFERENCES",
-    "TRIGGER",
-];
-
-/// Role -> privilege -> with grant option.
+/// Role -> privilege -> with grant option. `ALL` stays one word: what it
+/// covers depends on the server (MAINTAIN since 17), and `GRANT ALL` /
+/// `REVOKE ALL` mean exactly what the server means by it.
 type Effective = BTreeMap<String, BTreeMap<String, bool>>;
 
 fn effective(target: Target<'_>, column: Option<&str>, g: &Grants) -> Result<Effective, PlanError> {
@@ -66,13 +58,8 @@ fn effective(target: Target<'_>, column: Option<&str>, g: &Grants) -> Result<Eff
         let entry = out.entry(role.clone()).or_default();
         for p in privs {
             let (word, wgo) = parse_privilege(p)?;
-            if word == "ALL" {
-                for w in ALL_TABLE {
-                    entry.insert(w.to_string(), wgo);
-                }
-            } else {
-                entry.insert(word, wgo);
-            }
+            let held = entry.entry(word).or_insert(wgo);
+            *held |= wgo;
         }
     }
     if let (Some(word), None) = (public_default(target), column) {
@@ -84,6 +71,14 @@ fn effective(target: Target<'_>, column: Option<&str>, g: &Grants) -> Result<Eff
     }
     out.retain(|_, v| !v.is_empty());
     Ok(out)
+}
+
+/// Whether `held` gives `word` (with grant option when `option`): named,
+/// or covered by ALL.
+fn gives(held: &BTreeMap<String, bool>, word: &str, option: bool) -> bool {
+    [word, "ALL"]
+        .iter()
+        .any(|w| held.get(*w).is_some_and(|o| *o || !option))
 }
 
 /// GRANT / REVOKE statements that take `old` to `new`.
@@ -123,14 +118,26 @@ pub fn grants(
         let (mut revoke, mut revoke_option, mut grant, mut grant_option) =
             (vec![], vec![], vec![], vec![]);
         let words: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+        // Revoking ALL revokes every privilege, so what stays is granted
+        // again after it (in the same transaction); granting ALL covers
+        // the privileges named before it.
+        let revokes_all = x.contains_key("ALL") && !y.contains_key("ALL");
         for w in words {
-            match (x.get(w), y.get(w)) {
-                (Some(_), None) => revoke.push(w.clone()),
+            let (old, new) = (x.get(w).copied(), y.get(w).copied());
+            let had = if revokes_all { None } else { old };
+            match (had, new) {
+                (Some(_), None) if !gives(y, w, false) => revoke.push(w.clone()),
+                (Some(true), None) if !gives(y, w, true) => revoke_option.push(w.clone()),
+                (Some(true), Some(false)) => revoke_option.push(w.clone()),
                 (None, Some(false)) => grant.push(w.clone()),
                 (None | Some(false), Some(true)) => grant_option.push(w.clone()),
-                (Some(true), Some(false)) => revoke_option.push(w.clone()),
                 _ => {}
             }
+        }
+        if revokes_all {
+            revoke.retain(|w| w != "ALL");
+            revoke.insert(0, "ALL".to_string());
+            revoke_option.clear();
         }
         let to = role(r);
         if !revoke.is_empty() {
@@ -164,9 +171,10 @@ pub fn widens(
 ) -> Result<bool, PlanError> {
     let a = effective(target, column, old)?;
     let b = effective(target, column, new)?;
+    let none = BTreeMap::new();
     Ok(b.iter().any(|(r, ws)| {
-        ws.iter()
-            .any(|(w, o)| a.get(r).and_then(|x| x.get(w)).is_none_or(|p| *o && !*p))
+        let had = a.get(r).unwrap_or(&none);
+        ws.iter().any(|(w, o)| !gives(had, w, *o))
     }))
 }
 
@@ -197,7 +205,7 @@ mod tests {
             vec![
                 "REVOKE INSERT ON TABLE public.\"T\" FROM a;",
                 "REVOKE GRANT OPTION FOR SELECT ON TABLE public.\"T\" FROM b;",
-                "GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON TABLE public.\"T\" TO c;",
+                "GRANT ALL ON TABLE public.\"T\" TO c;",
             ]
         );
         let sql = grants(
@@ -220,6 +228,42 @@ mod tests {
             .unwrap()
             .is_empty());
         assert!(widens(Target::Table(&t), None, &old, &new).unwrap());
+        // ALL is one word: taken away, it is revoked whole and what stays
+        // granted again; given, it covers what was named.
+        let all = g(&[("a", &["all"])]);
+        let seven = g(&[(
+            "a",
+            &[
+                "select",
+                "insert",
+                "update",
+                "delete",
+                "truncate",
+                "references",
+                "trigger",
+            ],
+        )]);
+        assert_eq!(
+            grants(Target::Table(&t), None, &all, &seven).unwrap(),
+            vec![
+                "REVOKE ALL ON TABLE public.\"T\" FROM a;",
+                "GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON TABLE public.\"T\" TO a;",
+            ]
+        );
+        assert_eq!(
+            grants(Target::Table(&t), None, &seven, &all).unwrap(),
+            vec!["GRANT ALL ON TABLE public.\"T\" TO a;"]
+        );
+        assert!(!widens(Target::Table(&t), None, &all, &seven).unwrap());
+        assert!(widens(Target::Table(&t), None, &seven, &all).unwrap());
+        let opt = g(&[("a", &["select with grant option"])]);
+        assert_eq!(
+            grants(Target::Table(&t), None, &opt, &all).unwrap(),
+            vec![
+                "REVOKE GRANT OPTION FOR SELECT ON TABLE public.\"T\" FROM a;",
+                "GRANT ALL ON TABLE public.\"T\" TO a;"
+            ]
+        );
         assert!(!widens(Target::Table(&t), None, &new, &g(&[("a", &["select"])])).unwrap());
     }
 

@@ -91,6 +91,7 @@ pub fn diff(
     opts: &DiffOptions,
     online: bool,
 ) -> Result<(Vec<Rename>, Vec<Change>), PlanError> {
+    let to = crate::model::privileges::on_server(to, from.server.0);
     let (renamed, renames) = rename::apply(from, &to)?;
     let scope = if opts.whole_models {
         Scope::all()

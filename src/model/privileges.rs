@@ -279,3 +279,110 @@ mod tests {
             .is_empty());
     }
 }
+
+/// The seven table privileges PostgreSQL had before MAINTAIN (17).
+const BEFORE_MAINTAIN: [&str; 7] = [
+    "select",
+    "insert",
+    "update",
+    "delete",
+    "truncate",
+    "references",
+    "trigger",
+];
+
+/// `db` as a server of `version` reads it: before 17, a table's seven
+/// privileges are all it has, so a role holding them holds `all` (as the
+/// catalog reads it there). Unchanged otherwise.
+pub fn on_server(db: Cow<'_, Database>, version: Option<super::PgVersion>) -> Cow<'_, Database> {
+    if version.is_none_or(|v| v.at_least(17)) {
+        return db;
+    }
+    let seven = |g: &Grants| g.values().any(|ws| as_all(ws).is_some());
+    let tables = db.tables.values().any(|t| seven(&t.grants));
+    let views = db.views.values().any(|v| seven(&v.grants));
+    let defaults = db
+        .default_privileges
+        .iter()
+        .any(|d| d.on == "tables" && seven(&d.grants));
+    if !(tables || views || defaults) {
+        return db;
+    }
+    let mut db = db.into_owned();
+    let fold = |g: &mut Grants| {
+        for ws in g.values_mut() {
+            if let Some(all) = as_all(ws) {
+                *ws = all;
+            }
+        }
+    };
+    for t in db.tables.values_mut() {
+        if seven(&t.grants) {
+            fold(&mut Arc::make_mut(t).grants);
+        }
+    }
+    for v in db.views.values_mut() {
+        fold(&mut v.grants);
+    }
+    for d in db
+        .default_privileges
+        .iter_mut()
+        .filter(|d| d.on == "tables")
+    {
+        fold(&mut d.grants);
+    }
+    Cow::Owned(db)
+}
+
+/// The canonical words of every pre-17 table privilege as `all` (with
+/// those held with grant option after it), or `None`.
+fn as_all(words: &[String]) -> Option<Vec<String>> {
+    let base = |w: &String| {
+        w.strip_suffix(" with grant option")
+            .unwrap_or(w)
+            .to_string()
+    };
+    if words.len() != BEFORE_MAINTAIN.len()
+        || !BEFORE_MAINTAIN
+            .iter()
+            .all(|p| words.iter().any(|w| base(w) == *p))
+    {
+        return None;
+    }
+    let options: Vec<String> = words
+        .iter()
+        .filter(|w| w.ends_with(" with grant option"))
+        .cloned()
+        .collect();
+    if options.len() == words.len() {
+        return Some(vec!["all with grant option".into()]);
+    }
+    let mut out = vec!["all".to_string()];
+    out.extend(options);
+    Some(out)
+}
+
+#[cfg(test)]
+mod maintain_tests {
+    use super::*;
+    use crate::model::PgVersion;
+
+    #[test]
+    fn the_seven_are_all_before_17_only() {
+        let mut db = Database::default();
+        let mut t = crate::model::Table::default();
+        let seven: Vec<String> = BEFORE_MAINTAIN.iter().map(|s| s.to_string()).collect();
+        t.grants.insert("app".into(), seven.clone());
+        t.grants.insert("ro".into(), vec!["select".into()]);
+        db.tables.insert("public.t".into(), Arc::new(t));
+        let on16 = on_server(Cow::Borrowed(&db), Some(PgVersion::of_major(16)));
+        assert_eq!(on16.tables["public.t"].grants["app"], ["all"]);
+        assert_eq!(on16.tables["public.t"].grants["ro"], ["select"]);
+        let on17 = on_server(Cow::Borrowed(&db), Some(PgVersion::of_major(17)));
+        assert!(matches!(on17, Cow::Borrowed(_)));
+        assert!(matches!(
+            on_server(Cow::Borrowed(&db), None),
+            Cow::Borrowed(_)
+        ));
+    }
+}

@@ -14,6 +14,7 @@ const ORDER: &[&str] = &[
     "truncate",
     "references",
     "trigger",
+    "maintain",
     "usage",
     "create",
     "execute",
@@ -41,6 +42,7 @@ impl GrantKind {
                 "truncate",
                 "references",
                 "trigger",
+                "maintain",
             ],
             GrantKind::Column => &["select", "insert", "update", "references"],
             GrantKind::Sequence => &["select", "update", "usage"],
@@ -142,12 +144,20 @@ pub fn canonical_grants(
                 }
             })
             .collect();
-        // Every table privilege, all with or all without grant option, is `all`.
+        // Every table privilege (MAINTAIN included) is `all`, followed by
+        // those with grant option when not all are. The seven before
+        // MAINTAIN stay a list: on 17 `all` would grant MAINTAIN too.
         let every = kind == GrantKind::Table && words.len() == kind.privileges().len();
-        let words = if every && seen.iter().all(|(_, opt)| !opt) {
-            vec!["all".to_string()]
-        } else if every && seen.iter().all(|(_, opt)| *opt) {
+        let words = if every && seen.iter().all(|(_, opt)| *opt) {
             vec!["all with grant option".to_string()]
+        } else if every {
+            let mut out = vec!["all".to_string()];
+            out.extend(
+                words
+                    .into_iter()
+                    .filter(|w| w.ends_with(" with grant option")),
+            );
+            out
         } else {
             words
         };
@@ -200,6 +210,30 @@ mod tests {
                 ("web", &["select", "delete"]),
             ])
         );
+        let mut seven = g(&[
+            (
+                "web",
+                &[
+                    "select",
+                    "insert",
+                    "update",
+                    "delete",
+                    "truncate",
+                    "references",
+                    "trigger",
+                ],
+            ),
+            ("ops", &["all", "select with grant option"]),
+            ("m", &["maintain"]),
+        ]);
+        canonical_grants(&mut seven, GrantKind::Table, true, &[]);
+        assert_eq!(
+            seven["web"].len(),
+            7,
+            "the seven before MAINTAIN are not all"
+        );
+        assert_eq!(seven["ops"], ["all", "select with grant option"]);
+        assert_eq!(seven["m"], ["maintain"]);
         let mut bad = g(&[("web", &["execute"])]);
         let p = canonical_grants(&mut bad, GrantKind::Table, true, &["tables", "t"]);
         assert_eq!(p.len(), 1);
