@@ -314,6 +314,10 @@ struct ConstraintRow {
     validated: bool,
     #[diesel(sql_type = Bool)]
     no_inherit: bool,
+    #[diesel(sql_type = Bool)]
+    enforced: bool,
+    #[diesel(sql_type = Bool)]
+    period: bool,
     #[diesel(sql_type = Nullable<Text>)]
     check_expr: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
@@ -344,6 +348,7 @@ pub fn constraints(s: &mut Session, db: &mut Database) -> Result<(), CatalogErro
                 con.confmatchtype::text AS match_type,
                 con.condeferrable AS deferrable, con.condeferred AS deferred,
                 con.convalidated AS validated, con.connoinherit AS no_inherit,
+                {} AS enforced, {} AS period,
                 CASE WHEN con.contype = 'c' THEN {} END AS check_expr,
                 CASE WHEN con.contype = 'x' THEN pg_get_constraintdef(con.oid) END AS definition,
                 ds.description AS comment
@@ -361,6 +366,16 @@ pub fn constraints(s: &mut Session, db: &mut Database) -> Result<(), CatalogErro
             "false"
         },
         attnames_sql("con.confrelid", "con.confkey"),
+        if s.version.at_least(18) {
+            "con.conenforced"
+        } else {
+            "true"
+        },
+        if s.version.at_least(18) {
+            "con.conperiod"
+        } else {
+            "false"
+        },
         expr_sql("con.conbin", "con.conrelid", true),
         comment_join("con.oid", "pg_constraint"),
         rel_filter()
@@ -379,6 +394,7 @@ pub fn constraints(s: &mut Session, db: &mut Database) -> Result<(), CatalogErro
                 table.primary_key = Some(PrimaryKey {
                     name: (r.name != default_name).then_some(r.name),
                     columns: r.columns,
+                    without_overlaps: r.period,
                     include: r.include,
                     deferrable,
                     comment: r.comment,
@@ -388,6 +404,7 @@ pub fn constraints(s: &mut Session, db: &mut Database) -> Result<(), CatalogErro
                 let u = Unique {
                     renamed_from: None,
                     columns: r.columns,
+                    without_overlaps: r.period,
                     include: r.include,
                     nulls_not_distinct: r.nulls_not_distinct,
                     deferrable,
@@ -405,6 +422,7 @@ pub fn constraints(s: &mut Session, db: &mut Database) -> Result<(), CatalogErro
                     renamed_from: None,
                     columns: r.columns,
                     references: format!("{target}({})", r.ref_columns.join(", ")),
+                    period: r.period,
                     on_delete: fk_action(&r.on_delete),
                     on_update: fk_action(&r.on_update),
                     match_: match r.match_type.as_str() {
@@ -413,7 +431,9 @@ pub fn constraints(s: &mut Session, db: &mut Database) -> Result<(), CatalogErro
                         _ => FkMatch::Simple,
                     },
                     deferrable,
-                    not_valid: !r.validated,
+                    // A constraint not enforced is never validated either.
+                    not_valid: !r.validated && r.enforced,
+                    not_enforced: !r.enforced,
                     comment: r.comment,
                 };
                 table.foreign_keys.insert(r.name, fk);
@@ -423,7 +443,8 @@ pub fn constraints(s: &mut Session, db: &mut Database) -> Result<(), CatalogErro
                     renamed_from: None,
                     expression: r.check_expr.unwrap_or_default(),
                     no_inherit: r.no_inherit,
-                    not_valid: !r.validated,
+                    not_valid: !r.validated && r.enforced,
+                    not_enforced: !r.enforced,
                     comment: r.comment,
                 };
                 table.checks.insert(r.name, c);

@@ -707,7 +707,7 @@ impl<'a> Differ<'a, '_> {
                     "constraint_scan",
                     format!("foreign key {n} on {q} checks every row"),
                 ));
-                if self.online && !fk.not_valid {
+                if self.online && !fk.not_valid && !fk.not_enforced {
                     let mut sql = y.create.clone();
                     if let Some(first) = sql.first_mut() {
                         *first = not_valid(first);
@@ -832,7 +832,9 @@ impl<'a> Differ<'a, '_> {
         }
         c.hazards = table::part_hazards(y);
         let validate = match &y.shape {
-            Shape::Check(q, n, ch) if online && !ch.not_valid => Some((q.clone(), n.to_string())),
+            Shape::Check(q, n, ch) if online && !ch.not_valid && !ch.not_enforced => {
+                Some((q.clone(), n.to_string()))
+            }
             _ => None,
         };
         let id = c.id.clone();

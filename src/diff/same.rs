@@ -39,12 +39,14 @@ pub fn query(a: &str, b: &str) -> bool {
 pub fn primary_key(a: &PrimaryKey, b: &PrimaryKey) -> bool {
     a.name == b.name
         && a.columns == b.columns
+        && a.without_overlaps == b.without_overlaps
         && a.include == b.include
         && a.deferrable == b.deferrable
 }
 
 pub fn unique(a: &Unique, b: &Unique) -> bool {
     a.columns == b.columns
+        && a.without_overlaps == b.without_overlaps
         && a.include == b.include
         && a.nulls_not_distinct == b.nulls_not_distinct
         && a.deferrable == b.deferrable
@@ -54,6 +56,7 @@ pub fn check(a: &Check, b: &Check, rel: &str) -> bool {
     expr_in(rel, &a.expression, &b.expression)
         && a.no_inherit == b.no_inherit
         && a.not_valid == b.not_valid
+        && a.not_enforced == b.not_enforced
 }
 
 pub fn exclusion(a: &Exclusion, b: &Exclusion) -> bool {
@@ -71,6 +74,8 @@ pub fn foreign_key(a: &ForeignKey, b: &ForeignKey) -> bool {
         && a.match_ == b.match_
         && a.deferrable == b.deferrable
         && a.not_valid == b.not_valid
+        && a.period == b.period
+        && a.not_enforced == b.not_enforced
 }
 
 fn elem(a: &IndexElem, b: &IndexElem, rel: &str) -> bool {

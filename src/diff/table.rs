@@ -60,7 +60,7 @@ pub fn part_sql(o: &Obj<'_>, online: bool) -> Result<(Vec<String>, Vec<String>),
         }
         Shape::Check(q, n, c) => {
             let mut add = render::add_check(q, n, c);
-            if online {
+            if online && !c.not_enforced {
                 add = not_valid(&add);
             }
             let mut up = vec![add];

@@ -295,6 +295,10 @@ pub struct PrimaryKey {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub columns: Vec<String>,
+    /// The last column is compared `WITHOUT OVERLAPS` (a temporal key,
+    /// PostgreSQL 18).
+    #[serde(skip_serializing_if = "is_false")]
+    pub without_overlaps: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub include: Vec<String>,
     #[serde(skip_serializing_if = "Deferral::is_none")]
@@ -310,6 +314,9 @@ pub struct Unique {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
     pub columns: Vec<String>,
+    /// The last column is compared `WITHOUT OVERLAPS` (PostgreSQL 18).
+    #[serde(skip_serializing_if = "is_false")]
+    pub without_overlaps: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub include: Vec<String>,
     #[serde(skip_serializing_if = "is_false")]
@@ -344,6 +351,10 @@ pub struct ForeignKey {
     pub columns: Vec<String>,
     /// `schema.table(col, ...)`; columns may be omitted to mean the primary key.
     pub references: String,
+    /// The last column on both sides is a `PERIOD` (a temporal foreign
+    /// key, PostgreSQL 18).
+    #[serde(skip_serializing_if = "is_false")]
+    pub period: bool,
     #[serde(skip_serializing_if = "FkAction::is_default")]
     pub on_delete: FkAction,
     #[serde(skip_serializing_if = "FkAction::is_default")]
@@ -355,6 +366,9 @@ pub struct ForeignKey {
     /// Created `NOT VALID` and never validated.
     #[serde(skip_serializing_if = "is_false")]
     pub not_valid: bool,
+    /// `NOT ENFORCED`: recorded, never checked (PostgreSQL 18).
+    #[serde(skip_serializing_if = "is_false")]
+    pub not_enforced: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }
@@ -402,6 +416,9 @@ pub struct Check {
     pub no_inherit: bool,
     #[serde(skip_serializing_if = "is_false")]
     pub not_valid: bool,
+    /// `NOT ENFORCED`: recorded, never checked (PostgreSQL 18).
+    #[serde(skip_serializing_if = "is_false")]
+    pub not_enforced: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }

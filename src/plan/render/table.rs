@@ -115,7 +115,10 @@ pub fn primary_key_clause(pk: &PrimaryKey) -> String {
     if let Some(n) = &pk.name {
         sql.push_str(&format!("CONSTRAINT {} ", quote_ident(n)));
     }
-    sql.push_str(&format!("PRIMARY KEY ({})", column_list(&pk.columns)));
+    sql.push_str(&format!(
+        "PRIMARY KEY ({})",
+        key_columns(&pk.columns, pk.without_overlaps)
+    ));
     if !pk.include.is_empty() {
         sql.push_str(&format!(" INCLUDE ({})", column_list(&pk.include)));
     }
@@ -129,7 +132,10 @@ pub fn unique_clause(name: &str, u: &Unique) -> String {
     if u.nulls_not_distinct {
         sql.push_str(" NULLS NOT DISTINCT");
     }
-    sql.push_str(&format!(" ({})", column_list(&u.columns)));
+    sql.push_str(&format!(
+        " ({})",
+        key_columns(&u.columns, u.without_overlaps)
+    ));
     if !u.include.is_empty() {
         sql.push_str(&format!(" INCLUDE ({})", column_list(&u.include)));
     }
@@ -137,13 +143,33 @@ pub fn unique_clause(name: &str, u: &Unique) -> String {
     sql
 }
 
-/// `CONSTRAINT n CHECK (expr) NO INHERIT` (NOT VALID only in ALTER TABLE).
+/// `a, b WITHOUT OVERLAPS` / `a, PERIOD b`: the last column marked.
+fn key_columns(columns: &[String], last: bool) -> String {
+    temporal(columns, last.then_some(("", " WITHOUT OVERLAPS")))
+}
+
+/// The column list with the last column wrapped in `mark` (before, after).
+fn temporal(columns: &[String], mark: Option<(&str, &str)>) -> String {
+    let list = column_list(columns);
+    let Some((before, after)) = mark else {
+        return list;
+    };
+    match list.rsplit_once(", ") {
+        Some((head, last)) => format!("{head}, {before}{last}{after}"),
+        None => format!("{before}{list}{after}"),
+    }
+}
+
+/// `CONSTRAINT n CHECK (expr) NO INHERIT` (NOT VALID only in ALTER TABLE;
+/// a NOT ENFORCED check is never validated).
 pub fn check_clause(name: &str, c: &Check, not_valid: bool) -> String {
     let mut sql = format!("CONSTRAINT {} CHECK ({})", quote_ident(name), c.expression);
     if c.no_inherit {
         sql.push_str(" NO INHERIT");
     }
-    if not_valid && c.not_valid {
+    if c.not_enforced {
+        sql.push_str(" NOT ENFORCED");
+    } else if not_valid && c.not_valid {
         sql.push_str(" NOT VALID");
     }
     sql
@@ -199,11 +225,14 @@ pub fn add_foreign_key(
         "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {}",
         table.sql(),
         quote_ident(name),
-        column_list(&fk.columns),
+        temporal(&fk.columns, fk.period.then_some(("PERIOD ", ""))),
         target.sql()
     );
     if !cols.is_empty() {
-        sql.push_str(&format!("({})", column_list(&cols)));
+        sql.push_str(&format!(
+            "({})",
+            temporal(&cols, fk.period.then_some(("PERIOD ", "")))
+        ));
     }
     match fk.match_ {
         FkMatch::Simple => {}
@@ -217,7 +246,9 @@ pub fn add_foreign_key(
         sql.push_str(&format!(" ON DELETE {}", fk_action(fk.on_delete)));
     }
     sql.push_str(deferral(fk.deferrable));
-    if fk.not_valid {
+    if fk.not_enforced {
+        sql.push_str(" NOT ENFORCED");
+    } else if fk.not_valid {
         sql.push_str(" NOT VALID");
     }
     sql.push(';');
