@@ -1,10 +1,7 @@
-mod allocator;
-
 // Most of a plan on a large schema is allocating and freeing small strings
-// and maps, on several threads; mimalloc does that in about half the time
-// glibc's allocator takes (docs/BENCHMARKS.md).
+// and maps; mimalloc does that faster than glibc's allocator.
 #[global_allocator]
-static ALLOCATOR: allocator::Mimalloc = allocator::Mimalloc;
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     // Like other Unix tools, end quietly when the reader of stdout goes
