@@ -288,7 +288,7 @@ fn add_extras(db: &mut Database, x: &Extras, second: bool, first_table: Option<(
     let Some((key, first_sql)) = first_table else {
         return;
     };
-    let table = std::sync::Arc::make_mut(db.tables.get_mut(key).unwrap());
+    let table = db.tables.get_mut(key).unwrap();
     if x.enum_column && both_enums {
         table.columns.insert(
             "mood".into(),
@@ -369,7 +369,7 @@ fn pair() -> impl Strategy<Value = (Database, Database)> {
                         let q = model::QualifiedName::new(schema, format!("T{i} tbl"));
                         first = Some((key.clone(), q.sql()));
                     }
-                    db.tables.insert(key, build(t, i, second).into());
+                    db.tables.insert(key, build(t, i, second));
                 }
                 let first = first.as_ref().map(|(k, q)| (k.as_str(), q.as_str()));
                 add_extras(db, &extras, second, first);
@@ -502,7 +502,7 @@ fn first_table_with(db: &mut Database, f: impl Fn(&Table) -> bool) -> &mut Table
         .map(|(k, _)| k.clone())
         .next()
         .expect("a table that fits the edit");
-    std::sync::Arc::make_mut(db.tables.get_mut(&key).unwrap())
+    db.tables.get_mut(&key).unwrap()
 }
 
 fn add_column(db: &mut Database) {
@@ -590,7 +590,7 @@ fn append_view_column(db: &mut Database) {
 
 /// pagila: a type change under two views (they are dropped and recreated).
 fn widen_film_length(db: &mut Database) {
-    let c = &mut std::sync::Arc::make_mut(&mut db.tables["public.film"]).columns["length"];
+    let c = &mut db.tables["public.film"].columns["length"];
     assert_eq!(c.type_, "smallint");
     c.type_ = "integer".into();
 }

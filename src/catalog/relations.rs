@@ -1,7 +1,5 @@
 //! Sequences, views, indexes, policies and triggers.
 
-use std::sync::Arc;
-
 use diesel::sql_types::{Array, Bool, Bytea, Int4, Int8, Nullable, Text};
 use diesel::QueryableByName;
 use indexmap::IndexMap;
@@ -124,7 +122,7 @@ fn identity_sequence(db: &mut Database, r: &SequenceRow, start: i64, min: i64, m
     let Some(column) = db
         .tables
         .get_mut(&Session::key(&o[0], &o[1]))
-        .and_then(|t| Arc::make_mut(t).columns.get_mut(&o[2]))
+        .and_then(|t| t.columns.get_mut(&o[2]))
     else {
         return;
     };
@@ -264,7 +262,7 @@ pub fn indexes(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
     };
     for (key, found) in found {
         if let Some(t) = db.tables.get_mut(&key) {
-            Arc::make_mut(t).indexes = found;
+            t.indexes = found;
         } else if let Some(v) = db.views.get_mut(&key) {
             v.indexes = found;
         }
@@ -481,7 +479,7 @@ pub fn policies(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> 
             with_check: r.check_expr,
             comment: r.comment,
         };
-        Arc::make_mut(t).policies.insert(r.name, p);
+        t.policies.insert(r.name, p);
     }
     Ok(())
 }
@@ -607,7 +605,7 @@ pub fn triggers(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> 
             },
             comment: r.comment,
         };
-        Arc::make_mut(table).triggers.insert(r.name, trigger);
+        table.triggers.insert(r.name, trigger);
     }
     Ok(())
 }

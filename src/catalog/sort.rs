@@ -1,8 +1,6 @@
 //! Deterministic output: every map in key order, except those whose order
 //! means something (columns, composite attributes, enum values).
 
-use std::sync::Arc;
-
 use crate::model::Database;
 
 pub fn sort(db: &mut Database) {
@@ -17,7 +15,6 @@ pub fn sort(db: &mut Database) {
     db.sequences.sort_keys();
     db.tables.sort_keys();
     for t in db.tables.values_mut() {
-        let t = Arc::make_mut(t);
         t.unique.sort_keys();
         t.foreign_keys.sort_keys();
         t.checks.sort_keys();

@@ -1,7 +1,5 @@
 //! Tables, their columns and constraints.
 
-use std::sync::Arc;
-
 use diesel::sql_types::{Array, Bool, Int4, Int8, Nullable, Text};
 use diesel::QueryableByName;
 use indexmap::IndexMap;
@@ -148,8 +146,7 @@ pub fn tables(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
             replica_identity: r.replica_identity,
             ..Default::default()
         });
-        db.tables
-            .insert(Session::key(&r.schema, &r.name), Arc::new(t));
+        db.tables.insert(Session::key(&r.schema, &r.name), t);
     }
     Ok(())
 }
@@ -231,14 +228,12 @@ pub fn columns(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
         } else if let Some(table) = db.tables.get_index_of(&key) {
             attnums[table].push(r.attnum);
             let (name, col) = column(r);
-            Arc::make_mut(&mut db.tables[table])
-                .columns
-                .insert(name, col);
+            db.tables[table].columns.insert(name, col);
         }
     })?;
     for (table, nums) in attnums.into_iter().enumerate() {
         if !nums.is_sorted() {
-            let columns = &mut Arc::make_mut(&mut db.tables[table]).columns;
+            let columns = &mut db.tables[table].columns;
             let mut all: Vec<_> = std::mem::take(columns).into_iter().zip(nums).collect();
             all.sort_unstable_by_key(|(_, n)| *n);
             *columns = all.into_iter().map(|(c, _)| c).collect();
@@ -369,7 +364,7 @@ pub fn constraints(s: &mut Session, db: &mut Database) -> Result<(), CatalogErro
     // tables, held beside the model they make.
     s.each("constraints", &sql, |r: ConstraintRow| {
         let key = Session::key(&r.schema, &r.table_name);
-        let Some(table) = db.tables.get_mut(&key).map(Arc::make_mut) else {
+        let Some(table) = db.tables.get_mut(&key) else {
             return;
         };
         let deferrable = deferral(r.deferrable, r.deferred);

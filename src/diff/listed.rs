@@ -8,7 +8,6 @@
 //! 10 000 new tables, a whole first plan to print names.
 
 use std::hash::Hash;
-use std::sync::Arc;
 
 use indexmap::IndexMap;
 
@@ -114,7 +113,7 @@ impl Lists {
     }
 }
 
-fn tables(l: &mut Lists, a: &IndexMap<String, Arc<Table>>, b: &IndexMap<String, Arc<Table>>) {
+fn tables(l: &mut Lists, a: &IndexMap<String, Table>, b: &IndexMap<String, Table>) {
     l.map("table", "", &rests(a, table_rest), &rests(b, table_rest));
     // Parts are listed for every table: those of a table created or dropped
     // with it are their own steps in a plan too (indexes, keys to other
@@ -125,8 +124,8 @@ fn tables(l: &mut Lists, a: &IndexMap<String, Arc<Table>>, b: &IndexMap<String, 
     let mut keys: Vec<&String> = keys.collect();
     keys.sort_unstable();
     for key in keys {
-        let x = a.get(key).map(|t| t.as_ref());
-        let y = b.get(key).map(|t| t.as_ref());
+        let x = a.get(key);
+        let y = b.get(key);
         let both = x.is_some() && y.is_some();
         let (x, y) = (x.unwrap_or(&empty), y.unwrap_or(&empty));
         if both && x == y {
@@ -177,7 +176,7 @@ fn primary_key(t: &Table) -> IndexMap<&str, &PrimaryKey> {
 
 /// A table's attributes but its parts. Destructured in full so that a new
 /// field must be placed on one side or the other.
-fn table_rest(t: &Arc<Table>) -> impl PartialEq + '_ {
+fn table_rest(t: &Table) -> impl PartialEq + '_ {
     let Table {
         owner,
         comment,
@@ -192,7 +191,7 @@ fn table_rest(t: &Arc<Table>) -> impl PartialEq + '_ {
         triggers: _,
         grants,
         extras: _,
-    } = &**t;
+    } = t;
     let TableExtras {
         renamed_from: _,
         unlogged,

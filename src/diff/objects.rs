@@ -8,7 +8,6 @@
 //! those parts are used only when the table exists on both sides.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 use crate::model::name::split_dotted;
 use crate::model::{
@@ -242,10 +241,8 @@ impl<'a> Side<'a> {
         // A table's objects are most of a side: the tables are split over
         // two threads. The first half goes straight into the map, the
         // second is held until then (the order of insertion is kept).
-        let tables: Vec<(&String, &Table)> = (db.tables.iter())
-            .filter(|(k, _)| scope.has(k))
-            .map(|(k, t)| (k, &**t))
-            .collect();
+        let tables: Vec<(&String, &Table)> =
+            (db.tables.iter()).filter(|(k, _)| scope.has(k)).collect();
         // Parts are compared only when both sides have the table; at
         // 10 000 new tables they were 60 MB and a tenth of a full plan.
         let with_parts = |key: &str| other.tables.contains_key(key) || db.depends.present;
@@ -458,7 +455,7 @@ pub(crate) fn take_tables(
         .partition(|(k, _)| in_scope(k));
     db.tables.extend(kept);
     let mut objs = room_for(&steps, db);
-    let half = |tables: Vec<(String, Arc<Table>)>,
+    let half = |tables: Vec<(String, Table)>,
                 more: Vec<Vec<Vec<String>>>,
                 put: &mut dyn FnMut(Obj<'static>)| {
         for ((key, t), more) in tables.into_iter().zip(more) {

@@ -3,7 +3,6 @@
 //! statements. Renames are never guessed.
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use indexmap::IndexMap;
 
@@ -87,11 +86,7 @@ pub fn apply<'a>(
         rekey(&mut db.tables, &old_key, key);
         db.depends.rename(|id| rekey_id(id, &old_key, key));
         // The primary key keeps its name (`<old>_pkey`).
-        if let Some(pk) = db
-            .tables
-            .get_mut(key)
-            .and_then(|t| Arc::make_mut(t).primary_key.as_mut())
-        {
+        if let Some(pk) = db.tables.get_mut(key).and_then(|t| t.primary_key.as_mut()) {
             if pk.name.is_none() {
                 pk.name = Some(format!("{}_pkey", old_q.name));
             }
@@ -111,7 +106,6 @@ pub fn apply<'a>(
             refers || parent
         };
         for other in db.tables.values_mut().filter(|t| names_old(t)) {
-            let other = Arc::make_mut(other);
             for fk in other.foreign_keys.values_mut() {
                 if let Ok((q, cols)) = parse_table_ref(&fk.references) {
                     if q == old_q {
@@ -276,7 +270,7 @@ pub fn apply<'a>(
                     format!("renamed_from `{old}`: neither constraint exists"),
                 ));
             }
-            let tm = Arc::make_mut(db.tables.get_mut(key).expect("present"));
+            let tm = db.tables.get_mut(key).expect("present");
             let prefix = match kind {
                 "unique" => {
                     rekey(&mut tm.unique, &old, &n);
@@ -328,7 +322,7 @@ pub fn apply<'a>(
                 ));
             }
             rekey(
-                &mut Arc::make_mut(db.tables.get_mut(key).expect("present")).indexes,
+                &mut db.tables.get_mut(key).expect("present").indexes,
                 old,
                 n,
             );
@@ -359,7 +353,7 @@ pub fn apply<'a>(
                 ));
             }
             rekey(
-                &mut Arc::make_mut(db.tables.get_mut(key).expect("present")).policies,
+                &mut db.tables.get_mut(key).expect("present").policies,
                 old,
                 n,
             );
@@ -411,7 +405,7 @@ fn names_a_rename(to: &Database) -> bool {
 
 /// Renames a column everywhere the old model names it structurally.
 fn rename_column(db: &mut Database, key: &str, q: &QualifiedName, old: &str, new: &str) {
-    let t = Arc::make_mut(db.tables.get_mut(key).expect("present"));
+    let t = db.tables.get_mut(key).expect("present");
     rekey(&mut t.columns, old, new);
     if let Some(pk) = &mut t.primary_key {
         rename_in(&mut pk.columns, old, new);
@@ -444,7 +438,7 @@ fn rename_column(db: &mut Database, key: &str, q: &QualifiedName, old: &str, new
         })
     };
     for other in db.tables.values_mut().filter(|t| names_old(t)) {
-        for fk in Arc::make_mut(other).foreign_keys.values_mut() {
+        for fk in other.foreign_keys.values_mut() {
             if let Ok((rq, mut cols)) = parse_table_ref(&fk.references) {
                 if &rq == q && cols.iter().any(|c| c == old) {
                     rename_in(&mut cols, old, new);

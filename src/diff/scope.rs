@@ -17,7 +17,6 @@
 //! `tests/plan_support` checks that the scoped diff equals the whole one.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use indexmap::IndexMap;
 
@@ -72,9 +71,7 @@ impl Mentions {
         m.changed(&a.sequences, &b.sequences, false, PartialEq::eq)?;
         m.changed(&a.functions, &b.functions, false, PartialEq::eq)?;
         m.changed(&a.aggregates, &b.aggregates, false, PartialEq::eq)?;
-        m.changed(&a.tables, &b.tables, true, |x, y| {
-            Arc::ptr_eq(x, y) || x == y
-        })?;
+        m.changed(&a.tables, &b.tables, true, PartialEq::eq)?;
         m.changed(&a.views, &b.views, true, PartialEq::eq)?;
         Some(m)
     }
@@ -233,7 +230,7 @@ mod tests {
     fn model() -> Database {
         let mut db = Database::default();
         db.tables
-            .insert("public.a".into(), table(&[("id", "uuid")]).into());
+            .insert("public.a".into(), table(&[("id", "uuid")]));
         let mut b = table(&[("id", "uuid"), ("a_id", "uuid")]);
         b.foreign_keys.insert(
             "b_a_fk".into(),
@@ -243,10 +240,10 @@ mod tests {
                 ..Default::default()
             },
         );
-        db.tables.insert("public.b".into(), b.into());
+        db.tables.insert("public.b".into(), b);
         db.tables.insert(
             "public.c".into(),
-            table(&[("id", "uuid"), ("b_id", "uuid")]).into(),
+            table(&[("id", "uuid"), ("b_id", "uuid")]),
         );
         db.views.insert(
             "public.v".into(),
@@ -287,14 +284,14 @@ mod tests {
     fn views_follow_views_and_foreign_keys_stop() {
         let a = model();
         let mut b = a.clone();
-        std::sync::Arc::make_mut(&mut b.tables["public.b"]).comment = Some("changed".into());
+        b.tables["public.b"].comment = Some("changed".into());
         // b changed: v reads b, w reads v; c mentions only `b_id`, no token `b`.
         assert_eq!(
             kept(&scope(&a, &b), &b),
             ["public.b", "public.v", "public.w"]
         );
         let mut b = a.clone();
-        std::sync::Arc::make_mut(&mut b.tables["public.a"]).comment = Some("changed".into());
+        b.tables["public.a"].comment = Some("changed".into());
         // a changed: b references it (looked at), but nothing reading b is.
         assert_eq!(kept(&scope(&a, &b), &b), ["public.a", "public.b"]);
     }
@@ -302,8 +299,7 @@ mod tests {
     #[test]
     fn a_changed_type_pulls_in_its_columns_readers() {
         let mut a = model();
-        std::sync::Arc::make_mut(&mut a.tables["public.b"]).columns["id"].type_ =
-            "public.status".into();
+        a.tables["public.b"].columns["id"].type_ = "public.status".into();
         a.enums.insert("public.status".into(), Default::default());
         let mut b = a.clone();
         b.enums["public.status"].values.push("new".into());
@@ -318,7 +314,7 @@ mod tests {
         let mut a = model();
         a.views["public.v"].definition = "SELECT id\nFROM\tpublic.b".into();
         let mut b = a.clone();
-        std::sync::Arc::make_mut(&mut b.tables["public.b"]).comment = Some("changed".into());
+        b.tables["public.b"].comment = Some("changed".into());
         let s = scope(&a, &b);
         assert!(kept(&s, &b).contains(&"public.v".to_string()));
     }
@@ -327,8 +323,7 @@ mod tests {
     fn a_name_without_words_compares_everything() {
         let a = model();
         let mut b = a.clone();
-        b.tables
-            .insert("public.%".into(), table(&[("id", "uuid")]).into());
+        b.tables.insert("public.%".into(), table(&[("id", "uuid")]));
         assert_eq!(scope(&a, &b).size(), None);
     }
 
@@ -349,7 +344,7 @@ mod tests {
             let col = format!("c{}", i % 37);
             db.tables.insert(
                 format!("public.t{i}"),
-                table(&[("id", "uuid"), (&col, "text")]).into(),
+                table(&[("id", "uuid"), (&col, "text")]),
             );
         }
         let as_words = |(words, cands): (Words, Vec<Candidate<'_>>)| {

@@ -195,7 +195,7 @@ fn from_items<'a>(nodes: &[protobuf::Node], db: &'a Database, out: &mut Vec<From
                 };
                 out.push(FromItem {
                     name,
-                    table: db.tables.get(&key).map(|t| &**t),
+                    table: db.tables.get(&key),
                 });
             }
             Some(N::JoinExpr(j)) => {
@@ -346,8 +346,7 @@ mod tests {
     fn db(columns: &[(&str, &str, &str)]) -> Database {
         let mut db = Database::default();
         for (table, col, ty) in columns {
-            let t =
-                std::sync::Arc::make_mut(db.tables.entry(format!("public.{table}")).or_default());
+            let t = db.tables.entry(format!("public.{table}")).or_default();
             let (ty, collation) = match ty.split_once(" COLLATE ") {
                 Some((t, c)) => (t, Some(c.to_string())),
                 None => (*ty, None),

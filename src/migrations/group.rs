@@ -26,7 +26,7 @@ pub struct GroupOptions {
     pub lock_timeout: String,
     pub statement_timeout: String,
     /// `state.json` for the last migration: the state the plan reaches.
-    pub state: Option<super::StateText>,
+    pub state: Option<String>,
 }
 
 /// Hazard codes that destroy data: their steps are irreversible (down.sql

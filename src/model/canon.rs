@@ -6,8 +6,6 @@ pub mod grants;
 pub mod keys;
 pub mod types;
 
-use std::sync::Arc;
-
 use indexmap::IndexMap;
 
 pub use grants::{canonical_grants, GrantKind};
@@ -101,7 +99,7 @@ pub fn canonicalise(db: &mut Database) -> Vec<Problem> {
         .collect();
     // Each table on its own; the most costly pass on a large schema.
     p.extend(super::par::each_mut(&mut db.tables, |key, table, out| {
-        table_pass(key, Arc::make_mut(table), &pks, out)
+        table_pass(key, table, &pks, out)
     }));
     for (key, v) in db.views.iter_mut() {
         let at = ["views", key.as_str()];
@@ -252,7 +250,6 @@ fn drop_empty_comments(db: &mut Database) {
         v.indexes.values_mut().for_each(drop_empty_index_comment);
     }
     for t in db.tables.values_mut() {
-        let t = Arc::make_mut(t);
         none_if_empty(&mut t.comment);
         t.columns
             .values_mut()
@@ -307,7 +304,7 @@ fn expand_serials(db: &mut Database, p: &mut Vec<Problem>) {
         let Ok(tq) = QualifiedName::parse(key, "public") else {
             continue;
         };
-        for (col, c) in Arc::make_mut(table).columns.iter_mut() {
+        for (col, c) in table.columns.iter_mut() {
             let word = c.type_.trim().to_lowercase();
             let Some((_, int)) = SERIALS.iter().find(|(s, _)| *s == word) else {
                 continue;

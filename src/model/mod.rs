@@ -13,7 +13,6 @@ pub mod name;
 pub mod par;
 pub mod privileges;
 pub mod schema_json;
-pub mod share;
 pub mod short;
 pub mod shrink;
 mod table;

@@ -4,8 +4,6 @@
 //! Supabase's "grant everything to the API roles" defaults never turn into
 //! a storm of REVOKEs (peers' regression list, supabase/cli #5601).
 
-use std::sync::Arc;
-
 use std::borrow::Cow;
 
 use super::types::{Database, Grants};
@@ -86,12 +84,12 @@ pub fn net_of_defaults<'a>(from: &Database, to: Cow<'a, Database>) -> Cow<'a, Da
     out.default_privileges = in_force;
     for (at, grants) in edits {
         match at {
-            At::Table(k) => Arc::make_mut(&mut out.tables[&k]).grants = grants,
+            At::Table(k) => out.tables[&k].grants = grants,
             At::View(k) => out.views[&k].grants = grants,
             At::Sequence(k) => out.sequences[&k].grants = grants,
             At::Function(k) => out.functions[&k].grants = grants,
             At::Identity(k, c) => {
-                let col = &mut Arc::make_mut(&mut out.tables[&k]).columns[&c];
+                let col = &mut out.tables[&k].columns[&c];
                 let e = col.extras_mut();
                 let seq = e.identity_sequence.get_or_insert_with(Default::default);
                 seq.grants = grants;
@@ -246,13 +244,13 @@ mod tests {
             ]),
             ..Default::default()
         };
-        from.tables.insert("public.t".into(), live.into());
+        from.tables.insert("public.t".into(), live);
         let mut to = Database::default();
         let want = Table {
             grants: grants(&[("authenticated", &["select"])]),
             ..Default::default()
         };
-        to.tables.insert("public.t".into(), want.into());
+        to.tables.insert("public.t".into(), want);
         let net = net_of_defaults(&from, Cow::Borrowed(&to));
         assert_eq!(
             net.default_privileges, from.default_privileges,

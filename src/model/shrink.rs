@@ -7,7 +7,6 @@
 //! memory (147 MB before, 90 MB after), and two models are held at once.
 
 use std::fmt;
-use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde::de::{Deserializer, MapAccess, Visitor};
@@ -37,9 +36,7 @@ impl Shrink for Database {
         self.tables.shrink_to_fit();
         // A table shared with another model was shrunk when it was made.
         par::each_mut(&mut self.tables, |_, t, _: &mut Vec<()>| {
-            if let Some(t) = Arc::get_mut(t) {
-                t.shrink();
-            }
+            t.shrink();
         });
     }
 }
@@ -116,10 +113,10 @@ impl Shrink for View {
 
 /// Reads a map of tables, shrinking each as it is read: shrinking only at
 /// the end would first hold the whole map at its grown size.
-pub fn tables<'de, D: Deserializer<'de>>(d: D) -> Result<IndexMap<String, Arc<Table>>, D::Error> {
+pub fn tables<'de, D: Deserializer<'de>>(d: D) -> Result<IndexMap<String, Table>, D::Error> {
     struct Tables;
     impl<'de> Visitor<'de> for Tables {
-        type Value = IndexMap<String, Arc<Table>>;
+        type Value = IndexMap<String, Table>;
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
             f.write_str("a map of tables")
         }
@@ -127,7 +124,7 @@ pub fn tables<'de, D: Deserializer<'de>>(d: D) -> Result<IndexMap<String, Arc<Ta
             let mut out = IndexMap::with_capacity(map.size_hint().unwrap_or(0).min(4096));
             while let Some((key, mut table)) = map.next_entry::<String, Table>()? {
                 table.shrink();
-                out.insert(key, Arc::new(table));
+                out.insert(key, table);
             }
             out.shrink_to_fit();
             Ok(out)
@@ -149,7 +146,7 @@ mod tests {
                 for c in 0..15 {
                     t.columns.insert(format!("c{c}"), Default::default());
                 }
-                db.tables.insert(format!("public.t{i}"), t.into());
+                db.tables.insert(format!("public.t{i}"), t);
             }
             db
         };
@@ -159,17 +156,5 @@ mod tests {
         assert_eq!(db, before);
         assert_eq!(db.tables[0].columns.capacity(), 15);
         assert_eq!(db.tables.capacity(), 5);
-    }
-
-    #[test]
-    fn a_table_shared_with_another_model_is_left_as_it_is() {
-        let mut t = Table::default();
-        t.columns.reserve(100);
-        let mut db = Database::default();
-        db.tables.insert("public.t".into(), t.into());
-        let other = db.clone();
-        db.shrink();
-        assert!(Arc::ptr_eq(&db.tables[0], &other.tables[0]));
-        assert!(db.tables[0].columns.capacity() >= 100);
     }
 }

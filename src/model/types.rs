@@ -6,8 +6,6 @@
 //! `schema.name(arg types)` for functions. Maps are `IndexMap`s so output
 //! order is stable; `Database::sort` puts every map in name order.
 
-use std::sync::Arc;
-
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -41,11 +39,8 @@ pub struct Database {
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub sequences: IndexMap<String, Sequence>,
     /// Tables by `schema.name`.
-    #[serde(
-        skip_serializing_if = "IndexMap::is_empty",
-        deserialize_with = "super::shrink::tables"
-    )]
-    pub tables: IndexMap<String, Arc<Table>>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub tables: IndexMap<String, Table>,
     /// Views and materialized views by `schema.name`.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub views: IndexMap<String, View>,

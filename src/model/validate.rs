@@ -729,30 +729,27 @@ mod tests {
         let mut db = Database::default();
         for i in 0..2100 {
             db.tables
-                .insert(format!("public.t{i}"), table(&[("id", "uuid")]).into());
+                .insert(format!("public.t{i}"), table(&[("id", "uuid")]));
         }
         let long = "x".repeat(70);
-        std::sync::Arc::make_mut(&mut db.tables["public.t2050"])
+        db.tables["public.t2050"]
             .columns
             .insert(long.clone(), table(&[("c", "text")]).columns["c"].clone());
-        std::sync::Arc::make_mut(&mut db.tables["public.t3"]).columns["id"].type_ =
-            "public.nosuchtype".into();
-        std::sync::Arc::make_mut(&mut db.tables["public.t1"]).primary_key = Some(PrimaryKey {
+        db.tables["public.t3"].columns["id"].type_ = "public.nosuchtype".into();
+        db.tables["public.t1"].primary_key = Some(PrimaryKey {
             columns: vec!["missing".into()],
             ..Default::default()
         });
-        std::sync::Arc::make_mut(&mut db.tables["public.t7"])
-            .indexes
-            .insert(
-                "t8".into(),
-                Index {
-                    columns: vec![IndexElem {
-                        column: Some("id".into()),
-                        ..Default::default()
-                    }],
+        db.tables["public.t7"].indexes.insert(
+            "t8".into(),
+            Index {
+                columns: vec![IndexElem {
+                    column: Some("id".into()),
                     ..Default::default()
-                },
-            );
+                }],
+                ..Default::default()
+            },
+        );
         let (errors, _) = validate(&db);
         let tables: Vec<&str> = errors.iter().map(|p| p.path[1].as_str()).collect();
         assert_eq!(
@@ -777,15 +774,15 @@ mod tests {
             columns: vec!["id".into()],
             ..Default::default()
         });
-        db.tables.insert("public.a".into(), a.into());
+        db.tables.insert("public.a".into(), a);
         // The implicit `a_pkey`, taken again by an index of another table.
         let mut b = table(&[("id", "uuid")]);
         b.indexes.insert("a_pkey".into(), index());
-        db.tables.insert("public.b".into(), b.into());
+        db.tables.insert("public.b".into(), b);
         // The same names in another schema clash with nothing.
         let mut c = table(&[("id", "uuid")]);
         c.indexes.insert("a_pkey".into(), index());
-        db.tables.insert("other.a".into(), c.into());
+        db.tables.insert("other.a".into(), c);
         // A materialized view's index named like a table.
         db.views.insert(
             "public.v".into(),

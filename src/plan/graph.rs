@@ -580,7 +580,7 @@ impl Builder {
         for (key, t) in &db.tables {
             let name = parse_name(key, &format!("table `{key}`"))?;
             if !ctx.external.name(&name) && scope.has(key) {
-                tables.push((key, name, &**t));
+                tables.push((key, name, t));
             }
         }
         // Rendering the tables is most of a first plan: split over two
@@ -1483,7 +1483,7 @@ impl<'a> Ctx<'a> {
         let mut partitions: HashMap<QualifiedName, Vec<&str>> = HashMap::new();
         for (key, t) in &db.tables {
             let q = parse_name(key, &format!("table `{key}`"))?;
-            tables.insert(q.clone(), (key.as_str(), &**t));
+            tables.insert(q.clone(), (key.as_str(), t));
             let parent = t
                 .extras()
                 .partition_of

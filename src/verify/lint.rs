@@ -365,7 +365,7 @@ mod tests {
         );
         t.grants.insert("anon".into(), vec!["select".into()]);
         let mut db = Database::default();
-        db.tables.insert("public.t".into(), t.clone().into());
+        db.tables.insert("public.t".into(), t.clone());
         db.functions.insert(
             "public.f()".into(),
             Function {
@@ -421,7 +421,7 @@ mod tests {
             },
         );
         let mut db = Database::default();
-        db.tables.insert("public.t".into(), fixed.into());
+        db.tables.insert("public.t".into(), fixed);
         let mut f = Function {
             security_definer: true,
             language: "sql".into(),
@@ -451,7 +451,7 @@ mod tests {
         t.indexes.insert("a1".into(), ix.clone());
         t.indexes.insert("a2".into(), ix);
         let mut db = Database::default();
-        db.tables.insert("app.t".into(), t.into());
+        db.tables.insert("app.t".into(), t);
         assert_eq!(ids(&db), vec![("duplicate_index", "app.t.a2".to_string())]);
         let opts = LintOptions {
             ignores: IgnoreList::parse_all(&["duplicate_index:app.t.a2".into()]).unwrap(),
