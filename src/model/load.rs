@@ -13,7 +13,7 @@ use indexmap::IndexMap;
 use super::canon;
 use super::error::{LoadError, LoadErrors, Problem};
 use super::validate;
-use super::{Database, Shrink};
+use super::Database;
 
 /// One source text and the label used in messages (usually its path).
 #[derive(Debug, Clone)]
@@ -242,7 +242,6 @@ fn load_sources_with(
     }
     tracing::debug!("merged the schema files");
     let mut problems = canon::canonicalise(&mut merged);
-    merged.shrink();
     tracing::debug!("canonicalised the desired state");
     let (errs, warns) = validate::validate(&merged);
     tracing::debug!("validated the desired state");

@@ -14,14 +14,12 @@ pub mod par;
 pub mod privileges;
 pub mod schema_json;
 pub mod short;
-pub mod shrink;
 mod table;
 pub mod types;
 pub mod validate;
 pub mod version;
 
 pub use name::{quote_ident, QualifiedName};
-pub use shrink::Shrink;
 pub use types::*;
 pub use version::PgVersion;
 pub mod write;
