@@ -81,9 +81,8 @@ fn column(g: &ColGen, second: bool) -> Column {
         default,
         ..Default::default()
     };
-    c.extras_mut().comment = g.comment.clone();
-    c.extras_mut().grants = grants;
-    c.tidy();
+    c.comment = g.comment.clone();
+    c.grants = grants;
     c
 }
 
@@ -609,8 +608,8 @@ fn drop_table(db: &mut Database) {
         .filter(|(k, t)| {
             let name = k.split('.').nth(1).unwrap_or(k);
             !k.starts_with("auth.")
-                && t.extras().partition_of.is_none()
-                && t.extras().partition_by.is_none()
+                && t.partition_of.is_none()
+                && t.partition_by.is_none()
                 && !referenced.iter().any(|r| r.starts_with(k.as_str()))
                 && !views.iter().any(|v| v.contains(name))
         })

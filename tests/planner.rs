@@ -395,7 +395,7 @@ tables:
     assert_eq!(inspect(&db), ia);
     // A rename whose source is nowhere is an error.
     let mut bad = b.clone();
-    bad.tables[0].extras_mut().renamed_from = Some("nowhere".into());
+    bad.tables[0].renamed_from = Some("nowhere".into());
     let err = reconcile::plan::plan_migration(&ia, &bad, &opts())
         .unwrap_err()
         .to_string();

@@ -61,8 +61,7 @@ fn column() -> impl Strategy<Value = Column> {
                 default,
                 ..Default::default()
             };
-            c.extras_mut().comment = comment;
-            c.tidy();
+            c.comment = comment;
             c
         })
 }

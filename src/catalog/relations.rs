@@ -10,8 +10,8 @@ use super::session::{not_extension_member, Session};
 use super::tables::{attnames_sql, comment_join, deferral, expr_sql, options_map, rel_filter};
 use super::CatalogError;
 use crate::model::{
-    Database, ForEach, IdentitySequence, Index, IndexElem, IndexExtras, NullsOrder, Policy,
-    PolicyCommand, Sequence, SortOrder, Trigger, TriggerTiming, Unmanaged, View,
+    Database, ForEach, IdentitySequence, Index, IndexElem, NullsOrder, Policy, PolicyCommand,
+    Sequence, SortOrder, Trigger, TriggerTiming, Unmanaged, View,
 };
 
 #[derive(QueryableByName)]
@@ -137,7 +137,7 @@ fn identity_sequence(db: &mut Database, r: &SequenceRow, start: i64, min: i64, m
         grants: grants(r.acl.as_deref(), &r.owner, AclKind::Plain),
     };
     if !seq.is_default() {
-        column.extras_mut().identity_sequence = Some(seq);
+        column.identity_sequence = Some(seq);
     }
 }
 
@@ -370,14 +370,11 @@ fn assemble(cols: &mut [IndexRow]) -> Option<(String, String, Index)> {
         columns,
         where_: r.predicate.take(),
         nulls_not_distinct: r.nulls_not_distinct,
-        extras: None,
-    }
-    .with_extras(IndexExtras {
         renamed_from: None,
         include,
         options: options_map(r.options.take()),
         comment: r.comment.take(),
-    });
+    };
     Some((key, take(&mut r.name), index))
 }
 

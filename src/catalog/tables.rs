@@ -9,8 +9,8 @@ use super::session::{not_ext, qualified_unless_catalog, Session};
 use super::types::collation_sql;
 use super::CatalogError;
 use crate::model::{
-    Check, Column, ColumnExtras, Database, Deferral, Exclusion, FkAction, FkMatch, ForeignKey,
-    Identity, PartitionOf, PrimaryKey, RowLevelSecurity, Table, TableExtras, Unique,
+    Check, Column, Database, Deferral, Exclusion, FkAction, FkMatch, ForeignKey, Identity,
+    PartitionOf, PrimaryKey, RowLevelSecurity, Table, Unique,
 };
 
 /// SQL: relation `c` (namespace `n`) is in a selected schema and not an
@@ -136,16 +136,13 @@ pub fn tables(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
                 forced: r.rls_forced,
             },
             grants: grants(r.acl.as_deref(), &r.owner, AclKind::Relation),
-            ..Default::default()
-        }
-        .with_extras(TableExtras {
             unlogged: r.unlogged,
             partition_by: r.partition_by,
             partition_of,
             options: options_map(r.options),
             replica_identity: r.replica_identity,
             ..Default::default()
-        });
+        };
         db.tables.insert(Session::key(&r.schema, &r.name), t);
     }
     Ok(())
@@ -262,16 +259,13 @@ fn column(r: ColumnRow) -> (String, Column) {
             "d" => Some(Identity::ByDefault),
             _ => None,
         },
-        extras: None,
-    };
-    let col = col.with_extras(ColumnExtras {
         generated,
         collation: r.collation.as_deref().and_then(qualified_unless_catalog),
         comment: r.comment,
         grants: grants(r.acl.as_deref(), &r.owner, AclKind::Plain),
         statistics: (r.statistics >= 0).then_some(r.statistics),
         ..Default::default()
-    });
+    };
     (r.name, col)
 }
 
@@ -429,7 +423,7 @@ pub fn constraints(s: &mut Session, db: &mut Database) -> Result<(), CatalogErro
                     deferrable,
                     comment: r.comment,
                 };
-                table.extras_mut().exclusions.insert(r.name, x);
+                table.exclusions.insert(r.name, x);
             }
         }
     })

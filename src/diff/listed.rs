@@ -11,7 +11,7 @@ use std::hash::Hash;
 
 use indexmap::IndexMap;
 
-use crate::model::{Database, Grants, PrimaryKey, Table, TableExtras, View};
+use crate::model::{Database, Grants, PrimaryKey, Table, View};
 use crate::plan::Action;
 
 /// One object created, altered or dropped.
@@ -137,12 +137,7 @@ fn tables(l: &mut Lists, a: &IndexMap<String, Table>, b: &IndexMap<String, Table
             l.map("pk", key, &primary_key(x), &primary_key(y));
             l.map("unique", &p, &x.unique, &y.unique);
             l.map("check", &p, &x.checks, &y.checks);
-            l.map(
-                "exclusion",
-                &p,
-                &x.extras().exclusions,
-                &y.extras().exclusions,
-            );
+            l.map("exclusion", &p, &x.exclusions, &y.exclusions);
         }
         l.map("index", &p, &x.indexes, &y.indexes);
         l.map("fk", &p, &x.foreign_keys, &y.foreign_keys);
@@ -190,9 +185,6 @@ fn table_rest(t: &Table) -> impl PartialEq + '_ {
         policies: _,
         triggers: _,
         grants,
-        extras: _,
-    } = t;
-    let TableExtras {
         renamed_from: _,
         unlogged,
         exclusions: _,
@@ -200,7 +192,7 @@ fn table_rest(t: &Table) -> impl PartialEq + '_ {
         partition_of,
         options,
         replica_identity,
-    } = t.extras();
+    } = t;
     (
         (owner, comment, unlogged, partition_by, partition_of),
         (row_level_security, grants, options, replica_identity),

@@ -684,7 +684,7 @@ impl<'a> Differ<'a, '_> {
                     .db
                     .tables
                     .get(&q.to_string())
-                    .is_some_and(|t| t.extras().partition_by.is_some());
+                    .is_some_and(|t| t.partition_by.is_some());
                 if self.online && !partitioned {
                     let mut sql = y.create.clone();
                     if let Some(first) = sql.first_mut() {

@@ -663,7 +663,7 @@ fn table_parts<'a>(
     };
     for (n, c) in &t.columns {
         let mut deps = ctx.ty(&what, &c.type_)?;
-        for x in [&c.default, &c.extras().generated].into_iter().flatten() {
+        for x in [&c.default, &c.generated].into_iter().flatten() {
             deps.extend(ctx.expr(&what, x)?);
         }
         deps.retain(|d| d != &format!("table:{key}"));
@@ -712,7 +712,7 @@ fn table_parts<'a>(
             Shape::Check(q.clone(), n, c),
         ));
     }
-    for (n, e) in &t.extras().exclusions {
+    for (n, e) in &t.exclusions {
         out.push(part(
             format!("exclusion:{key}.{n}"),
             StepKind::Table,

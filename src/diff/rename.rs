@@ -62,7 +62,7 @@ pub fn apply<'a>(
     let mut db = from.clone();
     let mut out = Vec::new();
     for (key, t) in &to.tables {
-        let Some(old) = &t.extras().renamed_from else {
+        let Some(old) = &t.renamed_from else {
             continue;
         };
         let new_q = parse_name(key, key)?;
@@ -99,7 +99,6 @@ pub fn apply<'a>(
                 .values()
                 .any(|fk| parse_table_ref(&fk.references).is_ok_and(|(q, _)| q == old_q));
             let parent = t
-                .extras()
                 .partition_of
                 .as_ref()
                 .is_some_and(|p| parse_name(&p.parent, "").is_ok_and(|q| q == old_q));
@@ -113,11 +112,7 @@ pub fn apply<'a>(
                     }
                 }
             }
-            if let Some(p) = other
-                .extras
-                .as_deref_mut()
-                .and_then(|e| e.partition_of.as_mut())
-            {
+            if let Some(p) = other.partition_of.as_mut() {
                 if parse_name(&p.parent, "").is_ok_and(|q| q == old_q) {
                     p.parent = key.clone();
                 }
@@ -189,7 +184,7 @@ pub fn apply<'a>(
         let q = parse_name(key, key)?;
         let what = |kind: &str, n: &str| format!("{kind} {n} of table {key}");
         for (c, col) in &t.columns {
-            let Some(old) = &col.extras().renamed_from else {
+            let Some(old) = &col.renamed_from else {
                 continue;
             };
             let cur = &db.tables[key];
@@ -308,7 +303,7 @@ pub fn apply<'a>(
             });
         }
         for (n, ix) in &t.indexes {
-            let Some(old) = &ix.extras().renamed_from else {
+            let Some(old) = &ix.renamed_from else {
                 continue;
             };
             let cur = &db.tables[key];
@@ -389,16 +384,12 @@ pub fn apply<'a>(
 fn names_a_rename(to: &Database) -> bool {
     to.views.values().any(|v| v.renamed_from.is_some())
         || to.tables.values().any(|t| {
-            t.extras().renamed_from.is_some()
-                || t.columns
-                    .values()
-                    .any(|c| c.extras().renamed_from.is_some())
+            t.renamed_from.is_some()
+                || t.columns.values().any(|c| c.renamed_from.is_some())
                 || t.unique.values().any(|u| u.renamed_from.is_some())
                 || t.foreign_keys.values().any(|f| f.renamed_from.is_some())
                 || t.checks.values().any(|c| c.renamed_from.is_some())
-                || t.indexes
-                    .values()
-                    .any(|i| i.extras().renamed_from.is_some())
+                || t.indexes.values().any(|i| i.renamed_from.is_some())
                 || t.policies.values().any(|p| p.renamed_from.is_some())
         })
 }
@@ -424,9 +415,7 @@ fn rename_column(db: &mut Database, key: &str, q: &QualifiedName, old: &str, new
                 e.column = Some(new.to_string());
             }
         }
-        if let Some(e) = ix.extras.as_deref_mut() {
-            rename_in(&mut e.include, old, new);
-        }
+        rename_in(&mut ix.include, old, new);
     }
     for g in t.triggers.values_mut() {
         rename_in(&mut g.columns, old, new);

@@ -236,9 +236,7 @@ fn expr_type(node: Option<&protobuf::Node>, from: &[FromItem<'_>]) -> Option<Str
         N::TypeCast(c) => {
             let plain = match c.arg.as_deref().and_then(|a| a.node.as_ref()) {
                 Some(N::AConst(_)) => true,
-                Some(N::ColumnRef(r)) => {
-                    column(r, from).is_some_and(|col| col.extras().collation.is_none())
-                }
+                Some(N::ColumnRef(r)) => column(r, from).is_some_and(|col| col.collation.is_none()),
                 _ => false,
             };
             let tn = c.type_name.as_ref()?;
@@ -248,7 +246,7 @@ fn expr_type(node: Option<&protobuf::Node>, from: &[FromItem<'_>]) -> Option<Str
         }
         N::ColumnRef(c) => {
             let col = column(c, from)?;
-            Some(match &col.extras().collation {
+            Some(match &col.collation {
                 Some(coll) => format!("{} COLLATE {coll}", col.type_),
                 None => col.type_.clone(),
             })
@@ -353,13 +351,10 @@ mod tests {
             };
             let c = crate::model::Column {
                 type_: ty.to_string(),
-                ..Default::default()
-            };
-            let extras = crate::model::ColumnExtras {
                 collation,
                 ..Default::default()
             };
-            t.columns.insert(col.to_string(), c.with_extras(extras));
+            t.columns.insert(col.to_string(), c);
         }
         db
     }

@@ -210,12 +210,8 @@ fn none_if_empty(c: &mut Option<String>) {
     }
 }
 
-/// An index's comment lives in its extras, which go when it was all they held.
 fn drop_empty_index_comment(ix: &mut Index) {
-    if let Some(e) = ix.extras.as_deref_mut() {
-        none_if_empty(&mut e.comment);
-    }
-    ix.tidy();
+    none_if_empty(&mut ix.comment);
 }
 
 /// `COMMENT ... IS ''` removes a comment, so an empty comment is none.
@@ -253,7 +249,6 @@ fn drop_empty_comments(db: &mut Database) {
         none_if_empty(&mut t.comment);
         t.columns
             .values_mut()
-            .filter_map(|x| x.extras.as_deref_mut())
             .for_each(|x| none_if_empty(&mut x.comment));
         if let Some(pk) = t.primary_key.as_mut() {
             none_if_empty(&mut pk.comment);
@@ -267,11 +262,9 @@ fn drop_empty_comments(db: &mut Database) {
         t.checks
             .values_mut()
             .for_each(|x| none_if_empty(&mut x.comment));
-        if let Some(e) = t.extras.as_deref_mut() {
-            e.exclusions
-                .values_mut()
-                .for_each(|x| none_if_empty(&mut x.comment));
-        }
+        t.exclusions
+            .values_mut()
+            .for_each(|x| none_if_empty(&mut x.comment));
         t.indexes.values_mut().for_each(drop_empty_index_comment);
         t.policies
             .values_mut()
@@ -377,9 +370,7 @@ fn table_pass(
         if c.identity.is_some() {
             c.nullable = false;
         }
-        let Some(e) = c.extras.as_deref_mut() else {
-            continue;
-        };
+        let e = c;
         p.extend(canonical_grants(
             &mut e.grants,
             GrantKind::Column,
@@ -400,7 +391,6 @@ fn table_pass(
         if e.identity_sequence.as_ref().is_some_and(|s| s.is_default()) {
             e.identity_sequence = None;
         }
-        c.tidy();
     }
     if let Some(pk) = table.primary_key.as_mut() {
         for col in &pk.columns {
@@ -435,11 +425,7 @@ fn table_pass(
     for (name, index) in table.indexes.iter_mut() {
         index_pass(index, &["tables", key, "indexes", name], p);
     }
-    if let Some(part) = table
-        .extras
-        .as_deref_mut()
-        .and_then(|e| e.partition_of.as_mut())
-    {
+    if let Some(part) = table.partition_of.as_mut() {
         match relation_key(&part.parent) {
             Ok(q) => part.parent = q.to_string(),
             Err(e) => p.push(Problem::new(&["tables", key, "partition_of", "parent"], e)),

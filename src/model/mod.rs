@@ -1,12 +1,9 @@
 //! The schema model: types, names, the desired-state format and its loading.
 
 pub mod canon;
-mod column;
 pub mod depends;
 pub mod error;
 pub mod expr;
-mod extras;
-mod index;
 pub mod load;
 pub mod memo;
 pub mod name;
@@ -14,7 +11,6 @@ pub mod par;
 pub mod privileges;
 pub mod schema_json;
 pub mod short;
-mod table;
 pub mod types;
 pub mod validate;
 pub mod version;

@@ -89,14 +89,12 @@ pub fn net_of_defaults<'a>(from: &Database, to: Cow<'a, Database>) -> Cow<'a, Da
             At::Sequence(k) => out.sequences[&k].grants = grants,
             At::Function(k) => out.functions[&k].grants = grants,
             At::Identity(k, c) => {
-                let col = &mut out.tables[&k].columns[&c];
-                let e = col.extras_mut();
+                let e = &mut out.tables[&k].columns[&c];
                 let seq = e.identity_sequence.get_or_insert_with(Default::default);
                 seq.grants = grants;
                 if seq.is_default() {
                     e.identity_sequence = None;
                 }
-                col.tidy();
             }
         }
     }
@@ -163,24 +161,16 @@ fn edits(from: &Database, to: &Database, scope: &Database) -> Vec<(At, Grants)> 
             let live_seq = live
                 .columns
                 .get(cname)
-                .and_then(|lc| lc.extras().identity_sequence.as_ref());
+                .and_then(|lc| lc.identity_sequence.as_ref());
             let (true, Some(live_seq)) = (c.identity.is_some(), live_seq) else {
                 continue;
             };
             let empty = Grants::new();
-            let desired = c
-                .extras()
-                .identity_sequence
-                .as_ref()
-                .map_or(&empty, |s| &s.grants);
+            let desired = c.identity_sequence.as_ref().map_or(&empty, |s| &s.grants);
             let given = defaults(key, DefaultKind::Sequences);
             let fixed = kept(desired, &live_seq.grants, &given).or_else(|| {
                 // Spelled out but default: read as absent, like the database.
-                let spelled = c
-                    .extras()
-                    .identity_sequence
-                    .as_ref()
-                    .is_some_and(|s| s.is_default());
+                let spelled = c.identity_sequence.as_ref().is_some_and(|s| s.is_default());
                 spelled.then(|| desired.clone())
             });
             if let Some(g) = fixed {

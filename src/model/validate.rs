@@ -190,11 +190,7 @@ impl<'d> Ctx<'d> {
                     t.foreign_keys.keys().collect(),
                 ),
                 ("checks", "constraint", t.checks.keys().collect()),
-                (
-                    "exclusions",
-                    "constraint",
-                    t.extras().exclusions.keys().collect(),
-                ),
+                ("exclusions", "constraint", t.exclusions.keys().collect()),
                 ("indexes", "index", t.indexes.keys().collect()),
                 ("policies", "policy", t.policies.keys().collect()),
                 ("triggers", "trigger", t.triggers.keys().collect()),
@@ -337,7 +333,7 @@ impl<'d> Ctx<'d> {
         for (n, i) in &t.indexes {
             let cols: Vec<String> = i.columns.iter().filter_map(|e| e.column.clone()).collect();
             need(vec!["indexes", n], &cols, "index");
-            need(vec!["indexes", n], &i.extras().include, "index");
+            need(vec!["indexes", n], &i.include, "index");
         }
         for (n, tr) in &t.triggers {
             need(vec!["triggers", n], &tr.columns, "trigger");
@@ -356,7 +352,7 @@ impl<'d> Ctx<'d> {
         for (n, tr) in &t.triggers {
             self.trigger_function(key, n, &tr.function);
         }
-        if let Some(part) = &t.extras().partition_of {
+        if let Some(part) = &t.partition_of {
             let parent = &part.parent;
             if !self.db.tables.contains_key(parent) && !self.known.external.contains(parent) {
                 self.err(
@@ -523,7 +519,7 @@ impl<'d> Ctx<'d> {
                 let t = table(section, k).map_or(0, |t| {
                     usize::from(t.primary_key.is_some())
                         + t.unique.len()
-                        + t.extras().exclusions.len()
+                        + t.exclusions.len()
                         + t.indexes.len()
                 });
                 t + view(section, k).map_or(0, |v| v.indexes.len())
@@ -552,7 +548,7 @@ impl<'d> Ctx<'d> {
             }
             for (group, parts) in [
                 ("unique", t.unique.keys().collect::<Vec<_>>()),
-                ("exclusions", t.extras().exclusions.keys().collect()),
+                ("exclusions", t.exclusions.keys().collect()),
                 ("indexes", t.indexes.keys().collect()),
             ] {
                 for n in parts {
@@ -599,7 +595,7 @@ impl<'d> Ctx<'d> {
                 ("unique", t.unique.keys().collect()),
                 ("foreign_keys", t.foreign_keys.keys().collect()),
                 ("checks", t.checks.keys().collect()),
-                ("exclusions", t.extras().exclusions.keys().collect()),
+                ("exclusions", t.exclusions.keys().collect()),
             ];
             for (group, names) in groups {
                 for n in names {

@@ -875,7 +875,7 @@ impl Builder {
     ) -> Result<(), PlanError> {
         let what = format!("table {key}");
         let id = format!("table:{key}");
-        let parent = match &t.extras().partition_of {
+        let parent = match &t.partition_of {
             Some(p) => {
                 let pn = parse_name(&p.parent, &what)?;
                 ctx.tables.get(&pn).map(|(k, pt)| (k.to_string(), *pt))
@@ -892,7 +892,7 @@ impl Builder {
         }
         for (cname, c) in &t.columns {
             d.extend(deps(ctx.ty(&what, &c.type_)?));
-            if let Some(g) = &c.extras().generated {
+            if let Some(g) = &c.generated {
                 d.extend(deps(ctx.expr(&what, g)?));
             }
             if let Some(x) = &c.default {
@@ -917,7 +917,7 @@ impl Builder {
                 }
             }
         }
-        for e in t.extras().exclusions.values() {
+        for e in t.exclusions.values() {
             let probe = format!("ALTER TABLE pg_temp.probe ADD EXCLUDE {}", e.definition);
             d.extend(deps(ctx.sql(&what, &probe)?));
         }
@@ -930,7 +930,7 @@ impl Builder {
         self.owner(me, Target::Table(name), &t.owner);
         self.comment(me, Target::Table(name), &t.comment);
         for (cname, c) in &t.columns {
-            self.comment(me, Target::Column(name, cname), &c.extras().comment);
+            self.comment(me, Target::Column(name, cname), &c.comment);
         }
         if let Some(pk) = &t.primary_key {
             let pk_name = pk.name.clone().unwrap_or(format!("{}_pkey", name.name));
@@ -945,14 +945,13 @@ impl Builder {
                 self.comment(me, Target::Constraint(name, n), &c.comment);
             }
         }
-        for (n, e) in &t.extras().exclusions {
+        for (n, e) in &t.exclusions {
             self.comment(me, Target::Constraint(name, n), &e.comment);
         }
         self.grants(me, Target::Table(name), None, &t.grants)?;
         for (cname, c) in &t.columns {
-            self.grants(me, Target::Table(name), Some(cname), &c.extras().grants)?;
+            self.grants(me, Target::Table(name), Some(cname), &c.grants)?;
             if let Some(seq) = c
-                .extras()
                 .identity_sequence
                 .as_ref()
                 .filter(|_| c.identity.is_some())
@@ -960,7 +959,7 @@ impl Builder {
                 let seq_name = render::identity_sequence_name(name, cname, c);
                 self.grants(me, Target::Sequence(&seq_name), None, &seq.grants)?;
             }
-            if let Some(n) = c.extras().statistics {
+            if let Some(n) = c.statistics {
                 self.attach(
                     me,
                     StepKind::Table,
@@ -968,7 +967,7 @@ impl Builder {
                 );
             }
         }
-        if let Some(ri) = &t.extras().replica_identity {
+        if let Some(ri) = &t.replica_identity {
             let mut d = vec![id.clone()];
             if let Some(index) = ri
                 .strip_prefix("index ")
@@ -1124,7 +1123,7 @@ impl Builder {
         self.push(iid.clone(), StepKind::Index, sql, deps(d));
         let iq = QualifiedName::new(&on.schema, iname);
         self.undo(render::drop_object(Target::Index(&iq)));
-        self.comment(Some(&iid), Target::Index(&iq), &ix.extras().comment);
+        self.comment(Some(&iid), Target::Index(&iq), &ix.comment);
         for (k, e) in ix.columns.iter().enumerate() {
             if let Some(n) = e.statistics {
                 let sql = format!(
@@ -1484,11 +1483,7 @@ impl<'a> Ctx<'a> {
         for (key, t) in &db.tables {
             let q = parse_name(key, &format!("table `{key}`"))?;
             tables.insert(q.clone(), (key.as_str(), t));
-            let parent = t
-                .extras()
-                .partition_of
-                .as_ref()
-                .map(|p| parse_name(&p.parent, ""));
+            let parent = t.partition_of.as_ref().map(|p| parse_name(&p.parent, ""));
             if let Some(Ok(parent)) = parent {
                 partitions.entry(parent).or_default().push(key.as_str());
             }

@@ -145,7 +145,7 @@ fn schema_of(key: &str) -> String {
 
 fn table_rules(key: &str, t: &Table, opts: &LintOptions, out: &mut Out) {
     let rls = t.row_level_security.enabled;
-    let partition = t.extras().partition_of.is_some();
+    let partition = t.partition_of.is_some();
     if !rls && !partition && opts.exposed_schemas.contains(&schema_of(key)) {
         out.push(
             "rls_disabled_in_exposed_schema",
@@ -278,12 +278,7 @@ fn covered(t: &Table, cols: &[String]) -> bool {
 fn index_shape(ix: &Index) -> String {
     format!(
         "{}|{:?}|{:?}|{:?}|{:?}|{}",
-        ix.unique,
-        ix.method,
-        ix.columns,
-        ix.extras().include,
-        ix.where_,
-        ix.nulls_not_distinct
+        ix.unique, ix.method, ix.columns, ix.include, ix.where_, ix.nulls_not_distinct
     )
 }
 
