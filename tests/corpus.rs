@@ -98,14 +98,9 @@ fn round_trip(c: &Corpus) {
             c.dir
         );
     }
-    // A first plan that lets go of the tables as it goes plans the same.
     let opts = reconcile::plan::PlanOptions::default();
     let empty = Database::default();
     let kept = reconcile::plan::plan_migration(&empty, &loaded, &opts).unwrap();
-    let let_go = reconcile::plan::changes_owned(&empty, loaded.clone(), &opts)
-        .and_then(|c| c.order())
-        .unwrap();
-    assert!(kept == let_go, "{}: the first plans differ", c.dir);
     // Unexplained, the same steps in the same order, with no reasons.
     let mut bare = reconcile::plan::changes(&empty, &loaded, &opts)
         .and_then(|c| c.order_explained(false))

@@ -9,7 +9,7 @@ use super::{DbArgs, Exit, Failure, PlanArgs, PlanFormat};
 use crate::diff::DiffOptions;
 use crate::migrations::{self, group::valid_timeout, GroupOptions};
 use crate::model::{par, Database};
-use crate::plan::{changes, changes_owned, Level, PlanOptions};
+use crate::plan::{changes, Level, PlanOptions};
 
 fn input(e: impl Into<String>) -> Failure {
     Failure::new(Exit::Input, e)
@@ -145,22 +145,11 @@ pub fn plan(args: &PlanArgs) -> Outcome {
     let writes = !args.check && !args.dry_run && args.graph.is_none();
     let render =
         |db: &Database| migrations::render_state(db).map_err(|e| Failure::new(Exit::Internal, e));
-    let (changes, state, allow_drop) = if crate::diff::lets_go_of(&from) {
-        // A first plan: the diff takes the desired state whole and lets go
-        // of its tables as it goes (75 MB at 10 000 tables), so the state
-        // is rendered first.
-        let state = writes.then(|| render(&desired)).transpose()?;
-        let allow_drop = std::mem::take(&mut desired.allow_drop);
-        let changes = changes_owned(&from, desired, &opts).map_err(cannot_plan)?;
-        (changes, state, allow_drop)
-    } else {
-        let changes = changes(&from, &desired, &opts).map_err(cannot_plan)?;
-        let state = (writes && !changes.is_empty())
-            .then(|| render(&desired))
-            .transpose()?;
-        let allow_drop = std::mem::take(&mut desired.allow_drop);
-        (changes, state, allow_drop)
-    };
+    let changes = changes(&from, &desired, &opts).map_err(cannot_plan)?;
+    let state = (writes && !changes.is_empty())
+        .then(|| render(&desired))
+        .transpose()?;
+    let allow_drop = std::mem::take(&mut desired.allow_drop);
     let write = writes && !changes.is_empty();
     // Only --explain, --graph and JSON show why a step comes after another.
     let explained = args.explain || args.graph.is_some() || args.format == PlanFormat::Json;

@@ -25,7 +25,6 @@ use super::refs::{refs_in_expr, refs_in_sql, refs_in_type, RefName, Refs};
 use super::render::{self, parse_function_key, parse_name, parse_table_ref, Detached, Target};
 use super::scope::Scope;
 use super::PlanError;
-use std::sync::Mutex;
 
 /// What a step creates. The order here is the tie-break rank.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -1289,21 +1288,11 @@ impl Builder {
         let mut kept = ordered.kept.into_iter();
         let n = self.nodes.len();
         let mut pool = StepPool::new(n, ordered.first_attached, ordered.next_attached);
-        let mut at = 0;
-        // Collected in place: the list of nodes becomes the pool's list of
-        // steps, not a second list beside it.
-        let steps = (self.nodes.into_iter())
-            .map(|mut node| {
-                // `retain` visits each dependency once, in order.
-                node.body.deps.retain(|_| kept.next().unwrap_or(false));
-                if node.parent.is_none() {
-                    pool.name(node.id, at);
-                }
-                at += 1;
-                Mutex::new(Some(node.body))
-            })
-            .collect();
-        pool.steps(steps);
+        for mut node in self.nodes {
+            // `retain` visits each dependency once, in order.
+            node.body.deps.retain(|_| kept.next().unwrap_or(false));
+            pool.push(node.parent.is_none().then_some(node.id), node.body);
+        }
         pool
     }
 
