@@ -97,10 +97,9 @@ pub fn canonicalise(db: &mut Database) -> Vec<Problem> {
                 .map(|pk| (k.clone(), pk.columns.clone()))
         })
         .collect();
-    // Each table on its own; the most costly pass on a large schema.
-    p.extend(super::par::each_mut(&mut db.tables, |key, table, out| {
-        table_pass(key, table, &pks, out)
-    }));
+    for (key, table) in db.tables.iter_mut() {
+        table_pass(key, table, &pks, &mut p);
+    }
     for (key, v) in db.views.iter_mut() {
         let at = ["views", key.as_str()];
         p.extend(canonical_grants(&mut v.grants, GrantKind::Table, true, &at));

@@ -80,16 +80,9 @@ pub fn load_cached(
     let mut errors = Vec::new();
     let mut sources = Vec::new();
     let files = schema_files(path, &mut errors);
-    // Ten thousand small files take a good part of a cached load to read;
-    // the parse cache (20 MB at 10 000 tables) is read beside them, and
-    // let go if the schema turns out too small to use it.
-    let (texts, cache) = super::par::join(
-        || super::par::map(&files, |f| std::fs::read_to_string(f)),
-        || cache_dir.map(cache::Cache::open),
-    );
-    for (file, text) in files.iter().zip(texts) {
+    for file in &files {
         let label = file.display().to_string();
-        match text {
+        match std::fs::read_to_string(file) {
             Ok(text) => sources.push(Source {
                 label,
                 text,
@@ -102,10 +95,16 @@ pub fn load_cached(
         return Err(LoadErrors { errors });
     }
     let bytes: usize = sources.iter().map(|s| s.text.len()).sum();
-    let Some(cache) = cache.filter(|_| bytes >= min_bytes) else {
+    let Some(cache) = cache_dir
+        .filter(|_| bytes >= min_bytes)
+        .map(cache::Cache::open)
+    else {
         return load_sources_with(sources, None);
     };
-    let keys = super::par::map(&sources, |s| cache::key(&s.text, s.is_json()));
+    let keys = sources
+        .iter()
+        .map(|s| cache::key(&s.text, s.is_json()))
+        .collect();
     load_sources_with(sources, Some((cache, keys)))
 }
 

@@ -85,35 +85,20 @@ pub fn validate(db: &Database) -> (Vec<Problem>, Vec<Problem>) {
         external_schemas,
         extension_schemas,
     };
-    let cx = || Ctx {
+    let mut cx = Ctx {
         db,
         known: &known,
         errors: Vec::new(),
         warnings: Vec::new(),
     };
-    // Two independent halves of the checks, on two threads; their
-    // problems are joined in the order one thread would give them.
-    let (mut first, second) = super::par::both(
-        db.tables.len(),
-        || {
-            let mut cx = cx();
-            cx.identifiers();
-            cx.all_types();
-            cx
-        },
-        || {
-            let mut cx = cx();
-            for (key, table) in &db.tables {
-                cx.table(key, table);
-            }
-            cx.sequences();
-            cx.namespaces();
-            cx
-        },
-    );
-    first.errors.extend(second.errors);
-    first.warnings.extend(second.warnings);
-    (first.errors, first.warnings)
+    cx.identifiers();
+    cx.all_types();
+    for (key, table) in &db.tables {
+        cx.table(key, table);
+    }
+    cx.sequences();
+    cx.namespaces();
+    (cx.errors, cx.warnings)
 }
 
 impl<'d> Ctx<'d> {
@@ -719,9 +704,8 @@ mod tests {
 
     #[test]
     fn a_large_model_reports_in_the_order_of_the_checks() {
-        // Over par's threshold, so the checks run on two threads; the
-        // problems must still come in the order of the checks, one kind
-        // from each: identifiers, types, table references, namespaces.
+        // The problems come in the order of the checks, one kind from
+        // each: identifiers, types, table references, namespaces.
         let mut db = Database::default();
         for i in 0..2100 {
             db.tables

@@ -18,7 +18,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::model::name::split_dotted;
 use crate::model::privileges::DefaultKind;
-use crate::model::{par, Database, FunctionKind, QualifiedName, Table};
+use crate::model::{Database, FunctionKind, QualifiedName, Table};
 
 use super::pool::{StepPool, NO_STEP};
 use super::refs::{refs_in_expr, refs_in_sql, refs_in_type, RefName, Refs};
@@ -575,43 +575,15 @@ impl Builder {
         b.schemas(&ctx)?;
         b.types(&ctx, detached)?;
         b.functions(&ctx)?;
-        let mut tables = Vec::with_capacity(db.tables.len());
+        let none = Detached::default();
         for (key, t) in &db.tables {
             let name = parse_name(key, &format!("table `{key}`"))?;
             if !ctx.external.name(&name) && scope.has(key) {
-                tables.push((key, name, t));
+                let detached = detached.tables.get(key).unwrap_or(&none);
+                b.table(&ctx, key, &name, t, detached)?;
             }
         }
-        // Rendering the tables is most of a first plan: split over two
-        // threads (the second also renders the views, which come next),
-        // then joined in order and numbered as if made in one.
-        let start = b.nodes.len();
-        let (first, second) = tables.split_at(tables.len() / 2);
-        let part = |tables: &[(&String, QualifiedName, &Table)], views: bool| {
-            let mut part = Builder::new(db, revoke_named);
-            let none = Detached::default();
-            for (key, name, t) in tables {
-                let detached = detached.tables.get(*key).unwrap_or(&none);
-                part.table(&ctx, key, name, t, detached)?;
-            }
-            if views {
-                part.views(&ctx, scope)?;
-            }
-            Ok::<_, PlanError>(part.nodes)
-        };
-        let (first, second) = par::both(tables.len(), || part(first, false), || part(second, true));
-        let (first, second) = (first?, second?);
-        let middle = start + first.len();
-        b.nodes.extend(first);
-        b.nodes.extend(second);
-        for (i, n) in b.nodes.iter_mut().enumerate().skip(start) {
-            let base = if i < middle { start } else { middle };
-            match &mut n.parent {
-                Some(p) => *p += base as u32,
-                None if n.numbered => n.id = n.id_at(i).into_boxed_str(),
-                None => {}
-            }
-        }
+        b.views(&ctx, scope)?;
         for (i, d) in db.default_privileges.iter().enumerate() {
             let dep = d
                 .schema
@@ -1307,20 +1279,12 @@ impl Builder {
         }
         let mut kept = Vec::with_capacity(deps);
         let mut indegree = vec![0; self.nodes.len()];
-        // The names looked up first, half the nodes on each thread: some
-        // 200 000 of them at 10 000 tables. u32::MAX: no such node.
-        let found = par::halves(par::MIN_ENTRIES, &self.nodes, |_, nodes| {
-            (nodes.iter().flat_map(|n| &n.body.deps))
-                .map(|d| index.get(d.target.as_str()).map_or(u32::MAX, |&j| j as u32))
-                .collect()
-        });
-        let mut found = found.into_iter();
         // A node names a handful of dependencies: a list beats a set.
         let mut seen = Vec::new();
         for (i, n) in self.nodes.iter().enumerate() {
             seen.clear();
-            for _ in &n.body.deps {
-                let target = found.next().filter(|&j| j != u32::MAX).map(|j| j as usize);
+            for d in &n.body.deps {
+                let target = index.get(d.target.as_str()).copied();
                 let edge = match target {
                     Some(j) if j != i && !seen.contains(&j) => {
                         seen.push(j);
