@@ -70,16 +70,6 @@ fn generated_schema_inspects_and_plans_at_scale() {
     let t = Instant::now();
     let create = plan_migration(&Database::default(), &base, &opts).expect("plan create");
     let create_time = t.elapsed();
-    // Given whole, a desired state's tables are let go of as the diff goes
-    // (a first plan): the same plan. (A model read from files has no
-    // pg_depend edges; one with them is never let go of.)
-    let mut files = base.clone();
-    files.depends = Default::default();
-    let kept = plan_migration(&Database::default(), &files, &opts).expect("plan create");
-    let let_go = reconcile::plan::changes_owned(&Database::default(), files, &opts)
-        .and_then(|c| c.order())
-        .expect("plan create, tables let go");
-    assert!(let_go == kept, "letting go of the tables changed the plan");
     let t = Instant::now();
     let edits = plan_migration(&base, &edited, &opts).expect("plan edits");
     let edit_time = t.elapsed();

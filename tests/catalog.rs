@@ -54,7 +54,7 @@ fn counts(m: &Database) -> (usize, usize, usize, usize, usize) {
         .map(|t| {
             t.indexes.len()
                 + t.unique.len()
-                + t.extras().exclusions.len()
+                + t.exclusions.len()
                 + usize::from(t.primary_key.is_some())
         })
         .sum::<usize>()
@@ -221,24 +221,15 @@ fn fixture_every_kind() {
     assert_eq!(c["id"].default, None);
     assert!(!c["id"].nullable);
     assert_eq!(c["select"].default.as_deref(), Some("'x'::text"));
-    assert_eq!(
-        c["select"].extras().comment.as_deref(),
-        Some("reserved word")
-    );
-    assert_eq!(
-        c["select"].extras().grants["cat_reader"],
-        ["select", "update"]
-    );
+    assert_eq!(c["select"].comment.as_deref(), Some("reserved word"));
+    assert_eq!(c["select"].grants["cat_reader"], ["select", "update"]);
     assert_eq!(c["Mixed Case"].type_, "app.mood");
     assert_eq!(c["qty"].type_, "app.posint");
     assert_eq!(c["price"].type_, "numeric(10,2)");
-    assert_eq!(
-        c["total"].extras().generated.as_deref(),
-        Some("price * 2::numeric")
-    );
+    assert_eq!(c["total"].generated.as_deref(), Some("price * 2::numeric"));
     assert_eq!(c["total"].default, None);
-    assert_eq!(c["label"].extras().collation.as_deref(), Some("C"));
-    assert_eq!(c["select"].extras().collation, None);
+    assert_eq!(c["label"].collation.as_deref(), Some("C"));
+    assert_eq!(c["select"].collation, None);
     assert_eq!(c["big"].type_, "app.\"bıgınt\"");
     assert_eq!(c["created"].default.as_deref(), Some("now()"));
     assert_eq!(items.primary_key.as_ref().unwrap().columns, ["id"]);
@@ -263,7 +254,7 @@ fn fixture_every_kind() {
         parent.indexes.is_empty(),
         "constraint indexes are not indexes"
     );
-    assert_eq!(parent.extras().options["fillfactor"], "70");
+    assert_eq!(parent.options["fillfactor"], "70");
     assert!(parent.row_level_security.enabled && parent.row_level_security.forced);
     assert_eq!(parent.grants["Cat Writer"], ["all"]);
     assert_eq!(
@@ -277,7 +268,7 @@ fn fixture_every_kind() {
     );
 
     let child = &m.tables["app.child"];
-    assert!(child.extras().unlogged);
+    assert!(child.unlogged);
     assert_eq!(
         child.primary_key.as_ref().unwrap().deferrable,
         Deferral::InitiallyImmediate
@@ -304,7 +295,7 @@ fn fixture_every_kind() {
     );
     assert!(child.checks["child_note_check"].no_inherit);
     assert!(child.checks["child_id_positive"].not_valid);
-    let ex = &child.extras().exclusions["child_no_overlap"];
+    let ex = &child.exclusions["child_no_overlap"];
     assert_eq!(
         ex.definition,
         "USING gist (parent_id WITH =, during WITH &&)"
@@ -333,33 +324,30 @@ fn fixture_every_kind() {
     assert_eq!(multi.columns[2].order, None);
     assert_eq!(multi.columns[2].nulls, Some(NullsOrder::First));
     assert_eq!(multi.columns[2].opclass, None);
-    assert_eq!(multi.extras().include, ["during"]);
+    assert_eq!(multi.include, ["during"]);
     assert_eq!(multi.where_.as_deref(), Some("note IS NOT NULL"));
-    assert_eq!(multi.extras().comment.as_deref(), Some("multi"));
+    assert_eq!(multi.comment.as_deref(), Some("multi"));
     let trgm = &child.indexes["child_trgm"];
     assert_eq!(trgm.method.as_deref(), Some("gin"));
     assert_eq!(trgm.columns[0].opclass.as_deref(), Some("app.gin_trgm_ops"));
-    assert_eq!(trgm.extras().options["fastupdate"], "off");
+    assert_eq!(trgm.options["fastupdate"], "off");
     let cuq = &child.indexes["child_uq"];
     assert!(cuq.unique);
     assert_eq!(cuq.nulls_not_distinct, support::server_major() >= 15);
 
     // Partitioning: inherited PK, index and trigger are not repeated.
     let events = &m.tables["app.events"];
-    assert_eq!(events.extras().partition_by.as_deref(), Some("RANGE (at)"));
+    assert_eq!(events.partition_by.as_deref(), Some("RANGE (at)"));
     assert_eq!(events.primary_key.as_ref().unwrap().columns, ["id", "at"]);
     assert!(events.indexes.contains_key("events_at"));
     assert!(events.triggers.contains_key("ev_trg"));
     let p2024 = &m.tables["app.events_2024"];
-    let po = p2024.extras().partition_of.as_ref().unwrap();
+    let po = p2024.partition_of.as_ref().unwrap();
     assert_eq!(po.parent, "app.events");
     assert_eq!(po.bound, "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')");
     assert!(p2024.primary_key.is_none() && p2024.indexes.is_empty() && p2024.triggers.is_empty());
     let other = &m.tables["app.events_other"];
-    assert_eq!(
-        other.extras().partition_of.as_ref().unwrap().bound,
-        "DEFAULT"
-    );
+    assert_eq!(other.partition_of.as_ref().unwrap().bound, "DEFAULT");
     assert_eq!(
         other.indexes.keys().collect::<Vec<_>>(),
         ["events_other_payload"]
@@ -1006,14 +994,14 @@ fn corpus_pagila() {
     assert_eq!(
         m.tables
             .values()
-            .filter(|t| t.extras().partition_by.is_some())
+            .filter(|t| t.partition_by.is_some())
             .count(),
         1
     );
     assert_eq!(
         m.tables
             .values()
-            .filter(|t| t.extras().partition_of.is_some())
+            .filter(|t| t.partition_of.is_some())
             .count(),
         55
     );

@@ -81,9 +81,8 @@ fn column(g: &ColGen, second: bool) -> Column {
         default,
         ..Default::default()
     };
-    c.extras_mut().comment = g.comment.clone();
-    c.extras_mut().grants = grants;
-    c.tidy();
+    c.comment = g.comment.clone();
+    c.grants = grants;
     c
 }
 
@@ -288,7 +287,7 @@ fn add_extras(db: &mut Database, x: &Extras, second: bool, first_table: Option<(
     let Some((key, first_sql)) = first_table else {
         return;
     };
-    let table = std::sync::Arc::make_mut(db.tables.get_mut(key).unwrap());
+    let table = db.tables.get_mut(key).unwrap();
     if x.enum_column && both_enums {
         table.columns.insert(
             "mood".into(),
@@ -369,7 +368,7 @@ fn pair() -> impl Strategy<Value = (Database, Database)> {
                         let q = model::QualifiedName::new(schema, format!("T{i} tbl"));
                         first = Some((key.clone(), q.sql()));
                     }
-                    db.tables.insert(key, build(t, i, second).into());
+                    db.tables.insert(key, build(t, i, second));
                 }
                 let first = first.as_ref().map(|(k, q)| (k.as_str(), q.as_str()));
                 add_extras(db, &extras, second, first);
@@ -502,7 +501,7 @@ fn first_table_with(db: &mut Database, f: impl Fn(&Table) -> bool) -> &mut Table
         .map(|(k, _)| k.clone())
         .next()
         .expect("a table that fits the edit");
-    std::sync::Arc::make_mut(db.tables.get_mut(&key).unwrap())
+    db.tables.get_mut(&key).unwrap()
 }
 
 fn add_column(db: &mut Database) {
@@ -590,7 +589,7 @@ fn append_view_column(db: &mut Database) {
 
 /// pagila: a type change under two views (they are dropped and recreated).
 fn widen_film_length(db: &mut Database) {
-    let c = &mut std::sync::Arc::make_mut(&mut db.tables["public.film"]).columns["length"];
+    let c = &mut db.tables["public.film"].columns["length"];
     assert_eq!(c.type_, "smallint");
     c.type_ = "integer".into();
 }
@@ -609,8 +608,8 @@ fn drop_table(db: &mut Database) {
         .filter(|(k, t)| {
             let name = k.split('.').nth(1).unwrap_or(k);
             !k.starts_with("auth.")
-                && t.extras().partition_of.is_none()
-                && t.extras().partition_by.is_none()
+                && t.partition_of.is_none()
+                && t.partition_by.is_none()
                 && !referenced.iter().any(|r| r.starts_with(k.as_str()))
                 && !views.iter().any(|v| v.contains(name))
         })

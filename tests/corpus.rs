@@ -87,10 +87,9 @@ fn round_trip(c: &Corpus) {
     model::write::write_files(&files, &out, false).unwrap();
     let loaded = model::load::load(&out)
         .unwrap_or_else(|e| panic!("baseline files of {} do not load:\n{e}", c.dir));
-    // The parse cache, written then read, gives the same model, and so does
-    // the model it keeps whole, read back.
+    // The parse cache, written then read, gives the same model.
     let cache = support::temp_dir();
-    for pass in ["writing", "reading", "reading whole"] {
+    for pass in ["writing", "reading", "reading again"] {
         let (cached, _) = model::load::load_cached(&out, Some(&cache), 0)
             .unwrap_or_else(|e| panic!("{}: {pass} the parse cache:\n{e}", c.dir));
         assert!(
@@ -99,23 +98,9 @@ fn round_trip(c: &Corpus) {
             c.dir
         );
     }
-    // Packed and unpacked, as an online plan holds the desired state while
-    // it reads the database, the tables are the same; beside the database's
-    // own model, each is shared.
-    let mut unpacked = loaded.clone();
-    let packed = model::share::pack_tables(&mut unpacked);
-    let count = packed.len();
-    let shared = model::share::unpack_tables(&mut unpacked, packed, Some(&model_a)).unwrap();
-    assert!(unpacked == loaded, "{}: packing changed the model", c.dir);
-    assert_eq!(shared, count, "{}: tables not shared", c.dir);
-    // A first plan that lets go of the tables as it goes plans the same.
     let opts = reconcile::plan::PlanOptions::default();
     let empty = Database::default();
     let kept = reconcile::plan::plan_migration(&empty, &loaded, &opts).unwrap();
-    let let_go = reconcile::plan::changes_owned(&empty, loaded.clone(), &opts)
-        .and_then(|c| c.order())
-        .unwrap();
-    assert!(kept == let_go, "{}: the first plans differ", c.dir);
     // Unexplained, the same steps in the same order, with no reasons.
     let mut bare = reconcile::plan::changes(&empty, &loaded, &opts)
         .and_then(|c| c.order_explained(false))

@@ -98,7 +98,7 @@ fn expected_app() -> Database {
         ..Default::default()
     };
     Database {
-        tables: map(vec![("public.user_api_keys", table.into())]),
+        tables: map(vec![("public.user_api_keys", table)]),
         external: strings(&["auth.uid()", "auth.users"]),
         ..Default::default()
     }

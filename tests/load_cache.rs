@@ -1,8 +1,7 @@
 //! The parse cache: a warm load gives exactly the model and messages of a
 //! cold one, the pack is what is read on a hit, changed or unreadable
 //! entries are parsed afresh, files with errors are never cached, and a
-//! small schema leaves no cache behind. The model of the last load is read
-//! back only while every source is the same.
+//! small schema leaves no cache behind.
 
 mod support;
 
@@ -14,7 +13,7 @@ use reconcile::model::load::{cache, load_cached, load_with_warnings};
 const TABLE_A: &str = "tables:\n  public.a:\n    columns:\n      id: uuid\n";
 
 /// The file in `dir` whose name starts with `what`: the pack of parsed
-/// files (`parsed`) or the model of the last load (`loaded`).
+/// files (`parsed`).
 fn cache_file(dir: &Path, what: &str) -> PathBuf {
     let files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
@@ -29,10 +28,6 @@ fn cache_file(dir: &Path, what: &str) -> PathBuf {
 
 fn pack(dir: &Path) -> PathBuf {
     cache_file(dir, "parsed")
-}
-
-fn model_kept(dir: &Path) -> PathBuf {
-    cache_file(dir, "loaded")
 }
 
 fn write(dir: &Path, name: &str, text: &str) {
@@ -58,14 +53,13 @@ fn warm_and_cold_loads_agree_with_no_cache() {
         let (plain, plain_warnings) = load_with_warnings(&dir).unwrap_or_else(|e| panic!("{e}"));
         let cache_dir = support::temp_dir();
         // Cold: files parsed, the pack written. Warm: files read back from
-        // the pack, the model kept. Whole: the model read back.
-        for pass in ["cold", "warm", "whole"] {
+        // the pack.
+        for pass in ["cold", "warm", "again"] {
             let (db, warnings) =
                 load_cached(&dir, Some(&cache_dir), 0).unwrap_or_else(|e| panic!("{e}"));
             assert!(db == plain, "{pass} load of {} differs", dir.display());
             assert_eq!(warnings, plain_warnings, "{pass} load of {}", dir.display());
         }
-        model_kept(&cache_dir);
         let entries = std::fs::read_to_string(pack(&cache_dir)).unwrap();
         let mut errors = Vec::new();
         let files = reconcile::model::load::schema_files(&dir, &mut errors);
@@ -117,97 +111,6 @@ fn a_hit_reads_the_pack_and_a_changed_file_is_parsed_afresh() {
     );
     std::fs::write(&pack, forged).unwrap();
     assert_eq!(tables(&dir, &cache_dir), ["public.a"]);
-}
-
-#[test]
-fn the_model_is_kept_by_a_load_of_cached_files_and_read_back_while_no_source_changes() {
-    let dir = support::temp_dir();
-    let cache_dir = support::temp_dir();
-    write(&dir, "a.yaml", TABLE_A);
-    assert_eq!(tables(&dir, &cache_dir), ["public.a"]);
-    let kept = cache_dir.join("loaded-v1.jsonl");
-    assert!(!kept.exists(), "a load that parsed a file keeps no model");
-    assert_eq!(tables(&dir, &cache_dir), ["public.a"]);
-    let text = std::fs::read_to_string(model_kept(&cache_dir)).unwrap();
-    assert_eq!(model_kept(&cache_dir), kept);
-
-    // Tamper with it: the model is what a load of the same sources gives.
-    let tampered = text.replace("public.a", "public.from_the_model");
-    std::fs::write(&kept, &tampered).unwrap();
-    assert_eq!(tables(&dir, &cache_dir), ["public.from_the_model"]);
-
-    // Another text, another name for the same text, or another build: the
-    // model is not read.
-    write(&dir, "a.yaml", &format!("{TABLE_A}# edited\n"));
-    assert_eq!(tables(&dir, &cache_dir), ["public.a"]);
-    write(&dir, "a.yaml", TABLE_A);
-    assert_eq!(tables(&dir, &cache_dir), ["public.from_the_model"]);
-    std::fs::rename(dir.join("a.yaml"), dir.join("b.yaml")).unwrap();
-    assert_eq!(tables(&dir, &cache_dir), ["public.a"]);
-    std::fs::rename(dir.join("b.yaml"), dir.join("a.yaml")).unwrap();
-    let (_, rest) = tampered.split_once('\n').unwrap();
-    std::fs::write(&kept, format!("another build\n{rest}")).unwrap();
-    assert_eq!(tables(&dir, &cache_dir), ["public.a"]);
-    assert_ne!(
-        std::fs::read_to_string(&kept).unwrap(),
-        format!("another build\n{rest}"),
-        "kept anew by a load of cached files"
-    );
-
-    // A kept model that does not read back is a full load.
-    let text = std::fs::read_to_string(&kept).unwrap();
-    let broken: Vec<&str> = text.lines().take(3).collect();
-    std::fs::write(&kept, format!("{}\n{{not json\n", broken.join("\n"))).unwrap();
-    assert_eq!(tables(&dir, &cache_dir), ["public.a"]);
-
-    // A load with errors keeps nothing.
-    std::fs::remove_file(&kept).unwrap();
-    write(&dir, "b.yaml", TABLE_A);
-    for _ in 0..2 {
-        assert!(load_cached(&dir, Some(&cache_dir), 0).is_err());
-    }
-    assert!(!kept.exists());
-}
-
-#[test]
-fn a_file_rewritten_with_the_same_size_and_modification_time_is_read_again() {
-    let dir = support::temp_dir();
-    let cache_dir = support::temp_dir();
-    write(&dir, "a.yaml", TABLE_A);
-    write(&dir, "z.yaml", "tables: {}\n");
-    // Files changed in the last two seconds are always read: past that,
-    // the model is kept with what the file system says of each file.
-    std::thread::sleep(std::time::Duration::from_millis(2100));
-    assert_eq!(tables(&dir, &cache_dir), ["public.a"]);
-    assert_eq!(tables(&dir, &cache_dir), ["public.a"]);
-    let kept = std::fs::read_to_string(model_kept(&cache_dir)).unwrap();
-    assert_eq!(tables(&dir, &cache_dir), ["public.a"]);
-    assert_eq!(
-        std::fs::read_to_string(model_kept(&cache_dir)).unwrap(),
-        kept
-    );
-
-    // Same length, modification time set back: still another text.
-    let a = dir.join("a.yaml");
-    let modified = std::fs::metadata(&a).unwrap().modified().unwrap();
-    write(&dir, "a.yaml", &TABLE_A.replace("public.a", "public.b"));
-    let file = std::fs::File::options().write(true).open(&a).unwrap();
-    file.set_modified(modified).unwrap();
-    drop(file);
-    std::thread::sleep(std::time::Duration::from_millis(2100));
-    assert_eq!(tables(&dir, &cache_dir), ["public.b"]);
-
-    // Touched, not changed: the same model, kept again with the new stats.
-    assert_eq!(tables(&dir, &cache_dir), ["public.b"]);
-    let kept = std::fs::read_to_string(model_kept(&cache_dir)).unwrap();
-    write(&dir, "z.yaml", "tables: {}\n");
-    std::thread::sleep(std::time::Duration::from_millis(2100));
-    assert_eq!(tables(&dir, &cache_dir), ["public.b"]);
-    let again = std::fs::read_to_string(model_kept(&cache_dir)).unwrap();
-    assert_ne!(again, kept, "z.yaml's new stat is kept");
-    let (_, model) = again.split_once('\n').unwrap().1.split_once('\n').unwrap();
-    let (_, old) = kept.split_once('\n').unwrap().1.split_once('\n').unwrap();
-    assert_eq!(model, old, "the model itself is the same");
 }
 
 #[test]

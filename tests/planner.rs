@@ -395,9 +395,7 @@ tables:
     assert_eq!(inspect(&db), ia);
     // A rename whose source is nowhere is an error.
     let mut bad = b.clone();
-    std::sync::Arc::make_mut(&mut bad.tables[0])
-        .extras_mut()
-        .renamed_from = Some("nowhere".into());
+    bad.tables[0].renamed_from = Some("nowhere".into());
     let err = reconcile::plan::plan_migration(&ia, &bad, &opts())
         .unwrap_err()
         .to_string();
@@ -448,7 +446,7 @@ views:
     converge(&a, &b);
     // A bounded cast truncates, so it is a real difference.
     let mut c = b.clone();
-    std::sync::Arc::make_mut(&mut c.tables["public.users"]).checks["handle_long"].expression =
+    c.tables["public.users"].checks["handle_long"].expression =
         "length(handle::varchar(3)) > 1".into();
     let plan = reconcile::plan::plan_migration(&b, &c, &opts()).unwrap();
     assert!(!plan.is_empty());

@@ -1,7 +1,5 @@
 //! Sequences, views, indexes, policies and triggers.
 
-use std::sync::Arc;
-
 use diesel::sql_types::{Array, Bool, Bytea, Int4, Int8, Nullable, Text};
 use diesel::QueryableByName;
 use indexmap::IndexMap;
@@ -12,8 +10,8 @@ use super::session::{not_extension_member, Session};
 use super::tables::{attnames_sql, comment_join, deferral, expr_sql, options_map, rel_filter};
 use super::CatalogError;
 use crate::model::{
-    Database, ForEach, IdentitySequence, Index, IndexElem, IndexExtras, NullsOrder, Policy,
-    PolicyCommand, Sequence, SortOrder, Trigger, TriggerTiming, Unmanaged, View,
+    Database, ForEach, IdentitySequence, Index, IndexElem, NullsOrder, Policy, PolicyCommand,
+    Sequence, SortOrder, Trigger, TriggerTiming, Unmanaged, View,
 };
 
 #[derive(QueryableByName)]
@@ -124,7 +122,7 @@ fn identity_sequence(db: &mut Database, r: &SequenceRow, start: i64, min: i64, m
     let Some(column) = db
         .tables
         .get_mut(&Session::key(&o[0], &o[1]))
-        .and_then(|t| Arc::make_mut(t).columns.get_mut(&o[2]))
+        .and_then(|t| t.columns.get_mut(&o[2]))
     else {
         return;
     };
@@ -139,7 +137,7 @@ fn identity_sequence(db: &mut Database, r: &SequenceRow, start: i64, min: i64, m
         grants: grants(r.acl.as_deref(), &r.owner, AclKind::Plain),
     };
     if !seq.is_default() {
-        column.extras_mut().identity_sequence = Some(seq);
+        column.identity_sequence = Some(seq);
     }
 }
 
@@ -264,7 +262,7 @@ pub fn indexes(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
     };
     for (key, found) in found {
         if let Some(t) = db.tables.get_mut(&key) {
-            Arc::make_mut(t).indexes = found;
+            t.indexes = found;
         } else if let Some(v) = db.views.get_mut(&key) {
             v.indexes = found;
         }
@@ -372,14 +370,11 @@ fn assemble(cols: &mut [IndexRow]) -> Option<(String, String, Index)> {
         columns,
         where_: r.predicate.take(),
         nulls_not_distinct: r.nulls_not_distinct,
-        extras: None,
-    }
-    .with_extras(IndexExtras {
         renamed_from: None,
         include,
         options: options_map(r.options.take()),
         comment: r.comment.take(),
-    });
+    };
     Some((key, take(&mut r.name), index))
 }
 
@@ -481,7 +476,7 @@ pub fn policies(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> 
             with_check: r.check_expr,
             comment: r.comment,
         };
-        Arc::make_mut(t).policies.insert(r.name, p);
+        t.policies.insert(r.name, p);
     }
     Ok(())
 }
@@ -607,7 +602,7 @@ pub fn triggers(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> 
             },
             comment: r.comment,
         };
-        Arc::make_mut(table).triggers.insert(r.name, trigger);
+        table.triggers.insert(r.name, trigger);
     }
     Ok(())
 }

@@ -1,8 +1,6 @@
 //! Deterministic output: every map in key order, except those whose order
 //! means something (columns, composite attributes, enum values).
 
-use std::sync::Arc;
-
 use crate::model::Database;
 
 pub fn sort(db: &mut Database) {
@@ -17,7 +15,6 @@ pub fn sort(db: &mut Database) {
     db.sequences.sort_keys();
     db.tables.sort_keys();
     for t in db.tables.values_mut() {
-        let t = Arc::make_mut(t);
         t.unique.sort_keys();
         t.foreign_keys.sort_keys();
         t.checks.sort_keys();
@@ -25,21 +22,13 @@ pub fn sort(db: &mut Database) {
         t.policies.sort_keys();
         t.triggers.sort_keys();
         t.grants.sort_keys();
-        if let Some(e) = t.extras.as_deref_mut() {
-            e.exclusions.sort_keys();
-            e.options.sort_keys();
-        }
+        t.exclusions.sort_keys();
+        t.options.sort_keys();
         for i in t.indexes.values_mut() {
-            if let Some(e) = i.extras.as_deref_mut() {
-                e.options.sort_keys();
-            }
+            i.options.sort_keys();
         }
-        for e in t
-            .columns
-            .values_mut()
-            .filter_map(|c| c.extras.as_deref_mut())
-        {
-            e.grants.sort_keys();
+        for c in t.columns.values_mut() {
+            c.grants.sort_keys();
         }
     }
     db.views.sort_keys();
@@ -48,9 +37,7 @@ pub fn sort(db: &mut Database) {
         v.indexes.sort_keys();
         v.column_comments.sort_keys();
         for i in v.indexes.values_mut() {
-            if let Some(e) = i.extras.as_deref_mut() {
-                e.options.sort_keys();
-            }
+            i.options.sort_keys();
         }
     }
     db.functions.sort_keys();

@@ -1,7 +1,5 @@
 //! Tables, their columns and constraints.
 
-use std::sync::Arc;
-
 use diesel::sql_types::{Array, Bool, Int4, Int8, Nullable, Text};
 use diesel::QueryableByName;
 use indexmap::IndexMap;
@@ -11,8 +9,8 @@ use super::session::{not_ext, qualified_unless_catalog, Session};
 use super::types::collation_sql;
 use super::CatalogError;
 use crate::model::{
-    Check, Column, ColumnExtras, Database, Deferral, Exclusion, FkAction, FkMatch, ForeignKey,
-    Identity, PartitionOf, PrimaryKey, RowLevelSecurity, Table, TableExtras, Unique,
+    Check, Column, Database, Deferral, Exclusion, FkAction, FkMatch, ForeignKey, Identity,
+    PartitionOf, PrimaryKey, RowLevelSecurity, Table, Unique,
 };
 
 /// SQL: relation `c` (namespace `n`) is in a selected schema and not an
@@ -138,18 +136,14 @@ pub fn tables(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
                 forced: r.rls_forced,
             },
             grants: grants(r.acl.as_deref(), &r.owner, AclKind::Relation(s.version)),
-            ..Default::default()
-        }
-        .with_extras(TableExtras {
             unlogged: r.unlogged,
             partition_by: r.partition_by,
             partition_of,
             options: options_map(r.options),
             replica_identity: r.replica_identity,
             ..Default::default()
-        });
-        db.tables
-            .insert(Session::key(&r.schema, &r.name), Arc::new(t));
+        };
+        db.tables.insert(Session::key(&r.schema, &r.name), t);
     }
     Ok(())
 }
@@ -231,14 +225,12 @@ pub fn columns(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
         } else if let Some(table) = db.tables.get_index_of(&key) {
             attnums[table].push(r.attnum);
             let (name, col) = column(r);
-            Arc::make_mut(&mut db.tables[table])
-                .columns
-                .insert(name, col);
+            db.tables[table].columns.insert(name, col);
         }
     })?;
     for (table, nums) in attnums.into_iter().enumerate() {
         if !nums.is_sorted() {
-            let columns = &mut Arc::make_mut(&mut db.tables[table]).columns;
+            let columns = &mut db.tables[table].columns;
             let mut all: Vec<_> = std::mem::take(columns).into_iter().zip(nums).collect();
             all.sort_unstable_by_key(|(_, n)| *n);
             *columns = all.into_iter().map(|(c, _)| c).collect();
@@ -267,16 +259,13 @@ fn column(r: ColumnRow) -> (String, Column) {
             "d" => Some(Identity::ByDefault),
             _ => None,
         },
-        extras: None,
-    };
-    let col = col.with_extras(ColumnExtras {
         generated,
         collation: r.collation.as_deref().and_then(qualified_unless_catalog),
         comment: r.comment,
         grants: grants(r.acl.as_deref(), &r.owner, AclKind::Plain),
         statistics: (r.statistics >= 0).then_some(r.statistics),
         ..Default::default()
-    });
+    };
     (r.name, col)
 }
 
@@ -384,7 +373,7 @@ pub fn constraints(s: &mut Session, db: &mut Database) -> Result<(), CatalogErro
     // tables, held beside the model they make.
     s.each("constraints", &sql, |r: ConstraintRow| {
         let key = Session::key(&r.schema, &r.table_name);
-        let Some(table) = db.tables.get_mut(&key).map(Arc::make_mut) else {
+        let Some(table) = db.tables.get_mut(&key) else {
             return;
         };
         let deferrable = deferral(r.deferrable, r.deferred);
@@ -455,7 +444,7 @@ pub fn constraints(s: &mut Session, db: &mut Database) -> Result<(), CatalogErro
                     deferrable,
                     comment: r.comment,
                 };
-                table.extras_mut().exclusions.insert(r.name, x);
+                table.exclusions.insert(r.name, x);
             }
         }
     })

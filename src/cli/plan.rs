@@ -1,17 +1,15 @@
 //! `reconcile plan`: desired state vs. the recorded (or live) state, as the
 //! next numbered migrations.
 
-use std::mem::ManuallyDrop;
 use std::path::Path;
 
 use super::commands::{introspect, load, to_stdout, Outcome};
 use super::report::{self, Report};
 use super::{DbArgs, Exit, Failure, PlanArgs, PlanFormat};
 use crate::diff::DiffOptions;
-use crate::migrations::{self, group::valid_timeout, state::Recorded, GroupOptions};
-use crate::model::share::{pack_tables, share_tables, unpack_tables, PackedTables};
+use crate::migrations::{self, group::valid_timeout, GroupOptions};
 use crate::model::{par, Database};
-use crate::plan::{changes, changes_owned, Level, PlanOptions};
+use crate::plan::{changes, Level, PlanOptions};
 
 fn input(e: impl Into<String>) -> Failure {
     Failure::new(Exit::Input, e)
@@ -21,9 +19,7 @@ fn input(e: impl Into<String>) -> Failure {
 /// desired state is known.
 enum Start {
     /// Offline: the state the last migration records; `None` before any.
-    /// Its tables are parsed once the desired state is known (see
-    /// `migrations::state::Recorded`).
-    Recorded(Option<(String, Recorded)>),
+    Recorded(Option<(String, Box<Database>)>),
     /// Online with `--schemas`: the live database, read already.
     Live(Box<Database>),
     /// Online without `--schemas`: which schemas to read depends on the
@@ -42,7 +38,9 @@ fn read_start(args: &PlanArgs) -> Result<Start, Failure> {
         (None, _) => {
             let state = migrations::read_last_state(dir).map_err(input)?;
             tracing::debug!("read the recorded state");
-            Ok(Start::Recorded(state))
+            Ok(Start::Recorded(
+                state.map(|(name, db)| (name, Box::new(db))),
+            ))
         }
         (Some(url), Some(schemas)) => Ok(Start::Live(Box::new(read_live(url, schemas.clone())?))),
         (Some(_), None) => Ok(Start::Later),
@@ -57,29 +55,16 @@ fn read_live(url: &str, schemas: Vec<String>) -> Result<Database, Failure> {
     })
 }
 
-/// The desired state as loaded, and the schemas it manages. Online, its
-/// tables are packed (see `model::share::pack_tables`) until the live
-/// database is read: held whole beside the live model as it was built, the
-/// two were the peak of an online plan (75 + 94 MB at 10 000 tables; the
-/// packed tables are 12 MB).
+/// The desired state as loaded, and the schemas it manages.
 struct Desired {
     db: Database,
     managed: Vec<String>,
-    packed: Option<PackedTables>,
 }
 
 fn load_desired(args: &PlanArgs) -> Result<Desired, Failure> {
-    let mut db = load(&args.schema)?;
+    let db = load(&args.schema)?;
     let managed = db.managed_schemas();
-    // Without --schemas the reading waits for this, so the tables are
-    // packed here first (packing beside the reading put the peak 10-20 MB
-    // higher); with --schemas the reading is under way on the other thread.
-    let packed = args.database_url.is_some().then(|| pack_tables(&mut db));
-    Ok(Desired {
-        db,
-        managed,
-        packed,
-    })
+    Ok(Desired { db, managed })
 }
 
 /// Where the plan starts: a label for output and the model.
@@ -98,10 +83,9 @@ fn from_state(
             let db = read_live(url, desired.managed.clone())?;
             Ok(("database".into(), db))
         }
-        Start::Recorded(Some((name, state))) => {
-            let db = state.into_model(Some(&desired.db)).map_err(input)?;
+        Start::Recorded(Some((name, db))) => {
             tracing::info!(migration = %name, "diffing against the recorded state");
-            Ok((name, db))
+            Ok((name, *db))
         }
         Start::Recorded(None) => {
             tracing::info!("no migrations yet: diffing against an empty database");
@@ -142,21 +126,14 @@ pub fn plan(args: &PlanArgs) -> Outcome {
     let dir: &Path = &args.migrations;
     // Problems in the schema are still reported first.
     let (desired, start) = par::join(|| load_desired(args), || read_start(args));
-    let mut desired = desired?;
+    let desired = desired?;
     tracing::info!(schema = %args.schema.display(), "loaded the desired state");
-    let (from_label, mut from) = from_state(args, &desired, start?)?;
+    let (from_label, from) = from_state(args, &desired, start?)?;
     let target = from
         .server
         .0
         .or(args.pg_version.map(crate::model::PgVersion::of_major));
-    if let Some(packed) = desired.packed.take() {
-        let shared = unpack_tables(&mut desired.db, packed, Some(&from))
-            .map_err(|e| Failure::new(Exit::Internal, format!("cannot unpack {e}")))?;
-        tracing::debug!(tables = shared, "unpacked the desired tables");
-    }
     let mut desired = desired.db;
-    let shared = share_tables(&mut from, &desired);
-    tracing::debug!(tables = shared, "shared the tables both sides agree on");
     let opts = PlanOptions {
         diff: DiffOptions {
             allow_drop_add: args.allow_drop_add,
@@ -172,35 +149,15 @@ pub fn plan(args: &PlanArgs) -> Outcome {
     let writes = !args.check && !args.dry_run && args.graph.is_none();
     let render =
         |db: &Database| migrations::render_state(db).map_err(|e| Failure::new(Exit::Internal, e));
-    let (changes, state, allow_drop) = if crate::diff::lets_go_of(&from) {
-        // A first plan: the diff takes the desired state whole and lets go
-        // of its tables as it goes (75 MB at 10 000 tables), so the state
-        // is rendered first.
-        let state = writes.then(|| render(&desired)).transpose()?;
-        let allow_drop = std::mem::take(&mut desired.allow_drop);
-        let changes = changes_owned(&from, desired, &opts).map_err(cannot_plan)?;
-        (changes, state, allow_drop)
-    } else {
-        let changes = changes(&from, &desired, &opts).map_err(cannot_plan)?;
-        let state = (writes && !changes.is_empty())
-            .then(|| render(&desired))
-            .transpose()?;
-        let allow_drop = std::mem::take(&mut desired.allow_drop);
-        // Neither model is needed again. Freeing one takes 0.1 s or more
-        // at 10 000 tables: another thread lets go of them while the
-        // changes are ordered and the migrations written (if no thread can
-        // be had, the closure and the models drop here).
-        let _ = std::thread::Builder::new().spawn(move || drop((desired, from)));
-        (changes, state, allow_drop)
-    };
+    let changes = changes(&from, &desired, &opts).map_err(cannot_plan)?;
+    let state = (writes && !changes.is_empty())
+        .then(|| render(&desired))
+        .transpose()?;
+    let allow_drop = std::mem::take(&mut desired.allow_drop);
     let write = writes && !changes.is_empty();
     // Only --explain, --graph and JSON show why a step comes after another.
     let explained = args.explain || args.graph.is_some() || args.format == PlanFormat::Json;
-    // The plan and its migrations live until the process ends, and are
-    // never freed: freeing a first plan's 85 000 steps one by one took
-    // 0.05 s at 10 000 tables, for memory the system takes back at exit
-    // anyway.
-    let plan = ManuallyDrop::new(changes.order_explained(explained).map_err(cannot_plan)?);
+    let plan = changes.order_explained(explained).map_err(cannot_plan)?;
     tracing::info!(steps = plan.steps.len(), "planned");
     let red: Vec<&str> = plan
         .steps
@@ -218,7 +175,7 @@ pub fn plan(args: &PlanArgs) -> Outcome {
         statement_timeout: args.statement_timeout.clone(),
         state,
     };
-    let new = ManuallyDrop::new(migrations::from_plan(&plan, group).map_err(input)?);
+    let new = migrations::from_plan(&plan, group).map_err(input)?;
     tracing::debug!(migrations = new.len(), "grouped the steps into migrations");
     if let Some(version) = target {
         let lacking = migrations::needs_newer(&new, version);

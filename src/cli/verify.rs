@@ -182,7 +182,7 @@ pub fn lint(args: &LintArgs) -> Outcome {
                 partitioned.extend(
                     db.tables
                         .into_iter()
-                        .filter(|(_, t)| t.extras().partition_by.is_some())
+                        .filter(|(_, t)| t.partition_by.is_some())
                         .map(|(k, _)| k),
                 );
             }

@@ -351,7 +351,7 @@ pub fn compare(
                 Extras {
                     target: Target::Index(&iq),
                     owner: None,
-                    comment: (&a.extras().comment, &b.extras().comment),
+                    comment: (&a.comment, &b.comment),
                     grants: None,
                 },
                 vec![],

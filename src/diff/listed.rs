@@ -8,11 +8,10 @@
 //! 10 000 new tables, a whole first plan to print names.
 
 use std::hash::Hash;
-use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use crate::model::{Database, Grants, PrimaryKey, Table, TableExtras, View};
+use crate::model::{Database, Grants, PrimaryKey, Table, View};
 use crate::plan::Action;
 
 /// One object created, altered or dropped.
@@ -114,7 +113,7 @@ impl Lists {
     }
 }
 
-fn tables(l: &mut Lists, a: &IndexMap<String, Arc<Table>>, b: &IndexMap<String, Arc<Table>>) {
+fn tables(l: &mut Lists, a: &IndexMap<String, Table>, b: &IndexMap<String, Table>) {
     l.map("table", "", &rests(a, table_rest), &rests(b, table_rest));
     // Parts are listed for every table: those of a table created or dropped
     // with it are their own steps in a plan too (indexes, keys to other
@@ -125,8 +124,8 @@ fn tables(l: &mut Lists, a: &IndexMap<String, Arc<Table>>, b: &IndexMap<String, 
     let mut keys: Vec<&String> = keys.collect();
     keys.sort_unstable();
     for key in keys {
-        let x = a.get(key).map(|t| t.as_ref());
-        let y = b.get(key).map(|t| t.as_ref());
+        let x = a.get(key);
+        let y = b.get(key);
         let both = x.is_some() && y.is_some();
         let (x, y) = (x.unwrap_or(&empty), y.unwrap_or(&empty));
         if both && x == y {
@@ -138,12 +137,7 @@ fn tables(l: &mut Lists, a: &IndexMap<String, Arc<Table>>, b: &IndexMap<String, 
             l.map("pk", key, &primary_key(x), &primary_key(y));
             l.map("unique", &p, &x.unique, &y.unique);
             l.map("check", &p, &x.checks, &y.checks);
-            l.map(
-                "exclusion",
-                &p,
-                &x.extras().exclusions,
-                &y.extras().exclusions,
-            );
+            l.map("exclusion", &p, &x.exclusions, &y.exclusions);
         }
         l.map("index", &p, &x.indexes, &y.indexes);
         l.map("fk", &p, &x.foreign_keys, &y.foreign_keys);
@@ -177,7 +171,7 @@ fn primary_key(t: &Table) -> IndexMap<&str, &PrimaryKey> {
 
 /// A table's attributes but its parts. Destructured in full so that a new
 /// field must be placed on one side or the other.
-fn table_rest(t: &Arc<Table>) -> impl PartialEq + '_ {
+fn table_rest(t: &Table) -> impl PartialEq + '_ {
     let Table {
         owner,
         comment,
@@ -191,9 +185,6 @@ fn table_rest(t: &Arc<Table>) -> impl PartialEq + '_ {
         policies: _,
         triggers: _,
         grants,
-        extras: _,
-    } = &**t;
-    let TableExtras {
         renamed_from: _,
         unlogged,
         exclusions: _,
@@ -201,7 +192,7 @@ fn table_rest(t: &Arc<Table>) -> impl PartialEq + '_ {
         partition_of,
         options,
         replica_identity,
-    } = t.extras();
+    } = t;
     (
         (owner, comment, unlogged, partition_by, partition_of),
         (row_level_security, grants, options, replica_identity),

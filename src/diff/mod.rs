@@ -17,7 +17,6 @@ mod table;
 mod view;
 pub(crate) mod words;
 
-use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -83,52 +82,28 @@ impl Change {
 }
 
 /// The changes from `from` to `to`, renames first, in no particular order
-/// otherwise (the planner orders them). A `to` given whole is let go of
-/// as the diff goes, where nothing needs it (see [`lets_go_of`]).
+/// otherwise (the planner orders them).
 pub fn diff(
     from: &Database,
-    to: Cow<'_, Database>,
+    to: &Database,
     opts: &DiffOptions,
     online: bool,
 ) -> Result<(Vec<Rename>, Vec<Change>), PlanError> {
-    let to = crate::model::privileges::on_server(to, from.server.0);
-    let (renamed, renames) = rename::apply(from, &to)?;
+    let to = crate::model::privileges::on_server(std::borrow::Cow::Borrowed(to), from.server.0);
+    let to = &*to;
+    let (renamed, renames) = rename::apply(from, to)?;
     let scope = if opts.whole_models {
         Scope::all()
     } else {
-        scope::scope(&renamed, &to)
+        scope::scope(&renamed, to)
     };
     tracing::debug!(
         relations = scope.size(),
         "diff scope (tables and views looked at; none: all)"
     );
-    let to = match to {
-        Cow::Owned(mut to) if lets_go_of(&renamed) && !to.depends.present => {
-            let a = Side::new(&renamed, &to, &scope)?;
-            let (steps, made) = objects::take_tables(&mut to, &scope)?;
-            let b = Side::with_pool(&to, &renamed, &scope, steps, made)?;
-            return Ok((renames, compare(a, b, opts, online)?));
-        }
-        to => to,
-    };
-    // The two sides are independent and, on a large schema, each a good
-    // part of the diff: built side by side.
-    let to = &*to;
-    let (a, b) = crate::model::par::both(
-        to.tables.len(),
-        || Side::new(&renamed, to, &scope),
-        || Side::new(to, &renamed, &scope),
-    );
-    Ok((renames, compare(a?, b?, opts, online)?))
-}
-
-/// Whether a diff from `from` lets go of the new side's tables as soon as
-/// their steps and objects are made: when `from` has no table or view
-/// (a first plan), nothing is compared with them, no table is dropped
-/// that one of them could be an unmarked rename of, and no view of both
-/// sides reads them. The caller gives the new side whole only then.
-pub fn lets_go_of(from: &Database) -> bool {
-    from.tables.is_empty() && from.views.is_empty()
+    let a = Side::new(&renamed, to, &scope)?;
+    let b = Side::new(to, &renamed, &scope)?;
+    Ok((renames, compare(a, b, opts, online)?))
 }
 
 /// The changes between two sides.
@@ -179,18 +154,12 @@ fn fill(changes: &mut [Change], pending: Vec<(usize, usize)>, objs: &mut Objs) {
             c.up = std::mem::take(&mut y.create);
             c.down = std::mem::take(&mut y.drop);
             c.to_deps = std::mem::take(&mut y.deps);
-            if let Shape::Made(s) = &mut y.shape {
-                c.slots = std::mem::take(s);
-            }
         } else {
             c.id = y.id.clone();
             c.group = y.group.clone();
             c.up = y.create.clone();
             c.down = y.drop.clone();
             c.to_deps = y.deps.clone();
-            if let Shape::Made(s) = &y.shape {
-                c.slots = s.clone();
-            }
         }
     }
 }
@@ -685,7 +654,7 @@ impl<'a> Differ<'a, '_> {
                     .db
                     .tables
                     .get(&q.to_string())
-                    .is_some_and(|t| t.extras().partition_by.is_some());
+                    .is_some_and(|t| t.partition_by.is_some());
                 if self.online && !partitioned {
                     let mut sql = y.create.clone();
                     if let Some(first) = sql.first_mut() {
@@ -737,9 +706,6 @@ impl<'a> Differ<'a, '_> {
                 c.up = up.unwrap_or_else(|| y.create.clone());
                 c.down = y.drop.clone();
                 c.to_deps = y.deps.clone();
-                if let Shape::Made(s) = &y.shape {
-                    c.slots = s.clone();
-                }
             }
         }
         self.changes.push(c);
@@ -863,8 +829,7 @@ fn data_note(down: &mut [String], what: &str) {
 
 /// The names `o` frees or takes: index and constraint names share a
 /// namespace per schema; constraint names are unique per table; other
-/// objects by id. Those of a `Shape::Made` object are moved into its change
-/// by `fill`, or copied by `create_at`.
+/// objects by id.
 fn slots(o: &Obj<'_>) -> Vec<String> {
     let mut out = Vec::new();
     let rel = |q: &crate::model::QualifiedName, n: &str| {

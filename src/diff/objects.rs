@@ -8,7 +8,6 @@
 //! those parts are used only when the table exists on both sides.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 use crate::model::name::split_dotted;
 use crate::model::{
@@ -48,10 +47,6 @@ pub(crate) enum Shape<'a> {
     /// A statement with no model part of its own (split-off default or
     /// check, sequence OWNED BY, replica identity): compared as text.
     Statement(String),
-    /// A part of a table the other side has nothing to compare with, its
-    /// table let go (see `take_tables`): only the names it takes are kept
-    /// (`slots`; moved into its change by `diff::fill`).
-    Made(Vec<String>),
 }
 
 #[derive(Debug, Clone)]
@@ -114,25 +109,12 @@ impl<'a> Side<'a> {
     /// Only the tables and views in `scope` become objects. `other` is the
     /// model on the other side of the diff.
     pub fn new(db: &'a Database, other: &Database, scope: &Scope) -> Result<Side<'a>, PlanError> {
-        let steps = create_pool(db, scope)?;
+        let mut steps = create_pool(db, scope)?;
         tracing::debug!(steps = steps.len(), "made the create steps");
-        let objs = room_for(&steps, db);
-        Side::with_pool(db, other, scope, steps, objs)
-    }
-
-    /// [`Side::new`] from its create steps, with the objects made so far
-    /// (those of the tables `take_tables` let go of).
-    pub fn with_pool(
-        db: &'a Database,
-        other: &Database,
-        scope: &Scope,
-        steps: StepPool,
-        objs: Objs<'a>,
-    ) -> Result<Side<'a>, PlanError> {
         let external = external_set(db);
         let mut side = Side {
             db,
-            objs,
+            objs: Objs::default(),
             parts: BTreeMap::new(),
             external,
         };
@@ -154,7 +136,7 @@ impl<'a> Side<'a> {
             } else {
                 put(
                     &mut side,
-                    &steps,
+                    &mut steps,
                     format!("schema:{name}"),
                     None,
                     Shape::Schema(name, s),
@@ -164,7 +146,7 @@ impl<'a> Side<'a> {
         for (name, e) in &db.extensions {
             put(
                 &mut side,
-                &steps,
+                &mut steps,
                 format!("extension:{name}"),
                 None,
                 Shape::Extension(name, e),
@@ -174,7 +156,7 @@ impl<'a> Side<'a> {
             let q = parse_name(key, key)?;
             put(
                 &mut side,
-                &steps,
+                &mut steps,
                 format!("type:{key}"),
                 None,
                 Shape::Enum(q, e),
@@ -184,7 +166,7 @@ impl<'a> Side<'a> {
             let q = parse_name(key, key)?;
             put(
                 &mut side,
-                &steps,
+                &mut steps,
                 format!("type:{key}"),
                 None,
                 Shape::Composite(q, c),
@@ -194,14 +176,14 @@ impl<'a> Side<'a> {
             let q = parse_name(key, key)?;
             put(
                 &mut side,
-                &steps,
+                &mut steps,
                 format!("domain:{key}"),
                 None,
                 Shape::Domain(q, d),
             );
             for c in d.checks.keys() {
                 let id = format!("domain_check:{key}.{c}");
-                if let Some(o) = statement(&steps, id, Some(format!("domain:{key}"))) {
+                if let Some(o) = statement(&mut steps, id, Some(format!("domain:{key}"))) {
                     insert(&mut side.objs, o);
                 }
             }
@@ -210,12 +192,12 @@ impl<'a> Side<'a> {
             let q = parse_name(key, key)?;
             put(
                 &mut side,
-                &steps,
+                &mut steps,
                 format!("sequence:{key}"),
                 None,
                 Shape::Sequence(q, s),
             );
-            if let Some(o) = statement(&steps, format!("owned_by:{key}"), None) {
+            if let Some(o) = statement(&mut steps, format!("owned_by:{key}"), None) {
                 insert(&mut side.objs, o);
             }
         }
@@ -223,7 +205,7 @@ impl<'a> Side<'a> {
             let k = parse_function_key(key)?;
             put(
                 &mut side,
-                &steps,
+                &mut steps,
                 format!("function:{key}"),
                 None,
                 Shape::Function(k, f),
@@ -233,61 +215,36 @@ impl<'a> Side<'a> {
             let k = parse_function_key(key)?;
             put(
                 &mut side,
-                &steps,
+                &mut steps,
                 format!("aggregate:{key}"),
                 None,
                 Shape::Aggregate(k, a),
             );
         }
-        // A table's objects are most of a side: the tables are split over
-        // two threads. The first half goes straight into the map, the
-        // second is held until then (the order of insertion is kept).
-        let tables: Vec<(&String, &Table)> = (db.tables.iter())
-            .filter(|(k, _)| scope.has(k))
-            .map(|(k, t)| (k, &**t))
-            .collect();
-        // Parts are compared only when both sides have the table; at
-        // 10 000 new tables they were 60 MB and a tenth of a full plan.
+        let tables: Vec<(&String, &Table)> =
+            (db.tables.iter()).filter(|(k, _)| scope.has(k)).collect();
+        // Parts are compared only when both sides have the table.
         let with_parts = |key: &str| other.tables.contains_key(key) || db.depends.present;
-        // Only a table's parts need names resolved; a first plan has none,
-        // and the names of 10 000 tables are some megabytes.
+        // Only a table's parts need names resolved; a first plan has none.
         let ctx = match tables.iter().any(|(k, _)| with_parts(k)) {
             true => Some(Ctx::new(db)?),
             false => None,
         };
-        let half = |tables: &[(&'a String, &'a Table)], put: &mut dyn FnMut(Obj<'a>)| {
-            let mut parts = Vec::new();
-            for &(key, t) in tables {
-                let q = parse_name(key, key)?;
-                let mut more = |fk: &ForeignKey| referenced_keys(db, fk);
-                table_objs(&steps, key, &q, t, &mut more, put);
-                if let Some(ctx) = ctx.as_ref().filter(|_| with_parts(key)) {
-                    parts.push((key.clone(), table_parts(ctx, key, &q, t)?));
-                }
+        for (key, t) in tables {
+            let q = parse_name(key, key)?;
+            let mut more = |fk: &ForeignKey| referenced_keys(db, fk);
+            let objs = &mut side.objs;
+            table_objs(&mut steps, key, &q, t, &mut more, &mut |o| insert(objs, o));
+            if let Some(ctx) = ctx.as_ref().filter(|_| with_parts(key)) {
+                side.parts
+                    .insert(key.clone(), table_parts(ctx, key, &q, t)?);
             }
-            Ok::<_, PlanError>(parts)
-        };
-        let (first, second) = tables.split_at(tables.len() / 2);
-        let objs = &mut side.objs;
-        let (parts, later) = crate::model::par::both(
-            tables.len(),
-            || half(first, &mut |o| insert(objs, o)),
-            || {
-                let mut held = Vec::new();
-                half(second, &mut |o| held.push(o)).map(|parts| (held, parts))
-            },
-        );
-        side.parts.extend(parts?);
-        let (held, parts) = later?;
-        for o in held {
-            insert(&mut side.objs, o);
         }
-        side.parts.extend(parts);
         for (key, v) in db.views.iter().filter(|(k, _)| scope.has(k)) {
             let q = parse_name(key, key)?;
             put(
                 &mut side,
-                &steps,
+                &mut steps,
                 format!("view:{key}"),
                 None,
                 Shape::View(q.clone(), v),
@@ -295,7 +252,13 @@ impl<'a> Side<'a> {
             for (n, ix) in &v.indexes {
                 let shape = Shape::Index(q.clone(), n, ix);
                 let group = Some(format!("view:{key}"));
-                put(&mut side, &steps, format!("index:{key}.{n}"), group, shape);
+                put(
+                    &mut side,
+                    &mut steps,
+                    format!("index:{key}.{n}"),
+                    group,
+                    shape,
+                );
             }
         }
         for d in &db.default_privileges {
@@ -413,99 +376,10 @@ impl<'a> Side<'a> {
     }
 }
 
-/// An empty map with room for every object of `db` (each step that
-/// belongs to no other, and `schema:public`).
-fn room_for<'a>(steps: &StepPool, db: &Database) -> Objs<'a> {
-    Objs::with_capacity_and_hasher(
-        steps.len() + 1 + db.default_privileges.len(),
-        Default::default(),
-    )
-}
-
-/// The create steps of `db` and the objects of its tables in scope, for a
-/// side whose tables nothing on the other side is compared with (that side
-/// has no tables and no views: a first plan). Each table is let go as soon
-/// as its objects are made, and its objects keep only what they take
-/// (`Shape::Made`): held to the end of the diff, the tables were 75 MB of
-/// a first plan of 10 000 tables. What is left of `db` is the side's model
-/// (`Side::with_pool`).
-pub(crate) fn take_tables(
-    db: &mut Database,
-    scope: &Scope,
-) -> Result<(StepPool, Objs<'static>), PlanError> {
-    // What each foreign key rests on, found while every table is there,
-    // and beside the create steps: most of their time is one thread's.
-    let in_scope = |key: &String| scope.has(key);
-    let shared: &Database = db;
-    let (steps, mut more) = crate::model::par::both(
-        db.tables.len(),
-        || create_pool(shared, scope),
-        || {
-            (shared.tables.iter())
-                .filter(|(k, _)| in_scope(k))
-                .map(|(_, t)| {
-                    (t.foreign_keys.values())
-                        .map(|fk| referenced_keys(shared, fk))
-                        .collect::<Vec<Vec<String>>>()
-                })
-                .collect::<Vec<_>>()
-        },
-    );
-    let steps = steps?;
-    tracing::debug!(steps = steps.len(), "made the create steps");
-    let (mut taken, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut db.tables)
-        .into_iter()
-        .partition(|(k, _)| in_scope(k));
-    db.tables.extend(kept);
-    let mut objs = room_for(&steps, db);
-    let half = |tables: Vec<(String, Arc<Table>)>,
-                more: Vec<Vec<Vec<String>>>,
-                put: &mut dyn FnMut(Obj<'static>)| {
-        for ((key, t), more) in tables.into_iter().zip(more) {
-            let q = parse_name(&key, &key)?;
-            let mut more = more.into_iter();
-            let mut more = |_: &ForeignKey| more.next().unwrap_or_default();
-            table_objs(&steps, &key, &q, &t, &mut more, &mut |o| put(made(o)));
-        }
-        Ok::<_, PlanError>(())
-    };
-    let n = taken.len();
-    let (second, second_more) = (taken.split_off(n / 2), more.split_off(n / 2));
-    let to_objs = &mut objs;
-    let (first, held) = crate::model::par::both(
-        n,
-        || half(taken, more, &mut |o| insert(to_objs, o)),
-        || {
-            let mut held = Vec::new();
-            half(second, second_more, &mut |o| held.push(o)).map(|()| held)
-        },
-    );
-    first?;
-    for o in held? {
-        insert(&mut objs, o);
-    }
-    Ok((steps, objs))
-}
-
-/// `o` with no part of a model left in it (see `Shape::Made`).
-fn made(o: Obj<'_>) -> Obj<'static> {
-    let slots = super::slots(&o);
-    Obj {
-        id: o.id,
-        kind: o.kind,
-        group: o.group,
-        create: o.create,
-        drop: o.drop,
-        deps: o.deps,
-        shape: Shape::Made(slots),
-        table_only: o.table_only,
-    }
-}
-
 /// Adds the object `id` with its steps, if it has any.
 fn put<'a>(
     side: &mut Side<'a>,
-    steps: &StepPool,
+    steps: &mut StepPool,
     id: String,
     group: Option<String>,
     shape: Shape<'a>,
@@ -521,7 +395,7 @@ fn insert<'a>(objs: &mut Objs<'a>, o: Obj<'a>) {
 
 /// The object `id` with its steps, if it has any.
 fn taken<'a>(
-    steps: &StepPool,
+    steps: &mut StepPool,
     id: String,
     group: Option<String>,
     shape: Shape<'a>,
@@ -543,7 +417,7 @@ fn taken<'a>(
 /// keys, policies and triggers, then any parts split off CREATE TABLE.
 /// `more` gives what a foreign key rests on besides its steps.
 fn table_objs<'a>(
-    steps: &StepPool,
+    steps: &mut StepPool,
     key: &'a str,
     q: &QualifiedName,
     t: &'a Table,
@@ -607,7 +481,7 @@ fn table_objs<'a>(
 
 /// The object `id`, if it has steps, compared by its own statements (a
 /// part with no shape of its own in the model).
-fn statement<'a>(steps: &StepPool, id: String, group: Option<String>) -> Option<Obj<'a>> {
+fn statement<'a>(steps: &mut StepPool, id: String, group: Option<String>) -> Option<Obj<'a>> {
     let mut o = taken(steps, id, group, Shape::Statement(String::new()))?;
     o.shape = Shape::Statement(o.create.join("\n"));
     Some(o)
@@ -666,7 +540,7 @@ fn table_parts<'a>(
     };
     for (n, c) in &t.columns {
         let mut deps = ctx.ty(&what, &c.type_)?;
-        for x in [&c.default, &c.extras().generated].into_iter().flatten() {
+        for x in [&c.default, &c.generated].into_iter().flatten() {
             deps.extend(ctx.expr(&what, x)?);
         }
         deps.retain(|d| d != &format!("table:{key}"));
@@ -715,7 +589,7 @@ fn table_parts<'a>(
             Shape::Check(q.clone(), n, c),
         ));
     }
-    for (n, e) in &t.extras().exclusions {
+    for (n, e) in &t.exclusions {
         out.push(part(
             format!("exclusion:{key}.{n}"),
             StepKind::Table,

@@ -3,7 +3,6 @@
 //! statements. Renames are never guessed.
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use indexmap::IndexMap;
 
@@ -63,7 +62,7 @@ pub fn apply<'a>(
     let mut db = from.clone();
     let mut out = Vec::new();
     for (key, t) in &to.tables {
-        let Some(old) = &t.extras().renamed_from else {
+        let Some(old) = &t.renamed_from else {
             continue;
         };
         let new_q = parse_name(key, key)?;
@@ -87,11 +86,7 @@ pub fn apply<'a>(
         rekey(&mut db.tables, &old_key, key);
         db.depends.rename(|id| rekey_id(id, &old_key, key));
         // The primary key keeps its name (`<old>_pkey`).
-        if let Some(pk) = db
-            .tables
-            .get_mut(key)
-            .and_then(|t| Arc::make_mut(t).primary_key.as_mut())
-        {
+        if let Some(pk) = db.tables.get_mut(key).and_then(|t| t.primary_key.as_mut()) {
             if pk.name.is_none() {
                 pk.name = Some(format!("{}_pkey", old_q.name));
             }
@@ -104,14 +99,12 @@ pub fn apply<'a>(
                 .values()
                 .any(|fk| parse_table_ref(&fk.references).is_ok_and(|(q, _)| q == old_q));
             let parent = t
-                .extras()
                 .partition_of
                 .as_ref()
                 .is_some_and(|p| parse_name(&p.parent, "").is_ok_and(|q| q == old_q));
             refers || parent
         };
         for other in db.tables.values_mut().filter(|t| names_old(t)) {
-            let other = Arc::make_mut(other);
             for fk in other.foreign_keys.values_mut() {
                 if let Ok((q, cols)) = parse_table_ref(&fk.references) {
                     if q == old_q {
@@ -119,11 +112,7 @@ pub fn apply<'a>(
                     }
                 }
             }
-            if let Some(p) = other
-                .extras
-                .as_deref_mut()
-                .and_then(|e| e.partition_of.as_mut())
-            {
+            if let Some(p) = other.partition_of.as_mut() {
                 if parse_name(&p.parent, "").is_ok_and(|q| q == old_q) {
                     p.parent = key.clone();
                 }
@@ -195,7 +184,7 @@ pub fn apply<'a>(
         let q = parse_name(key, key)?;
         let what = |kind: &str, n: &str| format!("{kind} {n} of table {key}");
         for (c, col) in &t.columns {
-            let Some(old) = &col.extras().renamed_from else {
+            let Some(old) = &col.renamed_from else {
                 continue;
             };
             let cur = &db.tables[key];
@@ -276,7 +265,7 @@ pub fn apply<'a>(
                     format!("renamed_from `{old}`: neither constraint exists"),
                 ));
             }
-            let tm = Arc::make_mut(db.tables.get_mut(key).expect("present"));
+            let tm = db.tables.get_mut(key).expect("present");
             let prefix = match kind {
                 "unique" => {
                     rekey(&mut tm.unique, &old, &n);
@@ -314,7 +303,7 @@ pub fn apply<'a>(
             });
         }
         for (n, ix) in &t.indexes {
-            let Some(old) = &ix.extras().renamed_from else {
+            let Some(old) = &ix.renamed_from else {
                 continue;
             };
             let cur = &db.tables[key];
@@ -328,7 +317,7 @@ pub fn apply<'a>(
                 ));
             }
             rekey(
-                &mut Arc::make_mut(db.tables.get_mut(key).expect("present")).indexes,
+                &mut db.tables.get_mut(key).expect("present").indexes,
                 old,
                 n,
             );
@@ -359,7 +348,7 @@ pub fn apply<'a>(
                 ));
             }
             rekey(
-                &mut Arc::make_mut(db.tables.get_mut(key).expect("present")).policies,
+                &mut db.tables.get_mut(key).expect("present").policies,
                 old,
                 n,
             );
@@ -395,23 +384,19 @@ pub fn apply<'a>(
 fn names_a_rename(to: &Database) -> bool {
     to.views.values().any(|v| v.renamed_from.is_some())
         || to.tables.values().any(|t| {
-            t.extras().renamed_from.is_some()
-                || t.columns
-                    .values()
-                    .any(|c| c.extras().renamed_from.is_some())
+            t.renamed_from.is_some()
+                || t.columns.values().any(|c| c.renamed_from.is_some())
                 || t.unique.values().any(|u| u.renamed_from.is_some())
                 || t.foreign_keys.values().any(|f| f.renamed_from.is_some())
                 || t.checks.values().any(|c| c.renamed_from.is_some())
-                || t.indexes
-                    .values()
-                    .any(|i| i.extras().renamed_from.is_some())
+                || t.indexes.values().any(|i| i.renamed_from.is_some())
                 || t.policies.values().any(|p| p.renamed_from.is_some())
         })
 }
 
 /// Renames a column everywhere the old model names it structurally.
 fn rename_column(db: &mut Database, key: &str, q: &QualifiedName, old: &str, new: &str) {
-    let t = Arc::make_mut(db.tables.get_mut(key).expect("present"));
+    let t = db.tables.get_mut(key).expect("present");
     rekey(&mut t.columns, old, new);
     if let Some(pk) = &mut t.primary_key {
         rename_in(&mut pk.columns, old, new);
@@ -430,9 +415,7 @@ fn rename_column(db: &mut Database, key: &str, q: &QualifiedName, old: &str, new
                 e.column = Some(new.to_string());
             }
         }
-        if let Some(e) = ix.extras.as_deref_mut() {
-            rename_in(&mut e.include, old, new);
-        }
+        rename_in(&mut ix.include, old, new);
     }
     for g in t.triggers.values_mut() {
         rename_in(&mut g.columns, old, new);
@@ -444,7 +427,7 @@ fn rename_column(db: &mut Database, key: &str, q: &QualifiedName, old: &str, new
         })
     };
     for other in db.tables.values_mut().filter(|t| names_old(t)) {
-        for fk in Arc::make_mut(other).foreign_keys.values_mut() {
+        for fk in other.foreign_keys.values_mut() {
             if let Ok((rq, mut cols)) = parse_table_ref(&fk.references) {
                 if &rq == q && cols.iter().any(|c| c == old) {
                     rename_in(&mut cols, old, new);

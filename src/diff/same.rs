@@ -98,10 +98,10 @@ pub fn index(a: &Index, b: &Index, rel: &str) -> bool {
             .iter()
             .zip(&b.columns)
             .all(|(x, y)| elem(x, y, rel))
-        && a.extras().include == b.extras().include
+        && a.include == b.include
         && opt_expr_in(rel, &a.where_, &b.where_)
         && a.nulls_not_distinct == b.nulls_not_distinct
-        && a.extras().options == b.extras().options
+        && a.options == b.options
 }
 
 pub fn roles(p: &Policy) -> Vec<String> {

@@ -17,11 +17,10 @@
 //! `tests/plan_support` checks that the scoped diff equals the whole one.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use crate::model::{par, Database, Table, View};
+use crate::model::{Database, Table, View};
 use crate::plan::render::{parse_function_key, parse_name};
 use crate::plan::scope::Scope;
 
@@ -72,34 +71,23 @@ impl Mentions {
         m.changed(&a.sequences, &b.sequences, false, PartialEq::eq)?;
         m.changed(&a.functions, &b.functions, false, PartialEq::eq)?;
         m.changed(&a.aggregates, &b.aggregates, false, PartialEq::eq)?;
-        m.changed(&a.tables, &b.tables, true, |x, y| {
-            Arc::ptr_eq(x, y) || x == y
-        })?;
+        m.changed(&a.tables, &b.tables, true, PartialEq::eq)?;
         m.changed(&a.views, &b.views, true, PartialEq::eq)?;
         Some(m)
     }
 
-    /// Keeps what differs by `same`: a table both models share (see
-    /// `model::share`) is the same without a look inside.
-    fn changed<T: Sync>(
+    /// Keeps what differs by `same`.
+    fn changed<T>(
         &mut self,
         a: &IndexMap<String, T>,
         b: &IndexMap<String, T>,
         relation: bool,
-        same: impl Fn(&T, &T) -> bool + Sync,
+        same: impl Fn(&T, &T) -> bool,
     ) -> Option<()> {
-        // Comparing 10 000 tables whole is a good part of the scope: two
-        // threads, each on half of them.
-        let entries = a.as_slice();
-        let (first, second) = entries.split_at(entries.len() / 2);
-        let differ = |part: &indexmap::map::Slice<String, T>| {
-            part.iter()
-                .filter(|(k, x)| !b.get(*k).is_some_and(|y| same(x, y)))
-                .map(|(k, _)| k.clone())
-                .collect::<Vec<String>>()
-        };
-        let (mut keys, rest) = par::both(a.len(), || differ(first), || differ(second));
-        keys.extend(rest);
+        let mut keys: Vec<String> = (a.iter())
+            .filter(|(k, x)| !b.get(*k).is_some_and(|y| same(x, y)))
+            .map(|(k, _)| k.clone())
+            .collect();
         keys.extend(b.keys().filter(|k| !a.contains_key(*k)).cloned());
         for key in keys {
             self.names.extend(name_tokens(&key)?);
@@ -149,30 +137,11 @@ impl Mentions {
     }
 }
 
-/// Every table and view of `a` not yet kept, as tokens. Serialising and
-/// cutting 10 000 tables into words is most of the scope's cost, so it is
-/// done on two threads, each with its own word table, merged after.
+/// Every table and view of `a` not yet kept, as tokens.
 fn candidates<'a>(a: &'a Database, kept: &HashSet<String>) -> Option<(Words, Vec<Candidate<'a>>)> {
     let tables = not_kept::<Table, _>(&a.tables, kept);
     let views = not_kept::<View, _>(&a.views, kept);
-    if tables.len() < par::MIN_ENTRIES {
-        return cut(&tables, &views);
-    }
-    let (first, second) = tables.split_at(tables.len() / 2);
-    let (one, two) = par::both(tables.len(), || cut(first, &[]), || cut(second, &views));
-    let (mut words, mut open) = one?;
-    let (theirs, rest) = two?;
-    let mut remap = vec![0u32; theirs.ids.len()];
-    for (word, id) in theirs.ids {
-        remap[id as usize] = words.intern(word);
-    }
-    for mut c in rest {
-        for id in c.own.iter_mut().chain(c.references.iter_mut()) {
-            *id = remap[*id as usize];
-        }
-        open.push(c);
-    }
-    Some((words, open))
+    cut(&tables, &views)
 }
 
 /// The entries of `map` whose keys are not in `kept`.
@@ -233,7 +202,7 @@ mod tests {
     fn model() -> Database {
         let mut db = Database::default();
         db.tables
-            .insert("public.a".into(), table(&[("id", "uuid")]).into());
+            .insert("public.a".into(), table(&[("id", "uuid")]));
         let mut b = table(&[("id", "uuid"), ("a_id", "uuid")]);
         b.foreign_keys.insert(
             "b_a_fk".into(),
@@ -243,10 +212,10 @@ mod tests {
                 ..Default::default()
             },
         );
-        db.tables.insert("public.b".into(), b.into());
+        db.tables.insert("public.b".into(), b);
         db.tables.insert(
             "public.c".into(),
-            table(&[("id", "uuid"), ("b_id", "uuid")]).into(),
+            table(&[("id", "uuid"), ("b_id", "uuid")]),
         );
         db.views.insert(
             "public.v".into(),
@@ -287,14 +256,14 @@ mod tests {
     fn views_follow_views_and_foreign_keys_stop() {
         let a = model();
         let mut b = a.clone();
-        std::sync::Arc::make_mut(&mut b.tables["public.b"]).comment = Some("changed".into());
+        b.tables["public.b"].comment = Some("changed".into());
         // b changed: v reads b, w reads v; c mentions only `b_id`, no token `b`.
         assert_eq!(
             kept(&scope(&a, &b), &b),
             ["public.b", "public.v", "public.w"]
         );
         let mut b = a.clone();
-        std::sync::Arc::make_mut(&mut b.tables["public.a"]).comment = Some("changed".into());
+        b.tables["public.a"].comment = Some("changed".into());
         // a changed: b references it (looked at), but nothing reading b is.
         assert_eq!(kept(&scope(&a, &b), &b), ["public.a", "public.b"]);
     }
@@ -302,8 +271,7 @@ mod tests {
     #[test]
     fn a_changed_type_pulls_in_its_columns_readers() {
         let mut a = model();
-        std::sync::Arc::make_mut(&mut a.tables["public.b"]).columns["id"].type_ =
-            "public.status".into();
+        a.tables["public.b"].columns["id"].type_ = "public.status".into();
         a.enums.insert("public.status".into(), Default::default());
         let mut b = a.clone();
         b.enums["public.status"].values.push("new".into());
@@ -318,7 +286,7 @@ mod tests {
         let mut a = model();
         a.views["public.v"].definition = "SELECT id\nFROM\tpublic.b".into();
         let mut b = a.clone();
-        std::sync::Arc::make_mut(&mut b.tables["public.b"]).comment = Some("changed".into());
+        b.tables["public.b"].comment = Some("changed".into());
         let s = scope(&a, &b);
         assert!(kept(&s, &b).contains(&"public.v".to_string()));
     }
@@ -327,8 +295,7 @@ mod tests {
     fn a_name_without_words_compares_everything() {
         let a = model();
         let mut b = a.clone();
-        b.tables
-            .insert("public.%".into(), table(&[("id", "uuid")]).into());
+        b.tables.insert("public.%".into(), table(&[("id", "uuid")]));
         assert_eq!(scope(&a, &b).size(), None);
     }
 
@@ -338,42 +305,5 @@ mod tests {
         let mut b = a.clone();
         b.schemas.insert("other".into(), Default::default());
         assert_eq!(scope(&a, &b).size(), None);
-    }
-
-    #[test]
-    fn two_threads_cut_the_same_words_as_one() {
-        // Enough tables for the two-thread path; the names vary so that
-        // each half interns words the other does not.
-        let mut db = model();
-        for i in 0..par::MIN_ENTRIES + 100 {
-            let col = format!("c{}", i % 37);
-            db.tables.insert(
-                format!("public.t{i}"),
-                table(&[("id", "uuid"), (&col, "text")]).into(),
-            );
-        }
-        let as_words = |(words, cands): (Words, Vec<Candidate<'_>>)| {
-            let mut names = vec![String::new(); words.ids.len()];
-            for (w, id) in words.ids {
-                names[id as usize] = w;
-            }
-            let set = |ids: &[u32]| {
-                let mut v: Vec<String> = ids.iter().map(|&i| names[i as usize].clone()).collect();
-                v.sort();
-                v.dedup();
-                v
-            };
-            cands
-                .iter()
-                .map(|c| (c.key.to_string(), set(&c.own), set(&c.references)))
-                .collect::<Vec<_>>()
-        };
-        let kept: HashSet<String> = ["public.a".to_string()].into();
-        let tables = not_kept(&db.tables, &kept);
-        let views = not_kept(&db.views, &kept);
-        let one = as_words(cut(&tables, &views).unwrap());
-        let two = as_words(candidates(&db, &kept).unwrap());
-        assert_eq!(one.len(), db.tables.len() - 1 + db.views.len());
-        assert!(one == two, "the two-thread cut differs from one thread's");
     }
 }

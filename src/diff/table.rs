@@ -35,13 +35,13 @@ pub fn part_sql(o: &Obj<'_>, online: bool) -> Result<(Vec<String>, Vec<String>),
                 q,
                 &format!("ADD COLUMN {}", render::column_def(n, c, true)),
             )];
-            up.extend(comment(Target::Column(q, n), &c.extras().comment));
+            up.extend(comment(Target::Column(q, n), &c.comment));
             up.extend(render::grant_statements(
                 Target::Table(q),
                 Some(n),
-                &c.extras().grants,
+                &c.grants,
             )?);
-            if let Some(s) = c.extras().statistics {
+            if let Some(s) = c.statistics {
                 up.push(render::set_column_statistics(q, n, s));
             }
             let down = vec![alter_table(q, &format!("DROP COLUMN {}", quote_ident(n)))];
@@ -93,8 +93,7 @@ fn volatile_default(x: &str) -> bool {
 pub fn part_hazards(o: &Obj<'_>) -> Vec<Hazard> {
     match &o.shape {
         Shape::Column(q, n, c) => {
-            if c.default.as_deref().is_some_and(volatile_default) || c.extras().generated.is_some()
-            {
+            if c.default.as_deref().is_some_and(volatile_default) || c.generated.is_some() {
                 vec![hazard(
                     Level::Red,
                     "table_rewrite",
@@ -158,7 +157,7 @@ fn column_alter(
     let col = quote_ident(n);
     let mut out = Vec::new();
     let at = |what: String| alter_table(q, &format!("ALTER COLUMN {col} {what}"));
-    let type_changed = a.type_ != b.type_ || a.extras().collation != b.extras().collation;
+    let type_changed = a.type_ != b.type_ || a.collation != b.collation;
     let default_changed = match (&a.default, &b.default) {
         (None, None) => false,
         (Some(x), Some(y)) => !same::expr_in(&q.name, x, y),
@@ -170,7 +169,6 @@ fn column_alter(
     }
     if type_changed {
         let coll = b
-            .extras()
             .collation
             .as_ref()
             .map(|c| format!(" COLLATE {}", quote_dotted(c)))
@@ -205,22 +203,19 @@ fn column_alter(
             (None, None) => unreachable!("identities differ"),
         });
     }
-    if a.extras().statistics != b.extras().statistics {
-        out.push(at(format!(
-            "SET STATISTICS {}",
-            b.extras().statistics.unwrap_or(-1)
-        )));
+    if a.statistics != b.statistics {
+        out.push(at(format!("SET STATISTICS {}", b.statistics.unwrap_or(-1))));
     }
     out.extend(extras::comment(
         Target::Column(q, n),
-        &a.extras().comment,
-        &b.extras().comment,
+        &a.comment,
+        &b.comment,
     ));
     out.extend(extras::grants(
         Target::Table(q),
         Some(n),
-        &a.extras().grants,
-        &b.extras().grants,
+        &a.grants,
+        &b.grants,
     )?);
     Ok(out)
 }
@@ -277,7 +272,7 @@ pub fn compare_part(x: &Obj<'_>, y: &Obj<'_>, online: bool) -> Result<Verdict, P
     };
     Ok(match (&x.shape, &y.shape) {
         (Shape::Column(q, n, a), Shape::Column(_, _, b)) => {
-            let generated_same = match (&a.extras().generated, &b.extras().generated) {
+            let generated_same = match (&a.generated, &b.generated) {
                 (None, None) => true,
                 (Some(g), Some(h)) => same::expr_in(&q.name, g, h),
                 _ => false,
@@ -291,11 +286,11 @@ pub fn compare_part(x: &Obj<'_>, y: &Obj<'_>, online: bool) -> Result<Verdict, P
             }
             let down = column_alter(q, n, b, a)?;
             let mut hazards = Vec::new();
-            let type_changed = a.type_ != b.type_ || a.extras().collation != b.extras().collation;
+            let type_changed = a.type_ != b.type_ || a.collation != b.collation;
             let mut down = down;
             let cn = format!("{q}.{}", key_part(n));
             if type_changed {
-                if widening(&a.type_, &b.type_) && a.extras().collation == b.extras().collation {
+                if widening(&a.type_, &b.type_) && a.collation == b.collation {
                     hazards.push(hazard(
                         Level::Yellow,
                         "type_change",
@@ -325,12 +320,7 @@ pub fn compare_part(x: &Obj<'_>, y: &Obj<'_>, online: bool) -> Result<Verdict, P
                     online_not_null(q, n, &mut up);
                 }
             }
-            if extras::widens(
-                Target::Table(q),
-                Some(n),
-                &a.extras().grants,
-                &b.extras().grants,
-            )? {
+            if extras::widens(Target::Table(q), Some(n), &a.grants, &b.grants)? {
                 hazards.push(hazard(
                     Level::Yellow,
                     "access_widened",
@@ -378,7 +368,7 @@ pub fn compare_part(x: &Obj<'_>, y: &Obj<'_>, online: bool) -> Result<Verdict, P
 /// The table's own settings: owner, comment, grants, RLS, storage options,
 /// logging, replica identity.
 pub fn table_settings(q: &QualifiedName, a: &Table, b: &Table) -> Result<Vec<String>, PlanError> {
-    let (ea, eb) = (a.extras(), b.extras());
+    let (ea, eb) = (a, b);
     if ea.partition_by != eb.partition_by || ea.partition_of != eb.partition_of {
         return Err(PlanError::Invalid {
             what: format!("table {q}"),
@@ -403,7 +393,6 @@ pub fn table_settings(q: &QualifiedName, a: &Table, b: &Table) -> Result<Vec<Str
     }
     if ea.options != eb.options {
         let reset: Vec<String> = a
-            .extras()
             .options
             .keys()
             .filter(|k| !eb.options.contains_key(*k))
@@ -413,7 +402,6 @@ pub fn table_settings(q: &QualifiedName, a: &Table, b: &Table) -> Result<Vec<Str
             out.push(alter_table(q, &format!("RESET ({})", reset.join(", "))));
         }
         let set: indexmap::IndexMap<String, String> = b
-            .extras()
             .options
             .iter()
             .filter(|(k, v)| ea.options.get(*k) != Some(v))

@@ -195,7 +195,7 @@ fn from_items<'a>(nodes: &[protobuf::Node], db: &'a Database, out: &mut Vec<From
                 };
                 out.push(FromItem {
                     name,
-                    table: db.tables.get(&key).map(|t| &**t),
+                    table: db.tables.get(&key),
                 });
             }
             Some(N::JoinExpr(j)) => {
@@ -236,9 +236,7 @@ fn expr_type(node: Option<&protobuf::Node>, from: &[FromItem<'_>]) -> Option<Str
         N::TypeCast(c) => {
             let plain = match c.arg.as_deref().and_then(|a| a.node.as_ref()) {
                 Some(N::AConst(_)) => true,
-                Some(N::ColumnRef(r)) => {
-                    column(r, from).is_some_and(|col| col.extras().collation.is_none())
-                }
+                Some(N::ColumnRef(r)) => column(r, from).is_some_and(|col| col.collation.is_none()),
                 _ => false,
             };
             let tn = c.type_name.as_ref()?;
@@ -248,7 +246,7 @@ fn expr_type(node: Option<&protobuf::Node>, from: &[FromItem<'_>]) -> Option<Str
         }
         N::ColumnRef(c) => {
             let col = column(c, from)?;
-            Some(match &col.extras().collation {
+            Some(match &col.collation {
                 Some(coll) => format!("{} COLLATE {coll}", col.type_),
                 None => col.type_.clone(),
             })
@@ -346,21 +344,17 @@ mod tests {
     fn db(columns: &[(&str, &str, &str)]) -> Database {
         let mut db = Database::default();
         for (table, col, ty) in columns {
-            let t =
-                std::sync::Arc::make_mut(db.tables.entry(format!("public.{table}")).or_default());
+            let t = db.tables.entry(format!("public.{table}")).or_default();
             let (ty, collation) = match ty.split_once(" COLLATE ") {
                 Some((t, c)) => (t, Some(c.to_string())),
                 None => (*ty, None),
             };
             let c = crate::model::Column {
                 type_: ty.to_string(),
-                ..Default::default()
-            };
-            let extras = crate::model::ColumnExtras {
                 collation,
                 ..Default::default()
             };
-            t.columns.insert(col.to_string(), c.with_extras(extras));
+            t.columns.insert(col.to_string(), c);
         }
         db
     }

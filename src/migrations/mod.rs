@@ -12,12 +12,13 @@ pub mod slug;
 pub mod state;
 pub mod sum;
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 pub use group::{from_plan, is_irreversible, GroupOptions};
 pub use new::{new_migration, SchemaEffect};
 pub use slug::{derive_slug, valid_slug};
-pub use state::{read_last_state, render_state, StateText, STATE_FILE};
+pub use state::{read_last_state, render_state, STATE_FILE};
 
 /// What goes into `metadata.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,35 +55,7 @@ pub struct Migration {
     pub metadata: Metadata,
     /// The desired state this migration reaches (`state.json`), recorded on
     /// the last migration of each plan so later plans work offline.
-    pub state: Option<StateText>,
-}
-
-/// A migration file's content, borrowed: a first migration's files are
-/// most of a plan's memory, and copied they were 73 MB more at 10 000
-/// tables.
-enum Content<'m> {
-    Text(std::borrow::Cow<'m, str>),
-    State(&'m StateText),
-}
-
-impl Content<'_> {
-    fn write_to(&self, path: &Path) -> std::io::Result<()> {
-        match self {
-            Content::Text(t) => std::fs::write(path, t.as_bytes()),
-            Content::State(s) => {
-                let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
-                s.write_to(&mut f)?;
-                std::io::Write::flush(&mut f)
-            }
-        }
-    }
-
-    fn is(&self, existing: &str) -> bool {
-        match self {
-            Content::Text(t) => t == existing,
-            Content::State(s) => s.text() == existing,
-        }
-    }
+    pub state: Option<String>,
 }
 
 impl Migration {
@@ -90,17 +63,14 @@ impl Migration {
         format!("{:04}_{}", self.number, self.slug)
     }
 
-    fn files(&self) -> Vec<(&'static str, Content<'_>)> {
+    fn files(&self) -> Vec<(&'static str, Cow<'_, str>)> {
         let mut files = vec![
-            ("up.sql", Content::Text(self.up.as_str().into())),
-            ("down.sql", Content::Text(self.down.as_str().into())),
-            (
-                "metadata.toml",
-                Content::Text(self.metadata.render().into()),
-            ),
+            ("up.sql", Cow::from(self.up.as_str())),
+            ("down.sql", Cow::from(self.down.as_str())),
+            ("metadata.toml", Cow::from(self.metadata.render())),
         ];
         if let Some(state) = &self.state {
-            files.push((STATE_FILE, Content::State(state)));
+            files.push((STATE_FILE, Cow::from(state.as_str())));
         }
         files
     }
@@ -177,8 +147,7 @@ pub fn write_all(dir: &Path, ms: &[Migration]) -> Result<Vec<PathBuf>, String> {
             std::fs::create_dir_all(&staging).map_err(|e| format!("{}: {e}", staging.display()))?;
             for (name, content) in m.files() {
                 let path = staging.join(name);
-                content
-                    .write_to(&path)
+                std::fs::write(&path, content.as_bytes())
                     .map_err(|e| format!("{}: {e}", path.display()))?;
             }
             std::fs::rename(&staging, &target).map_err(|e| format!("{}: {e}", target.display()))?;
@@ -192,7 +161,7 @@ pub fn write_all(dir: &Path, ms: &[Migration]) -> Result<Vec<PathBuf>, String> {
 fn same_content(target: &Path, m: &Migration) -> Result<(), String> {
     for (name, content) in m.files() {
         let existing = std::fs::read_to_string(target.join(name)).unwrap_or_default();
-        if !content.is(&existing) {
+        if content != existing {
             return Err(format!(
                 "{} already exists with different content; migrations are never rewritten",
                 target.join(name).display()

@@ -50,7 +50,7 @@ pub fn new_migration(
     }
     let state = match effect {
         SchemaEffect::None => match read_last_state(dir) {
-            Ok(Some((_, state))) => Some(render_state(&state.into_model(None)?)?),
+            Ok(Some((_, state))) => Some(render_state(&state)?),
             Ok(None) => Some(render_state(&Database::default())?),
             // An earlier migration without state: offline planning is
             // already off for this history; say nothing new about it.

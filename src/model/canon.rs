@@ -6,8 +6,6 @@ pub mod grants;
 pub mod keys;
 pub mod types;
 
-use std::sync::Arc;
-
 use indexmap::IndexMap;
 
 pub use grants::{canonical_grants, GrantKind};
@@ -99,10 +97,9 @@ pub fn canonicalise(db: &mut Database) -> Vec<Problem> {
                 .map(|pk| (k.clone(), pk.columns.clone()))
         })
         .collect();
-    // Each table on its own; the most costly pass on a large schema.
-    p.extend(super::par::each_mut(&mut db.tables, |key, table, out| {
-        table_pass(key, Arc::make_mut(table), &pks, out)
-    }));
+    for (key, table) in db.tables.iter_mut() {
+        table_pass(key, table, &pks, &mut p);
+    }
     for (key, v) in db.views.iter_mut() {
         let at = ["views", key.as_str()];
         p.extend(canonical_grants(&mut v.grants, GrantKind::Table, true, &at));
@@ -212,12 +209,8 @@ fn none_if_empty(c: &mut Option<String>) {
     }
 }
 
-/// An index's comment lives in its extras, which go when it was all they held.
 fn drop_empty_index_comment(ix: &mut Index) {
-    if let Some(e) = ix.extras.as_deref_mut() {
-        none_if_empty(&mut e.comment);
-    }
-    ix.tidy();
+    none_if_empty(&mut ix.comment);
 }
 
 /// `COMMENT ... IS ''` removes a comment, so an empty comment is none.
@@ -252,11 +245,9 @@ fn drop_empty_comments(db: &mut Database) {
         v.indexes.values_mut().for_each(drop_empty_index_comment);
     }
     for t in db.tables.values_mut() {
-        let t = Arc::make_mut(t);
         none_if_empty(&mut t.comment);
         t.columns
             .values_mut()
-            .filter_map(|x| x.extras.as_deref_mut())
             .for_each(|x| none_if_empty(&mut x.comment));
         if let Some(pk) = t.primary_key.as_mut() {
             none_if_empty(&mut pk.comment);
@@ -270,11 +261,9 @@ fn drop_empty_comments(db: &mut Database) {
         t.checks
             .values_mut()
             .for_each(|x| none_if_empty(&mut x.comment));
-        if let Some(e) = t.extras.as_deref_mut() {
-            e.exclusions
-                .values_mut()
-                .for_each(|x| none_if_empty(&mut x.comment));
-        }
+        t.exclusions
+            .values_mut()
+            .for_each(|x| none_if_empty(&mut x.comment));
         t.indexes.values_mut().for_each(drop_empty_index_comment);
         t.policies
             .values_mut()
@@ -307,7 +296,7 @@ fn expand_serials(db: &mut Database, p: &mut Vec<Problem>) {
         let Ok(tq) = QualifiedName::parse(key, "public") else {
             continue;
         };
-        for (col, c) in Arc::make_mut(table).columns.iter_mut() {
+        for (col, c) in table.columns.iter_mut() {
             let word = c.type_.trim().to_lowercase();
             let Some((_, int)) = SERIALS.iter().find(|(s, _)| *s == word) else {
                 continue;
@@ -380,9 +369,7 @@ fn table_pass(
         if c.identity.is_some() {
             c.nullable = false;
         }
-        let Some(e) = c.extras.as_deref_mut() else {
-            continue;
-        };
+        let e = c;
         p.extend(canonical_grants(
             &mut e.grants,
             GrantKind::Column,
@@ -403,7 +390,6 @@ fn table_pass(
         if e.identity_sequence.as_ref().is_some_and(|s| s.is_default()) {
             e.identity_sequence = None;
         }
-        c.tidy();
     }
     if let Some(pk) = table.primary_key.as_mut() {
         for col in &pk.columns {
@@ -438,11 +424,7 @@ fn table_pass(
     for (name, index) in table.indexes.iter_mut() {
         index_pass(index, &["tables", key, "indexes", name], p);
     }
-    if let Some(part) = table
-        .extras
-        .as_deref_mut()
-        .and_then(|e| e.partition_of.as_mut())
-    {
+    if let Some(part) = table.partition_of.as_mut() {
         match relation_key(&part.parent) {
             Ok(q) => part.parent = q.to_string(),
             Err(e) => p.push(Problem::new(&["tables", key, "partition_of", "parent"], e)),

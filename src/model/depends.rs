@@ -94,11 +94,6 @@ impl CatalogDeps {
         }
     }
 
-    /// Releases the room the id list grew into.
-    pub fn shrink(&mut self) {
-        self.ids.shrink_to_fit();
-    }
-
     fn name(&self, i: usize) -> &str {
         self.ids.get_index(i).map_or("", |s| s)
     }

@@ -3,8 +3,7 @@
 use std::fmt;
 
 /// One problem in the desired state, located in a source file.
-/// (Serialised only to keep a load's warnings: see `load::loaded`.)
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadError {
     /// The file as given (a path or a label such as `<stdin>`).
     pub file: String,

@@ -3,7 +3,6 @@
 //! reported with its file position.
 
 pub mod cache;
-pub mod loaded;
 pub mod locate;
 
 use std::collections::HashMap;
@@ -14,7 +13,7 @@ use indexmap::IndexMap;
 use super::canon;
 use super::error::{LoadError, LoadErrors, Problem};
 use super::validate;
-use super::{Database, Shrink};
+use super::Database;
 
 /// One source text and the label used in messages (usually its path).
 #[derive(Debug, Clone)]
@@ -81,74 +80,32 @@ pub fn load_cached(
     let mut errors = Vec::new();
     let mut sources = Vec::new();
     let files = schema_files(path, &mut errors);
-    let labels: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
-    // The model the last load kept, and what each file is now (looked at
-    // before it is read): while no file has changed, none is read.
-    let mut kept = cache_dir.and_then(loaded::Kept::read);
-    let stats = match cache_dir {
-        Some(_) if errors.is_empty() => loaded::stats(&files),
-        _ => Vec::new(),
-    };
-    if errors.is_empty() && kept.as_ref().is_some_and(|k| k.unchanged(&labels, &stats)) {
-        if let Some(hit) = kept.take().and_then(loaded::Kept::model) {
-            tracing::debug!(
-                files = files.len(),
-                "no file changed: read back the model kept"
-            );
-            return Ok(hit);
-        }
-    }
-    // Ten thousand small files take a good part of a cached load to read;
-    // the parse cache (20 MB at 10 000 tables) is read beside them, and
-    // let go if the schema turns out too small to use it.
-    let (texts, cache) = super::par::join(
-        || super::par::map(&files, |f| std::fs::read_to_string(f)),
-        || cache_dir.map(cache::Cache::open),
-    );
-    for ((file, label), text) in files.iter().zip(&labels).zip(texts) {
-        match text {
+    for file in &files {
+        let label = file.display().to_string();
+        match std::fs::read_to_string(file) {
             Ok(text) => sources.push(Source {
-                label: label.clone(),
+                label,
                 text,
                 file: Some(file.clone()),
             }),
-            Err(e) => errors.push(file_error(label, format!("cannot read: {e}"))),
+            Err(e) => errors.push(file_error(&label, format!("cannot read: {e}"))),
         }
     }
     if !errors.is_empty() {
         return Err(LoadErrors { errors });
     }
     let bytes: usize = sources.iter().map(|s| s.text.len()).sum();
-    let (Some(dir), Some(cache)) = (cache_dir, cache.filter(|_| bytes >= min_bytes)) else {
-        return load_sources_with(sources, None).map(|(db, warnings, _)| (db, warnings));
+    let Some(cache) = cache_dir
+        .filter(|_| bytes >= min_bytes)
+        .map(cache::Cache::open)
+    else {
+        return load_sources_with(sources, None);
     };
-    let keys = super::par::map(&sources, |s| cache::key(&s.text, s.is_json()));
-    let kept_sources = loaded::Sources {
-        labels: &labels,
-        keys: &keys,
-        stats: &stats,
-    };
-    if let Some(kept) = kept.filter(|k| k.same(&labels, &keys)) {
-        let touched = !kept.unchanged(&labels, &stats);
-        if let Some((mut db, warnings)) = kept.model() {
-            tracing::debug!(
-                files = files.len(),
-                "no source changed: read back the model kept"
-            );
-            // Touched but not changed (a checkout, a copy): kept again
-            // with the files' new stats, so the next load need not read them.
-            if touched {
-                loaded::store(dir, kept_sources, &mut db, &warnings);
-            }
-            return Ok((db, warnings));
-        }
-    }
-    let (mut db, warnings, every_file_cached) =
-        load_sources_with(sources, Some((cache, keys.clone())))?;
-    if every_file_cached {
-        loaded::store(dir, kept_sources, &mut db, &warnings);
-    }
-    Ok((db, warnings))
+    let keys = sources
+        .iter()
+        .map(|s| cache::key(&s.text, s.is_json()))
+        .collect();
+    load_sources_with(sources, Some((cache, keys)))
 }
 
 /// Loads one YAML (or, when `label` ends in `.json`, JSON) text.
@@ -235,20 +192,19 @@ type Origins = HashMap<(String, String), (usize, String)>;
 
 /// Parses, merges, canonicalises and validates several sources.
 pub fn load_sources(sources: Vec<Source>) -> Result<(Database, Vec<LoadError>), LoadErrors> {
-    load_sources_with(sources, None).map(|(db, warnings, _)| (db, warnings))
+    load_sources_with(sources, None)
 }
 
-/// As `load_sources`, with a parse cache and each source's key in it;
-/// also says whether every source was read back from the cache.
+/// As `load_sources`, with a parse cache and each source's key in it.
 fn load_sources_with(
     mut sources: Vec<Source>,
     cache: Option<(cache::Cache, Vec<String>)>,
-) -> Result<(Database, Vec<LoadError>, bool), LoadErrors> {
+) -> Result<(Database, Vec<LoadError>), LoadErrors> {
     let mut errors = Vec::new();
     let mut merged = Database::default();
     let mut origins = Origins::new();
     let mut list_sections: HashMap<&'static str, usize> = HashMap::new();
-    let (parsed_all, every_file_cached) = parse_all(&mut sources, cache);
+    let parsed_all = parse_all(&mut sources, cache);
     let sources = &sources;
     tracing::debug!(files = sources.len(), "parsed the schema files");
     // Room for every table at once: growing by doubling would copy the
@@ -285,7 +241,6 @@ fn load_sources_with(
     }
     tracing::debug!("merged the schema files");
     let mut problems = canon::canonicalise(&mut merged);
-    merged.shrink();
     tracing::debug!("canonicalised the desired state");
     let (errs, warns) = validate::validate(&merged);
     tracing::debug!("validated the desired state");
@@ -300,7 +255,7 @@ fn load_sources_with(
     errors.sort_by_key(order);
     warnings.sort_by_key(order);
     if errors.is_empty() {
-        Ok((merged, warnings, every_file_cached))
+        Ok((merged, warnings))
     } else {
         Err(LoadErrors { errors })
     }
@@ -322,7 +277,7 @@ type Parsed = (
 fn parse_all(
     sources: &mut [Source],
     cache: Option<(cache::Cache, Vec<String>)>,
-) -> (Vec<Result<Parsed, LoadError>>, bool) {
+) -> Vec<Result<Parsed, LoadError>> {
     let (mut cache, keys) = cache.unzip();
     let hits = match (&mut cache, &keys) {
         (Some(cache), Some(keys)) => cache.take(keys),
@@ -387,13 +342,10 @@ fn parse_all(
         })
     };
     tracing::debug!(files = results.len(), cached, "parse cache");
-    let fresh = |note: &CacheNote| matches!(note, Some((_, Note::Fresh { .. })));
-    let every_file_cached = cache.is_some() && !results.iter().any(|(_, note)| fresh(note));
     if let Some(cache) = cache {
         refresh(&cache, keep, &results);
     }
-    let results = results.into_iter().map(|(r, _)| r).collect();
-    (results, every_file_cached)
+    results.into_iter().map(|(r, _)| r).collect()
 }
 
 /// One source to parse: the source, its cache key, and its cache entry.

@@ -1,28 +1,21 @@
 //! The schema model: types, names, the desired-state format and its loading.
 
 pub mod canon;
-mod column;
 pub mod depends;
 pub mod error;
 pub mod expr;
-mod extras;
-mod index;
 pub mod load;
 pub mod memo;
 pub mod name;
 pub mod par;
 pub mod privileges;
 pub mod schema_json;
-pub mod share;
 pub mod short;
-pub mod shrink;
-mod table;
 pub mod types;
 pub mod validate;
 pub mod version;
 
 pub use name::{quote_ident, QualifiedName};
-pub use shrink::Shrink;
 pub use types::*;
 pub use version::PgVersion;
 pub mod write;

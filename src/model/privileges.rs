@@ -4,8 +4,6 @@
 //! Supabase's "grant everything to the API roles" defaults never turn into
 //! a storm of REVOKEs (peers' regression list, supabase/cli #5601).
 
-use std::sync::Arc;
-
 use std::borrow::Cow;
 
 use super::types::{Database, Grants};
@@ -86,19 +84,17 @@ pub fn net_of_defaults<'a>(from: &Database, to: Cow<'a, Database>) -> Cow<'a, Da
     out.default_privileges = in_force;
     for (at, grants) in edits {
         match at {
-            At::Table(k) => Arc::make_mut(&mut out.tables[&k]).grants = grants,
+            At::Table(k) => out.tables[&k].grants = grants,
             At::View(k) => out.views[&k].grants = grants,
             At::Sequence(k) => out.sequences[&k].grants = grants,
             At::Function(k) => out.functions[&k].grants = grants,
             At::Identity(k, c) => {
-                let col = &mut Arc::make_mut(&mut out.tables[&k]).columns[&c];
-                let e = col.extras_mut();
+                let e = &mut out.tables[&k].columns[&c];
                 let seq = e.identity_sequence.get_or_insert_with(Default::default);
                 seq.grants = grants;
                 if seq.is_default() {
                     e.identity_sequence = None;
                 }
-                col.tidy();
             }
         }
     }
@@ -165,24 +161,16 @@ fn edits(from: &Database, to: &Database, scope: &Database) -> Vec<(At, Grants)> 
             let live_seq = live
                 .columns
                 .get(cname)
-                .and_then(|lc| lc.extras().identity_sequence.as_ref());
+                .and_then(|lc| lc.identity_sequence.as_ref());
             let (true, Some(live_seq)) = (c.identity.is_some(), live_seq) else {
                 continue;
             };
             let empty = Grants::new();
-            let desired = c
-                .extras()
-                .identity_sequence
-                .as_ref()
-                .map_or(&empty, |s| &s.grants);
+            let desired = c.identity_sequence.as_ref().map_or(&empty, |s| &s.grants);
             let given = defaults(key, DefaultKind::Sequences);
             let fixed = kept(desired, &live_seq.grants, &given).or_else(|| {
                 // Spelled out but default: read as absent, like the database.
-                let spelled = c
-                    .extras()
-                    .identity_sequence
-                    .as_ref()
-                    .is_some_and(|s| s.is_default());
+                let spelled = c.identity_sequence.as_ref().is_some_and(|s| s.is_default());
                 spelled.then(|| desired.clone())
             });
             if let Some(g) = fixed {
@@ -246,13 +234,13 @@ mod tests {
             ]),
             ..Default::default()
         };
-        from.tables.insert("public.t".into(), live.into());
+        from.tables.insert("public.t".into(), live);
         let mut to = Database::default();
         let want = Table {
             grants: grants(&[("authenticated", &["select"])]),
             ..Default::default()
         };
-        to.tables.insert("public.t".into(), want.into());
+        to.tables.insert("public.t".into(), want);
         let net = net_of_defaults(&from, Cow::Borrowed(&to));
         assert_eq!(
             net.default_privileges, from.default_privileges,
@@ -318,7 +306,7 @@ pub fn on_server(db: Cow<'_, Database>, version: Option<super::PgVersion>) -> Co
     };
     for t in db.tables.values_mut() {
         if seven(&t.grants) {
-            fold(&mut Arc::make_mut(t).grants);
+            fold(&mut t.grants);
         }
     }
     for v in db.views.values_mut() {
@@ -374,7 +362,7 @@ mod maintain_tests {
         let seven: Vec<String> = BEFORE_MAINTAIN.iter().map(|s| s.to_string()).collect();
         t.grants.insert("app".into(), seven.clone());
         t.grants.insert("ro".into(), vec!["select".into()]);
-        db.tables.insert("public.t".into(), Arc::new(t));
+        db.tables.insert("public.t".into(), t);
         let on16 = on_server(Cow::Borrowed(&db), Some(PgVersion::of_major(16)));
         assert_eq!(on16.tables["public.t"].grants["app"], ["all"]);
         assert_eq!(on16.tables["public.t"].grants["ro"], ["select"]);

@@ -6,7 +6,7 @@
 use serde::de::{self, value::MapAccessDeserializer, value::SeqAccessDeserializer};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::types::{Check, IndexElem, PrimaryKey, Unique};
+use super::types::{Check, Column, IndexElem, PrimaryKey, Unique};
 
 pub fn yes() -> bool {
     true
@@ -109,6 +109,10 @@ macro_rules! short_form {
     };
 }
 
+short_form!(Column, "a type name or a column map",
+str: |s| Column::of_type(s),
+to_str: |c| (*c == Column::of_type(c.type_.as_str())).then_some(c.type_.as_str()));
+
 short_form!(Check, "a CHECK expression or a check map",
 str: |s| Check { expression: s.to_string(), ..Default::default() },
 to_str: |c| {
@@ -128,3 +132,97 @@ short_form!(PrimaryKey, "a list of columns or a primary key map", seq,
 
 short_form!(Unique, "a list of columns or a unique constraint map", seq,
     to_seq: |k| *k == Unique { columns: k.columns.clone(), ..Default::default() });
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Column, Identity, IdentitySequence, Index, IndexElem, Table};
+
+    #[test]
+    fn a_column_round_trips_in_the_order_written() {
+        let mut c = Column {
+            renamed_from: Some("old".into()),
+            type_: "integer".into(),
+            identity: Some(Identity::Always),
+            identity_sequence: Some(IdentitySequence {
+                name: Some("s".into()),
+                ..Default::default()
+            }),
+            generated: Some("1 + 1".into()),
+            collation: Some("C".into()),
+            comment: Some("a column".into()),
+            statistics: Some(100),
+            ..Default::default()
+        };
+        c.grants.insert("app".into(), vec!["select".into()]);
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(
+            json,
+            r#"{"renamed_from":"old","type":"integer","nullable":false,"identity":"always","identity_sequence":{"name":"s"},"generated":"1 + 1","collation":"C","comment":"a column","grants":{"app":["select"]},"statistics":100}"#
+        );
+        assert_eq!(serde_json::from_str::<Column>(&json).unwrap(), c);
+    }
+
+    #[test]
+    fn a_bare_column_is_its_type() {
+        let c = Column::of_type("text");
+        assert_eq!(serde_json::to_string(&c).unwrap(), r#""text""#);
+        assert_eq!(serde_json::from_str::<Column>(r#""text""#).unwrap(), c);
+        let read: Column = serde_json::from_str(r#"{"type": "text"}"#).unwrap();
+        assert_eq!(read, c);
+        let not_null = Column {
+            nullable: false,
+            ..c
+        };
+        assert_eq!(
+            serde_json::to_string(&not_null).unwrap(),
+            r#"{"type":"text","nullable":false}"#
+        );
+    }
+
+    #[test]
+    fn an_index_round_trips_in_the_order_written() {
+        let mut ix = Index {
+            renamed_from: Some("old".into()),
+            unique: true,
+            method: Some("gin".into()),
+            columns: vec![IndexElem {
+                column: Some("a".into()),
+                ..Default::default()
+            }],
+            include: vec!["b".into()],
+            where_: Some("a > 0".into()),
+            nulls_not_distinct: true,
+            comment: Some("an index".into()),
+            ..Default::default()
+        };
+        ix.options.insert("fastupdate".into(), "off".into());
+        let json = serde_json::to_string(&ix).unwrap();
+        assert_eq!(
+            json,
+            r#"{"renamed_from":"old","unique":true,"method":"gin","columns":["a"],"include":["b"],"where":"a > 0","nulls_not_distinct":true,"options":{"fastupdate":"off"},"comment":"an index"}"#
+        );
+        assert_eq!(serde_json::from_str::<Index>(&json).unwrap(), ix);
+    }
+
+    #[test]
+    fn a_table_round_trips_in_the_order_written() {
+        let json = r#"{"renamed_from":"old","owner":"app","comment":"c","unlogged":true,"columns":{"id":"integer"},"primary_key":["id"],"unique":{"u":["id"]},"foreign_keys":{"f":{"columns":["id"],"references":"public.p(id)"}},"checks":{"k":"id > 0"},"exclusions":{"x":{"definition":"USING gist (id WITH =)"}},"indexes":{"i":{"columns":["id"]}},"partition_by":"RANGE (id)","partition_of":{"parent":"public.p","bound":"DEFAULT"},"row_level_security":{"enabled":true},"policies":{"p":{"using":"true"}},"triggers":{"t":{"timing":"before","events":["update"],"for_each":"row","function":"public.f"}},"grants":{"app":["select"]},"options":{"fillfactor":"70"},"replica_identity":"full"}"#;
+        let t: Table = serde_json::from_str(json).unwrap();
+        assert_eq!(serde_json::to_string(&t).unwrap(), json);
+        let plain: Table = serde_json::from_str(r#"{"columns": {"id": "integer"}}"#).unwrap();
+        assert_eq!(
+            serde_json::to_string(&plain).unwrap(),
+            r#"{"columns":{"id":"integer"}}"#
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let err = serde_json::from_str::<Column>(r#"{"type": "text", "nulable": false}"#);
+        assert!(err.unwrap_err().to_string().contains("nulable"));
+        let err = serde_json::from_str::<Index>(r#"{"columns": ["a"], "uniqe": true}"#);
+        assert!(err.unwrap_err().to_string().contains("uniqe"));
+        let err = serde_json::from_str::<Table>(r#"{"columns": {}, "unloged": true}"#);
+        assert!(err.unwrap_err().to_string().contains("unloged"));
+    }
+}

@@ -6,8 +6,6 @@
 //! `schema.name(arg types)` for functions. Maps are `IndexMap`s so output
 //! order is stable; `Database::sort` puts every map in name order.
 
-use std::sync::Arc;
-
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -41,11 +39,8 @@ pub struct Database {
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub sequences: IndexMap<String, Sequence>,
     /// Tables by `schema.name`.
-    #[serde(
-        skip_serializing_if = "IndexMap::is_empty",
-        deserialize_with = "super::shrink::tables"
-    )]
-    pub tables: IndexMap<String, Arc<Table>>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub tables: IndexMap<String, Table>,
     /// Views and materialized views by `schema.name`.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub views: IndexMap<String, View>,
@@ -183,72 +178,108 @@ pub struct Sequence {
     pub grants: Grants,
 }
 
-/// A table. What most tables say is held inline; the rest (renames,
-/// partitioning, exclusions, storage options...) sits behind one pointer
-/// (`extras`). Its format, equality and schema are in `model::table`.
-#[derive(Debug, Clone, Default)]
+// No doc comment on Table, Column and Index: it would become their
+// description in the JSON Schema.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 pub struct Table {
-    pub owner: Option<String>,
-    pub comment: Option<String>,
-    /// Column name -> column.
-    pub columns: IndexMap<String, Column>,
-    pub primary_key: Option<PrimaryKey>,
-    pub unique: IndexMap<String, Unique>,
-    pub foreign_keys: IndexMap<String, ForeignKey>,
-    pub checks: IndexMap<String, Check>,
-    pub indexes: IndexMap<String, Index>,
-    pub row_level_security: RowLevelSecurity,
-    pub policies: IndexMap<String, Policy>,
-    pub triggers: IndexMap<String, Trigger>,
-    pub grants: Grants,
-    /// Read through [`Table::extras`]; `None` when nothing in it is set.
-    pub extras: Option<Box<TableExtras>>,
-}
-
-/// The attributes of a table that few tables set.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TableExtras {
     /// The table's previous name, to rename instead of drop and create.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(skip_serializing_if = "is_false")]
     pub unlogged: bool,
+    /// Column name -> column. A bare string is the column's type.
+    pub columns: IndexMap<String, Column>,
+    /// `[col, ...]` or `{ name, columns }`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub primary_key: Option<PrimaryKey>,
+    /// Constraint name -> `[col, ...]` or `{ columns, ... }`.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub unique: IndexMap<String, Unique>,
+    /// Constraint name -> foreign key.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub foreign_keys: IndexMap<String, ForeignKey>,
+    /// Constraint name -> CHECK expression or `{ expression, ... }`.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub checks: IndexMap<String, Check>,
+    /// Constraint name -> exclusion constraint.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub exclusions: IndexMap<String, Exclusion>,
+    /// Index name -> index.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub indexes: IndexMap<String, Index>,
     /// Partition key of a partitioned table, e.g. `RANGE (created_at)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub partition_by: Option<String>,
     /// This table is a partition of another.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub partition_of: Option<PartitionOf>,
+    #[serde(skip_serializing_if = "RowLevelSecurity::is_off")]
+    pub row_level_security: RowLevelSecurity,
+    /// Policy name -> policy.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub policies: IndexMap<String, Policy>,
+    /// Trigger name -> trigger.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub triggers: IndexMap<String, Trigger>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub grants: Grants,
     /// Storage parameters (`WITH (fillfactor = 70)`).
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub options: IndexMap<String, String>,
-    /// `full`, `nothing`, or `index <name>`; omitted for the default.
+    /// `full`, `nothing`, or `index <name>`; omitted for the default (primary key).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub replica_identity: Option<String>,
 }
 
-/// A column. What most columns say is held inline; the rest, set on few
-/// columns, sits behind one pointer (`extras`): a column costs 64 bytes
-/// instead of 240, on a model that may hold 100 000 of them. Its format,
-/// equality and schema are in `model::column`.
-#[derive(Debug, Clone, Default)]
+// Read and written in the short form (`name: type`) when it says
+// everything: see `model::short`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self", deny_unknown_fields, default)]
+#[schemars(transform = super::short::or_string)]
 pub struct Column {
-    pub type_: String,
-    pub nullable: bool,
-    pub default: Option<String>,
-    pub identity: Option<Identity>,
-    /// Read through [`Column::extras`]; `None` when nothing in it is set.
-    pub extras: Option<Box<ColumnExtras>>,
-}
-
-/// The attributes of a column that few columns set.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ColumnExtras {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
-    /// Set when its name, options or grants differ from what
-    /// `GENERATED ... AS IDENTITY` creates.
+    #[serde(rename = "type")]
+    pub type_: String,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub nullable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+    /// The identity column's sequence, when its name, options or grants
+    /// differ from what `GENERATED ... AS IDENTITY` creates.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub identity_sequence: Option<IdentitySequence>,
     /// Expression of a `GENERATED ALWAYS AS (...) STORED` column.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub generated: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub collation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Column-level privileges: role -> `select` / `insert` / `update` / `references`.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub grants: Grants,
+    /// Statistics target (`ALTER COLUMN ... SET STATISTICS n`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub statistics: Option<i32>,
+}
+
+impl Column {
+    /// A nullable column of `type_` and nothing else (`name: type`).
+    pub fn of_type(type_: impl Into<String>) -> Column {
+        Column {
+            type_: type_.into(),
+            nullable: true,
+            ..Default::default()
+        }
+    }
 }
 
 /// The sequence behind an identity column.
@@ -434,30 +465,29 @@ pub struct Exclusion {
     pub comment: Option<String>,
 }
 
-/// An index. What most indexes say is held inline; the rest sits behind
-/// one pointer (`extras`): 88 bytes instead of 224, on a model that may
-/// hold 40 000 of them. Its format, equality and schema are in
-/// `model::index`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 pub struct Index {
-    pub unique: bool,
-    pub nulls_not_distinct: bool,
-    // `btree` (default: None), `hash`, `gin`, `gist`, `brin`, `spgist`.
-    pub method: Option<String>,
-    pub columns: Vec<IndexElem>,
-    // Partial index predicate.
-    pub where_: Option<String>,
-    /// Read through [`Index::extras`]; `None` when nothing in it is set.
-    pub extras: Option<Box<IndexExtras>>,
-}
-
-/// The attributes of an index that few indexes set.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct IndexExtras {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub unique: bool,
+    /// `btree` (default), `hash`, `gin`, `gist`, `brin`, `spgist`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Key columns: a column name, or `{ column | expression, opclass, order, nulls, collation }`.
+    pub columns: Vec<IndexElem>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub include: Vec<String>,
+    /// Partial index predicate.
+    #[serde(rename = "where", skip_serializing_if = "Option::is_none")]
+    pub where_: Option<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub nulls_not_distinct: bool,
     /// Storage parameters (`WITH (fastupdate = off)`).
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub options: IndexMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }
 

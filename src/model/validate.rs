@@ -85,35 +85,20 @@ pub fn validate(db: &Database) -> (Vec<Problem>, Vec<Problem>) {
         external_schemas,
         extension_schemas,
     };
-    let cx = || Ctx {
+    let mut cx = Ctx {
         db,
         known: &known,
         errors: Vec::new(),
         warnings: Vec::new(),
     };
-    // Two independent halves of the checks, on two threads; their
-    // problems are joined in the order one thread would give them.
-    let (mut first, second) = super::par::both(
-        db.tables.len(),
-        || {
-            let mut cx = cx();
-            cx.identifiers();
-            cx.all_types();
-            cx
-        },
-        || {
-            let mut cx = cx();
-            for (key, table) in &db.tables {
-                cx.table(key, table);
-            }
-            cx.sequences();
-            cx.namespaces();
-            cx
-        },
-    );
-    first.errors.extend(second.errors);
-    first.warnings.extend(second.warnings);
-    (first.errors, first.warnings)
+    cx.identifiers();
+    cx.all_types();
+    for (key, table) in &db.tables {
+        cx.table(key, table);
+    }
+    cx.sequences();
+    cx.namespaces();
+    (cx.errors, cx.warnings)
 }
 
 impl<'d> Ctx<'d> {
@@ -190,11 +175,7 @@ impl<'d> Ctx<'d> {
                     t.foreign_keys.keys().collect(),
                 ),
                 ("checks", "constraint", t.checks.keys().collect()),
-                (
-                    "exclusions",
-                    "constraint",
-                    t.extras().exclusions.keys().collect(),
-                ),
+                ("exclusions", "constraint", t.exclusions.keys().collect()),
                 ("indexes", "index", t.indexes.keys().collect()),
                 ("policies", "policy", t.policies.keys().collect()),
                 ("triggers", "trigger", t.triggers.keys().collect()),
@@ -337,7 +318,7 @@ impl<'d> Ctx<'d> {
         for (n, i) in &t.indexes {
             let cols: Vec<String> = i.columns.iter().filter_map(|e| e.column.clone()).collect();
             need(vec!["indexes", n], &cols, "index");
-            need(vec!["indexes", n], &i.extras().include, "index");
+            need(vec!["indexes", n], &i.include, "index");
         }
         for (n, tr) in &t.triggers {
             need(vec!["triggers", n], &tr.columns, "trigger");
@@ -356,7 +337,7 @@ impl<'d> Ctx<'d> {
         for (n, tr) in &t.triggers {
             self.trigger_function(key, n, &tr.function);
         }
-        if let Some(part) = &t.extras().partition_of {
+        if let Some(part) = &t.partition_of {
             let parent = &part.parent;
             if !self.db.tables.contains_key(parent) && !self.known.external.contains(parent) {
                 self.err(
@@ -523,7 +504,7 @@ impl<'d> Ctx<'d> {
                 let t = table(section, k).map_or(0, |t| {
                     usize::from(t.primary_key.is_some())
                         + t.unique.len()
-                        + t.extras().exclusions.len()
+                        + t.exclusions.len()
                         + t.indexes.len()
                 });
                 t + view(section, k).map_or(0, |v| v.indexes.len())
@@ -552,7 +533,7 @@ impl<'d> Ctx<'d> {
             }
             for (group, parts) in [
                 ("unique", t.unique.keys().collect::<Vec<_>>()),
-                ("exclusions", t.extras().exclusions.keys().collect()),
+                ("exclusions", t.exclusions.keys().collect()),
                 ("indexes", t.indexes.keys().collect()),
             ] {
                 for n in parts {
@@ -599,7 +580,7 @@ impl<'d> Ctx<'d> {
                 ("unique", t.unique.keys().collect()),
                 ("foreign_keys", t.foreign_keys.keys().collect()),
                 ("checks", t.checks.keys().collect()),
-                ("exclusions", t.extras().exclusions.keys().collect()),
+                ("exclusions", t.exclusions.keys().collect()),
             ];
             for (group, names) in groups {
                 for n in names {
@@ -723,36 +704,32 @@ mod tests {
 
     #[test]
     fn a_large_model_reports_in_the_order_of_the_checks() {
-        // Over par's threshold, so the checks run on two threads; the
-        // problems must still come in the order of the checks, one kind
-        // from each: identifiers, types, table references, namespaces.
+        // The problems come in the order of the checks, one kind from
+        // each: identifiers, types, table references, namespaces.
         let mut db = Database::default();
         for i in 0..2100 {
             db.tables
-                .insert(format!("public.t{i}"), table(&[("id", "uuid")]).into());
+                .insert(format!("public.t{i}"), table(&[("id", "uuid")]));
         }
         let long = "x".repeat(70);
-        std::sync::Arc::make_mut(&mut db.tables["public.t2050"])
+        db.tables["public.t2050"]
             .columns
             .insert(long.clone(), table(&[("c", "text")]).columns["c"].clone());
-        std::sync::Arc::make_mut(&mut db.tables["public.t3"]).columns["id"].type_ =
-            "public.nosuchtype".into();
-        std::sync::Arc::make_mut(&mut db.tables["public.t1"]).primary_key = Some(PrimaryKey {
+        db.tables["public.t3"].columns["id"].type_ = "public.nosuchtype".into();
+        db.tables["public.t1"].primary_key = Some(PrimaryKey {
             columns: vec!["missing".into()],
             ..Default::default()
         });
-        std::sync::Arc::make_mut(&mut db.tables["public.t7"])
-            .indexes
-            .insert(
-                "t8".into(),
-                Index {
-                    columns: vec![IndexElem {
-                        column: Some("id".into()),
-                        ..Default::default()
-                    }],
+        db.tables["public.t7"].indexes.insert(
+            "t8".into(),
+            Index {
+                columns: vec![IndexElem {
+                    column: Some("id".into()),
                     ..Default::default()
-                },
-            );
+                }],
+                ..Default::default()
+            },
+        );
         let (errors, _) = validate(&db);
         let tables: Vec<&str> = errors.iter().map(|p| p.path[1].as_str()).collect();
         assert_eq!(
@@ -777,15 +754,15 @@ mod tests {
             columns: vec!["id".into()],
             ..Default::default()
         });
-        db.tables.insert("public.a".into(), a.into());
+        db.tables.insert("public.a".into(), a);
         // The implicit `a_pkey`, taken again by an index of another table.
         let mut b = table(&[("id", "uuid")]);
         b.indexes.insert("a_pkey".into(), index());
-        db.tables.insert("public.b".into(), b.into());
+        db.tables.insert("public.b".into(), b);
         // The same names in another schema clash with nothing.
         let mut c = table(&[("id", "uuid")]);
         c.indexes.insert("a_pkey".into(), index());
-        db.tables.insert("other.a".into(), c.into());
+        db.tables.insert("other.a".into(), c);
         // A materialized view's index named like a table.
         db.views.insert(
             "public.v".into(),

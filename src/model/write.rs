@@ -248,7 +248,7 @@ mod tests {
                 ..Default::default()
             },
         );
-        db.tables.insert("auth.users".into(), t.into());
+        db.tables.insert("auth.users".into(), t);
         db.functions.insert(
             "public.f(integer)".into(),
             Function {

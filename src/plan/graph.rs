@@ -18,14 +18,13 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::model::name::split_dotted;
 use crate::model::privileges::DefaultKind;
-use crate::model::{par, Database, FunctionKind, QualifiedName, Table};
+use crate::model::{Database, FunctionKind, QualifiedName, Table};
 
 use super::pool::{StepPool, NO_STEP};
 use super::refs::{refs_in_expr, refs_in_sql, refs_in_type, RefName, Refs};
 use super::render::{self, parse_function_key, parse_name, parse_table_ref, Detached, Target};
 use super::scope::Scope;
 use super::PlanError;
-use std::sync::Mutex;
 
 /// What a step creates. The order here is the tie-break rank.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -576,43 +575,15 @@ impl Builder {
         b.schemas(&ctx)?;
         b.types(&ctx, detached)?;
         b.functions(&ctx)?;
-        let mut tables = Vec::with_capacity(db.tables.len());
+        let none = Detached::default();
         for (key, t) in &db.tables {
             let name = parse_name(key, &format!("table `{key}`"))?;
             if !ctx.external.name(&name) && scope.has(key) {
-                tables.push((key, name, &**t));
+                let detached = detached.tables.get(key).unwrap_or(&none);
+                b.table(&ctx, key, &name, t, detached)?;
             }
         }
-        // Rendering the tables is most of a first plan: split over two
-        // threads (the second also renders the views, which come next),
-        // then joined in order and numbered as if made in one.
-        let start = b.nodes.len();
-        let (first, second) = tables.split_at(tables.len() / 2);
-        let part = |tables: &[(&String, QualifiedName, &Table)], views: bool| {
-            let mut part = Builder::new(db, revoke_named);
-            let none = Detached::default();
-            for (key, name, t) in tables {
-                let detached = detached.tables.get(*key).unwrap_or(&none);
-                part.table(&ctx, key, name, t, detached)?;
-            }
-            if views {
-                part.views(&ctx, scope)?;
-            }
-            Ok::<_, PlanError>(part.nodes)
-        };
-        let (first, second) = par::both(tables.len(), || part(first, false), || part(second, true));
-        let (first, second) = (first?, second?);
-        let middle = start + first.len();
-        b.nodes.extend(first);
-        b.nodes.extend(second);
-        for (i, n) in b.nodes.iter_mut().enumerate().skip(start) {
-            let base = if i < middle { start } else { middle };
-            match &mut n.parent {
-                Some(p) => *p += base as u32,
-                None if n.numbered => n.id = n.id_at(i).into_boxed_str(),
-                None => {}
-            }
-        }
+        b.views(&ctx, scope)?;
         for (i, d) in db.default_privileges.iter().enumerate() {
             let dep = d
                 .schema
@@ -875,7 +846,7 @@ impl Builder {
     ) -> Result<(), PlanError> {
         let what = format!("table {key}");
         let id = format!("table:{key}");
-        let parent = match &t.extras().partition_of {
+        let parent = match &t.partition_of {
             Some(p) => {
                 let pn = parse_name(&p.parent, &what)?;
                 ctx.tables.get(&pn).map(|(k, pt)| (k.to_string(), *pt))
@@ -892,7 +863,7 @@ impl Builder {
         }
         for (cname, c) in &t.columns {
             d.extend(deps(ctx.ty(&what, &c.type_)?));
-            if let Some(g) = &c.extras().generated {
+            if let Some(g) = &c.generated {
                 d.extend(deps(ctx.expr(&what, g)?));
             }
             if let Some(x) = &c.default {
@@ -917,7 +888,7 @@ impl Builder {
                 }
             }
         }
-        for e in t.extras().exclusions.values() {
+        for e in t.exclusions.values() {
             let probe = format!("ALTER TABLE pg_temp.probe ADD EXCLUDE {}", e.definition);
             d.extend(deps(ctx.sql(&what, &probe)?));
         }
@@ -930,7 +901,7 @@ impl Builder {
         self.owner(me, Target::Table(name), &t.owner);
         self.comment(me, Target::Table(name), &t.comment);
         for (cname, c) in &t.columns {
-            self.comment(me, Target::Column(name, cname), &c.extras().comment);
+            self.comment(me, Target::Column(name, cname), &c.comment);
         }
         if let Some(pk) = &t.primary_key {
             let pk_name = pk.name.clone().unwrap_or(format!("{}_pkey", name.name));
@@ -945,14 +916,13 @@ impl Builder {
                 self.comment(me, Target::Constraint(name, n), &c.comment);
             }
         }
-        for (n, e) in &t.extras().exclusions {
+        for (n, e) in &t.exclusions {
             self.comment(me, Target::Constraint(name, n), &e.comment);
         }
         self.grants(me, Target::Table(name), None, &t.grants)?;
         for (cname, c) in &t.columns {
-            self.grants(me, Target::Table(name), Some(cname), &c.extras().grants)?;
+            self.grants(me, Target::Table(name), Some(cname), &c.grants)?;
             if let Some(seq) = c
-                .extras()
                 .identity_sequence
                 .as_ref()
                 .filter(|_| c.identity.is_some())
@@ -960,7 +930,7 @@ impl Builder {
                 let seq_name = render::identity_sequence_name(name, cname, c);
                 self.grants(me, Target::Sequence(&seq_name), None, &seq.grants)?;
             }
-            if let Some(n) = c.extras().statistics {
+            if let Some(n) = c.statistics {
                 self.attach(
                     me,
                     StepKind::Table,
@@ -968,7 +938,7 @@ impl Builder {
                 );
             }
         }
-        if let Some(ri) = &t.extras().replica_identity {
+        if let Some(ri) = &t.replica_identity {
             let mut d = vec![id.clone()];
             if let Some(index) = ri
                 .strip_prefix("index ")
@@ -1124,7 +1094,7 @@ impl Builder {
         self.push(iid.clone(), StepKind::Index, sql, deps(d));
         let iq = QualifiedName::new(&on.schema, iname);
         self.undo(render::drop_object(Target::Index(&iq)));
-        self.comment(Some(&iid), Target::Index(&iq), &ix.extras().comment);
+        self.comment(Some(&iid), Target::Index(&iq), &ix.comment);
         for (k, e) in ix.columns.iter().enumerate() {
             if let Some(n) = e.statistics {
                 let sql = format!(
@@ -1290,21 +1260,11 @@ impl Builder {
         let mut kept = ordered.kept.into_iter();
         let n = self.nodes.len();
         let mut pool = StepPool::new(n, ordered.first_attached, ordered.next_attached);
-        let mut at = 0;
-        // Collected in place: the list of nodes becomes the pool's list of
-        // steps, not a second list beside it.
-        let steps = (self.nodes.into_iter())
-            .map(|mut node| {
-                // `retain` visits each dependency once, in order.
-                node.body.deps.retain(|_| kept.next().unwrap_or(false));
-                if node.parent.is_none() {
-                    pool.name(node.id, at);
-                }
-                at += 1;
-                Mutex::new(Some(node.body))
-            })
-            .collect();
-        pool.steps(steps);
+        for mut node in self.nodes {
+            // `retain` visits each dependency once, in order.
+            node.body.deps.retain(|_| kept.next().unwrap_or(false));
+            pool.push(node.parent.is_none().then_some(node.id), node.body);
+        }
         pool
     }
 
@@ -1319,20 +1279,12 @@ impl Builder {
         }
         let mut kept = Vec::with_capacity(deps);
         let mut indegree = vec![0; self.nodes.len()];
-        // The names looked up first, half the nodes on each thread: some
-        // 200 000 of them at 10 000 tables. u32::MAX: no such node.
-        let found = par::halves(par::MIN_ENTRIES, &self.nodes, |_, nodes| {
-            (nodes.iter().flat_map(|n| &n.body.deps))
-                .map(|d| index.get(d.target.as_str()).map_or(u32::MAX, |&j| j as u32))
-                .collect()
-        });
-        let mut found = found.into_iter();
         // A node names a handful of dependencies: a list beats a set.
         let mut seen = Vec::new();
         for (i, n) in self.nodes.iter().enumerate() {
             seen.clear();
-            for _ in &n.body.deps {
-                let target = found.next().filter(|&j| j != u32::MAX).map(|j| j as usize);
+            for d in &n.body.deps {
+                let target = index.get(d.target.as_str()).copied();
                 let edge = match target {
                     Some(j) if j != i && !seen.contains(&j) => {
                         seen.push(j);
@@ -1483,12 +1435,8 @@ impl<'a> Ctx<'a> {
         let mut partitions: HashMap<QualifiedName, Vec<&str>> = HashMap::new();
         for (key, t) in &db.tables {
             let q = parse_name(key, &format!("table `{key}`"))?;
-            tables.insert(q.clone(), (key.as_str(), &**t));
-            let parent = t
-                .extras()
-                .partition_of
-                .as_ref()
-                .map(|p| parse_name(&p.parent, ""));
+            tables.insert(q.clone(), (key.as_str(), t));
+            let parent = t.partition_of.as_ref().map(|p| parse_name(&p.parent, ""));
             if let Some(Ok(parent)) = parent {
                 partitions.entry(parent).or_default().push(key.as_str());
             }

@@ -148,27 +148,9 @@ pub struct Changes {
 
 /// The changes from `from` to `to` (see [`plan_migration`]).
 pub fn changes(from: &Database, to: &Database, opts: &PlanOptions) -> Result<Changes, PlanError> {
-    changes_of(from, Cow::Borrowed(to), opts)
-}
-
-/// [`changes`] to a `to` given whole, which the diff lets go of as it goes
-/// where nothing needs it (a first plan: see `diff::lets_go_of`).
-pub fn changes_owned(
-    from: &Database,
-    to: Database,
-    opts: &PlanOptions,
-) -> Result<Changes, PlanError> {
-    changes_of(from, Cow::Owned(to), opts)
-}
-
-fn changes_of(
-    from: &Database,
-    to: Cow<'_, Database>,
-    opts: &PlanOptions,
-) -> Result<Changes, PlanError> {
     // Grants are read net of the default privileges in force (see model::privileges).
-    let to = crate::model::privileges::net_of_defaults(from, to);
-    let (renames, changes) = crate::diff::diff(from, to, &opts.diff, opts.online_ddl)?;
+    let to = crate::model::privileges::net_of_defaults(from, Cow::Borrowed(to));
+    let (renames, changes) = crate::diff::diff(from, &to, &opts.diff, opts.online_ddl)?;
     tracing::debug!(changes = changes.len(), "diffed");
     Ok(Changes { renames, changes })
 }

@@ -16,8 +16,8 @@ pub mod show;
 
 pub use graph::{create_script, create_steps, drop_script, drop_steps, Step, StepKind};
 pub use migration::{
-    changes, changes_owned, plan_migration, Action, Changes, Edge, Hazard, Level, MigrationPlan,
-    PlanOptions, PlannedStep,
+    changes, plan_migration, Action, Changes, Edge, Hazard, Level, MigrationPlan, PlanOptions,
+    PlannedStep,
 };
 
 /// Why a model could not be planned.

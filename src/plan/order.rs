@@ -16,7 +16,6 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 
 use crate::diff::{Change, Described};
-use crate::model::par;
 
 use super::migration::{Action, Edge, PlannedStep};
 use super::PlanError;
@@ -35,15 +34,12 @@ fn phase(a: Action) -> u8 {
 pub(crate) fn order(changes: Vec<Change>, explained: bool) -> Result<Vec<PlannedStep>, PlanError> {
     let n = changes.len();
     // Ties are broken by phase, kind and id: each change's place in that
-    // order is found on another thread while the changes are indexed (the
-    // two take about as long), so that the heap below compares numbers,
-    // not 85 000 ids over and over.
-    let ((by_id, index), rank) = par::both(
-        n,
-        || (ids(&changes), Index::new(&changes)),
-        || tie_ranks(&changes),
-    );
-    let edges = edges(&changes, &by_id?, &index);
+    // order is found first, so that the heap below compares numbers, not
+    // ids over and over.
+    let rank = tie_ranks(&changes);
+    let by_id = ids(&changes)?;
+    let index = Index::new(&changes);
+    let edges = edges(&changes, &by_id, &index);
     let mut g: DiGraph<usize, ()> = DiGraph::with_capacity(n, edges.len());
     for i in 0..n {
         g.add_node(i);
@@ -77,13 +73,11 @@ pub(crate) fn order(changes: Vec<Change>, explained: bool) -> Result<Vec<Planned
     drop((g, rank));
     let mut befores: Vec<Vec<Edge>> = (0..n).map(|_| Vec::new()).collect();
     if explained {
-        // 100 000 reasons in a first plan of 10 000 tables: written on two threads.
-        let made = par::map(&edges, |&(a, _, ref why)| Edge {
-            before: changes[a].id.clone(),
-            reason: why.to_string(),
-        });
-        for (&(_, b, _), edge) in edges.iter().zip(made) {
-            befores[b].push(edge);
+        for &(a, b, ref why) in &edges {
+            befores[b].push(Edge {
+                before: changes[a].id.clone(),
+                reason: why.to_string(),
+            });
         }
     }
     // Each change becomes its step where it lies (what only ordered it is
@@ -208,31 +202,11 @@ impl<'c> Lists<'c> {
 
 /// The edges between changes, each with its first reason, sorted by
 /// (before, after) and without repeats. Each edge's reason is written out
-/// only once it is known to be kept (there are some 100 000 edges in a
-/// first plan of 10 000 tables).
+/// only once it is known to be kept.
 fn edges<'c>(
     changes: &'c [Change],
     by_id: &HashMap<&str, usize>,
     index: &Index<'c>,
-) -> Vec<(usize, usize, Why<'c>)> {
-    // Each half of the changes finds the edges into it on its own thread;
-    // joined in change order, the stable sort below keeps the same first
-    // reason as one pass would.
-    let mut edges = par::halves(par::MIN_ENTRIES, changes, |start, part| {
-        edges_into(changes, by_id, index, start..start + part.len())
-    });
-    // A list sorted once costs less than a map kept sorted as it grows.
-    edges.sort_by_key(|&(a, b, _)| (a, b));
-    edges.dedup_by_key(|&mut (a, b, _)| (a, b));
-    edges
-}
-
-/// The edges into the changes at `into`, in change order.
-fn edges_into<'c>(
-    changes: &'c [Change],
-    by_id: &HashMap<&str, usize>,
-    index: &Index<'c>,
-    into: std::ops::Range<usize>,
 ) -> Vec<(usize, usize, Why<'c>)> {
     let mut edges: Vec<(usize, usize, Why)> = Vec::new();
     fn add<'c>(edges: &mut Vec<(usize, usize, Why<'c>)>, a: usize, b: usize, why: Why<'c>) {
@@ -240,7 +214,7 @@ fn edges_into<'c>(
             edges.push((a, b, why));
         }
     }
-    for (j, c) in changes.iter().enumerate().take(into.end).skip(into.start) {
+    for (j, c) in changes.iter().enumerate() {
         let creates = matches!(c.action, Action::Create | Action::Alter);
         if creates {
             for d in &c.to_deps {
@@ -285,6 +259,10 @@ fn edges_into<'c>(
             }
         }
     }
+    // A list sorted once costs less than a map kept sorted as it grows;
+    // the stable sort keeps each edge's first reason.
+    edges.sort_by_key(|&(a, b, _)| (a, b));
+    edges.dedup_by_key(|&mut (a, b, _)| (a, b));
     edges
 }
 

@@ -117,7 +117,7 @@ mod tests {
 
     fn with_table(cols: &[(&str, &str)]) -> Database {
         let mut db = Database::default();
-        db.tables.insert("public.t".into(), table(cols).into());
+        db.tables.insert("public.t".into(), table(cols));
         db
     }
 

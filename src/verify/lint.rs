@@ -146,7 +146,7 @@ fn schema_of(key: &str) -> String {
 
 fn table_rules(key: &str, t: &Table, opts: &LintOptions, out: &mut Out) {
     let rls = t.row_level_security.enabled;
-    let partition = t.extras().partition_of.is_some();
+    let partition = t.partition_of.is_some();
     if !rls && !partition && opts.exposed_schemas.contains(&schema_of(key)) {
         out.push(
             "rls_disabled_in_exposed_schema",
@@ -279,12 +279,7 @@ fn covered(t: &Table, cols: &[String]) -> bool {
 fn index_shape(ix: &Index) -> String {
     format!(
         "{}|{:?}|{:?}|{:?}|{:?}|{}",
-        ix.unique,
-        ix.method,
-        ix.columns,
-        ix.extras().include,
-        ix.where_,
-        ix.nulls_not_distinct
+        ix.unique, ix.method, ix.columns, ix.include, ix.where_, ix.nulls_not_distinct
     )
 }
 
@@ -366,7 +361,7 @@ mod tests {
         );
         t.grants.insert("anon".into(), vec!["select".into()]);
         let mut db = Database::default();
-        db.tables.insert("public.t".into(), t.clone().into());
+        db.tables.insert("public.t".into(), t.clone());
         db.functions.insert(
             "public.f()".into(),
             Function {
@@ -422,7 +417,7 @@ mod tests {
             },
         );
         let mut db = Database::default();
-        db.tables.insert("public.t".into(), fixed.into());
+        db.tables.insert("public.t".into(), fixed);
         let mut f = Function {
             security_definer: true,
             language: "sql".into(),
@@ -452,7 +447,7 @@ mod tests {
         t.indexes.insert("a1".into(), ix.clone());
         t.indexes.insert("a2".into(), ix);
         let mut db = Database::default();
-        db.tables.insert("app.t".into(), t.into());
+        db.tables.insert("app.t".into(), t);
         assert_eq!(ids(&db), vec![("duplicate_index", "app.t.a2".to_string())]);
         let opts = LintOptions {
             ignores: IgnoreList::parse_all(&["duplicate_index:app.t.a2".into()]).unwrap(),

@@ -234,7 +234,7 @@ mod tests {
         };
         t.policies.insert("own".into(), Policy::default());
         let mut db = Database::default();
-        db.tables.insert("public.users".into(), t.into());
+        db.tables.insert("public.users".into(), t);
         db
     }
 

@@ -252,7 +252,6 @@ pub fn for_server(db: &mut reconcile::model::Database) {
         v.options.shift_remove("security_invoker");
     }
     for t in db.tables.values_mut() {
-        let t = std::sync::Arc::make_mut(t);
         for u in t.unique.values_mut() {
             u.nulls_not_distinct = false;
         }

@@ -42,13 +42,13 @@ pub fn create_index(name: &str, table: &QualifiedName, ix: &Index) -> String {
     }
     let elems: Vec<String> = ix.columns.iter().map(index_elem).collect();
     sql.push_str(&format!(" ({})", elems.join(", ")));
-    if !ix.extras().include.is_empty() {
-        sql.push_str(&format!(" INCLUDE ({})", column_list(&ix.extras().include)));
+    if !ix.include.is_empty() {
+        sql.push_str(&format!(" INCLUDE ({})", column_list(&ix.include)));
     }
     if ix.nulls_not_distinct {
         sql.push_str(" NULLS NOT DISTINCT");
     }
-    sql.push_str(&with_options(&ix.extras().options));
+    sql.push_str(&with_options(&ix.options));
     if let Some(w) = &ix.where_ {
         sql.push_str(&format!(" WHERE ({w})"));
     }
@@ -96,8 +96,8 @@ mod tests {
             nulls_not_distinct: true,
             ..Default::default()
         };
-        ix.extras_mut().include = vec!["id".into()];
-        (ix.extras_mut().options).insert("fastupdate".into(), "off".into());
+        ix.include = vec!["id".into()];
+        (ix.options).insert("fastupdate".into(), "off".into());
         assert_eq!(
             create_index("Ix", &t, &ix),
             "CREATE UNIQUE INDEX \"Ix\" ON public.\"Users\" USING gin ((lower(name)) COLLATE \"C\" public.gin_trgm_ops, \"At\" DESC NULLS LAST) INCLUDE (id) NULLS NOT DISTINCT WITH (fastupdate=off) WHERE (deleted_at IS NULL);"
