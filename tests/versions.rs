@@ -196,3 +196,88 @@ fn check_refuses_each_feature_below_its_major() {
         assert_eq!(code, 0, "{name}: {o}{e}");
     }
 }
+
+/// From one desired state to the next and back, on a live server: the
+/// plan applies, planning again is empty, and revert returns to the first.
+fn converges_both_ways(name: &str, first: &str, second: &str) {
+    let db = FreshDb::new("ver_edit");
+    let dir = support::temp_dir();
+    let migrations = dir.join("migrations");
+    let m = migrations.to_str().unwrap();
+    let step = |yaml: &str, tag: &str| {
+        let file = dir.join(format!("{tag}.yaml"));
+        std::fs::write(&file, yaml).unwrap();
+        let f = file.to_str().unwrap().to_string();
+        let (code, o, e) = reconcile(&[
+            "plan",
+            "--database-url",
+            &db.url,
+            "--schema",
+            &f,
+            "--migrations",
+            m,
+            "--allow-destructive",
+        ]);
+        assert_eq!(code, 0, "{name} {tag}: plan: {o}{e}");
+        let (code, o, e) = reconcile(&[
+            "apply",
+            "--database-url",
+            &db.url,
+            "--migrations",
+            m,
+            "--no-snapshot",
+        ]);
+        assert_eq!(code, 0, "{name} {tag}: apply: {o}{e}");
+        let (code, o, e) = reconcile(&[
+            "plan",
+            "--check",
+            "--database-url",
+            &db.url,
+            "--schema",
+            &f,
+            "--migrations",
+            m,
+        ]);
+        assert_eq!(code, 0, "{name} {tag}: not empty after apply: {o}{e}");
+        f
+    };
+    let first = step(first, "first");
+    step(second, "second");
+    let (code, o, e) = reconcile(&[
+        "revert",
+        "--database-url",
+        &db.url,
+        "--steps",
+        "1",
+        "--no-snapshot",
+    ]);
+    assert_eq!(code, 0, "{name}: revert: {o}{e}");
+    let (code, o, e) = reconcile(&[
+        "plan",
+        "--check",
+        "--database-url",
+        &db.url,
+        "--schema",
+        &first,
+        "--migrations",
+        m,
+    ]);
+    assert_eq!(
+        code, 0,
+        "{name}: revert did not restore the first state: {o}{e}"
+    );
+}
+
+#[test]
+fn not_null_constraints_change_in_place_on_18() {
+    if server_major() < 18 {
+        return;
+    }
+    let plain = "tables:\n  public.t:\n    columns:\n      a: { type: integer, nullable: false }\n      b: { type: integer, nullable: false }\n      c: integer\n      d: { type: integer, nullable: false }\n";
+    let detailed = "tables:\n  public.t:\n    columns:\n      a: { type: integer, nullable: false, not_null: { name: t_a_required } }\n      b: { type: integer, nullable: false, not_null: { no_inherit: true } }\n      c: { type: integer, nullable: false, not_null: { name: t_c_nn, not_valid: true } }\n      d: { type: integer, nullable: false, not_null: { not_valid: true } }\n";
+    converges_both_ways("not null", plain, detailed);
+    converges_both_ways("not null back", detailed, plain);
+    let stored = "tables:\n  public.g:\n    columns:\n      a: integer\n      v: { type: integer, generated: \"a * 2\" }\n";
+    let virtual_ = "tables:\n  public.g:\n    columns:\n      a: integer\n      v: { type: integer, generated: \"a * 2\", virtual: true }\n";
+    converges_both_ways("virtual", stored, virtual_);
+}

@@ -180,7 +180,28 @@ struct ColumnRow {
     acl: Option<Vec<String>>,
     #[diesel(sql_type = Int4)]
     statistics: i32,
+    /// The NOT NULL constraint (PostgreSQL 18): name, validated, NO INHERIT,
+    /// and for a partition the name of its parent's for the same column.
+    #[diesel(sql_type = Nullable<Text>)]
+    nn_name: Option<String>,
+    #[diesel(sql_type = Bool)]
+    nn_valid: bool,
+    #[diesel(sql_type = Bool)]
+    nn_no_inherit: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    nn_parent: Option<String>,
 }
+
+/// A column's NOT NULL constraint on PostgreSQL 18, where they are catalog
+/// constraints with names.
+const NOT_NULL_18: &str =
+    "nn.conname::text AS nn_name, COALESCE(nn.convalidated, true) AS nn_valid,
+                COALESCE(nn.connoinherit, false) AS nn_no_inherit,
+                (SELECT pn.conname::text FROM pg_inherits h
+                   JOIN pg_attribute pa ON pa.attrelid = h.inhparent AND pa.attname = a.attname
+                   JOIN pg_constraint pn ON pn.conrelid = h.inhparent AND pn.contype = 'n'
+                        AND pn.conkey[1] = pa.attnum
+                  WHERE h.inhrelid = a.attrelid AND c.relispartition LIMIT 1) AS nn_parent";
 
 /// Columns of tables, and column comments of views (one query for both).
 pub fn columns(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
@@ -197,17 +218,30 @@ pub fn columns(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
                 a.attidentity::text AS identity, a.attgenerated::text AS generated,
                 {} AS collation,
                 ds.description AS comment, a.attacl::text[] AS acl,
-                COALESCE(a.attstattarget::int4, -1) AS statistics
+                COALESCE(a.attstattarget::int4, -1) AS statistics,
+                {}
            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
            JOIN pg_namespace n ON n.oid = c.relnamespace
            JOIN pg_type t ON t.oid = a.atttypid
            LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
            LEFT JOIN pg_description ds ON ds.objoid = a.attrelid
                 AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum
+           {}
           WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm')
             AND {}",
         expr_sql("ad.adbin", "ad.adrelid", true),
         collation_sql("a.attcollation", "t.typcollation"),
+        if s.version.at_least(18) {
+            NOT_NULL_18
+        } else {
+            "NULL::text AS nn_name, true AS nn_valid, false AS nn_no_inherit, NULL::text AS nn_parent"
+        },
+        if s.version.at_least(18) {
+            "LEFT JOIN pg_constraint nn ON nn.conrelid = a.attrelid AND nn.contype = 'n'
+                AND nn.conkey[1] = a.attnum"
+        } else {
+            ""
+        },
         rel_filter()
     );
     // Each row is made into its column and put in its table as it arrives;
@@ -250,6 +284,19 @@ fn column(r: ColumnRow) -> (String, Column) {
     } else {
         (None, r.default_expr)
     };
+    // The name PostgreSQL gives is left out: a partition's comes from its
+    // parent, any other table's is `<table>_<column>_not_null`.
+    let not_null = r.nn_name.as_ref().filter(|_| r.not_null).map(|name| {
+        let default = r
+            .nn_parent
+            .clone()
+            .unwrap_or_else(|| crate::model::name::object_name(&r.table_name, &r.name, "not_null"));
+        crate::model::NotNull {
+            name: (*name != default).then(|| name.clone()),
+            not_valid: !r.nn_valid,
+            no_inherit: r.nn_no_inherit,
+        }
+    });
     let col = Column {
         type_: r.type_name,
         nullable: !r.not_null,
@@ -259,7 +306,9 @@ fn column(r: ColumnRow) -> (String, Column) {
             "d" => Some(Identity::ByDefault),
             _ => None,
         },
+        virtual_: r.generated == "v",
         generated,
+        not_null: not_null.filter(|n| !n.is_default()),
         collation: r.collation.as_deref().and_then(qualified_unless_catalog),
         comment: r.comment,
         grants: grants(r.acl.as_deref(), &r.owner, AclKind::Plain),

@@ -17,6 +17,7 @@ mod table;
 mod view;
 pub(crate) mod words;
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -89,9 +90,11 @@ pub fn diff(
     opts: &DiffOptions,
     online: bool,
 ) -> Result<(Vec<Rename>, Vec<Change>), PlanError> {
-    let to = crate::model::privileges::on_server(std::borrow::Cow::Borrowed(to), from.server.0);
+    let to = crate::model::privileges::on_server(Cow::Borrowed(to), from.server.0);
     let to = &*to;
     let (renamed, renames) = rename::apply(from, to)?;
+    let to = adopt_not_null_names(&renamed, to);
+    let to = &*to;
     let scope = if opts.whole_models {
         Scope::all()
     } else {
@@ -104,6 +107,44 @@ pub fn diff(
     let a = Side::new(&renamed, to, &scope)?;
     let b = Side::new(to, &renamed, &scope)?;
     Ok((renames, compare(a, b, opts, online)?))
+}
+
+/// `to` with the NOT NULL constraint names it leaves unsaid taken from
+/// `from` (read from a PostgreSQL 18 server, where they are named): a name
+/// not declared is not managed, so a constraint that kept its old name
+/// through a rename, or got `..._not_null1`, is left as it is.
+fn adopt_not_null_names<'a>(from: &Database, to: &'a Database) -> Cow<'a, Database> {
+    if !from.server.0.is_some_and(|v| v.at_least(18)) {
+        return Cow::Borrowed(to);
+    }
+    let live = |t: &str, c: &str| {
+        from.tables
+            .get(t)
+            .and_then(|t| t.columns.get(c))
+            .and_then(|c| c.not_null.as_ref())
+            .and_then(|n| n.name.clone())
+    };
+    let unnamed = |t: &str, c: &str, col: &crate::model::Column| {
+        !col.nullable
+            && col.not_null.as_ref().is_none_or(|n| n.name.is_none())
+            && live(t, c).is_some()
+    };
+    let any = to
+        .tables
+        .iter()
+        .any(|(t, table)| table.columns.iter().any(|(c, col)| unnamed(t, c, col)));
+    if !any {
+        return Cow::Borrowed(to);
+    }
+    let mut out = to.clone();
+    for (t, table) in out.tables.iter_mut() {
+        for (c, col) in table.columns.iter_mut() {
+            if unnamed(t, c, col) {
+                col.not_null.get_or_insert_with(Default::default).name = live(t, c);
+            }
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// The changes between two sides.

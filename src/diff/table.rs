@@ -35,6 +35,9 @@ pub fn part_sql(o: &Obj<'_>, online: bool) -> Result<(Vec<String>, Vec<String>),
                 q,
                 &format!("ADD COLUMN {}", render::column_def(n, c, true)),
             )];
+            if !c.nullable && c.not_null.as_ref().is_some_and(|x| x.not_valid) {
+                up.push(render::add_not_null(q, n, c));
+            }
             up.extend(comment(Target::Column(q, n), &c.comment));
             up.extend(render::grant_statements(
                 Target::Table(q),
@@ -148,6 +151,50 @@ fn widening(old: &str, new: &str) -> bool {
     }
 }
 
+/// From `a`'s NOT NULL (or none) to `b`'s: SET/DROP NOT NULL for a plain
+/// one; its name, NOT VALID and NO INHERIT (PostgreSQL 18) renamed,
+/// validated, or dropped and added again.
+fn not_null_alter(q: &QualifiedName, n: &str, a: &Column, b: &Column) -> Vec<String> {
+    let at = |what: &str| alter_table(q, &format!("ALTER COLUMN {} {what}", quote_ident(n)));
+    let spec = |c: &Column| (!c.nullable).then(|| c.not_null.clone().unwrap_or_default());
+    let (x, y) = (spec(a), spec(b));
+    let name = |nn: &crate::model::NotNull| {
+        nn.name
+            .clone()
+            .unwrap_or_else(|| crate::model::name::object_name(&q.name, n, "not_null"))
+    };
+    match (x, y) {
+        (None, None) => vec![],
+        (Some(_), None) => vec![at("DROP NOT NULL")],
+        (None, Some(y)) if y.is_default() => vec![at("SET NOT NULL")],
+        (None, Some(_)) => vec![render::add_not_null(q, n, b)],
+        (Some(x), Some(y)) if x == y => vec![],
+        (Some(x), Some(y)) if x.no_inherit != y.no_inherit || (!x.not_valid && y.not_valid) => {
+            vec![at("DROP NOT NULL"), render::add_not_null(q, n, b)]
+        }
+        (Some(x), Some(y)) => {
+            let mut out = Vec::new();
+            if name(&x) != name(&y) {
+                out.push(alter_table(
+                    q,
+                    &format!(
+                        "RENAME CONSTRAINT {} TO {}",
+                        quote_ident(&name(&x)),
+                        quote_ident(&name(&y))
+                    ),
+                ));
+            }
+            if x.not_valid && !y.not_valid {
+                out.push(alter_table(
+                    q,
+                    &format!("VALIDATE CONSTRAINT {}", quote_ident(&name(&y))),
+                ));
+            }
+            out
+        }
+    }
+}
+
 fn column_alter(
     q: &QualifiedName,
     n: &str,
@@ -183,14 +230,7 @@ fn column_alter(
             out.push(at(format!("SET DEFAULT {x}")));
         }
     }
-    if a.nullable != b.nullable {
-        out.push(at(if b.nullable {
-            "DROP NOT NULL"
-        } else {
-            "SET NOT NULL"
-        }
-        .into()));
-    }
+    out.extend(not_null_alter(q, n, a, b));
     if a.identity != b.identity {
         let word = |i: Identity| match i {
             Identity::Always => "ALWAYS",
@@ -238,7 +278,13 @@ fn online_not_null(q: &QualifiedName, n: &str, up: &mut Vec<String>) {
     let Some(i) = up.iter().position(|s| *s == set) else {
         return;
     };
-    let check = quote_ident(&format!("{}_{n}_not_null", q.name));
+    // Not `<table>_<column>_not_null`: PostgreSQL 18 gives that name to
+    // the NOT NULL constraint SET NOT NULL makes while the check exists.
+    let check = quote_ident(&crate::model::name::object_name(
+        &q.name,
+        n,
+        "not_null_check",
+    ));
     let steps = vec![
         alter_table(
             q,
@@ -274,7 +320,7 @@ pub fn compare_part(x: &Obj<'_>, y: &Obj<'_>, online: bool) -> Result<Verdict, P
         (Shape::Column(q, n, a), Shape::Column(_, _, b)) => {
             let generated_same = match (&a.generated, &b.generated) {
                 (None, None) => true,
-                (Some(g), Some(h)) => same::expr_in(&q.name, g, h),
+                (Some(g), Some(h)) => same::expr_in(&q.name, g, h) && a.virtual_ == b.virtual_,
                 _ => false,
             };
             if !generated_same {

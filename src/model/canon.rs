@@ -363,6 +363,7 @@ fn table_pass(
     let short_name = QualifiedName::parse(key, "public")
         .map(|q| q.name)
         .unwrap_or_default();
+    let partition_of = table.partition_of.clone();
     for (col, c) in table.columns.iter_mut() {
         let at = ["tables", key, "columns", col.as_str()];
         type_in_place(&mut c.type_, &at, p);
@@ -389,6 +390,30 @@ fn table_pass(
         }
         if e.identity_sequence.as_ref().is_some_and(|s| s.is_default()) {
             e.identity_sequence = None;
+        }
+        if let Some(nn) = e.not_null.as_mut() {
+            let default = crate::model::name::object_name(&short_name, col, "not_null");
+            if partition_of.is_none() && nn.name.as_deref() == Some(default.as_str()) {
+                nn.name = None;
+            }
+            if e.nullable {
+                p.push(
+                    Problem::new(
+                        &at,
+                        "`not_null` describes the NOT NULL constraint of a column that is nullable",
+                    )
+                    .hint("add `nullable: false`, or remove `not_null`"),
+                );
+            }
+        }
+        if e.not_null.as_ref().is_some_and(|n| n.is_default()) {
+            e.not_null = None;
+        }
+        if e.virtual_ && e.generated.is_none() {
+            p.push(
+                Problem::new(&at, "`virtual` is for a generated column")
+                    .hint("add `generated: <expression>`, or remove `virtual`"),
+            );
         }
     }
     if let Some(pk) = table.primary_key.as_mut() {

@@ -144,6 +144,29 @@ fn scanner_keyword(word: &str) -> bool {
 }
 
 /// Quotes a string literal for SQL (`'it''s'`); uses `E''` never.
+/// The name PostgreSQL makes of two names and a label (`makeObjectName`):
+/// `t_c_not_null`, the longer of the two names cut first so the whole fits
+/// in 63 bytes, never inside a character.
+pub fn object_name(name1: &str, name2: &str, label: &str) -> String {
+    const MAX: usize = 63;
+    let avail = MAX.saturating_sub(label.len() + 2);
+    let (mut n1, mut n2) = (name1.len(), name2.len());
+    while n1 + n2 > avail {
+        if n1 > n2 {
+            n1 -= 1;
+        } else {
+            n2 -= 1;
+        }
+    }
+    let clip = |s: &str, mut n: usize| {
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        s[..n].to_string()
+    };
+    format!("{}_{}_{label}", clip(name1, n1), clip(name2, n2))
+}
+
 pub fn quote_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
@@ -151,6 +174,24 @@ pub fn quote_literal(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn object_names_are_cut_as_postgresql_cuts_them() {
+        assert_eq!(
+            object_name("users", "email", "not_null"),
+            "users_email_not_null"
+        );
+        // Read off PostgreSQL 18.
+        let name = object_name(&"a".repeat(50), "column_b", "not_null");
+        assert_eq!(name, format!("{}_column_b_not_null", "a".repeat(45)));
+        let both = object_name(&"x".repeat(60), &"y".repeat(60), "not_null");
+        assert_eq!(
+            both,
+            format!("{}_{}_not_null", "x".repeat(27), "y".repeat(26))
+        );
+        let wide = object_name(&"é".repeat(31), "c", "not_null");
+        assert_eq!(wide, format!("{}_c_not_null", "é".repeat(26)));
+    }
 
     #[test]
     fn quotes_like_postgres() {

@@ -259,6 +259,14 @@ pub struct Column {
     /// Expression of a `GENERATED ALWAYS AS (...) STORED` column.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub generated: Option<String>,
+    /// The generated column is `VIRTUAL`: computed when read, not stored
+    /// (PostgreSQL 18).
+    #[serde(rename = "virtual", skip_serializing_if = "is_false")]
+    pub virtual_: bool,
+    /// A column that is not nullable: its NOT NULL constraint, where it
+    /// says more than PostgreSQL's default (PostgreSQL 18 names them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_null: Option<NotNull>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collation: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -279,6 +287,29 @@ impl Column {
             nullable: true,
             ..Default::default()
         }
+    }
+}
+
+/// A column's NOT NULL constraint (PostgreSQL 18).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotNull {
+    /// Omitted when it is PostgreSQL's choice: `<table>_<column>_not_null`,
+    /// or for a partition its parent's constraint's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `NOT VALID`: rows already there may hold NULL; new ones may not.
+    #[serde(skip_serializing_if = "is_false")]
+    pub not_valid: bool,
+    /// `NO INHERIT`: not given to inheriting tables.
+    #[serde(skip_serializing_if = "is_false")]
+    pub no_inherit: bool,
+}
+
+impl NotNull {
+    /// Says nothing a plain `NOT NULL` does not.
+    pub fn is_default(&self) -> bool {
+        *self == NotNull::default()
     }
 }
 

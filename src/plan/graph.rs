@@ -938,6 +938,9 @@ impl Builder {
                 );
             }
         }
+        for sql in render::add_not_valid_not_null(name, t) {
+            self.attach(me, StepKind::Table, sql);
+        }
         if let Some(ri) = &t.replica_identity {
             let mut d = vec![id.clone()];
             if let Some(index) = ri

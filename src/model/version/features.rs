@@ -180,6 +180,9 @@ fn constraint(k: &pg_query::protobuf::Constraint, table_level: bool, f: &mut Fou
     if is(ConstrType::ConstrNotnull) {
         if table_level {
             f.add(18, "NOT NULL table constraints");
+        } else if !k.conname.is_empty() {
+            // Accepted before 18, but the name is not kept.
+            f.add(18, "named NOT NULL constraints");
         }
         if k.skip_validation {
             f.add(18, "NOT NULL ... NOT VALID");
@@ -277,6 +280,7 @@ mod tests {
             ("ALTER TABLE t ADD CONSTRAINT n NOT NULL a", 18),
             ("ALTER TABLE t ADD CONSTRAINT n NOT NULL a NOT VALID", 18),
             ("CREATE TABLE t (a int NOT NULL NO INHERIT)", 18),
+            ("CREATE TABLE t (a int CONSTRAINT named_nn NOT NULL)", 18),
             ("CREATE TABLE t (id int, d tstzrange, PRIMARY KEY (id, d WITHOUT OVERLAPS))", 18),
             ("CREATE TABLE t (id int, d tstzrange, FOREIGN KEY (id, PERIOD d) REFERENCES p (id, PERIOD d))", 18),
         ];
@@ -294,7 +298,6 @@ mod tests {
     fn what_14_already_has_needs_nothing() {
         for sql in [
             "CREATE TABLE t (a int NOT NULL, g int GENERATED ALWAYS AS (a * 2) STORED, CHECK (a > 0))",
-            "CREATE TABLE t (a int CONSTRAINT named_nn NOT NULL)",
             "ALTER TABLE t ALTER COLUMN a SET NOT NULL",
             "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID",
             "ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES p ON DELETE SET NULL",

@@ -29,7 +29,8 @@ pub fn column_def(name: &str, c: &Column, default: bool) -> String {
         sql.push_str(&format!(" COLLATE {}", quote_dotted(coll)));
     }
     if let Some(expr) = &c.generated {
-        sql.push_str(&format!(" GENERATED ALWAYS AS ({expr}) STORED"));
+        let kind = if c.virtual_ { "VIRTUAL" } else { "STORED" };
+        sql.push_str(&format!(" GENERATED ALWAYS AS ({expr}) {kind}"));
     }
     match c.identity {
         Some(Identity::Always) => sql.push_str(" GENERATED ALWAYS AS IDENTITY"),
@@ -44,10 +45,60 @@ pub fn column_def(name: &str, c: &Column, default: bool) -> String {
             sql.push_str(&format!(" DEFAULT {expr}"));
         }
     }
-    if !c.nullable {
-        sql.push_str(" NOT NULL");
+    sql.push_str(&not_null_clause(c));
+    sql
+}
+
+/// ` [CONSTRAINT n] NOT NULL [NO INHERIT]` of a column that is not
+/// nullable; nothing for a NOT VALID one, added after the table
+/// ([`add_not_valid_not_null`]): a column's own definition cannot say it.
+pub fn not_null_clause(c: &Column) -> String {
+    let nn = c.not_null.clone().unwrap_or_default();
+    if c.nullable || nn.not_valid {
+        return String::new();
+    }
+    let mut sql = String::new();
+    if let Some(n) = &nn.name {
+        sql.push_str(&format!(" CONSTRAINT {}", quote_ident(n)));
+    }
+    sql.push_str(" NOT NULL");
+    if nn.no_inherit {
+        sql.push_str(" NO INHERIT");
     }
     sql
+}
+
+/// `ALTER TABLE t ADD CONSTRAINT n NOT NULL c [NO INHERIT] [NOT VALID];`
+/// for a column whose NOT NULL constraint is not a plain one.
+pub fn add_not_null(table: &QualifiedName, column: &str, c: &Column) -> String {
+    let nn = c.not_null.clone().unwrap_or_default();
+    let name = nn
+        .name
+        .clone()
+        .unwrap_or_else(|| crate::model::name::object_name(&table.name, column, "not_null"));
+    let mut sql = format!(
+        "ALTER TABLE {} ADD CONSTRAINT {} NOT NULL {}",
+        table.sql(),
+        quote_ident(&name),
+        quote_ident(column)
+    );
+    if nn.no_inherit {
+        sql.push_str(" NO INHERIT");
+    }
+    if nn.not_valid {
+        sql.push_str(" NOT VALID");
+    }
+    sql.push(';');
+    sql
+}
+
+/// The NOT NULL constraints of `t` created NOT VALID after the table.
+pub fn add_not_valid_not_null(table: &QualifiedName, t: &Table) -> Vec<String> {
+    t.columns
+        .iter()
+        .filter(|(_, c)| !c.nullable && c.not_null.as_ref().is_some_and(|n| n.not_valid))
+        .map(|(n, c)| add_not_null(table, n, c))
+        .collect()
 }
 
 /// ` (SEQUENCE NAME s START WITH 10 ...)` for the options that are set.
@@ -310,8 +361,9 @@ pub fn create_table(
                     }
                 }
             }
-            if !c.nullable && pc.is_none_or(|p| p.nullable) {
-                parts.push_str(" NOT NULL");
+            let named = c.not_null.as_ref().is_some_and(|n| n.name.is_some());
+            if !c.nullable && (pc.is_none_or(|p| p.nullable) || named) {
+                parts.push_str(&not_null_clause(c));
             }
             if !parts.is_empty() {
                 items.push(format!("{} WITH OPTIONS{parts}", quote_ident(cname)));
