@@ -67,6 +67,11 @@ const SAME: &[(&str, &[&str])] = &[
         "concurrently_in_transaction",
         &["ban-concurrent-index-creation-in-transaction"],
     ),
+    (
+        "transaction_control_in_transaction",
+        &["transaction-nesting"],
+    ),
+    ("uncommitted_transaction", &["ban-uncommitted-transaction"]),
     ("drop_not_null", &["ban-drop-not-null"]),
     ("truncate_cascade", &["ban-truncate-cascade"]),
     ("prefer_text", &["prefer-text-field", "ban-char-field"]),

@@ -48,6 +48,8 @@ pub const RULES: &[Rule] = &[
     Rule { id: "add_unique_without_index", level: Severity::Warning, fix: "CREATE UNIQUE INDEX CONCURRENTLY first (its own non-transactional migration), then ADD CONSTRAINT ... UNIQUE USING INDEX" },
     Rule { id: "add_primary_key_without_index", level: Severity::Warning, fix: "make the columns NOT NULL (through a validated CHECK), CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... PRIMARY KEY USING INDEX" },
     Rule { id: "drop_index_without_concurrently", level: Severity::Warning, fix: "DROP INDEX CONCURRENTLY, alone in a non-transactional migration" },
+    Rule { id: "transaction_control_in_transaction", level: Severity::Error, fix: "remove BEGIN / COMMIT / ROLLBACK: the runner wraps the file in one transaction; for statements that must run outside one, set run_in_transaction = false" },
+    Rule { id: "uncommitted_transaction", level: Severity::Error, fix: "end the file's transaction with COMMIT" },
     Rule { id: "concurrently_in_transaction", level: Severity::Error, fix: "put the statement in a migration with run_in_transaction = false, alone" },
     Rule { id: "drop_not_null", level: Severity::Warning, fix: "make sure every reader and writer of the column handles NULL before it can hold one" },
     Rule { id: "truncate_cascade", level: Severity::Error, fix: "name every table to empty in the TRUNCATE, without CASCADE, so nothing is emptied by surprise" },

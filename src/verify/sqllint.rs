@@ -146,6 +146,8 @@ pub fn lint_sql(sql: &str, label: &str, ctx: &mut SqlContext) -> Vec<LintFinding
     let mut lock_timeout = false;
     let mut warned_timeout = false;
     let mut explicit_tx = false;
+    // Where the file's own BEGIN, not yet committed, is.
+    let mut open_at: Option<String> = None;
     for raw in &parsed.protobuf.stmts {
         let Some(node) = raw.stmt.as_ref().and_then(|n| n.node.as_ref()) else {
             continue;
@@ -162,16 +164,36 @@ pub fn lint_sql(sql: &str, label: &str, ctx: &mut SqlContext) -> Vec<LintFinding
                 false
             }
             NodeEnum::TransactionStmt(t) => {
-                let kind = t.kind;
-                if kind == TransactionStmtKind::TransStmtBegin as i32
-                    || kind == TransactionStmtKind::TransStmtStart as i32
-                {
+                let kind = TransactionStmtKind::try_from(t.kind);
+                let (begins, ends) = match kind {
+                    Ok(
+                        TransactionStmtKind::TransStmtBegin | TransactionStmtKind::TransStmtStart,
+                    ) => (true, false),
+                    Ok(
+                        TransactionStmtKind::TransStmtCommit
+                        | TransactionStmtKind::TransStmtRollback,
+                    ) => (false, true),
+                    _ => (false, false),
+                };
+                if (begins || ends) && ctx.in_transaction {
+                    let what = if begins {
+                        "BEGIN opens no new transaction"
+                    } else {
+                        "this ends the runner's transaction early: what follows runs outside it, and a failure leaves the file half applied"
+                    };
+                    f.push(
+                        "transaction_control_in_transaction",
+                        at.clone(),
+                        format!("the file runs in a transaction the runner opens; {what}"),
+                    );
+                }
+                if begins {
                     explicit_tx = true;
+                    open_at = Some(at.clone());
                     f.tx += 1;
-                } else if kind == TransactionStmtKind::TransStmtCommit as i32
-                    || kind == TransactionStmtKind::TransStmtRollback as i32
-                {
+                } else if ends {
                     explicit_tx = false;
+                    open_at = None;
                     f.tx += 1;
                 }
                 false
@@ -258,6 +280,13 @@ pub fn lint_sql(sql: &str, label: &str, ctx: &mut SqlContext) -> Vec<LintFinding
                 "a locking statement runs without SET lock_timeout first".into(),
             );
         }
+    }
+    if let Some(at) = open_at.filter(|_| !ctx.in_transaction) {
+        f.push(
+            "uncommitted_transaction",
+            at,
+            "BEGIN with no COMMIT before the end of the file: the runner's next statements would run in this transaction".into(),
+        );
     }
     let target = crate::model::PgVersion::of_major(ctx.pg_version);
     for need in crate::model::version::features::missing(sql, target) {
@@ -916,5 +945,38 @@ mod tests {
             ids(&alter),
             ["prefer_text", "alter_column_type", "prefer_timestamptz"]
         );
+    }
+
+    #[test]
+    fn transaction_control_inside_the_runners_transaction() {
+        let sql = format!("{LT}BEGIN;\nALTER TABLE t ADD COLUMN c text;\nCOMMIT;\n");
+        let f = findings(&sql, &mut SqlContext::new(15));
+        assert_eq!(
+            f,
+            [
+                ("transaction_control_in_transaction", "f.sql:2".to_string()),
+                ("transaction_control_in_transaction", "f.sql:4".to_string()),
+            ]
+        );
+        // Savepoints are fine; outside a transaction, BEGIN ... COMMIT is
+        // the file's own business, but it must commit.
+        let savepoint =
+            format!("{LT}SAVEPOINT a;\nALTER TABLE t ADD COLUMN c text;\nRELEASE SAVEPOINT a;\n");
+        assert_eq!(ids(&savepoint), Vec::<&str>::new());
+        let own = format!("{LT_SESSION}BEGIN;\nALTER TABLE t ADD COLUMN c text;\nCOMMIT;\n");
+        assert_eq!(ids_outside(&own, 15), Vec::<&str>::new());
+        let open = format!("{LT_SESSION}BEGIN;\nALTER TABLE t ADD COLUMN c text;\n");
+        let mut ctx = SqlContext {
+            in_transaction: false,
+            ..SqlContext::new(15)
+        };
+        assert_eq!(
+            findings(&open, &mut ctx),
+            [("uncommitted_transaction", "f.sql:2".to_string())]
+        );
+        let rolled_back = format!(
+            "{LT_SESSION}BEGIN;\nALTER TABLE t ADD COLUMN c text;\nROLLBACK;\nBEGIN;\nCOMMIT;\n"
+        );
+        assert_eq!(ids_outside(&rolled_back, 15), Vec::<&str>::new());
     }
 }
