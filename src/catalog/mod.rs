@@ -77,6 +77,7 @@ impl Default for InspectOptions {
 
 /// Opens a connection; the error message has any password scrubbed out.
 pub fn connect(url: &str) -> Result<PgConnection, CatalogError> {
+    redact::check(url).map_err(CatalogError::Connect)?;
     PgConnection::establish(url)
         .map_err(|e| CatalogError::Connect(redact::scrub(e.to_string().trim_end(), url)))
 }

@@ -271,7 +271,7 @@ fn verify(dir: &Path) -> Outcome {
             Ok(Exit::Ok)
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            super::output::error(&e.to_string());
             Ok(Exit::Changes)
         }
     }

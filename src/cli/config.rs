@@ -308,11 +308,15 @@ pub fn effective(root: &Command, cfg: &Config, only: Option<&str>) -> Vec<Effect
                 }
                 (d, "default".into())
             };
-            let value = if long.contains("url") {
-                value.iter().map(|v| crate::catalog::redact(v)).collect()
-            } else {
-                value
-            };
+            // A DSN given to any option (by mistake, or a URL option's own)
+            // shows without its password.
+            let value = value
+                .iter()
+                .map(|v| match long.contains("url") {
+                    true => crate::catalog::redact::clean(&crate::catalog::redact(v)),
+                    false => crate::catalog::redact::clean(v),
+                })
+                .collect();
             out.push(Effective {
                 command: name.to_string(),
                 option: long.to_string(),
@@ -334,7 +338,7 @@ pub fn show(
 ) -> super::Exit {
     if let Some(o) = only {
         if root.find_subcommand(o).is_none() {
-            eprintln!("error: `{o}` is not a command");
+            super::output::error(&format!("`{o}` is not a command"));
             return super::Exit::Input;
         }
     }

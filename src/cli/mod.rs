@@ -6,6 +6,7 @@ mod config;
 mod explain;
 mod history;
 mod meta;
+mod output;
 mod plan;
 mod report;
 pub mod run;
@@ -269,7 +270,15 @@ pub fn main() -> u8 {
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
+    // Everything printed from here on is cleaned of the passwords given.
+    output::install_panic_hook();
+    output::remember_inputs(&lossy);
+    // Lets the tests check what a panic prints.
+    if let Some(message) = std::env::var_os("RECONCILE_TEST_PANIC") {
+        panic!("{}", message.to_string_lossy());
+    }
     let configured = config::discover(&lossy).and_then(|cfg| {
+        output::remember_config(&cfg);
         Ok((
             config::apply(meta::with_examples(Cli::command()), &cfg)?,
             cfg,
@@ -278,7 +287,7 @@ pub fn main() -> u8 {
     let (command, cfg) = match configured {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            output::error(&e);
             return Exit::Input as u8;
         }
     };
@@ -289,7 +298,7 @@ pub fn main() -> u8 {
     let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
+            output::clap(&e);
             return if e.use_stderr() { Exit::Input as u8 } else { 0 };
         }
     };
@@ -302,7 +311,7 @@ pub fn main() -> u8 {
     match commands::run(cli.command, &command, &cfg) {
         Ok(code) => code as u8,
         Err(f) => {
-            eprintln!("error: {}", f.message);
+            output::error(&f.message);
             f.exit as u8
         }
     }
@@ -318,6 +327,6 @@ fn init_logging(verbose: u8) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(output::LogWriter)
         .try_init();
 }

@@ -4,11 +4,14 @@
 //! locks nothing anyone waits on. Some rules depend on the PostgreSQL major
 //! version the files will run on ([`SqlContext::pg_version`]).
 
-use std::collections::BTreeSet;
+mod alter;
+mod types;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use pg_query::protobuf::{AlterTableType, ConstrType, ObjectType, RangeVar, TransactionStmtKind};
-use pg_query::{NodeEnum, NodeRef};
+use pg_query::protobuf::{DropBehavior, ObjectType, RangeVar, TransactionStmtKind};
+use pg_query::NodeEnum;
 
 use super::lint::{rule_finding, LintFinding, LintOptions};
 
@@ -23,6 +26,15 @@ pub struct SqlContext {
     /// Partitioned tables, `schema.name`: from the database when one is
     /// given, and from `PARTITION BY` in earlier statements and files.
     pub partitioned: BTreeSet<String>,
+    /// `CHECK (col IS NOT NULL)` constraints seen: (table, constraint) to
+    /// the column.
+    not_null_checks: BTreeMap<(String, String), String>,
+    /// (table, column) a validated `CHECK (col IS NOT NULL)` covers: from
+    /// PostgreSQL 12 on, SET NOT NULL uses it instead of scanning.
+    proven_not_null: BTreeSet<(String, String)>,
+    /// Column types of the tables created so far, lower case: a primary key
+    /// added in a later statement or file names only the columns.
+    column_types: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl SqlContext {
@@ -31,6 +43,9 @@ impl SqlContext {
             pg_version,
             in_transaction: true,
             partitioned: BTreeSet::new(),
+            not_null_checks: BTreeMap::new(),
+            proven_not_null: BTreeSet::new(),
+            column_types: BTreeMap::new(),
         }
     }
 }
@@ -55,343 +70,369 @@ fn qualified(r: &RangeVar) -> String {
     format!("{schema}.{}", r.relname)
 }
 
-/// Findings for one SQL file; `label` names it in each finding. Tables the
-/// file partitions are added to `ctx.partitioned` for the files after it.
+/// `schema.name` of a dotted name list (`DROP INDEX a.b`).
+fn qualified_list(names: &[pg_query::protobuf::Node]) -> String {
+    let parts: Vec<&str> = names
+        .iter()
+        .filter_map(|n| match n.node.as_ref() {
+            Some(NodeEnum::String(s)) => Some(s.sval.as_str()),
+            _ => None,
+        })
+        .collect();
+    match parts.as_slice() {
+        [name] => format!("public.{name}"),
+        [.., schema, name] => format!("{schema}.{name}"),
+        [] => String::new(),
+    }
+}
+
+/// One file being linted: where findings go and what its earlier
+/// statements did.
+struct File<'a> {
+    sql: &'a str,
+    label: &'a str,
+    out: Vec<LintFinding>,
+    /// Tables created earlier in this file: they hold no rows yet and no
+    /// running code uses them.
+    created: BTreeSet<String>,
+    /// Indexes created earlier in this file.
+    created_indexes: BTreeSet<String>,
+    /// The transaction the current statement runs in: a number that
+    /// changes at each BEGIN, COMMIT and ROLLBACK, and at every statement
+    /// of a file that runs outside a transaction.
+    tx: usize,
+    /// Constraints added NOT VALID, (table, name): the transaction that
+    /// added them and the lock it took.
+    not_valid: BTreeMap<(String, String), (usize, &'static str)>,
+}
+
+impl File<'_> {
+    fn push(&mut self, id: &'static str, object: String, message: String) {
+        self.out.push(rule_finding(id, object, message));
+    }
+
+    /// `file:line` of a byte offset in the file.
+    fn at(&self, offset: i32) -> String {
+        format!("{}:{}", self.label, line_of(self.sql, offset))
+    }
+
+    fn is_new(&self, table: &str) -> bool {
+        self.created.contains(table)
+    }
+}
+
+/// Findings for one SQL file; `label` names it in each finding. What the
+/// file creates and validates is added to `ctx` for the files after it.
 pub fn lint_sql(sql: &str, label: &str, ctx: &mut SqlContext) -> Vec<LintFinding> {
-    let mut out = Vec::new();
     let parsed = match pg_query::parse(sql, 0) {
         Ok(p) => p,
         Err(e) => {
-            out.push(rule_finding(
+            return vec![rule_finding(
                 "sql_parse_error",
                 label.to_string(),
                 e.to_string(),
-            ));
-            return out;
+            )]
         }
     };
-    let mut created: BTreeSet<String> = BTreeSet::new();
+    let mut f = File {
+        sql,
+        label,
+        out: Vec::new(),
+        created: BTreeSet::new(),
+        created_indexes: BTreeSet::new(),
+        tx: 0,
+        not_valid: BTreeMap::new(),
+    };
     let mut lock_timeout = false;
     let mut warned_timeout = false;
     let mut explicit_tx = false;
+    // Where the file's own BEGIN, not yet committed, is.
+    let mut open_at: Option<String> = None;
     for raw in &parsed.protobuf.stmts {
         let Some(node) = raw.stmt.as_ref().and_then(|n| n.node.as_ref()) else {
             continue;
         };
-        let at = format!("{label}:{}", line_of(sql, raw.stmt_location));
+        let at = f.at(raw.stmt_location);
         let in_tx = ctx.in_transaction || explicit_tx;
-        let mut locks = false;
-        match node {
-            NodeEnum::VariableSetStmt(s) if s.name == "lock_timeout" => lock_timeout = true,
+        if !in_tx {
+            f.tx += 1;
+        }
+        let locks = match node {
+            NodeEnum::VariableSetStmt(s) => {
+                // SET LOCAL outside a transaction block sets nothing.
+                lock_timeout |= s.name == "lock_timeout" && (in_tx || !s.is_local);
+                false
+            }
             NodeEnum::TransactionStmt(t) => {
-                let kind = t.kind;
-                if kind == TransactionStmtKind::TransStmtBegin as i32
-                    || kind == TransactionStmtKind::TransStmtStart as i32
-                {
-                    explicit_tx = true;
-                } else if kind == TransactionStmtKind::TransStmtCommit as i32
-                    || kind == TransactionStmtKind::TransStmtRollback as i32
-                {
-                    explicit_tx = false;
+                let kind = TransactionStmtKind::try_from(t.kind);
+                let (begins, ends) = match kind {
+                    Ok(
+                        TransactionStmtKind::TransStmtBegin | TransactionStmtKind::TransStmtStart,
+                    ) => (true, false),
+                    Ok(
+                        TransactionStmtKind::TransStmtCommit
+                        | TransactionStmtKind::TransStmtRollback,
+                    ) => (false, true),
+                    _ => (false, false),
+                };
+                if (begins || ends) && ctx.in_transaction {
+                    let what = if begins {
+                        "BEGIN opens no new transaction"
+                    } else {
+                        "this ends the runner's transaction early: what follows runs outside it, and a failure leaves the file half applied"
+                    };
+                    f.push(
+                        "transaction_control_in_transaction",
+                        at.clone(),
+                        format!("the file runs in a transaction the runner opens; {what}"),
+                    );
                 }
+                if begins {
+                    explicit_tx = true;
+                    open_at = Some(at.clone());
+                    f.tx += 1;
+                } else if ends {
+                    explicit_tx = false;
+                    open_at = None;
+                    f.tx += 1;
+                }
+                false
             }
             NodeEnum::CreateStmt(s) => {
                 if let Some(r) = &s.relation {
-                    created.insert(r.relname.clone());
+                    let table = qualified(r);
                     if s.partspec.is_some() {
-                        ctx.partitioned.insert(qualified(r));
+                        ctx.partitioned.insert(table.clone());
                     }
+                    types::create_table(s, &table, ctx, &mut f);
+                    f.created.insert(table);
                 }
+                false
             }
-            NodeEnum::IndexStmt(s) => {
-                let (table, partitioned, only) = match &s.relation {
-                    Some(r) => (
-                        r.relname.clone(),
-                        ctx.partitioned.contains(&qualified(r)),
-                        !r.inh,
-                    ),
-                    None => (String::new(), false, false),
-                };
-                // ON ONLY a partitioned parent builds nothing (the index
-                // stays invalid until each partition's is attached).
-                let instant = partitioned && only;
-                if s.concurrent && partitioned {
-                    out.push(rule_finding(
-                        "create_index_concurrently_partitioned",
-                        at.clone(),
-                        format!("{table} is partitioned: PostgreSQL cannot build an index on it CONCURRENTLY"),
-                    ));
-                } else if !(s.concurrent || created.contains(&table) || instant) {
-                    locks = true;
-                    let how = if partitioned {
-                        "; it is partitioned, so build it ON ONLY the parent, CONCURRENTLY on each partition, then ATTACH"
-                    } else {
-                        ""
-                    };
-                    out.push(rule_finding(
-                        "create_index_without_concurrently",
-                        at.clone(),
-                        format!("CREATE INDEX on {table} blocks writes while it builds{how}"),
-                    ));
-                }
-            }
+            NodeEnum::IndexStmt(s) => create_index(s, in_tx, &at, ctx, &mut f),
             NodeEnum::ReindexStmt(s) => {
                 let concurrently = s.params.iter().any(|p| {
                     matches!(p.node.as_ref(), Some(NodeEnum::DefElem(d)) if d.defname == "concurrently")
                 });
                 if concurrently && ctx.pg_version < 12 {
-                    out.push(rule_finding(
+                    f.push(
                         "reindex_concurrently_before_pg12",
                         at.clone(),
                         format!(
                             "REINDEX CONCURRENTLY needs PostgreSQL 12 or later; the target is {}",
                             ctx.pg_version
                         ),
-                    ));
+                    );
+                } else if concurrently && in_tx {
+                    concurrently_in_transaction(&mut f, &at, "REINDEX CONCURRENTLY");
                 }
+                false
             }
             NodeEnum::AlterEnumStmt(s) if s.old_val.is_empty() && in_tx && ctx.pg_version < 12 => {
-                out.push(rule_finding(
+                f.push(
                     "enum_add_value_in_transaction_before_pg12",
                     at.clone(),
                     format!(
                         "ALTER TYPE ... ADD VALUE '{}' cannot run inside a transaction block before PostgreSQL 12; the target is {}",
                         s.new_val, ctx.pg_version
                     ),
-                ));
+                );
+                false
             }
             NodeEnum::DropStmt(s) if s.remove_type == ObjectType::ObjectTable as i32 => {
-                locks = true;
-                out.push(rule_finding(
+                f.push(
                     "drop_table",
                     at.clone(),
                     "DROP TABLE deletes the table and its data".into(),
-                ));
+                );
+                true
             }
-            NodeEnum::AlterTableStmt(s) => {
-                locks = true;
-                let table = s
-                    .relation
-                    .as_ref()
-                    .map(|r| r.relname.clone())
-                    .unwrap_or_default();
-                let new = created.contains(&table);
-                for cmd in &s.cmds {
-                    let Some(NodeEnum::AlterTableCmd(c)) = cmd.node.as_ref() else {
-                        continue;
-                    };
-                    alter_cmd(c, &table, new, ctx, &at, &mut out);
+            NodeEnum::DropStmt(s) if s.remove_type == ObjectType::ObjectIndex as i32 => {
+                drop_index(s, in_tx, &at, &mut f)
+            }
+            NodeEnum::TruncateStmt(s) => {
+                if s.behavior == DropBehavior::DropCascade as i32 {
+                    f.push(
+                        "truncate_cascade",
+                        at.clone(),
+                        "TRUNCATE ... CASCADE also empties every table whose foreign keys reach these, and theirs in turn".into(),
+                    );
                 }
+                true
             }
-            _ => {}
-        }
+            NodeEnum::RenameStmt(s) => rename(s, &at, &mut f),
+            NodeEnum::AlterTableStmt(s) => {
+                let table = s.relation.as_ref().map(qualified).unwrap_or_default();
+                for cmd in &s.cmds {
+                    if let Some(NodeEnum::AlterTableCmd(c)) = cmd.node.as_ref() {
+                        alter::command(c, &table, in_tx, &at, ctx, &mut f);
+                    }
+                }
+                true
+            }
+            _ => false,
+        };
         if locks && !lock_timeout && !warned_timeout {
             warned_timeout = true;
-            out.push(rule_finding(
+            f.push(
                 "missing_lock_timeout",
                 at,
                 "a locking statement runs without SET lock_timeout first".into(),
-            ));
+            );
         }
+    }
+    if let Some(at) = open_at.filter(|_| !ctx.in_transaction) {
+        f.push(
+            "uncommitted_transaction",
+            at,
+            "BEGIN with no COMMIT before the end of the file: the runner's next statements would run in this transaction".into(),
+        );
     }
     let target = crate::model::PgVersion::of_major(ctx.pg_version);
     for need in crate::model::version::features::missing(sql, target) {
-        out.push(rule_finding(
+        f.push(
             "needs_newer_postgres",
             format!("{label}:{}", need.line),
             format!("{need}; the target is {}", ctx.pg_version),
-        ));
+        );
     }
-    out
+    f.out
 }
 
-fn alter_cmd(
-    c: &pg_query::protobuf::AlterTableCmd,
-    table: &str,
-    new: bool,
-    ctx: &SqlContext,
-    at: &str,
-    out: &mut Vec<LintFinding>,
-) {
-    let def = c.def.as_ref().and_then(|d| d.node.as_ref());
-    let subtype = c.subtype;
-    if subtype == AlterTableType::AtAddColumn as i32 {
-        if let Some(NodeEnum::ColumnDef(col)) = def {
-            add_column(col, table, new, ctx, at, out);
-        }
-    } else if subtype == AlterTableType::AtAlterColumnType as i32 && !new {
-        out.push(rule_finding(
-            "alter_column_type",
-            at.to_string(),
-            format!(
-                "ALTER COLUMN {} TYPE may rewrite {table} under an ACCESS EXCLUSIVE lock",
-                c.name
-            ),
-        ));
-    } else if subtype == AlterTableType::AtAddConstraint as i32 && !new {
-        if let Some(NodeEnum::Constraint(k)) = def {
-            let validating = k.contype == ConstrType::ConstrForeign as i32
-                || k.contype == ConstrType::ConstrCheck as i32;
-            if validating && !k.skip_validation {
-                out.push(rule_finding("constraint_without_not_valid", at.to_string(), format!("constraint {} is validated under lock; add it NOT VALID, then VALIDATE CONSTRAINT", k.conname)));
-            }
-        }
-    } else if subtype == AlterTableType::AtSetNotNull as i32 && !new {
-        out.push(rule_finding(
-            "set_not_null",
-            at.to_string(),
-            format!(
-                "SET NOT NULL on {} scans {table} under an ACCESS EXCLUSIVE lock",
-                c.name
-            ),
-        ));
-    } else if subtype == AlterTableType::AtDropColumn as i32 {
-        out.push(rule_finding(
-            "drop_column",
-            at.to_string(),
-            format!("DROP COLUMN {} deletes its data", c.name),
-        ));
-    } else if subtype == AlterTableType::AtDetachPartition as i32 {
-        if let Some(NodeEnum::PartitionCmd(p)) = def {
-            if p.concurrent && ctx.pg_version < 14 {
-                out.push(rule_finding(
-                    "detach_partition_concurrently_before_pg14",
-                    at.to_string(),
-                    format!(
-                        "DETACH PARTITION CONCURRENTLY needs PostgreSQL 14 or later; the target is {}",
-                        ctx.pg_version
-                    ),
-                ));
-            }
-        }
-    }
+/// CONCURRENTLY cannot run inside a transaction block: the migration
+/// fails at that statement.
+fn concurrently_in_transaction(f: &mut File, at: &str, what: &str) {
+    f.push(
+        "concurrently_in_transaction",
+        at.to_string(),
+        format!("{what} cannot run inside a transaction block, and this file runs in one"),
+    );
 }
 
-fn add_column(
-    col: &pg_query::protobuf::ColumnDef,
-    table: &str,
-    new: bool,
-    ctx: &SqlContext,
+/// Whether the statement locks a table others use.
+fn create_index(
+    s: &pg_query::protobuf::IndexStmt,
+    in_tx: bool,
     at: &str,
-    out: &mut Vec<LintFinding>,
-) {
-    let constraints: Vec<&pg_query::protobuf::Constraint> = col
-        .constraints
+    ctx: &SqlContext,
+    f: &mut File,
+) -> bool {
+    let (table, partitioned, only) = match &s.relation {
+        Some(r) => (
+            qualified(r),
+            ctx.partitioned.contains(&qualified(r)),
+            !r.inh,
+        ),
+        None => (String::new(), false, false),
+    };
+    if !s.idxname.is_empty() {
+        let schema = table.split_once('.').map_or("public", |(s, _)| s);
+        f.created_indexes.insert(format!("{schema}.{}", s.idxname));
+    }
+    let name = table.split_once('.').map_or(table.as_str(), |(_, n)| n);
+    // ON ONLY a partitioned parent builds nothing (the index stays invalid
+    // until each partition's is attached).
+    let instant = partitioned && only;
+    if s.concurrent && partitioned {
+        f.push(
+            "create_index_concurrently_partitioned",
+            at.to_string(),
+            format!("{name} is partitioned: PostgreSQL cannot build an index on it CONCURRENTLY"),
+        );
+    } else if s.concurrent && in_tx {
+        concurrently_in_transaction(f, at, "CREATE INDEX CONCURRENTLY");
+    } else if !(s.concurrent || f.is_new(&table) || instant) {
+        let how = if partitioned {
+            "; it is partitioned, so build it ON ONLY the parent, CONCURRENTLY on each partition, then ATTACH"
+        } else {
+            ""
+        };
+        f.push(
+            "create_index_without_concurrently",
+            at.to_string(),
+            format!("CREATE INDEX on {name} blocks writes while it builds{how}"),
+        );
+        return true;
+    }
+    false
+}
+
+/// Whether the statement locks a table others use.
+fn drop_index(s: &pg_query::protobuf::DropStmt, in_tx: bool, at: &str, f: &mut File) -> bool {
+    let names: Vec<String> = s
+        .objects
         .iter()
-        .filter_map(|n| match n.node.as_ref() {
-            Some(NodeEnum::Constraint(k)) => Some(k.as_ref()),
+        .filter_map(|o| match o.node.as_ref() {
+            Some(NodeEnum::List(l)) => Some(qualified_list(&l.items)),
             _ => None,
         })
         .collect();
-    let has = |t: ConstrType| constraints.iter().any(|k| k.contype == t as i32);
-    let default = constraints
-        .iter()
-        .find(|k| k.contype == ConstrType::ConstrDefault as i32)
-        .and_then(|k| k.raw_expr.as_deref())
-        .or(col.raw_default.as_deref());
-    let not_null = col.is_not_null || has(ConstrType::ConstrNotnull);
-    let has_default =
-        default.is_some() || has(ConstrType::ConstrIdentity) || has(ConstrType::ConstrGenerated);
-    if not_null && !has_default && !new {
-        out.push(rule_finding(
-            "add_column_not_null_without_default",
-            at.to_string(),
-            format!(
-                "ADD COLUMN {} NOT NULL without a default fails on a table with rows",
-                col.colname
-            ),
-        ));
+    if s.concurrent {
+        if in_tx {
+            concurrently_in_transaction(f, at, "DROP INDEX CONCURRENTLY");
+        }
+        return false;
     }
-    if new {
-        return;
-    }
-    // Values computed per row force a rewrite on every version; since
-    // PostgreSQL 11 a non-volatile default is stored once in the catalog.
-    let serial = col
-        .type_name
-        .as_ref()
-        .and_then(|t| t.names.last())
-        .and_then(|n| match n.node.as_ref() {
-            Some(NodeEnum::String(s)) => Some(s.sval.to_lowercase()),
-            _ => None,
-        })
-        .is_some_and(|t| SERIAL_TYPES.contains(&t.as_str()));
-    let stored = constraints
+    let old: Vec<&String> = names
         .iter()
-        .any(|k| k.contype == ConstrType::ConstrGenerated as i32 && k.generated_kind != "v");
-    let per_row = if serial {
-        Some("a serial default (nextval) is volatile".to_string())
-    } else if has(ConstrType::ConstrIdentity) {
-        Some("an identity column gets a value per row".to_string())
-    } else if stored {
-        Some("a stored generated column is computed per row".to_string())
-    } else {
-        default
-            .and_then(volatile_call)
-            .map(|f| format!("its default calls {f}(), which is volatile"))
-    };
-    let reason = match per_row {
-        Some(why) => why,
-        None if ctx.pg_version < 11 && default.is_some_and(|d| !is_null(d)) => format!(
-            "any default rewrites the table before PostgreSQL 11; the target is {}",
-            ctx.pg_version
-        ),
-        None => return,
-    };
-    out.push(rule_finding(
-        "add_column_rewrites_table",
+        .filter(|n| !f.created_indexes.contains(*n))
+        .collect();
+    if old.is_empty() {
+        return false;
+    }
+    let list: Vec<&str> = old.iter().map(|n| n.as_str()).collect();
+    f.push(
+        "drop_index_without_concurrently",
         at.to_string(),
         format!(
-            "ADD COLUMN {} rewrites {table} under an ACCESS EXCLUSIVE lock: {reason}",
-            col.colname
+            "DROP INDEX {} takes an ACCESS EXCLUSIVE lock on its table, blocking reads and writes until running queries end",
+            list.join(", ")
         ),
-    ));
+    );
+    true
 }
 
-const SERIAL_TYPES: &[&str] = &[
-    "serial",
-    "serial2",
-    "serial4",
-    "serial8",
-    "smallserial",
-    "bigserial",
-];
-
-/// Built-in and common extension functions marked VOLATILE.
-const VOLATILE: &[&str] = &[
-    "random",
-    "random_normal",
-    "gen_random_uuid",
-    "gen_random_bytes",
-    "uuid_generate_v1",
-    "uuid_generate_v1mc",
-    "uuid_generate_v4",
-    "uuidv4",
-    "uuidv7",
-    "clock_timestamp",
-    "timeofday",
-    "nextval",
-    "setseed",
-];
-
-/// The first volatile function an expression calls.
-fn volatile_call(expr: &pg_query::protobuf::Node) -> Option<String> {
-    let node = expr.node.as_ref()?;
-    node.nodes().into_iter().find_map(|(n, ..)| match n {
-        NodeRef::FuncCall(f) => f
-            .funcname
-            .last()
-            .and_then(|n| match n.node.as_ref() {
-                Some(NodeEnum::String(s)) => Some(s.sval.to_lowercase()),
-                _ => None,
-            })
-            .filter(|name| VOLATILE.contains(&name.as_str())),
+/// Renaming a table, view or column breaks the code that uses the old name
+/// the moment the migration commits. Whether the statement locks.
+fn rename(s: &pg_query::protobuf::RenameStmt, at: &str, f: &mut File) -> bool {
+    let Some(r) = &s.relation else {
+        return false;
+    };
+    let table = qualified(r);
+    let kind = |t: i32| match ObjectType::try_from(t) {
+        Ok(ObjectType::ObjectTable) => Some("table"),
+        Ok(ObjectType::ObjectView) => Some("view"),
+        Ok(ObjectType::ObjectMatview) => Some("materialized view"),
+        Ok(ObjectType::ObjectForeignTable) => Some("foreign table"),
         _ => None,
-    })
-}
-
-fn is_null(expr: &pg_query::protobuf::Node) -> bool {
-    matches!(expr.node.as_ref(), Some(NodeEnum::AConst(c)) if c.isnull)
+    };
+    if s.rename_type == ObjectType::ObjectColumn as i32 {
+        if !f.is_new(&table) {
+            f.push(
+                "rename_column",
+                at.to_string(),
+                format!(
+                    "renaming column {}.{} to {} breaks every running query and client that uses the old name",
+                    r.relname, s.subname, s.newname
+                ),
+            );
+        }
+        return true;
+    }
+    let Some(what) = kind(s.rename_type) else {
+        return false;
+    };
+    if !f.is_new(&table) {
+        f.push(
+            "rename_table",
+            at.to_string(),
+            format!(
+                "renaming {what} {} to {} breaks every running query and client that uses the old name",
+                r.relname, s.newname
+            ),
+        );
+    }
+    true
 }
 
 /// 1-based line of a byte offset.
@@ -440,199 +481,4 @@ pub fn lint_dir(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ids(sql: &str) -> Vec<&'static str> {
-        ids_on(sql, 15)
-    }
-
-    #[test]
-    fn features_newer_than_the_target_are_errors() {
-        let sql = "CREATE VIEW public.v WITH (security_invoker = true) AS SELECT 1;\nCREATE UNIQUE INDEX i ON public.t (a) NULLS NOT DISTINCT;";
-        assert_eq!(
-            ids_on(sql, 14)
-                .iter()
-                .filter(|i| **i == "needs_newer_postgres")
-                .count(),
-            2
-        );
-        assert!(!ids_on(sql, 15).contains(&"needs_newer_postgres"));
-        assert!(ids_on("GRANT MAINTAIN ON public.t TO r;", 16).contains(&"needs_newer_postgres"));
-        assert!(!ids_on("GRANT MAINTAIN ON public.t TO r;", 17).contains(&"needs_newer_postgres"));
-    }
-
-    fn ids_on(sql: &str, pg_version: u32) -> Vec<&'static str> {
-        let mut ctx = SqlContext::new(pg_version);
-        lint_sql(sql, "f.sql", &mut ctx)
-            .into_iter()
-            .map(|f| f.id)
-            .collect()
-    }
-
-    #[test]
-    fn hand_written_hazards_are_found() {
-        let sql = "\nCREATE INDEX i ON t (a);\nALTER TABLE t ADD COLUMN c int NOT NULL,\n  ALTER COLUMN d TYPE bigint,\n  ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id),\n  ALTER COLUMN e SET NOT NULL,\n  DROP COLUMN g;\nDROP TABLE x;\n";
-        assert_eq!(
-            ids(sql),
-            [
-                "create_index_without_concurrently",
-                "missing_lock_timeout",
-                "add_column_not_null_without_default",
-                "alter_column_type",
-                "constraint_without_not_valid",
-                "set_not_null",
-                "drop_column",
-                "drop_table",
-            ]
-        );
-        let f = lint_sql(sql, "f.sql", &mut SqlContext::new(15));
-        assert_eq!(f[0].object, "f.sql:2");
-        assert_eq!(f[2].object, "f.sql:3");
-        assert_eq!(f[7].object, "f.sql:8");
-    }
-
-    #[test]
-    fn safe_forms_and_new_tables_are_clean() {
-        let sql = "SET LOCAL lock_timeout = '5s';\nCREATE TABLE n (id int);\nCREATE INDEX n_i ON n (id);\nALTER TABLE n ADD COLUMN c int NOT NULL;\nALTER TABLE t ADD COLUMN c int NOT NULL DEFAULT 0;\nALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id) NOT VALID;\nALTER TABLE t VALIDATE CONSTRAINT f;\n";
-        assert_eq!(ids(sql), Vec::<&str>::new());
-        assert_eq!(
-            ids("CREATE INDEX CONCURRENTLY i ON t (a);"),
-            Vec::<&str>::new()
-        );
-        assert_eq!(ids("CREATE TABLE ("), ["sql_parse_error"]);
-    }
-
-    const LT: &str = "SET LOCAL lock_timeout = '5s';\n";
-
-    #[test]
-    fn add_column_rewrites_with_a_volatile_default_on_every_version() {
-        for v in [10, 11, 15] {
-            for sql in [
-                "ALTER TABLE t ADD COLUMN u uuid DEFAULT gen_random_uuid();",
-                "ALTER TABLE t ADD COLUMN c timestamptz NOT NULL DEFAULT (clock_timestamp() + interval '1 day');",
-                "ALTER TABLE t ADD COLUMN n bigserial;",
-                "ALTER TABLE t ADD COLUMN n int GENERATED ALWAYS AS IDENTITY;",
-                "ALTER TABLE t ADD COLUMN g int GENERATED ALWAYS AS (a * 2) STORED;",
-            ] {
-                assert_eq!(ids_on(&format!("{LT}{sql}"), v), ["add_column_rewrites_table"], "{sql} on {v}");
-            }
-        }
-        // A table created in the same file has no rows to rewrite.
-        assert_eq!(
-            ids_on(&format!("{LT}CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN u uuid DEFAULT gen_random_uuid();"), 15),
-            Vec::<&str>::new()
-        );
-    }
-
-    #[test]
-    fn a_constant_default_is_instant_only_from_pg11() {
-        let constant = format!("{LT}ALTER TABLE t ADD COLUMN c int NOT NULL DEFAULT 0, ADD COLUMN d timestamptz DEFAULT now();");
-        assert_eq!(ids_on(&constant, 11), Vec::<&str>::new());
-        assert_eq!(ids_on(&constant, 15), Vec::<&str>::new());
-        let f = lint_sql(&constant, "f.sql", &mut SqlContext::new(10));
-        assert_eq!(
-            f.iter().map(|f| f.id).collect::<Vec<_>>(),
-            ["add_column_rewrites_table", "add_column_rewrites_table"]
-        );
-        assert!(
-            f[0].message.contains("before PostgreSQL 11"),
-            "{}",
-            f[0].message
-        );
-        // Nullable without a default (or DEFAULT NULL) never rewrites.
-        let plain = format!("{LT}ALTER TABLE t ADD COLUMN c int, ADD COLUMN d int DEFAULT NULL;");
-        assert_eq!(ids_on(&plain, 10), Vec::<&str>::new());
-    }
-
-    #[test]
-    fn enum_add_value_in_a_transaction_before_pg12() {
-        let sql = "ALTER TYPE mood ADD VALUE 'meh';";
-        assert_eq!(
-            ids_on(sql, 11),
-            ["enum_add_value_in_transaction_before_pg12"]
-        );
-        assert_eq!(ids_on(sql, 12), Vec::<&str>::new());
-        // Outside a transaction it works on every version...
-        let mut ctx = SqlContext {
-            in_transaction: false,
-            ..SqlContext::new(11)
-        };
-        assert!(lint_sql(sql, "f.sql", &mut ctx).is_empty());
-        // ...unless the file opens one itself.
-        let wrapped = format!("BEGIN;\n{sql}\nCOMMIT;\n{sql}");
-        let f = lint_sql(&wrapped, "f.sql", &mut ctx);
-        assert_eq!(f.len(), 1, "{f:?}");
-        assert_eq!(f[0].object, "f.sql:2");
-        // Renaming a value is not adding one.
-        assert_eq!(
-            ids_on("ALTER TYPE mood RENAME VALUE 'a' TO 'b';", 11),
-            Vec::<&str>::new()
-        );
-    }
-
-    #[test]
-    fn create_index_concurrently_on_a_partitioned_table() {
-        let sql = "CREATE INDEX CONCURRENTLY e_at ON events (at);";
-        let mut ctx = SqlContext::new(15);
-        ctx.partitioned.insert("public.events".into());
-        let f = lint_sql(sql, "f.sql", &mut ctx);
-        assert_eq!(
-            f.iter().map(|f| f.id).collect::<Vec<_>>(),
-            ["create_index_concurrently_partitioned"]
-        );
-        // Not partitioned: fine.
-        assert_eq!(ids(sql), Vec::<&str>::new());
-        // Partitioned by an earlier file: found too, and ON ONLY the parent
-        // (instant, the index stays invalid until attached) is not a hazard.
-        let mut ctx = SqlContext::new(15);
-        lint_sql(
-            "CREATE TABLE app.events (at timestamptz) PARTITION BY RANGE (at);",
-            "0001.sql",
-            &mut ctx,
-        );
-        let f = lint_sql(
-            "CREATE INDEX CONCURRENTLY e_at ON app.events (at);",
-            "0002.sql",
-            &mut ctx,
-        );
-        assert_eq!(
-            f.iter().map(|f| f.id).collect::<Vec<_>>(),
-            ["create_index_concurrently_partitioned"]
-        );
-        assert!(lint_sql(
-            "CREATE INDEX e_at ON ONLY app.events (at);",
-            "0003.sql",
-            &mut ctx
-        )
-        .is_empty());
-    }
-
-    #[test]
-    fn reindex_concurrently_needs_pg12() {
-        for sql in [
-            "REINDEX INDEX CONCURRENTLY i;",
-            "REINDEX (CONCURRENTLY) TABLE t;",
-        ] {
-            assert_eq!(
-                ids_on(sql, 11),
-                ["reindex_concurrently_before_pg12"],
-                "{sql}"
-            );
-            assert_eq!(ids_on(sql, 12), Vec::<&str>::new(), "{sql}");
-        }
-        assert_eq!(ids_on("REINDEX INDEX i;", 11), Vec::<&str>::new());
-    }
-
-    #[test]
-    fn detach_partition_concurrently_needs_pg14() {
-        let sql = format!("{LT}ALTER TABLE events DETACH PARTITION events_2020 CONCURRENTLY;");
-        assert_eq!(
-            ids_on(&sql, 13),
-            ["detach_partition_concurrently_before_pg14"]
-        );
-        assert_eq!(ids_on(&sql, 14), Vec::<&str>::new());
-        let plain = format!("{LT}ALTER TABLE events DETACH PARTITION events_2020;");
-        assert_eq!(ids_on(&plain, 13), Vec::<&str>::new());
-    }
-}
+mod tests;
