@@ -181,8 +181,7 @@ pub(crate) fn hazard(level: Level, code: &str, message: String) -> Hazard {
 }
 
 /// An id as summaries show it: `kind_word:key` -> `kind word key`.
-/// Written where it goes, never held: a first plan of 10 000 tables writes
-/// 85 000 summaries and 100 000 reasons.
+/// Written where it goes, never held.
 pub(crate) struct Described<'a>(pub &'a str);
 
 impl std::fmt::Display for Described<'_> {
@@ -191,8 +190,7 @@ impl std::fmt::Display for Described<'_> {
     }
 }
 
-/// `<verb> <id described>`, e.g. `create table public.t`, in a string
-/// sized once (a first plan writes 85 000 of them).
+/// `<verb> <id described>`, e.g. `create table public.t`.
 pub(crate) fn summary(verb: &str, id: &str) -> String {
     let mut out = String::with_capacity(verb.len() + 1 + id.len());
     out.push_str(verb);
@@ -281,8 +279,7 @@ impl<'a> Differ<'a, '_> {
     }
 
     fn external(&self, o: &Obj<'_>) -> bool {
-        // Most models list nothing as external; splitting every id to find
-        // that out was 5 % of a first plan of 10 000 tables.
+        // Most models list nothing as external: no id is split for them.
         if self.external.is_empty() {
             return false;
         }
