@@ -117,34 +117,79 @@ fn compare(
         b: &b,
         online,
         changes: Vec::new(),
+        pending: Vec::new(),
         external: a.external.union(&b.external).cloned().collect(),
     };
     d.run(opts)?;
     tracing::debug!(changes = d.changes.len(), "compared the sides");
-    Ok(d.changes)
+    let Differ {
+        mut changes,
+        pending,
+        ..
+    } = d;
+    let mut b = b;
+    fill(&mut changes, pending, &mut b.objs);
+    Ok(changes)
 }
 
-/// Every id of either side in order, with its object on each side: a
-/// merge of the two maps, each sorted by id (`Side::new`).
+/// Moves the id, group, statements and dependencies of each pending
+/// change (by change and object index) out of its object, now that nothing
+/// else reads them. An object named twice (never, today) gives each a copy.
+fn fill(changes: &mut [Change], pending: Vec<(usize, usize)>, objs: &mut Objs) {
+    let mut last = vec![usize::MAX; objs.len()];
+    for (i, &(_, o)) in pending.iter().enumerate() {
+        if let Some(l) = last.get_mut(o) {
+            *l = i;
+        }
+    }
+    for (i, &(at, o)) in pending.iter().enumerate() {
+        let (Some(c), Some((_, y))) = (changes.get_mut(at), objs.get_index_mut(o)) else {
+            continue;
+        };
+        if last[o] == i {
+            c.id = std::mem::take(&mut y.id);
+            c.group = y.group.take();
+            c.up = std::mem::take(&mut y.create);
+            c.down = std::mem::take(&mut y.drop);
+            c.to_deps = std::mem::take(&mut y.deps);
+        } else {
+            c.id = y.id.clone();
+            c.group = y.group.clone();
+            c.up = y.create.clone();
+            c.down = y.drop.clone();
+            c.to_deps = y.deps.clone();
+        }
+    }
+}
+
+/// Every id of either side in order, with its object on each side (on the
+/// new side with its place there): a merge of the two maps, each sorted by
+/// id (`Side::new`).
 fn joined<'m, 'a>(
     a: &'m Objs<'a>,
     b: &'m Objs<'a>,
-) -> impl Iterator<Item = (&'m String, Option<&'m Obj<'a>>, Option<&'m Obj<'a>>)> {
+) -> impl Iterator<
+    Item = (
+        &'m String,
+        Option<&'m Obj<'a>>,
+        Option<(usize, &'m Obj<'a>)>,
+    ),
+> {
     debug_assert!(a.keys().is_sorted() && b.keys().is_sorted());
-    let (mut a, mut b) = (a.iter().peekable(), b.iter().peekable());
+    let (mut a, mut b) = (a.iter().peekable(), b.iter().enumerate().peekable());
     std::iter::from_fn(move || {
         let first = match (a.peek(), b.peek()) {
-            (Some((x, _)), Some((y, _))) => x.cmp(y),
+            (Some((x, _)), Some((_, (y, _)))) => x.cmp(y),
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
             (None, None) => return None,
         };
         Some(match first {
             Ordering::Less => a.next().map(|(id, x)| (id, Some(x), None))?,
-            Ordering::Greater => b.next().map(|(id, y)| (id, None, Some(y)))?,
+            Ordering::Greater => b.next().map(|(at, (id, y))| (id, None, Some((at, y))))?,
             Ordering::Equal => {
-                let ((id, x), (_, y)) = (a.next()?, b.next()?);
-                (id, Some(x), Some(y))
+                let ((id, x), (at, (_, y))) = (a.next()?, b.next()?);
+                (id, Some(x), Some((at, y)))
             }
         })
     })
@@ -152,11 +197,21 @@ fn joined<'m, 'a>(
 
 /// A change to `o` with nothing to run yet.
 fn base(o: &Obj<'_>, id: String, action: Action, summary: String) -> Change {
-    debug_assert!(id.starts_with(&o.id));
+    Change {
+        group: o.group.clone(),
+        ..ungrouped(o, id, action, summary)
+    }
+}
+
+/// [`base`] without the group (a create has its group moved in by `fill`:
+/// not copied only to be dropped).
+fn ungrouped(o: &Obj<'_>, id: String, action: Action, summary: String) -> Change {
+    // Empty for a create whose id `fill` moves in.
+    debug_assert!(id.is_empty() || id.starts_with(&o.id));
     Change {
         id,
         obj_len: o.id.len(),
-        group: o.group.clone(),
+        group: None,
         part: matches!(o.shape, Shape::Column(..)),
         kind: o.kind,
         action,
@@ -241,6 +296,10 @@ struct Differ<'a, 'b> {
     b: &'b Side<'a>,
     online: bool,
     changes: Vec<Change>,
+    /// Changes that create an object of side b, by change and object
+    /// index, whose id, group and statements are moved in by `fill` once
+    /// the differ is done: copies would hold a first plan's SQL twice.
+    pending: Vec<(usize, usize)>,
     external: BTreeSet<String>,
 }
 
@@ -311,15 +370,21 @@ impl<'a> Differ<'a, '_> {
         let mut verdicts: BTreeMap<String, Verdict> = BTreeMap::new();
         let mut type_changed: BTreeSet<String> = BTreeSet::new();
         let mut created = Vec::new();
+        // Where each created object is in the new side.
+        let mut created_at = Vec::new();
         let mut dropped = Vec::new();
-        for (id, x, y) in joined(&self.a.objs, &self.b.objs) {
+        for (id, x, y_at) in joined(&self.a.objs, &self.b.objs) {
+            let y = y_at.map(|(_, y)| y);
             if x.is_some_and(|o| self.skip(o)) || y.is_some_and(|o| self.skip(o)) {
                 continue;
             }
-            match (x, y) {
+            match (x, y_at) {
                 (Some(x), None) => dropped.push(x),
-                (None, Some(y)) => created.push(y),
-                (Some(x), Some(y)) => {
+                (None, Some((at, y))) => {
+                    created.push(y);
+                    created_at.push(at);
+                }
+                (Some(x), Some((_, y))) => {
                     let v = alter::compare(x, y, self.online, (self.a.db, self.b.db))?;
                     verdicts.insert(id.clone(), v);
                 }
@@ -427,8 +492,8 @@ impl<'a> Differ<'a, '_> {
         for x in dropped {
             self.drop(x, None);
         }
-        for y in created {
-            self.create(y, None);
+        for (y, at) in created.into_iter().zip(created_at) {
+            self.create_at(y, Some(at), None);
         }
         Ok(())
     }
@@ -556,16 +621,23 @@ impl<'a> Differ<'a, '_> {
     }
 
     fn create(&mut self, y: &Obj<'_>, after_drop: Option<String>) {
+        self.create_at(y, None, after_drop)
+    }
+
+    /// [`Differ::create`] of an object whose place in the new side (`at`)
+    /// may be known already.
+    fn create_at(&mut self, y: &Obj<'_>, at: Option<usize>, after_drop: Option<String>) {
         if y.create.is_empty() {
             return;
         }
-        let mut c = base(y, y.id.clone(), Action::Create, summary("create", &y.id));
+        // The id and group are set below, or moved in by `fill`.
+        let mut c = ungrouped(y, String::new(), Action::Create, summary("create", &y.id));
         if let Some(d) = after_drop {
             c.after
                 .push((d, "dropped first to be created again".into()));
         }
         let existing = self.parent_exists(y);
-        // The statements, when they are rewritten here.
+        // The statements, when they are rewritten here; else moved in later.
         let mut up = None;
         let mut validate = None;
         match &y.shape {
@@ -618,9 +690,17 @@ impl<'a> Differ<'a, '_> {
             )),
             _ => {}
         }
-        c.up = up.unwrap_or_else(|| y.create.clone());
-        c.down = y.drop.clone();
-        c.to_deps = y.deps.clone();
+        let at = at.or_else(|| self.b.objs.get_index_of(&y.id));
+        match (up, at) {
+            (None, Some(at)) => self.pending.push((self.changes.len(), at)),
+            (up, _) => {
+                c.id = y.id.clone();
+                c.group = y.group.clone();
+                c.up = up.unwrap_or_else(|| y.create.clone());
+                c.down = y.drop.clone();
+                c.to_deps = y.deps.clone();
+            }
+        }
         self.changes.push(c);
         if let Some((q, n)) = validate {
             self.validate(y, &y.id, &q, &n);
@@ -816,5 +896,39 @@ mod tests {
             assert_eq!(Described(id).to_string(), want);
             assert_eq!(summary("drop", id), format!("drop {want}"));
         }
+    }
+
+    fn obj(id: &str, sql: &str) -> Obj<'static> {
+        Obj {
+            id: id.into(),
+            kind: StepKind::Table,
+            group: None,
+            create: vec![sql.into()],
+            drop: vec![format!("DROP {id};")],
+            deps: vec!["schema:app".into()],
+            shape: Shape::Statement(sql.into()),
+            table_only: None,
+        }
+    }
+
+    #[test]
+    fn pending_changes_get_their_objects_statements_once_each() {
+        let mut objs: Objs = ["a", "b"]
+            .into_iter()
+            .map(|id| (id.to_string(), obj(id, &format!("CREATE {id};"))))
+            .collect();
+        let change = |id: &str| base(&objs[id], String::new(), Action::Create, String::new());
+        let mut changes = vec![change("a"), change("b"), change("a")];
+        let pending = vec![(0, 0), (1, 1), (2, 0)];
+        fill(&mut changes, pending, &mut objs);
+        for (c, id) in changes.iter().zip(["a", "b", "a"]) {
+            assert_eq!((c.id.as_str(), c.obj()), (id, id));
+            assert_eq!(c.up, [format!("CREATE {id};")], "{}", c.id);
+            assert_eq!(c.down, [format!("DROP {id};")], "{}", c.id);
+            assert_eq!(c.to_deps, ["schema:app"], "{}", c.id);
+        }
+        // Moved out, not copied, where an object was named once (or last).
+        assert!(objs["a"].create.is_empty() && objs["b"].create.is_empty());
+        assert!(objs["a"].id.is_empty() && objs["b"].id.is_empty());
     }
 }
