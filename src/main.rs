@@ -18,11 +18,10 @@ fn main() -> std::process::ExitCode {
 
 /// mimalloc asks for transparent huge pages on its arenas, and with them a
 /// page touched once holds 2 MiB resident and what is freed inside it is not
-/// given back. Without them, at 10 000 tables, peaks are 10-40 MiB lower
-/// (an online plan 186-204 -> 175-183 MiB, inspect 139-142 -> 129-130) and
-/// no command is slower (docs/BENCHMARKS.md). `MIMALLOC_ALLOW_THP` set by
-/// the user wins. The setting is the process's own (`prctl`), and applies
-/// to pages touched from here on.
+/// given back: a large plan's peak is well above what it holds (figures in
+/// docs/BENCHMARKS.md). `MIMALLOC_ALLOW_THP` set by the user wins. The
+/// setting is the process's own (`prctl`), and applies to pages touched
+/// from here on.
 fn no_transparent_huge_pages() {
     #[cfg(target_os = "linux")]
     if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
@@ -36,10 +35,9 @@ fn no_transparent_huge_pages() {
 
 /// mimalloc keeps memory a thread has freed for a second before handing it
 /// back to the system, so a plan that frees its schema files' text and
-/// parse cache while it builds the model held both. At 10 000 tables a
-/// delay of 10 ms instead took an offline plan's peak from 221 MiB to
-/// 176 MiB for some 0.05 s; no delay at all, to 167 MiB for 0.12 s
-/// (docs/BENCHMARKS.md). A `MIMALLOC_PURGE_DELAY` set by the user wins.
+/// parse cache while it builds the model would hold both; 10 ms gives most
+/// of that back for little time (docs/BENCHMARKS.md). A
+/// `MIMALLOC_PURGE_DELAY` set by the user wins.
 fn hand_back_freed_memory_sooner() {
     // `mi_option_purge_delay` in mimalloc v3's `mi_option_t`; the Rust
     // binding names no constant for it. Its default, 1000 (ms), is checked

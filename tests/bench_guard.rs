@@ -1,4 +1,4 @@
-//! Benchmark guard (issue 6): a generated schema of 1 000 tables,
+//! Benchmark guard: a generated schema of 1 000 tables,
 //! introspected and planned. Fails on the introspection query count growing
 //! with the schema, on a plan that is not proportional to the edits, or on a
 //! gross slowdown (limits are some 20 times what the debug build needs on

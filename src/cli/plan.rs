@@ -145,7 +145,7 @@ pub fn plan(args: &PlanArgs) -> Outcome {
     };
     let cannot_plan = |e| input(format!("cannot plan {}: {e}", args.schema.display()));
     // Only a migration written carries the state (the reports never show
-    // it); rendering 10 000 tables is not free.
+    // it), so it is rendered only then.
     let writes = !args.check && !args.dry_run && args.graph.is_none();
     let render =
         |db: &Database| migrations::render_state(db).map_err(|e| Failure::new(Exit::Internal, e));

@@ -20,8 +20,8 @@ pub struct Report<'a> {
     pub explain: bool,
 }
 
-/// Writes the report to `w`. The migrations' SQL (33 MB for a first plan
-/// of 10 000 tables) goes out as it is, not copied into one string first.
+/// Writes the report to `w`. The migrations' SQL goes out as it is, not
+/// copied into one string first.
 pub fn write(r: &Report, format: PlanFormat, w: &mut impl Write) -> std::io::Result<()> {
     match format {
         PlanFormat::Text => {
@@ -79,9 +79,8 @@ fn from_text(r: &Report) -> String {
     }
 }
 
-/// The readable report, written as it is made: a first plan of 10 000
-/// tables lists 85 000 steps, which as one string sat beside the plan and
-/// its migrations.
+/// The readable report, written as it is made rather than built as one
+/// string beside the plan and its migrations.
 fn text(r: &Report, paint: Paint, out: &mut impl Write) -> std::io::Result<()> {
     writeln!(out, "Plan: {} -> {}", from_text(r), r.schema.display())?;
     if r.plan.is_empty() {
@@ -151,9 +150,8 @@ fn text(r: &Report, paint: Paint, out: &mut impl Write) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The JSON report, written as it is serialised: a first plan of 10 000
-/// tables is 60 MB of it, which as one `serde_json::Value` was several
-/// times that in memory.
+/// The JSON report, written as it is serialised rather than built as one
+/// `serde_json::Value`, which takes several times the text in memory.
 #[derive(serde::Serialize)]
 struct Json<'a> {
     from: &'a str,

@@ -4,8 +4,8 @@
 //! Both sides come from the same introspection, so an object the run left
 //! alone reads back equal, and plain equality is the right comparison (the
 //! desired-against-actual diff needs semantic sameness instead). Planning
-//! the difference to list it would render every new object's SQL: at
-//! 10 000 new tables, a whole first plan to print names.
+//! the difference to list it would render every new object's SQL only to
+//! print names.
 
 use std::hash::Hash;
 

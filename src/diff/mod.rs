@@ -207,8 +207,7 @@ fn fill(changes: &mut [Change], pending: Vec<(usize, usize)>, objs: &mut Objs) {
 
 /// Every id of either side in order, with its object on each side (on the
 /// new side with its place there): a merge of the two maps, each sorted by
-/// id (`Side::new`). A set of the ids and the lookups for each were 4 % of
-/// a first plan of 10 000 tables.
+/// id (`Side::new`).
 fn joined<'m, 'a>(
     a: &'m Objs<'a>,
     b: &'m Objs<'a>,
@@ -247,8 +246,8 @@ fn base(o: &Obj<'_>, id: String, action: Action, summary: String) -> Change {
     }
 }
 
-/// [`base`] without the group (a first plan's 85 000 creates have theirs
-/// moved in by `fill`: not copied only to be dropped).
+/// [`base`] without the group (a create has its group moved in by `fill`:
+/// not copied only to be dropped).
 fn ungrouped(o: &Obj<'_>, id: String, action: Action, summary: String) -> Change {
     // Empty for a create whose id `fill` moves in.
     debug_assert!(id.is_empty() || id.starts_with(&o.id));
@@ -280,8 +279,7 @@ pub(crate) fn hazard(level: Level, code: &str, message: String) -> Hazard {
 }
 
 /// An id as summaries show it: `kind_word:key` -> `kind word key`.
-/// Written where it goes, never held: a first plan of 10 000 tables writes
-/// 85 000 summaries and 100 000 reasons.
+/// Written where it goes, never held.
 pub(crate) struct Described<'a>(pub &'a str);
 
 impl std::fmt::Display for Described<'_> {
@@ -290,8 +288,7 @@ impl std::fmt::Display for Described<'_> {
     }
 }
 
-/// `<verb> <id described>`, e.g. `create table public.t`, in a string
-/// sized once (a first plan writes 85 000 of them).
+/// `<verb> <id described>`, e.g. `create table public.t`.
 pub(crate) fn summary(verb: &str, id: &str) -> String {
     let mut out = String::with_capacity(verb.len() + 1 + id.len());
     out.push_str(verb);
@@ -344,8 +341,7 @@ struct Differ<'a, 'b> {
     changes: Vec<Change>,
     /// Changes that create an object of side b, by change and object
     /// index, whose id, group and statements are moved in by `fill` once
-    /// the differ is done: copying them held a first plan's SQL twice (30
-    /// MB at 10 000 tables), and its ids and groups (10 MB) too.
+    /// the differ is done: copies would hold a first plan's SQL twice.
     pending: Vec<(usize, usize)>,
     external: BTreeSet<String>,
 }
@@ -385,8 +381,7 @@ impl<'a> Differ<'a, '_> {
     }
 
     fn external(&self, o: &Obj<'_>) -> bool {
-        // Most models list nothing as external; splitting every id to find
-        // that out was 5 % of a first plan of 10 000 tables.
+        // Most models list nothing as external: no id is split for them.
         if self.external.is_empty() {
             return false;
         }

@@ -67,9 +67,8 @@ pub(crate) struct Obj<'a> {
     pub table_only: Option<String>,
 }
 
-/// Objects by id, in id order once the side is built. An index map, not a
-/// B-tree: a first plan of 10 000 tables has 85 000 objects, and their
-/// tree's nodes were 41 MB, twice the objects themselves.
+/// Objects by id, in id order once the side is built (sorted once, not
+/// kept sorted as they come).
 pub(crate) type Objs<'a> = indexmap::IndexMap<String, Obj<'a>, foldhash::fast::RandomState>;
 
 /// One model as objects.
@@ -457,8 +456,7 @@ fn table_objs<'a>(
         one(format!("trigger:{key}.{n}"), group.clone(), shape, vec![]);
     }
     // Parts split off CREATE TABLE are rare (a cycle, a replica identity):
-    // their ids are looked for only when there are any. At 10 000 tables
-    // that was 200 000 ids made to find nothing.
+    // their ids are looked for only when there are any.
     let mut split = Vec::new();
     if steps.has_kind("replica_identity") {
         split.push(format!("replica_identity:{key}"));

@@ -56,7 +56,7 @@ pub fn apply<'a>(
     to: &Database,
 ) -> Result<(Cow<'a, Database>, Vec<Rename>), PlanError> {
     if !names_a_rename(to) {
-        // The usual case; copying a 10 000-table model costs more than the diff.
+        // The usual case: no copy of the model.
         return Ok((Cow::Borrowed(from), Vec::new()));
     }
     let mut db = from.clone();

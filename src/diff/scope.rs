@@ -11,8 +11,8 @@
 //!
 //! Everything else is equal on both sides and reads nothing that changes,
 //! so the diff would find nothing to do with it; leaving it out keeps a
-//! 20-edit plan of a 10 000-table schema from rendering all 10 000 tables
-//! twice. Name tokens over-approximate mentions (any identifier equal to
+//! plan of a few edits from rendering every table of both models. Name
+//! tokens over-approximate mentions (any identifier equal to
 //! the changed object's name, in any schema), which only costs time.
 //! `tests/plan_support` checks that the scoped diff equals the whole one.
 

@@ -5,7 +5,7 @@
 //!
 //! Reading through `Serialize` means nothing a model type holds can be
 //! missed, as writing it out as JSON and cutting that would also ensure,
-//! but without writing 30 MB of JSON for a 10 000-table scope.
+//! but without writing the JSON.
 
 use std::collections::HashMap;
 use std::fmt;

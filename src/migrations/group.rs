@@ -166,8 +166,7 @@ fn timeouts(opts: &GroupOptions) -> String {
     )
 }
 
-/// A step's statements under its summary, written where they go: a first
-/// plan's scripts are 85 000 of these each.
+/// A step's statements under its summary, written where they go.
 fn statements(out: &mut String, prefix: &str, summary: &str, stmts: &[impl AsRef<str>]) {
     out.push_str("\n-- ");
     out.push_str(prefix);
@@ -183,9 +182,7 @@ fn statements(out: &mut String, prefix: &str, summary: &str, stmts: &[impl AsRef
 }
 
 /// At least the length `statements` gives these steps' `stmts`, each
-/// summary after `prefix`. A script sized up front is not grown by
-/// doubling: a first plan's 23 MB up script held 32 MB, and 48 MB while
-/// it was copied to grow.
+/// summary after `prefix`, so that a script is sized once.
 fn body_len(steps: &[&PlannedStep], stmts: fn(&PlannedStep) -> &[String], prefix: &str) -> usize {
     let nothing = "-- (nothing to run)\n".len();
     steps
@@ -216,8 +213,6 @@ fn render(
     match chunk {
         Chunk::Transaction(steps) => {
             let t = timeouts(opts);
-            // The two scripts are independent: a first plan's up script
-            // alone is 23 MB, so each is written on its own thread.
             let write_up = || {
                 let mut up = with_room(up, t.len() + body_len(steps, |s| &s.up, ""));
                 up.push_str(&t);
@@ -263,8 +258,7 @@ fn hazard_codes(steps: &[&PlannedStep]) -> Vec<String> {
 }
 
 /// Groups a plan into numbered migrations (empty for an empty plan). The
-/// state, when given, goes on the last one (moved, not copied: a first
-/// plan's is 34 MB at 10 000 tables).
+/// state, when given, goes on the last one.
 pub fn from_plan(plan: &MigrationPlan, opts: GroupOptions) -> Result<Vec<Migration>, String> {
     if let Some(name) = &opts.name {
         if !valid_slug(name) {
@@ -288,7 +282,6 @@ pub fn from_plan(plan: &MigrationPlan, opts: GroupOptions) -> Result<Vec<Migrati
     let mut previous = opts.previous.clone();
     let mut out = Vec::new();
     for (i, chunk) in chunks.iter().enumerate() {
-        // A first plan's one chunk lists 85 000 steps: listed once.
         let steps = chunk.steps();
         let slug = match (&opts.name, i) {
             (Some(name), 0) => name.clone(),

@@ -38,8 +38,8 @@ const MAIN_KINDS: [&str; 13] = [
 struct Subject<'a> {
     kind: &'a str,
     /// The name after the kind, as in the id (quoted, with any arguments):
-    /// split only when asked, since a first plan has 85 000 subjects and
-    /// most are only asked their kind.
+    /// split only when asked, since most subjects are only asked their
+    /// kind.
     name: &'a str,
     action: Action,
 }
@@ -73,8 +73,7 @@ fn subject(step: &PlannedStep) -> Subject<'_> {
 
 /// `public."a.b"(integer)` -> [public, a.b]: dots inside quotes do not split.
 fn split_name(text: &str) -> Vec<Cow<'_, str>> {
-    // Names without quotes (nearly all) are slices of the id: a first plan
-    // names 85 000 steps here.
+    // Names without quotes (nearly all) are slices of the id.
     if !text.contains('"') {
         let end = text.find('(').unwrap_or(text.len());
         return text[..end].split('.').map(Cow::Borrowed).collect();

@@ -36,9 +36,8 @@ pub fn compute(files: &[(String, Vec<u8>)]) -> Sum {
 }
 
 /// The sum of the migration files under `dir`, each read in pieces: a
-/// first plan of 10 000 tables writes 60 MB of them, and read all at once
-/// they were the peak of the plan; read whole one at a time, its 34 MB
-/// `state.json` still was (40 MiB over the rest of a written plan).
+/// large first plan's files, `state.json` above all, would otherwise be
+/// held whole at the end of the plan.
 pub fn of_dir(dir: &Path) -> Result<Sum, String> {
     let mut chain = Chain::default();
     for (name, path) in migration_files(dir)? {

@@ -48,7 +48,7 @@ fn rekey<T>(
 ) {
     let old = std::mem::take(map);
     // Exact room: a partial model usually holds one table, and a map grown
-    // by insert keeps three slots for it (20 MB at 10 000 tables).
+    // by insert keeps three slots for it.
     map.reserve_exact(old.len());
     for (key, value) in old {
         let new = match canon(&key) {

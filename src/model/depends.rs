@@ -21,8 +21,7 @@ pub struct CatalogDeps {
     /// bodies), even when there are none.
     pub present: bool,
     /// Each id once; an edge names its ends by their place here. Ids repeat
-    /// across edges (every policy needs `function:auth.uid()`): a string per
-    /// end was 25 MB at 10 000 tables.
+    /// across edges (every policy needs `function:auth.uid()`).
     ids: Ids,
     /// (object, what it needs), as places in `ids`.
     edges: BTreeSet<(usize, usize)>,

@@ -480,10 +480,9 @@ impl<'d> Ctx<'d> {
         let db = self.db;
         // Every name taken in a schema's relation namespace, in the order
         // taken (relations first, then their parts), sorted by schema and
-        // name: a clash is a run of equal names, the first holding it. A
-        // list sized once holds a third of what a hash map did (17 MB at
-        // 10 000 tables). Messages are written only on a clash; names are
-        // borrowed where the model has them, each key parsed once.
+        // name: a clash is a run of equal names, the first holding it.
+        // Messages are written only on a clash; names are borrowed where
+        // the model has them, each key parsed once.
         let relations = db
             .tables
             .keys()

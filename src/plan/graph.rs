@@ -10,8 +10,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 
-// Keys are names from the user's own schema: a fast hash will do (SipHash
-// was 4 % of a first plan of 10 000 tables).
+// Keys are names from the user's own schema: a fast hash will do.
 use foldhash::{HashMap, HashMapExt};
 
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -138,9 +137,7 @@ pub fn create_steps(db: &Database) -> Result<Vec<Step>, PlanError> {
 /// Only the tables and views in `scope` get steps.
 ///
 /// The steps are not put in run order: the diff orders its changes itself,
-/// and needs only the parts split off to break cycles. Sorting 182 000
-/// steps by kind and id for nothing was some 60 ms of a first plan of
-/// 10 000 tables, and making them into a list first some 30 ms more.
+/// and needs only the parts split off to break cycles.
 pub(crate) fn create_pool(db: &Database, scope: &Scope) -> Result<StepPool, PlanError> {
     let (builder, ordered) = ordered(db, true, scope, Order::Built)?;
     Ok(builder.into_pool(ordered))
@@ -185,8 +182,7 @@ struct Ordered {
     run: Option<Vec<usize>>,
     /// For every node's dependencies in turn (node by node, each node's in
     /// order) whether it is kept: a step, not the node itself, not named
-    /// before. Flags, not the kept ids: copied, those were 18 MB beside the
-    /// nodes at 10 000 tables.
+    /// before. Flags, not copies of the kept ids.
     kept: Vec<bool>,
     /// Each node's attached nodes in node order: a list threaded through
     /// `next_attached` from `first_attached`, ended by `NO_STEP`.
@@ -238,22 +234,18 @@ struct Splits {
 pub(crate) struct Dep {
     pub(crate) target: String,
     /// The table part (of this step's table) that causes the dependency.
-    /// Boxed: few dependencies have one, and each of 180 000 was 24 bytes
-    /// larger for it.
+    /// Boxed: few dependencies have one.
     part: Option<Box<Part>>,
 }
 
 /// A step as the builder holds it: `Step`'s fields as boxed strings (no
 /// spare room, no `depends_on` yet), what it runs in a box of its own
-/// (`Body`), 56 bytes instead of 184. At 10 000 tables there are 182 000
-/// nodes, and joining the two threads' lists held two copies of them for
-/// a moment.
+/// (`Body`).
 ///
-/// More than half of them (comments, grants, RLS switches: 98 000 at
-/// 10 000 tables) are attached to another step. Such a node names its
-/// parent by place, has no dependencies of its own (it runs right after
-/// its parent) and no id until a `Step` is made of it (`id_at`): the
-/// copies of the parent's id in each were 14 MB of a first plan.
+/// More than half of them (comments, grants, RLS switches) are attached
+/// to another step. Such a node names its parent by place, has no
+/// dependencies of its own (it runs right after its parent) and no id
+/// until a `Step` is made of it (`id_at`).
 #[derive(Debug)]
 struct Node {
     /// Empty for an attached node.
@@ -269,9 +261,7 @@ struct Node {
 }
 
 /// What a step runs and needs. Boxed from the start, so that the pool the
-/// diff takes steps from keeps each as it is (`into_pool`): boxed only
-/// then, the copies sat beside the nodes at the peak of a first plan's
-/// create steps (17 MB at 10 000 tables).
+/// diff takes steps from keeps each as it is (`into_pool`).
 #[derive(Debug)]
 pub(crate) struct Body {
     pub(crate) kind: StepKind,
@@ -450,8 +440,8 @@ impl Ctx<'_> {
 }
 
 /// `text` in an allocation of its own size. A statement is written into a
-/// string that doubles as it grows; kept from a first plan's model to its
-/// migration, the slack was 15 MB at 10 000 tables.
+/// string that doubles as it grows, and is kept until the migration is
+/// written.
 fn exact(text: String) -> Box<str> {
     if text.capacity() - text.len() > text.len() / 8 {
         Box::from(text.as_str())
@@ -1166,7 +1156,7 @@ impl Builder {
         }
         let (graph, kept, mut indegree) = self.graph(&index);
         // Kahn's algorithm over object steps; attached steps ride along.
-        // Threaded lists, not a list of its own for each of 100 000 steps.
+        // Threaded lists, not a list of its own for each step.
         let mut first_attached = vec![NO_STEP; self.nodes.len()];
         let mut next_attached = vec![NO_STEP; self.nodes.len()];
         let mut last_attached = vec![NO_STEP; self.nodes.len()];
@@ -1227,8 +1217,7 @@ impl Builder {
     }
 
     /// The steps in run order (else as built), each with the dependencies
-    /// kept (see `Ordered`). Moved out of the nodes, not copied: for a
-    /// first plan of 10 000 tables the steps are 80 MB.
+    /// kept (see `Ordered`). Moved out of the nodes, not copied.
     fn into_steps(self, ordered: Ordered) -> Vec<Step> {
         let mut kept = ordered.kept.into_iter();
         // An attached step depends on its parent, and on nothing else.

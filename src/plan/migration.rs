@@ -138,8 +138,7 @@ pub fn plan_migration(
 }
 
 /// What takes one model to another, not yet ordered. It holds nothing of
-/// the two models: a caller can let go of them before the ordering (75 MB
-/// at 10 000 tables, held through a first plan's ordering before).
+/// the two models.
 #[derive(Debug)]
 pub struct Changes {
     renames: Vec<crate::diff::Rename>,
@@ -168,12 +167,11 @@ impl Changes {
     }
 
     /// As [`Changes::order`]; without `explained`, the steps' `after` is
-    /// left empty: the same order, without the 100 000 reasons of a first
-    /// plan of 10 000 tables that only `--explain`, `--graph` and JSON show.
+    /// left empty: the same order, without the reasons that only
+    /// `--explain`, `--graph` and JSON show.
     pub fn order_explained(self, explained: bool) -> Result<MigrationPlan, PlanError> {
         let ordered = super::order::order(self.changes, explained)?;
         if self.renames.is_empty() {
-            // Not copied behind nothing: a first plan's steps are 17 MB.
             return Ok(MigrationPlan { steps: ordered });
         }
         let mut steps: Vec<PlannedStep> = self

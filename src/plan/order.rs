@@ -81,8 +81,7 @@ pub(crate) fn order(changes: Vec<Change>, explained: bool) -> Result<Vec<Planned
         }
     }
     // Each change becomes its step where it lies (what only ordered it is
-    // let go as it goes), then the steps are put in run order in place:
-    // no second list of 85 000 steps beside the first.
+    // let go as it goes), then the steps are put in run order in place.
     let mut steps: Vec<PlannedStep> = changes
         .into_iter()
         .zip(befores)
@@ -154,8 +153,8 @@ impl<'c> Index<'c> {
     }
 }
 
-/// Lists of changes by name, threaded through one array: a list of its
-/// own for each of 85 000 names was as many allocations.
+/// Lists of changes by name, threaded through one array rather than a
+/// list of its own for each name.
 #[derive(Default)]
 struct Lists<'c> {
     /// Each name's first and last entry.

@@ -1,6 +1,6 @@
 //! Which tables and views of a model get steps built. Planning a change
-//! to a 10 000-table schema need not render the 9 990 tables that are the
-//! same on both sides (`diff::scope` decides which those are); the model
+//! to a large schema need not render the tables that are the same on
+//! both sides (`diff::scope` decides which those are); the model
 //! stays whole, so names still resolve against every object.
 
 use std::collections::HashSet;

@@ -1,8 +1,7 @@
 //! A cache of parsed schema files, keyed by their content.
 //!
-//! Parsing YAML is most of an offline plan on a large schema (42 MB for
-//! 10 000 tables takes about 1.5 s of CPU), and between two plans almost
-//! every file is unchanged. Each file that parsed cleanly is kept here as
+//! Parsing YAML is most of an offline plan on a large schema, and between
+//! two plans almost every file is unchanged. Each file that parsed cleanly is kept here as
 //! the JSON of its model, under the sha256 of its text; reading that back is
 //! several times faster than parsing the YAML again.
 //!
@@ -31,8 +30,7 @@ pub struct Cache {
     dir: PathBuf,
     header: String,
     /// Key -> model JSON. Each entry is its own string, so that it can be
-    /// let go as soon as its file is read back (the pack is 20 MB at
-    /// 10 000 tables, and would otherwise be held at the peak of a load).
+    /// let go as soon as its file is read back.
     entries: HashMap<String, String>,
 }
 
