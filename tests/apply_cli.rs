@@ -50,7 +50,14 @@ fn bundled_example_applies_converges_and_reverts() {
 
     // Down restores the schema exactly (introspection leaves out the
     // bookkeeping schema).
-    let (code, out, err) = reconcile(&["revert", "--database-url", &db.url, "--steps", "1"]);
+    let (code, out, err) = reconcile(&[
+        "revert",
+        "--database-url",
+        &db.url,
+        "--steps",
+        "1",
+        "--allow-destructive",
+    ]);
     assert_eq!(code, 0, "{out}{err}");
     let after = inspect(&db);
     assert!(
@@ -222,7 +229,13 @@ fn retire_range_snapshot_and_schema_difference_through_the_binary() {
     assert!(err.contains("0003_c is applied"), "{err}");
     assert!(mig.join("0003_c").is_dir());
 
-    let (code, out, err) = reconcile(&["revert", "0003..0002", "--database-url", &db.url]);
+    let (code, out, err) = reconcile(&[
+        "revert",
+        "0003..0002",
+        "--database-url",
+        &db.url,
+        "--allow-destructive",
+    ]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("reverted 2 migration(s)"), "{out}");
     assert!(
@@ -324,7 +337,7 @@ fn apply_required_rolls_back_a_migration_that_breaks_the_contract() {
 }
 
 #[test]
-fn a_non_transactional_migration_that_breaks_the_contract_is_not_recorded() {
+fn checked_after_each_a_non_transactional_migration_that_breaks_the_contract_is_not_recorded() {
     let db = FreshDb::new("apply_required_ntx");
     let dir = support::temp_dir();
     let mig = dir.join("migrations");
@@ -354,6 +367,8 @@ fn a_non_transactional_migration_that_breaks_the_contract_is_not_recorded() {
         m,
         "--required",
         c,
+        "--required-check",
+        "each",
     ]);
     assert_eq!(code, 3, "{out}{err}");
     assert!(

@@ -29,6 +29,7 @@ pub fn run(command: Command, line: &clap::Command, cfg: &super::config::Config) 
         Command::Apply(a) => super::run::apply(&a),
         Command::Revert(a) => super::run::revert(&a),
         Command::Status(a) => super::run::status(&a),
+        Command::Mark(a) => super::run::mark(&a),
         Command::Retire(a) => super::run::retire(&a),
         Command::Validate(a) => super::verify::validate(&a),
         Command::Drift(a) => super::verify::drift(&a),

@@ -1,7 +1,7 @@
 //! The runner's own tables in the bookkeeping schema, versioned with
 //! diesel_migrations' embedded migrations.
 
-use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
 use diesel::{PgConnection, QueryableByName, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
@@ -30,9 +30,32 @@ struct Flag {
     value: bool,
 }
 
-/// Creates or upgrades the bookkeeping tables. Call with the advisory lock
-/// held: diesel's harness takes no lock of its own.
-pub fn ensure(conn: &mut PgConnection, schema: &str) -> Result<(), RunnerError> {
+/// Creates or upgrades the bookkeeping tables and checks that they are kept
+/// under `lock_key` (recording it the first time). Call with the advisory
+/// lock held. Runs under a second lock of its own, the same whatever the
+/// key, so that two runs given different keys never create the tables at
+/// once; the second then finds the first one's key and is refused.
+pub fn ensure(conn: &mut PgConnection, schema: &str, lock_key: i64) -> Result<(), RunnerError> {
+    diesel::sql_query("SELECT pg_advisory_lock($1, hashtext($2))")
+        .bind::<Integer, _>(BOOKKEEPING_LOCK)
+        .bind::<Text, _>(schema)
+        .execute(conn)
+        .map_err(db("lock the bookkeeping"))?;
+    let made = create(conn, schema).and_then(|()| keep_key(conn, schema, lock_key));
+    let unlocked = diesel::sql_query("SELECT pg_advisory_unlock($1, hashtext($2))")
+        .bind::<Integer, _>(BOOKKEEPING_LOCK)
+        .bind::<Text, _>(schema)
+        .execute(conn)
+        .map_err(db("unlock the bookkeeping"));
+    made?;
+    unlocked.map(|_| ())
+}
+
+/// The first half of the two-key advisory lock around `ensure`: a
+/// two-key lock never collides with a runner's one-key lock.
+const BOOKKEEPING_LOCK: i32 = 914215;
+
+fn create(conn: &mut PgConnection, schema: &str) -> Result<(), RunnerError> {
     diesel::sql_query(format!("CREATE SCHEMA IF NOT EXISTS {}", quote(schema)))
         .execute(conn)
         .map_err(db("create the bookkeeping schema"))?;
@@ -63,6 +86,54 @@ pub fn ensure(conn: &mut PgConnection, schema: &str) -> Result<(), RunnerError> 
     Ok(())
 }
 
+/// Records `lock_key` as the bookkeeping's key if none is, and refuses a
+/// different one.
+fn keep_key(conn: &mut PgConnection, schema: &str, lock_key: i64) -> Result<(), RunnerError> {
+    diesel::sql_query(format!(
+        "INSERT INTO {}.runner (lock_key) VALUES ($1) ON CONFLICT DO NOTHING",
+        quote(schema)
+    ))
+    .bind::<BigInt, _>(lock_key)
+    .execute(conn)
+    .map_err(db("record the lock key"))?;
+    check_key(conn, schema, lock_key)
+}
+
+/// The lock key the bookkeeping in `schema` is kept under; None before a
+/// run recorded one (or with tables older than the record).
+pub fn stored_key(conn: &mut PgConnection, schema: &str) -> Result<Option<i64>, RunnerError> {
+    #[derive(QueryableByName)]
+    struct Key {
+        #[diesel(sql_type = Nullable<BigInt>)]
+        key: Option<i64>,
+    }
+    let table = format!("{}.runner", quote(schema));
+    let exists: Vec<Flag> = diesel::sql_query("SELECT to_regclass($1) IS NOT NULL AS value")
+        .bind::<Text, _>(&table)
+        .load(conn)
+        .map_err(db("look for the lock key"))?;
+    if !exists.first().is_some_and(|f| f.value) {
+        return Ok(None);
+    }
+    let rows: Vec<Key> = diesel::sql_query(format!("SELECT lock_key AS key FROM {table}"))
+        .load(conn)
+        .map_err(db("read the lock key"))?;
+    Ok(rows.into_iter().next().and_then(|k| k.key))
+}
+
+/// Refuses a run whose lock key is not the one the bookkeeping is kept
+/// under: two keys on one database would let two runs write at once.
+pub fn check_key(conn: &mut PgConnection, schema: &str, lock_key: i64) -> Result<(), RunnerError> {
+    match stored_key(conn, schema)? {
+        Some(kept) if kept != lock_key => Err(RunnerError::Refused(format!(
+            "the bookkeeping in schema {schema} is kept under advisory lock key {kept}, \
+             but this run uses --lock-key {lock_key}: two keys on one database would let two runs \
+             write at once; use --lock-key {kept}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 fn set_search_path(conn: &mut PgConnection, path: &str) -> Result<(), RunnerError> {
     diesel::sql_query("SELECT set_config('search_path', $1, false)")
         .bind::<Text, _>(path)
@@ -82,25 +153,92 @@ pub fn exists(conn: &mut PgConnection, schema: &str) -> Result<bool, RunnerError
     Ok(rows.first().map(|r| r.value).unwrap_or(false))
 }
 
+/// How a migration came to be recorded as applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Recorded {
+    /// Its statements ran here.
+    Applied,
+    /// Recorded without running (baseline or import `--mark-applied`) on a
+    /// database that already had its objects: they predate it.
+    Adopted,
+    /// Recorded by `reconcile mark --applied`: an operator ran it by hand.
+    Marked,
+}
+
+impl Recorded {
+    pub fn word(self) -> &'static str {
+        match self {
+            Recorded::Applied => "applied",
+            Recorded::Adopted => "adopted",
+            Recorded::Marked => "marked",
+        }
+    }
+
+    fn from_word(w: &str) -> Recorded {
+        match w {
+            "adopted" => Recorded::Adopted,
+            "marked" => Recorded::Marked,
+            _ => Recorded::Applied,
+        }
+    }
+}
+
 /// A row of `schema_migrations`.
-#[derive(Debug, Clone, QueryableByName)]
+#[derive(Debug, Clone)]
 pub struct Applied {
-    #[diesel(sql_type = Text)]
     pub migration_name: String,
-    #[diesel(sql_type = Text)]
     pub checksum: String,
-    #[diesel(sql_type = Text)]
     pub applied_at: String,
+    pub recorded_as: Recorded,
+}
+
+#[derive(QueryableByName)]
+struct AppliedRow {
+    #[diesel(sql_type = Text)]
+    migration_name: String,
+    #[diesel(sql_type = Text)]
+    checksum: String,
+    #[diesel(sql_type = Text)]
+    applied_at: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    recorded_as: Option<String>,
+}
+
+// Columns added by a later bookkeeping migration are read through
+// `to_jsonb(row)`, so that read-only commands work on tables a run has
+// not upgraded yet.
+/// `recorded_as` of row `m` of `schema_migrations`; before the column
+/// existed, only baseline and import recorded without running.
+fn recorded_as(schema: &str) -> String {
+    format!(
+        "COALESCE(to_jsonb(m) ->> 'recorded_as', \
+         (SELECT CASE a.status WHEN 'marked_applied' THEN 'adopted' ELSE 'applied' END \
+            FROM {}.migration_audit a WHERE a.migration_name = m.migration_name \
+             AND a.status IN ('applied', 'marked_applied') ORDER BY a.id DESC LIMIT 1))",
+        quote(schema)
+    )
 }
 
 pub fn applied(conn: &mut PgConnection, schema: &str) -> Result<Vec<Applied>, RunnerError> {
-    diesel::sql_query(format!(
-        "SELECT migration_name, checksum, applied_at::text AS applied_at \
-           FROM {}.schema_migrations ORDER BY migration_name",
+    let rows: Vec<AppliedRow> = diesel::sql_query(format!(
+        "SELECT migration_name, checksum, applied_at::text AS applied_at, \
+                {} AS recorded_as \
+           FROM {}.schema_migrations m ORDER BY migration_name",
+        recorded_as(schema),
         quote(schema)
     ))
     .load(conn)
-    .map_err(db("read schema_migrations"))
+    .map_err(db("read schema_migrations"))?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Applied {
+            migration_name: r.migration_name,
+            checksum: r.checksum,
+            applied_at: r.applied_at,
+            recorded_as: Recorded::from_word(r.recorded_as.as_deref().unwrap_or("")),
+        })
+        .collect())
 }
 
 /// The newest audit row of each migration name.
@@ -112,17 +250,35 @@ pub struct LastAudit {
     pub status: String,
     #[diesel(sql_type = Nullable<Text>)]
     pub error_message: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub started_at: String,
+    /// The backend that wrote it, when the tables record it.
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub backend_pid: Option<i32>,
+    /// Whether that backend is still the one running (same pid, same start).
+    #[diesel(sql_type = Bool)]
+    pub alive: bool,
 }
 
 pub fn last_audit(conn: &mut PgConnection, schema: &str) -> Result<Vec<LastAudit>, RunnerError> {
     diesel::sql_query(format!(
-        "SELECT DISTINCT ON (migration_name) migration_name, status, error_message \
-           FROM {}.migration_audit ORDER BY migration_name, id DESC",
+        "SELECT DISTINCT ON (migration_name) migration_name, status, error_message, \
+                started_at::text AS started_at, \
+                (to_jsonb(a) ->> 'backend_pid')::int AS backend_pid, {ALIVE} AS alive \
+           FROM {}.migration_audit a ORDER BY migration_name, id DESC",
         quote(schema)
     ))
     .load(conn)
     .map_err(db("read migration_audit"))
 }
+
+/// Whether the backend that wrote audit row `a` still runs: the same pid
+/// started at the same time (a pid is reused; another role's start time
+/// may be hidden from us, and then the pid alone says it).
+const ALIVE: &str = "EXISTS (SELECT 1 FROM pg_stat_activity s \
+     WHERE s.pid = (to_jsonb(a) ->> 'backend_pid')::int \
+       AND (s.backend_start IS NULL OR (to_jsonb(a) ->> 'backend_start') IS NULL \
+            OR s.backend_start = (to_jsonb(a) ->> 'backend_start')::timestamptz))";
 
 #[derive(QueryableByName)]
 struct Id {
@@ -130,24 +286,40 @@ struct Id {
     id: i64,
 }
 
+/// Who writes an audit row, beside what the server knows (role, client
+/// address, backend): the tool's version and the host it runs on.
+#[derive(Debug, Clone)]
+pub struct Audit<'a> {
+    pub name: &'a str,
+    pub checksum: Option<&'a str>,
+    pub status: &'a str,
+    pub correlation_id: &'a str,
+    /// Why, for `mark`.
+    pub reason: Option<&'a str>,
+}
+
 /// Opens an audit row; returns its id.
 pub fn start_audit(
     conn: &mut PgConnection,
     schema: &str,
-    name: &str,
-    checksum: Option<&str>,
-    status: &str,
-    correlation_id: &str,
+    audit: &Audit,
 ) -> Result<i64, RunnerError> {
     let rows: Vec<Id> = diesel::sql_query(format!(
-        "INSERT INTO {}.migration_audit (migration_name, checksum, status, correlation_id) \
-         VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO {}.migration_audit (migration_name, checksum, status, correlation_id, reason, \
+                role, client_addr, client_host, tool_version, application_name, backend_pid, backend_start) \
+         SELECT $1, $2, $3, $4, $5, current_user, inet_client_addr()::text, $6, $7, \
+                current_setting('application_name'), pg_backend_pid(), \
+                (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()) \
+         RETURNING id",
         quote(schema)
     ))
-    .bind::<Text, _>(name)
-    .bind::<Nullable<Text>, _>(checksum)
-    .bind::<Text, _>(status)
-    .bind::<Text, _>(correlation_id)
+    .bind::<Text, _>(audit.name)
+    .bind::<Nullable<Text>, _>(audit.checksum)
+    .bind::<Text, _>(audit.status)
+    .bind::<Text, _>(audit.correlation_id)
+    .bind::<Nullable<Text>, _>(audit.reason)
+    .bind::<Nullable<Text>, _>(super::session::host_name())
+    .bind::<Text, _>(super::TOOL_VERSION)
     .load(conn)
     .map_err(db("write migration_audit"))?;
     rows.first()
@@ -180,6 +352,32 @@ pub fn update_audit(
     .map_err(db("update migration_audit"))
 }
 
+/// Closes the audit rows a run that died left `running` or `reverting`
+/// (its backend is gone): they become `interrupted`. Call with the lock
+/// held. Returns the migrations they name.
+pub fn close_interrupted(
+    conn: &mut PgConnection,
+    schema: &str,
+) -> Result<Vec<String>, RunnerError> {
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = Text)]
+        migration_name: String,
+    }
+    let rows: Vec<Name> = diesel::sql_query(format!(
+        "UPDATE {}.migration_audit a SET status = 'interrupted', finished_at = clock_timestamp(), \
+                error_message = concat_ws('; ', error_message, \
+                  'interrupted: the run ' || CASE WHEN a.status = 'running' THEN 'applying' ELSE 'reverting' END \
+                  || ' it ended (its connection is gone) before recording a result') \
+          WHERE a.status IN ('running', 'reverting') AND a.finished_at IS NULL AND NOT {ALIVE} \
+         RETURNING a.migration_name",
+        quote(schema)
+    ))
+    .load(conn)
+    .map_err(db("close interrupted audit rows"))?;
+    Ok(rows.into_iter().map(|r| r.migration_name).collect())
+}
+
 /// Records a migration as applied, with the SQL that undoes it.
 pub fn record(
     conn: &mut PgConnection,
@@ -187,13 +385,15 @@ pub fn record(
     name: &str,
     checksum: &str,
     down_sql: &str,
+    recorded_as: Recorded,
 ) -> Result<(), RunnerError> {
     diesel::sql_query(format!(
-        "INSERT INTO {}.schema_migrations (migration_name, checksum) VALUES ($1, $2)",
+        "INSERT INTO {}.schema_migrations (migration_name, checksum, recorded_as) VALUES ($1, $2, $3)",
         quote(schema)
     ))
     .bind::<Text, _>(name)
     .bind::<Text, _>(checksum)
+    .bind::<Text, _>(recorded_as.word())
     .execute(conn)
     .map_err(db("write schema_migrations"))?;
     diesel::sql_query(format!(
@@ -231,14 +431,24 @@ pub struct Down {
     pub checksum: String,
     #[diesel(sql_type = Nullable<Text>)]
     pub sql: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    recorded_as: Option<String>,
+}
+
+impl Down {
+    pub fn recorded_as(&self) -> Recorded {
+        Recorded::from_word(self.recorded_as.as_deref().unwrap_or(""))
+    }
 }
 
 /// Applied migrations, newest first, with their stored down SQL.
 pub fn downs(conn: &mut PgConnection, schema: &str) -> Result<Vec<Down>, RunnerError> {
     diesel::sql_query(format!(
-        "SELECT m.migration_name, m.checksum, d.sql FROM {0}.schema_migrations m \
+        "SELECT m.migration_name, m.checksum, d.sql, {1} AS recorded_as \
+           FROM {0}.schema_migrations m \
            LEFT JOIN {0}.down_migrations d USING (migration_name) ORDER BY m.migration_name DESC",
-        quote(schema)
+        quote(schema),
+        recorded_as(schema)
     ))
     .load(conn)
     .map_err(db("read down_migrations"))

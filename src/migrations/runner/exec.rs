@@ -1,33 +1,34 @@
-//! Running migrations: the order and checks against the database, one
-//! transaction per migration (or statement by statement outside one),
-//! each statement's row count, the audit rows.
+//! Running migrations (or their reverts): one transaction per migration,
+//! or statement by statement outside one, each statement's row count, the
+//! audit rows, the required-schema contract.
 
 use std::borrow::BorrowMut;
 use std::time::Instant;
 
 use diesel::connection::SimpleConnection;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::sql_types::Text;
-use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl};
+use diesel::{Connection, PgConnection, RunQueryDsl};
 
-use super::bookkeeping::{self, Applied};
+use super::bookkeeping::{self, Audit, Recorded};
+use super::index::{self, Before};
 use super::progress::{emit, Progress};
 use super::report::{summary, MigrationRun, Report, RunFailure, StatementRun};
 use super::session::{self, Locked};
 use super::snapshot;
-use super::source::{self, Source};
-use super::split::{self, Statement};
-use super::{correlation_id, millis, Isolation, Options, RevertTarget, RunnerError};
+use super::split::Statement;
+use super::{millis, Isolation, Options, RequiredCheck, RunnerError};
 use crate::catalog;
-use crate::model::{par, Database};
+use crate::model::Database;
+use crate::verify::required::RequiredSchema;
 
-fn new_report(operation: &str, corr: &str, url: &str) -> Report {
+pub fn new_report(operation: &str, corr: &str, url: &str) -> Report {
     Report {
         operation: operation.into(),
         correlation_id: corr.into(),
         database: catalog::redact(url),
         migrations: Vec::new(),
         warnings: Vec::new(),
+        destroys: Vec::new(),
         failure: None,
         duration_ms: 0.0,
         snapshot: None,
@@ -35,107 +36,47 @@ fn new_report(operation: &str, corr: &str, url: &str) -> Report {
     }
 }
 
-/// `sources` as `source::read` gives them, their SQL split on another
-/// thread while this one connects, takes the lock and
-/// reads the schema: at 100 tables, splitting and that reading were each
-/// 15-50 ms of an apply's fixed cost. Nothing is written before both are
-/// done, and a migration that does not split is the error reported even
-/// when the database failed too, as when the files were split first.
-pub fn apply(url: &str, mut sources: Vec<Source>, opts: &Options) -> Result<Report, RunnerError> {
-    let started = Instant::now();
-    let corr = correlation_id();
-    let span = tracing::info_span!("apply", correlation_id = %corr);
-    let _in_span = span.enter();
-    let mut report = new_report("apply", &corr, url);
-    let (read, split) = par::join(
-        || read_first(url, opts, &sources, &mut report),
-        || source::split_all(&sources),
-    );
-    source::fill(&mut sources, split?);
-    let First {
-        mut locked,
-        pending,
-        before,
-    } = read?;
-    bookkeeping::ensure(locked.conn(), &opts.schema)?;
-    let ran = {
-        let units: Vec<Unit> = pending
-            .iter()
-            .filter_map(|&i| sources.get(i))
-            .map(|m| Unit {
-                name: &m.name,
-                checksum: &m.checksum,
-                statements: &m.up,
-                transactional: m.run_in_transaction,
-                finish: Finish::Record { down: &m.down_sql },
-            })
-            .collect();
-        if let Some(db) = &before {
-            snapshot::write_snapshot(db, opts, &statements_of(&units), &mut report)?;
-        }
-        run_units(&mut locked, url, opts, &units, report, before)?
-    };
-    // Reading the schema after the run does not need the migrations' text
-    // (28 MB and 180 000 statements for a first migration of 10 000 tables).
-    drop(sources);
-    conclude(&mut locked, url, opts, ran, started)
-}
-
-/// What an apply reads before it writes anything.
-struct First {
-    locked: Locked<PgConnection>,
-    /// Places in `sources` of the migrations to run.
-    pending: Vec<usize>,
-    /// The schema before the run; `None` with nothing to run.
-    before: Option<Database>,
-}
-
-/// Connects, takes the lock, reads what is applied and, when something is
-/// pending, the schema. Read only: the bookkeeping tables are made after.
-fn read_first(
-    url: &str,
+/// Closes the audit rows a dead run left open (see
+/// `bookkeeping::close_interrupted`), saying so in the report.
+pub fn close_interrupted(
+    conn: &mut PgConnection,
     opts: &Options,
-    sources: &[Source],
     report: &mut Report,
-) -> Result<First, RunnerError> {
-    let conn = session::connect(url, opts)?;
-    tracing::debug!("connected");
-    let mut locked = Locked::acquire(conn, opts.lock_key, opts.lock_wait)?;
-    tracing::debug!(key = opts.lock_key, "took the advisory lock");
-    let applied = match bookkeeping::exists(locked.conn(), &opts.schema)? {
-        true => bookkeeping::applied(locked.conn(), &opts.schema)?,
-        false => Vec::new(),
-    };
-    tracing::debug!(applied = applied.len(), "read the bookkeeping");
-    let pending = pending(sources, &applied, &mut report.warnings)?;
-    tracing::info!(pending = pending.len(), "applying");
-    let before = match pending.is_empty() {
-        true => None,
-        false => snapshot::read_before(locked.conn(), url, opts, report)?,
-    };
-    Ok(First {
-        locked,
-        pending,
-        before,
-    })
+) -> Result<(), RunnerError> {
+    let closed = bookkeeping::close_interrupted(conn, &opts.schema)?;
+    if !closed.is_empty() {
+        report.warnings.push(format!(
+            "an earlier run was interrupted during {}: its audit row is now `interrupted`",
+            closed.join(", ")
+        ));
+    }
+    Ok(())
 }
 
-fn statements_of<'a>(units: &[Unit<'a>]) -> Vec<&'a str> {
+pub fn statements_of<'a>(units: &[Unit<'a>]) -> Vec<&'a str> {
     units
         .iter()
         .flat_map(|u| u.statements.iter().map(|s| s.sql.as_str()))
         .collect()
 }
 
+/// The 4-digit number a version argument starts with.
+pub fn number_of<'a>(flag: &str, v: &'a str) -> Result<&'a str, RunnerError> {
+    v.get(..4)
+        .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|_| v.len() == 4 || v.as_bytes()[4] == b'_')
+        .ok_or_else(|| RunnerError::Input(format!("{flag} {v}: expected a version such as 0003")))
+}
+
 /// A run's report so far, and the schema before it (when read).
-struct Ran {
+pub struct Ran {
     report: Report,
     before: Option<Database>,
 }
 
 /// Runs each unit in order until one fails, after the schema `before` it
 /// was read (and written, when asked).
-fn run_units<C: BorrowMut<PgConnection>>(
+pub fn run_units<C: BorrowMut<PgConnection>>(
     locked: &mut Locked<C>,
     url: &str,
     opts: &Options,
@@ -156,7 +97,21 @@ fn run_units<C: BorrowMut<PgConnection>>(
                 statements: unit.statements.len(),
             },
         );
-        let result = run_unit(locked, url, opts, &corr, unit);
+        // The contract holds for the schema a run leaves, so by default it
+        // is checked once, in the last migration: a backfill may come
+        // before the migration that completes the schema.
+        let contract = match (&opts.required, &unit.finish) {
+            (Some(c), Finish::Record { .. })
+                if opts.required_check == RequiredCheck::Each || index == total =>
+            {
+                Some(Contract {
+                    schema: c,
+                    at_end: opts.required_check == RequiredCheck::End,
+                })
+            }
+            _ => None,
+        };
+        let result = run_unit(locked, url, opts, &corr, unit, contract);
         match result {
             Ok(run) => {
                 end(opts, index, total, &run);
@@ -176,7 +131,7 @@ fn run_units<C: BorrowMut<PgConnection>>(
 }
 
 /// The before/after difference, the time taken, and failure or success.
-fn conclude<C: BorrowMut<PgConnection>>(
+pub fn conclude<C: BorrowMut<PgConnection>>(
     locked: &mut Locked<C>,
     url: &str,
     opts: &Options,
@@ -212,272 +167,6 @@ fn end(opts: &Options, index: usize, total: usize, run: &MigrationRun) {
     );
 }
 
-pub fn dry_run(url: &str, sources: &[Source], opts: &Options) -> Result<Report, RunnerError> {
-    let started = Instant::now();
-    let mut report = new_report("dry-run", &correlation_id(), url);
-    let mut conn = session::connect(url, opts)?;
-    let applied = if bookkeeping::exists(&mut conn, &opts.schema)? {
-        bookkeeping::applied(&mut conn, &opts.schema)?
-    } else {
-        Vec::new()
-    };
-    for m in pending(sources, &applied, &mut report.warnings)?
-        .into_iter()
-        .filter_map(|i| sources.get(i))
-    {
-        let statements =
-            m.up.iter()
-                .enumerate()
-                .map(|(i, s)| StatementRun {
-                    number: i + 1,
-                    line: s.line,
-                    rows: None,
-                    duration_ms: 0.0,
-                    summary: summary(&s.sql),
-                    sql: Some(s.sql.as_str().into()),
-                })
-                .collect();
-        report.migrations.push(MigrationRun {
-            name: m.name.clone(),
-            checksum: m.checksum.clone(),
-            transactional: m.run_in_transaction,
-            status: "pending".into(),
-            statements,
-            duration_ms: 0.0,
-            required_schema_held: None,
-        });
-    }
-    report.duration_ms = millis(started);
-    Ok(report)
-}
-
-/// The migrations to run (their places in `sources`), after refusing
-/// anything inconsistent with what the database has applied.
-fn pending(
-    sources: &[Source],
-    applied: &[Applied],
-    warnings: &mut Vec<String>,
-) -> Result<Vec<usize>, RunnerError> {
-    let mut refused = Vec::new();
-    for a in applied {
-        match sources.iter().find(|s| s.name == a.migration_name) {
-            Some(s) if s.checksum != a.checksum => refused.push(format!(
-                "{} was modified after it was applied: checksum in the database {}, on disk {}; \
-                 never edit an applied migration, add a new one",
-                s.dir.join("up.sql").display(),
-                a.checksum,
-                s.checksum
-            )),
-            Some(_) => {}
-            None => warnings.push(format!(
-                "{} is applied but its directory is missing",
-                a.migration_name
-            )),
-        }
-    }
-    let pending: Vec<usize> = (0..sources.len())
-        .filter(|&i| !applied.iter().any(|a| a.migration_name == sources[i].name))
-        .collect();
-    if let Some(newest) = applied.iter().map(|a| a.migration_name.as_str()).max() {
-        for p in pending.iter().map(|&i| &sources[i]) {
-            if let Some(a) = applied
-                .iter()
-                .find(|a| a.migration_name.get(..4) == Some(&p.name[..4]))
-            {
-                refused.push(format!(
-                    "{} has the number of the applied migration {}",
-                    p.name, a.migration_name
-                ));
-            } else if p.name.as_str() < newest {
-                refused.push(format!(
-                    "{} is pending but the later migration {newest} is already applied; migrations run in strict order",
-                    p.name
-                ));
-            }
-        }
-    }
-    if !refused.is_empty() {
-        return Err(RunnerError::Refused(refused.join("\n")));
-    }
-    let names: Vec<String> = applied.iter().map(|a| a.migration_name.clone()).collect();
-    source::check_depends(sources, &names)?;
-    Ok(pending)
-}
-
-pub fn revert(url: &str, target: &RevertTarget, opts: &Options) -> Result<Report, RunnerError> {
-    let started = Instant::now();
-    let corr = correlation_id();
-    let span = tracing::info_span!("revert", correlation_id = %corr);
-    let _in_span = span.enter();
-    let mut report = new_report("revert", &corr, url);
-    let conn = session::connect(url, opts)?;
-    let mut locked = Locked::acquire(conn, opts.lock_key, opts.lock_wait)?;
-    if !bookkeeping::exists(locked.conn(), &opts.schema)? {
-        report.warnings.push("nothing is applied".into());
-        return Ok(report);
-    }
-    bookkeeping::ensure(locked.conn(), &opts.schema)?;
-    let downs = bookkeeping::downs(locked.conn(), &opts.schema)?;
-    let ran = {
-        let chosen = choose(&downs, target)?;
-        // Split everything first: a bad stored down refuses the whole revert.
-        let mut units = Vec::new();
-        for d in &chosen {
-            let sql = d.sql.as_deref().unwrap_or("");
-            if sql.trim().is_empty() {
-                return Err(RunnerError::Refused(format!(
-                    "{} has no down SQL stored; it cannot be reverted",
-                    d.migration_name
-                )));
-            }
-            let statements = split::split(sql).map_err(|e| {
-                RunnerError::Refused(format!(
-                    "the stored down SQL of {} does not parse: line {}: {}",
-                    d.migration_name, e.line, e.message
-                ))
-            })?;
-            units.push((d, statements));
-        }
-        let units: Vec<Unit> = units
-            .iter()
-            .map(|(d, statements)| Unit {
-                name: &d.migration_name,
-                checksum: &d.checksum,
-                statements,
-                transactional: statements.iter().all(|s| s.outside_transaction.is_none()),
-                finish: Finish::Forget,
-            })
-            .collect();
-        let before = match units.is_empty() {
-            true => None,
-            false => snapshot::before(
-                locked.conn(),
-                url,
-                opts,
-                &statements_of(&units),
-                &mut report,
-            )?,
-        };
-        run_units(&mut locked, url, opts, &units, report, before)?
-    };
-    drop(downs);
-    conclude(&mut locked, url, opts, ran, started)
-}
-
-/// The 4-digit number a version argument starts with.
-fn number_of<'a>(flag: &str, v: &'a str) -> Result<&'a str, RunnerError> {
-    v.get(..4)
-        .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
-        .filter(|_| v.len() == 4 || v.as_bytes()[4] == b'_')
-        .ok_or_else(|| RunnerError::Input(format!("{flag} {v}: expected a version such as 0003")))
-}
-
-/// Whether `v` (`0003` or `0003_name`) names an applied migration.
-fn is_applied(downs: &[bookkeeping::Down], v: &str, number: &str) -> bool {
-    downs.iter().any(|d| {
-        if v.len() > 4 {
-            d.migration_name == v
-        } else {
-            d.migration_name.get(..4) == Some(number)
-        }
-    })
-}
-
-/// The applied migrations a revert undoes, newest first (`downs` is).
-fn choose<'a>(
-    downs: &'a [bookkeeping::Down],
-    target: &RevertTarget,
-) -> Result<Vec<&'a bookkeeping::Down>, RunnerError> {
-    let num = |d: &bookkeeping::Down| d.migration_name.get(..4).unwrap_or("").to_string();
-    match target {
-        RevertTarget::Steps(n) => Ok(downs.iter().take(*n).collect()),
-        RevertTarget::To(v) => {
-            let number = number_of("--to", v)?;
-            if number != "0000" && !is_applied(downs, v, number) {
-                return Err(RunnerError::Refused(format!(
-                    "--to {v}: no such applied migration"
-                )));
-            }
-            Ok(downs.iter().filter(|d| num(d).as_str() > number).collect())
-        }
-        RevertTarget::Range(from, to) => {
-            let range = format!("{from}..{to}");
-            let a = number_of(&range, from)?;
-            let b = number_of(&range, to)?;
-            for (v, n) in [(from, a), (to, b)] {
-                if !is_applied(downs, v, n) {
-                    return Err(RunnerError::Refused(format!(
-                        "{range}: {v} is not an applied migration"
-                    )));
-                }
-            }
-            let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-            let above: Vec<&str> = downs
-                .iter()
-                .filter(|d| num(d).as_str() > hi)
-                .map(|d| d.migration_name.as_str())
-                .collect();
-            if !above.is_empty() {
-                return Err(RunnerError::Refused(format!(
-                    "{range}: {} would stay applied on top of the reverted migrations; \
-                     a range must reach the newest applied migration (include it, or use --to)",
-                    above.join(", ")
-                )));
-            }
-            Ok(downs
-                .iter()
-                .filter(|d| (lo..=hi).contains(&num(d).as_str()))
-                .collect())
-        }
-    }
-}
-
-pub fn mark_applied(
-    conn: &mut PgConnection,
-    sources: &[Source],
-    name: &str,
-    opts: &Options,
-) -> Result<(), RunnerError> {
-    let src = sources
-        .iter()
-        .find(|s| s.name == name)
-        .ok_or_else(|| RunnerError::Input(format!("no migration named {name}")))?;
-    let corr = correlation_id();
-    let mut locked = Locked::acquire(conn, opts.lock_key, opts.lock_wait)?;
-    let schema = opts.schema.as_str();
-    bookkeeping::ensure(locked.conn(), schema)?;
-    let applied = bookkeeping::applied(locked.conn(), schema)?;
-    if let Some(a) = applied.iter().find(|a| a.migration_name == name) {
-        if a.checksum == src.checksum {
-            return Ok(());
-        }
-        return Err(RunnerError::Refused(format!(
-            "{name} is already recorded with checksum {}, but the file has {}",
-            a.checksum, src.checksum
-        )));
-    }
-    let names: Vec<String> = applied.iter().map(|a| a.migration_name.clone()).collect();
-    source::check_depends(std::slice::from_ref(src), &names)?;
-    in_transaction(
-        locked.conn(),
-        Isolation::Default,
-        |c| -> Result<(), RunnerError> {
-            let id = bookkeeping::start_audit(
-                c,
-                schema,
-                name,
-                Some(&src.checksum),
-                "marked_applied",
-                &corr,
-            )?;
-            bookkeeping::record(c, schema, name, &src.checksum, &src.down_sql)?;
-            bookkeeping::update_audit(c, schema, id, "marked_applied", None, "[]", true)
-        },
-    )?;
-    tracing::info!(correlation_id = %corr, migration = name, "marked as applied without running it");
-    Ok(())
-}
-
 impl From<DieselError> for RunnerError {
     fn from(e: DieselError) -> Self {
         RunnerError::Database(e.to_string())
@@ -485,15 +174,15 @@ impl From<DieselError> for RunnerError {
 }
 
 /// One migration (or its revert) to run.
-struct Unit<'a> {
-    name: &'a str,
-    checksum: &'a str,
-    statements: &'a [Statement],
-    transactional: bool,
-    finish: Finish<'a>,
+pub struct Unit<'a> {
+    pub name: &'a str,
+    pub checksum: &'a str,
+    pub statements: &'a [Statement],
+    pub transactional: bool,
+    pub finish: Finish<'a>,
 }
 
-enum Finish<'a> {
+pub enum Finish<'a> {
     /// Record as applied, storing the down SQL.
     Record { down: &'a str },
     /// Forget the applied rows (a revert).
@@ -509,6 +198,14 @@ impl Finish<'_> {
     }
 }
 
+/// The required-schema contract, when a unit checks it.
+#[derive(Clone, Copy)]
+struct Contract<'a> {
+    schema: &'a RequiredSchema,
+    /// Checked once for the whole run (not after each migration).
+    at_end: bool,
+}
+
 enum UnitError {
     Failed(Box<(MigrationRun, RunFailure)>),
     Other(RunnerError),
@@ -517,7 +214,7 @@ enum UnitError {
 /// Why a transaction ended early.
 enum TxError {
     Statement(usize, DieselError),
-    /// The required-schema contract failed before COMMIT.
+    /// The required-schema contract failed.
     Required(String),
     Book(RunnerError),
     Commit(DieselError),
@@ -535,7 +232,7 @@ impl From<RunnerError> for TxError {
     }
 }
 
-fn in_transaction<T, E, F>(conn: &mut PgConnection, iso: Isolation, f: F) -> Result<T, E>
+pub fn in_transaction<T, E, F>(conn: &mut PgConnection, iso: Isolation, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut PgConnection) -> Result<T, E>,
     E: From<DieselError>,
@@ -550,7 +247,9 @@ where
 
 fn finish(c: &mut PgConnection, schema: &str, unit: &Unit) -> Result<(), RunnerError> {
     match unit.finish {
-        Finish::Record { down } => bookkeeping::record(c, schema, unit.name, unit.checksum, down),
+        Finish::Record { down } => {
+            bookkeeping::record(c, schema, unit.name, unit.checksum, down, Recorded::Applied)
+        }
         Finish::Forget => bookkeeping::forget(c, schema, unit.name),
     }
 }
@@ -597,7 +296,7 @@ fn statement_run(
     unit: &Unit,
     i: usize,
     s: &Statement,
-    rows: usize,
+    rows: Option<usize>,
     t: Instant,
 ) -> StatementRun {
     let ms = millis(t);
@@ -613,7 +312,7 @@ fn statement_run(
     StatementRun {
         number: i + 1,
         line: s.line,
-        rows: Some(rows as u64),
+        rows: rows.map(|r| r as u64),
         duration_ms: ms,
         summary: summary(&s.sql),
         sql: None,
@@ -626,6 +325,7 @@ fn run_unit<C: BorrowMut<PgConnection>>(
     opts: &Options,
     corr: &str,
     unit: &Unit,
+    contract: Option<Contract>,
 ) -> Result<MigrationRun, UnitError> {
     let schema = opts.schema.as_str();
     let (running, ok, failed) = unit.finish.words();
@@ -639,22 +339,30 @@ fn run_unit<C: BorrowMut<PgConnection>>(
     let audit = bookkeeping::start_audit(
         locked.conn(),
         schema,
-        unit.name,
-        Some(unit.checksum),
-        running,
-        corr,
+        &Audit {
+            name: unit.name,
+            checksum: Some(unit.checksum),
+            status: running,
+            correlation_id: corr,
+            reason: None,
+        },
     )
     .map_err(UnitError::Other)?;
     let mut done: Vec<StatementRun> = Vec::with_capacity(unit.statements.len());
+    let mut notes = Vec::new();
     let outcome = if unit.transactional {
         in_transaction(locked.conn(), opts.isolation, |c| -> Result<(), TxError> {
             for (i, s) in unit.statements.iter().enumerate() {
                 let t = Instant::now();
                 let rows = run_statement(c, s).map_err(|e| TxError::Statement(i, e))?;
-                done.push(statement_run(opts, unit, i, s, rows, t));
+                done.push(statement_run(opts, unit, i, s, Some(rows), t));
             }
-            if let Some(contract) = &opts.required {
-                required_holds(c, contract, "before COMMIT (rolled back)")?;
+            if let Some(contract) = contract {
+                let when = match contract.at_end {
+                    true => "at the end of the run, before this migration's COMMIT",
+                    false => "after this migration, before its COMMIT",
+                };
+                required_holds(c, contract.schema, when)?;
             }
             finish(c, schema, unit)?;
             bookkeeping::update_audit(c, schema, audit, ok, None, &rows_json(&done), true)?;
@@ -662,7 +370,14 @@ fn run_unit<C: BorrowMut<PgConnection>>(
         })
         .map_err(|e| (e, 0))
     } else {
-        run_outside_transaction(locked.conn(), opts, audit, running, ok, unit, &mut done)
+        let outside = Outside {
+            opts,
+            audit,
+            running,
+            ok,
+            contract,
+        };
+        outside.run(locked.conn(), unit, &mut done, &mut notes)
     };
     let mut run = MigrationRun {
         name: unit.name.to_string(),
@@ -671,7 +386,8 @@ fn run_unit<C: BorrowMut<PgConnection>>(
         status: ok.to_string(),
         statements: done,
         duration_ms: 0.0,
-        required_schema_held: opts.required.as_ref().map(|_| true),
+        required_schema_held: contract.map(|_| true),
+        notes,
     };
     let (err, committed) = match outcome {
         Ok(()) => {
@@ -686,22 +402,25 @@ fn run_unit<C: BorrowMut<PgConnection>>(
         TxError::Statement(i, e) => (i + 1, sqlstate(&e), describe(&e)),
         TxError::Commit(e) => (n, sqlstate(&e), format!("at COMMIT: {}", describe(&e))),
         TxError::Book(e) => (n, None, format!("recording the result: {e}")),
+        // Not a statement's fault: every statement ran.
         TxError::Required(m) => {
             run.required_schema_held = Some(false);
-            (n, None, m)
+            (0, None, m)
         }
     };
-    let line = unit
-        .statements
-        .get(statement.saturating_sub(1))
-        .map(|s| s.line)
-        .unwrap_or(0);
-    if let Some(s) = unit.statements.get(statement.saturating_sub(1)) {
-        if !unit.transactional {
-            if let Some(note) = drop_invalid_index(locked.conn(), &s.sql) {
-                message.push_str(&format!("; {note}"));
-            }
+    let failed_statement = statement
+        .checked_sub(1)
+        .and_then(|i| unit.statements.get(i));
+    let line = failed_statement.map(|s| s.line).unwrap_or(0);
+    let mut left = Vec::new();
+    if let (Some(s), false) = (failed_statement, unit.transactional) {
+        let existed = run.notes.iter().find(|n| n.starts_with(index::DIFFERS));
+        if let Some(note) = existed {
+            message.push_str(&format!("; {note}"));
         }
+        let (said, stays) = index::after_failure(locked, url, opts, &s.sql, existed.is_some());
+        message.extend(said.map(|m| format!("; {m}")));
+        left.extend(stays);
     }
     let failure = RunFailure {
         migration: unit.name.to_string(),
@@ -709,7 +428,9 @@ fn run_unit<C: BorrowMut<PgConnection>>(
         line,
         sqlstate,
         message,
+        transactional: unit.transactional,
         committed_statements: committed,
+        left,
     };
     tracing::error!(migration = unit.name, statement, "{failure}");
     run.status = "failed".into();
@@ -718,10 +439,11 @@ fn run_unit<C: BorrowMut<PgConnection>>(
     Err(UnitError::Failed(Box::new((run, failure))))
 }
 
-/// Checks the contract on the schema as this transaction sees it.
+/// Checks the contract on the schema as this connection sees it; the
+/// error names each broken requirement (missing columns first of all).
 fn required_holds(
     conn: &mut PgConnection,
-    contract: &crate::verify::required::RequiredSchema,
+    contract: &RequiredSchema,
     when: &str,
 ) -> Result<(), TxError> {
     let opts = crate::catalog::InspectOptions {
@@ -750,41 +472,73 @@ fn required_holds(
     )))
 }
 
-/// Statement by statement, each committed on its own; the audit row
-/// follows along so it always says what ran.
-fn run_outside_transaction(
-    conn: &mut PgConnection,
-    opts: &Options,
+/// A migration run statement by statement, each committed on its own; the
+/// audit row follows along so it always says what ran.
+struct Outside<'a> {
+    opts: &'a Options,
     audit: i64,
-    running: &str,
-    ok: &str,
-    unit: &Unit,
-    done: &mut Vec<StatementRun>,
-) -> Result<(), (TxError, usize)> {
-    let schema = opts.schema.as_str();
-    for (i, s) in unit.statements.iter().enumerate() {
-        let t = Instant::now();
-        let rows = run_statement(conn, s).map_err(|e| (TxError::Statement(i, e), i))?;
-        done.push(statement_run(opts, unit, i, s, rows, t));
-        bookkeeping::update_audit(conn, schema, audit, running, None, &rows_json(done), false)
+    running: &'a str,
+    ok: &'a str,
+    contract: Option<Contract<'a>>,
+}
+
+impl Outside<'_> {
+    fn run(
+        &self,
+        conn: &mut PgConnection,
+        unit: &Unit,
+        done: &mut Vec<StatementRun>,
+        notes: &mut Vec<String>,
+    ) -> Result<(), (TxError, usize)> {
+        let schema = self.opts.schema.as_str();
+        for (i, s) in unit.statements.iter().enumerate() {
+            let t = Instant::now();
+            // What an interrupted build of this index left: an INVALID
+            // index is dropped, a finished one with the same definition
+            // is kept and the statement not run again.
+            let rows = match index::before_build(conn, &s.sql) {
+                Before::Build => Some(run_statement(conn, s)),
+                Before::Note(note) => {
+                    notes.push(note);
+                    Some(run_statement(conn, s))
+                }
+                Before::Skip(note) => {
+                    notes.push(note);
+                    None
+                }
+            };
+            let rows = rows
+                .transpose()
+                .map_err(|e| (TxError::Statement(i, e), i))?;
+            done.push(statement_run(self.opts, unit, i, s, rows, t));
+            bookkeeping::update_audit(
+                conn,
+                schema,
+                self.audit,
+                self.running,
+                None,
+                &rows_json(done),
+                false,
+            )
             .map_err(|e| (TxError::Book(e), i + 1))?;
-    }
-    let n = unit.statements.len();
-    in_transaction(conn, Isolation::Default, |c| -> Result<(), TxError> {
-        // The statements are committed already; a broken contract still
-        // keeps the migration unrecorded, so the run stops and says so.
-        if let Some(contract) = &opts.required {
-            required_holds(
-                c,
-                contract,
-                "after this non-transactional migration (its statements ran; not recorded)",
-            )?;
         }
-        finish(c, schema, unit)?;
-        bookkeeping::update_audit(c, schema, audit, ok, None, &rows_json(done), true)?;
-        Ok(())
-    })
-    .map_err(|e| (e, n))
+        let n = unit.statements.len();
+        in_transaction(conn, Isolation::Default, |c| -> Result<(), TxError> {
+            // The statements are committed already; a broken contract still
+            // keeps the migration unrecorded, so the run stops and says so.
+            if let Some(contract) = self.contract {
+                required_holds(
+                    c,
+                    contract.schema,
+                    "after this non-transactional migration (its statements ran and stay; it is not recorded)",
+                )?;
+            }
+            finish(c, schema, unit)?;
+            bookkeeping::update_audit(c, schema, self.audit, self.ok, None, &rows_json(done), true)?;
+            Ok(())
+        })
+        .map_err(|e| (e, n))
+    }
 }
 
 /// Writes the failure to the audit row, after the rollback and outside any
@@ -824,38 +578,7 @@ fn write_failure<C: BorrowMut<PgConnection>>(
     }
 }
 
-#[derive(QueryableByName)]
-struct Name {
-    #[diesel(sql_type = Text)]
-    value: String,
-}
-
-/// A failed `CREATE INDEX CONCURRENTLY` leaves an INVALID index; drop it
-/// so the database holds nothing half-built.
-fn drop_invalid_index(conn: &mut PgConnection, sql: &str) -> Option<String> {
-    let (schema, name) = split::concurrent_index(sql)?;
-    let rows: Vec<Name> = diesel::sql_query(
-        "SELECT format('%I.%I', n.nspname, c.relname) AS value FROM pg_index i \
-           JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-          WHERE NOT i.indisvalid AND c.relname = $1 \
-            AND CASE WHEN $2 = '' THEN pg_table_is_visible(c.oid) ELSE n.nspname = $2 END",
-    )
-    .bind::<Text, _>(&name)
-    .bind::<Text, _>(&schema)
-    .load(conn)
-    .ok()?;
-    let index = rows.into_iter().next()?.value;
-    match diesel::sql_query(format!("DROP INDEX CONCURRENTLY IF EXISTS {index}")).execute(conn) {
-        Ok(_) => Some(format!(
-            "dropped the INVALID index {index} the failed build left"
-        )),
-        Err(e) => Some(format!(
-            "the failed build left the INVALID index {index}, and dropping it failed: {e}"
-        )),
-    }
-}
-
-fn describe(e: &DieselError) -> String {
+pub fn describe(e: &DieselError) -> String {
     match e {
         DieselError::DatabaseError(kind, info) => {
             let mut m = info.message().to_string();
