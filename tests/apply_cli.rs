@@ -468,3 +468,57 @@ fn eight_concurrent_apply_processes_apply_each_migration_once() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn plan_against_a_database_that_has_not_applied_the_history_is_refused() {
+    let db = FreshDb::new("plan_pending");
+    let dir = support::temp_dir();
+    let (schema, mig) = (dir.join("schema"), dir.join("migrations"));
+    std::fs::create_dir_all(&schema).unwrap();
+    let table = |cols: &str| format!("tables:\n  public.t:\n    columns:\n{cols}");
+    std::fs::write(schema.join("t.yaml"), table("      id: integer\n")).unwrap();
+    let (s, m) = (schema.to_str().unwrap(), mig.to_str().unwrap());
+    let plan = |extra: &[&str]| {
+        let args = [&["plan", "--schema", s, "--migrations", m][..], extra].concat();
+        reconcile(&args)
+    };
+    let (code, out, err) = plan(&[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = reconcile(&["apply", "--database-url", &db.url, "--migrations", m]);
+    assert_eq!(code, 0, "{out}{err}");
+    // A second migration, planned offline and not applied yet.
+    std::fs::write(
+        schema.join("t.yaml"),
+        table("      id: integer\n      note: text\n"),
+    )
+    .unwrap();
+    let (code, out, err) = plan(&[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let second = std::fs::read_dir(&mig)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n.starts_with("0002_"))
+        .expect("a second migration");
+    // Against the database it would plan the same column again.
+    let (code, out, err) = plan(&["--check", "--database-url", &db.url]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains(&format!("the database has not applied {second}")),
+        "{err}"
+    );
+    assert!(err.contains("--ignore-pending"), "{err}");
+    let (code, out, err) = plan(&["--check", "--database-url", &db.url, "--ignore-pending"]);
+    assert_eq!(code, 1, "the column is missing there: {out}{err}");
+    assert!(
+        err.contains("warning: the database has not applied"),
+        "{err}"
+    );
+    // Once applied, the plan is empty and says nothing more.
+    let (code, out, err) = reconcile(&["apply", "--database-url", &db.url, "--migrations", m]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = plan(&["--check", "--database-url", &db.url]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!err.contains("warning"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -119,6 +119,10 @@ pub struct PlanArgs {
     /// With --database-url: comma-separated schemas to read.
     #[arg(long, value_delimiter = ',', requires = "database_url")]
     pub schemas: Option<Vec<String>>,
+    /// With --database-url: plan even though the database has not applied
+    /// every migration on disk (the new one comes after them).
+    #[arg(long, requires = "database_url")]
+    pub ignore_pending: bool,
     /// Slug of the new migration (`[a-z0-9_]+`); derived from the plan otherwise.
     #[arg(long)]
     pub name: Option<String>,

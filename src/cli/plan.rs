@@ -144,6 +144,9 @@ pub fn plan(args: &PlanArgs) -> Outcome {
     let (desired, start) = par::join(|| load_desired(args), || read_start(args));
     let mut desired = desired?;
     tracing::info!(schema = %args.schema.display(), "loaded the desired state");
+    if let Some(url) = &args.database_url {
+        super::run::check_history(url, dir, args.ignore_pending)?;
+    }
     let (from_label, mut from) = from_state(args, &desired, start?)?;
     if let Some(packed) = desired.packed.take() {
         let shared = unpack_tables(&mut desired.db, packed, Some(&from))

@@ -443,6 +443,52 @@ pub fn mark(args: &MarkArgs) -> Result<Exit, Failure> {
     Ok(Exit::Ok)
 }
 
+/// Refuses a plan against `url` when the database keeps bookkeeping and
+/// has not applied migrations that exist in `dir`: planning against it
+/// would plan their changes a second time. `ignore` turns the refusal into
+/// a warning. Without bookkeeping (another tool applies the migrations)
+/// only warns.
+pub fn check_history(url: &str, dir: &std::path::Path, ignore: bool) -> Result<(), Failure> {
+    let opts = Options {
+        application_name: format!("{} plan", runner::DEFAULT_APPLICATION_NAME),
+        ..Options::default()
+    };
+    match runner::unapplied(url, dir, &opts) {
+        Ok(Some(pending)) if pending.is_empty() => Ok(()),
+        Ok(Some(pending)) if ignore => {
+            eprintln!(
+                "warning: the database has not applied {} of {}; planning against it anyway \
+                 (--ignore-pending): the new migration comes after them and may repeat their changes",
+                pending.join(", "),
+                dir.display()
+            );
+            Ok(())
+        }
+        Ok(Some(pending)) => Err(Failure::new(
+            Exit::Input,
+            format!(
+                "the database has not applied {} of {}: a plan against it would plan their \
+                 changes again. Apply them first (`reconcile apply`), plan offline (without \
+                 --database-url), or pass --ignore-pending",
+                pending.join(", "),
+                dir.display()
+            ),
+        )),
+        Ok(None) => {
+            eprintln!(
+                "warning: the database keeps no reconcile bookkeeping, so it cannot tell which \
+                 migrations of {} it has applied",
+                dir.display()
+            );
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("warning: cannot read which migrations the database has applied: {e}");
+            Ok(())
+        }
+    }
+}
+
 /// Exit 0 when retired; 2 when refused (applied in the database, a
 /// dependant, unknown version, sum mismatch); 3 when the database is
 /// unreachable.
