@@ -14,39 +14,53 @@ use super::session::{self, Locked};
 use super::source::{self, Source};
 use super::{correlation_id, Isolation, Options, RunnerError};
 
-/// Records migration `name` of `sources` as adopted: applied without
-/// running, on a database that already has its objects. A no-op if it
-/// is already recorded with the same checksum.
+/// Records migrations `names` of `sources` as adopted, all in one
+/// transaction: applied without running, on a database that already has
+/// their objects. Those already recorded with the same checksum are left
+/// as they are.
 pub fn adopt(
     conn: &mut PgConnection,
     sources: &[Source],
-    name: &str,
+    names: &[&str],
     opts: &Options,
 ) -> Result<(), RunnerError> {
-    let src = sources
+    let chosen: Vec<&Source> = names
         .iter()
-        .find(|s| s.name == name)
-        .ok_or_else(|| RunnerError::Input(format!("no migration named {name}")))?;
+        .map(|name| {
+            sources
+                .iter()
+                .find(|s| s.name == *name)
+                .ok_or_else(|| RunnerError::Input(format!("no migration named {name}")))
+        })
+        .collect::<Result<_, _>>()?;
     let corr = correlation_id();
     let mut locked = Locked::acquire(conn, opts.lock_key, opts.lock_wait)?;
     let schema = opts.schema.as_str();
     bookkeeping::ensure(locked.conn(), schema, opts.lock_key)?;
     let applied = bookkeeping::applied(locked.conn(), schema)?;
-    if let Some(a) = applied.iter().find(|a| a.migration_name == name) {
-        if a.checksum == src.checksum {
-            return Ok(());
+    let mut todo = Vec::new();
+    for src in chosen {
+        match applied.iter().find(|a| a.migration_name == src.name) {
+            Some(a) if a.checksum == src.checksum => {}
+            Some(a) => {
+                return Err(RunnerError::Refused(format!(
+                    "{} is already recorded with checksum {}, but the file has {}",
+                    src.name, a.checksum, src.checksum
+                )))
+            }
+            None => todo.push(src),
         }
-        return Err(RunnerError::Refused(format!(
-            "{name} is already recorded with checksum {}, but the file has {}",
-            a.checksum, src.checksum
-        )));
     }
-    let names: Vec<String> = applied.iter().map(|a| a.migration_name.clone()).collect();
-    source::check_depends(std::slice::from_ref(src), &names)?;
+    let mut names: Vec<String> = applied.iter().map(|a| a.migration_name.clone()).collect();
+    for src in &todo {
+        source::check_depends(std::slice::from_ref(*src), &names)?;
+        names.push(src.name.clone());
+    }
     in_transaction(locked.conn(), Isolation::Default, |c| {
-        record(c, schema, src, Recorded::Adopted, &corr, None)
+        todo.iter()
+            .try_for_each(|src| record(c, schema, src, Recorded::Adopted, &corr, None))
     })?;
-    tracing::info!(correlation_id = %corr, migration = name, "adopted: recorded as applied without running it");
+    tracing::info!(correlation_id = %corr, migrations = todo.len(), "adopted: recorded as applied without running");
     Ok(())
 }
 

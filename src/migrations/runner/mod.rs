@@ -294,8 +294,21 @@ pub fn mark_applied(
     name: &str,
     opts: &Options,
 ) -> Result<(), RunnerError> {
+    adopt(conn, dir, &[name], opts)
+}
+
+/// [`mark_applied`] for several migrations of `dir` (all of them when
+/// `names` is empty), recorded in one transaction.
+pub fn adopt(
+    conn: &mut PgConnection,
+    dir: &Path,
+    names: &[&str],
+    opts: &Options,
+) -> Result<(), RunnerError> {
     let sources = source::load(dir)?;
-    mark::adopt(conn, &sources, name, opts)
+    let all: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
+    let names = if names.is_empty() { &all[..] } else { names };
+    mark::adopt(conn, &sources, names, opts)
 }
 
 /// A short id that ties one run's logs to its audit rows.
