@@ -522,3 +522,34 @@ fn plan_against_a_database_that_has_not_applied_the_history_is_refused() {
     assert!(!err.contains("warning"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_contract_examples_are_read_in_both_shapes() {
+    let db = FreshDb::new("contract_examples");
+    db.try_psql(
+        "CREATE TABLE public.users (id int, email text NOT NULL, first_name text, \
+         last_name text, created_at timestamptz);",
+    )
+    .unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/required");
+    for file in ["example.yaml", "complete_required_schema.ts"] {
+        let path = dir.join(file);
+        let (code, out, err) = reconcile(&[
+            "validate",
+            "--database-url",
+            &db.url,
+            "--required",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 1, "{file}: {out}{err}");
+        assert!(
+            out.contains("public.projects: missing REQUIRED table"),
+            "{file}: {out}"
+        );
+        assert!(
+            out.contains("public.users.password: missing OPTIONAL column"),
+            "{file}: {out}"
+        );
+        assert!(!out.contains("public.users.email"), "{file}: {out}");
+    }
+}

@@ -472,7 +472,9 @@ fn a_failed_import_leaves_the_tree_as_it_was_and_can_be_run_again() {
         "{after:?}"
     );
     assert!(
-        after.iter().any(|p| p.starts_with("schema/") && p.ends_with(".yaml")),
+        after
+            .iter()
+            .any(|p| p.starts_with("schema/") && p.ends_with(".yaml")),
         "{after:?}"
     );
     assert!(!after.iter().any(|p| p.contains(".import-")), "{after:?}");
