@@ -16,7 +16,6 @@ mod index;
 mod lex;
 mod mark;
 mod progress;
-mod quick;
 mod rehash;
 mod report;
 mod retire;
