@@ -10,4 +10,5 @@ pub mod diff;
 pub mod migrations;
 pub mod model;
 pub mod plan;
+pub mod sql;
 pub mod verify;

@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::runner::split;
 use super::slug::sanitize;
+use crate::sql::split;
 
 /// Where a history comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -171,7 +171,7 @@ pub(super) fn would_run(
     name: &str,
     checksum: &str,
     transactional: bool,
-    statements: &[super::split::Statement],
+    statements: &[crate::sql::split::Statement],
 ) -> MigrationRun {
     let statements = statements
         .iter()

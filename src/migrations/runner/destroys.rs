@@ -13,7 +13,7 @@ use pg_query::protobuf::{AlterTableType, DropBehavior, ObjectType};
 use pg_query::NodeEnum;
 use serde::Serialize;
 
-use super::split::Statement;
+use crate::sql::split::Statement;
 
 /// One thing a down script destroys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -15,10 +15,10 @@ use super::progress::{emit, Progress};
 use super::report::{summary, MigrationRun, Report, RunFailure, StatementRun};
 use super::session::{self, Locked};
 use super::snapshot;
-use super::split::Statement;
 use super::{millis, Isolation, Options, RequiredCheck, RunnerError};
 use crate::catalog;
 use crate::model::Database;
+use crate::sql::split::Statement;
 use crate::verify::required::RequiredSchema;
 
 pub fn new_report(operation: &str, corr: &str, url: &str) -> Report {

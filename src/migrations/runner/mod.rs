@@ -13,7 +13,6 @@ mod bookkeeping;
 mod destroys;
 mod exec;
 mod index;
-mod lex;
 mod mark;
 mod progress;
 mod rehash;
@@ -23,7 +22,6 @@ mod revert;
 mod session;
 mod snapshot;
 mod source;
-pub mod split;
 mod status;
 
 use std::path::{Path, PathBuf};

@@ -14,8 +14,8 @@ use super::exec::{self, Finish, Unit};
 use super::report::Report;
 use super::session::{self, Locked};
 use super::snapshot;
-use super::split::{self, Statement};
 use super::{correlation_id, millis, Options, RevertTarget, RunnerError};
+use crate::sql::split::{self, Statement};
 
 pub fn revert(url: &str, target: &RevertTarget, opts: &Options) -> Result<Report, RunnerError> {
     let started = Instant::now();

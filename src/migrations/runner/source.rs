@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::split::{self, Statement};
 use super::RunnerError;
 use crate::migrations::sum;
+use crate::sql::split::{self, Statement};
 
 /// One migration directory, read and checked.
 #[derive(Debug, Clone)]

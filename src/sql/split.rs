@@ -90,9 +90,9 @@ pub fn split(text: &str) -> Result<Vec<Statement>, SplitError> {
 /// inside a transaction block (if it cannot) and whether it counts rows,
 /// or why the runner refuses it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Piece<'a> {
-    pub text: &'a str,
-    pub class: Result<(Option<&'static str>, bool), &'static str>,
+struct Piece<'a> {
+    text: &'a str,
+    class: Result<(Option<&'static str>, bool), &'static str>,
 }
 
 /// The statements of `text`, cut and classed from one parse of it.
@@ -138,11 +138,11 @@ const SEGMENT: usize = 1 << 20;
 /// so each segment starts where a statement starts. When that fails (a
 /// syntax error) or the scanner cannot read the text, the whole text goes
 /// to the parser, which gives the usual error.
-pub(super) fn pieces(text: &str) -> Result<Vec<Piece<'_>>, pg_query::Error> {
+fn pieces(text: &str) -> Result<Vec<Piece<'_>>, pg_query::Error> {
     pieces_by(text, SEGMENT)
 }
 
-pub(super) fn pieces_by(text: &str, segment: usize) -> Result<Vec<Piece<'_>>, pg_query::Error> {
+fn pieces_by(text: &str, segment: usize) -> Result<Vec<Piece<'_>>, pg_query::Error> {
     if text.len() <= segment {
         return parsed(text);
     }
@@ -394,24 +394,6 @@ fn outside_transaction(node: &NodeEnum) -> Option<&'static str> {
             }
             _ => None,
         }),
-        _ => None,
-    }
-}
-
-/// `(schema, name)` of the index a `CREATE INDEX CONCURRENTLY` statement
-/// builds (schema empty when unqualified): a failed build leaves it INVALID.
-pub fn concurrent_index(sql: &str) -> Option<(String, String)> {
-    let tree = pg_query::parse(sql, 0).ok()?;
-    let raw = tree.protobuf.stmts.first()?;
-    match raw.stmt.as_ref()?.node.as_ref()? {
-        NodeEnum::IndexStmt(s) if s.concurrent && !s.idxname.is_empty() => {
-            let schema = s
-                .relation
-                .as_ref()
-                .map(|r| r.schemaname.clone())
-                .unwrap_or_default();
-            Some((schema, s.idxname.clone()))
-        }
         _ => None,
     }
 }
