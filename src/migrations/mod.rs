@@ -9,6 +9,7 @@ pub mod import;
 pub mod new;
 pub mod runner;
 pub mod slug;
+pub mod source;
 pub mod state;
 pub mod sum;
 

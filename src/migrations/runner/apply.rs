@@ -10,8 +10,8 @@ use super::exec::{self, Finish, Unit};
 use super::report::{summary, MigrationRun, Report, StatementRun};
 use super::session::{self, Locked};
 use super::snapshot;
-use super::source::{self, Source};
 use super::{correlation_id, millis, Options, RunnerError};
+use crate::migrations::source::{self, Source};
 use crate::model::{par, Database};
 
 /// `sources` as `source::read` gives them, their SQL split on another
@@ -34,7 +34,7 @@ pub fn apply(
     let mut report = exec::new_report("apply", &corr, url);
     let (read, split) = par::join(
         || read_first(url, opts, &sources, last, &mut report),
-        || source::split_all(&sources),
+        || source::split_all(&sources).map_err(RunnerError::Input),
     );
     source::fill(&mut sources, split?);
     let First {
@@ -250,6 +250,6 @@ pub(super) fn pending(
         return Err(RunnerError::Refused(refused.join("\n")));
     }
     let names: Vec<String> = applied.iter().map(|a| a.migration_name.clone()).collect();
-    source::check_depends(sources, &names)?;
+    source::check_depends(sources, &names).map_err(RunnerError::Input)?;
     Ok(pending)
 }

@@ -11,8 +11,8 @@ use diesel::PgConnection;
 use super::bookkeeping::{self, Audit, Recorded};
 use super::exec::{self, in_transaction};
 use super::session::{self, Locked};
-use super::source::{self, Source};
 use super::{correlation_id, Isolation, Options, RunnerError};
+use crate::migrations::source::{self, Source};
 
 /// Records migrations `names` of `sources` as adopted, all in one
 /// transaction: applied without running, on a database that already has
@@ -53,7 +53,7 @@ pub fn adopt(
     }
     let mut names: Vec<String> = applied.iter().map(|a| a.migration_name.clone()).collect();
     for src in &todo {
-        source::check_depends(std::slice::from_ref(*src), &names)?;
+        source::check_depends(std::slice::from_ref(*src), &names).map_err(RunnerError::Input)?;
         names.push(src.name.clone());
     }
     in_transaction(locked.conn(), Isolation::Default, |c| {
@@ -129,7 +129,7 @@ pub fn mark(
     };
     // The files first, so that a broken directory is found before connecting.
     let sources = match mark {
-        Mark::Applied => source::load(dir)?,
+        Mark::Applied => source::load(dir).map_err(RunnerError::Input)?,
         Mark::Pending => Vec::new(),
     };
     let conn = session::connect(url, opts)?;
@@ -183,7 +183,7 @@ pub fn mark(
                 )));
             }
             let names: Vec<String> = applied.iter().map(|a| a.migration_name.clone()).collect();
-            source::check_depends(std::slice::from_ref(src), &names)?;
+            source::check_depends(std::slice::from_ref(src), &names).map_err(RunnerError::Input)?;
             bookkeeping::ensure(locked.conn(), schema, opts.lock_key)?;
             exec::close_interrupted(locked.conn(), opts, &mut report)?;
             in_transaction(locked.conn(), Isolation::Default, |c| {

@@ -21,7 +21,6 @@ mod retire;
 mod revert;
 mod session;
 mod snapshot;
-mod source;
 mod status;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +28,8 @@ use std::time::{Duration, Instant};
 
 use diesel::PgConnection;
 
+use crate::migrations::source;
+pub use crate::migrations::source::Source;
 pub use bookkeeping::Recorded;
 pub use destroys::Loss;
 pub use mark::{Mark, Marked};
@@ -37,7 +38,6 @@ pub use rehash::{rehash, Rehashed};
 pub use report::{MigrationRun, Report, RunFailure, StatementRun};
 pub use session::Locked;
 pub use snapshot::{timestamp, SchemaChange};
-pub use source::{transactional_of, valid_name, Source};
 pub use status::{render_table, LockHolder, State, Status, StatusRow};
 
 /// Default advisory lock key (the one the teams' scripts already use).
@@ -185,7 +185,7 @@ impl RevertTarget {
 /// Reads and checks `dir` without a database: names, duplicate numbers,
 /// the sum file, metadata and splitting.
 pub fn load(dir: &Path) -> Result<Vec<Source>, RunnerError> {
-    source::load(dir)
+    source::load(dir).map_err(RunnerError::Input)
 }
 
 /// Applies every pending migration in `dir`, in order.
@@ -202,7 +202,7 @@ pub fn apply_to(
     opts: &Options,
 ) -> Result<Report, RunnerError> {
     tracing::debug!(dir = %dir.display(), "reading the migrations");
-    let sources = source::read(dir)?;
+    let sources = source::read(dir).map_err(RunnerError::Input)?;
     tracing::debug!(migrations = sources.len(), "read the migrations");
     apply::apply(url, sources, to, opts)
 }
@@ -215,7 +215,7 @@ pub fn dry_run(
     to: Option<&str>,
     opts: &Options,
 ) -> Result<Report, RunnerError> {
-    let sources = source::load(dir)?;
+    let sources = source::load(dir).map_err(RunnerError::Input)?;
     apply::dry_run(url, &sources, to, opts)
 }
 
@@ -302,7 +302,7 @@ pub fn adopt(
     names: &[&str],
     opts: &Options,
 ) -> Result<(), RunnerError> {
-    let sources = source::load(dir)?;
+    let sources = source::load(dir).map_err(RunnerError::Input)?;
     let all: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
     let names = if names.is_empty() { &all[..] } else { names };
     mark::adopt(conn, &sources, names, opts)

@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::bookkeeping::{self, Recorded};
 use super::session;
-use super::source::checksum;
 use super::{Options, RunnerError};
+use crate::migrations::source::checksum;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
