@@ -8,9 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use reconcile::migrations::runner::{
-    self, Mark, Options, RequiredCheck, RevertTarget, RunnerError, State,
-};
+use reconcile::runner::{self, Mark, Options, RequiredCheck, RevertTarget, RunnerError, State};
 use support::{temp_dir, FreshDb};
 
 fn add(dir: &Path, name: &str, up: &str, down: &str, tx: bool) {

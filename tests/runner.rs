@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use diesel::{PgConnection, QueryableByName, RunQueryDsl};
-use reconcile::migrations::runner::{self, Options, RevertTarget, RunnerError, State};
+use reconcile::runner::{self, Options, RevertTarget, RunnerError, State};
 use support::{temp_dir, FreshDb};
 
 /// The report of a run that failed at a statement.

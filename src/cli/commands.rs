@@ -227,8 +227,11 @@ fn baseline(
     if mark_applied {
         let mut conn = catalog::connect(&args.database_url)
             .map_err(|e| Failure::new(Exit::Database, e.to_string()))?;
-        let opts = migrations::runner::Options::default();
-        migrations::runner::mark_applied(&mut conn, migrations_dir, &migration.dir_name(), &opts)
+        let opts = crate::runner::Options {
+            application_name: "reconcile baseline".into(),
+            ..Default::default()
+        };
+        crate::runner::mark_applied(&mut conn, migrations_dir, &migration.dir_name(), &opts)
             .map_err(|e| Failure::new(Exit::Database, e.to_string()))?;
         println!("recorded {} as applied (not run)", migration.dir_name());
     }

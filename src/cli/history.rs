@@ -8,8 +8,8 @@ use clap::{Args, ValueEnum};
 use super::run::{failure, CheckDbArgs};
 use super::{Exit, Failure};
 use crate::migrations::export::{self, Layout};
-use crate::migrations::runner::{self, Options, Rehashed, State};
 use crate::migrations::{self, SchemaEffect};
+use crate::runner::{self, Options, Rehashed, State};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum EffectArg {

@@ -1,5 +1,5 @@
 //! `apply`, `revert`, `status` and `retire`: arguments and commands over
-//! [`crate::migrations::runner`].
+//! [`crate::runner`].
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use super::{Exit, Failure};
-use crate::migrations::runner::{
+use crate::runner::{
     self, Isolation, Mark, Options, ProgressSink, RequiredCheck, RevertTarget, RunnerError, State,
 };
 

@@ -438,7 +438,10 @@ mod tests {
         let root = std::env::temp_dir().join(format!(
             "reconcile-staging-{}-{}",
             std::process::id(),
-            super::super::runner::correlation_id()
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0)
         ));
         // A target whose parents do not exist: dropped, nothing stays.
         let target = root.join("generated/migrations");

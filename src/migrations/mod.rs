@@ -7,7 +7,6 @@ pub mod export;
 pub mod group;
 pub mod import;
 pub mod new;
-pub mod runner;
 pub mod slug;
 pub mod source;
 pub mod state;

@@ -7,7 +7,7 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use super::RunnerError;
 
-const MIGRATIONS: EmbeddedMigrations = embed_migrations!("src/migrations/runner/bookkeeping");
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!("src/runner/bookkeeping");
 
 /// `"schema"`, quoted for SQL text.
 pub fn quote(schema: &str) -> String {
