@@ -99,6 +99,11 @@ fn a_revert_that_drops_rows_is_refused_without_allow_destructive() {
     // Through the binary: exit 5, the report says what it would destroy.
     let (code, out, err) = reconcile(&["revert", "--steps", "1", "--database-url", &db.url]);
     assert_eq!(code, 5, "{out}{err}");
+    assert!(out.starts_with("would revert 1 migration(s)"), "{out}");
+    assert!(
+        out.contains("ALTER TABLE public.t DROP COLUMN note;"),
+        "{out}"
+    );
     assert!(out.contains("destroys data:"), "{out}");
     assert!(err.contains("--allow-destructive"), "{err}");
 

@@ -142,13 +142,25 @@ fn refuse_losses(
         return Ok(());
     }
     let list: Vec<String> = report.destroys.iter().map(Loss::to_string).collect();
+    // What is shown: the revert as a dry run would show it.
+    let mut shown = report.clone();
+    if shown.migrations.is_empty() {
+        shown.operation = "revert-dry-run".into();
+        shown.migrations = split
+            .iter()
+            .map(|(d, statements)| {
+                let transactional = statements.iter().all(|s| s.outside_transaction.is_none());
+                would_run(&d.migration_name, &d.checksum, transactional, statements)
+            })
+            .collect();
+    }
     Err(RunnerError::Destructive(
         format!(
             "refused: the down SQL destroys data: {}; nothing was reverted. Review it \
              (`revert --dry-run`) and pass --allow-destructive",
             list.join("; ")
         ),
-        Some(Box::new(report.clone())),
+        Some(Box::new(shown)),
     ))
 }
 
