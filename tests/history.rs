@@ -90,6 +90,48 @@ fn new_apply_revert_of_a_hand_written_data_migration() {
 }
 
 #[test]
+fn a_new_migration_whose_down_is_still_the_template_is_never_reverted() {
+    let dir = project();
+    let db = FreshDb::new("hist_new_nodown");
+    let url = db.url.as_str();
+    let (code, out, err) = reconcile_in(&dir, &["new", "add_audit_table"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let m = dir.join("generated/migrations/0002_add_audit_table");
+    let down = std::fs::read_to_string(m.join("down.sql")).unwrap();
+    assert!(
+        down.contains("`reconcile revert` refuses to revert it"),
+        "{down}"
+    );
+    write(&m.join("up.sql"), "CREATE TABLE public.audit (id int);\n");
+    let (code, out, err) = reconcile_in(&dir, &["rehash"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let apply = ["apply", "--no-snapshot", "--database-url", url];
+    let (code, out, err) = reconcile_in(&dir, &apply);
+    assert_eq!(code, 0, "{out}{err}");
+    let revert = [
+        "revert",
+        "--no-snapshot",
+        "--database-url",
+        url,
+        "--steps",
+        "1",
+    ];
+    let (code, out, err) = reconcile_in(&dir, &revert);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("0002_add_audit_table has no down script"),
+        "{err}"
+    );
+    db.try_psql("SELECT 1 FROM public.audit").unwrap();
+    assert_eq!(
+        db.scalar("SELECT count(*) FROM reconcile.schema_migrations"),
+        "2",
+        "nothing was reverted"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn rehash_is_refused_for_an_applied_migration() {
     let dir = project();
     let db = FreshDb::new("hist_rehash");

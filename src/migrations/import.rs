@@ -55,7 +55,9 @@ pub fn read(dir: &Path, from: From, search_path: Option<&str>) -> Result<Vec<Imp
         };
         let note = format!("-- imported from {origin}\n");
         let down = if down_path.is_none() {
-            format!("{note}-- the source has no down script: nothing is undone\n")
+            format!(
+                "{note}-- the source has no down script: `reconcile revert` refuses to revert it\n"
+            )
         } else {
             format!("{note}{down}")
         };
