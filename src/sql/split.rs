@@ -124,10 +124,8 @@ fn parsed(text: &str) -> Result<Vec<Piece<'_>>, pg_query::Error> {
     Ok(out)
 }
 
-/// Text handed to the parser at a time (see `pieces`). A tree, decoded,
-/// is some 100 times its text: 8 KiB segments keep the split of a 20 MB
-/// file under the memory it took when only the statements' first words
-/// were read (1 MiB segments: twice that, and four times slower).
+/// Text handed to the parser at a time (see `pieces`). A decoded tree is
+/// many times its text, and small ones are also quicker to make and drop.
 const SEGMENT: usize = 1 << 13;
 
 /// The statements of `text` as PostgreSQL's parser cuts and reads them.
