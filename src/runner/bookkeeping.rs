@@ -261,11 +261,12 @@ pub struct LastAudit {
 }
 
 pub fn last_audit(conn: &mut PgConnection, schema: &str) -> Result<Vec<LastAudit>, RunnerError> {
+    // Whether the writer lives is asked of the newest rows only.
     diesel::sql_query(format!(
-        "SELECT DISTINCT ON (migration_name) migration_name, status, error_message, \
-                started_at::text AS started_at, \
+        "SELECT migration_name, status, error_message, started_at::text AS started_at, \
                 (to_jsonb(a) ->> 'backend_pid')::int AS backend_pid, {ALIVE} AS alive \
-           FROM {}.migration_audit a ORDER BY migration_name, id DESC",
+           FROM (SELECT DISTINCT ON (migration_name) * FROM {}.migration_audit \
+                  ORDER BY migration_name, id DESC) a ORDER BY migration_name",
         quote(schema)
     ))
     .load(conn)
