@@ -2,7 +2,9 @@
 //!
 //! Functional core, thin shell: `model` (the types, loading, validation) ->
 //! `catalog` (introspection into the same types) -> `plan` (ordered DDL) ->
-//! `migrations` (files on disk) -> `cli`. Only `catalog` talks to a database.
+//! `migrations` (files on disk) -> `runner` (applies them to a database)
+//! -> `cli`; `sql` (statements as PostgreSQL's parser reads them) serves
+//! them all. Only `catalog` and `runner` talk to a database.
 
 pub mod catalog;
 pub mod cli;
@@ -10,4 +12,6 @@ pub mod diff;
 pub mod migrations;
 pub mod model;
 pub mod plan;
+pub mod runner;
+pub mod sql;
 pub mod verify;

@@ -64,7 +64,14 @@ fn bundled_example_applies_converges_and_reverts() {
 
     // Down restores the schema exactly (introspection leaves out the
     // bookkeeping schema).
-    let (code, out, err) = reconcile(&["revert", "--database-url", &db.url, "--steps", "1"]);
+    let (code, out, err) = reconcile(&[
+        "revert",
+        "--database-url",
+        &db.url,
+        "--steps",
+        "1",
+        "--allow-destructive",
+    ]);
     assert_eq!(code, 0, "{out}{err}");
     let after = inspect(&db);
     assert!(
@@ -236,7 +243,13 @@ fn retire_range_snapshot_and_schema_difference_through_the_binary() {
     assert!(err.contains("0003_c is applied"), "{err}");
     assert!(mig.join("0003_c").is_dir());
 
-    let (code, out, err) = reconcile(&["revert", "0003..0002", "--database-url", &db.url]);
+    let (code, out, err) = reconcile(&[
+        "revert",
+        "0003..0002",
+        "--database-url",
+        &db.url,
+        "--allow-destructive",
+    ]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("reverted 2 migration(s)"), "{out}");
     assert!(
@@ -338,7 +351,7 @@ fn apply_required_rolls_back_a_migration_that_breaks_the_contract() {
 }
 
 #[test]
-fn a_non_transactional_migration_that_breaks_the_contract_is_not_recorded() {
+fn checked_after_each_a_non_transactional_migration_that_breaks_the_contract_is_not_recorded() {
     let db = FreshDb::new("apply_required_ntx");
     let dir = support::temp_dir();
     let mig = dir.join("migrations");
@@ -368,6 +381,8 @@ fn a_non_transactional_migration_that_breaks_the_contract_is_not_recorded() {
         m,
         "--required",
         c,
+        "--required-check",
+        "each",
     ]);
     assert_eq!(code, 3, "{out}{err}");
     assert!(
@@ -466,4 +481,89 @@ fn eight_concurrent_apply_processes_apply_each_migration_once() {
         "2"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn plan_against_a_database_that_has_not_applied_the_history_is_refused() {
+    let db = FreshDb::new("plan_pending");
+    let dir = support::temp_dir();
+    let (schema, mig) = (dir.join("schema"), dir.join("migrations"));
+    std::fs::create_dir_all(&schema).unwrap();
+    let table = |cols: &str| format!("tables:\n  public.t:\n    columns:\n{cols}");
+    std::fs::write(schema.join("t.yaml"), table("      id: integer\n")).unwrap();
+    let (s, m) = (schema.to_str().unwrap(), mig.to_str().unwrap());
+    let plan = |extra: &[&str]| {
+        let args = [&["plan", "--schema", s, "--migrations", m][..], extra].concat();
+        reconcile(&args)
+    };
+    let (code, out, err) = plan(&[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = reconcile(&["apply", "--database-url", &db.url, "--migrations", m]);
+    assert_eq!(code, 0, "{out}{err}");
+    // A second migration, planned offline and not applied yet.
+    std::fs::write(
+        schema.join("t.yaml"),
+        table("      id: integer\n      note: text\n"),
+    )
+    .unwrap();
+    let (code, out, err) = plan(&[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let second = std::fs::read_dir(&mig)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n.starts_with("0002_"))
+        .expect("a second migration");
+    // Against the database it would plan the same column again.
+    let (code, out, err) = plan(&["--check", "--database-url", &db.url]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains(&format!("the database has not applied {second}")),
+        "{err}"
+    );
+    assert!(err.contains("--ignore-pending"), "{err}");
+    let (code, out, err) = plan(&["--check", "--database-url", &db.url, "--ignore-pending"]);
+    assert_eq!(code, 1, "the column is missing there: {out}{err}");
+    assert!(
+        err.contains("warning: the database has not applied"),
+        "{err}"
+    );
+    // Once applied, the plan is empty and says nothing more.
+    let (code, out, err) = reconcile(&["apply", "--database-url", &db.url, "--migrations", m]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = plan(&["--check", "--database-url", &db.url]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!err.contains("warning"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_contract_examples_are_read_in_both_shapes() {
+    let db = FreshDb::new("contract_examples");
+    db.try_psql(
+        "CREATE TABLE public.users (id int, email text NOT NULL, first_name text, \
+         last_name text, created_at timestamptz);",
+    )
+    .unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/required");
+    for file in ["example.yaml", "complete_required_schema.ts"] {
+        let path = dir.join(file);
+        let (code, out, err) = reconcile(&[
+            "validate",
+            "--database-url",
+            &db.url,
+            "--required",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 1, "{file}: {out}{err}");
+        assert!(
+            out.contains("public.projects: missing REQUIRED table"),
+            "{file}: {out}"
+        );
+        assert!(
+            out.contains("public.users.password: missing OPTIONAL column"),
+            "{file}: {out}"
+        );
+        assert!(!out.contains("public.users.email"), "{file}: {out}");
+    }
 }

@@ -90,6 +90,48 @@ fn new_apply_revert_of_a_hand_written_data_migration() {
 }
 
 #[test]
+fn a_new_migration_whose_down_is_still_the_template_is_never_reverted() {
+    let dir = project();
+    let db = FreshDb::new("hist_new_nodown");
+    let url = db.url.as_str();
+    let (code, out, err) = reconcile_in(&dir, &["new", "add_audit_table"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let m = dir.join("generated/migrations/0002_add_audit_table");
+    let down = std::fs::read_to_string(m.join("down.sql")).unwrap();
+    assert!(
+        down.contains("`reconcile revert` refuses to revert it"),
+        "{down}"
+    );
+    write(&m.join("up.sql"), "CREATE TABLE public.audit (id int);\n");
+    let (code, out, err) = reconcile_in(&dir, &["rehash"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let apply = ["apply", "--no-snapshot", "--database-url", url];
+    let (code, out, err) = reconcile_in(&dir, &apply);
+    assert_eq!(code, 0, "{out}{err}");
+    let revert = [
+        "revert",
+        "--no-snapshot",
+        "--database-url",
+        url,
+        "--steps",
+        "1",
+    ];
+    let (code, out, err) = reconcile_in(&dir, &revert);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("0002_add_audit_table has no down script"),
+        "{err}"
+    );
+    db.try_psql("SELECT 1 FROM public.audit").unwrap();
+    assert_eq!(
+        db.scalar("SELECT count(*) FROM reconcile.schema_migrations"),
+        "2",
+        "nothing was reverted"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn rehash_is_refused_for_an_applied_migration() {
     let dir = project();
     let db = FreshDb::new("hist_rehash");
@@ -366,4 +408,122 @@ fn migrations_in(dir: &Path) -> Vec<String> {
         .collect();
     v.sort();
     v
+}
+
+/// Every file and directory under `dir`, relative, sorted.
+fn tree(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap().map(|e| e.unwrap()) {
+            let p = e.path();
+            out.push(p.strip_prefix(root).unwrap().display().to_string());
+            if p.is_dir() {
+                walk(root, &p, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn a_failed_import_leaves_the_tree_as_it_was_and_can_be_run_again() {
+    let history = support::temp_dir();
+    write(
+        &history.join("20240101000000_a.sql"),
+        "CREATE TABLE public.a (id int PRIMARY KEY);\n",
+    );
+    write(
+        &history.join("20240102000000_b.sql"),
+        "CREATE TABLE public.b (a_id int REFERENCES public.nope (id));\n",
+    );
+    let dev = FreshDb::new("hist_imp_dev");
+    let target = FreshDb::new("hist_imp_target");
+    let dir = support::temp_dir();
+    write(&dir.join("README.md"), "mine\n");
+    let before = tree(&dir);
+    let h = history.to_str().unwrap();
+    let import = |url: &str| {
+        reconcile_in(
+            &dir,
+            &[
+                "import",
+                h,
+                "--from",
+                "supabase",
+                "--dev-url",
+                &dev.url,
+                "--mark-applied",
+                "--database-url",
+                url,
+            ],
+        )
+    };
+    // A database URL that goes nowhere: found before anything is written.
+    let nowhere = "postgres://someone@127.0.0.1:1/none?connect_timeout=2";
+    let (code, out, err) = import(nowhere);
+    assert_eq!(code, 3, "{out}{err}");
+    assert_eq!(tree(&dir), before);
+    assert_eq!(
+        dev.scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
+        "0",
+        "the scratch database is untouched"
+    );
+    // A history that fails on the scratch database writes no file.
+    let (code, out, err) = import(&target.url);
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(
+        err.contains("the history does not run on the scratch database"),
+        "{err}"
+    );
+    assert_eq!(tree(&dir), before);
+    // Fixed, it runs again (the scratch database resumes where it
+    // stopped), but the target lacks the schema: refused, nothing written,
+    // the differences shown.
+    write(
+        &history.join("20240102000000_b.sql"),
+        "CREATE TABLE public.b (a_id int REFERENCES public.a (id));\n",
+    );
+    let (code, out, err) = import(&target.url);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("does not have the schema the history builds"),
+        "{err}"
+    );
+    assert!(out.contains("missing: create table public.a"), "{out}");
+    assert_eq!(tree(&dir), before);
+    assert_eq!(
+        target.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'reconcile'"),
+        "0",
+        "nothing recorded"
+    );
+    // Where the history ran, it is adopted.
+    target
+        .try_psql(
+            "CREATE TABLE public.a (id int PRIMARY KEY);\n\
+             CREATE TABLE public.b (a_id int REFERENCES public.a (id));",
+        )
+        .unwrap();
+    let (code, out, err) = import(&target.url);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("imported 2 migration(s)"), "{out}");
+    let after = tree(&dir);
+    assert!(
+        after.contains(&"generated/migrations/0002_b/up.sql".to_string()),
+        "{after:?}"
+    );
+    assert!(
+        after
+            .iter()
+            .any(|p| p.starts_with("schema/") && p.ends_with(".yaml")),
+        "{after:?}"
+    );
+    assert!(!after.iter().any(|p| p.contains(".import-")), "{after:?}");
+    assert_eq!(
+        target.scalar("SELECT string_agg(migration_name || ':' || recorded_as, ',' ORDER BY 1) FROM reconcile.schema_migrations"),
+        "0001_a:adopted,0002_b:adopted"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&history).unwrap();
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use diesel::{PgConnection, QueryableByName, RunQueryDsl};
-use reconcile::migrations::runner::{self, Options, RevertTarget, RunnerError, State};
+use reconcile::runner::{self, Options, RevertTarget, RunnerError, State};
 use support::{temp_dir, FreshDb};
 
 /// The report of a run that failed at a statement.
@@ -48,6 +48,14 @@ fn opts() -> Options {
     Options {
         lock_wait: Duration::from_secs(30),
         ..Options::default()
+    }
+}
+
+/// [`opts`] for a revert whose down SQL drops what its up made.
+fn destructive() -> Options {
+    Options {
+        allow_destructive: true,
+        ..opts()
     }
 }
 
@@ -236,7 +244,7 @@ fn a_failing_statement_rolls_the_migration_back_and_stops() {
         1
     );
     assert!(lock_is_free(&mut c, runner::DEFAULT_LOCK_KEY));
-    let status = runner::status(&db.url, &dir, &opts()).unwrap();
+    let status = runner::status(&db.url, &dir, &opts()).unwrap().rows;
     let states: Vec<State> = status.iter().map(|r| r.state).collect();
     assert_eq!(states, [State::Applied, State::Failed, State::Pending]);
 
@@ -296,7 +304,7 @@ fn an_applied_migration_edited_on_disk_is_refused() {
         ),
         0
     );
-    let status = runner::status(&db.url, &dir, &opts()).unwrap();
+    let status = runner::status(&db.url, &dir, &opts()).unwrap().rows;
     assert_eq!(status[0].state, State::Modified);
     assert_ne!(status[0].file_checksum, status[0].applied_checksum);
 }
@@ -471,7 +479,8 @@ fn apply_all_revert_all_apply_again() {
         "SELECT has_schema_privilege('public', 'reconcile', 'USAGE') AS b"
     ));
 
-    let reverted = runner::revert(&db.url, &RevertTarget::To("0000".into()), &opts()).unwrap();
+    let reverted =
+        runner::revert(&db.url, &RevertTarget::To("0000".into()), &destructive()).unwrap();
     let names: Vec<&str> = reverted
         .migrations
         .iter()
@@ -483,9 +492,9 @@ fn apply_all_revert_all_apply_again() {
     assert_eq!(dump(&db), first);
     // Revert works from the stored SQL, with the files gone.
     std::fs::remove_dir_all(&dir).unwrap();
-    let r = runner::revert(&db.url, &RevertTarget::Steps(2), &opts()).unwrap();
+    let r = runner::revert(&db.url, &RevertTarget::Steps(2), &destructive()).unwrap();
     assert_eq!(r.migrations.len(), 2);
-    let status = runner::status(&db.url, &dir, &opts()).unwrap();
+    let status = runner::status(&db.url, &dir, &opts()).unwrap().rows;
     assert_eq!(status.len(), 1);
     assert_eq!(
         (status[0].name.as_str(), status[0].state),
@@ -665,7 +674,7 @@ fn mark_applied_records_without_running() {
     let mut c = db.connect();
     runner::mark_applied(&mut c, &dir, "0001_baseline", &opts()).unwrap();
     runner::mark_applied(&mut c, &dir, "0001_baseline", &opts()).unwrap();
-    let dry = runner::dry_run(&db.url, &dir, &opts()).unwrap();
+    let dry = runner::dry_run(&db.url, &dir, None, &opts()).unwrap();
     assert_eq!(dry.migrations.len(), 1);
     assert_eq!(dry.migrations[0].name, "0002_next");
     let report = runner::apply(&db.url, &dir, &opts()).unwrap();
@@ -840,6 +849,7 @@ fn retire_renames_records_the_reason_and_is_skipped() {
     );
     let names: Vec<String> = runner::status(&db.url, &dir, &opts())
         .unwrap()
+        .rows
         .into_iter()
         .map(|r| r.name)
         .collect();
@@ -928,11 +938,11 @@ fn revert_a_range() {
     assert_eq!(tables(&mut c), 3, "nothing reverted by a refused range");
 
     // Either order; both ends included; newest first.
-    let r = runner::revert(&db.url, &range("0002..0003_c"), &opts()).unwrap();
+    let r = runner::revert(&db.url, &range("0002..0003_c"), &destructive()).unwrap();
     let names: Vec<&str> = r.migrations.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(names, ["0003_c", "0002_b"]);
     assert_eq!(tables(&mut c), 1);
-    let r = runner::revert(&db.url, &range("0001..0001"), &opts()).unwrap();
+    let r = runner::revert(&db.url, &range("0001..0001"), &destructive()).unwrap();
     assert_eq!(r.migrations.len(), 1);
     assert_eq!(tables(&mut c), 0);
     // Re-applies cleanly.
@@ -1021,7 +1031,15 @@ fn a_snapshot_is_written_before_changes_and_restores_the_schema() {
         snapshot_dir: Some(file.clone()),
         ..opts()
     };
-    let r = runner::revert(&db.url, &RevertTarget::Steps(1), &o2).unwrap();
+    let r = runner::revert(
+        &db.url,
+        &RevertTarget::Steps(1),
+        &Options {
+            allow_destructive: true,
+            ..o2.clone()
+        },
+    )
+    .unwrap();
     let p = r.snapshot.unwrap();
     assert!(p.starts_with(std::env::temp_dir().to_str().unwrap()), "{p}");
     assert!(Path::new(&p).is_file());
@@ -1074,7 +1092,15 @@ fn the_report_has_the_schema_difference_of_the_run() {
     );
 
     // Data only: nothing changed in the schema. A failed run: nothing either.
-    let r = runner::revert(&db.url, &RevertTarget::Steps(1), &o).unwrap();
+    let r = runner::revert(
+        &db.url,
+        &RevertTarget::Steps(1),
+        &Options {
+            allow_destructive: true,
+            ..o.clone()
+        },
+    )
+    .unwrap();
     assert_eq!(r.schema_changes, Some(vec![]));
     add(
         &dir,
@@ -1093,7 +1119,15 @@ fn the_report_has_the_schema_difference_of_the_run() {
 
     // A drop shows as a drop.
     std::fs::remove_dir_all(dir.join("0003_bad")).unwrap();
-    let r = runner::revert(&db.url, &RevertTarget::To("0000".into()), &o).unwrap();
+    let r = runner::revert(
+        &db.url,
+        &RevertTarget::To("0000".into()),
+        &Options {
+            allow_destructive: true,
+            ..o.clone()
+        },
+    )
+    .unwrap();
     let changes = r.schema_changes.unwrap();
     assert!(
         changes

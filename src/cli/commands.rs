@@ -29,6 +29,7 @@ pub fn run(command: Command, line: &clap::Command, cfg: &super::config::Config) 
         Command::Apply(a) => super::run::apply(&a),
         Command::Revert(a) => super::run::revert(&a),
         Command::Status(a) => super::run::status(&a),
+        Command::Mark(a) => super::run::mark(&a),
         Command::Retire(a) => super::run::retire(&a),
         Command::Validate(a) => super::verify::validate(&a),
         Command::Drift(a) => super::verify::drift(&a),
@@ -244,8 +245,11 @@ fn baseline(
     if mark_applied {
         let mut conn = catalog::connect(&args.database_url)
             .map_err(|e| Failure::new(Exit::Database, e.to_string()))?;
-        let opts = migrations::runner::Options::default();
-        migrations::runner::mark_applied(&mut conn, migrations_dir, &migration.dir_name(), &opts)
+        let opts = crate::runner::Options {
+            application_name: "reconcile baseline".into(),
+            ..Default::default()
+        };
+        crate::runner::mark_applied(&mut conn, migrations_dir, &migration.dir_name(), &opts)
             .map_err(|e| Failure::new(Exit::Database, e.to_string()))?;
         println!("recorded {} as applied (not run)", migration.dir_name());
     }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::run::{parse_duration, print_report, ReportFormat as ApplyFormat};
 use super::{Exit, Failure};
 use crate::catalog;
-use crate::migrations::runner::{self, RunnerError};
+use crate::runner::{self, RunnerError};
 use crate::verify::explain::{self, Planned, QueryFile, QueryResult, Regression};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

@@ -8,8 +8,8 @@ use clap::{Args, ValueEnum};
 use super::run::{failure, CheckDbArgs};
 use super::{Exit, Failure};
 use crate::migrations::export::{self, Layout};
-use crate::migrations::runner::{self, Options, Rehashed};
 use crate::migrations::{self, SchemaEffect};
+use crate::runner::{self, Options, Rehashed, State};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum EffectArg {
@@ -175,8 +175,15 @@ pub struct ImportArgs {
     pub database_url: Option<String>,
 }
 
+/// All or nothing: every file goes to a staging directory beside its
+/// place and is renamed into place last, after the history ran on the
+/// scratch database and, with --mark-applied, the target was found to
+/// have the schema it builds; the marks are one transaction, and files
+/// placed are put back if it fails. A failed import can be run again: the
+/// scratch database then holds a part of the same history, which the
+/// runner resumes.
 pub fn import(args: &ImportArgs) -> Result<Exit, Failure> {
-    use crate::migrations::import::{self, From};
+    use crate::migrations::import::{self, From, Staging};
     use crate::migrations::{Metadata, Migration};
     let input = |e: String| Failure::new(Exit::Input, e);
     let db_err = |e: String| Failure::new(Exit::Database, e);
@@ -191,6 +198,14 @@ pub fn import(args: &ImportArgs) -> Result<Exit, Failure> {
             "{} already holds migrations ({}); import starts an empty history",
             args.migrations.display(),
             existing.join(", ")
+        )));
+    }
+    let replaced = import::schema_files(&args.schema).map_err(input)?;
+    if !replaced.is_empty() && !args.force {
+        return Err(input(format!(
+            "{} already holds {} schema file(s); pass --force to replace them",
+            args.schema.display(),
+            replaced.len()
         )));
     }
     let items = import::read(&args.dir, from, args.search_path.as_deref()).map_err(input)?;
@@ -211,39 +226,47 @@ pub fn import(args: &ImportArgs) -> Result<Exit, Failure> {
             state: None,
         })
         .collect();
-    // Learn the schema on the scratch database, from a staging copy.
-    let mut dev = crate::catalog::connect(&args.dev_url).map_err(|e| db_err(e.to_string()))?;
-    let before = crate::catalog::inspect(&mut dev, &Default::default())
-        .map_err(|e| db_err(e.to_string()))?;
-    if !before.tables.is_empty() || !before.views.is_empty() || !before.functions.is_empty() {
-        return Err(input(
-            "--dev-url must be an empty scratch database (it has tables, views or functions)"
-                .into(),
-        ));
-    }
-    drop(dev);
-    let staging =
-        std::env::temp_dir().join(format!("reconcile-import-{}", runner::correlation_id()));
-    let learned = (|| {
-        migrations::write_all(&staging, &ms).map_err(input)?;
-        runner::apply(&args.dev_url, &staging, &Options::default()).map_err(|e| {
-            db_err(format!(
-                "the history does not run on the scratch database: {e}"
-            ))
-        })?;
-        crate::catalog::inspect_url(&args.dev_url, &Default::default())
-            .map(|(db, _)| db)
-            .map_err(|e| db_err(e.to_string()))
-    })();
-    let _ = std::fs::remove_dir_all(&staging);
-    let mut db = learned?;
+    let opts = Options {
+        application_name: format!("{} import", runner::DEFAULT_APPLICATION_NAME),
+        ..Options::default()
+    };
+    // The target first: a wrong URL is found before anything is written.
+    let mut target = match (args.mark_applied, &args.database_url) {
+        (true, Some(url)) => Some((
+            url,
+            crate::catalog::connect(url).map_err(|e| db_err(e.to_string()))?,
+        )),
+        _ => None,
+    };
+    let id = runner::correlation_id();
+    let learned = {
+        let staging = std::env::temp_dir().join(format!("reconcile-import-{id}"));
+        let learned = learn(&args.dev_url, &staging, &ms, &opts);
+        let _ = std::fs::remove_dir_all(&staging);
+        learned?
+    };
+    let mut db = learned;
     crate::model::write::sort(&mut db);
+    if let Some((url, conn)) = target.as_mut() {
+        same_schema(conn, &db, url)?;
+    }
     if let Some(last) = ms.last_mut() {
         last.state = Some(migrations::render_state(&db).map_err(input)?);
     }
     let files = crate::model::write::to_files(&db).map_err(input)?;
-    crate::model::write::write_files(&files, &args.schema, args.force).map_err(input)?;
-    let written = migrations::write_all(&args.migrations, &ms).map_err(input)?;
+    let schema_stage = Staging::beside(&args.schema, &id).map_err(input)?;
+    crate::model::write::write_files(&files, schema_stage.path(), false).map_err(input)?;
+    let migration_stage = Staging::beside(&args.migrations, &id).map_err(input)?;
+    let written = migrations::write_all(migration_stage.path(), &ms).map_err(input)?;
+    let schema_placed = schema_stage.place(&replaced).map_err(input)?;
+    let migrations_placed = migration_stage.place(&[]).map_err(input)?;
+    if let Some((_, conn)) = target.as_mut() {
+        // Dropped on an error, the placed files go back.
+        runner::adopt(conn, &args.migrations, &[], &opts)
+            .map_err(|e| db_err(format!("nothing was imported: {e}")))?;
+    }
+    schema_placed.keep();
+    migrations_placed.keep();
     println!(
         "imported {} migration(s) into {}; wrote {} schema file(s) under {}",
         written.len(),
@@ -254,18 +277,82 @@ pub fn import(args: &ImportArgs) -> Result<Exit, Failure> {
     for u in &db.unmanaged {
         println!("  not captured (unmanaged): {} {}", u.kind, u.name);
     }
-    if let (true, Some(url)) = (args.mark_applied, &args.database_url) {
-        let mut conn = crate::catalog::connect(url).map_err(|e| db_err(e.to_string()))?;
-        for m in &ms {
-            runner::mark_applied(
-                &mut conn,
-                &args.migrations,
-                &m.dir_name(),
-                &Options::default(),
-            )
-            .map_err(|e| db_err(e.to_string()))?;
-        }
+    if target.is_some() {
         println!("recorded {} migration(s) as applied (not run)", ms.len());
     }
     Ok(Exit::Ok)
+}
+
+/// The schema `ms` build, learned by running them on the scratch database
+/// `dev_url` from a copy under `staging`. The scratch database must be
+/// empty, or hold a part of this same history from an earlier try (which
+/// the runner then resumes).
+fn learn(
+    dev_url: &str,
+    staging: &std::path::Path,
+    ms: &[crate::migrations::Migration],
+    opts: &Options,
+) -> Result<crate::model::Database, Failure> {
+    let input = |e: String| Failure::new(Exit::Input, e);
+    let db_err = |e: String| Failure::new(Exit::Database, e);
+    migrations::write_all(staging, ms).map_err(input)?;
+    let mut dev = crate::catalog::connect(dev_url).map_err(|e| db_err(e.to_string()))?;
+    let before = crate::catalog::inspect(&mut dev, &Default::default())
+        .map_err(|e| db_err(e.to_string()))?;
+    drop(dev);
+    if !before.tables.is_empty() || !before.views.is_empty() || !before.functions.is_empty() {
+        let status = runner::status(dev_url, staging, opts).map_err(|e| db_err(e.to_string()))?;
+        let ours = status.rows.iter().any(|r| r.state == State::Applied)
+            && status
+                .rows
+                .iter()
+                .all(|r| matches!(r.state, State::Applied | State::Pending | State::Failed));
+        if !ours {
+            return Err(input(
+                "--dev-url must be an empty scratch database (it has tables, views or functions \
+                 that are not an earlier try of this same history)"
+                    .into(),
+            ));
+        }
+    }
+    runner::apply(dev_url, staging, opts).map_err(|e| {
+        db_err(format!(
+            "the history does not run on the scratch database (nothing was written; \
+             an import run again resumes it there): {e}"
+        ))
+    })?;
+    crate::catalog::inspect_url(dev_url, &Default::default())
+        .map(|(db, _)| db)
+        .map_err(|e| db_err(e.to_string()))
+}
+
+/// Refuses to adopt a database that does not have the schema `learned`
+/// (the history's), showing the differences as `drift` does.
+fn same_schema(
+    conn: &mut diesel::PgConnection,
+    learned: &crate::model::Database,
+    url: &str,
+) -> Result<(), Failure> {
+    let read = crate::catalog::InspectOptions {
+        schemas: Some(learned.managed_schemas()),
+        ..Default::default()
+    };
+    let live = crate::catalog::inspect(conn, &read)
+        .map_err(|e| Failure::new(Exit::Database, e.to_string()))?;
+    let diffs = crate::verify::drift::drift(&live, learned)
+        .map_err(|e| Failure::new(Exit::Internal, e.to_string()))?;
+    if diffs.is_empty() {
+        return Ok(());
+    }
+    print!("{}", crate::verify::drift::render_text(&diffs));
+    Err(Failure::new(
+        Exit::Input,
+        format!(
+            "--mark-applied: {} does not have the schema the history builds ({} difference(s), above); \
+             nothing was imported or recorded. Apply the history there first, or import without \
+             --mark-applied",
+            crate::catalog::redact(url),
+            diffs.len()
+        ),
+    ))
 }

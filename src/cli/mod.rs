@@ -120,6 +120,10 @@ pub struct PlanArgs {
     /// With --database-url: comma-separated schemas to read.
     #[arg(long, value_delimiter = ',', requires = "database_url")]
     pub schemas: Option<Vec<String>>,
+    /// With --database-url: plan even though the database has not applied
+    /// every migration on disk (the new one comes after them).
+    #[arg(long, requires = "database_url")]
+    pub ignore_pending: bool,
     /// Slug of the new migration (`[a-z0-9_]+`); derived from the plan otherwise.
     #[arg(long)]
     pub name: Option<String>,
@@ -214,8 +218,12 @@ pub enum Command {
     Apply(run::ApplyArgs),
     /// Revert applied migrations with their stored down SQL.
     Revert(run::RevertArgs),
-    /// Applied, pending, modified, missing and failed migrations.
+    /// Applied, pending, running, modified, missing and failed migrations,
+    /// and the run holding the lock.
     Status(run::StatusArgs),
+    /// Record a migration run by hand as applied, or one undone by hand as
+    /// pending, with a reason in the audit (refused while a run holds the lock).
+    Mark(run::MarkArgs),
     /// Retire a migration that never ran anywhere: renamed to `.retired`,
     /// reason recorded, skipped by apply and status.
     Retire(run::RetireArgs),
@@ -304,6 +312,7 @@ pub fn main() -> u8 {
         }
     };
     init_logging(cli.verbose);
+    name_connections(&args);
     commands::set_cache(match (cli.no_cache, &cli.cache_dir) {
         (true, _) => commands::Cache::Off,
         (false, Some(dir)) => commands::Cache::Dir(dir.clone()),
@@ -316,6 +325,25 @@ pub fn main() -> u8 {
             f.exit as u8
         }
     }
+}
+
+/// Every connection says which command opened it, as `application_name`
+/// (libpq reads `$PGAPPNAME`; a name in the URL or set by the user wins),
+/// so a DBA finds the run in pg_stat_activity.
+fn name_connections(args: &[std::ffi::OsString]) {
+    if std::env::var_os("PGAPPNAME").is_some() {
+        return;
+    }
+    let command = args
+        .iter()
+        .skip(1)
+        .filter_map(|a| a.to_str())
+        .find(|a| !a.starts_with('-'))
+        .filter(|a| a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .unwrap_or("");
+    let name = format!("reconcile {command}");
+    // Set before any thread or connection is started.
+    std::env::set_var("PGAPPNAME", name.trim_end());
 }
 
 fn init_logging(verbose: u8) {

@@ -128,6 +128,9 @@ pub fn plan(args: &PlanArgs) -> Outcome {
     let (desired, start) = par::join(|| load_desired(args), || read_start(args));
     let desired = desired?;
     tracing::info!(schema = %args.schema.display(), "loaded the desired state");
+    if let Some(url) = &args.database_url {
+        super::run::check_history(url, dir, args.ignore_pending)?;
+    }
     let (from_label, from) = from_state(args, &desired, start?)?;
     let target = from
         .server

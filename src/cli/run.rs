@@ -1,5 +1,5 @@
 //! `apply`, `revert`, `status` and `retire`: arguments and commands over
-//! [`crate::migrations::runner`].
+//! [`crate::runner`].
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -7,8 +7,8 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use super::{Exit, Failure};
-use crate::migrations::runner::{
-    self, Isolation, Options, ProgressSink, RevertTarget, RunnerError, State,
+use crate::runner::{
+    self, Isolation, Mark, Options, ProgressSink, RequiredCheck, RevertTarget, RunnerError, State,
 };
 
 /// Connection and bookkeeping options shared by the runner commands.
@@ -40,6 +40,12 @@ pub struct RunnerArgs {
 pub enum ReportFormat {
     Text,
     Json,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RequiredCheckArg {
+    End,
+    Each,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -117,14 +123,22 @@ pub struct ApplyArgs {
     /// Check everything and print what would run; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Apply the pending migrations up to and including VERSION (`0003`
+    /// or `0003_name`) only.
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
     /// Isolation level of each migration's transaction.
     #[arg(long, value_enum, default_value = "default")]
     pub isolation: IsolationArg,
-    /// Required-schema contract (YAML or JSON) checked inside each
-    /// transactional migration before COMMIT; a migration that breaks it is
-    /// rolled back and not recorded.
+    /// Required-schema contract (YAML or JSON, see README) checked at the
+    /// end of the run, inside the last migration's transaction before its
+    /// COMMIT; a run that breaks it has that migration rolled back.
     #[arg(long)]
     pub required: Option<PathBuf>,
+    /// When --required is checked: once at the end of the run, or after
+    /// each migration (each one that breaks it is rolled back).
+    #[arg(long, value_enum, default_value = "end", requires = "required")]
+    pub required_check: RequiredCheckArg,
     #[command(flatten)]
     pub explain: super::explain::ApplyExplainArgs,
 }
@@ -151,6 +165,35 @@ pub struct RevertArgs {
     pub to: Option<String>,
     #[arg(long, value_enum, default_value = "default")]
     pub isolation: IsolationArg,
+    /// Print the down SQL that would run and what it would destroy; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Run down SQL that destroys data (drops a table, column, schema,
+    /// sequence or a type in use, truncates, narrows a column's type).
+    #[arg(long)]
+    pub allow_destructive: bool,
+}
+
+/// `reconcile mark`: the operator's repair of the bookkeeping.
+#[derive(Args, Debug, Clone)]
+#[group(id = "how", required = true, multiple = false)]
+pub struct MarkArgs {
+    #[command(flatten)]
+    pub runner: RunnerArgs,
+    /// The migration: `0003` or `0003_name`.
+    pub version: String,
+    /// Record it as applied: it was run by hand (its files are read for
+    /// the checksum and down SQL).
+    #[arg(long, group = "how")]
+    pub applied: bool,
+    /// Remove its record: it was undone by hand, or never ran.
+    #[arg(long, group = "how")]
+    pub pending: bool,
+    /// Why; kept in the audit row.
+    #[arg(long)]
+    pub reason: String,
+    #[arg(long, default_value = "generated/migrations")]
+    pub migrations: PathBuf,
 }
 
 /// `reconcile retire`.
@@ -214,10 +257,13 @@ pub struct StatusArgs {
     pub migrations: PathBuf,
 }
 
-fn options(r: &RunnerArgs, isolation: IsolationArg) -> Options {
+fn options(r: &RunnerArgs, command: &str, isolation: IsolationArg) -> Options {
     Options {
         snapshot_dir: None,
         required: None,
+        required_check: RequiredCheck::End,
+        allow_destructive: false,
+        application_name: format!("{} {command}", runner::DEFAULT_APPLICATION_NAME),
         progress: None,
         schema: r.bookkeeping_schema.clone(),
         lock_key: r.lock_key,
@@ -254,6 +300,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 pub(super) fn failure(e: RunnerError) -> Failure {
     let exit = match e {
         RunnerError::Input(_) | RunnerError::Refused(_) => Exit::Input,
+        RunnerError::Destructive(..) => Exit::Refused,
         _ => Exit::Database,
     };
     Failure::new(exit, e.to_string())
@@ -283,6 +330,10 @@ pub(super) fn finish(
             print_report(&report, format);
             Err(failure(RunnerError::Failed(report)))
         }
+        Err(RunnerError::Destructive(message, Some(report))) => {
+            print_report(&report, format);
+            Err(failure(RunnerError::Destructive(message, None)))
+        }
         Err(e) => Err(failure(e)),
     }
 }
@@ -297,15 +348,20 @@ pub fn apply(args: &ApplyArgs) -> Result<Exit, Failure> {
     let opts = Options {
         snapshot_dir: args.snapshot.dir(),
         required,
+        required_check: match args.required_check {
+            RequiredCheckArg::End => RequiredCheck::End,
+            RequiredCheckArg::Each => RequiredCheck::Each,
+        },
         progress: args.progress.sink(args.runner.format),
-        ..options(&args.runner, args.isolation)
+        ..options(&args.runner, "apply", args.isolation)
     };
     let url = &args.runner.database_url;
     let explain = super::explain::Baseline::take(&args.explain, url)?;
+    let to = args.to.as_deref();
     let result = if args.dry_run {
-        runner::dry_run(url, &args.migrations, &opts)
+        runner::dry_run(url, &args.migrations, to, &opts)
     } else {
-        runner::apply(url, &args.migrations, &opts)
+        runner::apply_to(url, &args.migrations, to, &opts)
     };
     match explain {
         Some(baseline) => baseline.finish(result, args.runner.format, url, args.dry_run),
@@ -317,7 +373,8 @@ pub fn revert(args: &RevertArgs) -> Result<Exit, Failure> {
     let opts = Options {
         snapshot_dir: args.snapshot.dir(),
         progress: args.progress.sink(args.runner.format),
-        ..options(&args.runner, args.isolation)
+        allow_destructive: args.allow_destructive,
+        ..options(&args.runner, "revert", args.isolation)
     };
     let target = match (&args.range, &args.to, args.steps) {
         (Some(r), _, _) => RevertTarget::parse_range(r).map_err(failure)?,
@@ -330,10 +387,106 @@ pub fn revert(args: &RevertArgs) -> Result<Exit, Failure> {
             ))
         }
     };
-    finish(
-        runner::revert(&args.runner.database_url, &target, &opts),
-        args.runner.format,
+    let url = &args.runner.database_url;
+    let result = match args.dry_run {
+        true => runner::revert_dry_run(url, &target, &opts),
+        false => runner::revert(url, &target, &opts),
+    };
+    finish(result, args.runner.format)
+}
+
+/// Exit 0 when recorded (or already so); 2 when refused (unknown version,
+/// strict order, an edited file); 3 when another run holds the lock or
+/// the database is unreachable.
+pub fn mark(args: &MarkArgs) -> Result<Exit, Failure> {
+    let opts = options(&args.runner, "mark", IsolationArg::Default);
+    let how = match args.applied {
+        true => Mark::Applied,
+        false => Mark::Pending,
+    };
+    let done = runner::mark(
+        &args.runner.database_url,
+        &args.migrations,
+        &args.version,
+        how,
+        &args.reason,
+        &opts,
     )
+    .map_err(failure)?;
+    let word = match how {
+        Mark::Applied => "applied",
+        Mark::Pending => "pending",
+    };
+    match args.runner.format {
+        ReportFormat::Text => {
+            match done.changed {
+                true => println!(
+                    "marked {} {word} (not run); reason recorded in the audit",
+                    done.name
+                ),
+                false => println!("{} is already {word}: nothing recorded", done.name),
+            }
+            for w in &done.warnings {
+                println!("warning: {w}");
+            }
+        }
+        ReportFormat::Json => println!(
+            "{}",
+            serde_json::json!({
+                "migration": done.name,
+                "marked": word,
+                "changed": done.changed,
+                "warnings": done.warnings,
+            })
+        ),
+    }
+    Ok(Exit::Ok)
+}
+
+/// Refuses a plan against `url` when the database keeps bookkeeping and
+/// has not applied migrations that exist in `dir`: planning against it
+/// would plan their changes a second time. `ignore` turns the refusal into
+/// a warning. Without bookkeeping (another tool applies the migrations)
+/// only warns.
+pub fn check_history(url: &str, dir: &std::path::Path, ignore: bool) -> Result<(), Failure> {
+    let opts = Options {
+        application_name: format!("{} plan", runner::DEFAULT_APPLICATION_NAME),
+        ..Options::default()
+    };
+    match runner::unapplied(url, dir, &opts) {
+        Ok(Some(pending)) if pending.is_empty() => Ok(()),
+        Ok(Some(pending)) if ignore => {
+            eprintln!(
+                "warning: the database has not applied {} of {}; planning against it anyway \
+                 (--ignore-pending): the new migration comes after them and may repeat their changes",
+                pending.join(", "),
+                dir.display()
+            );
+            Ok(())
+        }
+        Ok(Some(pending)) => Err(Failure::new(
+            Exit::Input,
+            format!(
+                "the database has not applied {} of {}: a plan against it would plan their \
+                 changes again. Apply them first (`reconcile apply`), plan offline (without \
+                 --database-url), or pass --ignore-pending",
+                pending.join(", "),
+                dir.display()
+            ),
+        )),
+        Ok(None) => {
+            eprintln!(
+                "warning: the database keeps no reconcile bookkeeping, so it cannot tell which \
+                 migrations of {} it has applied",
+                dir.display()
+            );
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("warning: cannot read which migrations the database has applied: {e}");
+            Ok(())
+        }
+    }
 }
 
 /// Exit 0 when retired; 2 when refused (applied in the database, a
@@ -358,22 +511,24 @@ pub fn retire(args: &RetireArgs) -> Result<Exit, Failure> {
     Ok(Exit::Ok)
 }
 
-/// Exit 0 when every migration is applied or pending; 1 when one is
-/// modified, missing or failed.
+/// Exit 0 when every migration is applied, pending or running; 1 when
+/// one is modified, missing or failed.
 pub fn status(args: &StatusArgs) -> Result<Exit, Failure> {
-    let opts = options(&args.runner, IsolationArg::Default);
-    let rows =
+    let opts = options(&args.runner, "status", IsolationArg::Default);
+    let status =
         runner::status(&args.runner.database_url, &args.migrations, &opts).map_err(failure)?;
     match args.runner.format {
-        ReportFormat::Text => print!("{}", runner::render_table(&rows)),
+        ReportFormat::Text => print!("{}", runner::render_table(&status)),
+        // The rows, as before; the lock holder shows as `running` rows.
         ReportFormat::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&rows).unwrap_or_default()
+            serde_json::to_string_pretty(&status.rows).unwrap_or_default()
         ),
     }
-    let clean = rows
+    let clean = status
+        .rows
         .iter()
-        .all(|r| matches!(r.state, State::Applied | State::Pending));
+        .all(|r| matches!(r.state, State::Applied | State::Pending | State::Running));
     Ok(if clean { Exit::Ok } else { Exit::Changes })
 }
 

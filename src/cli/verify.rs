@@ -9,7 +9,7 @@ use super::commands::{introspect, load, Outcome};
 use super::run::parse_duration;
 use super::{DbArgs, Exit, Failure};
 use crate::catalog;
-use crate::migrations::runner;
+use crate::runner;
 use crate::verify::{drift, required};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

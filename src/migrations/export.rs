@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::runner::{self, Source};
+use super::source::{self, Source};
 
 /// Target layouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +33,7 @@ impl Layout {
 /// files written or already current. The source is checked first (names,
 /// sum, statements), so an edited history is never exported.
 pub fn export(dir: &Path, layout: Layout, out: &Path) -> Result<Vec<PathBuf>, String> {
-    let sources = runner::load(dir).map_err(|e| e.to_string())?;
+    let sources = source::load(dir)?;
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let mut written = Vec::new();
     for s in &sources {

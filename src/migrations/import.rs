@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::runner::split;
 use super::slug::sanitize;
+use crate::sql::split;
 
 /// Where a history comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +55,9 @@ pub fn read(dir: &Path, from: From, search_path: Option<&str>) -> Result<Vec<Imp
         };
         let note = format!("-- imported from {origin}\n");
         let down = if down_path.is_none() {
-            format!("{note}-- the source has no down script: nothing is undone\n")
+            format!(
+                "{note}-- the source has no down script: `reconcile revert` refuses to revert it\n"
+            )
         } else {
             format!("{note}{down}")
         };
@@ -197,9 +199,285 @@ fn clean(text: &str, label: &str, search_path: Option<&str>) -> Result<(String, 
     Ok((body, transactional))
 }
 
+/// Files written aside, beside where they go, and moved into place only
+/// once everything that can fail has: an import either writes all of its
+/// files or none. Dropped before [`Staging::place`], it removes what it
+/// wrote and the directories it had to create.
+pub struct Staging {
+    target: PathBuf,
+    dir: PathBuf,
+    /// Directories created for it, deepest first.
+    created: Vec<PathBuf>,
+}
+
+impl Staging {
+    /// A hidden directory beside `target` (same file system, so a rename
+    /// moves it), creating `target`'s parents as needed.
+    pub fn beside(target: &Path, id: &str) -> Result<Staging, String> {
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let mut created = Vec::new();
+        let mut missing = Vec::new();
+        let mut up = Some(parent.as_path());
+        while let Some(d) = up.filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+            missing.push(d.to_path_buf());
+            up = d.parent();
+        }
+        for d in missing.iter().rev() {
+            std::fs::create_dir(d).map_err(|e| format!("{}: {e}", d.display()))?;
+            created.insert(0, d.clone());
+        }
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "import".into());
+        let dir = parent.join(format!(".{name}.import-{id}"));
+        let staging = Staging {
+            target: target.to_path_buf(),
+            dir,
+            created,
+        };
+        std::fs::create_dir(&staging.dir).map_err(|e| format!("{}: {e}", staging.dir.display()))?;
+        Ok(staging)
+    }
+
+    /// Where to write.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Moves what was written into place: the whole directory when the
+    /// target does not exist, else each file, after moving the files in
+    /// `replaced` (under the target) aside. On an error everything is put
+    /// back as it was.
+    pub fn place(mut self, replaced: &[PathBuf]) -> Result<Placed, String> {
+        let mut placed = Placed {
+            moved: Vec::new(),
+            aside: Vec::new(),
+            made: Vec::new(),
+            staging: std::mem::take(&mut self.dir),
+            created: std::mem::take(&mut self.created),
+        };
+        let result = placed.place(&self.target, replaced);
+        match result {
+            Ok(()) => Ok(placed),
+            Err(e) => {
+                placed.undo();
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.dir.as_os_str().is_empty() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+        for d in &self.created {
+            let _ = std::fs::remove_dir(d);
+        }
+    }
+}
+
+/// Files moved into place, until [`Placed::keep`]; dropped (or
+/// [`Placed::undo`]ne) before that, it puts everything back.
+pub struct Placed {
+    /// (staged, placed) pairs, in the order moved.
+    moved: Vec<(PathBuf, PathBuf)>,
+    /// (original, aside) pairs of replaced files.
+    aside: Vec<(PathBuf, PathBuf)>,
+    /// Directories made under the target for the moved files.
+    made: Vec<PathBuf>,
+    staging: PathBuf,
+    created: Vec<PathBuf>,
+}
+
+impl Placed {
+    fn place(&mut self, target: &Path, replaced: &[PathBuf]) -> Result<(), String> {
+        fn io(p: &Path) -> impl Fn(std::io::Error) -> String + '_ {
+            move |e| format!("{}: {e}", p.display())
+        }
+        if !target.exists() && replaced.is_empty() {
+            std::fs::rename(&self.staging, target).map_err(io(target))?;
+            self.moved
+                .push((self.staging.clone(), target.to_path_buf()));
+            return Ok(());
+        }
+        let aside_root = self.staging.join(".replaced");
+        for (i, old) in replaced.iter().enumerate() {
+            std::fs::create_dir_all(&aside_root).map_err(io(&aside_root))?;
+            let to = aside_root.join(i.to_string());
+            std::fs::rename(old, &to).map_err(io(old))?;
+            self.aside.push((old.clone(), to));
+        }
+        for file in files_under(&self.staging, &aside_root)? {
+            let rel = file.strip_prefix(&self.staging).unwrap_or(&file);
+            let to = target.join(rel);
+            if to.exists() {
+                return Err(format!("{} already exists", to.display()));
+            }
+            if let Some(parent) = to.parent() {
+                let mut missing = Vec::new();
+                let mut up = Some(parent);
+                while let Some(d) = up.filter(|d| !d.exists()) {
+                    missing.push(d.to_path_buf());
+                    up = d.parent();
+                }
+                for d in missing.into_iter().rev() {
+                    std::fs::create_dir(&d).map_err(io(&d))?;
+                    self.made.push(d);
+                }
+            }
+            std::fs::rename(&file, &to).map_err(io(&to))?;
+            self.moved.push((file, to));
+        }
+        Ok(())
+    }
+
+    /// Puts everything back where it was.
+    pub fn undo(&mut self) {
+        for (staged, placed) in self.moved.drain(..).rev() {
+            if let Some(parent) = staged.parent() {
+                let _ = std::fs::create_dir_all(parent);
+            }
+            let _ = std::fs::rename(&placed, &staged);
+        }
+        for d in self.made.drain(..).rev() {
+            let _ = std::fs::remove_dir(&d);
+        }
+        for (original, aside) in self.aside.drain(..).rev() {
+            let _ = std::fs::rename(&aside, &original);
+        }
+        self.clear();
+    }
+
+    /// Keeps the files in place, and drops the replaced ones.
+    pub fn keep(mut self) {
+        self.moved.clear();
+        self.aside.clear();
+        self.made.clear();
+        self.created.clear();
+        self.clear();
+    }
+
+    fn clear(&mut self) {
+        if !self.staging.as_os_str().is_empty() && self.staging.exists() {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+        self.staging = PathBuf::new();
+        for d in std::mem::take(&mut self.created) {
+            let _ = std::fs::remove_dir(&d);
+        }
+    }
+}
+
+impl Drop for Placed {
+    fn drop(&mut self) {
+        if !self.moved.is_empty() || !self.aside.is_empty() {
+            self.undo();
+        }
+    }
+}
+
+/// The desired-state files under `dir` (YAML and JSON), which a new
+/// schema replaces; none when it does not exist.
+pub fn schema_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    Ok(files_under(dir, Path::new(""))?
+        .into_iter()
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "yml" | "json")
+            )
+        })
+        .collect())
+}
+
+/// Every file under `dir`, but not under `skip`.
+fn files_under(dir: &Path, skip: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
+        if path == skip {
+            continue;
+        }
+        if path.is_dir() {
+            out.extend(files_under(&path, skip)?);
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn tree(dir: &Path) -> Vec<String> {
+        let mut out: Vec<String> = files_under(dir, Path::new(""))
+            .unwrap_or_default()
+            .iter()
+            .map(|p| {
+                let rel = p.strip_prefix(dir).unwrap().display().to_string();
+                format!("{rel}={}", std::fs::read_to_string(p).unwrap())
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn staged_files_are_placed_whole_or_not_at_all() {
+        let root = std::env::temp_dir().join(format!(
+            "reconcile-staging-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0)
+        ));
+        // A target whose parents do not exist: dropped, nothing stays.
+        let target = root.join("generated/migrations");
+        let s = Staging::beside(&target, "a").unwrap();
+        std::fs::write(s.path().join("f"), "1").unwrap();
+        drop(s);
+        assert!(!root.exists(), "created directories are removed");
+        // Placed whole, kept.
+        let s = Staging::beside(&target, "b").unwrap();
+        std::fs::create_dir(s.path().join("0001_a")).unwrap();
+        std::fs::write(s.path().join("0001_a/up.sql"), "x").unwrap();
+        s.place(&[]).unwrap().keep();
+        assert_eq!(tree(&target), ["0001_a/up.sql=x"]);
+        // Into an existing directory, replacing a file, then undone.
+        let s = Staging::beside(&target, "c").unwrap();
+        std::fs::write(s.path().join("new"), "n").unwrap();
+        let mut placed = s.place(&[target.join("0001_a/up.sql")]).unwrap();
+        assert_eq!(tree(&target), ["new=n"]);
+        placed.undo();
+        assert_eq!(tree(&target), ["0001_a/up.sql=x"]);
+        // A file that would be overwritten refuses the whole placement.
+        let s = Staging::beside(&target, "d").unwrap();
+        std::fs::write(s.path().join("a"), "a").unwrap();
+        std::fs::create_dir(s.path().join("0001_a")).unwrap();
+        std::fs::write(s.path().join("0001_a/up.sql"), "y").unwrap();
+        assert!(s.place(&[]).is_err());
+        assert_eq!(tree(&target), ["0001_a/up.sql=x"]);
+        let leftovers: Vec<_> = std::fs::read_dir(root.join("generated"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers, ["migrations"], "no staging directory stays");
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 
     #[test]
     fn transaction_control_is_dropped_and_concurrently_detected() {

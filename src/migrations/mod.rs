@@ -7,8 +7,8 @@ pub mod export;
 pub mod group;
 pub mod import;
 pub mod new;
-pub mod runner;
 pub mod slug;
+pub mod source;
 pub mod state;
 pub mod sum;
 

@@ -75,7 +75,10 @@ pub fn new_migration(
             "-- {name}: hand-written migration ({} schema effect).\n-- {tx_note}\n-- Write the change here, e.g. UPDATE public.users SET ...;\n",
             effect.word()
         ),
-        down: format!("-- {name}: undo the change of up.sql here.\n"),
+        down: format!(
+            "-- {name}: undo the change of up.sql here.\n\
+             -- Until this file holds a statement, `reconcile revert` refuses to revert it.\n"
+        ),
         metadata: Metadata {
             run_in_transaction: transactional,
             hazards: Vec::new(),

@@ -20,10 +20,10 @@ use crate::model::privileges::DefaultKind;
 use crate::model::{Database, FunctionKind, QualifiedName, Table};
 
 use super::pool::{StepPool, NO_STEP};
-use super::refs::{refs_in_expr, refs_in_sql, refs_in_type, RefName, Refs};
 use super::render::{self, parse_function_key, parse_name, parse_table_ref, Detached, Target};
 use super::scope::Scope;
 use super::PlanError;
+use crate::sql::refs::{refs_in_expr, refs_in_sql, refs_in_type, RefName, Refs};
 
 /// What a step creates. The order here is the tie-break rank.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

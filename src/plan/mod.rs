@@ -9,7 +9,6 @@ pub mod graph;
 pub mod migration;
 mod order;
 pub(crate) mod pool;
-pub mod refs;
 pub mod render;
 pub mod scope;
 pub mod show;

@@ -13,6 +13,11 @@
 //!     indexes: [idx_users_email]
 //! types: [public.content_status]
 //! ```
+//!
+//! The shape of the source documents is accepted too: the tables at the
+//! top level (no `tables:`), and the TypeScript constant itself
+//! (`const COMPLETE_REQUIRED_SCHEMA = { users: { required: ['id'] } };`,
+//! whose object literal reads as YAML).
 
 use std::path::Path;
 
@@ -79,10 +84,55 @@ pub fn read(path: &Path) -> Result<RequiredSchema, String> {
 }
 
 pub fn parse(text: &str, label: &str) -> Result<RequiredSchema, String> {
+    let text = without_declaration(text);
+    // The typed readings below give the positions; this one only tells the
+    // two shapes apart.
+    let value: serde_json::Value = from_text(&text, label)?;
+    let wrapped = value
+        .as_object()
+        .is_some_and(|m| m.keys().any(|k| k == "tables" || k == "types"));
+    match wrapped {
+        true => from_text(&text, label),
+        // The tables at the top level, as the source documents write them.
+        false => from_text(&text, label).map(|tables| RequiredSchema {
+            tables,
+            types: Vec::new(),
+        }),
+    }
+}
+
+fn from_text<T: serde::de::DeserializeOwned>(text: &str, label: &str) -> Result<T, String> {
     if label.ends_with(".json") {
         serde_json::from_str(text).map_err(|e| format!("{label}:{}:{}: {e}", e.line(), e.column()))
     } else {
         serde_saphyr::from_str(text).map_err(|e| format!("{label}: {e}"))
+    }
+}
+
+/// `text` without a TypeScript/JavaScript declaration around the object
+/// (`const NAME = {...};`, `export const NAME: T = {...};`).
+fn without_declaration(text: &str) -> std::borrow::Cow<'_, str> {
+    // After blank lines and `//` comments.
+    let mut t = text;
+    loop {
+        let s = t.trim_start();
+        match s.strip_prefix("//") {
+            Some(rest) => t = rest.find('\n').map_or("", |i| &rest[i..]),
+            None => break t = s,
+        }
+    }
+    let declared = ["const ", "export const ", "let ", "var "]
+        .iter()
+        .any(|p| t.starts_with(p));
+    match (declared, t.find('=')) {
+        (true, Some(eq)) => {
+            let body = t[eq + 1..].trim_end();
+            let body = body.strip_suffix(';').unwrap_or(body);
+            // Keep the lines where they were, for positions in errors.
+            let lines = text[..text.len() - t.len() + eq].matches('\n').count();
+            format!("{}{body}", "\n".repeat(lines)).into()
+        }
+        _ => text.into(),
     }
 }
 
@@ -297,5 +347,45 @@ mod tests {
         assert!(check(&c, &db()).passed);
         let e = parse("tables:\n  users:\n    requird: [id]\n", "bad.yaml").unwrap_err();
         assert!(e.contains("bad.yaml") && e.contains("line 3"), "{e}");
+        let e = parse("{\"tables\": {\"users\": [1]}}", "bad.json").unwrap_err();
+        assert!(e.starts_with("bad.json:1:"), "{e}");
+    }
+
+    /// The shape of the source documents: the tables at the top level, and
+    /// the TypeScript constant itself.
+    #[test]
+    fn the_source_documents_shape_is_read_as_the_same_contract() {
+        let wrapped = parse(
+            "tables:\n  users:\n    required: [id, email]\n    optional: [password]\n",
+            "a.yaml",
+        )
+        .unwrap();
+        let bare = parse(
+            "users:\n  required: [id, email]\n  optional: [password]\n",
+            "b.yaml",
+        )
+        .unwrap();
+        assert_eq!(bare, wrapped);
+        let ts = parse(
+            "// the seed's\nconst COMPLETE_REQUIRED_SCHEMA = {\n  users: {\n    required: ['id', 'email'],\n    \
+             optional: ['password']\n  }\n};\n",
+            "c.ts",
+        )
+        .unwrap();
+        assert_eq!(ts, wrapped);
+        let json = parse(
+            "{\"users\": {\"required\": [\"id\", \"email\"], \"optional\": [\"password\"]}}",
+            "d.json",
+        )
+        .unwrap();
+        assert_eq!(json, wrapped);
+        let e = parse("users:\n  requird: [id]\n", "e.yaml").unwrap_err();
+        assert!(e.contains("requird") && e.contains("line 2"), "{e}");
+        let e = parse(
+            "// x\n\nconst X = {\n  users: {\n    requird: ['id']\n  }\n};\n",
+            "f.ts",
+        )
+        .unwrap_err();
+        assert!(e.contains("line 5"), "{e}");
     }
 }

@@ -473,7 +473,7 @@ pub fn lint_dir(
     for n in names {
         let path = dir.join(&n).join("up.sql");
         if let Ok(sql) = std::fs::read_to_string(&path) {
-            ctx.in_transaction = crate::migrations::runner::transactional_of(&dir.join(&n));
+            ctx.in_transaction = crate::migrations::source::transactional_of(&dir.join(&n));
             out.extend(lint_sql(&sql, &path.display().to_string(), &mut ctx));
         }
     }

@@ -1,5 +1,7 @@
-//! Reading a migrations directory for the runner, with every check that
-//! needs no database: names, numbering, the sum file, metadata, splitting.
+//! Reading a migrations directory, with every check that needs no
+//! database: names, numbering, the sum file, metadata, splitting. What the
+//! runner applies, `export` writes out and `lint` reads. Errors name the
+//! file (and line).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -7,9 +9,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::split::{self, Statement};
-use super::RunnerError;
-use crate::migrations::sum;
+use super::sum;
+use crate::sql::split::{self, Statement};
 
 /// One migration directory, read and checked.
 #[derive(Debug, Clone)]
@@ -59,7 +60,7 @@ pub fn checksum(bytes: &[u8]) -> String {
 }
 
 /// Reads, checks and splits every migration under `dir`, in order.
-pub fn load(dir: &Path) -> Result<Vec<Source>, RunnerError> {
+pub fn load(dir: &Path) -> Result<Vec<Source>, String> {
     let mut sources = read(dir)?;
     let ups = split_all(&sources)?;
     fill(&mut sources, ups);
@@ -71,16 +72,16 @@ pub fn load(dir: &Path) -> Result<Vec<Source>, RunnerError> {
 /// parser), and the runner needs only the pending migrations split, which
 /// it does while it connects and reads the schema (`exec::apply`). Plain files and
 /// dot-directories in `dir` are ignored, as are `*.retired` directories.
-pub fn read(dir: &Path) -> Result<Vec<Source>, RunnerError> {
+pub fn read(dir: &Path) -> Result<Vec<Source>, String> {
     let names = directory_names(dir)?;
     let bad: Vec<&String> = names.iter().filter(|n| !valid_name(n)).collect();
     if !bad.is_empty() {
         let list: Vec<&str> = bad.iter().map(|s| s.as_str()).collect();
-        return Err(RunnerError::Input(format!(
+        return Err(format!(
             "{}: invalid migration name(s) {}: names must match ^\\d{{4}}_[a-z0-9_]+$",
             dir.display(),
             list.join(", ")
-        )));
+        ));
     }
     let mut by_number: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for n in &names {
@@ -92,14 +93,14 @@ pub fn read(dir: &Path) -> Result<Vec<Source>, RunnerError> {
         .map(|v| v.join(" and "))
         .collect();
     if !dups.is_empty() {
-        return Err(RunnerError::Input(format!(
+        return Err(format!(
             "{}: duplicate migration numbers: {}",
             dir.display(),
             dups.join("; ")
-        )));
+        ));
     }
     if dir.join(sum::SUM_FILE).exists() {
-        sum::verify(dir).map_err(RunnerError::Input)?;
+        sum::verify(dir)?;
     }
     let mut out = Vec::new();
     for name in names {
@@ -108,8 +109,8 @@ pub fn read(dir: &Path) -> Result<Vec<Source>, RunnerError> {
     Ok(out)
 }
 
-fn directory_names(dir: &Path) -> Result<Vec<String>, RunnerError> {
-    let io = |e: std::io::Error| RunnerError::Input(format!("{}: {e}", dir.display()));
+fn directory_names(dir: &Path) -> Result<Vec<String>, String> {
+    let io = |e: std::io::Error| format!("{}: {e}", dir.display());
     let mut names = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let entry = entry.map_err(io)?;
@@ -122,20 +123,18 @@ fn directory_names(dir: &Path) -> Result<Vec<String>, RunnerError> {
     Ok(names)
 }
 
-fn read_one(base: &Path, name: &str) -> Result<Source, RunnerError> {
+fn read_one(base: &Path, name: &str) -> Result<Source, String> {
     let dir = base.join(name);
     let up_path = dir.join("up.sql");
-    let up_bytes = std::fs::read(&up_path)
-        .map_err(|e| RunnerError::Input(format!("{}: {e}", up_path.display())))?;
+    let up_bytes = std::fs::read(&up_path).map_err(|e| format!("{}: {e}", up_path.display()))?;
     let up_checksum = checksum(&up_bytes);
-    let up_text = String::from_utf8(up_bytes)
-        .map_err(|_| RunnerError::Input(format!("{}: not UTF-8", up_path.display())))?;
+    let up_text =
+        String::from_utf8(up_bytes).map_err(|_| format!("{}: not UTF-8", up_path.display()))?;
     let down_path = dir.join("down.sql");
     let down_sql = match std::fs::read(&down_path) {
-        Ok(b) => String::from_utf8(b)
-            .map_err(|_| RunnerError::Input(format!("{}: not UTF-8", down_path.display())))?,
+        Ok(b) => String::from_utf8(b).map_err(|_| format!("{}: not UTF-8", down_path.display()))?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(RunnerError::Input(format!("{}: {e}", down_path.display()))),
+        Err(e) => return Err(format!("{}: {e}", down_path.display())),
     };
     let meta = read_metadata(&dir.join("metadata.toml"))?;
     Ok(Source {
@@ -154,7 +153,7 @@ fn read_one(base: &Path, name: &str) -> Result<Source, RunnerError> {
 /// Each migration's up.sql statements, in order; checks too that down.sql
 /// splits and that a migration run in a transaction holds no statement
 /// that cannot. Reads only: `fill` puts the statements in.
-pub fn split_all(sources: &[Source]) -> Result<Vec<Vec<Statement>>, RunnerError> {
+pub fn split_all(sources: &[Source]) -> Result<Vec<Vec<Statement>>, String> {
     sources.iter().map(Source::split).collect()
 }
 
@@ -168,7 +167,7 @@ pub fn fill(sources: &mut [Source], ups: Vec<Vec<Statement>>) {
 }
 
 impl Source {
-    fn split(&self) -> Result<Vec<Statement>, RunnerError> {
+    fn split(&self) -> Result<Vec<Statement>, String> {
         let Some(text) = &self.unsplit else {
             return Ok(self.up.clone());
         };
@@ -177,13 +176,13 @@ impl Source {
         split_file(&self.dir.join("down.sql"), &self.down_sql)?;
         if self.run_in_transaction {
             if let Some(s) = up.iter().find(|s| s.outside_transaction.is_some()) {
-                return Err(RunnerError::Input(format!(
+                return Err(format!(
                     "{}:{}: {} cannot run inside a transaction, but metadata.toml says run_in_transaction = true; \
                      put it in its own migration with run_in_transaction = false",
                     up_path.display(),
                     s.line,
                     s.outside_transaction.unwrap_or("this statement")
-                )));
+                ));
             }
         }
         Ok(up)
@@ -191,20 +190,18 @@ impl Source {
 }
 
 /// Splits a file, naming the file and line on failure.
-pub fn split_file(path: &Path, text: &str) -> Result<Vec<Statement>, RunnerError> {
-    split::split(text)
-        .map_err(|e| RunnerError::Input(format!("{}:{}: {}", path.display(), e.line, e.message)))
+pub fn split_file(path: &Path, text: &str) -> Result<Vec<Statement>, String> {
+    split::split(text).map_err(|e| format!("{}:{}: {}", path.display(), e.line, e.message))
 }
 
-fn read_metadata(path: &Path) -> Result<Metadata, RunnerError> {
+fn read_metadata(path: &Path) -> Result<Metadata, String> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(RunnerError::Input(format!("{}: {e}", path.display()))),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
     };
     // Strict, unlike diesel: a typo must not silently mean "in a transaction".
-    toml::from_str(&text)
-        .map_err(|e| RunnerError::Input(format!("{}: {}", path.display(), e.message())))
+    toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), e.message()))
 }
 
 /// The `depends` of one migration directory; empty if unreadable.
@@ -222,16 +219,16 @@ pub fn transactional_of(dir: &Path) -> bool {
 }
 
 /// Every `depends` names an applied migration or one that runs earlier.
-pub fn check_depends(all: &[Source], applied: &[String]) -> Result<(), RunnerError> {
+pub fn check_depends(all: &[Source], applied: &[String]) -> Result<(), String> {
     for m in all {
         for dep in &m.depends {
             let dep_name = dep.trim_end_matches(".sql");
             let earlier = all.iter().any(|o| o.name == dep_name && o.name < m.name);
             if !earlier && !applied.iter().any(|a| a == dep_name) {
-                return Err(RunnerError::Input(format!(
+                return Err(format!(
                     "{}: depends on `{dep}`, which is neither applied nor an earlier migration in this directory",
                     m.dir.join("metadata.toml").display()
-                )));
+                ));
             }
         }
     }

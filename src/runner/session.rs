@@ -14,8 +14,9 @@ use crate::catalog;
 /// `require_ssl` is set. Error messages hold no password.
 pub fn connect(url: &str, opts: &Options) -> Result<PgConnection, RunnerError> {
     let with_timeout = add_param(url, "connect_timeout", &timeout_secs(opts));
-    let mut conn = catalog::connect(&with_timeout)
-        .map_err(|e| RunnerError::Connect(scrub(&e.to_string(), url)))?;
+    let named = add_param(&with_timeout, "application_name", &opts.application_name);
+    let mut conn =
+        catalog::connect(&named).map_err(|e| RunnerError::Connect(scrub(&e.to_string(), url)))?;
     if opts.require_ssl {
         #[derive(QueryableByName)]
         struct Ssl {
@@ -59,22 +60,62 @@ fn timeout_secs(opts: &Options) -> String {
 /// checked after the fact as the first one's is.
 pub fn second_url(url: &str, opts: &Options) -> String {
     let url = add_param(url, "connect_timeout", &timeout_secs(opts));
+    let url = add_param(&url, "application_name", &opts.application_name);
     match opts.require_ssl {
         true => add_param(&url, "sslmode", "require"),
         false => url,
     }
 }
 
-/// Appends libpq's `key=value` unless the DSN sets that key.
+/// Appends libpq's `key=value` unless the DSN sets that key (or, for
+/// `application_name`, `$PGAPPNAME` does: the user's name wins).
 fn add_param(url: &str, key: &str, value: &str) -> String {
-    if catalog::redact::sets_param(url, key) {
+    let by_env = key == "application_name" && std::env::var_os("PGAPPNAME").is_some();
+    if catalog::redact::sets_param(url, key) || by_env {
         url.to_string()
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let sep = if url.contains('?') { '&' } else { '?' };
-        format!("{url}{sep}{key}={value}")
+        format!("{url}{sep}{key}={}", percent_encode(value))
     } else {
-        format!("{url} {key}={value}")
+        format!("{url} {key}={}", conninfo_value(value))
     }
+}
+
+/// `value` as a `key=value` connection string writes it: quoted when it
+/// holds anything but letters, digits and `._-`.
+fn conninfo_value(value: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if !value.is_empty() && value.chars().all(plain) {
+        return value.to_string();
+    }
+    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// `value` for a URL's query: everything but unreserved characters escaped.
+fn percent_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The name of the host this runs on, for the audit rows.
+pub fn host_name() -> Option<String> {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname writes at
+    // most that many bytes.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    if rc != 0 {
+        return None;
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    let name = String::from_utf8_lossy(&buf[..end]).into_owned();
+    (!name.is_empty()).then_some(name)
 }
 
 /// `message` without the DSN's password nor `$PGPASSWORD`.
@@ -174,6 +215,7 @@ mod tests {
         Options {
             connect_timeout: Duration::from_secs(7),
             require_ssl,
+            application_name: "reconcile apply".into(),
             ..Options::default()
         }
     }
@@ -182,7 +224,7 @@ mod tests {
     fn a_second_connection_gets_the_timeout_and_under_require_ssl_an_ssl_mode() {
         assert_eq!(
             second_url("postgres://u@h/db", &options(false)),
-            "postgres://u@h/db?connect_timeout=7"
+            "postgres://u@h/db?connect_timeout=7&application_name=reconcile%20apply"
         );
         let opts = options(true);
         assert_eq!(
@@ -191,14 +233,14 @@ mod tests {
         );
         assert_eq!(
             second_url("host=h dbname=db sslmode=verify-full", &opts),
-            "host=h dbname=db sslmode=verify-full connect_timeout=7"
+            "host=h dbname=db sslmode=verify-full connect_timeout=7 application_name='reconcile apply'"
         );
         assert_eq!(
             second_url(
-                "postgres://u@h/db?connect_timeout=3&sslmode=verify-ca",
+                "postgres://u@h/db?connect_timeout=3&sslmode=verify-ca&application_name=reconcile%20apply",
                 &opts
             ),
-            "postgres://u@h/db?connect_timeout=3&sslmode=verify-ca"
+            "postgres://u@h/db?connect_timeout=3&sslmode=verify-ca&application_name=reconcile%20apply"
         );
     }
 
@@ -209,7 +251,7 @@ mod tests {
         // password too: see tests/redact.rs, which keeps secrets out of src).
         assert_eq!(
             second_url("postgres://my_sslmode_connect_timeout@h/db", &opts),
-            "postgres://my_sslmode_connect_timeout@h/db?connect_timeout=7&sslmode=require"
+            "postgres://my_sslmode_connect_timeout@h/db?connect_timeout=7&application_name=reconcile%20apply&sslmode=require"
         );
         assert_eq!(
             second_url("postgres://u@h/db?application_name=sslmode%3Ddisable", &opts),
@@ -222,10 +264,10 @@ mod tests {
         // Keys spelled with percent escapes in a URL are still keys.
         assert_eq!(
             second_url(
-                "postgres://u@h/db?ssl%6Dode=disable&connect_timeout=2",
+                "postgres://u@h/db?ssl%6Dode=disable&connect_timeout=2&application_name=reconcile%20apply",
                 &opts
             ),
-            "postgres://u@h/db?ssl%6Dode=disable&connect_timeout=2"
+            "postgres://u@h/db?ssl%6Dode=disable&connect_timeout=2&application_name=reconcile%20apply"
         );
     }
 }

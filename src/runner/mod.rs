@@ -8,18 +8,19 @@
 //! runner connects and reads, and its errors come first, before anything
 //! is written.
 
+mod apply;
 mod bookkeeping;
+mod destroys;
 mod exec;
-mod lex;
+mod index;
+mod mark;
 mod progress;
-mod quick;
 mod rehash;
 mod report;
 mod retire;
+mod revert;
 mod session;
 mod snapshot;
-mod source;
-pub mod split;
 mod status;
 
 use std::path::{Path, PathBuf};
@@ -27,17 +28,31 @@ use std::time::{Duration, Instant};
 
 use diesel::PgConnection;
 
+use crate::migrations::source;
+pub use crate::migrations::source::Source;
+pub use bookkeeping::Recorded;
+pub use destroys::Loss;
+pub use mark::{Mark, Marked};
 pub use progress::{line as progress_line, Progress, ProgressSink};
 pub use rehash::{rehash, Rehashed};
 pub use report::{MigrationRun, Report, RunFailure, StatementRun};
 pub use session::Locked;
 pub use snapshot::{timestamp, SchemaChange};
-pub use source::{transactional_of, valid_name, Source};
-pub use status::{render_table, State, StatusRow};
+pub use status::{render_table, LockHolder, State, Status, StatusRow};
 
 /// Default advisory lock key (the one the teams' scripts already use).
 pub const DEFAULT_LOCK_KEY: i64 = 914215;
 pub const DEFAULT_SCHEMA: &str = "reconcile";
+/// `application_name` of the runner's connections unless told otherwise.
+pub const DEFAULT_APPLICATION_NAME: &str = "reconcile";
+/// What the audit rows say ran them.
+pub const TOOL_VERSION: &str = concat!(
+    "reconcile ",
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("RECONCILE_COMMIT"),
+    ")"
+);
 
 /// Transaction isolation of each migration.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -66,12 +81,32 @@ pub struct Options {
     /// change anything (the system temp dir if this is not writable);
     /// None: no snapshot file.
     pub snapshot_dir: Option<PathBuf>,
-    /// A required-schema contract checked inside each transactional
-    /// migration before COMMIT: a migration that leaves the schema short of
-    /// it is rolled back and not recorded.
+    /// A required-schema contract checked once at the end of an apply,
+    /// inside the last migration's transaction before its COMMIT (see
+    /// [`RequiredCheck`]): a run that leaves the schema short of it has
+    /// that migration rolled back and not recorded.
     pub required: Option<crate::verify::required::RequiredSchema>,
+    /// When the contract is checked.
+    pub required_check: RequiredCheck,
+    /// `revert`: run down SQL that destroys data (drops a table, column,
+    /// schema, sequence or a type in use, narrows a column's type).
+    pub allow_destructive: bool,
+    /// `application_name` of every connection (unless the URL or
+    /// `$PGAPPNAME` names one), so a DBA finds the run in pg_stat_activity.
+    pub application_name: String,
     /// Told about each migration and statement as the run goes.
     pub progress: Option<ProgressSink>,
+}
+
+/// When `--required` is checked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RequiredCheck {
+    /// Once, at the end of the run: a backfill may come before the
+    /// migration that completes the schema.
+    #[default]
+    End,
+    /// After every migration, each rolled back if it leaves the schema short.
+    Each,
 }
 
 impl Default for Options {
@@ -85,6 +120,9 @@ impl Default for Options {
             isolation: Isolation::Default,
             snapshot_dir: None,
             required: None,
+            required_check: RequiredCheck::End,
+            allow_destructive: false,
+            application_name: DEFAULT_APPLICATION_NAME.into(),
             progress: None,
         }
     }
@@ -104,6 +142,10 @@ pub enum RunnerError {
     Connect(String),
     #[error("{0}")]
     LockTimeout(String),
+    /// `revert` would destroy data and `allow_destructive` is off; found
+    /// before anything ran. The report, when there is one, shows what would run.
+    #[error("{0}")]
+    Destructive(String, Option<Box<Report>>),
     #[error("{0}")]
     Database(String),
     /// A migration failed; the report tells what ran before it.
@@ -143,26 +185,68 @@ impl RevertTarget {
 /// Reads and checks `dir` without a database: names, duplicate numbers,
 /// the sum file, metadata and splitting.
 pub fn load(dir: &Path) -> Result<Vec<Source>, RunnerError> {
-    source::load(dir)
+    source::load(dir).map_err(RunnerError::Input)
 }
 
 /// Applies every pending migration in `dir`, in order.
 pub fn apply(url: &str, dir: &Path, opts: &Options) -> Result<Report, RunnerError> {
+    apply_to(url, dir, None, opts)
+}
+
+/// Applies the pending migrations in `dir` up to and including `to`
+/// (`0003` or `0003_name`; None: all), in order.
+pub fn apply_to(
+    url: &str,
+    dir: &Path,
+    to: Option<&str>,
+    opts: &Options,
+) -> Result<Report, RunnerError> {
     tracing::debug!(dir = %dir.display(), "reading the migrations");
-    let sources = source::read(dir)?;
+    let sources = source::read(dir).map_err(RunnerError::Input)?;
     tracing::debug!(migrations = sources.len(), "read the migrations");
-    exec::apply(url, sources, opts)
+    apply::apply(url, sources, to, opts)
 }
 
-/// What `apply` would run, without taking the lock or writing anything.
-pub fn dry_run(url: &str, dir: &Path, opts: &Options) -> Result<Report, RunnerError> {
-    let sources = source::load(dir)?;
-    exec::dry_run(url, &sources, opts)
+/// What `apply` (up to `to`, when given) would run, without taking the
+/// lock or writing anything.
+pub fn dry_run(
+    url: &str,
+    dir: &Path,
+    to: Option<&str>,
+    opts: &Options,
+) -> Result<Report, RunnerError> {
+    let sources = source::load(dir).map_err(RunnerError::Input)?;
+    apply::dry_run(url, &sources, to, opts)
 }
 
-/// Runs stored down SQL, newest first.
+/// Runs stored down SQL, newest first. Refused up front when a migration
+/// has no down script or was adopted, and when the down SQL destroys data
+/// unless `opts.allow_destructive`.
 pub fn revert(url: &str, target: &RevertTarget, opts: &Options) -> Result<Report, RunnerError> {
-    exec::revert(url, target, opts)
+    revert::revert(url, target, opts)
+}
+
+/// What `revert` would run and destroy, without the lock or writing.
+pub fn revert_dry_run(
+    url: &str,
+    target: &RevertTarget,
+    opts: &Options,
+) -> Result<Report, RunnerError> {
+    revert::dry_run(url, target, opts)
+}
+
+/// Records migration `version` of `dir` as applied (run by hand) or
+/// pending (undone by hand), with `reason` in the audit; refused while
+/// another run holds the lock.
+pub fn mark(
+    url: &str,
+    dir: &Path,
+    version: &str,
+    how: Mark,
+    reason: &str,
+    opts: &Options,
+) -> Result<Marked, RunnerError> {
+    mark::mark(url, dir, version, how, reason, opts)
 }
 
 /// Retires migration `version` (`0003` or `0003_name`) of `dir`, which must
@@ -179,23 +263,49 @@ pub fn retire(
     retire::retire(dir, version, reason, url, opts)
 }
 
-/// Applied / pending / modified / missing / failed, one row per name.
-/// `dir` may be absent (everything applied shows as missing).
-pub fn status(url: &str, dir: &Path, opts: &Options) -> Result<Vec<StatusRow>, RunnerError> {
+/// Applied / pending / running / modified / missing / failed, one row
+/// per name, and the run holding the lock if one does. `dir` may be
+/// absent (everything applied shows as missing).
+pub fn status(url: &str, dir: &Path, opts: &Options) -> Result<Status, RunnerError> {
     status::status(url, dir, opts)
 }
 
-/// Records migration `name` of `dir` as applied without running it (a
-/// baseline of a database that already has the schema). A no-op if it is
-/// already recorded with the same checksum.
+/// The migrations in `dir` the database has not applied, when it keeps
+/// bookkeeping in `opts.schema` (None when it keeps none: another tool may
+/// have applied them). Read only.
+pub fn unapplied(
+    url: &str,
+    dir: &Path,
+    opts: &Options,
+) -> Result<Option<Vec<String>>, RunnerError> {
+    status::unapplied(url, dir, opts)
+}
+
+/// Records migration `name` of `dir` as applied without running it, on a
+/// database that already has its objects (a baseline or an imported
+/// history adopting it): such a migration is never reverted. A no-op if it
+/// is already recorded with the same checksum.
 pub fn mark_applied(
     conn: &mut PgConnection,
     dir: &Path,
     name: &str,
     opts: &Options,
 ) -> Result<(), RunnerError> {
-    let sources = source::load(dir)?;
-    exec::mark_applied(conn, &sources, name, opts)
+    adopt(conn, dir, &[name], opts)
+}
+
+/// [`mark_applied`] for several migrations of `dir` (all of them when
+/// `names` is empty), recorded in one transaction.
+pub fn adopt(
+    conn: &mut PgConnection,
+    dir: &Path,
+    names: &[&str],
+    opts: &Options,
+) -> Result<(), RunnerError> {
+    let sources = source::load(dir).map_err(RunnerError::Input)?;
+    let all: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
+    let names = if names.is_empty() { &all[..] } else { names };
+    mark::adopt(conn, &sources, names, opts)
 }
 
 /// A short id that ties one run's logs to its audit rows.

@@ -1,9 +1,8 @@
 //! A small reading of SQL text into words and symbols, passing over
 //! strings, quoted names, dollar-quoted bodies and comments: enough to
-//! class common statements (`quick`) and find where statements may end
-//! (`split`) without PostgreSQL's scanner. It never decides alone: what
-//! it finds is checked by PostgreSQL's parser or only sends a statement to
-//! it. Text it cannot follow (an `E'...'` string, whose backslashes may
+//! find where statements may end (`split`) without PostgreSQL's scanner.
+//! It never decides alone: what it finds is checked by PostgreSQL's
+//! parser. Text it cannot follow (an `E'...'` string, whose backslashes may
 //! escape quotes, or one left open) ends it with `Token::Unreadable`.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -29,7 +29,7 @@ pub fn retire(
         .into_iter()
         .filter(|other| *other != name)
         .filter(|other| {
-            super::source::depends_of(&dir.join(other))
+            crate::migrations::source::depends_of(&dir.join(other))
                 .iter()
                 .any(|d| d.trim_end_matches(".sql") == name)
         })
@@ -58,7 +58,7 @@ pub fn retire(
             let partial = audits.iter().any(|a| {
                 a.migration_name == name && matches!(a.status.as_str(), "failed" | "running")
             });
-            if partial && !super::source::transactional_of(&dir.join(&name)) {
+            if partial && !crate::migrations::source::transactional_of(&dir.join(&name)) {
                 return Err(RunnerError::Refused(format!(
                     "{name} runs outside a transaction and its last run in {} failed or was interrupted, \
                      so some of its statements may be committed; only a migration that never ran may be retired",

@@ -1,6 +1,6 @@
 //! Splitting a SQL file into statements with PostgreSQL's own grammar
-//! (pg_query), and classifying the statements that cannot run inside a
-//! transaction block or cannot run at all.
+//! (pg_query), and classifying, from the same parse, the statements that
+//! cannot run inside a transaction block or cannot run at all.
 
 use pg_query::protobuf::TransactionStmtKind;
 use pg_query::NodeEnum;
@@ -62,8 +62,8 @@ pub fn split(text: &str) -> Result<Vec<Statement>, SplitError> {
     // Pieces come in file order: count newlines from the previous piece on,
     // not from the top each time (quadratic on an 18 000-statement file).
     let (mut seen, mut line) = (0, 1);
-    let mut placed = Vec::with_capacity(pieces.len());
-    for piece in pieces {
+    let mut out = Vec::with_capacity(pieces.len());
+    for Piece { text: piece, class } in pieces {
         let start = offset(text, piece) + leading_noise(piece);
         if start >= seen {
             line += newlines(&text.as_bytes()[seen..start.min(text.len())]);
@@ -72,79 +72,83 @@ pub fn split(text: &str) -> Result<Vec<Statement>, SplitError> {
             line = line_of(text, start);
             seen = start;
         }
-        placed.push((piece, line));
-    }
-    // A statement the quick reading cannot class is parsed again on its
-    // own (`classify`), shared between two threads.
-    let classes = crate::model::par::map_costly(&placed, |&(piece, line)| {
-        super::quick::class(piece).map_or_else(|| classify(piece, line), Ok)
-    });
-    let mut out = Vec::with_capacity(placed.len());
-    for ((piece, line), class) in placed.into_iter().zip(classes) {
-        if let Some((outside_transaction, counts_rows)) = class? {
-            out.push(Statement {
-                sql: piece.trim_end().to_string(),
-                line,
-                outside_transaction,
-                counts_rows,
-            });
-        }
+        let (outside_transaction, counts_rows) = class.map_err(|why| SplitError {
+            line,
+            message: why.into(),
+        })?;
+        out.push(Statement {
+            sql: piece.trim_end().to_string(),
+            line,
+            outside_transaction,
+            counts_rows,
+        });
     }
     Ok(out)
 }
 
-/// Why a statement cannot run inside a transaction block (if it cannot)
-/// and whether it counts rows; `None` for a piece with no statement (only
-/// comments).
-pub(super) type Class = Option<(Option<&'static str>, bool)>;
-
-pub(super) fn classify(piece: &str, line: usize) -> Result<Class, SplitError> {
-    let tree = pg_query::parse(piece.trim_end(), 0).map_err(|e| SplitError {
-        line,
-        message: message(&e),
-    })?;
-    let mut outside = None;
-    let mut counts_rows = false;
-    for raw in &tree.protobuf.stmts {
-        let node = raw.stmt.as_ref().and_then(|n| n.node.as_ref());
-        if let Some(why) = node.and_then(refused) {
-            return Err(SplitError {
-                line,
-                message: why.into(),
-            });
-        }
-        outside = outside.or_else(|| node.and_then(outside_transaction));
-        counts_rows |= node.is_none_or(has_row_count);
-    }
-    if tree.protobuf.stmts.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some((outside, counts_rows)))
+/// One statement as the parser cut it, with its class: why it cannot run
+/// inside a transaction block (if it cannot) and whether it counts rows,
+/// or why the runner refuses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Piece<'a> {
+    text: &'a str,
+    class: Result<(Option<&'static str>, bool), &'static str>,
 }
 
-/// Text handed to the parser at a time (see `pieces`).
-const SEGMENT: usize = 1 << 20;
+/// The statements of `text`, cut and classed from one parse of it.
+fn parsed(text: &str) -> Result<Vec<Piece<'_>>, pg_query::Error> {
+    let tree = pg_query::parse(text, 0)?;
+    let mut out = Vec::with_capacity(tree.protobuf.stmts.len());
+    for raw in &tree.protobuf.stmts {
+        let start = usize::try_from(raw.stmt_location)
+            .unwrap_or(0)
+            .min(text.len());
+        // A length of 0 runs to the end of the text.
+        let end = match usize::try_from(raw.stmt_len).unwrap_or(0) {
+            0 => text.len(),
+            n => (start + n).min(text.len()),
+        };
+        let node = raw.stmt.as_ref().and_then(|n| n.node.as_ref());
+        let class = match node.and_then(refused) {
+            Some(why) => Err(why),
+            None => Ok((
+                node.and_then(outside_transaction),
+                node.is_none_or(has_row_count),
+            )),
+        };
+        out.push(Piece {
+            text: &text[start..end],
+            class,
+        });
+    }
+    Ok(out)
+}
 
-/// The statements of `text` as PostgreSQL's parser splits them. The parser
-/// holds the tree of all it is given until it returns: 335 MB for the
-/// 28 MB first migration of 10 000 tables. So a long text goes to it a
-/// segment at a time. A segment ends where the scanner ends a statement;
-/// one that does not parse is extended to the next such end, so a statement
-/// whose body holds `;` (BEGIN ATOMIC, a rule's actions) stays whole. A
-/// prefix of such a statement never parses (it lacks its END or a closing
-/// parenthesis), so each segment starts where a statement starts. When
-/// that fails (a syntax error) or the scanner cannot read the text, the
-/// whole text goes to the parser, which gives the usual error.
-pub(super) fn pieces(text: &str) -> Result<Vec<&str>, pg_query::Error> {
+/// Text handed to the parser at a time (see `pieces`). A decoded tree is
+/// many times its text, and small ones are also quicker to make and drop.
+const SEGMENT: usize = 1 << 13;
+
+/// The statements of `text` as PostgreSQL's parser cuts and reads them.
+/// The parser holds the tree of all it is given until it returns: 335 MB
+/// for the 28 MB first migration of 10 000 tables. So a long text goes to
+/// it a segment at a time, each statement classed while its tree is
+/// there. A segment ends where the scanner ends a statement; one that does
+/// not parse is extended to the next such end, so a statement whose body
+/// holds `;` (BEGIN ATOMIC, a rule's actions) stays whole. A prefix of such
+/// a statement never parses (it lacks its END or a closing parenthesis),
+/// so each segment starts where a statement starts. When that fails (a
+/// syntax error) or the scanner cannot read the text, the whole text goes
+/// to the parser, which gives the usual error.
+fn pieces(text: &str) -> Result<Vec<Piece<'_>>, pg_query::Error> {
     pieces_by(text, SEGMENT)
 }
 
-pub(super) fn pieces_by(text: &str, segment: usize) -> Result<Vec<&str>, pg_query::Error> {
+fn pieces_by(text: &str, segment: usize) -> Result<Vec<Piece<'_>>, pg_query::Error> {
     if text.len() <= segment {
-        return pg_query::split_with_parser(text);
+        return parsed(text);
     }
     let Some(mut cuts) = lex_cuts(text).or_else(|| scan_cuts(text, segment)) else {
-        return pg_query::split_with_parser(text);
+        return parsed(text);
     };
     cuts.push(text.len());
     let mut out = Vec::new();
@@ -156,7 +160,7 @@ pub(super) fn pieces_by(text: &str, segment: usize) -> Result<Vec<&str>, pg_quer
         }
         let mut extended = 0;
         loop {
-            match pg_query::split_with_parser(&text[from..cuts[j]]) {
+            match parsed(&text[from..cuts[j]]) {
                 Ok(p) => {
                     out.extend(p);
                     from = cuts[j];
@@ -167,7 +171,7 @@ pub(super) fn pieces_by(text: &str, segment: usize) -> Result<Vec<&str>, pg_quer
                     j += 1;
                     extended += 1;
                 }
-                Err(_) => return pg_query::split_with_parser(text),
+                Err(_) => return parsed(text),
             }
         }
     }
@@ -395,24 +399,6 @@ fn outside_transaction(node: &NodeEnum) -> Option<&'static str> {
     }
 }
 
-/// `(schema, name)` of the index a `CREATE INDEX CONCURRENTLY` statement
-/// builds (schema empty when unqualified): a failed build leaves it INVALID.
-pub fn concurrent_index(sql: &str) -> Option<(String, String)> {
-    let tree = pg_query::parse(sql, 0).ok()?;
-    let raw = tree.protobuf.stmts.first()?;
-    match raw.stmt.as_ref()?.node.as_ref()? {
-        NodeEnum::IndexStmt(s) if s.concurrent && !s.idxname.is_empty() => {
-            let schema = s
-                .relation
-                .as_ref()
-                .map(|r| r.schemaname.clone())
-                .unwrap_or_default();
-            Some((schema, s.idxname.clone()))
-        }
-        _ => None,
-    }
-}
-
 fn has_option(params: &[pg_query::protobuf::Node], name: &str) -> bool {
     params.iter().any(|p| match p.node.as_ref() {
         Some(NodeEnum::DefElem(d)) => d.defname == name,
@@ -450,6 +436,10 @@ mod tests {
         assert!(s[..4].iter().all(|x| x.outside_transaction.is_none()));
     }
 
+    fn texts(p: Vec<Piece<'_>>) -> Vec<&str> {
+        p.into_iter().map(|p| p.text).collect()
+    }
+
     #[test]
     fn a_long_text_splits_by_segments_as_it_does_whole() {
         let sql = "-- header\nCREATE TABLE t (a text DEFAULT ';');\n\nDO $$ BEGIN RAISE NOTICE 'x;'; END $$;\n\
@@ -476,7 +466,7 @@ mod tests {
                 scanned,
                 "windows of {segment} bytes"
             );
-            let by = pieces_by(sql, segment).unwrap();
+            let by = texts(pieces_by(sql, segment).unwrap());
             assert_eq!(by, whole, "segments of {segment} bytes");
             // The same places in the text, not equal copies.
             assert!(by.iter().zip(&whole).all(|(a, b)| a.as_ptr() == b.as_ptr()));
@@ -492,7 +482,7 @@ mod tests {
             assert_eq!(whole.len(), 7, "{other}");
             for segment in 1..=other.len() {
                 assert_eq!(
-                    pieces_by(&other, segment).unwrap(),
+                    texts(pieces_by(&other, segment).unwrap()),
                     whole,
                     "{segment}: {other}"
                 );
@@ -547,12 +537,11 @@ mod tests {
         assert!(split("COPY t TO '/tmp/x'").is_ok());
     }
 
-    /// Statements are classified on two threads from `MIN_COSTLY` on; the
-    /// first refused statement in the file is the one reported, and the
-    /// statements keep their order and lines.
+    /// The first refused statement in the file is the one reported, and
+    /// the statements keep their order and lines, segment after segment.
     #[test]
     fn many_statements_keep_order_and_the_first_refusal() {
-        let n = 3 * crate::model::par::MIN_COSTLY;
+        let n = 300;
         let mut lines: Vec<String> = (0..n).map(|i| format!("SELECT {i};")).collect();
         let all = split(&lines.join("\n")).unwrap();
         assert_eq!(all.len(), n);

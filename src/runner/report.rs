@@ -17,6 +17,10 @@ pub struct Report {
     pub migrations: Vec<MigrationRun>,
     /// Applied migrations whose directory is gone, and similar notes.
     pub warnings: Vec<String>,
+    /// What a revert's down SQL destroys (drops, narrowed types), with
+    /// whether each object holds rows; refused unless allowed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub destroys: Vec<super::destroys::Loss>,
     pub failure: Option<RunFailure>,
     pub duration_ms: f64,
     /// The DDL snapshot written before the run changed anything.
@@ -39,6 +43,10 @@ pub struct MigrationRun {
     /// after this migration, false when it broke; None when not asked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required_schema_held: Option<bool>,
+    /// What the runner found and did beside the statements (an index an
+    /// interrupted build left, kept or dropped).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -46,7 +54,8 @@ pub struct StatementRun {
     /// 1-based position in the file.
     pub number: usize,
     pub line: usize,
-    /// Rows affected (PQcmdTuples); None in a dry run.
+    /// Rows affected (PQcmdTuples); None in a dry run and for a statement
+    /// not run (see the migration's notes).
     pub rows: Option<u64>,
     pub duration_ms: f64,
     /// The statement's first line, for reading the report. Boxed, as is
@@ -60,35 +69,51 @@ pub struct StatementRun {
 #[derive(Debug, Clone, Serialize)]
 pub struct RunFailure {
     pub migration: String,
+    /// The statement that failed (1-based); 0 when none did (the
+    /// required-schema contract broke after every statement ran).
     pub statement: usize,
     pub line: usize,
     /// Known for the error classes libpq reports through diesel
     /// (constraint violations, serialization failures); None otherwise.
     pub sqlstate: Option<String>,
     pub message: String,
+    /// Whether it ran in one transaction (then nothing of it stays).
+    pub transactional: bool,
     /// Statements of a non-transactional migration that did commit.
     pub committed_statements: usize,
+    /// What a non-transactional migration left in the database beside
+    /// its committed statements (an INVALID index of a failed build).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left: Vec<String>,
 }
 
 impl fmt::Display for RunFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "migration {} failed at statement {} (line {})",
-            self.migration, self.statement, self.line
-        )?;
+        match self.statement {
+            0 => write!(f, "migration {}", self.migration)?,
+            n => write!(
+                f,
+                "migration {} failed at statement {n} (line {})",
+                self.migration, self.line
+            )?,
+        }
         if let Some(s) = &self.sqlstate {
             write!(f, " [SQLSTATE {s}]")?;
         }
         write!(f, ": {}", self.message)?;
-        if self.committed_statements > 0 {
-            write!(
+        match (self.transactional, self.committed_statements) {
+            (true, _) => write!(f, "; rolled back, nothing of it was applied")?,
+            (false, 0) => write!(
                 f,
-                "; it runs outside a transaction, so statements 1-{} stay committed",
-                self.committed_statements
-            )?;
-        } else {
-            write!(f, "; rolled back, nothing of it was applied")?;
+                "; it runs outside a transaction, and no statement of it committed"
+            )?,
+            (false, n) => write!(
+                f,
+                "; it runs outside a transaction, so statements 1-{n} stay committed"
+            )?,
+        }
+        if !self.left.is_empty() {
+            write!(f, "; left in the database: {}", self.left.join("; "))?;
         }
         Ok(())
     }
@@ -114,6 +139,7 @@ impl Report {
         let verb = match self.operation.as_str() {
             "dry-run" => "would apply",
             "revert" => "reverted",
+            "revert-dry-run" => "would revert",
             _ => "applied",
         };
         let done = self
@@ -143,6 +169,9 @@ impl Report {
                 m.statements.len(),
                 m.duration_ms
             ));
+            for n in &m.notes {
+                out.push_str(&format!("    note: {n}\n"));
+            }
             for s in &m.statements {
                 if let Some(sql) = &s.sql {
                     out.push_str(&format!(
@@ -163,6 +192,12 @@ impl Report {
         }
         if let Some(changes) = &self.schema_changes {
             out.push_str(&render_changes(changes));
+        }
+        if !self.destroys.is_empty() {
+            out.push_str("destroys data:\n");
+            for l in &self.destroys {
+                out.push_str(&format!("  {l}\n"));
+            }
         }
         for w in &self.warnings {
             out.push_str(&format!("warning: {w}\n"));

@@ -187,7 +187,7 @@ pub fn touched(db: &Database, statements: &[&str]) -> Vec<String> {
         if !sql.contains('"') && !names_a_word(sql, &known) {
             continue;
         }
-        let Ok(refs) = plan::refs::refs_in_statement(sql) else {
+        let Ok(refs) = crate::sql::refs::refs_in_statement(sql) else {
             continue;
         };
         let mut all: Vec<_> = refs.relations.into_iter().collect();
