@@ -127,6 +127,7 @@ fn round_trip(name: &str, dir: &Path) {
         "--to",
         "0000",
         "--no-snapshot",
+        "--allow-destructive",
     ]);
     assert_eq!(code, 0, "{name}: revert: {o}{e}");
     let reverted = dump_lines(&b);
@@ -250,6 +251,7 @@ fn converges_both_ways(name: &str, first: &str, second: &str) {
         "--steps",
         "1",
         "--no-snapshot",
+        "--allow-destructive",
     ]);
     assert_eq!(code, 0, "{name}: revert: {o}{e}");
     let (code, o, e) = reconcile(&[
