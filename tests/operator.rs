@@ -348,7 +348,8 @@ fn backend_running(db: &FreshDb, app: &str, start: &str) -> i32 {
     loop {
         let pid = db.scalar(&format!(
             "SELECT coalesce(max(pid), 0) FROM pg_stat_activity \
-              WHERE application_name = '{app}' AND state = 'active' AND query LIKE '{start}%'"
+              WHERE application_name = '{app}' AND state = 'active' AND query LIKE '{start}%' \
+                AND datname = current_database()"
         ));
         let pid: i32 = pid.parse().unwrap();
         if pid != 0 {

@@ -8,11 +8,9 @@
 mod acl;
 mod ahead;
 mod depends;
-pub mod explain;
 pub mod facts;
 mod functions;
 mod privileges;
-pub mod probe;
 pub mod redact;
 mod relations;
 mod session;

@@ -78,7 +78,7 @@ fn run(
 ) -> Result<Vec<(String, Planned)>, Failure> {
     let db_error = |e: catalog::CatalogError| Failure::new(Exit::Database, e.to_string());
     let mut conn = catalog::connect(url).map_err(db_error)?;
-    catalog::explain::explain_all(&mut conn, file, analyze, timeout).map_err(db_error)
+    crate::verify::explain_run::explain_all(&mut conn, file, analyze, timeout).map_err(db_error)
 }
 
 fn print_json<T: Serialize>(value: &T) {

@@ -291,8 +291,8 @@ pub fn test_rls(args: &TestRlsArgs) -> Outcome {
         .map_err(|e| Failure::new(Exit::Input, e))?;
     let mut conn = catalog::connect(&args.database_url)
         .map_err(|e| Failure::new(Exit::Database, e.to_string()))?;
-    let results =
-        catalog::probe::run_suite(&mut conn, &suite).map_err(|e| Failure::new(Exit::Input, e))?;
+    let results = crate::verify::rls_run::run_suite(&mut conn, &suite)
+        .map_err(|e| Failure::new(Exit::Input, e))?;
     match args.format {
         ReportFormat::Json => println!(
             "{}",

@@ -1,7 +1,7 @@
 //! Critical queries: declared queries with expectations about their plans —
 //! an index used, no sequential scan over a large table, a cost ceiling —
 //! judged from `EXPLAIN (FORMAT JSON)`, and two runs compared to find plans
-//! that got worse. Pure; [`crate::catalog::explain`] runs the EXPLAINs.
+//! that got worse. Pure; [`super::explain_run`] runs the EXPLAINs.
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};

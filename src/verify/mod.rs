@@ -1,13 +1,17 @@
 //! Verification: checks of a database (introspected into the model) against
-//! contracts. Pure: every check takes models in and gives findings out.
+//! contracts. The checks are pure (models in, findings out); two modules
+//! run probes on a live database: `rls_run` (RLS test cases, each rolled
+//! back) and `explain_run` (EXPLAIN of declared queries).
 
 pub mod doctor;
 pub mod drift;
 pub mod explain;
+pub mod explain_run;
 pub mod ignore;
 pub mod lint;
 pub mod required;
 pub mod rls;
+pub mod rls_run;
 pub mod sqllint;
 
 use serde::Serialize;

@@ -18,7 +18,7 @@
 //!     expect: denied
 //! ```
 //!
-//! Building the statements is pure; running them is `catalog::probe`.
+//! Building the statements is pure; running them is `verify::rls_run`.
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};

@@ -4,7 +4,7 @@
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 
-use crate::verify::rls::{judge, session_setup, statement, CaseResult, Outcome, Suite};
+use super::rls::{judge, session_setup, statement, CaseResult, Outcome, Suite};
 
 /// A marker error that makes diesel roll the transaction back.
 #[derive(Debug)]

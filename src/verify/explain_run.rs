@@ -12,10 +12,8 @@ use diesel::row::NamedRow;
 use diesel::sql_types::{Double, Nullable, Text};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 
-use super::CatalogError;
-use crate::verify::explain::{
-    explain_prefix, ident, literal, read_plan, Planned, Query, QueryFile,
-};
+use super::explain::{explain_prefix, ident, literal, read_plan, Planned, Query, QueryFile};
+use crate::catalog::CatalogError;
 
 /// EXPLAIN's one column is named `QUERY PLAN`, which the derive cannot name.
 struct PlanText(String);
