@@ -110,3 +110,192 @@ fn hostile_text_is_refused_with_its_place_by_check_and_plan() {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+/// A project directory with `schema/a.yaml` holding `yaml`.
+fn project(yaml: &str) -> std::path::PathBuf {
+    let dir = support::temp_dir();
+    std::fs::create_dir_all(dir.join("schema")).unwrap();
+    std::fs::write(dir.join("schema/a.yaml"), yaml).unwrap();
+    dir
+}
+
+fn edit(dir: &Path, yaml: &str) {
+    std::fs::write(dir.join("schema/a.yaml"), yaml).unwrap();
+}
+
+/// Every migration's directory name and up.sql, in order.
+fn migrations(dir: &Path) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = std::fs::read_dir(dir.join("generated/migrations"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let up = std::fs::read_to_string(e.path().join("up.sql")).unwrap();
+            (name, up)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+const TABLES: &str = "tables:
+  public.p:
+    columns:
+      id: { type: bigint, nullable: false }
+    primary_key: [id]
+  public.t:
+    columns:
+      id: { type: bigint, nullable: false }
+      p: bigint
+      v: integer
+    primary_key: [id]
+";
+
+const ONLINE: &str = "tables:
+  public.p:
+    columns:
+      id: { type: bigint, nullable: false }
+    primary_key: [id]
+  public.t:
+    columns:
+      id: { type: bigint, nullable: false }
+      p: bigint
+      v: { type: integer, nullable: false }
+      w: { type: integer, default: 7 }
+    primary_key: [id]
+    checks:
+      v_positive: \"v > 0\"
+    foreign_keys:
+      t_p_fkey: { columns: [p], references: public.p(id) }
+    indexes:
+      t_v_idx: { columns: [v] }
+";
+
+/// The constraints a migration adds NOT VALID, and those it validates.
+fn not_valid_and_validated(up: &str) -> (Vec<String>, Vec<String>) {
+    let mut added = Vec::new();
+    let mut validated = Vec::new();
+    for line in up.lines() {
+        let words: Vec<&str> = line.trim_end_matches(';').split_whitespace().collect();
+        if let Some(i) = words.iter().position(|w| *w == "CONSTRAINT") {
+            if words.get(i - 1) == Some(&"ADD") && line.contains("NOT VALID") {
+                added.push(words[i + 1].to_string());
+            }
+            if words.get(i - 1) == Some(&"VALIDATE") {
+                validated.push(words[i + 1].to_string());
+            }
+        }
+    }
+    (added, validated)
+}
+
+#[test]
+fn a_constraint_added_not_valid_commits_before_its_validation() {
+    let dir = project(TABLES);
+    let (code, out, err) = reconcile(&dir, &["plan", "--name", "tables"]);
+    assert_eq!(code, 0, "{out}{err}");
+    edit(&dir, ONLINE);
+    let (code, out, err) = reconcile(&dir, &["plan", "--name", "online"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let ms = migrations(&dir);
+    let mut added_in = std::collections::BTreeMap::new();
+    let mut validated_in = std::collections::BTreeMap::new();
+    for (name, up) in &ms {
+        let (added, validated) = not_valid_and_validated(up);
+        for c in added {
+            added_in.insert(c, name.clone());
+        }
+        for c in validated {
+            validated_in.insert(c, name.clone());
+        }
+        // A migration that validates does nothing else.
+        if up.contains("VALIDATE CONSTRAINT") {
+            for line in up.lines().filter(|l| l.starts_with("ALTER") || l.starts_with("CREATE")) {
+                assert!(
+                    line.contains(" VALIDATE CONSTRAINT ")
+                        || line.contains(" SET NOT NULL")
+                        || line.contains(" DROP CONSTRAINT "),
+                    "{name}: {line}\n{up}"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        added_in.keys().collect::<Vec<_>>(),
+        ["t_p_fkey", "t_v_not_null_check", "v_positive"],
+        "{ms:#?}"
+    );
+    for (c, added) in &added_in {
+        let validated = validated_in.get(c).unwrap_or_else(|| panic!("{c} is validated"));
+        assert!(validated > added, "{c}: added in {added}, validated in {validated}");
+    }
+    // The hazards say which lock each holds, and for how long.
+    let all: String = ms.iter().map(|(_, up)| up.as_str()).collect();
+    for said in [
+        "adds check v_positive on public.t NOT VALID: an ACCESS EXCLUSIVE lock for an instant, no scan",
+        "adds foreign key t_p_fkey on public.t NOT VALID: a SHARE ROW EXCLUSIVE lock on public.t and on public.p for an instant",
+        "NOT NULL is added NOT VALID: an ACCESS EXCLUSIVE lock for an instant, no scan",
+        "VALIDATE scans every row of public.t under a SHARE UPDATE EXCLUSIVE lock: reads and writes go on",
+        "builds index t_v_idx on public.t CONCURRENTLY: reads and writes go on",
+        "adds column w to public.t: an ACCESS EXCLUSIVE lock for an instant, no rewrite",
+    ] {
+        assert!(all.contains(said), "{said}\n{all}");
+    }
+    // Our own lint finds nothing to say about it.
+    let (code, out, err) = reconcile(&dir, &["lint", "--migrations", "generated/migrations"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!out.contains("validate_in_same_transaction"), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn online_changes_apply_on_rows_converge_and_revert() {
+    let db = support::FreshDb::new("safety_online");
+    let dir = project(TABLES);
+    let url = db.url.as_str();
+    let run = |args: &[&str]| {
+        let (code, out, err) = reconcile(&dir, args);
+        assert_eq!(code, 0, "{args:?}\n{out}{err}");
+        out
+    };
+    run(&["plan", "--name", "tables"]);
+    run(&["apply", "--database-url", url, "--no-snapshot"]);
+    db.try_psql(
+        "INSERT INTO public.p SELECT g FROM generate_series(1, 100) g;
+         INSERT INTO public.t SELECT g, g % 100 + 1, g FROM generate_series(1, 1000) g;",
+    )
+    .unwrap();
+    edit(&dir, ONLINE);
+    // Planned against the server: on 18 the NOT NULL constraint itself is
+    // added NOT VALID, before through a check.
+    run(&["plan", "--name", "online", "--database-url", url]);
+    let all: String = migrations(&dir).into_iter().map(|(_, up)| up).collect();
+    if support::server_major() >= 18 {
+        assert!(all.contains("ADD CONSTRAINT t_v_not_null NOT NULL v NOT VALID;"), "{all}");
+    } else {
+        assert!(all.contains("CHECK (v IS NOT NULL) NOT VALID;"), "{all}");
+    }
+    for (name, up) in migrations(&dir) {
+        let (added, validated) = not_valid_and_validated(&up);
+        assert!(
+            added.iter().all(|c| !validated.contains(c)),
+            "{name} validates what it adds NOT VALID:\n{up}"
+        );
+    }
+    run(&["apply", "--database-url", url, "--no-snapshot"]);
+    run(&["plan", "--check", "--database-url", url]);
+    run(&[
+        "revert",
+        "--database-url",
+        url,
+        "--to",
+        "0001",
+        "--allow-destructive",
+        "--no-snapshot",
+    ]);
+    edit(&dir, TABLES);
+    run(&["plan", "--check", "--database-url", url, "--ignore-pending"]);
+    assert_eq!(db.scalar("SELECT count(*) FROM public.t"), "1000");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

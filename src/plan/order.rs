@@ -20,8 +20,16 @@ use crate::diff::{Change, Described};
 use super::migration::{Action, Edge, PlannedStep};
 use super::PlanError;
 
-fn phase(a: Action) -> u8 {
-    match a {
+fn phase(c: &Change) -> u8 {
+    // Validations last: they scan tables in transactions of their own
+    // (`migrations::group`), so they come together at the end rather than
+    // cut the plan into a migration per constraint; one that goes on to SET
+    // NOT NULL (more than its VALIDATE) after the others, as it ends the
+    // transaction it is in.
+    if c.id.ends_with(":validate") {
+        return if c.up.len() > 1 { 5 } else { 4 };
+    }
+    match c.action {
         Action::Rename => 0,
         Action::Drop => 1,
         Action::Alter => 2,
@@ -136,6 +144,11 @@ impl<'c> Index<'c> {
             slots: Lists::default(),
         };
         for (i, c) in changes.iter().enumerate() {
+            // What needs an object needs it made, not validated: a
+            // validation stands for nothing (it only follows its ADD).
+            if c.id.ends_with(":validate") {
+                continue;
+            }
             index.members.push(c.obj(), i);
             if c.part {
                 if let Some(g) = &c.group {
@@ -275,7 +288,7 @@ fn tie_ranks(changes: &[Change]) -> Vec<u32> {
         } else {
             rank
         };
-        (phase(c.action), rank, c.id.as_str())
+        (phase(c), rank, c.id.as_str())
     }
     let mut sorted: Vec<u32> = (0..changes.len() as u32).collect();
     // Ids are unique (checked before), so this order is total.
