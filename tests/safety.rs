@@ -299,3 +299,92 @@ fn online_changes_apply_on_rows_converge_and_revert() {
     assert_eq!(db.scalar("SELECT count(*) FROM public.t"), "1000");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A database with the Supabase roles and Supabase's default privileges:
+/// every new table in `public` granted ALL to the API roles.
+fn supabase_like() -> support::FreshDb {
+    let db = support::FreshDb::new("safety_grants");
+    db.psql_file(
+        &support::fixtures().join("corpus/supabase_shim.sql"),
+        &[],
+        None,
+    );
+    db.try_psql(
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated;",
+    )
+    .unwrap();
+    db
+}
+
+const GRANTED: &str = "tables:
+  public.notes:
+    row_level_security: { enabled: true }
+    columns:
+      id: { type: bigint, nullable: false }
+    primary_key: [id]
+    policies:
+      own: { for: select, to: [authenticated], using: \"true\" }
+    grants: { anon: [], authenticated: [select] }
+";
+
+#[test]
+fn an_empty_grant_list_revokes_what_default_privileges_gave() {
+    let db = supabase_like();
+    let url = db.url.as_str();
+    let privileges = |role: &str| {
+        db.scalar(&format!(
+            "SELECT string_agg(privilege_type, ',' ORDER BY privilege_type) FROM information_schema.role_table_grants WHERE table_name = 'notes' AND grantee = '{role}'"
+        ))
+    };
+    // Made by a migration: the defaults hand anon everything on CREATE.
+    let dir = project(GRANTED);
+    let (code, out, err) = reconcile(&dir, &["plan", "--database-url", url, "--name", "notes"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = reconcile(&dir, &["apply", "--database-url", url, "--no-snapshot"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(privileges("anon"), "", "anon holds nothing");
+    assert_eq!(privileges("authenticated"), "SELECT");
+    // Granted everything behind the desired state's back: drift sees it,
+    // and the plan takes it back.
+    db.try_psql("GRANT ALL ON public.notes TO anon;").unwrap();
+    let (code, out, err) = reconcile(&dir, &["drift", "--database-url", url]);
+    assert_eq!(code, 1, "drift sees anon's privileges\n{out}{err}");
+    assert!(out.contains("REVOKE ALL ON TABLE public.notes FROM anon;"), "{out}");
+    let (code, out, err) = reconcile(&dir, &["plan", "--dry-run", "--database-url", url]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("REVOKE ALL ON TABLE public.notes FROM anon;"), "{out}");
+    let (code, out, err) = reconcile(&dir, &["plan", "--database-url", url, "--name", "revoke"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = reconcile(&dir, &["apply", "--database-url", url, "--no-snapshot"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(privileges("anon"), "");
+    let (code, out, err) = reconcile(&dir, &["drift", "--database-url", url]);
+    assert_eq!(code, 0, "{out}{err}");
+    // A role the desired state does not name keeps what the defaults gave.
+    edit(&dir, &GRANTED.replace("anon: [], ", ""));
+    let (code, out, err) = reconcile(&dir, &["plan", "--check", "--database-url", url]);
+    assert_eq!(code, 0, "anon unnamed holds nothing either way\n{out}{err}");
+    // The lint finds TRUNCATE in the database, and in a desired state
+    // that leaves anon to the default privileges.
+    let (code, out, _) = reconcile(&dir, &["lint", "--database-url", url]);
+    assert_eq!(code, 0, "{out}");
+    db.try_psql("GRANT TRUNCATE ON public.notes TO authenticated;").unwrap();
+    let (code, out, _) = reconcile(&dir, &["lint", "--database-url", url]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("api_role_truncate") && out.contains("authenticated holds `truncate`"),
+        "{out}"
+    );
+    let with_defaults = format!(
+        "{}default_privileges:\n  - {{ on: tables, schema: public, grants: {{ anon: [all] }} }}\n",
+        GRANTED.replace("anon: [], ", "")
+    );
+    edit(&dir, &with_defaults);
+    let (code, out, _) = reconcile(&dir, &["lint"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("anon holds `all` (from the default privileges)"), "{out}");
+    edit(&dir, &with_defaults.replace("grants: { authenticated", "grants: { anon: [], authenticated"));
+    let (code, out, _) = reconcile(&dir, &["lint"]);
+    assert!(!out.contains("api_role_truncate"), "{code} {out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
