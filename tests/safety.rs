@@ -388,3 +388,160 @@ fn an_empty_grant_list_revokes_what_default_privileges_gave() {
     assert!(!out.contains("api_role_truncate"), "{code} {out}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+const POLICIES: &str = "tables:
+  public.docs:
+    row_level_security: { enabled: true }
+    columns:
+      id: { type: bigint, nullable: false }
+      tenant: uuid
+      owner: uuid
+      body: text
+    primary_key: [id]
+    policies:
+      tenant_only: { restrictive: true, using: \"tenant = (SELECT auth.uid())\" }
+      read_own: { for: select, to: [authenticated], using: \"owner = (SELECT auth.uid())\" }
+      write_own: { for: update, to: [authenticated], using: \"owner = (SELECT auth.uid())\" }
+      old_open: { for: select, to: [anon], using: \"true\" }
+      old_guard: { for: select, restrictive: true, to: [anon], using: \"body IS NOT NULL\" }
+external: [auth.uid()]
+";
+
+/// POLICIES changed: WITH CHECK added (ALTER POLICY), a command changed
+/// and an expression taken away (DROP and CREATE), a restrictive policy
+/// added, a permissive and a restrictive one dropped; and an index built
+/// CONCURRENTLY in the same plan.
+const POLICIES_CHANGED: &str = "tables:
+  public.docs:
+    row_level_security: { enabled: true }
+    columns:
+      id: { type: bigint, nullable: false }
+      tenant: uuid
+      owner: uuid
+      body: text
+    primary_key: [id]
+    indexes:
+      docs_owner_idx: { columns: [owner] }
+    policies:
+      tenant_only: { restrictive: true, using: \"tenant = (SELECT auth.uid())\" }
+      read_own: { for: all, to: [authenticated], using: \"owner = (SELECT auth.uid())\" }
+      write_own: { for: update, to: [authenticated], using: \"owner = (SELECT auth.uid())\", with_check: \"owner = (SELECT auth.uid())\" }
+      new_guard: { restrictive: true, to: [authenticated], using: \"body IS NOT NULL\" }
+external: [auth.uid()]
+";
+
+/// The plan of `after` from `before`, written (with `--allow-destructive`),
+/// as (migration name, up.sql) pairs.
+fn planned(before: &str, after: &str) -> (std::path::PathBuf, Vec<(String, String)>, String) {
+    let dir = project(before);
+    let (code, out, err) = reconcile(&dir, &["plan", "--name", "before"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let first = migrations(&dir).len();
+    edit(&dir, after);
+    let (_, shown, _) = reconcile(&dir, &["plan", "--dry-run"]);
+    let (code, out, err) = reconcile(&dir, &["plan", "--allow-destructive", "--name", "after"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let ms = migrations(&dir).split_off(first);
+    (dir, ms, shown)
+}
+
+#[test]
+fn a_policy_change_is_made_in_place_or_in_one_transaction() {
+    let (dir, ms, shown) = planned(POLICIES, POLICIES_CHANGED);
+    let with = |needle: &str| -> Vec<&String> {
+        ms.iter()
+            .filter(|(_, up)| up.contains(needle))
+            .map(|(n, _)| n)
+            .collect()
+    };
+    // Adding WITH CHECK is an ALTER POLICY: the policy is never missing.
+    assert_eq!(
+        with("ALTER POLICY write_own ON public.docs TO authenticated USING ((owner = ( SELECT auth.uid() AS uid))) WITH CHECK").len()
+            + with("ALTER POLICY write_own ON public.docs TO authenticated USING (owner = (SELECT auth.uid())) WITH CHECK").len(),
+        1,
+        "{ms:#?}"
+    );
+    assert!(with("DROP POLICY write_own").is_empty(), "{ms:#?}");
+    // A new command needs DROP and CREATE: in the same migration, in
+    // that order, with nothing between.
+    let dropped = with("DROP POLICY read_own ON public.docs;");
+    assert_eq!(dropped, with("CREATE POLICY read_own ON public.docs"), "{ms:#?}");
+    let up = &ms.iter().find(|(n, _)| Some(&n) == dropped.first()).unwrap().1;
+    let (d, c) = (
+        up.find("DROP POLICY read_own").unwrap(),
+        up.find("CREATE POLICY read_own").unwrap(),
+    );
+    assert!(d < c && !up[d..c].contains("\n-- "), "{up}");
+    // The table's policy drops and creates share one transaction: the
+    // index build (outside any) is not between them.
+    let policies: Vec<&String> = ms
+        .iter()
+        .filter(|(_, up)| up.contains(" POLICY "))
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(policies.len(), 1, "{ms:#?}");
+    assert!(!ms
+        .iter()
+        .any(|(_, up)| up.contains(" POLICY ") && up.contains("CONCURRENTLY")));
+    // What each does to access.
+    for said in [
+        "yellow access_narrowed: restrictive policy new_guard on public.docs removes rows authenticated may see or write",
+        "yellow access_narrowed: dropping permissive policy old_open on public.docs removes the rows it let anon see or write",
+        "red access_widened: dropping restrictive policy old_guard on public.docs adds rows",
+        "yellow policy_changed: permissive policy write_own on public.docs changes its USING or WITH CHECK",
+        "yellow policy_changed: policy read_own on public.docs applies to other commands",
+    ] {
+        assert!(shown.contains(said), "{said}\n{shown}");
+    }
+    assert!(!shown.contains("only adds rows a role may see"), "{shown}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_policy_recreated_for_a_column_type_stays_in_one_transaction() {
+    // The column's type change makes PostgreSQL refuse it while a policy
+    // reads it: the policy is dropped before and created after, and the
+    // index built CONCURRENTLY in the same plan does not come between.
+    let after = POLICIES
+        .replace("      body: text\n", "      body: character varying(200)\n")
+        .replace("    policies:\n", "    indexes:\n      docs_owner_idx: { columns: [owner] }\n    policies:\n");
+    let before = POLICIES.replace("      body: text\n", "      body: character varying(100)\n");
+    let (dir, ms, shown) = planned(&before, &after);
+    let with = |needle: &str| -> Vec<&String> {
+        ms.iter()
+            .filter(|(_, up)| up.contains(needle))
+            .map(|(n, _)| n)
+            .collect()
+    };
+    let dropped = with("DROP POLICY IF EXISTS old_guard ON public.docs;");
+    assert_eq!(dropped.len(), 1, "{ms:#?}");
+    assert_eq!(dropped, with("CREATE POLICY old_guard ON public.docs"), "{ms:#?}");
+    assert!(shown.contains("green policy_recreated"), "{shown}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn policy_changes_apply_and_revert() {
+    let db = support::FreshDb::new("safety_policies");
+    db.psql_file(
+        &support::fixtures().join("corpus/supabase_shim.sql"),
+        &[],
+        None,
+    );
+    let url = db.url.as_str();
+    let dir = project(POLICIES);
+    let run = |args: &[&str]| {
+        let (code, out, err) = reconcile(&dir, args);
+        assert_eq!(code, 0, "{args:?}\n{out}{err}");
+    };
+    run(&["plan", "--name", "before"]);
+    run(&["apply", "--database-url", url, "--no-snapshot"]);
+    edit(&dir, POLICIES_CHANGED);
+    run(&["plan", "--database-url", url, "--allow-destructive", "--name", "after"]);
+    run(&["apply", "--database-url", url, "--no-snapshot"]);
+    run(&["plan", "--check", "--database-url", url]);
+    run(&["revert", "--database-url", url, "--to", "0001", "--no-snapshot", "--allow-destructive"]);
+    edit(&dir, POLICIES);
+    run(&["plan", "--check", "--database-url", url, "--ignore-pending"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -663,11 +663,30 @@ impl<'a> Differ<'a, '_> {
                 ));
                 data_note(&mut c.down, &q.to_string());
             }
-            Shape::Policy(q, n, _) if self.parent_survives(x) => c.hazards.push(hazard(
-                Level::Red,
-                "access_widened",
-                format!("dropping policy {n} on {q} may widen access"),
-            )),
+            Shape::Policy(q, n, p) if self.parent_survives(x) => {
+                let roles = same::roles(p).join(", ");
+                c.hazards.push(if id.ends_with(":drop") {
+                    // The planner keeps the two in one transaction
+                    // (`plan::order`), and says so when it cannot.
+                    hazard(
+                        Level::Green,
+                        "policy_recreated",
+                        format!("policy {n} on {q} is dropped and created again in the same transaction: no moment without it"),
+                    )
+                } else if p.restrictive {
+                    hazard(
+                        Level::Red,
+                        "access_widened",
+                        format!("dropping restrictive policy {n} on {q} adds rows: what it kept from {roles} becomes visible where another policy allows it"),
+                    )
+                } else {
+                    hazard(
+                        Level::Yellow,
+                        "access_narrowed",
+                        format!("dropping permissive policy {n} on {q} removes the rows it let {roles} see or write"),
+                    )
+                });
+            }
             Shape::Index(..) if self.online && self.parent_survives(x) => {
                 c.up = x
                     .drop
@@ -705,6 +724,7 @@ impl<'a> Differ<'a, '_> {
         }
         // The id and group are set below, or moved in by `fill`.
         let mut c = ungrouped(y, String::new(), Action::Create, summary("create", &y.id));
+        let recreated = after_drop.is_some();
         if let Some(d) = after_drop {
             c.after
                 .push((d, "dropped first to be created again".into()));
@@ -789,11 +809,23 @@ impl<'a> Differ<'a, '_> {
                     validate = Some((q.clone(), n.to_string()));
                 }
             }
-            Shape::Policy(..) if existing => c.hazards.push(hazard(
-                Level::Green,
-                "policy_added",
-                "a new policy only adds rows a role may see when RLS is on".into(),
-            )),
+            // The create half of a recreation changes nothing by itself.
+            Shape::Policy(q, n, p) if existing && !recreated => {
+                let roles = same::roles(p).join(", ");
+                c.hazards.push(if p.restrictive {
+                    hazard(
+                        Level::Yellow,
+                        "access_narrowed",
+                        format!("restrictive policy {n} on {q} removes rows {roles} may see or write"),
+                    )
+                } else {
+                    hazard(
+                        Level::Green,
+                        "policy_added",
+                        format!("permissive policy {n} on {q} only adds rows {roles} may see or write"),
+                    )
+                });
+            }
             Shape::View(q, v) if v.materialized => c.hazards.push(hazard(
                 Level::Yellow,
                 "materialized_view_build",
