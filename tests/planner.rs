@@ -151,8 +151,10 @@ functions:
         "{:?}",
         own.up
     );
+    // A permissive policy dropped takes rows away: it narrows access.
     let gone = &plan.steps[pos(&plan, "policy:public.docs.gone")];
-    assert_eq!(gone.hazards[0].code, "access_widened");
+    assert_eq!(gone.hazards[0].code, "access_narrowed");
+    assert_eq!(gone.hazards[0].level, Level::Yellow);
 }
 
 fn assert_before(plan: &reconcile::plan::MigrationPlan, first: &str, then: &str) {

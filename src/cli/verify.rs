@@ -164,6 +164,7 @@ pub fn lint(args: &LintArgs) -> Outcome {
         exposed_schemas: args.exposed_schemas.clone(),
         ignores,
         pg_version: args.pg_version.unwrap_or(lint::DEFAULT_PG_VERSION),
+        desired: false,
     };
     let found = match (&args.migrations, &args.database_url) {
         (Some(dir), url) => {
@@ -195,7 +196,10 @@ pub fn lint(args: &LintArgs) -> Outcome {
             })?,
             &opts,
         ),
-        (None, None) => lint::lint(&load(&args.schema)?, &opts),
+        (None, None) => {
+            opts.desired = true;
+            lint::lint(&load(&args.schema)?, &opts)
+        }
     };
     let threshold = match args.level {
         LevelArg::Info => Severity::Info,

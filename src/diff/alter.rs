@@ -66,6 +66,7 @@ fn in_place(up: Vec<String>, down: Vec<String>, hazards: Vec<Hazard>) -> Verdict
             transactional: true,
             breaks_dependants: false,
             down_recreates: false,
+            validate: None,
         })
     }
 }
@@ -373,32 +374,23 @@ pub fn compare(
             )
         }
         (Shape::Policy(q, n, a), Shape::Policy(_, _, b)) => {
-            // ALTER POLICY cannot remove an expression (needed one way or
-            // the other, since down reverses up).
-            let presence = |p: &crate::model::Policy| (p.using.is_some(), p.with_check.is_some());
-            if !same::policy_kind(a, b) || presence(a) != presence(b) {
-                return Ok(Verdict::Recreate);
+            if same::policy(a, b, &q.name) {
+                return with_extras(
+                    none(),
+                    Extras {
+                        target: Target::Policy(q, n),
+                        owner: None,
+                        comment: (&a.comment, &b.comment),
+                        grants: None,
+                    },
+                    vec![],
+                );
             }
-            let mut core = none();
-            let mut hazards = vec![];
-            if !same::policy(a, b, &q.name) {
-                core = (alter_policy(q, n, b), alter_policy(q, n, a));
-                hazards.push(hazard(
-                    Level::Yellow,
-                    "policy_changed",
-                    format!("policy {n} on {q} changes who sees which rows"),
-                ));
-            }
-            with_extras(
-                core,
-                Extras {
-                    target: Target::Policy(q, n),
-                    owner: None,
-                    comment: (&a.comment, &b.comment),
-                    grants: None,
-                },
-                hazards,
-            )
+            // Never recreated as two steps: between a DROP and a CREATE in
+            // different migrations the policy would be missing.
+            let up = change_policy(q, n, a, b);
+            let down = change_policy(q, n, b, a);
+            Ok(in_place(up, down, policy_hazards(q, n, a, b)))
         }
         (Shape::Trigger(q, n, a), Shape::Trigger(_, _, b)) => {
             if !same::trigger(a, b, &q.name) {
@@ -427,6 +419,122 @@ pub fn compare(
         }),
         _ => Ok(Verdict::Recreate),
     }
+}
+
+/// The statements that take policy `n` from `a` to `b`, in one step (so
+/// one transaction): ALTER POLICY where PostgreSQL can (the roles, an
+/// expression changed or added), else DROP and CREATE (the command, the
+/// kind, or an expression taken away), with its comment again.
+fn change_policy(
+    q: &QualifiedName,
+    n: &str,
+    a: &crate::model::Policy,
+    b: &crate::model::Policy,
+) -> Vec<String> {
+    let removes = |x: &Option<String>, y: &Option<String>| x.is_some() && y.is_none();
+    let alterable = same::policy_kind(a, b)
+        && !removes(&a.using, &b.using)
+        && !removes(&a.with_check, &b.with_check);
+    let target = Target::Policy(q, n);
+    if alterable {
+        let mut out = if same::policy(a, b, &q.name) {
+            vec![]
+        } else {
+            alter_policy(q, n, b)
+        };
+        out.extend(extras::comment(target, &a.comment, &b.comment));
+        return out;
+    }
+    let mut out = vec![
+        format!("DROP POLICY {} ON {};", quote_ident(n), q.sql()),
+        render::create_policy(n, q, b),
+    ];
+    out.extend(extras::comment(target, &None, &b.comment));
+    out
+}
+
+/// What a change of policy `n` from `a` to `b` does to who sees which rows.
+/// A permissive policy adds rows, a restrictive one removes them: more
+/// roles or a permissive kind widen access, fewer roles or a restrictive
+/// kind narrow it; a changed expression may do either.
+fn policy_hazards(
+    q: &QualifiedName,
+    n: &str,
+    a: &crate::model::Policy,
+    b: &crate::model::Policy,
+) -> Vec<Hazard> {
+    let mut out = Vec::new();
+    let (ra, rb) = (same::roles(a), same::roles(b));
+    let added: Vec<&String> = rb.iter().filter(|r| !ra.contains(r)).collect();
+    let removed: Vec<&String> = ra.iter().filter(|r| !rb.contains(r)).collect();
+    let list = |rs: &[&String]| {
+        rs.iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if a.restrictive != b.restrictive {
+        out.push(if b.restrictive {
+            hazard(
+                Level::Yellow,
+                "access_narrowed",
+                format!("policy {n} on {q} becomes RESTRICTIVE: it removes rows {} may see or write instead of adding them", list(&rb.iter().collect::<Vec<_>>())),
+            )
+        } else {
+            hazard(
+                Level::Red,
+                "access_widened",
+                format!("policy {n} on {q} becomes PERMISSIVE: the rows it kept from {} become visible where another policy allows them", list(&ra.iter().collect::<Vec<_>>())),
+            )
+        });
+    } else if b.restrictive {
+        if !added.is_empty() {
+            out.push(hazard(
+                Level::Yellow,
+                "access_narrowed",
+                format!("restrictive policy {n} on {q} now also removes rows from {}", list(&added)),
+            ));
+        }
+        if !removed.is_empty() {
+            out.push(hazard(
+                Level::Red,
+                "access_widened",
+                format!("restrictive policy {n} on {q} no longer removes rows from {}: they may see or write more", list(&removed)),
+            ));
+        }
+    } else {
+        if !added.is_empty() {
+            out.push(hazard(
+                Level::Yellow,
+                "access_widened",
+                format!("permissive policy {n} on {q} now also adds rows {} may see or write", list(&added)),
+            ));
+        }
+        if !removed.is_empty() {
+            out.push(hazard(
+                Level::Yellow,
+                "access_narrowed",
+                format!("permissive policy {n} on {q} no longer adds rows for {}", list(&removed)),
+            ));
+        }
+    }
+    if a.command != b.command {
+        out.push(hazard(
+            Level::Yellow,
+            "policy_changed",
+            format!("policy {n} on {q} applies to other commands: rows may be added or removed"),
+        ));
+    }
+    let same_expr = |x: &Option<String>, y: &Option<String>| same::opt_expr_in(&q.name, x, y);
+    if !same_expr(&a.using, &b.using) || !same_expr(&a.with_check, &b.with_check) {
+        let kind = if b.restrictive { "restrictive" } else { "permissive" };
+        out.push(hazard(
+            Level::Yellow,
+            "policy_changed",
+            format!("{kind} policy {n} on {q} changes its USING or WITH CHECK: rows may be added or removed"),
+        ));
+    }
+    out
 }
 
 /// `ALTER POLICY n ON t TO ... USING (...) WITH CHECK (...);`

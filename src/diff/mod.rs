@@ -326,6 +326,18 @@ pub(crate) struct InPlace {
     /// The down drops the object and creates the old one (a view that
     /// gained columns): what reads it must be dropped and created around.
     pub down_recreates: bool,
+    /// What the change added NOT VALID, validated by a step of its own.
+    pub validate: Option<Validation>,
+}
+
+/// The step that validates what an in-place change added NOT VALID (a
+/// NOT NULL reached through a check): it runs after the change has
+/// committed, in a transaction of its own (`migrations::group`).
+pub(crate) struct Validation {
+    pub summary: String,
+    pub up: Vec<String>,
+    pub down: Vec<String>,
+    pub hazards: Vec<Hazard>,
 }
 
 pub(crate) enum Verdict {
@@ -463,7 +475,12 @@ impl<'a> Differ<'a, '_> {
         for id in part_ids {
             match (parts_a.get(id), parts_b.get(id)) {
                 (Some(x), Some(y)) => {
-                    let v = table::compare_part(x, y, self.online)?;
+                    let native = self.a.db.server.0.is_some_and(|v| v.at_least(18));
+                    // A column of the new primary key gets its NOT NULL
+                    // from the key's own ADD, which scans under its lock
+                    // anyway (and refuses a NOT NULL left NOT VALID).
+                    let online = self.online && !self.in_new_primary_key(y);
+                    let v = table::compare_part(x, y, online, native)?;
                     if let Verdict::Alter(p) = &v {
                         if p.breaks_dependants {
                             type_changed.insert(x.group.clone().unwrap_or_default());
@@ -600,6 +617,19 @@ impl<'a> Differ<'a, '_> {
         out
     }
 
+    /// Whether `o` is a column of its table's primary key in the new model.
+    fn in_new_primary_key(&self, o: &Obj<'_>) -> bool {
+        let Shape::Column(q, n, _) = &o.shape else {
+            return false;
+        };
+        self.b
+            .db
+            .tables
+            .get(&q.to_string())
+            .and_then(|t| t.primary_key.as_ref())
+            .is_some_and(|pk| pk.columns.iter().any(|c| c == n))
+    }
+
     /// Whether the table (or view) an object belongs to already exists.
     fn parent_exists(&self, o: &Obj<'_>) -> bool {
         o.group.as_ref().is_some_and(|g| {
@@ -633,11 +663,30 @@ impl<'a> Differ<'a, '_> {
                 ));
                 data_note(&mut c.down, &q.to_string());
             }
-            Shape::Policy(q, n, _) if self.parent_survives(x) => c.hazards.push(hazard(
-                Level::Red,
-                "access_widened",
-                format!("dropping policy {n} on {q} may widen access"),
-            )),
+            Shape::Policy(q, n, p) if self.parent_survives(x) => {
+                let roles = same::roles(p).join(", ");
+                c.hazards.push(if id.ends_with(":drop") {
+                    // The planner keeps the two in one transaction
+                    // (`plan::order`), and says so when it cannot.
+                    hazard(
+                        Level::Green,
+                        "policy_recreated",
+                        format!("policy {n} on {q} is dropped and created again in the same transaction: no moment without it"),
+                    )
+                } else if p.restrictive {
+                    hazard(
+                        Level::Red,
+                        "access_widened",
+                        format!("dropping restrictive policy {n} on {q} adds rows: what it kept from {roles} becomes visible where another policy allows it"),
+                    )
+                } else {
+                    hazard(
+                        Level::Yellow,
+                        "access_narrowed",
+                        format!("dropping permissive policy {n} on {q} removes the rows it let {roles} see or write"),
+                    )
+                });
+            }
             Shape::Index(..) if self.online && self.parent_survives(x) => {
                 c.up = x
                     .drop
@@ -675,6 +724,7 @@ impl<'a> Differ<'a, '_> {
         }
         // The id and group are set below, or moved in by `fill`.
         let mut c = ungrouped(y, String::new(), Action::Create, summary("create", &y.id));
+        let recreated = after_drop.is_some();
         if let Some(d) = after_drop {
             c.after
                 .push((d, "dropped first to be created again".into()));
@@ -691,7 +741,8 @@ impl<'a> Differ<'a, '_> {
                     .tables
                     .get(&q.to_string())
                     .is_some_and(|t| t.partition_by.is_some());
-                if self.online && !partitioned {
+                let concurrently = self.online && !partitioned;
+                if concurrently {
                     let mut sql = y.create.clone();
                     if let Some(first) = sql.first_mut() {
                         *first = first.replacen("INDEX ", "INDEX CONCURRENTLY ", 1);
@@ -700,19 +751,56 @@ impl<'a> Differ<'a, '_> {
                     c.transactional = false;
                 }
                 let _ = ix;
-                c.hazards.push(hazard(
-                    Level::Yellow,
-                    "index_build",
-                    format!("builds index {n} on {q}"),
-                ));
+                c.hazards.push(if concurrently {
+                    hazard(
+                        Level::Yellow,
+                        "index_build",
+                        format!(
+                            "builds index {n} on {q} CONCURRENTLY: reads and writes go on (it waits for transactions already running, and a failed build leaves an INVALID index the next apply builds again)"
+                        ),
+                    )
+                } else {
+                    hazard(
+                        Level::Yellow,
+                        "index_build",
+                        format!(
+                            "builds index {n} on {q}{} under a SHARE lock: reads go on, writes wait until it is built",
+                            if partitioned { " (partitioned: CONCURRENTLY is refused)" } else { "" }
+                        ),
+                    )
+                });
             }
             Shape::ForeignKey(q, n, fk) if existing => {
-                c.hazards.push(hazard(
-                    Level::Yellow,
-                    "constraint_scan",
-                    format!("foreign key {n} on {q} checks every row"),
-                ));
-                if self.online && !fk.not_valid && !fk.not_enforced {
+                let online = self.online && !fk.not_valid && !fk.not_enforced;
+                let locks = format!(
+                    "a SHARE ROW EXCLUSIVE lock on {q} and on {}",
+                    fk.references.split('(').next().unwrap_or_default().trim()
+                );
+                c.hazards.push(if fk.not_enforced {
+                    hazard(
+                        Level::Green,
+                        "constraint_not_enforced",
+                        format!("adds foreign key {n} on {q} NOT ENFORCED: {locks} for an instant, never checked"),
+                    )
+                } else if online || fk.not_valid {
+                    hazard(
+                        Level::Green,
+                        "constraint_not_valid",
+                        format!(
+                            "adds foreign key {n} on {q} NOT VALID: {locks} for an instant (writes wait, reads go on), no scan; new rows are checked from then on{}",
+                            if fk.not_valid { "" } else { ", the old ones by VALIDATE after it commits" }
+                        ),
+                    )
+                } else {
+                    hazard(
+                        Level::Yellow,
+                        "constraint_scan",
+                        format!(
+                            "foreign key {n} on {q} checks every row under {locks}: writes wait until it is done"
+                        ),
+                    )
+                });
+                if online {
                     let mut sql = y.create.clone();
                     if let Some(first) = sql.first_mut() {
                         *first = not_valid(first);
@@ -721,11 +809,23 @@ impl<'a> Differ<'a, '_> {
                     validate = Some((q.clone(), n.to_string()));
                 }
             }
-            Shape::Policy(..) if existing => c.hazards.push(hazard(
-                Level::Green,
-                "policy_added",
-                "a new policy only adds rows a role may see when RLS is on".into(),
-            )),
+            // The create half of a recreation changes nothing by itself.
+            Shape::Policy(q, n, p) if existing && !recreated => {
+                let roles = same::roles(p).join(", ");
+                c.hazards.push(if p.restrictive {
+                    hazard(
+                        Level::Yellow,
+                        "access_narrowed",
+                        format!("restrictive policy {n} on {q} removes rows {roles} may see or write"),
+                    )
+                } else {
+                    hazard(
+                        Level::Green,
+                        "policy_added",
+                        format!("permissive policy {n} on {q} only adds rows {roles} may see or write"),
+                    )
+                });
+            }
             Shape::View(q, v) if v.materialized => c.hazards.push(hazard(
                 Level::Yellow,
                 "materialized_view_build",
@@ -744,13 +844,23 @@ impl<'a> Differ<'a, '_> {
                 c.to_deps = y.deps.clone();
             }
         }
+        let add = c.up.first().cloned().unwrap_or_default();
         self.changes.push(c);
         if let Some((q, n)) = validate {
-            self.validate(y, &y.id, &q, &n);
+            self.validate(y, &y.id, &q, &n, add);
         }
     }
 
-    fn validate(&mut self, o: &Obj<'_>, add: &str, q: &crate::model::QualifiedName, n: &str) {
+    /// The validation of constraint `n` on `q`, which change `add_id`
+    /// added NOT VALID with the statement `add`.
+    fn validate(
+        &mut self,
+        o: &Obj<'_>,
+        add_id: &str,
+        q: &crate::model::QualifiedName,
+        n: &str,
+        add: String,
+    ) {
         let mut v = base(
             o,
             format!("{}:validate", o.id),
@@ -763,13 +873,31 @@ impl<'a> Differ<'a, '_> {
             q.sql(),
             crate::model::quote_ident(n)
         )];
+        let also = match &o.shape {
+            Shape::ForeignKey(_, _, fk) => format!(
+                " and a ROW SHARE lock on {}",
+                fk.references.split('(').next().unwrap_or_default().trim()
+            ),
+            _ => String::new(),
+        };
         v.hazards.push(hazard(
             Level::Yellow,
             "validate",
-            format!("VALIDATE scans {q} under a SHARE UPDATE EXCLUSIVE lock"),
+            format!(
+                "VALIDATE scans every row of {q} under a SHARE UPDATE EXCLUSIVE lock{also}: reads and writes go on; it runs after the ADD has committed, in a transaction of its own"
+            ),
         ));
+        // Back to NOT VALID: dropped and added again, without a scan.
+        v.down = vec![
+            format!(
+                "ALTER TABLE {} DROP CONSTRAINT {};",
+                q.sql(),
+                crate::model::quote_ident(n)
+            ),
+            add,
+        ];
         v.after
-            .push((add.to_string(), "added NOT VALID first".into()));
+            .push((add_id.to_string(), "added NOT VALID first".into()));
         self.changes.push(v);
     }
 
@@ -792,6 +920,17 @@ impl<'a> Differ<'a, '_> {
         c.from_deps = x.deps.clone();
         c.to_deps = y.deps.clone();
         self.changes.push(c);
+        if let Some(v) = p.validate {
+            let mut s = base(y, format!("{}:validate", y.id), Action::Alter, v.summary);
+            s.slots.clear();
+            s.part = false;
+            s.up = v.up;
+            s.down = v.down;
+            s.hazards = v.hazards;
+            s.after
+                .push((y.id.clone(), "added NOT VALID first".into()));
+            self.changes.push(s);
+        }
     }
 
     fn drop_part(&mut self, x: &Obj<'_>) -> Result<String, PlanError> {
@@ -832,7 +971,7 @@ impl<'a> Differ<'a, '_> {
             c.after
                 .push((d, "dropped first to be created again".into()));
         }
-        c.hazards = table::part_hazards(y);
+        c.hazards = table::part_hazards(y, online);
         let validate = match &y.shape {
             Shape::Check(q, n, ch) if online && !ch.not_valid && !ch.not_enforced => {
                 Some((q.clone(), n.to_string()))
@@ -840,9 +979,10 @@ impl<'a> Differ<'a, '_> {
             _ => None,
         };
         let id = c.id.clone();
+        let add = c.up.first().cloned().unwrap_or_default();
         self.changes.push(c);
         if let Some((q, n)) = validate {
-            self.validate(y, &id, &q, &n);
+            self.validate(y, &id, &q, &n, add);
         }
         Ok(())
     }

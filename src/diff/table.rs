@@ -9,7 +9,7 @@ use crate::plan::render::{self, Target};
 use crate::plan::{Hazard, Level, PlanError};
 
 use super::objects::{Obj, Shape};
-use super::{extras, hazard, not_valid, same, InPlace, Verdict};
+use super::{extras, hazard, not_valid, same, InPlace, Validation, Verdict};
 
 fn alter_table(q: &QualifiedName, what: &str) -> String {
     format!("ALTER TABLE {} {what};", q.sql())
@@ -93,16 +93,36 @@ fn volatile_default(x: &str) -> bool {
     .any(|f| l.contains(f))
 }
 
-pub fn part_hazards(o: &Obj<'_>) -> Vec<Hazard> {
+/// What adding a part to a table that exists does to those using it:
+/// which lock, held for an instant or through a scan or rewrite.
+pub fn part_hazards(o: &Obj<'_>, online: bool) -> Vec<Hazard> {
     match &o.shape {
         Shape::Column(q, n, c) => {
-            if c.default.as_deref().is_some_and(volatile_default) || c.generated.is_some() {
-                vec![hazard(
+            let rewrite = |what: &str, instead: &str| {
+                hazard(
                     Level::Red,
                     "table_rewrite",
-                    format!("adding {n} to {q} with a volatile default rewrites the table"),
+                    format!(
+                        "adding {n} to {q} {what} rewrites the table under an ACCESS EXCLUSIVE lock: reads and writes wait throughout; online instead: {instead}"
+                    ),
+                )
+            };
+            if c.default.as_deref().is_some_and(volatile_default) {
+                vec![rewrite(
+                    "with a volatile default",
+                    "add it without a default, SET DEFAULT, then fill the old rows in batches (`reconcile new`)",
                 )]
-            } else if !c.nullable && c.default.is_none() && c.identity.is_none() {
+            } else if c.generated.is_some() && !c.virtual_ {
+                vec![rewrite(
+                    "as a stored generated column",
+                    "add a plain column kept by a trigger and fill the old rows in batches, or a VIRTUAL one (PostgreSQL 18)",
+                )]
+            } else if c.identity.is_some() {
+                vec![rewrite(
+                    "as an identity column",
+                    "add a plain column with a sequence default set after it is added, fill the old rows in batches, then ADD GENERATED AS IDENTITY",
+                )]
+            } else if !c.nullable && c.default.is_none() {
                 vec![hazard(
                     Level::Yellow,
                     "not_null_without_default",
@@ -112,7 +132,9 @@ pub fn part_hazards(o: &Obj<'_>) -> Vec<Hazard> {
                 vec![hazard(
                     Level::Green,
                     "add_column",
-                    format!("adds column {n} to {q}"),
+                    format!(
+                        "adds column {n} to {q}: an ACCESS EXCLUSIVE lock for an instant, no rewrite (a constant default is kept in the catalog)"
+                    ),
                 )]
             }
         }
@@ -120,14 +142,35 @@ pub fn part_hazards(o: &Obj<'_>) -> Vec<Hazard> {
             vec![hazard(
                 Level::Yellow,
                 "index_build",
-                format!("builds a unique index on {q} under lock"),
+                format!(
+                    "builds a unique index on {q} under an ACCESS EXCLUSIVE lock: reads and writes wait until it is built"
+                ),
             )]
         }
-        Shape::Check(q, n, _) => vec![hazard(
-            Level::Yellow,
-            "constraint_scan",
-            format!("check {n} on {q} checks every row"),
-        )],
+        Shape::Check(q, n, c) => vec![if c.not_enforced {
+            hazard(
+                Level::Green,
+                "constraint_not_enforced",
+                format!("adds check {n} on {q} NOT ENFORCED: an ACCESS EXCLUSIVE lock for an instant, never checked"),
+            )
+        } else if online || c.not_valid {
+            hazard(
+                Level::Green,
+                "constraint_not_valid",
+                format!(
+                    "adds check {n} on {q} NOT VALID: an ACCESS EXCLUSIVE lock for an instant, no scan; new rows are checked from then on{}",
+                    if c.not_valid { "" } else { ", the old ones by VALIDATE after it commits" }
+                ),
+            )
+        } else {
+            hazard(
+                Level::Yellow,
+                "constraint_scan",
+                format!(
+                    "check {n} on {q} checks every row under an ACCESS EXCLUSIVE lock: reads and writes wait until it is done"
+                ),
+            )
+        }],
         _ => vec![],
     }
 }
@@ -271,13 +314,56 @@ fn quote_dotted(text: &str) -> String {
     }
 }
 
-/// SET NOT NULL on a live table: a validated check first, so the SET only
-/// reads the catalog.
-fn online_not_null(q: &QualifiedName, n: &str, up: &mut Vec<String>) {
-    let set = alter_table(q, &format!("ALTER COLUMN {} SET NOT NULL", quote_ident(n)));
-    let Some(i) = up.iter().position(|s| *s == set) else {
-        return;
-    };
+/// NOT NULL on a live table without holding a lock through the scan: the
+/// change adds the constraint NOT VALID (an instant), and a validation of
+/// its own, after that commits, scans under SHARE UPDATE EXCLUSIVE. On
+/// PostgreSQL 18 (`native`, or a NOT NULL with a name or NO INHERIT, which
+/// only 18 has) the NOT NULL constraint itself is added NOT VALID;
+/// before, a `CHECK (col IS NOT NULL)` is, and once it is valid SET NOT
+/// NULL reads it instead of the table. `up` and `down` are the change's.
+fn online_not_null(
+    q: &QualifiedName,
+    n: &str,
+    b: &Column,
+    native: bool,
+    up: &mut [String],
+    down: &mut Vec<String>,
+) -> Option<Validation> {
+    let at = |what: &str| alter_table(q, &format!("ALTER COLUMN {} {what}", quote_ident(n)));
+    let set = at("SET NOT NULL");
+    let spec = b.not_null.clone().unwrap_or_default();
+    if spec.not_valid {
+        return None;
+    }
+    let added = render::add_not_null(q, n, b);
+    let i = up.iter().position(|s| *s == set || *s == added)?;
+    let cn = format!("{q}.{}", key_part(n));
+    let scan = format!("VALIDATE scans {q} under a SHARE UPDATE EXCLUSIVE lock: reads and writes go on");
+    if native || up[i] == added {
+        let name = spec
+            .name
+            .clone()
+            .unwrap_or_else(|| crate::model::name::object_name(&q.name, n, "not_null"));
+        let mut nv = b.clone();
+        nv.not_null = Some(crate::model::NotNull {
+            not_valid: true,
+            ..spec
+        });
+        let add = render::add_not_null(q, n, &nv);
+        up[i] = add.clone();
+        return Some(Validation {
+            summary: format!("validate NOT NULL of column {cn}"),
+            up: vec![alter_table(
+                q,
+                &format!("VALIDATE CONSTRAINT {}", quote_ident(&name)),
+            )],
+            // A valid constraint cannot be made NOT VALID again, and a
+            // key made after it may need it: it stays (the change's own
+            // down drops it).
+            down: vec![format!("-- a validated NOT NULL stays valid\n{}", at("SET NOT NULL"))],
+            hazards: vec![hazard(Level::Yellow, "set_not_null", format!("{cn}: {scan}"))],
+        });
+    }
     // Not `<table>_<column>_not_null`: PostgreSQL 18 gives that name to
     // the NOT NULL constraint SET NOT NULL makes while the check exists.
     let check = quote_ident(&crate::model::name::object_name(
@@ -285,22 +371,44 @@ fn online_not_null(q: &QualifiedName, n: &str, up: &mut Vec<String>) {
         n,
         "not_null_check",
     ));
-    let steps = vec![
-        alter_table(
-            q,
-            &format!(
-                "ADD CONSTRAINT {check} CHECK ({} IS NOT NULL) NOT VALID",
-                quote_ident(n)
-            ),
+    let add = alter_table(
+        q,
+        &format!(
+            "ADD CONSTRAINT {check} CHECK ({} IS NOT NULL) NOT VALID",
+            quote_ident(n)
         ),
-        alter_table(q, &format!("VALIDATE CONSTRAINT {check}")),
-        set,
-        alter_table(q, &format!("DROP CONSTRAINT {check}")),
-    ];
-    up.splice(i..=i, steps);
+    );
+    up[i] = add.clone();
+    let drop_check = alter_table(q, &format!("DROP CONSTRAINT {check}"));
+    down.insert(0, drop_check.clone());
+    Some(Validation {
+        summary: format!("validate NOT NULL of column {cn}"),
+        up: vec![
+            alter_table(q, &format!("VALIDATE CONSTRAINT {check}")),
+            set,
+            drop_check,
+        ],
+        // The check comes back for the change's own down to drop; the
+        // NOT NULL stays until then (a key made after it may need it).
+        down: vec![add],
+        hazards: vec![hazard(
+            Level::Yellow,
+            "set_not_null",
+            format!(
+                "{cn}: {scan}; SET NOT NULL then reads the validated check instead of the table, and it and the check's drop hold an ACCESS EXCLUSIVE lock for an instant"
+            ),
+        )],
+    })
 }
 
-pub fn compare_part(x: &Obj<'_>, y: &Obj<'_>, online: bool) -> Result<Verdict, PlanError> {
+/// `native_not_null`: the server has NOT NULL constraints that can be
+/// added NOT VALID (PostgreSQL 18).
+pub fn compare_part(
+    x: &Obj<'_>,
+    y: &Obj<'_>,
+    online: bool,
+    native_not_null: bool,
+) -> Result<Verdict, PlanError> {
     let extras_only = |target: Target<'_>, a: &Option<String>, b: &Option<String>| {
         let up = extras::comment(target, a, b);
         if up.is_empty() {
@@ -313,6 +421,7 @@ pub fn compare_part(x: &Obj<'_>, y: &Obj<'_>, online: bool) -> Result<Verdict, P
                 transactional: true,
                 breaks_dependants: false,
                 down_recreates: false,
+                validate: None,
             })
         }
     };
@@ -347,7 +456,7 @@ pub fn compare_part(x: &Obj<'_>, y: &Obj<'_>, online: bool) -> Result<Verdict, P
                         Level::Red,
                         "table_rewrite",
                         format!(
-                            "{cn}: {} -> {} rewrites the table and may narrow",
+                            "{cn}: {} -> {} rewrites the table under an ACCESS EXCLUSIVE lock (reads and writes wait throughout) and may narrow; online instead: add a column of the new type, fill it in batches (`reconcile new`), switch readers to it, then drop the old one",
                             a.type_, b.type_
                         ),
                     ));
@@ -356,15 +465,32 @@ pub fn compare_part(x: &Obj<'_>, y: &Obj<'_>, online: bool) -> Result<Verdict, P
                     }
                 }
             }
+            let mut validate = None;
             if a.nullable && !b.nullable {
-                hazards.push(hazard(
-                    Level::Yellow,
-                    "set_not_null",
-                    format!("SET NOT NULL on {cn} scans the table"),
-                ));
                 if online {
-                    online_not_null(q, n, &mut up);
+                    validate = online_not_null(q, n, b, native_not_null, &mut up, &mut down);
                 }
+                hazards.push(match &validate {
+                    Some(_) => hazard(
+                        Level::Green,
+                        "constraint_not_valid",
+                        format!(
+                            "{cn}: NOT NULL is added NOT VALID: an ACCESS EXCLUSIVE lock for an instant, no scan; new rows are checked from then on, the old ones by VALIDATE after it commits"
+                        ),
+                    ),
+                    None if b.not_null.as_ref().is_some_and(|x| x.not_valid) => hazard(
+                        Level::Green,
+                        "constraint_not_valid",
+                        format!("{cn}: NOT NULL is added NOT VALID: an ACCESS EXCLUSIVE lock for an instant, no scan"),
+                    ),
+                    None => hazard(
+                        Level::Yellow,
+                        "set_not_null",
+                        format!(
+                            "SET NOT NULL on {cn} scans the table under an ACCESS EXCLUSIVE lock: reads and writes wait until it is done"
+                        ),
+                    ),
+                });
             }
             if extras::widens(Target::Table(q), Some(n), &a.grants, &b.grants)? {
                 hazards.push(hazard(
@@ -380,6 +506,7 @@ pub fn compare_part(x: &Obj<'_>, y: &Obj<'_>, online: bool) -> Result<Verdict, P
                 transactional: true,
                 breaks_dependants: type_changed,
                 down_recreates: false,
+                validate,
             })
         }
         (Shape::PrimaryKey(q, a), Shape::PrimaryKey(_, b)) => {

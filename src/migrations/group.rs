@@ -70,11 +70,45 @@ impl Chunk<'_> {
     }
 }
 
+/// A step that validates a constraint an earlier step added NOT VALID
+/// (`<id>:validate`). It must not share a transaction with the ADD: that
+/// transaction's lock (ACCESS EXCLUSIVE for a check, SHARE ROW EXCLUSIVE
+/// on both tables for a foreign key) would be held through the scan.
+fn validates(step: &PlannedStep) -> bool {
+    step.id.ends_with(":validate")
+}
+
+/// A validation that takes no lock stronger than VALIDATE's own (SHARE
+/// UPDATE EXCLUSIVE), which blocks no reads or writes: the next
+/// validation may share its transaction. One that also sets NOT NULL
+/// holds an ACCESS EXCLUSIVE lock until its commit, so it ends one.
+fn validates_only(step: &PlannedStep) -> bool {
+    validates(step)
+        && step.up.iter().all(|s| {
+            s.starts_with("ALTER TABLE ")
+                && s.contains(" VALIDATE CONSTRAINT ")
+                && crate::sql::one_statement(s).is_ok()
+        })
+}
+
+/// Whether `step` starts a new transaction after `last`: validations run
+/// in transactions of their own, which hold nothing else.
+fn cuts(last: &PlannedStep, step: &PlannedStep) -> bool {
+    if validates(step) {
+        !validates_only(last)
+    } else {
+        validates(last)
+    }
+}
+
 fn chunks(plan: &MigrationPlan) -> Vec<Chunk<'_>> {
     let mut out = Vec::new();
     let mut pending: Vec<&PlannedStep> = Vec::new();
     for step in &plan.steps {
         if step.transactional {
+            if pending.last().is_some_and(|last| cuts(last, step)) {
+                out.push(Chunk::Transaction(std::mem::take(&mut pending)));
+            }
             pending.push(step);
             continue;
         }

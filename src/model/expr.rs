@@ -65,14 +65,39 @@ pub fn equivalent_with(a: &str, b: &str, cx: &ExprContext) -> bool {
     }
 }
 
+/// Checks that `expr` is exactly one expression wherever the planner
+/// writes it: alone (`DEFAULT x`) or in parentheses (`CHECK (x)`,
+/// `USING (x)`). In parentheses too, because a trailing `--` comment or a
+/// `;` reads as part of one expression alone but hides the `)` after it.
+pub fn one_expression(expr: &str) -> Result<(), String> {
+    plain_expr(expr)?;
+    let wrapped = pg_query::parse(&format!("SELECT ({expr})"), 0)
+        .map_err(|e| format!("`{expr}` is not a single expression in parentheses: {e}"))?;
+    if wrapped.protobuf.stmts.len() != 1 {
+        return Err(format!(
+            "`{expr}` is not a single expression in parentheses: more than one statement"
+        ));
+    }
+    Ok(())
+}
+
 /// Parses `SELECT <expr>` and returns the expression's tree as JSON.
 fn parse_expr(expr: &str) -> Result<Value, String> {
+    let val = plain_expr(expr)?;
+    serde_json::to_value(val.as_ref()).map_err(|e| e.to_string())
+}
+
+/// The one expression of `SELECT <expr>`: refused when the text is
+/// anything else (more statements, clauses, several or named targets).
+fn plain_expr(expr: &str) -> Result<Box<pg_query::protobuf::Node>, String> {
     let bad = |why: &str| format!("`{expr}` is not a single expression: {why}");
     let parsed = pg_query::parse(&format!("SELECT {expr}"), 0).map_err(|e| bad(&e.to_string()))?;
-    let [stmt] = parsed.protobuf.stmts.as_slice() else {
+    let mut stmts = parsed.protobuf.stmts;
+    if stmts.len() != 1 {
         return Err(bad("more than one statement"));
-    };
-    let Some(N::SelectStmt(sel)) = stmt.stmt.as_ref().and_then(|s| s.node.as_ref()) else {
+    }
+    let stmt = stmts.remove(0);
+    let Some(N::SelectStmt(sel)) = stmt.stmt.and_then(|s| s.node) else {
         return Err(bad("not an expression"));
     };
     let plain = sel.from_clause.is_empty()
@@ -87,21 +112,22 @@ fn parse_expr(expr: &str) -> Result<Value, String> {
         && sel.window_clause.is_empty()
         && sel.distinct_clause.is_empty()
         && sel.into_clause.is_none()
-        && sel.larg.is_none();
+        && sel.larg.is_none()
+        && sel.values_lists.is_empty();
     if !plain {
         return Err(bad("it has clauses"));
     }
-    let [target] = sel.target_list.as_slice() else {
+    let mut targets = sel.target_list;
+    if targets.len() != 1 {
         return Err(bad("it has several parts"));
-    };
-    let Some(N::ResTarget(rt)) = target.node.as_ref() else {
+    }
+    let Some(N::ResTarget(rt)) = targets.remove(0).node else {
         return Err(bad("not an expression"));
     };
     if !rt.name.is_empty() {
         return Err(bad("it has an alias"));
     }
-    let val = rt.val.as_ref().ok_or_else(|| bad("empty"))?;
-    serde_json::to_value(val.as_ref()).map_err(|e| e.to_string())
+    rt.val.ok_or_else(|| bad("empty"))
 }
 
 struct Norm<'a> {
@@ -521,6 +547,33 @@ mod tests {
     fn rejects_non_expressions() {
         for bad in ["1; drop table x", "1 from t", "", "a as b", "1, 2"] {
             assert!(canonical(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn one_expression_alone_and_in_parentheses() {
+        for ok in [
+            "auth.uid() = user_id",
+            "(SELECT auth.uid()) = user_id -- mine\n",
+            "status IN ('a;', 'b')",
+            "x > 0 /* positive */",
+            "lower(email)",
+        ] {
+            assert_eq!(one_expression(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "true); DROP TABLE public.victim; --",
+            "true; DROP TABLE public.victim",
+            "true --",
+            "true;",
+            "1)::int + (2",
+            "true) UNION (SELECT false",
+            "*",
+            "1 FROM pg_class",
+            "x /* open",
+            "",
+        ] {
+            assert!(one_expression(bad).is_err(), "{bad}");
         }
     }
 }

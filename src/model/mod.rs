@@ -11,6 +11,7 @@ pub mod par;
 pub mod privileges;
 pub mod schema_json;
 pub mod short;
+pub mod sqltext;
 pub mod types;
 pub mod validate;
 pub mod version;

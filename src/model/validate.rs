@@ -98,6 +98,7 @@ pub fn validate(db: &Database) -> (Vec<Problem>, Vec<Problem>) {
     }
     cx.sequences();
     cx.namespaces();
+    cx.errors.extend(super::sqltext::problems(db));
     (cx.errors, cx.warnings)
 }
 

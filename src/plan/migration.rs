@@ -171,6 +171,7 @@ impl Changes {
     /// `--explain`, `--graph` and JSON show.
     pub fn order_explained(self, explained: bool) -> Result<MigrationPlan, PlanError> {
         let ordered = super::order::order(self.changes, explained)?;
+        each_one_statement(&ordered)?;
         if self.renames.is_empty() {
             return Ok(MigrationPlan { steps: ordered });
         }
@@ -191,4 +192,19 @@ impl Changes {
         steps.extend(ordered);
         Ok(MigrationPlan { steps })
     }
+}
+
+/// Every statement of every step is one statement: text from a schema file
+/// that ends one early or hides its end is refused here, whatever field it
+/// came in (the loader refuses the fields it knows, with their place).
+fn each_one_statement(steps: &[PlannedStep]) -> Result<(), PlanError> {
+    for s in steps {
+        for sql in s.up.iter().chain(&s.down) {
+            crate::sql::one_statement(sql).map_err(|why| PlanError::Invalid {
+                what: s.summary.clone(),
+                message: format!("refused to write `{sql}`: {why}"),
+            })?;
+        }
+    }
+    Ok(())
 }

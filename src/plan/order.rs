@@ -16,12 +16,21 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 
 use crate::diff::{Change, Described};
+use crate::plan::graph::StepKind;
 
 use super::migration::{Action, Edge, PlannedStep};
 use super::PlanError;
 
-fn phase(a: Action) -> u8 {
-    match a {
+fn phase(c: &Change) -> u8 {
+    // Validations last: they scan tables in transactions of their own
+    // (`migrations::group`), so they come together at the end rather than
+    // cut the plan into a migration per constraint; one that goes on to SET
+    // NOT NULL (more than its VALIDATE) after the others, as it ends the
+    // transaction it is in.
+    if c.id.ends_with(":validate") {
+        return if c.up.len() > 1 { 5 } else { 4 };
+    }
+    match c.action {
         Action::Rename => 0,
         Action::Drop => 1,
         Action::Alter => 2,
@@ -51,9 +60,35 @@ pub(crate) fn order(changes: Vec<Change>, explained: bool) -> Result<Vec<Planned
     }
     let key = |i: usize| Reverse((rank[i], i));
     let mut heap: BinaryHeap<_> = (0..n).filter(|&i| indegree[i] == 0).map(key).collect();
+    let windows = policy_windows(&changes);
+    let mut placed = vec![false; n];
+    // Steps that end a transaction, held back while a policy is dropped
+    // and not yet created again: both halves then share one transaction.
+    let breaks = |i: usize| !changes[i].transactional || changes[i].id.ends_with(":validate");
+    let mut held: BinaryHeap<Reverse<(u32, usize)>> = BinaryHeap::new();
+    let mut open: BTreeSet<usize> = BTreeSet::new();
     let mut out = Vec::with_capacity(n);
-    while let Some(Reverse((_, i))) = heap.pop() {
+    loop {
+        let i = match heap.pop() {
+            Some(Reverse((_, i))) if !open.is_empty() && breaks(i) => {
+                held.push(key(i));
+                continue;
+            }
+            Some(Reverse((_, i))) => i,
+            // Nothing else is ready: the window must span it.
+            None => match held.pop() {
+                Some(Reverse((_, i))) => i,
+                None => break,
+            },
+        };
         out.push(i);
+        placed[i] = true;
+        if let Some(closers) = windows.get(&i) {
+            open.extend(closers.iter().copied().filter(|&c| !placed[c]));
+        }
+        if open.remove(&i) && open.is_empty() {
+            heap.extend(held.drain());
+        }
         for next in g.neighbors_directed(NodeIndex::new(i), Direction::Outgoing) {
             let k = next.index();
             indegree[k] -= 1;
@@ -70,6 +105,7 @@ pub(crate) fn order(changes: Vec<Change>, explained: bool) -> Result<Vec<Planned
             .collect();
         return Err(PlanError::Cycle(stuck.join(", ")));
     }
+    let split = split_windows(&out, &windows, breaks);
     drop((g, rank));
     let mut befores: Vec<Vec<Edge>> = (0..n).map(|_| Vec::new()).collect();
     if explained {
@@ -85,8 +121,20 @@ pub(crate) fn order(changes: Vec<Change>, explained: bool) -> Result<Vec<Planned
     let mut steps: Vec<PlannedStep> = changes
         .into_iter()
         .zip(befores)
-        .map(|(c, mut after)| {
+        .enumerate()
+        .map(|(i, (mut c, mut after))| {
             after.sort_by(|x, y| x.before.cmp(&y.before));
+            if split.contains(&i) {
+                c.hazards.retain(|h| h.code != "policy_recreated");
+                c.hazards.push(crate::plan::Hazard {
+                    level: crate::plan::Level::Red,
+                    code: "access_widened".into(),
+                    message: format!(
+                        "{}: a step that cannot share its transaction comes before the table's other policy changes, so for a while its policies are only partly in place",
+                        c.summary
+                    ),
+                });
+            }
             PlannedStep {
                 id: c.id,
                 action: c.action,
@@ -101,6 +149,53 @@ pub(crate) fn order(changes: Vec<Change>, explained: bool) -> Result<Vec<Planned
         .collect();
     permute(&mut steps, &out);
     Ok(steps)
+}
+
+/// For each policy dropped (by change index), the policy creates and
+/// alters of the same table: until they have run too, the table's
+/// policies are only partly in place (a restrictive one dropped before its
+/// replacement is made lets rows through).
+fn policy_windows(changes: &[Change]) -> HashMap<usize, Vec<usize>> {
+    let policy = |c: &Change| c.kind == StepKind::Policy && !c.id.ends_with(":validate");
+    let mut made: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, c) in changes.iter().enumerate() {
+        if policy(c) && c.action != Action::Drop {
+            if let Some(g) = &c.group {
+                made.entry(g.as_str()).or_default().push(i);
+            }
+        }
+    }
+    let mut out = HashMap::new();
+    for (i, c) in changes.iter().enumerate() {
+        if policy(c) && c.action == Action::Drop {
+            if let Some(closers) = c.group.as_deref().and_then(|g| made.get(g)) {
+                out.insert(i, closers.clone());
+            }
+        }
+    }
+    out
+}
+
+/// The drops of `windows` after which, in the run order `out`, a step
+/// that ends a transaction comes before the last of their closers.
+fn split_windows(
+    out: &[usize],
+    windows: &HashMap<usize, Vec<usize>>,
+    breaks: impl Fn(usize) -> bool,
+) -> BTreeSet<usize> {
+    let mut place = vec![0; out.len()];
+    for (at, &i) in out.iter().enumerate() {
+        place[i] = at;
+    }
+    windows
+        .iter()
+        .filter(|(&drop, closers)| {
+            let from = place[drop];
+            let to = closers.iter().map(|&c| place[c]).max().unwrap_or(0);
+            from < to && out[from + 1..to].iter().any(|&k| breaks(k))
+        })
+        .map(|(&drop, _)| drop)
+        .collect()
 }
 
 /// Each change by its id. Looked up only, never walked: hashed (ordered
@@ -136,6 +231,11 @@ impl<'c> Index<'c> {
             slots: Lists::default(),
         };
         for (i, c) in changes.iter().enumerate() {
+            // What needs an object needs it made, not validated: a
+            // validation stands for nothing (it only follows its ADD).
+            if c.id.ends_with(":validate") {
+                continue;
+            }
             index.members.push(c.obj(), i);
             if c.part {
                 if let Some(g) = &c.group {
@@ -275,7 +375,7 @@ fn tie_ranks(changes: &[Change]) -> Vec<u32> {
         } else {
             rank
         };
-        (phase(c.action), rank, c.id.as_str())
+        (phase(c), rank, c.id.as_str())
     }
     let mut sorted: Vec<u32> = (0..changes.len() as u32).collect();
     // Ids are unique (checked before), so this order is total.

@@ -4,5 +4,8 @@
 //! piece of SQL refers to (`refs`).
 
 mod lex;
+mod one;
 pub mod refs;
 pub mod split;
+
+pub use one::one_statement;

@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use super::ignore::IgnoreList;
 use super::Severity;
-use crate::model::{Database, Index, PolicyCommand, Table};
+use crate::model::privileges::DefaultKind;
+use crate::model::{Database, Grants, Index, PolicyCommand, Table};
 
 /// One rule: id, level, and what to do about it.
 #[derive(Debug, Clone, Copy)]
@@ -30,6 +31,7 @@ pub const RULES: &[Rule] = &[
     Rule { id: "duplicate_index", level: Severity::Warning, fix: "drop one of the identical indexes" },
     Rule { id: "security_definer_search_path", level: Severity::Error, fix: "add `config: { search_path: \"\" }` (SET search_path) to the function" },
     Rule { id: "anon_grant_without_rls", level: Severity::Error, fix: "enable row level security or revoke from anon" },
+    Rule { id: "api_role_truncate", level: Severity::Warning, fix: "grant the API role only what it needs, e.g. `anon: [select]` (`anon: []` revokes everything); row level security does not stop TRUNCATE" },
     Rule { id: "auth_uid_per_row", level: Severity::Warning, fix: "write (select auth.uid()) so it is evaluated once per statement" },
     Rule { id: "multiple_permissive_policies", level: Severity::Warning, fix: "merge the permissive policies for the same role and command into one" },
     // Rules for migration files (verify::sqllint).
@@ -99,6 +101,10 @@ pub struct LintOptions {
     pub ignores: IgnoreList,
     /// PostgreSQL major version the migration files will run on.
     pub pg_version: u32,
+    /// The model is a desired state, where a role a table's grants do not
+    /// name keeps what the default privileges give it (in a database read
+    /// back, the grants are what each role holds).
+    pub desired: bool,
 }
 
 impl Default for LintOptions {
@@ -107,6 +113,7 @@ impl Default for LintOptions {
             exposed_schemas: vec!["public".into()],
             ignores: IgnoreList::default(),
             pg_version: DEFAULT_PG_VERSION,
+            desired: false,
         }
     }
 }
@@ -137,7 +144,11 @@ pub fn lint(db: &Database, opts: &LintOptions) -> Vec<LintFinding> {
         .iter()
         .filter(|(k, _)| !external.contains(&k.as_str()))
     {
-        table_rules(key, t, opts, &mut out);
+        let defaults = match opts.desired {
+            true => db.default_grants(&schema_of(key), DefaultKind::Tables),
+            false => Grants::new(),
+        };
+        table_rules(key, t, &defaults, opts, &mut out);
     }
     for (key, f) in &db.functions {
         if f.security_definer && !f.config.contains_key("search_path") {
@@ -159,10 +170,43 @@ fn schema_of(key: &str) -> String {
         .unwrap_or_default()
 }
 
-fn table_rules(key: &str, t: &Table, opts: &LintOptions, out: &mut Out) {
+/// The API roles of Supabase's PostgREST: whatever they hold, any client
+/// with the project's public key may use.
+const API_ROLES: [&str; 2] = ["anon", "authenticated"];
+
+/// `defaults`: what the model's default privileges give a new table in
+/// its schema (a role the table's grants do not name holds that).
+fn table_rules(key: &str, t: &Table, defaults: &Grants, opts: &LintOptions, out: &mut Out) {
     let rls = t.row_level_security.enabled;
     let partition = t.partition_of.is_some();
-    if !rls && !partition && opts.exposed_schemas.contains(&schema_of(key)) {
+    let exposed = opts.exposed_schemas.contains(&schema_of(key));
+    if exposed {
+        for role in API_ROLES {
+            let held = t.grants.get(role).or_else(|| defaults.get(role));
+            let truncate = held.into_iter().flatten().find(|p| {
+                let word = p.split_whitespace().next().unwrap_or_default();
+                word.eq_ignore_ascii_case("all") || word.eq_ignore_ascii_case("truncate")
+            });
+            if let Some(p) = truncate {
+                let how = if t.grants.contains_key(role) {
+                    ""
+                } else {
+                    " (from the default privileges)"
+                };
+                let all = if p.to_ascii_lowercase().starts_with("all") {
+                    ", TRUNCATE included"
+                } else {
+                    ""
+                };
+                out.push(
+                    "api_role_truncate",
+                    key.into(),
+                    format!("{role} holds `{p}`{how}{all}: row level security does not apply to TRUNCATE"),
+                );
+            }
+        }
+    }
+    if !rls && !partition && exposed {
         out.push(
             "rls_disabled_in_exposed_schema",
             key.into(),
@@ -186,7 +230,7 @@ fn table_rules(key: &str, t: &Table, opts: &LintOptions, out: &mut Out) {
             "row level security is on with no policy: every row is denied".into(),
         );
     }
-    if !rls && t.grants.contains_key("anon") {
+    if !rls && t.grants.get("anon").is_some_and(|p| !p.is_empty()) {
         out.push(
             "anon_grant_without_rls",
             key.into(),
@@ -441,6 +485,67 @@ mod tests {
         f.config.insert("search_path".into(), "\"\"".into());
         db.functions.insert("public.f()".into(), f);
         assert_eq!(ids(&db), vec![]);
+    }
+
+    #[test]
+    fn truncate_or_all_for_an_api_role_on_an_exposed_table() {
+        let table = |grants: &[(&str, &[&str])]| {
+            let mut t = Table {
+                row_level_security: RowLevelSecurity {
+                    enabled: true,
+                    forced: false,
+                },
+                primary_key: Some(PrimaryKey {
+                    columns: vec!["id".into()],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            };
+            t.policies.insert("p".into(), Policy::default());
+            for (role, privs) in grants {
+                t.grants
+                    .insert(role.to_string(), privs.iter().map(|p| p.to_string()).collect());
+            }
+            t
+        };
+        let desired = LintOptions {
+            desired: true,
+            ..Default::default()
+        };
+        let found = |db: &Database| -> Vec<(String, String)> {
+            lint(db, &desired)
+                .into_iter()
+                .filter(|f| f.id == "api_role_truncate")
+                .map(|f| (f.object, f.message))
+                .collect()
+        };
+        let mut db = Database::default();
+        db.tables.insert("public.a".into(), table(&[("anon", &["all"])]));
+        db.tables
+            .insert("public.b".into(), table(&[("authenticated", &["select", "truncate"])]));
+        db.tables.insert("public.c".into(), table(&[("anon", &[]), ("authenticated", &["select"])]));
+        db.tables.insert("private.d".into(), table(&[("anon", &["all"])]));
+        let got = found(&db);
+        let objects: Vec<&str> = got.iter().map(|(o, _)| o.as_str()).collect();
+        assert_eq!(objects, ["public.a", "public.b"], "{got:?}");
+        assert!(got[0].1.starts_with("anon holds `all`"), "{got:?}");
+        // What default privileges give a role the table does not name.
+        db.default_privileges.push(crate::model::DefaultPrivilege {
+            on: "tables".into(),
+            schema: Some("public".into()),
+            grants: [("anon".to_string(), vec!["all".to_string()])].into_iter().collect(),
+            ..Default::default()
+        });
+        let got = found(&db);
+        let objects: Vec<&str> = got.iter().map(|(o, _)| o.as_str()).collect();
+        // b does not name anon; c names it with nothing.
+        assert_eq!(objects, ["public.a", "public.b", "public.b"], "{got:?}");
+        db.tables.insert("public.e".into(), table(&[]));
+        let got = found(&db);
+        assert!(
+            got.iter().any(|(o, m)| o == "public.e" && m.contains("default privileges")),
+            "{got:?}"
+        );
     }
 
     #[test]

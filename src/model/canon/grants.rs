@@ -1,6 +1,7 @@
 //! Grants in canonical form: lowercase privilege words in a fixed order,
 //! `all` expanded (and contracted back for tables), `public` for PUBLIC,
-//! PUBLIC's default EXECUTE/USAGE omitted, roles sorted.
+//! PUBLIC's default EXECUTE/USAGE omitted, roles sorted. A role listed
+//! with no privileges stays listed: it must hold none.
 
 use crate::model::error::Problem;
 use crate::model::Grants;
@@ -171,9 +172,9 @@ pub fn canonical_grants(
                 continue;
             }
         }
-        if !words.is_empty() {
-            result.insert(role, words);
-        }
+        // An empty list is kept: the role is named, and holds nothing
+        // (default privileges gave it something a plan must take back).
+        result.insert(role, words);
     }
     result.sort_keys();
     *grants = result;
@@ -206,6 +207,7 @@ mod tests {
             g(&[
                 ("admin", &["all"]),
                 ("ops", &["select with grant option"]),
+                ("none", &[]),
                 ("public", &["select"]),
                 ("web", &["select", "delete"]),
             ])

@@ -33,19 +33,7 @@ pub fn function_setting(name: &str, value: &str) -> String {
     format!("SET {name} TO {rendered}")
 }
 
-/// True when the body is SQL-standard (`BEGIN ATOMIC ... END` or `RETURN x`):
-/// written verbatim, and parsed by PostgreSQL at CREATE time.
-pub fn is_sql_standard_body(f: &Function) -> bool {
-    let body = f.body.trim_start();
-    let head: String = body
-        .chars()
-        .take(12)
-        .collect::<String>()
-        .to_ascii_uppercase();
-    f.language.eq_ignore_ascii_case("sql")
-        && (head.starts_with("BEGIN ATOMIC")
-            || (head.starts_with("RETURN") && head[6..].starts_with(char::is_whitespace)))
-}
+pub use crate::model::sqltext::is_sql_standard_body;
 
 /// A dollar quote tag that cannot end the body early.
 pub fn dollar_tag(body: &str) -> String {
