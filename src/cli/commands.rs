@@ -230,6 +230,7 @@ fn baseline(
             run_in_transaction: true,
             hazards: vec![],
             depends: vec![],
+            timestamp: Some(migrations::stamp::now()),
             extra: String::new(),
         },
         state: Some(state),

@@ -178,7 +178,11 @@ pub fn plan(args: &PlanArgs) -> Outcome {
         statement_timeout: args.statement_timeout.clone(),
         state,
     };
-    let new = migrations::from_plan(&plan, group).map_err(input)?;
+    let mut new = migrations::from_plan(&plan, group).map_err(input)?;
+    if write {
+        let last = migrations::stamp::last_version(dir).map_err(input)?;
+        migrations::stamp::stamp(&mut new, last, &migrations::stamp::now());
+    }
     tracing::debug!(migrations = new.len(), "grouped the steps into migrations");
     if let Some(version) = target {
         let lacking = migrations::needs_newer(&new, version);
