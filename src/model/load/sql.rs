@@ -253,7 +253,7 @@ impl<'a> Translator<'a> {
         for key in &self.attached {
             external.insert(key.clone());
         }
-        for key in stmt::referenced_objects(&self.db) {
+        for key in crate::model::external::undeclared(&self.db) {
             let schema =
                 crate::model::QualifiedName::parse(key.split('(').next().unwrap_or(&key), "public")
                     .map(|q| q.schema)

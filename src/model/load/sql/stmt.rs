@@ -1263,36 +1263,3 @@ fn owner(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::AlterOwnerStmt) -> Don
     }
     Ok(())
 }
-
-/// Objects the model refers to that it does not declare: tables of
-/// foreign keys, trigger functions and column types.
-pub(super) fn referenced_objects(db: &Database) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for t in db.tables.values() {
-        for fk in t.foreign_keys.values() {
-            if let Ok((q, _)) = crate::model::canon::keys::parse_references(&fk.references) {
-                if !db.tables.contains_key(&q.to_string()) {
-                    out.insert(q.to_string());
-                }
-            }
-        }
-        for g in t.triggers.values() {
-            let prefix = format!("{}(", g.function);
-            if !db.functions.keys().any(|k| k.starts_with(&prefix)) {
-                out.insert(g.function.clone());
-            }
-        }
-        for c in t.columns.values() {
-            let base = c.type_.trim_end_matches("[]");
-            let base = base.split('(').next().unwrap_or(base);
-            let known = crate::model::canon::types::is_builtin(base)
-                || db.enums.contains_key(base)
-                || db.domains.contains_key(base)
-                || db.composite_types.contains_key(base);
-            if !known {
-                out.insert(base.to_string());
-            }
-        }
-    }
-    out
-}
