@@ -230,7 +230,11 @@ fn baseline(
             run_in_transaction: true,
             hazards: vec![],
             depends: vec![],
-            timestamp: Some(migrations::stamp::now()),
+            // Written again over an unchanged database, it is the same.
+            timestamp: Some(
+                migrations::stamp::recorded(migrations_dir, "0001_baseline")
+                    .unwrap_or_else(migrations::stamp::now),
+            ),
             extra: String::new(),
         },
         state: Some(state),

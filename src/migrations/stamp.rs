@@ -102,6 +102,14 @@ pub fn last_version(dir: &Path) -> Result<Option<String>, String> {
     Ok(sources.last().map(|s| s.version()))
 }
 
+/// The timestamp recorded in the metadata of migration `name` under
+/// `dir`, if it exists and has one (a migration written again keeps it).
+pub fn recorded(dir: &Path, name: &str) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join(name).join("metadata.toml")).ok()?;
+    let value: toml::Table = text.parse().ok()?;
+    value.get("timestamp")?.as_str().map(str::to_string)
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
 /// algorithm).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {

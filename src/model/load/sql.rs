@@ -110,6 +110,7 @@ pub fn translate(files: &[SqlFile<'_>]) -> Result<Translated, Vec<LoadError>> {
         errors: Vec::new(),
         created_schemas: BTreeSet::new(),
         attached: BTreeSet::new(),
+        attached_at: HashMap::new(),
     };
     for pass in 0..3 {
         for item in &items {
@@ -158,6 +159,8 @@ pub(crate) struct Translator<'a> {
     /// Tables the files do not create, that policies or triggers are
     /// declared on.
     pub attached: BTreeSet<String>,
+    /// Where each of `attached` is first named: file and byte.
+    pub attached_at: HashMap<String, (usize, usize)>,
 }
 
 /// A statement's problem: the message and the byte it is at.
@@ -251,6 +254,23 @@ impl<'a> Translator<'a> {
         }
         let mut external: BTreeSet<String> = BTreeSet::new();
         for key in &self.attached {
+            let schema = crate::model::external::schema_of(key).unwrap_or_default();
+            if own.contains(&schema) {
+                // In a schema of the team's: a table missing, not someone else's.
+                let (file, at) = self.attached_at.get(key).copied().unwrap_or((0, 0));
+                let f = &self.files[file];
+                let (line, column) = line_col(f.text, at);
+                self.errors.push(LoadError {
+                    file: f.label.to_string(),
+                    line,
+                    column,
+                    message: format!("table {key} is not created in these files"),
+                    hint: Some(format!(
+                        "create it, or list `{key}` in external (YAML) if it is someone else's"
+                    )),
+                });
+                continue;
+            }
             external.insert(key.clone());
         }
         for key in crate::model::external::undeclared(&self.db) {

@@ -483,6 +483,8 @@ fn target<'t>(
             );
         }
         t.attached.insert(key.clone());
+        let at = usize::try_from(rv.location).unwrap_or(stmt_start(item));
+        t.attached_at.entry(key.clone()).or_insert((item.file, at));
         t.db.tables.insert(key.clone(), Table::default());
     } else if t.attached.contains(&key) && !attach {
         return Err(Refusal::new(format!(
