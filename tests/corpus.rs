@@ -134,6 +134,20 @@ fn round_trip(c: &Corpus) {
         c.dir,
         line_diff(&yaml(&expected), &yaml(&loaded))
     );
+    // So do the SQL files of `baseline --format sql`.
+    let sql_out = support::temp_dir();
+    let sql_files = reconcile::plan::files::sql_files(&model_a).unwrap();
+    model::write::write_files(&sql_files, &sql_out, false).unwrap();
+    let from_sql = model::load::load(&sql_out)
+        .unwrap_or_else(|e| panic!("SQL baseline files of {} do not load:\n{e}", c.dir));
+    let from_sql = model::write::sorted(&from_sql);
+    assert!(
+        from_sql == expected,
+        "SQL files of {} load to a different model:\n{}",
+        c.dir,
+        line_diff(&yaml(&expected), &yaml(&from_sql))
+    );
+    let _ = std::fs::remove_dir_all(&sql_out);
     // Baseline is deterministic.
     assert_eq!(
         model::write::to_files(&inspect(&a)).unwrap(),

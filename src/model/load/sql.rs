@@ -228,6 +228,7 @@ impl<'a> Translator<'a> {
     /// any object of is someone else's: external, with the tables that
     /// only policies or triggers are declared on.
     fn finish(&mut self) {
+        self.partition_columns();
         let mut own: BTreeSet<String> = self.created_schemas.clone();
         own.insert("public".into());
         for key in self
@@ -283,6 +284,49 @@ impl<'a> Translator<'a> {
             }
         }
         self.db.external.extend(external);
+    }
+}
+
+impl Translator<'_> {
+    /// A partition created `PARTITION OF` its parent has the parent's
+    /// columns, as the catalog shows them (parents first: a partition may
+    /// be partitioned too).
+    fn partition_columns(&mut self) {
+        loop {
+            let mut changed = false;
+            let keys: Vec<String> = self.db.tables.keys().cloned().collect();
+            for k in keys {
+                let t = &self.db.tables[&k];
+                let Some(parent) = t.partition_of.as_ref().map(|p| p.parent.clone()) else {
+                    continue;
+                };
+                if !t.columns.is_empty() {
+                    continue;
+                }
+                let cols = match self.db.tables.get(&parent) {
+                    Some(p) if !p.columns.is_empty() => p.columns.clone(),
+                    _ => continue,
+                };
+                let cols = cols
+                    .into_iter()
+                    .map(|(n, c)| {
+                        let c = crate::model::Column {
+                            comment: None,
+                            grants: Default::default(),
+                            ..c
+                        };
+                        (n, c)
+                    })
+                    .collect();
+                if let Some(t) = self.db.tables.get_mut(&k) {
+                    t.columns = cols;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
     }
 }
 

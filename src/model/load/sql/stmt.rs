@@ -128,6 +128,7 @@ pub(super) fn translate(t: &mut Translator<'_>, item: &Item<'_>) -> Done {
         N::ViewStmt(s) => view(t, item, s),
         N::CreateTableAsStmt(s) => materialized(t, item, s),
         N::CreateFunctionStmt(s) => function(t, item, s),
+        N::DefineStmt(s) if s.kind == ObjectType::ObjectAggregate as i32 => aggregate(t, item, s),
         N::CommentStmt(s) => comment(t, item, s),
         N::GrantStmt(s) => grant(t, item, s),
         N::AlterDefaultPrivilegesStmt(s) => default_privileges(t, item, s),
@@ -683,7 +684,11 @@ fn function(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CreateFunctionStmt)
     } else if !table_cols.is_empty() {
         Some(format!("TABLE({})", table_cols.join(", ")))
     } else if let Some(rt) = &s.return_type {
-        let base = ty(t, item, rt)?;
+        let plain = TypeName {
+            setof: false,
+            ..rt.clone()
+        };
+        let base = ty(t, item, &plain)?;
         Some(if rt.setof {
             format!("SETOF {base}")
         } else {
@@ -778,6 +783,67 @@ fn function(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CreateFunctionStmt)
 }
 
 /// `SET search_path = ''` gives one empty item.
+fn aggregate(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::DefineStmt) -> Done {
+    let names = strings(&s.defnames);
+    let q = match names.as_slice() {
+        [n] => QualifiedName::new(creation_schema(item), n),
+        [sc, n] => QualifiedName::new(sc, n),
+        _ => return Err(Refusal::new("not an aggregate name")),
+    };
+    // args: [list of FunctionParameter, ...] (none for `*`).
+    let mut types = Vec::new();
+    if let Some(N::List(l)) = s.args.first().and_then(|a| a.node.as_ref()) {
+        for p in &l.items {
+            if let Some(N::FunctionParameter(p)) = p.node.as_ref() {
+                let tn = p.arg_type.as_ref().ok_or_else(|| Refusal::new("no type"))?;
+                types.push(ty(t, item, tn)?);
+            }
+        }
+    }
+    let mut a = Aggregate::default();
+    for d in &s.definition {
+        let Some(N::DefElem(d)) = d.node.as_ref() else {
+            continue;
+        };
+        let func = |d: &pb::DefElem| -> Result<String, Refusal> {
+            let names = match d.arg.as_deref().and_then(|n| n.node.as_ref()) {
+                Some(N::TypeName(tn)) => strings(&tn.names),
+                Some(N::List(l)) => strings(&l.items),
+                _ => vec![def_text(d)],
+            };
+            let db = &t.db;
+            let q = qualified(item, &names, |q| {
+                let prefix = format!("{q}(");
+                db.functions.keys().any(|k| k.starts_with(&prefix))
+            })?;
+            Ok(q.to_string())
+        };
+        match d.defname.as_str() {
+            "sfunc" => a.sfunc = func(d)?,
+            "stype" => {
+                if let Some(N::TypeName(tn)) = d.arg.as_deref().and_then(|n| n.node.as_ref()) {
+                    a.stype = ty(t, item, tn)?;
+                }
+            }
+            "finalfunc" => a.finalfunc = Some(func(d)?),
+            "combinefunc" => a.combinefunc = Some(func(d)?),
+            "initcond" => a.initcond = Some(def_text(d)),
+            "sortop" => a.sortop = Some(def_text(d)),
+            "parallel" => a.parallel = Some(def_text(d).to_lowercase()),
+            _ => {
+                return Err(Refusal::new(format!(
+                    "aggregate option {} is not supported",
+                    d.defname
+                )))
+            }
+        }
+    }
+    let key = format!("{q}({})", types.join(", "));
+    t.db.aggregates.insert(key.clone(), a);
+    t.place(item, &["aggregates", &key], None);
+    Ok(())
+}
+
 fn path_items_keep_empty(v: &str) -> Vec<String> {
     v.split(',')
         .map(|s| s.trim().trim_matches('"').to_string())
@@ -1125,6 +1191,8 @@ fn grant(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::GrantStmt) -> Done {
                     apply_grant(&mut x.grants, s, ObjectType::ObjectTable, None);
                 } else if let Some(x) = t.db.sequences.get_mut(&k) {
                     apply_grant(&mut x.grants, s, ObjectType::ObjectSequence, None);
+                } else if let Some(seq) = identity_sequence(&mut t.db, &k) {
+                    apply_grant(&mut seq.grants, s, ObjectType::ObjectSequence, None);
                 } else if !t.attached.contains(&k) {
                     return Err(missing("relation", &k));
                 }
@@ -1167,6 +1235,34 @@ fn grant(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::GrantStmt) -> Done {
         }
     }
     Ok(())
+}
+
+/// The sequence `key` of an identity column (named by PostgreSQL,
+/// `<table>_<column>_seq`, or in `identity_sequence`).
+fn identity_sequence<'d>(db: &'d mut Database, key: &str) -> Option<&'d mut IdentitySequence> {
+    let q = QualifiedName::parse(key, "public").ok()?;
+    for (tk, t) in db.tables.iter_mut() {
+        let Ok(tq) = QualifiedName::parse(tk, "public") else {
+            continue;
+        };
+        if tq.schema != q.schema {
+            continue;
+        }
+        for (cn, c) in t.columns.iter_mut() {
+            if c.identity.is_none() {
+                continue;
+            }
+            let name = c
+                .identity_sequence
+                .as_ref()
+                .and_then(|s| s.name.clone())
+                .unwrap_or_else(|| crate::model::canon::serial_name(&tq.name, cn));
+            if name == q.name {
+                return Some(c.identity_sequence.get_or_insert_with(Default::default));
+            }
+        }
+    }
+    None
 }
 
 fn default_privileges(

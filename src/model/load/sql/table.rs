@@ -107,8 +107,15 @@ fn bound_text(
     let toks = t.tokens(item);
     let at = usize::try_from(b.location).unwrap_or(stmt_start(item));
     let hi = toks.at(stmt_end(item, text));
-    let from = toks.at(at);
-    let stops = [Token::Partition, Token::With, Token::Using, Token::Ascii59];
+    let mut from = toks.at(at);
+    // The bound's place is its FROM / IN / WITH; the text starts at FOR VALUES.
+    if from >= 2
+        && toks.kind(from - 1) == Some(Token::Values)
+        && toks.kind(from - 2) == Some(Token::For)
+    {
+        from -= 2;
+    }
+    let stops = [Token::Partition, Token::Using, Token::Ascii59];
     toks.until(text, from, hi, &stops)
         .map(|s| s.trim().to_string())
         .ok_or_else(|| Refusal::new("no partition bound"))
@@ -498,6 +505,9 @@ fn target<'t>(
 pub(super) fn alter(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::AlterTableStmt) -> Done {
     let rv = s.relation.as_ref().ok_or_else(|| Refusal::new("no name"))?;
     let kind = ObjectType::try_from(s.objtype).unwrap_or(ObjectType::ObjectTable);
+    if kind == ObjectType::ObjectIndex {
+        return alter_index(t, item, rv, s);
+    }
     let q = rel(t, item, rv);
     let key = q.to_string();
     if t.db.views.contains_key(&key)
@@ -645,6 +655,49 @@ fn alter_cmd(
     Ok(())
 }
 
+/// ALTER INDEX ... ALTER COLUMN n SET STATISTICS s (of an expression).
+fn alter_index(
+    t: &mut Translator<'_>,
+    item: &Item<'_>,
+    rv: &pb::RangeVar,
+    s: &pb::AlterTableStmt,
+) -> Done {
+    use pb::AlterTableType as A;
+    let schema = if rv.schemaname.is_empty() {
+        creation_schema(item)
+    } else {
+        rv.schemaname.clone()
+    };
+    let prefix = format!("{}.", crate::model::name::key_part(&schema));
+    let found =
+        t.db.tables
+            .iter_mut()
+            .filter(|(k, _)| k.starts_with(&prefix))
+            .find_map(|(_, tab)| tab.indexes.get_mut(&rv.relname));
+    let ix = found.ok_or_else(|| {
+        Refusal::new(format!(
+            "index {} is not created in these files",
+            rv.relname
+        ))
+    })?;
+    for cmd in &s.cmds {
+        let Some(N::AlterTableCmd(cmd)) = cmd.node.as_ref() else {
+            continue;
+        };
+        if A::try_from(cmd.subtype) != Ok(A::AtSetStatistics) {
+            return Err(Refusal::new("this ALTER INDEX action is not supported"));
+        }
+        let n = usize::try_from(cmd.num).unwrap_or(0);
+        let value = cmd.def.as_deref().and_then(super::stmt::const_text);
+        let el = n
+            .checked_sub(1)
+            .and_then(|i| ix.columns.get_mut(i))
+            .ok_or_else(|| Refusal::new(format!("index {} has no column {n}", rv.relname)))?;
+        el.statistics = value.and_then(|v| v.parse().ok());
+    }
+    Ok(())
+}
+
 /// ALTER TABLE / VIEW / SEQUENCE on a view or sequence: owner and options.
 fn alter_other(
     t: &mut Translator<'_>,
@@ -709,7 +762,7 @@ pub(super) fn index(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::IndexStmt) 
                 .expr
                 .as_deref()
                 .ok_or_else(|| Refusal::new("no index key"))?;
-            el.expression = Some(expr_text(x, None));
+            el.expression = Some(index_expr(t, item, x));
             name_parts.push("expr".to_string());
         } else {
             el.column = Some(e.name.clone());
@@ -741,14 +794,8 @@ pub(super) fn index(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::IndexStmt) 
         })
         .collect();
     if let Some(w) = s.where_clause.as_deref() {
-        ix.where_ = Some(written_expr(
-            t,
-            item,
-            w,
-            Token::Where,
-            false,
-            &[Token::Ascii59],
-        ));
+        let text = written_expr(t, item, w, Token::Where, false, &[Token::Ascii59]);
+        ix.where_ = Some(super::text::strip_parens(text));
     }
     for o in &s.options {
         if let Some(N::DefElem(d)) = o.node.as_ref() {
@@ -769,6 +816,45 @@ pub(super) fn index(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::IndexStmt) 
     tab.indexes.insert(name.clone(), ix);
     t.place(item, &["tables", &key, "indexes", &name], None);
     Ok(())
+}
+
+/// An index key's expression as written: inside its own parentheses, or
+/// a function call up to the next key.
+fn index_expr(t: &Translator<'_>, item: &Item<'_>, x: &pb::Node) -> String {
+    let text = t.text(item);
+    let toks = t.tokens(item);
+    let hi = toks.at(stmt_end(item, text));
+    let Some(k) = first_location(x).map(|at| toks.at(at)) else {
+        return expr_text(x, None);
+    };
+    // The parentheses right before it: the key list's own (after the
+    // table or method name) first, then the key's, then the expression's.
+    let mut run = k;
+    while run > 0 && toks.kind(run - 1) == Some(Token::Ascii40) {
+        run -= 1;
+    }
+    let opener = match run.checked_sub(1).and_then(|i| toks.kind(i)) {
+        Some(Token::Ascii44) => run,
+        _ => run + 1,
+    };
+    let inside = (opener < k)
+        .then(|| toks.in_parens(text, opener, hi))
+        .flatten();
+    let stops = [
+        Token::Ascii44,
+        Token::Asc,
+        Token::Desc,
+        Token::NullsP,
+        Token::Collate,
+    ];
+    let call = toks.until(text, k, hi, &stops);
+    for written in [inside, call].into_iter().flatten() {
+        let w = written.trim().to_string();
+        if super::text::deparse_expr(x).is_some_and(|d| crate::model::expr::equivalent(&w, &d)) {
+            return w;
+        }
+    }
+    expr_text(x, None)
 }
 
 pub(super) fn policy(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CreatePolicyStmt) -> Done {

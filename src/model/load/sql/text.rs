@@ -258,3 +258,20 @@ fn near(message: &str) -> Option<String> {
     let rest = message.split("at or near \"").nth(1)?;
     Some(rest.rsplit_once('"')?.0.to_string())
 }
+
+/// `(x)` -> `x`, when the parentheses enclose the whole expression (what a
+/// renderer adds around an index predicate).
+pub fn strip_parens(text: String) -> String {
+    let t = text.trim();
+    if let Some(inner) = t.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
+        if let (Ok(a), Ok(b)) = (
+            crate::model::expr::canonical(inner),
+            crate::model::expr::canonical(t),
+        ) {
+            if a == b {
+                return inner.trim().to_string();
+            }
+        }
+    }
+    text
+}
