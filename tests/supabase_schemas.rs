@@ -86,6 +86,13 @@ fn the_sql_files_plan_apply_converge_and_revert() {
     db.scalar("INSERT INTO auth.users (id, raw_user_meta_data) VALUES ('6f1b6c39-6f4c-4a53-9f66-5a1f1c4b8d11', '{\"full_name\": \"Ada\"}')");
     assert_eq!(db.scalar("SELECT full_name FROM public.profiles"), "Ada");
     db.scalar("DELETE FROM auth.users");
+    // The policies hold, tested with the shim's roles and claims.
+    let rls = example().join("tests/rls.yaml");
+    let out = run(
+        &dir,
+        &["test-rls", "--database-url", &db.url, "--tests", rls.to_str().unwrap()],
+    );
+    assert!(out.contains("5 passed"), "{out}");
     // Converged: nothing to plan against the database, no drift.
     let out = run(
         &dir,
