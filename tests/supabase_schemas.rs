@@ -90,7 +90,13 @@ fn the_sql_files_plan_apply_converge_and_revert() {
     let rls = example().join("tests/rls.yaml");
     let out = run(
         &dir,
-        &["test-rls", "--database-url", &db.url, "--tests", rls.to_str().unwrap()],
+        &[
+            "test-rls",
+            "--database-url",
+            &db.url,
+            "--tests",
+            rls.to_str().unwrap(),
+        ],
     );
     assert!(out.contains("5 passed"), "{out}");
     // Converged: nothing to plan against the database, no drift.

@@ -13,6 +13,8 @@
 
 mod stmt;
 mod table;
+#[cfg(test)]
+mod tests;
 pub mod text;
 
 use std::collections::{BTreeSet, HashMap};

@@ -429,7 +429,7 @@ fn domain(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CreateDomainStmt) -> 
                     .as_deref()
                     .ok_or_else(|| Refusal::new("no check"))?;
                 let name = if c.conname.is_empty() {
-                    crate::model::name::object_name(&q.name, "", "check")
+                    super::text::pg_name(&q.name, "", "check")
                 } else {
                     c.conname.clone()
                 };

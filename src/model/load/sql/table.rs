@@ -9,7 +9,6 @@ use super::stmt::{
 use super::text::{expr_text, first_location};
 use super::{stmt_end, stmt_start, strings, Done, Item, Refusal, Translator};
 use crate::model::canon::keys::references_text;
-use crate::model::name::object_name;
 use crate::model::types::*;
 use crate::model::QualifiedName;
 
@@ -202,7 +201,7 @@ fn first_column(x: &pb::Node) -> Option<String> {
                     let name = cr["fields"]
                         .as_array()
                         .and_then(|f| f.last())
-                        .and_then(|f| f["String"]["sval"].as_str());
+                        .and_then(|f| f["node"]["String"]["sval"].as_str());
                     if let (Some(n), Some(at)) = (name, cr["location"].as_i64()) {
                         out.push((at, n.to_string()));
                     }
@@ -237,7 +236,7 @@ fn constraint(
     };
     let named = |label: &str, what: &str| -> String {
         if c.conname.is_empty() {
-            object_name(&q.name, what, label)
+            super::text::pg_name(&q.name, what, label)
         } else {
             c.conname.clone()
         }
@@ -288,8 +287,8 @@ fn constraint(
             let text = written_expr(t, item, x, Token::Check, true, &[]);
             let name = if c.conname.is_empty() {
                 let base = match column.map(str::to_string).or_else(|| first_column(x)) {
-                    Some(col) => object_name(&q.name, &col, "check"),
-                    None => object_name(&q.name, "", "check"),
+                    Some(col) => super::text::pg_name(&q.name, &col, "check"),
+                    None => super::text::pg_name(&q.name, "", "check"),
                 };
                 free_name(tab, base)
             } else {
@@ -803,7 +802,7 @@ pub(super) fn index(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::IndexStmt) 
         }
     }
     let name = if s.idxname.is_empty() {
-        object_name(&q.name, &name_parts.join("_"), "idx")
+        super::text::pg_name(&q.name, &name_parts.join("_"), "idx")
     } else {
         s.idxname.clone()
     };

@@ -188,48 +188,6 @@ pub fn line_col(text: &str, at: usize) -> (usize, usize) {
     (line, before[start..].chars().count() + 1)
 }
 
-/// Schemas that `SELECT <expr>` names: of relations, functions and types
-/// (pg_catalog left out).
-pub fn schemas_in(expr: &str) -> Vec<String> {
-    let Ok(parsed) = pg_query::parse(&format!("SELECT {expr}"), 0) else {
-        return vec![];
-    };
-    let Ok(v) = serde_json::to_value(&parsed.protobuf) else {
-        return vec![];
-    };
-    let mut out = Vec::new();
-    qualifiers(&v, &mut out);
-    out.retain(|s| s != "pg_catalog");
-    out
-}
-
-fn qualifiers(v: &serde_json::Value, out: &mut Vec<String>) {
-    let first_of = |list: &serde_json::Value| -> Option<String> {
-        let items = list.as_array()?;
-        if items.len() < 2 {
-            return None;
-        }
-        items[0]["String"]["sval"].as_str().map(str::to_string)
-    };
-    match v {
-        serde_json::Value::Object(m) => {
-            if let Some(s) = m.get("schemaname").and_then(|s| s.as_str()) {
-                if !s.is_empty() {
-                    out.push(s.to_string());
-                }
-            }
-            for key in ["funcname", "names"] {
-                if let Some(s) = m.get(key).and_then(first_of) {
-                    out.push(s);
-                }
-            }
-            m.values().for_each(|x| qualifiers(x, out));
-        }
-        serde_json::Value::Array(a) => a.iter().for_each(|x| qualifiers(x, out)),
-        _ => {}
-    }
-}
-
 /// Where a text that does not parse fails: the byte of the statement's
 /// bad token (or its start) and PostgreSQL's message.
 pub fn syntax_error_at(text: &str, whole: &str) -> (usize, String) {
@@ -274,4 +232,17 @@ pub fn strip_parens(text: String) -> String {
         }
     }
     text
+}
+
+/// The name PostgreSQL makes of a name, another (which may be empty) and
+/// a label: `t_c_check`, or `t_check` without a column.
+pub fn pg_name(name1: &str, name2: &str, label: &str) -> String {
+    if !name2.is_empty() {
+        return crate::model::name::object_name(name1, name2, label);
+    }
+    let mut n = name1.len().min(63usize.saturating_sub(label.len() + 1));
+    while !name1.is_char_boundary(n) {
+        n -= 1;
+    }
+    format!("{}_{label}", &name1[..n])
 }
