@@ -17,13 +17,20 @@ pub fn legacy(number: u32) -> String {
     format!("20000101{:02}{:02}{:02}", s / 3600, s % 3600 / 60, s % 60)
 }
 
-/// The current UTC time as `YYYYMMDDHHMMSS`.
+/// The current UTC time as `YYYYMMDDHHMMSS`; `$SOURCE_DATE_EPOCH` (the
+/// reproducible-builds convention: seconds since 1970), when set, stands
+/// for the clock, so that the same inputs write the same files.
 pub fn now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    format_secs(secs as i64)
+    let fixed = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok());
+    let secs = fixed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0)
+    });
+    format_secs(secs)
 }
 
 /// Seconds since the epoch as `YYYYMMDDHHMMSS`.
