@@ -45,7 +45,8 @@ fn inspect(db: &FreshDb, schemas: Option<&[&str]>) -> Database {
 
 /// (tables, policies, functions, indexes incl. constraint indexes, triggers).
 fn counts(m: &Database) -> (usize, usize, usize, usize, usize) {
-    let tables = m.tables.len();
+    // An external table's entry (its policies and triggers) is no table.
+    let tables = m.tables.keys().filter(|k| !m.external.contains(k)).count();
     let policies = m.tables.values().map(|t| t.policies.len()).sum();
     let functions = m.functions.len();
     let indexes = m

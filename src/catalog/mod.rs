@@ -15,6 +15,7 @@ pub mod redact;
 mod relations;
 mod session;
 mod sort;
+pub mod supabase;
 mod tables;
 mod types;
 mod unmanaged;
@@ -61,6 +62,9 @@ pub struct InspectOptions {
     /// Read what the model does not cover (`Database::unmanaged`), for a
     /// report or a script; a reading only compared does not need it.
     pub unmanaged: bool,
+    /// Schemas not read whose tables are someone else's, but may carry
+    /// policies of the schemas read (Supabase's are added on their own).
+    pub attach: Vec<String>,
 }
 
 impl Default for InspectOptions {
@@ -69,6 +73,7 @@ impl Default for InspectOptions {
             schemas: None,
             dependencies: true,
             unmanaged: true,
+            attach: Vec::new(),
         }
     }
 }
@@ -176,6 +181,15 @@ fn read_all(
     if opts.dependencies {
         depends::depends(s, &mut db)?;
     }
+    // What the schemas read refer to in schemas not read is someone
+    // else's: listed as external, so the model stands on its own.
+    let undeclared = crate::model::external::undeclared(&db);
+    let read =
+        |k: &String| crate::model::external::schema_of(k).is_some_and(|sc| s.schemas.contains(&sc));
+    db.external
+        .extend(undeclared.into_iter().filter(|k| !read(k)));
+    db.external.sort();
+    db.external.dedup();
     sort::sort(&mut db);
     Ok(db)
 }

@@ -6,7 +6,7 @@ use indexmap::IndexMap;
 use std::mem::take;
 
 use super::acl::{grants, AclKind};
-use super::session::{not_extension_member, Session};
+use super::session::{not_ext, not_extension_member, Session};
 use super::tables::{attnames_sql, comment_join, deferral, expr_sql, options_map, rel_filter};
 use super::CatalogError;
 use crate::model::{
@@ -444,16 +444,17 @@ pub fn policies(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> 
            FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
            JOIN pg_namespace n ON n.oid = c.relnamespace
            {}
-          WHERE {}",
+          WHERE {} OR ({} AND c.relkind IN ('r', 'p'))",
         expr_sql("p.polqual", "p.polrelid", false),
         expr_sql("p.polwithcheck", "p.polrelid", false),
         comment_join("p.oid", "pg_policy"),
-        rel_filter()
+        rel_filter(),
+        super::supabase::in_schemas(&s.attach)
     );
     let rows: Vec<PolicyRow> = s.load("policies", &sql)?;
     for r in rows {
         let key = Session::key(&r.schema, &r.table_name);
-        let Some(t) = db.tables.get_mut(&key) else {
+        let Some(t) = attached(s, db, &r.schema, &key) else {
             continue;
         };
         let mut to = r.roles;
@@ -545,15 +546,26 @@ pub fn triggers(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> 
            JOIN pg_namespace n ON n.oid = c.relnamespace
            JOIN pg_proc f ON f.oid = t.tgfoid JOIN pg_namespace fn ON fn.oid = f.pronamespace
            {}
-          WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND {}",
+          WHERE NOT t.tgisinternal AND t.tgparentid = 0
+            AND ({} OR (fn.nspname = ANY($1) AND c.relkind IN ('r', 'p')
+                        AND {}))",
         attnames_sql("t.tgrelid", "t.tgattr::int2[]"),
         comment_join("t.oid", "pg_trigger"),
-        rel_filter()
+        rel_filter(),
+        not_ext("pg_class", "c.oid")
     );
     let rows: Vec<TriggerRow> = s.load("triggers", &sql)?;
     for r in rows {
         let key = Session::key(&r.schema, &r.table_name);
-        let Some(table) = db.tables.get_mut(&key) else {
+        // A trigger calling a function of the schemas read, on a table of
+        // another schema (`auth.users`), is the team's.
+        let foreign = !s.schemas.contains(&r.schema);
+        let found = if foreign {
+            attached(s, db, &r.schema, &key)
+        } else {
+            db.tables.get_mut(&key)
+        };
+        let Some(table) = found else {
             // Triggers on views and foreign tables have no place in the model.
             db.unmanaged.push(Unmanaged {
                 kind: "trigger".into(),
@@ -642,6 +654,24 @@ fn when_clause(def: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// The entry of table `key` for a part read onto it: the table itself
+/// when its schema is read; else an entry holding only such parts, the
+/// table listed as external.
+fn attached<'d>(
+    s: &Session,
+    db: &'d mut Database,
+    schema: &str,
+    key: &str,
+) -> Option<&'d mut crate::model::Table> {
+    if s.schemas.iter().any(|x| x == schema) {
+        return db.tables.get_mut(key);
+    }
+    if !db.external.iter().any(|e| e == key) {
+        db.external.push(key.to_string());
+    }
+    Some(db.tables.entry(key.to_string()).or_default())
 }
 
 #[cfg(test)]

@@ -27,6 +27,9 @@ pub struct Session<'a> {
     pub stats: InspectStats,
     /// Selected schemas; every query after the first is limited to them.
     pub schemas: Vec<String>,
+    /// Schemas not read whose tables are someone else's: the policies on
+    /// them are read too (see `supabase`).
+    pub attach: Vec<String>,
     /// `current_user`: owners equal to it are left out.
     pub me: String,
     /// The server's version: each query is written for it.
@@ -88,6 +91,7 @@ impl<'a> Session<'a> {
             saved_jit: start.jit,
             stats: InspectStats { queries: 1 },
             schemas: Vec::new(),
+            attach: Vec::new(),
             me: start.me,
             version,
             prefetched: Prefetched::new(),

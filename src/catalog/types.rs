@@ -18,9 +18,13 @@ struct SchemaRow {
     comment: Option<String>,
     #[diesel(sql_type = Nullable<Array<Text>>)]
     acl: Option<Vec<String>>,
+    #[diesel(sql_type = Bool)]
+    supabase: bool,
 }
 
-/// Selects the schemas (first query) and reads them.
+/// Selects the schemas (first query) and reads them. On a Supabase
+/// database, Supabase's schemas are left out unless named; the tables of
+/// those not read are someone else's (`Session::attach`).
 pub fn schemas(
     s: &mut Session,
     opts: &InspectOptions,
@@ -28,16 +32,35 @@ pub fn schemas(
 ) -> Result<(), CatalogError> {
     let sql = format!(
         "SELECT n.nspname::text AS name, pg_get_userbyid(n.nspowner)::text AS owner,
-                obj_description(n.oid, 'pg_namespace') AS comment, n.nspacl::text[] AS acl
+                obj_description(n.oid, 'pg_namespace') AS comment, n.nspacl::text[] AS acl,
+                {} AS supabase
            FROM pg_namespace n
           WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'reconcile')
             AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
             AND {}
             AND ($1::text[] IS NULL OR n.nspname = ANY($1))
           ORDER BY 1",
+        super::supabase::DETECT,
         not_ext("pg_namespace", "n.oid")
     );
-    let rows: Vec<SchemaRow> = s.load_filtered("schemas", &sql, opts.schemas.clone())?;
+    let mut rows: Vec<SchemaRow> = s.load_filtered("schemas", &sql, opts.schemas.clone())?;
+    let supabase = rows.first().is_some_and(|r| r.supabase);
+    let managed = |n: &str| super::supabase::MANAGED_SCHEMAS.contains(&n);
+    if supabase && opts.schemas.is_none() {
+        rows.retain(|r| !managed(&r.name));
+    }
+    let mut attach: Vec<String> = opts.attach.clone();
+    if supabase {
+        attach.extend(
+            super::supabase::MANAGED_SCHEMAS
+                .iter()
+                .map(|m| m.to_string()),
+        );
+    }
+    attach.retain(|a| !rows.iter().any(|r| &r.name == a));
+    attach.sort();
+    attach.dedup();
+    s.attach = attach;
     if let Some(wanted) = &opts.schemas {
         let missing: Vec<&str> = wanted
             .iter()

@@ -24,7 +24,8 @@ pub fn run(command: Command, line: &clap::Command, cfg: &super::config::Config) 
             migrations,
             force,
             mark_applied,
-        } => baseline(&db, &out, &migrations, force, mark_applied),
+            format,
+        } => baseline(&db, &out, &migrations, force, mark_applied, format),
         Command::Verify { migrations } => verify(&migrations),
         Command::Apply(a) => super::run::apply(&a),
         Command::Revert(a) => super::run::revert(&a),
@@ -198,6 +199,7 @@ fn baseline(
     migrations_dir: &Path,
     force: bool,
     mark_applied: bool,
+    format: super::SchemaFormat,
 ) -> Outcome {
     let mut db = introspect(args)?;
     model::write::sort(&mut db);
@@ -218,7 +220,14 @@ fn baseline(
     }
     let up = plan::create_script(&db).map_err(|e| Failure::new(Exit::Internal, e.to_string()))?;
     let down = plan::drop_script(&db).map_err(|e| Failure::new(Exit::Internal, e.to_string()))?;
-    let files = model::write::to_files(&db).map_err(|e| Failure::new(Exit::Internal, e))?;
+    let files = match format {
+        super::SchemaFormat::Yaml => {
+            model::write::to_files(&db).map_err(|e| Failure::new(Exit::Internal, e))?
+        }
+        super::SchemaFormat::Sql => {
+            plan::files::sql_files(&db).map_err(|e| Failure::new(Exit::Internal, e.to_string()))?
+        }
+    };
     model::write::write_files(&files, out, force).map_err(|e| Failure::new(Exit::Input, e))?;
     let state = migrations::render_state(&db).map_err(|e| Failure::new(Exit::Internal, e))?;
     let migration = Migration {
@@ -230,6 +239,11 @@ fn baseline(
             run_in_transaction: true,
             hazards: vec![],
             depends: vec![],
+            // Written again over an unchanged database, it is the same.
+            timestamp: Some(
+                migrations::stamp::recorded(migrations_dir, "0001_baseline")
+                    .unwrap_or_else(migrations::stamp::now),
+            ),
             extra: String::new(),
         },
         state: Some(state),

@@ -221,6 +221,7 @@ pub fn import(args: &ImportArgs) -> Result<Exit, Failure> {
                 run_in_transaction: m.transactional,
                 hazards: Vec::new(),
                 depends: Vec::new(),
+                timestamp: m.version.clone(),
                 extra: format!("imported_from = {:?}\n", m.origin),
             },
             state: None,

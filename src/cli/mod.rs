@@ -92,6 +92,15 @@ pub enum ModelFormat {
     Json,
 }
 
+/// What `baseline` writes the desired state as.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SchemaFormat {
+    /// One YAML file per object.
+    Yaml,
+    /// One SQL file of CREATE statements per object.
+    Sql,
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum PlanFormat {
     Text,
@@ -206,6 +215,10 @@ pub enum Command {
         /// it, to adopt an existing database.
         #[arg(long)]
         mark_applied: bool,
+        /// Write the desired state as YAML or as SQL files (CREATE
+        /// statements, one file per object, loaded back as they are).
+        #[arg(long, value_enum, default_value = "yaml")]
+        format: SchemaFormat,
     },
     /// Check generated migrations against their sum file (for CI).
     Verify {

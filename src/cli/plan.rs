@@ -55,6 +55,28 @@ fn read_live(url: &str, schemas: Vec<String>) -> Result<Database, Failure> {
     })
 }
 
+/// The live database's managed schemas, with the policies and triggers
+/// of the desired state's external tables (`auth.users`) read onto them.
+fn read_managed(url: &str, desired: &Desired) -> Result<Database, Failure> {
+    tracing::info!(schemas = ?desired.managed, "reading the live database");
+    let mut attach: Vec<String> = desired
+        .db
+        .external
+        .iter()
+        .filter(|k| desired.db.tables.contains_key(*k))
+        .filter_map(|k| crate::model::external::schema_of(k))
+        .collect();
+    attach.dedup();
+    let opts = crate::catalog::InspectOptions {
+        schemas: Some(desired.managed.clone()),
+        attach,
+        ..Default::default()
+    };
+    crate::catalog::inspect_url(url, &opts)
+        .map(|(db, _)| db)
+        .map_err(|e| Failure::new(Exit::Database, e.to_string()))
+}
+
 /// The desired state as loaded, and the schemas it manages.
 struct Desired {
     db: Database,
@@ -80,7 +102,7 @@ fn from_state(
         // are someone else's and must never show up as drops.
         Start::Later => {
             let url = args.database_url.as_deref().unwrap_or_default();
-            let db = read_live(url, desired.managed.clone())?;
+            let db = read_managed(url, desired)?;
             Ok(("database".into(), db))
         }
         Start::Recorded(Some((name, db))) => {
@@ -178,7 +200,11 @@ pub fn plan(args: &PlanArgs) -> Outcome {
         statement_timeout: args.statement_timeout.clone(),
         state,
     };
-    let new = migrations::from_plan(&plan, group).map_err(input)?;
+    let mut new = migrations::from_plan(&plan, group).map_err(input)?;
+    if write {
+        let last = migrations::stamp::last_version(dir).map_err(input)?;
+        migrations::stamp::stamp(&mut new, last, &migrations::stamp::now());
+    }
     tracing::debug!(migrations = new.len(), "grouped the steps into migrations");
     if let Some(version) = target {
         let lacking = migrations::needs_newer(&new, version);

@@ -397,6 +397,10 @@ impl<'a> Differ<'a, '_> {
         if self.external.is_empty() {
             return false;
         }
+        // Declared on a table (external or not): this model's own.
+        if matches!(o.shape, Shape::Policy(..) | Shape::Trigger(..)) {
+            return false;
+        }
         let id = o.group.as_deref().unwrap_or(&o.id);
         let key = Self::key_of(id);
         let schema = crate::model::name::split_dotted(key)
@@ -456,7 +460,10 @@ impl<'a> Differ<'a, '_> {
             let Some(pb) = self.b.parts.get(key) else {
                 continue;
             };
-            if self.external(&self.a.objs[&format!("table:{key}")]) {
+            // An external table has no object of its own: its parts are
+            // not this model's.
+            let table = self.a.objs.get(&format!("table:{key}"));
+            if table.is_none_or(|t| self.external(t)) {
                 continue;
             }
             if !opts.allow_drop_add {

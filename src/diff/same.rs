@@ -59,6 +59,21 @@ pub fn check(a: &Check, b: &Check, rel: &str) -> bool {
         && a.not_enforced == b.not_enforced
 }
 
+/// A reference without columns is kept only when its table is not in the
+/// model (else its primary key is filled in): it means that table's
+/// primary key, whatever a database says it is (`auth.users` against
+/// `auth.users(id)`).
+fn same_reference(a: &str, b: &str) -> bool {
+    use crate::model::canon::keys::parse_references;
+    if a == b {
+        return true;
+    }
+    match (parse_references(a), parse_references(b)) {
+        (Ok((x, xc)), Ok((y, yc))) => x == y && (xc.is_empty() || yc.is_empty()),
+        _ => false,
+    }
+}
+
 pub fn exclusion(a: &Exclusion, b: &Exclusion) -> bool {
     a.definition
         .split_whitespace()
@@ -68,7 +83,7 @@ pub fn exclusion(a: &Exclusion, b: &Exclusion) -> bool {
 
 pub fn foreign_key(a: &ForeignKey, b: &ForeignKey) -> bool {
     a.columns == b.columns
-        && a.references == b.references
+        && same_reference(&a.references, &b.references)
         && a.on_delete == b.on_delete
         && a.on_update == b.on_update
         && a.match_ == b.match_

@@ -10,7 +10,8 @@ use super::source::{self, Source};
 /// Target layouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
-    /// `<YYYYMMDDHHMMSS>_<slug>.sql` (Supabase CLI); up only.
+    /// `<version>_<slug>.sql` (Supabase CLI), up only: the version is the
+    /// timestamp in the migration's metadata (see `stamp`).
     Supabase,
     /// `V<n>__<slug>.sql`, `U<n>__<slug>.sql` (undo), and
     /// `V<n>__<slug>.sql.conf` with `executeInTransaction=false` when needed.
@@ -34,6 +35,9 @@ impl Layout {
 /// sum, statements), so an edited history is never exported.
 pub fn export(dir: &Path, layout: Layout, out: &Path) -> Result<Vec<PathBuf>, String> {
     let sources = source::load(dir)?;
+    if layout == Layout::Supabase {
+        in_order(&sources)?;
+    }
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let mut written = Vec::new();
     for s in &sources {
@@ -47,6 +51,21 @@ pub fn export(dir: &Path, layout: Layout, out: &Path) -> Result<Vec<PathBuf>, St
         }
     }
     Ok(written)
+}
+
+/// Supabase applies by version as a string: the versions must sort as
+/// the migrations do.
+fn in_order(sources: &[Source]) -> Result<(), String> {
+    for w in sources.windows(2) {
+        let (a, b) = (w[0].version(), w[1].version());
+        if a >= b {
+            return Err(format!(
+                "{}: its timestamp {b} does not sort after {a} of {}; Supabase would apply them out of order",
+                w[1].name, w[0].name
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn read(s: &Source, file: &str) -> Result<String, String> {
@@ -75,7 +94,7 @@ fn files(s: &Source, layout: Layout) -> Result<Vec<(String, String)>, String> {
     let up = format!("{}{}", header("up"), read(s, "up.sql")?);
     let down = format!("{}{}", header("down"), read(s, "down.sql")?);
     Ok(match layout {
-        Layout::Supabase => vec![(format!("{}_{}.sql", version(s.number), slug(s)), up)],
+        Layout::Supabase => vec![(format!("{}_{}.sql", s.version(), slug(s)), up)],
         Layout::Flyway => {
             let mut out = vec![
                 (format!("V{}__{}.sql", s.number, slug(s)), up),
@@ -94,26 +113,4 @@ fn files(s: &Source, layout: Layout) -> Result<Vec<(String, String)>, String> {
             (format!("{}.down.sql", s.name), down),
         ],
     })
-}
-
-/// Supabase orders by a 14-digit timestamp. Migration N gets
-/// 2000-01-01 00:00:00 UTC plus N seconds: a valid, stable, ordered time
-/// that never depends on when the export ran.
-pub fn version(number: u32) -> String {
-    let s = u64::from(number);
-    format!("20000101{:02}{:02}{:02}", s / 3600, s % 3600 / 60, s % 60)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn supabase_versions_are_ordered_valid_times() {
-        assert_eq!(version(1), "20000101000001");
-        assert_eq!(version(61), "20000101000101");
-        assert_eq!(version(9999), "20000101024639");
-        let all: Vec<String> = (1..=9999).map(version).collect();
-        assert!(all.windows(2).all(|w| w[0] < w[1]));
-    }
 }

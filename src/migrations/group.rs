@@ -334,6 +334,7 @@ pub fn from_plan(plan: &MigrationPlan, opts: GroupOptions) -> Result<Vec<Migrati
                 run_in_transaction: matches!(chunk, Chunk::Transaction(_)),
                 hazards: hazard_codes(&steps),
                 depends: previous.take().into_iter().collect(),
+                timestamp: None,
                 extra: String::new(),
             },
             state: None,

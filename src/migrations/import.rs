@@ -28,6 +28,9 @@ pub struct Imported {
     pub transactional: bool,
     /// The source file or directory, relative to the history's root.
     pub origin: String,
+    /// A Supabase migration's version (the digits of its name), kept as
+    /// its timestamp so that exporting it names it as before.
+    pub version: Option<String>,
 }
 
 /// Reads the history under `dir` in its tool's order. `search_path`, when
@@ -61,12 +64,17 @@ pub fn read(dir: &Path, from: From, search_path: Option<&str>) -> Result<Vec<Imp
         } else {
             format!("{note}{down}")
         };
+        let version = match from {
+            From::Supabase => origin.split_once(['_', '-']).map(|(v, _)| v.to_string()),
+            From::Flyway | From::Diesel => None,
+        };
         out.push(Imported {
             slug,
             up: format!("{note}{up}"),
             down,
             transactional,
             origin,
+            version,
         });
     }
     if out.is_empty() {

@@ -9,6 +9,7 @@ pub mod import;
 pub mod new;
 pub mod slug;
 pub mod source;
+pub mod stamp;
 pub mod state;
 pub mod sum;
 
@@ -26,6 +27,9 @@ pub struct Metadata {
     pub run_in_transaction: bool,
     pub hazards: Vec<String>,
     pub depends: Vec<String>,
+    /// When it was written, `YYYYMMDDHHMMSS` UTC (an imported Supabase
+    /// migration: its own version): its name in the Supabase layout.
+    pub timestamp: Option<String>,
     /// Further TOML lines, verbatim (a hand-written migration's declaration).
     pub extra: String,
 }
@@ -36,8 +40,12 @@ impl Metadata {
             let items: Vec<String> = v.iter().map(|s| format!("{s:?}")).collect();
             format!("[{}]", items.join(", "))
         };
+        let timestamp = match &self.timestamp {
+            Some(t) => format!("timestamp = {t:?}\n"),
+            None => String::new(),
+        };
         format!(
-            "run_in_transaction = {}\nhazards = {}\ndepends = {}\n{}",
+            "run_in_transaction = {}\nhazards = {}\ndepends = {}\n{timestamp}{}",
             self.run_in_transaction,
             list(&self.hazards),
             list(&self.depends),
@@ -244,6 +252,7 @@ mod tests {
                 run_in_transaction: true,
                 hazards: vec![],
                 depends: vec![],
+                timestamp: None,
                 extra: String::new(),
             },
             state: Some("{}\n".into()),
@@ -297,8 +306,16 @@ mod tests {
             run_in_transaction: false,
             hazards: vec!["index_build".into()],
             depends: vec!["0001_baseline".into()],
+            timestamp: None,
             extra: String::new(),
         };
         assert_eq!(m.render(), "run_in_transaction = false\nhazards = [\"index_build\"]\ndepends = [\"0001_baseline\"]\n");
+        let stamped = Metadata {
+            timestamp: Some("20260512093000".into()),
+            ..m
+        };
+        assert!(stamped
+            .render()
+            .ends_with("depends = [\"0001_baseline\"]\ntimestamp = \"20260512093000\"\n"));
     }
 }

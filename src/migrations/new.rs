@@ -83,6 +83,10 @@ pub fn new_migration(
             run_in_transaction: transactional,
             hazards: Vec::new(),
             depends: Vec::new(),
+            timestamp: Some(super::stamp::after(
+                super::stamp::last_version(dir)?.as_deref(),
+                &super::stamp::now(),
+            )),
             // After diesel's keys; the runner ignores them.
             extra: format!(
                 "hand_written = true\n# none: data only; desired: the schema change is also in schema/\nschema_effect = \"{}\"\n",

@@ -29,6 +29,8 @@ pub struct Source {
     pub down_sql: String,
     pub run_in_transaction: bool,
     pub depends: Vec<String>,
+    /// `timestamp` of metadata.toml (see `stamp`).
+    pub timestamp: Option<String>,
 }
 
 /// `metadata.toml`; unknown keys are left to other tools.
@@ -38,6 +40,8 @@ struct Metadata {
     run_in_transaction: bool,
     #[serde(default)]
     depends: Vec<String>,
+    #[serde(default)]
+    timestamp: Option<String>,
 }
 
 fn yes() -> bool {
@@ -147,6 +151,7 @@ fn read_one(base: &Path, name: &str) -> Result<Source, String> {
         down_sql,
         run_in_transaction: meta.run_in_transaction,
         depends: meta.depends,
+        timestamp: meta.timestamp,
     })
 }
 
@@ -167,6 +172,14 @@ pub fn fill(sources: &mut [Source], ups: Vec<Vec<Statement>>) {
 }
 
 impl Source {
+    /// Its version in Supabase's layout: the recorded timestamp, else the
+    /// legacy one its number gives.
+    pub fn version(&self) -> String {
+        self.timestamp
+            .clone()
+            .unwrap_or_else(|| super::stamp::legacy(self.number))
+    }
+
     fn split(&self) -> Result<Vec<Statement>, String> {
         let Some(text) = &self.unsplit else {
             return Ok(self.up.clone());

@@ -4,6 +4,7 @@
 
 pub mod cache;
 pub mod locate;
+pub mod sql;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,8 @@ pub struct Source {
     /// The file `text` was read from. Such a text is let go once parsed
     /// and read again only to place an error found later.
     file: Option<PathBuf>,
+    /// Of a SQL file: where each part of the model it declares is.
+    places: Option<std::sync::Arc<sql::Places>>,
 }
 
 impl Source {
@@ -32,11 +35,17 @@ impl Source {
             label: label.to_string(),
             text: text.to_string(),
             file: None,
+            places: None,
         }
     }
 
     fn is_json(&self) -> bool {
         self.label.to_ascii_lowercase().ends_with(".json")
+    }
+
+    /// A SQL file: translated with the others, not parsed alone.
+    fn is_sql(&self) -> bool {
+        self.label.to_ascii_lowercase().ends_with(".sql")
     }
 
     fn release(&mut self) {
@@ -93,6 +102,7 @@ pub fn load_cached(
                 label,
                 text,
                 file: Some(file.clone()),
+                places: None,
             }),
             Err(e) => errors.push(file_error(&label, format!("cannot read: {e}"))),
         }
@@ -123,7 +133,7 @@ pub fn schema_files(path: &Path, errors: &mut Vec<LoadError>) -> Vec<PathBuf> {
         if out.is_empty() {
             errors.push(file_error(
                 &path.display().to_string(),
-                "no *.yaml, *.yml or *.json files here".into(),
+                "no *.yaml, *.yml, *.json or *.sql files here".into(),
             ));
         }
     } else if path.exists() {
@@ -170,7 +180,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<LoadError>) {
             let ext = p
                 .extension()
                 .map(|e| e.to_string_lossy().to_ascii_lowercase());
-            if matches!(ext.as_deref(), Some("yaml" | "yml" | "json")) {
+            if matches!(ext.as_deref(), Some("yaml" | "yml" | "json" | "sql")) {
                 out.push(p);
             }
         }
@@ -205,6 +215,7 @@ fn load_sources_with(
     let mut origins = Origins::new();
     let mut list_sections: HashMap<&'static str, usize> = HashMap::new();
     let parsed_all = parse_all(&mut sources, cache);
+    let translated = translate_sql(&mut sources);
     let sources = &sources;
     tracing::debug!(files = sources.len(), "parsed the schema files");
     // Room for every table at once: growing by doubling would copy the
@@ -235,6 +246,18 @@ fn load_sources_with(
             &mut origins,
             &mut errors,
         );
+    }
+    match translated {
+        Ok(Some(db)) => merge_sql(
+            &mut merged,
+            db,
+            sources,
+            &mut origins,
+            &mut list_sections,
+            &mut errors,
+        ),
+        Ok(None) => {}
+        Err(e) => errors.extend(e),
     }
     if !errors.is_empty() {
         return Err(LoadErrors { errors });
@@ -392,6 +415,10 @@ fn refresh(cache: &cache::Cache, kept: bool, results: &[(Result<Parsed, LoadErro
 }
 
 fn parse(src: &Source) -> Result<Database, LoadError> {
+    if src.is_sql() {
+        // Translated with the other SQL files (`translate_sql`).
+        return Ok(Database::default());
+    }
     if src.is_json() {
         return serde_json::from_str(&src.text).map_err(|e| LoadError {
             file: src.label.clone(),
@@ -537,7 +564,127 @@ fn merge(
 }
 
 fn position(src: &Source, path: &[String]) -> (usize, usize) {
+    if let Some(places) = &src.places {
+        return match places.find(path) {
+            Some((_, at)) => sql::text::line_col(&src.text(), at),
+            None => (1, 1),
+        };
+    }
     locate::locate(&src.text(), path).unwrap_or((1, 1))
+}
+
+/// Every SQL source translated together into one model; each source then
+/// holds the places of what it declared. `None` when there are none.
+fn translate_sql(sources: &mut [Source]) -> Result<Option<Database>, Vec<LoadError>> {
+    let at: Vec<usize> = (0..sources.len())
+        .filter(|&i| sources[i].is_sql())
+        .collect();
+    if at.is_empty() {
+        return Ok(None);
+    }
+    let texts: Vec<(String, String)> = at
+        .iter()
+        .map(|&i| (sources[i].label.clone(), sources[i].text().into_owned()))
+        .collect();
+    let files: Vec<sql::SqlFile<'_>> = texts
+        .iter()
+        .map(|(label, text)| sql::SqlFile { label, text })
+        .collect();
+    let translated = sql::translate(&files)?;
+    // Each source's places, by the source's own index.
+    let mut per_file: Vec<sql::Places> = vec![sql::Places::default(); at.len()];
+    for (path, (file, byte)) in translated.places.at {
+        per_file[file].at.insert(path, (at[file], byte));
+    }
+    for (places, &i) in per_file.into_iter().zip(&at) {
+        sources[i].places = Some(std::sync::Arc::new(places));
+    }
+    let mut db = translated.db;
+    // Keys are canonical already; this reports what is not a name.
+    let problems = canon::canonical_keys(&mut db);
+    if let Some(p) = problems.first() {
+        return Err(vec![LoadError {
+            file: texts[0].0.clone(),
+            line: 1,
+            column: 1,
+            message: p.message.clone(),
+            hint: p.hint.clone(),
+        }]);
+    }
+    Ok(Some(db))
+}
+
+/// Merges the SQL files' model, each object's origin the file that
+/// declared it.
+fn merge_sql(
+    into: &mut Database,
+    db: Database,
+    sources: &[Source],
+    origins: &mut Origins,
+    list_sections: &mut HashMap<&'static str, usize>,
+    errors: &mut Vec<LoadError>,
+) {
+    let file_of = |section: &str, key: &str| -> usize {
+        sources
+            .iter()
+            .position(|s| {
+                s.places.as_ref().is_some_and(|p| {
+                    p.at.contains_key(&vec![section.to_string(), key.to_string()])
+                })
+            })
+            .or_else(|| sources.iter().position(Source::is_sql))
+            .unwrap_or(0)
+    };
+    let mut put = |section: &'static str, key: &str| -> bool {
+        let file = file_of(section, key);
+        let k = (section.to_string(), key.to_string());
+        if let Some((first, _)) = origins.get(&k) {
+            let prev = &sources[*first];
+            errors.push(at(
+                &sources[file],
+                &[section.to_string(), key.to_string()],
+                format!(
+                    "{} `{key}` is already defined in {}",
+                    section.trim_end_matches('s').replace('_', " "),
+                    prev.label
+                ),
+                None,
+            ));
+            return false;
+        }
+        origins.insert(k, (file, key.to_string()));
+        true
+    };
+    macro_rules! section {
+        ($field:ident) => {
+            for (k, v) in db.$field {
+                if put(stringify!($field), &k) {
+                    into.$field.insert(k, v);
+                }
+            }
+        };
+    }
+    section!(schemas);
+    section!(extensions);
+    section!(enums);
+    section!(domains);
+    section!(composite_types);
+    section!(sequences);
+    section!(tables);
+    section!(views);
+    section!(functions);
+    section!(aggregates);
+    let first_sql = sources.iter().position(Source::is_sql).unwrap_or(0);
+    if !db.external.is_empty() {
+        list_sections.entry("external").or_insert(first_sql);
+    }
+    if !db.default_privileges.is_empty() {
+        list_sections
+            .entry("default_privileges")
+            .or_insert(first_sql);
+    }
+    into.default_privileges.extend(db.default_privileges);
+    into.external.extend(db.external);
 }
 
 fn at(src: &Source, path: &[String], message: String, hint: Option<String>) -> LoadError {

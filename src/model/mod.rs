@@ -4,6 +4,7 @@ pub mod canon;
 pub mod depends;
 pub mod error;
 pub mod expr;
+pub mod external;
 pub mod load;
 pub mod memo;
 pub mod name;

@@ -55,6 +55,8 @@ pub struct Database {
     pub default_privileges: Vec<DefaultPrivilege>,
     /// Objects that exist but are managed elsewhere (e.g. `auth.users`,
     /// `auth.uid()`): they may be referenced, and are never created or dropped.
+    /// An external table may still have an entry under `tables` holding
+    /// the policies and triggers this schema puts on it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub external: Vec<String>,
     /// Drops that are intended: `schema.table` or `schema.table.column`.
@@ -192,7 +194,9 @@ pub struct Table {
     pub comment: Option<String>,
     #[serde(skip_serializing_if = "is_false")]
     pub unlogged: bool,
-    /// Column name -> column. A bare string is the column's type.
+    /// Column name -> column. A bare string is the column's type. None for
+    /// an external table, whose entry holds only policies and triggers.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub columns: IndexMap<String, Column>,
     /// `[col, ...]` or `{ name, columns }`.
     #[serde(skip_serializing_if = "Option::is_none")]

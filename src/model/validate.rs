@@ -293,6 +293,12 @@ impl<'d> Ctx<'d> {
     }
 
     fn table(&mut self, key: &str, t: &Table) {
+        let schema = QualifiedName::parse(key, "public").map(|q| q.schema);
+        let external = self.known.external.contains(key)
+            || schema.is_ok_and(|s| self.known.external.contains(&s));
+        if external {
+            return self.external_table(key, t);
+        }
         let has = |c: &String| t.columns.contains_key(c);
         let mut missing: Vec<(Vec<String>, String, &str)> = Vec::new();
         let mut need = |path: Vec<&str>, cols: &[String], what: &'static str| {
@@ -364,13 +370,38 @@ impl<'d> Ctx<'d> {
         }
     }
 
+    /// A table that is someone else's may name only the policies and
+    /// triggers this model puts on it.
+    fn external_table(&mut self, key: &str, t: &Table) {
+        let rest = Table {
+            policies: Default::default(),
+            triggers: Default::default(),
+            ..t.clone()
+        };
+        if rest != Table::default() {
+            self.err(
+                &["tables", key],
+                format!("{key} is external: only the policies and triggers put on it can be declared here"),
+            );
+        }
+        for (n, tr) in &t.triggers {
+            self.trigger_function(key, n, &tr.function);
+        }
+    }
+
     fn foreign_key(&mut self, key: &str, name: &str, fk: &ForeignKey) {
         let path = ["tables", key, "foreign_keys", name, "references"];
         let Ok((target, cols)) = keys::parse_references(&fk.references) else {
             return;
         };
         let tkey = target.to_string();
-        match self.db.tables.get(&tkey) {
+        // An external table's entry holds only policies and triggers.
+        let declared = self
+            .db
+            .tables
+            .get(&tkey)
+            .filter(|_| !self.known.external.contains(&tkey));
+        match declared {
             Some(tt) => {
                 for c in cols.iter().filter(|c| !tt.columns.contains_key(*c)) {
                     self.err(

@@ -128,7 +128,7 @@ fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
             found.extend(yaml_files(&path)?);
         } else if matches!(
             path.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml" | "json")
+            Some("yaml" | "yml" | "json" | "sql")
         ) {
             found.push(path);
         }
@@ -166,7 +166,7 @@ fn dir(schema: &str) -> PathBuf {
 }
 
 /// `public.f(integer, text)` -> `public.f`: overloads share one file.
-fn function_name(key: &str) -> &str {
+pub fn function_name(key: &str) -> &str {
     let mut in_quotes = false;
     for (i, c) in key.char_indices() {
         match c {

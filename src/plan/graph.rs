@@ -376,6 +376,11 @@ impl External {
         self.names.contains(q)
     }
 
+    /// A table that is someone else's: listed, or in a listed schema.
+    fn table(&self, q: &QualifiedName) -> bool {
+        self.names.contains(q) || self.schemas.contains(&q.schema)
+    }
+
     fn function(&self, k: &render::FunctionKey) -> bool {
         self.names.contains(&k.name)
             || self
@@ -568,7 +573,11 @@ impl Builder {
         let none = Detached::default();
         for (key, t) in &db.tables {
             let name = parse_name(key, &format!("table `{key}`"))?;
-            if !ctx.external.name(&name) && scope.has(key) {
+            if ctx.external.table(&name) {
+                // Someone else's table: only the policies and triggers
+                // declared on it are this model's.
+                b.attached(&ctx, key, &name, t)?;
+            } else if scope.has(key) {
                 let detached = detached.tables.get(key).unwrap_or(&none);
                 b.table(&ctx, key, &name, t, detached)?;
             }
@@ -1025,6 +1034,19 @@ impl Builder {
             }
             self.index(ctx, key, name, iname, ix, d)?;
         }
+        self.attached(ctx, key, name, t)
+    }
+
+    /// A table's policies and triggers.
+    fn attached(
+        &mut self,
+        ctx: &Ctx<'_>,
+        key: &str,
+        name: &QualifiedName,
+        t: &Table,
+    ) -> Result<(), PlanError> {
+        let what = format!("table {key}");
+        let id = format!("table:{key}");
         for (pname, p) in &t.policies {
             let pid = format!("policy:{key}.{pname}");
             let mut d = vec![id.clone()];

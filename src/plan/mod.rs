@@ -5,6 +5,7 @@
 //! draws the order as dot or Mermaid; `scope` limits which tables and
 //! views get steps.
 
+pub mod files;
 pub mod graph;
 pub mod migration;
 mod order;

@@ -62,6 +62,7 @@ pub fn inspect(
         schemas,
         dependencies: script,
         unmanaged: script,
+        ..InspectOptions::default()
     };
     catalog::inspect_beside(conn, &session::second_url(url, opts), &read)
         .map(|(db, _)| db)

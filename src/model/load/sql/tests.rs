@@ -1,0 +1,166 @@
+//! SQL files against the YAML that says the same: each pair must load to
+//! the same model.
+
+use crate::model::load::load_str;
+use crate::model::Database;
+
+fn sql(text: &str) -> Database {
+    load_str(text, "schema.sql").unwrap_or_else(|e| panic!("{text}\n{e}"))
+}
+
+fn yaml(text: &str) -> Database {
+    load_str(text, "schema.yaml").unwrap_or_else(|e| panic!("{text}\n{e}"))
+}
+
+fn same(sql_text: &str, yaml_text: &str) {
+    // Maps are compared in name order: YAML keeps file order.
+    let a = crate::model::write::sorted(&sql(sql_text));
+    let b = crate::model::write::sorted(&yaml(yaml_text));
+    assert_eq!(
+        serde_saphyr::to_string(&a).unwrap(),
+        serde_saphyr::to_string(&b).unwrap(),
+        "{sql_text}"
+    );
+    assert_eq!(a, b, "{sql_text}");
+}
+
+#[test]
+fn constraints_get_the_names_postgres_gives_them() {
+    same(
+        "create table t (a int primary key, b text unique, c int check (c > 0), d int references t, check (b <> ''), unique (b, c));",
+        "tables:
+  public.t:
+    columns: { a: integer, b: text, c: integer, d: integer }
+    primary_key: [a]
+    unique: { t_b_key: [b], t_b_c_key: [b, c] }
+    checks: { t_c_check: c > 0, t_b_check: b <> '' }
+    foreign_keys: { t_d_fkey: { columns: [d], references: public.t } }
+",
+    );
+}
+
+#[test]
+fn pg_dump_output_reads_as_the_schema_it_dumps() {
+    same(
+        "SET statement_timeout = 0;
+SELECT pg_catalog.set_config('search_path', '', false);
+CREATE SCHEMA app;
+CREATE TABLE app.items (
+    id integer NOT NULL,
+    name text DEFAULT 'x'::text
+);
+CREATE SEQUENCE app.items_id_seq
+    AS integer START WITH 1 INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1;
+ALTER SEQUENCE app.items_id_seq OWNED BY app.items.id;
+ALTER TABLE ONLY app.items ALTER COLUMN id SET DEFAULT nextval('app.items_id_seq'::regclass);
+ALTER TABLE ONLY app.items ADD CONSTRAINT items_pkey PRIMARY KEY (id);
+CREATE INDEX items_name_idx ON app.items USING btree (name);
+COMMENT ON COLUMN app.items.name IS 'the name';
+REVOKE ALL ON TABLE app.items FROM PUBLIC;
+GRANT SELECT ON TABLE app.items TO PUBLIC;
+",
+        "schemas:
+  app: {}
+sequences:
+  app.items_id_seq: { type: integer, start: 1, increment: 1, cache: 1, owned_by: app.items.id }
+tables:
+  app.items:
+    columns:
+      id: { type: integer, nullable: false, default: \"nextval('app.items_id_seq'::regclass)\" }
+      name: { type: text, default: \"'x'::text\", comment: the name }
+    primary_key: [id]
+    indexes: { items_name_idx: { columns: [name] } }
+    grants: { public: [select] }
+",
+    );
+}
+
+#[test]
+fn search_path_places_unqualified_names() {
+    same(
+        "create schema app;
+set search_path = app, public;
+create type mood as enum ('ok', 'sad');
+create table people (m mood, n int);
+create policy p on people for select to authenticated using (n > 0);
+",
+        "schemas:
+  app: {}
+enums:
+  app.mood: { values: [ok, sad] }
+tables:
+  app.people:
+    columns: { m: app.mood, n: integer }
+    policies: { p: { for: select, to: [authenticated], using: n > 0 } }
+",
+    );
+}
+
+#[test]
+fn functions_grants_and_default_privileges() {
+    same(
+        "create function public.add(a integer, b integer default 1) returns integer
+  language sql immutable strict as $$ select a + b $$;
+revoke all on function public.add(integer, integer) from public;
+grant execute on function public.add to authenticated;
+comment on function public.add(int, int) is 'adds';
+alter default privileges in schema public grant select on tables to anon;
+",
+        "functions:
+  public.add(integer, integer):
+    arguments: a integer, b integer DEFAULT 1
+    returns: integer
+    language: sql
+    body: ' select a + b '
+    volatility: immutable
+    strict: true
+    comment: adds
+    grants: { public: [], authenticated: [execute] }
+default_privileges:
+  - { schema: public, on: tables, grants: { anon: [select] } }
+",
+    );
+}
+
+#[test]
+fn objects_on_a_table_the_files_do_not_create_are_attached_to_it() {
+    same(
+        "create function public.f() returns trigger language plpgsql as $$ begin return new; end $$;
+create trigger t after insert on auth.users for each row execute function public.f();
+create policy \"read\" on storage.objects for select using (bucket_id = 'a');
+create table public.p (id uuid references auth.users);
+",
+        "functions:
+  public.f():
+    returns: trigger
+    language: plpgsql
+    body: ' begin return new; end '
+tables:
+  auth.users:
+    triggers: { t: { timing: after, events: [insert], for_each: row, function: public.f } }
+  storage.objects:
+    policies: { read: { for: select, using: bucket_id = 'a' } }
+  public.p:
+    columns: { id: uuid }
+    foreign_keys: { p_id_fkey: { columns: [id], references: auth.users } }
+external: [auth.users, storage.objects]
+",
+    );
+}
+
+#[test]
+fn file_order_does_not_matter() {
+    let files = [
+        ("b.sql", "alter table public.t add constraint t_u_fkey foreign key (u) references public.u;\ncreate index t_u_idx on public.t (u);"),
+        ("a.sql", "create table public.t (id int primary key, u int);"),
+        ("c.sql", "create table public.u (id int primary key);"),
+    ];
+    let sources: Vec<crate::model::load::Source> = files
+        .iter()
+        .map(|(l, t)| crate::model::load::Source::new(l, t))
+        .collect();
+    let (db, _) = crate::model::load::load_sources(sources).unwrap();
+    let t = &db.tables["public.t"];
+    assert_eq!(t.foreign_keys["t_u_fkey"].references, "public.u(id)");
+    assert!(t.indexes.contains_key("t_u_idx"));
+}
