@@ -1,1 +1,0 @@
-CREATE TABLE t (id integer PRIMARY KEY, name text NOT NULL DEFAULT '', n integer);
