@@ -63,6 +63,9 @@ pub struct InspectOptions {
     /// Read what the model does not cover (`Database::unmanaged`), for a
     /// report or a script; a reading only compared does not need it.
     pub unmanaged: bool,
+    /// A schema of `schemas` the database lacks is read as absent (a plan
+    /// creates it) rather than refused (what `inspect` asked for by name).
+    pub missing_ok: bool,
 }
 
 impl Default for InspectOptions {
@@ -71,6 +74,7 @@ impl Default for InspectOptions {
             schemas: None,
             dependencies: true,
             unmanaged: true,
+            missing_ok: false,
         }
     }
 }

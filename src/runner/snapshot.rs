@@ -62,6 +62,7 @@ pub fn inspect(
         schemas,
         dependencies: script,
         unmanaged: script,
+        missing_ok: false,
     };
     catalog::inspect_beside(conn, &session::second_url(url, opts), &read)
         .map(|(db, _)| db)
