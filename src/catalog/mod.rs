@@ -182,6 +182,16 @@ fn read_all(
     if opts.dependencies {
         depends::depends(s, &mut db)?;
     }
+    let mut unreadable = std::mem::take(&mut s.unreadable);
+    unreadable.extend(
+        s.take_prefetched::<Vec<String>>(session::UNREADABLE)
+            .unwrap_or_default(),
+    );
+    db.unmanaged
+        .extend(unreadable.into_iter().map(|name| crate::model::Unmanaged {
+            kind: "unreadable catalog row".into(),
+            name,
+        }));
     sort::sort(&mut db);
     Ok(db)
 }
