@@ -790,18 +790,26 @@ impl Builder {
             let mut d = ctx.schema_dep(&k.name.schema);
             // Signature types always; the body only when PostgreSQL parses
             // it at CREATE time (SQL-standard bodies).
-            let probe = if render::is_sql_standard_body(f) {
-                sql.clone()
+            let probe = |args: &str| match (&f.kind, &f.returns) {
+                (FunctionKind::Function, Some(r)) => {
+                    format!("CREATE FUNCTION pg_temp.probe({args}) RETURNS {r} LANGUAGE sql AS ''")
+                }
+                _ => format!("CREATE PROCEDURE pg_temp.probe({args}) LANGUAGE sql AS ''"),
+            };
+            if render::is_sql_standard_body(f) {
+                d.extend(ctx.sql(&what, &sql)?);
             } else {
                 let args = f.arguments.as_deref().unwrap_or(&k.args);
-                match (&f.kind, &f.returns) {
-                    (FunctionKind::Function, Some(r)) => format!(
-                        "CREATE FUNCTION pg_temp.probe({args}) RETURNS {r} LANGUAGE sql AS ''"
-                    ),
-                    _ => format!("CREATE PROCEDURE pg_temp.probe({args}) LANGUAGE sql AS ''"),
+                // An argument named like a keyword of a newer grammar than
+                // the server's (`json`, `json_table`: left unquoted by an
+                // older server) does not parse here: the argument types
+                // alone then say what the signature needs.
+                match ctx.sql(&what, &probe(args)) {
+                    Ok(found) => d.extend(found),
+                    Err(_) if f.arguments.is_some() => d.extend(ctx.sql(&what, &probe(&k.args))?),
+                    Err(e) => return Err(e),
                 }
-            };
-            d.extend(ctx.sql(&what, &probe)?);
+            }
             let mut d = deps(d);
             let cut = detached.bodies.get(&id);
             for target in body_reads(ctx, &k, f) {
