@@ -123,6 +123,29 @@ fn drift_reports_both_sides_until_the_database_matches() {
 }
 
 #[test]
+fn drift_reports_a_schema_the_database_lacks() {
+    let db = FreshDb::new("verify_drift_schema");
+    let dir = support::temp_dir();
+    std::fs::write(
+        dir.join("t.yaml"),
+        "schemas:\n  app: {}\ntables:\n  app.t:\n    columns:\n      id: integer\n",
+    )
+    .unwrap();
+    let s = dir.to_str().unwrap();
+    for lock in [&[][..], &["--lock"][..]] {
+        let mut args = vec!["drift", "--database-url", &db.url, "--schema", s];
+        args.extend(lock);
+        let (code, out, err) = reconcile(&args);
+        assert_eq!(code, 1, "{lock:?}: {out}{err}");
+        assert!(
+            out.contains("app.t") && out.contains("CREATE SCHEMA"),
+            "{out}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn lint_flags_a_weak_schema_and_passes_the_fixed_one() {
     let dir = support::temp_dir();
     let weak = "tables:\n  public.notes:\n    columns:\n      id: { type: uuid, nullable: false }\n      owner: uuid\n    policies:\n      anyone_writes: { for: insert, with_check: \"true\" }\n";

@@ -72,6 +72,10 @@ fn read(
         rows.insert(depends::EDGES, Box::new(unused.depends));
     }
     rows.insert(relations::INDEXES, Box::new(indexes));
+    let unreadable = std::mem::take(&mut s.unreadable);
+    if !unreadable.is_empty() {
+        rows.insert(super::session::UNREADABLE, Box::new(unreadable));
+    }
     s.execute("commit", "COMMIT")?;
     let stats = s.close()?;
     // BEGIN and SET TRANSACTION SNAPSHOT went as one batch of two.

@@ -76,6 +76,12 @@ struct FunctionRow {
     returns_set: bool,
     #[diesel(sql_type = Nullable<Array<Text>>)]
     config: Option<Vec<String>>,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    arg_names: Option<Vec<String>>,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    arg_modes: Option<Vec<String>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    library: Option<String>,
 }
 
 pub fn functions(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
@@ -88,15 +94,41 @@ pub fn functions(s: &mut Session, db: &mut Database) -> Result<(), CatalogError>
                 p.provolatile::text AS volatility, p.proisstrict AS strict,
                 p.prosecdef AS security_definer, p.proleakproof AS leakproof,
                 p.procost::float8 AS cost, p.prorows::float8 AS rows, p.proretset AS returns_set,
-                p.proconfig AS config
+                p.proconfig AS config, p.proargnames AS arg_names,
+                p.proargmodes::text[] AS arg_modes,
+                CASE WHEN l.lanname = 'c' THEN p.probin END AS library
            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
            JOIN pg_language l ON l.oid = p.prolang
           WHERE p.prokind IN ('f', 'p') AND {}",
         proc_filter()
     );
     let rows: Vec<FunctionRow> = s.load("functions", &sql)?;
-    for r in rows {
+    for mut r in rows {
         let identity = r.arg_types.join(", ");
+        // What an older server leaves unquoted may be a keyword to the
+        // parser reconcile plans with (`json`, `json_table` from 16, 17):
+        // such argument and result column names are quoted.
+        let modes = r.arg_modes.take().unwrap_or_default();
+        let names = r.arg_names.take().unwrap_or_default();
+        let mode_of = |i: usize| modes.get(i).map(String::as_str).unwrap_or("i");
+        let (args, table): (Vec<&str>, Vec<&str>) = {
+            let mut a = Vec::new();
+            let mut t = Vec::new();
+            for (i, n) in names.iter().enumerate() {
+                if mode_of(i) == "t" {
+                    t.push(n.as_str());
+                } else {
+                    a.push(n.as_str());
+                }
+            }
+            (a, t)
+        };
+        r.arguments = quote_names(&r.arguments, &args);
+        if let Some(ret) = r.returns.as_mut() {
+            if let Some(inner) = ret.strip_prefix("TABLE(").and_then(|x| x.strip_suffix(')')) {
+                *ret = format!("TABLE({})", quote_names(inner, &table));
+            }
+        }
         let default_cost = if matches!(r.language.as_str(), "c" | "internal") {
             1.0
         } else {
@@ -114,6 +146,7 @@ pub fn functions(s: &mut Session, db: &mut Database) -> Result<(), CatalogError>
                 Some(def) => sql_body(&def),
                 None => r.body,
             },
+            library: r.library,
             language: r.language,
             volatility: match r.volatility.as_str() {
                 "i" => Volatility::Immutable,
@@ -143,6 +176,59 @@ pub fn functions(s: &mut Session, db: &mut Database) -> Result<(), CatalogError>
             .insert(function_key(&r.schema, &r.name, &r.arg_types), f);
     }
     Ok(())
+}
+
+/// `list` (an argument list as `pg_get_function_arguments` prints it, or
+/// a `TABLE (...)` result's columns) with each of `names` that the server
+/// printed bare quoted where reconcile's parser needs it: the server
+/// quotes by its own keyword list, which an older major's is.
+fn quote_names(list: &str, names: &[&str]) -> String {
+    let items = split_top_level(list);
+    if items.len() != names.len() {
+        return list.to_string();
+    }
+    let mut out: Vec<String> = Vec::with_capacity(items.len());
+    for (item, name) in items.iter().zip(names) {
+        let item = item.trim();
+        let quoted = crate::model::quote_ident(name);
+        let (mode, rest) = ["IN ", "OUT ", "INOUT ", "VARIADIC "]
+            .iter()
+            .find_map(|m| item.strip_prefix(m).map(|r| (*m, r)))
+            .unwrap_or(("", item));
+        let bare = !name.is_empty()
+            && quoted != *name
+            && rest.strip_prefix(name).is_some_and(|r| r.starts_with(' '));
+        if bare {
+            out.push(format!("{mode}{quoted}{}", &rest[name.len()..]));
+        } else {
+            out.push(item.to_string());
+        }
+    }
+    out.join(", ")
+}
+
+/// `text` cut at the commas outside parentheses, brackets and quotes.
+fn split_top_level(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0i32, 0usize);
+    let (mut single, mut double) = (false, false);
+    for (i, c) in text.char_indices() {
+        match c {
+            '\'' if !double => single = !single,
+            '"' if !single => double = !double,
+            '(' | '[' if !single && !double => depth += 1,
+            ')' | ']' if !single && !double => depth -= 1,
+            ',' if depth == 0 && !single && !double => {
+                out.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if !text.trim().is_empty() {
+        out.push(&text[start..]);
+    }
+    out
 }
 
 /// The SQL-standard body (`BEGIN ATOMIC ... END` or `RETURN ...`) of a
@@ -251,6 +337,27 @@ pub fn aggregates(s: &mut Session, db: &mut Database) -> Result<(), CatalogError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_the_parser_reads_as_keywords_are_quoted() {
+        assert_eq!(
+            quote_names("json text, format integer DEFAULT 1", &["json", "format"]),
+            "\"json\" text, format integer DEFAULT 1"
+        );
+        assert_eq!(
+            quote_names(
+                "OUT json_table text, VARIADIC \"select\" integer[]",
+                &["json_table", "select"]
+            ),
+            "OUT \"json_table\" text, VARIADIC \"select\" integer[]"
+        );
+        // Unnamed arguments and defaults with commas stay as they are.
+        assert_eq!(
+            quote_names("integer, b numeric(10,2) DEFAULT f(1, 2)", &["", "b"]),
+            "integer, b numeric(10,2) DEFAULT f(1, 2)"
+        );
+        assert_eq!(quote_names("", &[]), "");
+    }
 
     #[test]
     fn sql_body_is_taken_after_the_header() {

@@ -65,6 +65,9 @@ pub struct InspectOptions {
     /// Schemas not read whose tables are someone else's, but may carry
     /// policies of the schemas read (Supabase's are added on their own).
     pub attach: Vec<String>,
+    /// A schema of `schemas` the database lacks is read as absent (a plan
+    /// creates it) rather than refused (what `inspect` asked for by name).
+    pub missing_ok: bool,
 }
 
 impl Default for InspectOptions {
@@ -74,6 +77,7 @@ impl Default for InspectOptions {
             dependencies: true,
             unmanaged: true,
             attach: Vec::new(),
+            missing_ok: false,
         }
     }
 }
@@ -190,6 +194,16 @@ fn read_all(
         .extend(undeclared.into_iter().filter(|k| !read(k)));
     db.external.sort();
     db.external.dedup();
+    let mut unreadable = std::mem::take(&mut s.unreadable);
+    unreadable.extend(
+        s.take_prefetched::<Vec<String>>(session::UNREADABLE)
+            .unwrap_or_default(),
+    );
+    db.unmanaged
+        .extend(unreadable.into_iter().map(|name| crate::model::Unmanaged {
+            kind: "unreadable catalog row".into(),
+            name,
+        }));
     sort::sort(&mut db);
     Ok(db)
 }

@@ -4,6 +4,7 @@
 use std::any::Any;
 use std::collections::HashMap;
 
+use diesel::connection::DefaultLoadingMode;
 use diesel::pg::Pg;
 use diesel::pg::PgRowByRowLoadingMode;
 use diesel::query_dsl::RunQueryDsl;
@@ -39,6 +40,39 @@ pub struct Session<'a> {
     /// Keep each query's rows in `prefetched` and hand the reader none:
     /// the reading-ahead connection runs the readers only for their queries.
     pub recording: bool,
+    /// Rows that could not be read (a value the reader did not expect,
+    /// such as a NULL), as `<query>: <error>`: each is left out and
+    /// reported, never fatal to the rest of the reading.
+    pub unreadable: Vec<String>,
+}
+
+/// Rows under this name in `prefetched`: the unreadable rows of the
+/// reading-ahead connection.
+pub const UNREADABLE: &str = "unreadable rows";
+
+/// The rows of a query, each one that fails to read set aside in
+/// `unreadable`; an error of the query itself ends the reading.
+fn rows_of<T>(
+    what: &'static str,
+    rows: impl Iterator<Item = diesel::QueryResult<T>>,
+    unreadable: &mut Vec<String>,
+    mut f: impl FnMut(T),
+) -> Result<usize, CatalogError> {
+    let mut n = 0;
+    for row in rows {
+        match row {
+            Ok(r) => {
+                f(r);
+                n += 1;
+            }
+            Err(diesel::result::Error::DeserializationError(e)) => {
+                tracing::warn!(query = what, error = %e, "a catalog row could not be read; left out");
+                unreadable.push(format!("{what}: {e}"));
+            }
+            Err(source) => return Err(CatalogError::Query { what, source }),
+        }
+    }
+    Ok(n)
 }
 
 /// Rows of queries by name, typed as their reader reads them.
@@ -96,6 +130,7 @@ impl<'a> Session<'a> {
             version,
             prefetched: Prefetched::new(),
             recording: false,
+            unreadable: Vec::new(),
         };
         s.execute(
             "search_path",
@@ -184,10 +219,12 @@ impl<'a> Session<'a> {
         self.stats.queries += 1;
         let schemas = self.schemas.clone();
         let started = std::time::Instant::now();
-        let rows: Vec<T> = diesel::sql_query(sql)
+        let iter = diesel::sql_query(sql)
             .bind::<Array<Text>, _>(schemas)
-            .load(self.conn)
+            .load_iter::<T, DefaultLoadingMode>(self.conn)
             .map_err(|source| CatalogError::Query { what, source })?;
+        let mut rows = Vec::new();
+        rows_of(what, iter, &mut self.unreadable, |r| rows.push(r))?;
         timed(what, rows.len(), started);
         Ok(rows)
     }
@@ -200,7 +237,7 @@ impl<'a> Session<'a> {
         &mut self,
         what: &'static str,
         sql: &str,
-        mut f: impl FnMut(T),
+        f: impl FnMut(T),
     ) -> Result<(), CatalogError>
     where
         T: QueryableByName<Pg> + 'static,
@@ -208,16 +245,11 @@ impl<'a> Session<'a> {
         self.stats.queries += 1;
         let schemas = self.schemas.clone();
         let started = std::time::Instant::now();
-        let err = |source| CatalogError::Query { what, source };
         let rows = diesel::sql_query(sql)
             .bind::<Array<Text>, _>(schemas)
             .load_iter::<T, PgRowByRowLoadingMode>(self.conn)
-            .map_err(err)?;
-        let mut n = 0;
-        for row in rows {
-            f(row.map_err(err)?);
-            n += 1;
-        }
+            .map_err(|source| CatalogError::Query { what, source })?;
+        let n = rows_of(what, rows, &mut self.unreadable, f)?;
         timed(what, n, started);
         Ok(())
     }
@@ -235,10 +267,12 @@ impl<'a> Session<'a> {
     {
         self.stats.queries += 1;
         let started = std::time::Instant::now();
-        let rows: Vec<T> = diesel::sql_query(sql)
+        let iter = diesel::sql_query(sql)
             .bind::<Nullable<Array<Text>>, _>(filter)
-            .load(self.conn)
+            .load_iter::<T, DefaultLoadingMode>(self.conn)
             .map_err(|source| CatalogError::Query { what, source })?;
+        let mut rows = Vec::new();
+        rows_of(what, iter, &mut self.unreadable, |r| rows.push(r))?;
         timed(what, rows.len(), started);
         Ok(rows)
     }
@@ -289,4 +323,40 @@ pub fn qualified_unless_catalog(parts: &[String]) -> Option<String> {
 fn timed(what: &str, rows: usize, started: std::time::Instant) {
     let ms = started.elapsed().as_millis() as u64;
     tracing::debug!(query = what, rows, ms, "catalog query");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::Connection;
+
+    #[derive(QueryableByName)]
+    struct Named {
+        #[diesel(sql_type = Text)]
+        name: String,
+    }
+
+    /// A row the reader cannot read is set aside and reported; the others
+    /// are read. Needs the test server (`scripts/pg run`), like the
+    /// integration tests; without one there is nothing to read.
+    #[test]
+    fn an_unreadable_row_is_reported_not_fatal() {
+        let Ok(url) = std::env::var("RECONCILE_TEST_PG") else {
+            return;
+        };
+        let mut conn = PgConnection::establish(&url).expect("connect");
+        let mut s = Session::open(&mut conn).expect("open");
+        let sql =
+            "SELECT x AS name FROM (VALUES ('a'), (NULL), ('b')) v(x) WHERE $1::text[] IS NOT NULL";
+        let rows: Vec<Named> = s.load("names", sql).expect("read");
+        let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        let mut seen = Vec::new();
+        s.each("names again", sql, |r: Named| seen.push(r.name))
+            .expect("read");
+        assert_eq!(seen, ["a", "b"]);
+        assert_eq!(s.unreadable.len(), 2, "{:?}", s.unreadable);
+        assert!(s.unreadable[0].starts_with("names: "), "{:?}", s.unreadable);
+        s.close().expect("close");
+    }
 }

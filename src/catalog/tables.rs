@@ -45,10 +45,13 @@ pub fn comment_join(oid: &str, catalog: &str) -> String {
 /// in order. One index lookup per element: joining pg_attribute to the
 /// unnested array instead scanned all of the relation's columns per row.
 pub fn attnames_sql(rel: &str, attnums: &str) -> String {
+    // An expression's place (attnum 0, an exclusion on `lower(n)`) names
+    // no column: left out, never a NULL in the list.
     format!(
         "ARRAY(SELECT (SELECT a.attname::text FROM pg_attribute a
                         WHERE a.attrelid = {rel} AND a.attnum = k.num)
-                 FROM unnest({attnums}) WITH ORDINALITY k(num, ord) ORDER BY k.ord)"
+                 FROM unnest({attnums}) WITH ORDINALITY k(num, ord)
+                WHERE k.num <> 0 ORDER BY k.ord)"
     )
 }
 

@@ -67,7 +67,9 @@ pub fn schemas(
             .filter(|w| !rows.iter().any(|r| &r.name == *w))
             .map(|w| w.as_str())
             .collect();
-        if !missing.is_empty() {
+        if !missing.is_empty() && opts.missing_ok {
+            tracing::info!(schemas = ?missing, "not in the database (yet)");
+        } else if !missing.is_empty() {
             return Err(CatalogError::Invalid(format!(
                 "schema(s) not found or not user schemas: {}",
                 missing.join(", ")

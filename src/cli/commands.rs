@@ -146,15 +146,22 @@ fn summary(db: &Database) -> Vec<(&'static str, usize)> {
 }
 
 pub fn introspect(args: &DbArgs) -> Result<Database, Failure> {
-    read_database(args, true)
+    read_database(args, true, false)
+}
+
+/// [`introspect`] for a comparison with a desired state: a schema it names
+/// that the database lacks is read as absent, to be created.
+pub fn introspect_for_plan(args: &DbArgs) -> Result<Database, Failure> {
+    read_database(args, true, true)
 }
 
 /// [`introspect`], with or without pg_depend's edges (see
-/// [`InspectOptions::dependencies`]).
-fn read_database(args: &DbArgs, dependencies: bool) -> Result<Database, Failure> {
+/// [`InspectOptions::dependencies`]) and missing schemas allowed.
+fn read_database(args: &DbArgs, dependencies: bool, missing_ok: bool) -> Result<Database, Failure> {
     let opts = InspectOptions {
         schemas: args.schemas.clone(),
         dependencies,
+        missing_ok,
         ..InspectOptions::default()
     };
     catalog::inspect_url(&args.database_url, &opts)
@@ -164,7 +171,7 @@ fn read_database(args: &DbArgs, dependencies: bool) -> Result<Database, Failure>
 
 fn inspect(args: &DbArgs, format: ModelFormat) -> Outcome {
     // The dependencies are never written out.
-    let mut db = read_database(args, false)?;
+    let mut db = read_database(args, false, false)?;
     model::write::sort(&mut db);
     to_stdout(|out| match format {
         ModelFormat::Yaml => serde_saphyr::to_io_writer(out, &db).map_err(|e| e.to_string()),

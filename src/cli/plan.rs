@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::commands::{introspect, load, to_stdout, Outcome};
+use super::commands::{introspect_for_plan, load, to_stdout, Outcome};
 use super::report::{self, Report};
 use super::{DbArgs, Exit, Failure, PlanArgs, PlanFormat};
 use crate::diff::DiffOptions;
@@ -49,7 +49,7 @@ fn read_start(args: &PlanArgs) -> Result<Start, Failure> {
 
 fn read_live(url: &str, schemas: Vec<String>) -> Result<Database, Failure> {
     tracing::info!(schemas = ?schemas, "reading the live database");
-    introspect(&DbArgs {
+    introspect_for_plan(&DbArgs {
         database_url: url.to_string(),
         schemas: Some(schemas),
     })

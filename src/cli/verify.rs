@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use super::commands::{introspect, load, Outcome};
+use super::commands::{introspect, introspect_for_plan, load, Outcome};
 use super::run::parse_duration;
 use super::{DbArgs, Exit, Failure};
 use crate::catalog;
@@ -84,11 +84,12 @@ pub fn drift(args: &DriftArgs) -> Outcome {
             .map_err(|e| Failure::new(Exit::Database, format!("drift --lock: {e}")))?;
         let opts = catalog::InspectOptions {
             schemas: db_args.schemas.clone(),
+            missing_ok: true,
             ..Default::default()
         };
         catalog::inspect(locked.conn(), &opts).map_err(db_error)?
     } else {
-        introspect(&db_args)?
+        introspect_for_plan(&db_args)?
     };
     let diffs =
         drift::drift(&live, &desired).map_err(|e| Failure::new(Exit::Input, e.to_string()))?;

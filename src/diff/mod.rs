@@ -67,6 +67,8 @@ pub struct Change {
     pub from_deps: Vec<String>,
     /// Objects the new version needs (creates run after theirs).
     pub to_deps: Vec<String>,
+    /// Objects the new version is run after where no cycle forbids.
+    pub soft_deps: Vec<String>,
     /// Names this change frees (drop) or takes (create), e.g. an index
     /// name; besides these, each drop frees and each create takes its
     /// object's id (`obj`).
@@ -195,12 +197,14 @@ fn fill(changes: &mut [Change], pending: Vec<(usize, usize)>, objs: &mut Objs) {
             c.up = std::mem::take(&mut y.create);
             c.down = std::mem::take(&mut y.drop);
             c.to_deps = std::mem::take(&mut y.deps);
+            c.soft_deps = std::mem::take(&mut y.soft);
         } else {
             c.id = y.id.clone();
             c.group = y.group.clone();
             c.up = y.create.clone();
             c.down = y.drop.clone();
             c.to_deps = y.deps.clone();
+            c.soft_deps = y.soft.clone();
         }
     }
 }
@@ -265,6 +269,7 @@ fn ungrouped(o: &Obj<'_>, id: String, action: Action, summary: String) -> Change
         transactional: true,
         from_deps: vec![],
         to_deps: vec![],
+        soft_deps: vec![],
         slots: slots(o),
         after: vec![],
     }
@@ -849,6 +854,7 @@ impl<'a> Differ<'a, '_> {
                 c.up = up.unwrap_or_else(|| y.create.clone());
                 c.down = y.drop.clone();
                 c.to_deps = y.deps.clone();
+                c.soft_deps = y.soft.clone();
             }
         }
         let add = c.up.first().cloned().unwrap_or_default();
@@ -926,6 +932,7 @@ impl<'a> Differ<'a, '_> {
         c.transactional = p.transactional;
         c.from_deps = x.deps.clone();
         c.to_deps = y.deps.clone();
+        c.soft_deps = y.soft.clone();
         self.changes.push(c);
         if let Some(v) = p.validate {
             let mut s = base(y, format!("{}:validate", y.id), Action::Alter, v.summary);
@@ -1098,6 +1105,7 @@ mod tests {
             create: vec![sql.into()],
             drop: vec![format!("DROP {id};")],
             deps: vec!["schema:app".into()],
+            soft: vec![],
             shape: Shape::Statement(sql.into()),
             table_only: None,
         }

@@ -61,6 +61,9 @@ pub(crate) struct Obj<'a> {
     pub drop: Vec<String>,
     /// Ids of objects it needs.
     pub deps: Vec<String>,
+    /// Ids of objects it is ordered after where no cycle forbids (what a
+    /// function's string body reads).
+    pub soft: Vec<String>,
     pub shape: Shape<'a>,
     /// A part of a table rendered as its own statement only because the
     /// table was new (split-off default/check, replica identity).
@@ -128,6 +131,7 @@ impl<'a> Side<'a> {
                         create: vec![],
                         drop: vec![],
                         deps: vec![],
+                        soft: vec![],
                         shape: Shape::Schema(name, s),
                         table_only: None,
                     },
@@ -283,6 +287,7 @@ impl<'a> Side<'a> {
                     create: pairs.iter().map(|p| p.0.clone()).collect(),
                     drop: pairs.iter().rev().map(|p| p.1.clone()).collect(),
                     deps,
+                    soft: vec![],
                     shape: Shape::DefaultPrivilege(d),
                     table_only: None,
                 },
@@ -399,7 +404,7 @@ fn taken<'a>(
     group: Option<String>,
     shape: Shape<'a>,
 ) -> Option<Obj<'a>> {
-    let (kind, create, drop, deps) = steps.take(&id)?;
+    let (kind, create, drop, deps, soft) = steps.take(&id)?;
     Some(Obj {
         id,
         kind,
@@ -407,6 +412,7 @@ fn taken<'a>(
         create,
         drop,
         deps,
+        soft,
         shape,
         table_only: None,
     })
@@ -533,6 +539,7 @@ fn table_parts<'a>(
         create: vec![],
         drop: vec![],
         deps,
+        soft: vec![],
         shape,
         table_only: None,
     };

@@ -200,6 +200,31 @@ fn timeouts(opts: &GroupOptions) -> String {
     )
 }
 
+/// `SET LOCAL check_function_bodies = false` when `stmts` create a
+/// function or procedure: the plan orders a `LANGUAGE sql` body after
+/// what it reads where it can see it, but a body may read what no parse
+/// can tell (dynamic SQL, another language) or what comes after it to
+/// break a cycle; pg_dump sets the same.
+fn unchecked_bodies<'s>(stmts: impl IntoIterator<Item = &'s String>) -> &'static str {
+    let creates = stmts.into_iter().any(|s| {
+        let head: String = s
+            .split_whitespace()
+            .take(5)
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_ascii_uppercase();
+        head.starts_with("CREATE FUNCTION")
+            || head.starts_with("CREATE PROCEDURE")
+            || head.starts_with("CREATE OR REPLACE FUNCTION")
+            || head.starts_with("CREATE OR REPLACE PROCEDURE")
+    });
+    if creates {
+        "SET LOCAL check_function_bodies = false;\n"
+    } else {
+        ""
+    }
+}
+
 /// A step's statements under its summary, written where they go.
 fn statements(out: &mut String, prefix: &str, summary: &str, stmts: &[impl AsRef<str>]) {
     out.push_str("\n-- ");
@@ -250,6 +275,7 @@ fn render(
             let write_up = || {
                 let mut up = with_room(up, t.len() + body_len(steps, |s| &s.up, ""));
                 up.push_str(&t);
+                up.push_str(unchecked_bodies(steps.iter().flat_map(|s| &s.up)));
                 for s in steps {
                     statements(&mut up, "", &s.summary, &s.up);
                 }
@@ -258,6 +284,7 @@ fn render(
             let write_down = || {
                 let mut down = with_room(down, t.len() + body_len(steps, |s| &s.down, "undo: "));
                 down.push_str(&t);
+                down.push_str(unchecked_bodies(steps.iter().flat_map(|s| &s.down)));
                 for s in steps.iter().rev() {
                     statements(&mut down, "undo: ", &s.summary, &s.down);
                 }

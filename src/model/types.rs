@@ -718,8 +718,12 @@ pub struct Function {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub returns: Option<String>,
     pub language: String,
-    /// The body as written between the dollar quotes, or a `BEGIN ATOMIC ... END` block.
+    /// The body as written between the dollar quotes, or a `BEGIN ATOMIC ... END` block;
+    /// for a `c` function, its link symbol.
     pub body: String,
+    /// A `c` function's shared library (`$libdir/unaccent`): `AS 'library', 'body'`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub library: Option<String>,
     #[serde(skip_serializing_if = "Volatility::is_default")]
     pub volatility: Volatility,
     #[serde(skip_serializing_if = "is_false")]

@@ -220,14 +220,20 @@ enum Part {
     Default(String),
     Check(String),
     DomainCheck(String),
+    /// What a function's string body (`LANGUAGE sql`) reads: it orders
+    /// the function after it where it can, and is let go when it closes a
+    /// cycle, since such a body is not checked at CREATE time in a
+    /// migration (`check_function_bodies = false`).
+    Body,
 }
 
 /// Parts split off so far: table parts by table key, domain checks by
-/// domain key.
+/// domain key, and the body dependencies let go, by function step id.
 #[derive(Debug, Default)]
 struct Splits {
     tables: BTreeMap<String, Detached>,
     domains: BTreeMap<String, BTreeSet<String>>,
+    bodies: BTreeMap<String, BTreeSet<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -236,6 +242,14 @@ pub(crate) struct Dep {
     /// The table part (of this step's table) that causes the dependency.
     /// Boxed: few dependencies have one.
     part: Option<Box<Part>>,
+}
+
+impl Dep {
+    /// A dependency that orders where it can and is let go where it would
+    /// close a cycle (what a function's string body reads).
+    pub(crate) fn is_soft(&self) -> bool {
+        matches!(self.part.as_deref(), Some(Part::Body))
+    }
 }
 
 /// A step as the builder holds it: `Step`'s fields as boxed strings (no
@@ -569,7 +583,7 @@ impl Builder {
         let mut b = Builder::new(db, revoke_named);
         b.schemas(&ctx)?;
         b.types(&ctx, detached)?;
-        b.functions(&ctx)?;
+        b.functions(&ctx, detached)?;
         let none = Detached::default();
         for (key, t) in &db.tables {
             let name = parse_name(key, &format!("table `{key}`"))?;
@@ -772,7 +786,7 @@ impl Builder {
         Ok(())
     }
 
-    fn functions(&mut self, ctx: &Ctx<'_>) -> Result<(), PlanError> {
+    fn functions(&mut self, ctx: &Ctx<'_>, detached: &Splits) -> Result<(), PlanError> {
         let db = ctx.db;
         for (key, f) in &db.functions {
             let k = parse_function_key(key)?;
@@ -785,19 +799,39 @@ impl Builder {
             let mut d = ctx.schema_dep(&k.name.schema);
             // Signature types always; the body only when PostgreSQL parses
             // it at CREATE time (SQL-standard bodies).
-            let probe = if render::is_sql_standard_body(f) {
-                sql.clone()
+            let probe = |args: &str| match (&f.kind, &f.returns) {
+                (FunctionKind::Function, Some(r)) => {
+                    format!("CREATE FUNCTION pg_temp.probe({args}) RETURNS {r} LANGUAGE sql AS ''")
+                }
+                _ => format!("CREATE PROCEDURE pg_temp.probe({args}) LANGUAGE sql AS ''"),
+            };
+            if render::is_sql_standard_body(f) {
+                d.extend(ctx.sql(&what, &sql)?);
             } else {
                 let args = f.arguments.as_deref().unwrap_or(&k.args);
-                match (&f.kind, &f.returns) {
-                    (FunctionKind::Function, Some(r)) => format!(
-                        "CREATE FUNCTION pg_temp.probe({args}) RETURNS {r} LANGUAGE sql AS ''"
-                    ),
-                    _ => format!("CREATE PROCEDURE pg_temp.probe({args}) LANGUAGE sql AS ''"),
+                // An argument named like a keyword of a newer grammar than
+                // the server's (`json`, `json_table`: left unquoted by an
+                // older server) does not parse here: the argument types
+                // alone then say what the signature needs.
+                match ctx.sql(&what, &probe(args)) {
+                    Ok(found) => d.extend(found),
+                    Err(_) if f.arguments.is_some() => d.extend(ctx.sql(&what, &probe(&k.args))?),
+                    Err(e) => return Err(e),
                 }
-            };
-            d.extend(ctx.sql(&what, &probe)?);
-            self.push(id.clone(), StepKind::Function, sql, deps(d));
+            }
+            let mut d = deps(d);
+            let cut = detached.bodies.get(&id);
+            for target in body_reads(ctx, &k, f) {
+                if !d.iter().any(|x| x.target == target)
+                    && !cut.is_some_and(|c| c.contains(&target))
+                {
+                    d.push(Dep {
+                        target,
+                        part: Some(Box::new(Part::Body)),
+                    });
+                }
+            }
+            self.push(id.clone(), StepKind::Function, sql, d);
             let target = match f.kind {
                 FunctionKind::Function => Target::Function(&k),
                 FunctionKind::Procedure => Target::Procedure(&k),
@@ -1369,11 +1403,28 @@ impl Builder {
         best.unwrap_or_else(|| remaining.iter().copied().collect())
     }
 
-    /// Splits off the table parts (defaults, checks) whose dependency
-    /// closes the cycle. False when the cycle has none.
+    /// Lets go of the function body dependencies that close the cycle,
+    /// else splits off the table parts (defaults, checks) that do. False
+    /// when the cycle has neither.
     fn detach(&self, cycle: &[usize], detached: &mut Splits) -> bool {
         let ids: BTreeSet<&str> = cycle.iter().map(|&i| &*self.nodes[i].id).collect();
         let mut changed = false;
+        for &i in cycle {
+            let n = &self.nodes[i];
+            for d in &n.body.deps {
+                if matches!(d.part.as_deref(), Some(Part::Body)) && ids.contains(d.target.as_str())
+                {
+                    changed |= detached
+                        .bodies
+                        .entry(n.id.to_string())
+                        .or_default()
+                        .insert(d.target.clone());
+                }
+            }
+        }
+        if changed {
+            return true;
+        }
         for &i in cycle {
             let n = &self.nodes[i];
             let Some((_, key)) = n.id.split_once(':').filter(|_| n.splits) else {
@@ -1402,6 +1453,7 @@ impl Builder {
                         .entry(key.to_string())
                         .or_default()
                         .insert(c.clone()),
+                    Part::Body => false,
                 };
             }
         }
@@ -1415,6 +1467,55 @@ impl Builder {
         }
         names.join(" -> ")
     }
+}
+
+/// What the string body of a `LANGUAGE sql` function reads and calls
+/// (a SQL-standard body is part of its statement already): names left
+/// unqualified are looked for in the function's `search_path` setting,
+/// its own schema and `public`. A body that does not parse reads nothing
+/// that can be known.
+fn body_reads(ctx: &Ctx<'_>, key: &render::FunctionKey, f: &crate::model::Function) -> Vec<String> {
+    if !f.language.eq_ignore_ascii_case("sql") || render::is_sql_standard_body(f) {
+        return vec![];
+    }
+    let Ok(refs) = refs_in_sql(&f.body) else {
+        return vec![];
+    };
+    let mut schemas: Vec<String> = f
+        .config
+        .get("search_path")
+        .map(|p| {
+            p.split(',')
+                .map(|s| s.trim().trim_matches('"').to_string())
+                .filter(|s| !s.is_empty() && !s.starts_with('$'))
+                .collect()
+        })
+        .unwrap_or_default();
+    schemas.push(key.name.schema.clone());
+    let qualify = |set: &BTreeSet<RefName>, map: &HashMap<QualifiedName, Vec<String>>| {
+        let mut out = Vec::new();
+        for r in set {
+            match &r.schema {
+                Some(_) => out.extend(ctx.names.lookup(map, r)),
+                None => {
+                    let found = schemas
+                        .iter()
+                        .find_map(|s| map.get(&QualifiedName::new(s, &r.name)));
+                    match found {
+                        Some(ids) => out.extend(ids.iter().cloned()),
+                        None => out.extend(ctx.names.lookup(map, r)),
+                    }
+                }
+            }
+        }
+        out
+    };
+    let mut out = qualify(&refs.relations, &ctx.names.relations);
+    out.extend(qualify(&refs.types, &ctx.names.types));
+    out.extend(qualify(&refs.functions, &ctx.names.functions));
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn kind_word(kind: StepKind) -> &'static str {

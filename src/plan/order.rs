@@ -48,7 +48,8 @@ pub(crate) fn order(changes: Vec<Change>, explained: bool) -> Result<Vec<Planned
     let rank = tie_ranks(&changes);
     let by_id = ids(&changes)?;
     let index = Index::new(&changes);
-    let edges = edges(&changes, &by_id, &index);
+    let mut edges = edges(&changes, &by_id, &index);
+    soft_edges(&changes, &index, &mut edges);
     let mut g: DiGraph<usize, ()> = DiGraph::with_capacity(n, edges.len());
     for i in 0..n {
         g.add_node(i);
@@ -363,6 +364,60 @@ fn edges<'c>(
     edges.sort_by_key(|&(a, b, _)| (a, b));
     edges.dedup_by_key(|&mut (a, b, _)| (a, b));
     edges
+}
+
+/// Adds the soft dependencies of creates and alters (what a function's
+/// string body reads) as edges, each only where it closes no cycle: such
+/// a body is not checked when it is created, so the order is a courtesy
+/// to whatever runs it before the migration ends (a default, a check).
+fn soft_edges<'c>(
+    changes: &'c [Change],
+    index: &Index<'c>,
+    edges: &mut Vec<(usize, usize, Why<'c>)>,
+) {
+    if changes.iter().all(|c| c.soft_deps.is_empty()) {
+        return;
+    }
+    let mut out: Vec<Vec<usize>> = vec![Vec::new(); changes.len()];
+    for &(a, b, _) in edges.iter() {
+        out[a].push(b);
+    }
+    // Whether `to` can be reached from `from` along the edges so far;
+    // a search visits only what follows `from` (marks stamped per search).
+    let mut seen: Vec<u32> = vec![0; changes.len()];
+    let mut stamp = 0u32;
+    let mut reaches = |out: &[Vec<usize>], from: usize, to: usize| -> bool {
+        stamp += 1;
+        let mut stack = vec![from];
+        while let Some(u) = stack.pop() {
+            if u == to {
+                return true;
+            }
+            if seen[u] != stamp {
+                seen[u] = stamp;
+                stack.extend(out[u].iter().copied());
+            }
+        }
+        false
+    };
+    let mut added = Vec::new();
+    for (j, c) in changes.iter().enumerate() {
+        if !matches!(c.action, Action::Create | Action::Alter) {
+            continue;
+        }
+        for d in &c.soft_deps {
+            for i in index.members.get(d) {
+                let runs_first = matches!(changes[i].action, Action::Create | Action::Alter);
+                if i != j && runs_first && !reaches(&out, j, i) {
+                    out[i].push(j);
+                    added.push((i, j, Why::Needs(c.obj(), d)));
+                }
+            }
+        }
+    }
+    edges.extend(added);
+    edges.sort_by_key(|&(a, b, _)| (a, b));
+    edges.dedup_by_key(|&mut (a, b, _)| (a, b));
 }
 
 /// Each change's place when all are sorted by phase, kind (drops in

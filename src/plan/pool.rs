@@ -8,8 +8,9 @@ use foldhash::{HashMap, HashMapExt};
 
 use super::graph::{Body, StepKind};
 
-/// A step's kind, create statements, drop statements and dependencies.
-pub(crate) type Taken = (StepKind, Vec<String>, Vec<String>, Vec<String>);
+/// A step's kind, create statements, drop statements, dependencies and
+/// soft dependencies (see `Dep::is_soft`).
+pub(crate) type Taken = (StepKind, Vec<String>, Vec<String>, Vec<String>, Vec<String>);
 
 /// Ends a list of attached steps.
 pub(crate) const NO_STEP: u32 = u32::MAX;
@@ -79,12 +80,13 @@ impl StepPool {
             }
             a = self.next[a as usize];
         }
-        let deps = deps.into_iter().map(|d| d.target).collect();
+        let (soft, deps): (Vec<_>, Vec<_>) = deps.into_iter().partition(|d| d.is_soft());
         Some((
             kind,
             create,
             undo.map(String::from).into_iter().collect(),
-            deps,
+            deps.into_iter().map(|d| d.target).collect(),
+            soft.into_iter().map(|d| d.target).collect(),
         ))
     }
 }
@@ -119,7 +121,7 @@ mod tests {
         }
         assert_eq!(pool.len(), 2);
         assert!(pool.has_kind("table") && !pool.has_kind("grant"));
-        let (_, create, drop, _) = pool.take("table:a").unwrap();
+        let (_, create, drop, _, _) = pool.take("table:a").unwrap();
         assert_eq!(create, ["table:a", "comment:1", "grant:3"]);
         assert_eq!(drop, ["undo table:a"]);
         assert!(pool.take("table:a").is_none(), "taken once");

@@ -112,6 +112,12 @@ pub fn create_function(key: &FunctionKey, f: &Function) -> Result<String, PlanEr
     }
     if is_sql_standard_body(f) {
         sql.push_str(&format!("\n{}", f.body.trim()));
+    } else if let Some(lib) = &f.library {
+        sql.push_str(&format!(
+            "\n    AS {}, {}",
+            crate::model::name::quote_literal(lib),
+            crate::model::name::quote_literal(&f.body)
+        ));
     } else {
         let tag = dollar_tag(&f.body);
         sql.push_str(&format!("\n    AS {tag}{}{tag}", f.body));

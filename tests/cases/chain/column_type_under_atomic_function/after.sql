@@ -1,0 +1,2 @@
+CREATE TABLE t (id integer PRIMARY KEY, a bigint);
+CREATE FUNCTION f() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT sum(a) FROM t; END;

@@ -1,0 +1,4 @@
+CREATE SCHEMA a;
+CREATE SCHEMA b;
+CREATE FUNCTION a.one() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$;
+CREATE FUNCTION b.two() RETURNS integer LANGUAGE sql AS $$ SELECT a.one() + 1 $$;

@@ -1,0 +1,2 @@
+CREATE TABLE t (id integer PRIMARY KEY, a text);
+CREATE FUNCTION count_t() RETURNS bigint LANGUAGE sql STABLE BEGIN ATOMIC SELECT count(*) FROM t; END;

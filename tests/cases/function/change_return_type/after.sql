@@ -1,0 +1,1 @@
+CREATE FUNCTION f(x integer) RETURNS bigint LANGUAGE sql AS $$ SELECT x::bigint $$;

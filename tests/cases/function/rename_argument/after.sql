@@ -1,0 +1,1 @@
+CREATE FUNCTION f(val integer) RETURNS integer LANGUAGE sql AS $$ SELECT val $$;

@@ -1,0 +1,2 @@
+CREATE TABLE t (id integer PRIMARY KEY, a text);
+CREATE FUNCTION f() RETURNS SETOF t LANGUAGE sql AS $$ SELECT * FROM public.t $$;

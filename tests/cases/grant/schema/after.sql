@@ -1,0 +1,3 @@
+CREATE SCHEMA app;
+GRANT USAGE ON SCHEMA app TO acc_reader;
+GRANT USAGE, CREATE ON SCHEMA app TO acc_writer;

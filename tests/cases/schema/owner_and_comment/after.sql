@@ -1,0 +1,2 @@
+CREATE SCHEMA app AUTHORIZATION acc_owner;
+COMMENT ON SCHEMA app IS 'the app';
