@@ -70,6 +70,8 @@ fn read_managed(url: &str, desired: &Desired) -> Result<Database, Failure> {
     let opts = crate::catalog::InspectOptions {
         schemas: Some(desired.managed.clone()),
         attach,
+        // A schema the database lacks yet is planned, not refused.
+        missing_ok: true,
         ..Default::default()
     };
     crate::catalog::inspect_url(url, &opts)
