@@ -1,10 +1,10 @@
 //! Objects on both sides: same, changed in place (with the statements both
 //! ways), or to be dropped and created again.
 
+use crate::ddl::render::{self, Target};
+use crate::ddl::{Hazard, Level, PlanError};
 use crate::model::name::quote_literal;
 use crate::model::{quote_ident, Database, FunctionKind, Grants, QualifiedName, Sequence};
-use crate::plan::render::{self, Target};
-use crate::plan::{Hazard, Level, PlanError};
 
 use super::objects::{Obj, Shape};
 use super::{extras, hazard, same, table, InPlace, Verdict};

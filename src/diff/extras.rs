@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::ddl::render::{comment_on, parse_privilege, Target};
+use crate::ddl::PlanError;
 use crate::model::{quote_ident, Grants};
-use crate::plan::render::{comment_on, parse_privilege, Target};
-use crate::plan::PlanError;
 
 /// `COMMENT ON ... IS ...` or `IS NULL`, when the text changed.
 pub fn comment(target: Target<'_>, old: &Option<String>, new: &Option<String>) -> Vec<String> {
@@ -181,8 +181,8 @@ pub fn widens(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ddl::render::parse_function_key;
     use crate::model::QualifiedName;
-    use crate::plan::render::parse_function_key;
 
     fn g(items: &[(&str, &[&str])]) -> Grants {
         items

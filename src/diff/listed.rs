@@ -11,8 +11,8 @@ use std::hash::Hash;
 
 use indexmap::IndexMap;
 
+use crate::ddl::Action;
 use crate::model::{Database, Grants, PrimaryKey, Table, View};
-use crate::plan::Action;
 
 /// One object created, altered or dropped.
 #[derive(Debug, Clone, PartialEq, Eq)]

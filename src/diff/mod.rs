@@ -21,10 +21,10 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::ddl::graph::StepKind;
+use crate::ddl::scope::Scope;
+use crate::ddl::{Action, Hazard, Level, PlanError};
 use crate::model::Database;
-use crate::plan::graph::StepKind;
-use crate::plan::scope::Scope;
-use crate::plan::{Action, Hazard, Level, PlanError};
 
 use objects::{is_external, Obj, Objs, Shape, Side};
 
@@ -387,7 +387,7 @@ fn breaks_on_type_change(o: &Obj<'_>) -> bool {
     match &o.shape {
         Shape::View(..) | Shape::Policy(..) => true,
         Shape::Trigger(_, _, g) => g.when.is_some() || !g.columns.is_empty(),
-        Shape::Function(_, f) => crate::plan::render::is_sql_standard_body(f),
+        Shape::Function(_, f) => crate::ddl::render::is_sql_standard_body(f),
         _ => false,
     }
 }

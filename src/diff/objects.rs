@@ -9,17 +9,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::ddl::graph::{create_pool, Ctx, StepKind};
+use crate::ddl::pool::StepPool;
+use crate::ddl::render::{self, parse_function_key, parse_name, parse_table_ref, FunctionKey};
+use crate::ddl::scope::Scope;
+use crate::ddl::PlanError;
 use crate::model::name::split_dotted;
 use crate::model::{
     Aggregate, Check, Column, CompositeType, Database, DefaultPrivilege, Domain, EnumType,
     Exclusion, Extension, ForeignKey, Function, Index, Policy, PrimaryKey, QualifiedName,
     SchemaDef, Sequence, Table, Trigger, Unique, View,
 };
-use crate::plan::graph::{create_pool, Ctx, StepKind};
-use crate::plan::pool::StepPool;
-use crate::plan::render::{self, parse_function_key, parse_name, parse_table_ref, FunctionKey};
-use crate::plan::scope::Scope;
-use crate::plan::PlanError;
 
 /// What an object is, pointing into its model.
 #[derive(Debug, Clone)]

@@ -6,10 +6,10 @@ use std::borrow::Cow;
 
 use indexmap::IndexMap;
 
+use crate::ddl::render::{parse_name, parse_table_ref};
+use crate::ddl::PlanError;
 use crate::model::depends::rekey_id;
 use crate::model::{quote_ident, Database, QualifiedName, Table};
-use crate::plan::render::{parse_name, parse_table_ref};
-use crate::plan::PlanError;
 
 /// One RENAME with its inverse.
 #[derive(Debug, Clone)]

@@ -20,9 +20,9 @@ use std::collections::HashSet;
 
 use indexmap::IndexMap;
 
+use crate::ddl::render::{parse_function_key, parse_name};
+use crate::ddl::scope::Scope;
 use crate::model::{Database, Table, View};
-use crate::plan::render::{parse_function_key, parse_name};
-use crate::plan::scope::Scope;
 
 use super::words::{words, Words};
 

@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::ddl::render::{self, Target};
+use crate::ddl::{Hazard, Level, PlanError};
 use crate::model::name::key_part;
 use crate::model::{quote_ident, Column, Identity, QualifiedName, Table};
-use crate::plan::render::{self, Target};
-use crate::plan::{Hazard, Level, PlanError};
 
 use super::objects::{Obj, Shape};
 use super::{extras, hazard, not_valid, same, InPlace, Validation, Verdict};

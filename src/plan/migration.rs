@@ -14,47 +14,7 @@ use crate::diff::DiffOptions;
 use crate::model::Database;
 
 use super::PlanError;
-
-/// How dangerous a step is, with the source documents' colours.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    /// Additive and instant.
-    Green,
-    /// Takes locks or scans (index builds, validation, SET NOT NULL).
-    Yellow,
-    /// Destroys data, rewrites a table, or widens access.
-    Red,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Hazard {
-    pub level: Level,
-    /// Stable code, e.g. `drop_table`, `index_build`, `table_rewrite`, `access_widened`.
-    pub code: String,
-    pub message: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    Create,
-    Alter,
-    Rename,
-    Drop,
-}
-
-impl Action {
-    /// The verb, as written in summaries, slugs and JSON.
-    pub fn word(self) -> &'static str {
-        match self {
-            Action::Create => "create",
-            Action::Alter => "alter",
-            Action::Rename => "rename",
-            Action::Drop => "drop",
-        }
-    }
-}
+pub use crate::ddl::{Action, Hazard, Level};
 
 /// Why one step must come after another (for `--explain` and `--graph`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -15,8 +15,8 @@ use foldhash::{HashMap, HashMapExt};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 
+use crate::ddl::graph::{permute, StepKind};
 use crate::diff::{Change, Described};
-use crate::plan::graph::StepKind;
 
 use super::migration::{Action, Edge, PlannedStep};
 use super::PlanError;
@@ -440,23 +440,6 @@ fn tie_ranks(changes: &[Change]) -> Vec<u32> {
         rank[i as usize] = place as u32;
     }
     rank
-}
-
-/// Reorders `items` so that place `k` holds what was at `order[k]`, by
-/// following each cycle of the permutation with swaps.
-pub(crate) fn permute<T>(items: &mut [T], order: &[usize]) {
-    let mut done = vec![false; items.len()];
-    for start in 0..items.len() {
-        let mut k = start;
-        while !done[k] {
-            done[k] = true;
-            if order[k] == start {
-                break;
-            }
-            items.swap(k, order[k]);
-            k = order[k];
-        }
-    }
 }
 
 /// Why one change runs before another, written out only for the edges kept.

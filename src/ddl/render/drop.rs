@@ -72,7 +72,7 @@ pub fn sequence_owned_by_none(name: &QualifiedName) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::render::parse_function_key;
+    use crate::ddl::render::parse_function_key;
 
     #[test]
     fn drops() {

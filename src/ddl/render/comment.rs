@@ -64,7 +64,7 @@ pub fn comment_on(target: Target<'_>, text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::render::parse_function_key;
+    use crate::ddl::render::parse_function_key;
 
     #[test]
     fn comments() {

@@ -183,8 +183,8 @@ pub fn default_privileges_with_undo(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ddl::render::parse_function_key;
     use crate::model::QualifiedName;
-    use crate::plan::render::parse_function_key;
 
     fn grants(items: &[(&str, &[&str])]) -> Grants {
         items

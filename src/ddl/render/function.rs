@@ -168,7 +168,7 @@ pub fn create_aggregate(key: &FunctionKey, a: &Aggregate) -> Result<String, Plan
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::render::parse_function_key;
+    use crate::ddl::render::parse_function_key;
 
     #[test]
     fn settings() {

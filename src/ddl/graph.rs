@@ -1297,7 +1297,7 @@ impl Builder {
             })
             .collect();
         if let Some(order) = ordered.run {
-            super::order::permute(&mut steps, &order);
+            permute(&mut steps, &order);
         }
         steps
     }
@@ -1606,5 +1606,22 @@ impl<'a> Ctx<'a> {
             tables,
             partitions,
         })
+    }
+}
+
+/// Reorders `items` so that place `k` holds what was at `order[k]`, by
+/// following each cycle of the permutation with swaps.
+pub(crate) fn permute<T>(items: &mut [T], order: &[usize]) {
+    let mut done = vec![false; items.len()];
+    for start in 0..items.len() {
+        let mut k = start;
+        while !done[k] {
+            done[k] = true;
+            if order[k] == start {
+                break;
+            }
+            items.swap(k, order[k]);
+            k = order[k];
+        }
     }
 }

@@ -1,0 +1,74 @@
+//! The SQL vocabulary of every object kind, below `diff` and `plan`: one
+//! model part as its statements (`render`), a whole model as ordered
+//! steps (`graph`, handed out by `pool`), which tables and views get steps
+//! (`scope`), and the words both layers use for a change (`Action`,
+//! `Hazard`, `Level`, `PlanError`). Pure: no database access.
+
+pub mod graph;
+pub(crate) mod pool;
+pub mod render;
+pub mod scope;
+
+use serde::Serialize;
+
+/// How dangerous a step is, with the source documents' colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// Additive and instant.
+    Green,
+    /// Takes locks or scans (index builds, validation, SET NOT NULL).
+    Yellow,
+    /// Destroys data, rewrites a table, or widens access.
+    Red,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hazard {
+    pub level: Level,
+    /// Stable code, e.g. `drop_table`, `index_build`, `table_rewrite`, `access_widened`.
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Create,
+    Alter,
+    Rename,
+    Drop,
+}
+
+impl Action {
+    /// The verb, as written in summaries, slugs and JSON.
+    pub fn word(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Alter => "alter",
+            Action::Rename => "rename",
+            Action::Drop => "drop",
+        }
+    }
+}
+
+/// Why a model could not be planned.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PlanError {
+    /// A name or key that does not parse.
+    #[error("{what}: {message}")]
+    Name { what: String, message: String },
+    /// An expression, type or definition PostgreSQL's parser rejects.
+    #[error("{what}: cannot parse `{sql}`: {message}")]
+    Parse {
+        what: String,
+        sql: String,
+        message: String,
+    },
+    /// A value the renderer does not know.
+    #[error("{what}: {message}")]
+    Invalid { what: String, message: String },
+    /// A dependency cycle that cannot be broken by splitting statements.
+    #[error("dependency cycle: {0}")]
+    Cycle(String),
+}
