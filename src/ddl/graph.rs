@@ -623,29 +623,23 @@ impl Builder {
             if ctx.external.schemas.contains(name) {
                 continue;
             }
-            let parent = if name == "public" {
-                None
-            } else {
-                let id = format!("schema:{name}");
-                self.push(
-                    id.clone(),
-                    StepKind::Schema,
-                    render::create_schema(name),
-                    vec![],
-                );
-                self.undo(render::drop_object(Target::Schema(name)));
-                Some(id)
-            };
-            let p = parent.as_deref();
-            if name == "public" && s.owner.is_none() {
-                // A fresh database's public schema belongs to pg_database_owner;
-                // no owner in the model means the applying role, as elsewhere.
-                self.attach(
-                    p,
-                    StepKind::Owner,
-                    "ALTER SCHEMA public OWNER TO CURRENT_USER;".to_string(),
-                );
+            if name == "public" {
+                let kinds = [StepKind::Owner, StepKind::Comment].into_iter();
+                let kinds = kinds.chain(std::iter::repeat(StepKind::Grant));
+                for (sql, kind) in render::alter_public_schema(s)?.into_iter().zip(kinds) {
+                    self.attach(None, kind, sql);
+                }
+                continue;
             }
+            let id = format!("schema:{name}");
+            self.push(
+                id.clone(),
+                StepKind::Schema,
+                render::create_schema(name),
+                vec![],
+            );
+            self.undo(render::drop_object(Target::Schema(name)));
+            let p = Some(id.as_str());
             self.owner(p, Target::Schema(name), &s.owner);
             self.comment(p, Target::Schema(name), &s.comment);
             self.grants(p, Target::Schema(name), None, &s.grants)?;

@@ -128,7 +128,9 @@ impl<'a> Side<'a> {
                         id: "schema:public".into(),
                         kind: StepKind::Schema,
                         group: None,
-                        create: vec![],
+                        // It exists in every database: made as wanted
+                        // from a new database's, and never dropped.
+                        create: render::alter_public_schema(s)?,
                         drop: vec![],
                         deps: vec![],
                         soft: vec![],
