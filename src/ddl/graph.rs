@@ -624,10 +624,13 @@ impl Builder {
                 continue;
             }
             if name == "public" {
-                let kinds = [StepKind::Owner, StepKind::Comment].into_iter();
-                let kinds = kinds.chain(std::iter::repeat(StepKind::Grant));
-                for (sql, kind) in render::alter_public_schema(s)?.into_iter().zip(kinds) {
-                    self.attach(None, kind, sql);
+                // One step, its statements in their order, never undone.
+                let id = "schema:public";
+                let mut sql = render::alter_public_schema(s)?.into_iter();
+                let first = sql.next().unwrap_or_default();
+                self.push(id.to_string(), StepKind::Schema, first, vec![]);
+                for more in sql {
+                    self.attach(Some(id), StepKind::Grant, more);
                 }
                 continue;
             }

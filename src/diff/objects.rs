@@ -122,21 +122,24 @@ impl<'a> Side<'a> {
         };
         for (name, s) in &db.schemas {
             if name == "public" {
+                // It exists in every database: its step alters a new
+                // database's public schema, and nothing drops it.
+                let id = "schema:public".to_string();
+                let shape = Shape::Schema(name, s);
+                let o = taken(&mut steps, id.clone(), None, shape.clone());
                 side.objs.insert(
-                    "schema:public".into(),
-                    Obj {
-                        id: "schema:public".into(),
+                    id.clone(),
+                    o.unwrap_or(Obj {
+                        id,
                         kind: StepKind::Schema,
                         group: None,
-                        // It exists in every database: made as wanted
-                        // from a new database's, and never dropped.
-                        create: render::alter_public_schema(s)?,
+                        create: vec![],
                         drop: vec![],
                         deps: vec![],
                         soft: vec![],
-                        shape: Shape::Schema(name, s),
+                        shape,
                         table_only: None,
-                    },
+                    }),
                 );
             } else {
                 put(
