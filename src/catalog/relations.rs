@@ -191,6 +191,7 @@ pub fn views(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
             owner: s.owner(&r.owner),
             comment: r.comment,
             column_comments: Default::default(),
+            column_grants: Default::default(),
             grants: grants(r.acl.as_deref(), &r.owner, AclKind::Relation(s.version)),
         };
         db.views.insert(Session::key(&r.schema, &r.name), v);

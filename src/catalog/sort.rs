@@ -36,6 +36,7 @@ pub fn sort(db: &mut Database) {
         v.options.sort_keys();
         v.indexes.sort_keys();
         v.column_comments.sort_keys();
+        v.column_grants.sort_keys();
         for i in v.indexes.values_mut() {
             i.options.sort_keys();
         }

@@ -253,9 +253,14 @@ pub fn columns(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
     // the peak of a 10 000-table read.
     let mut attnums: Vec<Vec<i32>> = vec![Vec::new(); db.tables.len()];
     let mut view_comments = Vec::new();
+    let mut view_grants = Vec::new();
     s.each("columns", &sql, |r: ColumnRow| {
         let key = Session::key(&r.schema, &r.table_name);
         if let Some(view) = db.views.get_index_of(&key) {
+            let g = grants(r.acl.as_deref(), &r.owner, AclKind::Plain);
+            if !g.is_empty() {
+                view_grants.push((r.rel, r.attnum, view, r.name.clone(), g));
+            }
             if let Some(c) = r.comment {
                 view_comments.push((r.rel, r.attnum, view, r.name, c));
             }
@@ -276,6 +281,10 @@ pub fn columns(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
     view_comments.sort_unstable_by_key(|f| (f.0, f.1));
     for (_, _, at, name, c) in view_comments {
         db.views[at].column_comments.insert(name, c);
+    }
+    view_grants.sort_unstable_by_key(|f| (f.0, f.1));
+    for (_, _, at, name, g) in view_grants {
+        db.views[at].column_grants.insert(name, g);
     }
     Ok(())
 }

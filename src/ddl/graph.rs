@@ -1178,6 +1178,9 @@ impl Builder {
                 self.comment(me, Target::Column(&name, col), &Some(text.clone()));
             }
             self.grants(me, target, None, &v.grants)?;
+            for (col, g) in &v.column_grants {
+                self.grants(me, target, Some(col), g)?;
+            }
             for (iname, ix) in &v.indexes {
                 self.index(ctx, key, &name, iname, ix, vec![id.clone()])?;
             }

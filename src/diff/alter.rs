@@ -304,20 +304,22 @@ pub fn compare(
                     grants: Some((&a.grants, &b.grants)),
                 };
                 up.extend(extras.sql(true)?);
-                let (cols_up, cols_down) = view_column_comments(q, a, b);
+                let (cols_up, cols_down) = view_columns(q, a, b)?;
+                let mut hazards = extras.hazards()?;
+                hazards.extend(view_column_hazards(q, a, b)?);
                 up.extend(cols_up);
                 if !super::view::appends(a, b) {
                     let mut down = vec![replace(a)?];
                     down.extend(extras.sql(false)?);
                     down.extend(cols_down);
-                    return Ok(in_place(up, down, extras.hazards()?));
+                    return Ok(in_place(up, down, hazards));
                 }
                 // Columns cannot be taken off a view: down drops it and
                 // creates the old one, whose statements hold its extras
                 // (and the diff wraps what reads it around that).
                 let mut down = x.drop.clone();
                 down.extend(x.create.iter().cloned());
-                let mut v = in_place(up, down, extras.hazards()?);
+                let mut v = in_place(up, down, hazards);
                 if let Verdict::Alter(p) = &mut v {
                     p.down_recreates = true;
                 }
@@ -328,7 +330,7 @@ pub fn compare(
             } else {
                 Target::View(q)
             };
-            let (cols_up, cols_down) = view_column_comments(q, a, b);
+            let (cols_up, cols_down) = view_columns(q, a, b)?;
             core.0.extend(cols_up);
             core.1.extend(cols_down);
             with_extras(
@@ -339,7 +341,7 @@ pub fn compare(
                     comment: (&a.comment, &b.comment),
                     grants: Some((&a.grants, &b.grants)),
                 },
-                vec![],
+                view_column_hazards(q, a, b)?,
             )
         }
         (Shape::Index(q, n, a), Shape::Index(_, _, b)) => {
@@ -708,12 +710,34 @@ fn sequence_alter(q: &QualifiedName, a: &Sequence, b: &Sequence) -> Vec<String> 
     vec![format!("ALTER SEQUENCE {} {};", q.sql(), parts.join(" "))]
 }
 
-/// COMMENT ON COLUMN statements from `a`'s column comments to `b`'s, both ways.
-fn view_column_comments(
+/// A yellow hazard for each view column that grants more.
+fn view_column_hazards(
     q: &QualifiedName,
     a: &crate::model::View,
     b: &crate::model::View,
-) -> (Vec<String>, Vec<String>) {
+) -> Result<Vec<Hazard>, PlanError> {
+    let none_held = crate::model::Grants::default();
+    let mut out = Vec::new();
+    for (c, y) in &b.column_grants {
+        let x = a.column_grants.get(c).unwrap_or(&none_held);
+        if extras::widens(Target::View(q), Some(c), x, y)? {
+            out.push(hazard(
+                Level::Yellow,
+                "access_widened",
+                format!("grants more on {}.{}", q.sql(), quote_ident(c)),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// COMMENT ON COLUMN and column GRANT/REVOKE statements from `a`'s
+/// columns to `b`'s, both ways.
+fn view_columns(
+    q: &QualifiedName,
+    a: &crate::model::View,
+    b: &crate::model::View,
+) -> Result<(Vec<String>, Vec<String>), PlanError> {
     let mut out = none();
     let cols: std::collections::BTreeSet<&String> = a
         .column_comments
@@ -728,5 +752,22 @@ fn view_column_comments(
         out.0.extend(extras::comment(Target::Column(q, c), &x, &y));
         out.1.extend(extras::comment(Target::Column(q, c), &y, &x));
     }
-    out
+    let target = if b.materialized {
+        Target::MaterializedView(q)
+    } else {
+        Target::View(q)
+    };
+    let none_held = crate::model::Grants::default();
+    let cols: std::collections::BTreeSet<&String> = a
+        .column_grants
+        .keys()
+        .chain(b.column_grants.keys())
+        .collect();
+    for c in cols {
+        let x = a.column_grants.get(c).unwrap_or(&none_held);
+        let y = b.column_grants.get(c).unwrap_or(&none_held);
+        out.0.extend(extras::grants(target, Some(c), x, y)?);
+        out.1.extend(extras::grants(target, Some(c), y, x)?);
+    }
+    Ok(out)
 }

@@ -211,10 +211,11 @@ fn view_rest(v: &View) -> impl PartialEq + '_ {
         comment,
         column_comments,
         grants,
+        column_grants,
     } = v;
     (
         (materialized, definition, options, check_option),
-        (owner, comment, column_comments, grants),
+        (owner, comment, column_comments, grants, column_grants),
     )
 }
 

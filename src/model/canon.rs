@@ -103,6 +103,11 @@ pub fn canonicalise(db: &mut Database) -> Vec<Problem> {
     for (key, v) in db.views.iter_mut() {
         let at = ["views", key.as_str()];
         p.extend(canonical_grants(&mut v.grants, GrantKind::Table, true, &at));
+        for (col, g) in v.column_grants.iter_mut() {
+            let at = ["views", key.as_str(), "column_grants", col.as_str()];
+            p.extend(canonical_grants(g, GrantKind::Column, true, &at));
+        }
+        v.column_grants.retain(|_, g| !g.is_empty());
         for (name, index) in v.indexes.iter_mut() {
             index_pass(index, &["views", key, "indexes", name], &mut p);
         }

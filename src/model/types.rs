@@ -702,6 +702,10 @@ pub struct View {
     pub column_comments: IndexMap<String, String>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub grants: Grants,
+    /// Column name -> column-level privileges (role -> `select` /
+    /// `insert` / `update` / `references`), as on a table's columns.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub column_grants: IndexMap<String, Grants>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

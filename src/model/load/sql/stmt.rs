@@ -1189,6 +1189,10 @@ fn grant(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::GrantStmt) -> Done {
                     }
                 } else if let Some(x) = t.db.views.get_mut(&k) {
                     apply_grant(&mut x.grants, s, ObjectType::ObjectTable, None);
+                    for c in &cols {
+                        let g = x.column_grants.entry(c.clone()).or_default();
+                        apply_grant(g, s, ObjectType::ObjectTable, Some(c));
+                    }
                 } else if let Some(x) = t.db.sequences.get_mut(&k) {
                     apply_grant(&mut x.grants, s, ObjectType::ObjectSequence, None);
                 } else if let Some(seq) = identity_sequence(&mut t.db, &k) {

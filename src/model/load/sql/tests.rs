@@ -164,3 +164,24 @@ fn file_order_does_not_matter() {
     assert_eq!(t.foreign_keys["t_u_fkey"].references, "public.u(id)");
     assert!(t.indexes.contains_key("t_u_idx"));
 }
+
+#[test]
+fn view_column_grants() {
+    same(
+        "create table t (a int, b text);
+create view v as select a, b from t;
+grant select (a, b), update (b) on v to reader;
+grant select on v to admin;",
+        "tables:
+  public.t:
+    columns: { a: integer, b: text }
+views:
+  public.v:
+    definition: select a, b from t
+    grants: { admin: [select] }
+    column_grants:
+      a: { reader: [select] }
+      b: { reader: [select, update] }
+",
+    );
+}
