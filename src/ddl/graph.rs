@@ -792,7 +792,7 @@ impl Builder {
             }
             let what = format!("function {key}");
             let id = format!("function:{key}");
-            let sql = render::create_function(&k, f)?;
+            let sql = render::create_function(&k, f, render::Mode::Plain)?;
             let mut d = ctx.schema_dep(&k.name.schema);
             // Signature types always; the body only when PostgreSQL parses
             // it at CREATE time (SQL-standard bodies).
@@ -1136,7 +1136,7 @@ impl Builder {
         if let Some(w) = &ix.where_ {
             d.extend(ctx.expr(&what, w)?);
         }
-        let sql = render::create_index(iname, on, ix);
+        let sql = render::create_index(iname, on, ix, render::Mode::Plain);
         self.push(iid.clone(), StepKind::Index, sql, deps(d));
         let iq = QualifiedName::new(&on.schema, iname);
         self.undo(render::drop_object(Target::Index(&iq)));
@@ -1169,7 +1169,12 @@ impl Builder {
             } else {
                 (StepKind::View, Target::View(&name))
             };
-            self.push(id.clone(), kind, render::create_view(&name, v)?, deps(d));
+            self.push(
+                id.clone(),
+                kind,
+                render::create_view(&name, v, render::Mode::Plain)?,
+                deps(d),
+            );
             self.undo(render::drop_object(target));
             let me = Some(id.as_str());
             self.owner(me, target, &v.owner);

@@ -228,11 +228,8 @@ pub fn compare(
             let core = if same::function(a, b) {
                 none()
             } else {
-                let replace = |f: &crate::model::Function| -> Result<String, PlanError> {
-                    let sql = render::create_function(k, f)?;
-                    Ok(sql
-                        .replacen("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
-                        .replacen("CREATE PROCEDURE", "CREATE OR REPLACE PROCEDURE", 1))
+                let replace = |f: &crate::model::Function| {
+                    render::create_function(k, f, render::Mode::OrReplace)
                 };
                 (vec![replace(b)?], vec![replace(a)?])
             };
@@ -292,10 +289,8 @@ pub fn compare(
                 if !super::view::replaceable(a, b, dbs.0, dbs.1) {
                     return Ok(Verdict::Recreate);
                 }
-                let replace = |v: &crate::model::View| -> Result<String, PlanError> {
-                    let sql = render::create_view(q, v)?;
-                    Ok(sql.replacen("CREATE VIEW", "CREATE OR REPLACE VIEW", 1))
-                };
+                let replace =
+                    |v: &crate::model::View| render::create_view(q, v, render::Mode::OrReplace);
                 let mut up = vec![replace(b)?];
                 let extras = Extras {
                     target: Target::View(q),

@@ -22,9 +22,10 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ddl::graph::StepKind;
+use crate::ddl::render;
 use crate::ddl::scope::Scope;
 use crate::ddl::{Action, Hazard, Level, PlanError};
-use crate::model::Database;
+use crate::model::{Database, QualifiedName};
 
 use objects::{is_external, Obj, Objs, Shape, Side};
 
@@ -699,18 +700,9 @@ impl<'a> Differ<'a, '_> {
                     )
                 });
             }
-            Shape::Index(..) if self.online && self.parent_survives(x) => {
-                c.up = x
-                    .drop
-                    .iter()
-                    .map(|s| {
-                        s.replacen(
-                            "DROP INDEX IF EXISTS",
-                            "DROP INDEX CONCURRENTLY IF EXISTS",
-                            1,
-                        )
-                    })
-                    .collect();
+            Shape::Index(q, n, _) if self.online && self.parent_survives(x) => {
+                let index = QualifiedName::new(&q.schema, *n);
+                c.up = vec![render::drop_index(&index, render::Mode::Concurrently)];
                 c.transactional = false;
             }
             Shape::View(q, v) if v.materialized => c.hazards.push(hazard(
@@ -755,14 +747,12 @@ impl<'a> Differ<'a, '_> {
                     .is_some_and(|t| t.partition_by.is_some());
                 let concurrently = self.online && !partitioned;
                 if concurrently {
-                    let mut sql = y.create.clone();
-                    if let Some(first) = sql.first_mut() {
-                        *first = first.replacen("INDEX ", "INDEX CONCURRENTLY ", 1);
-                    }
+                    // The index's own statement, then its comment and the like.
+                    let mut sql = vec![render::create_index(n, q, ix, render::Mode::Concurrently)];
+                    sql.extend(y.create.iter().skip(1).cloned());
                     up = Some(sql);
                     c.transactional = false;
                 }
-                let _ = ix;
                 c.hazards.push(if concurrently {
                     hazard(
                         Level::Yellow,

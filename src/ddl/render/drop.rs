@@ -5,6 +5,16 @@ use crate::model::{quote_ident, QualifiedName};
 
 use super::Target;
 
+/// `DROP INDEX [CONCURRENTLY] IF EXISTS s.i;`
+pub fn drop_index(index: &QualifiedName, mode: super::Mode) -> String {
+    let how = if mode == super::Mode::Concurrently {
+        "CONCURRENTLY "
+    } else {
+        ""
+    };
+    format!("DROP INDEX {how}IF EXISTS {};", index.sql())
+}
+
 /// `DROP SCHEMA IF EXISTS s;` and the like, for whole objects.
 pub fn drop_object(target: Target<'_>) -> String {
     match target {

@@ -3,7 +3,7 @@
 use crate::model::name::quote_literal;
 use crate::model::{Aggregate, Function, FunctionKind, Volatility};
 
-use super::{parse_name, quote_dotted, split_list, unquote, FunctionKey, PlanError};
+use super::{parse_name, quote_dotted, split_list, unquote, FunctionKey, Mode, PlanError};
 
 /// Settings whose value is a list, each element quoted on its own (as
 /// pg_get_functiondef does for GUC_LIST_QUOTE settings).
@@ -58,13 +58,18 @@ fn number(v: f64) -> String {
 }
 
 /// `CREATE FUNCTION s.f(args) RETURNS t LANGUAGE l ... AS $function$...$function$;`
-pub fn create_function(key: &FunctionKey, f: &Function) -> Result<String, PlanError> {
+pub fn create_function(key: &FunctionKey, f: &Function, mode: Mode) -> Result<String, PlanError> {
     let args = f.arguments.as_deref().unwrap_or(&key.args);
     let kind = match f.kind {
         FunctionKind::Function => "FUNCTION",
         FunctionKind::Procedure => "PROCEDURE",
     };
-    let mut sql = format!("CREATE {kind} {}({args})", key.name.sql());
+    let replace = if mode == Mode::OrReplace {
+        "OR REPLACE "
+    } else {
+        ""
+    };
+    let mut sql = format!("CREATE {replace}{kind} {}({args})", key.name.sql());
     if let Some(r) = &f.returns {
         sql.push_str(&format!(" RETURNS {r}"));
     } else if f.kind == FunctionKind::Function {
@@ -215,7 +220,7 @@ mod tests {
         };
         f.config.insert("search_path".into(), "\"\"".into());
         assert_eq!(
-            create_function(&k, &f).unwrap(),
+            create_function(&k, &f, Mode::Plain).unwrap(),
             "CREATE FUNCTION public.add(integer, integer) RETURNS integer\n    LANGUAGE sql\n    IMMUTABLE\n    STRICT\n    PARALLEL SAFE\n    COST 5\n    SET search_path TO ''\n    AS $function$select $1 + $2$function$;"
         );
         let k = parse_function_key("app.\"Get\"(uuid)").unwrap();
@@ -231,7 +236,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            create_function(&k, &f).unwrap(),
+            create_function(&k, &f, Mode::Plain).unwrap(),
             "CREATE FUNCTION app.\"Get\"(p_id uuid, OUT n integer) RETURNS SETOF integer\n    LANGUAGE plpgsql\n    STABLE\n    SECURITY DEFINER\n    LEAKPROOF\n    ROWS 10.5\n    AS $function$begin return; end$function$;"
         );
         let k = parse_function_key("public.one()").unwrap();
@@ -242,7 +247,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            create_function(&k, &f).unwrap(),
+            create_function(&k, &f, Mode::Plain).unwrap(),
             "CREATE FUNCTION public.one() RETURNS integer\n    LANGUAGE sql\nBEGIN ATOMIC\n SELECT 1;\nEND;"
         );
         let p = Function {
@@ -253,14 +258,14 @@ mod tests {
         };
         let k = parse_function_key("public.p(text)").unwrap();
         assert_eq!(
-            create_function(&k, &p).unwrap(),
+            create_function(&k, &p, Mode::Plain).unwrap(),
             "CREATE PROCEDURE public.p(text)\n    LANGUAGE plpgsql\n    AS $function$begin null; end$function$;"
         );
         let bad = Function {
             language: "sql".into(),
             ..Default::default()
         };
-        assert!(create_function(&k, &bad).is_err());
+        assert!(create_function(&k, &bad, Mode::Plain).is_err());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use crate::model::{quote_ident, Index, IndexElem, NullsOrder, QualifiedName, SortOrder};
 
-use super::{column_list, quote_dotted, with_options};
+use super::{column_list, quote_dotted, with_options, Mode};
 
 /// One key element: `col COLLATE c opclass DESC NULLS LAST` or `(expr) ...`.
 pub fn index_elem(e: &IndexElem) -> String {
@@ -30,10 +30,15 @@ pub fn index_elem(e: &IndexElem) -> String {
 
 /// `CREATE [UNIQUE] INDEX n ON s.t USING m (...) INCLUDE (...) NULLS NOT DISTINCT WITH (...) WHERE (...);`
 /// The index lives in the table's schema.
-pub fn create_index(name: &str, table: &QualifiedName, ix: &Index) -> String {
+pub fn create_index(name: &str, table: &QualifiedName, ix: &Index, mode: Mode) -> String {
     let mut sql = format!(
-        "CREATE {}INDEX {} ON {}",
+        "CREATE {}INDEX {}{} ON {}",
         if ix.unique { "UNIQUE " } else { "" },
+        if mode == Mode::Concurrently {
+            "CONCURRENTLY "
+        } else {
+            ""
+        },
         quote_ident(name),
         table.sql()
     );
@@ -72,7 +77,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            create_index("users_email_idx", &t, &ix),
+            create_index("users_email_idx", &t, &ix, Mode::Plain),
             "CREATE INDEX users_email_idx ON public.\"Users\" (email);"
         );
         let mut ix = Index {
@@ -99,8 +104,8 @@ mod tests {
         ix.include = vec!["id".into()];
         (ix.options).insert("fastupdate".into(), "off".into());
         assert_eq!(
-            create_index("Ix", &t, &ix),
-            "CREATE UNIQUE INDEX \"Ix\" ON public.\"Users\" USING gin ((lower(name)) COLLATE \"C\" public.gin_trgm_ops, \"At\" DESC NULLS LAST) INCLUDE (id) NULLS NOT DISTINCT WITH (fastupdate=off) WHERE (deleted_at IS NULL);"
+            create_index("Ix", &t, &ix, Mode::Concurrently),
+            "CREATE UNIQUE INDEX CONCURRENTLY \"Ix\" ON public.\"Users\" USING gin ((lower(name)) COLLATE \"C\" public.gin_trgm_ops, \"At\" DESC NULLS LAST) INCLUDE (id) NULLS NOT DISTINCT WITH (fastupdate=off) WHERE (deleted_at IS NULL);"
         );
     }
 }

@@ -14,6 +14,18 @@ mod trigger;
 mod types;
 mod view;
 
+/// How a statement that PostgreSQL lets be written more than one way is
+/// written: chosen by the caller, never patched into rendered text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    #[default]
+    Plain,
+    /// `CREATE OR REPLACE` (functions, procedures, views).
+    OrReplace,
+    /// `CREATE/DROP INDEX CONCURRENTLY`: outside a transaction.
+    Concurrently,
+}
+
 pub use comment::*;
 pub use drop::*;
 pub use function::*;

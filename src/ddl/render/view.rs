@@ -2,18 +2,23 @@
 
 use crate::model::{QualifiedName, View};
 
-use super::{with_options, PlanError};
+use super::{with_options, Mode, PlanError};
 
 /// `CREATE [MATERIALIZED] VIEW s.v WITH (...) AS <query> [WITH LOCAL CHECK OPTION];`
-pub fn create_view(name: &QualifiedName, v: &View) -> Result<String, PlanError> {
+pub fn create_view(name: &QualifiedName, v: &View, mode: Mode) -> Result<String, PlanError> {
     let kind = if v.materialized {
         "MATERIALIZED VIEW"
     } else {
         "VIEW"
     };
     let query = v.definition.trim().trim_end_matches(';').trim_end();
+    let replace = if mode == Mode::OrReplace {
+        "OR REPLACE "
+    } else {
+        ""
+    };
     let mut sql = format!(
-        "CREATE {kind} {}{} AS\n{query}",
+        "CREATE {replace}{kind} {}{} AS\n{query}",
         name.sql(),
         with_options(&v.options)
     );
@@ -48,7 +53,7 @@ mod tests {
         };
         v.options.insert("security_invoker".into(), "true".into());
         assert_eq!(
-            create_view(&n, &v).unwrap(),
+            create_view(&n, &v, Mode::Plain).unwrap(),
             "CREATE VIEW public.\"Active users\" WITH (security_invoker=true) AS\nSELECT id\n   FROM public.users\n  WITH LOCAL CHECK OPTION;"
         );
         let m = View {
@@ -57,7 +62,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            create_view(&QualifiedName::new("s", "m"), &m).unwrap(),
+            create_view(&QualifiedName::new("s", "m"), &m, Mode::Plain).unwrap(),
             "CREATE MATERIALIZED VIEW s.m AS\nSELECT 1 AS one;"
         );
     }
