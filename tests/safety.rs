@@ -211,7 +211,10 @@ fn a_constraint_added_not_valid_commits_before_its_validation() {
         }
         // A migration that validates does nothing else.
         if up.contains("VALIDATE CONSTRAINT") {
-            for line in up.lines().filter(|l| l.starts_with("ALTER") || l.starts_with("CREATE")) {
+            for line in up
+                .lines()
+                .filter(|l| l.starts_with("ALTER") || l.starts_with("CREATE"))
+            {
                 assert!(
                     line.contains(" VALIDATE CONSTRAINT ")
                         || line.contains(" SET NOT NULL")
@@ -227,8 +230,13 @@ fn a_constraint_added_not_valid_commits_before_its_validation() {
         "{ms:#?}"
     );
     for (c, added) in &added_in {
-        let validated = validated_in.get(c).unwrap_or_else(|| panic!("{c} is validated"));
-        assert!(validated > added, "{c}: added in {added}, validated in {validated}");
+        let validated = validated_in
+            .get(c)
+            .unwrap_or_else(|| panic!("{c} is validated"));
+        assert!(
+            validated > added,
+            "{c}: added in {added}, validated in {validated}"
+        );
     }
     // The hazards say which lock each holds, and for how long.
     let all: String = ms.iter().map(|(_, up)| up.as_str()).collect();
@@ -272,7 +280,10 @@ fn online_changes_apply_on_rows_converge_and_revert() {
     run(&["plan", "--name", "online", "--database-url", url]);
     let all: String = migrations(&dir).into_iter().map(|(_, up)| up).collect();
     if support::server_major() >= 18 {
-        assert!(all.contains("ADD CONSTRAINT t_v_not_null NOT NULL v NOT VALID;"), "{all}");
+        assert!(
+            all.contains("ADD CONSTRAINT t_v_not_null NOT NULL v NOT VALID;"),
+            "{all}"
+        );
     } else {
         assert!(all.contains("CHECK (v IS NOT NULL) NOT VALID;"), "{all}");
     }
@@ -349,10 +360,16 @@ fn an_empty_grant_list_revokes_what_default_privileges_gave() {
     db.try_psql("GRANT ALL ON public.notes TO anon;").unwrap();
     let (code, out, err) = reconcile(&dir, &["drift", "--database-url", url]);
     assert_eq!(code, 1, "drift sees anon's privileges\n{out}{err}");
-    assert!(out.contains("REVOKE ALL ON TABLE public.notes FROM anon;"), "{out}");
+    assert!(
+        out.contains("REVOKE ALL ON TABLE public.notes FROM anon;"),
+        "{out}"
+    );
     let (code, out, err) = reconcile(&dir, &["plan", "--dry-run", "--database-url", url]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("REVOKE ALL ON TABLE public.notes FROM anon;"), "{out}");
+    assert!(
+        out.contains("REVOKE ALL ON TABLE public.notes FROM anon;"),
+        "{out}"
+    );
     let (code, out, err) = reconcile(&dir, &["plan", "--database-url", url, "--name", "revoke"]);
     assert_eq!(code, 0, "{out}{err}");
     let (code, out, err) = reconcile(&dir, &["apply", "--database-url", url, "--no-snapshot"]);
@@ -368,7 +385,8 @@ fn an_empty_grant_list_revokes_what_default_privileges_gave() {
     // that leaves anon to the default privileges.
     let (code, out, _) = reconcile(&dir, &["lint", "--database-url", url]);
     assert_eq!(code, 0, "{out}");
-    db.try_psql("GRANT TRUNCATE ON public.notes TO authenticated;").unwrap();
+    db.try_psql("GRANT TRUNCATE ON public.notes TO authenticated;")
+        .unwrap();
     let (code, out, _) = reconcile(&dir, &["lint", "--database-url", url]);
     assert_eq!(code, 1, "{out}");
     assert!(
@@ -382,8 +400,17 @@ fn an_empty_grant_list_revokes_what_default_privileges_gave() {
     edit(&dir, &with_defaults);
     let (code, out, _) = reconcile(&dir, &["lint"]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("anon holds `all` (from the default privileges)"), "{out}");
-    edit(&dir, &with_defaults.replace("grants: { authenticated", "grants: { anon: [], authenticated"));
+    assert!(
+        out.contains("anon holds `all` (from the default privileges)"),
+        "{out}"
+    );
+    edit(
+        &dir,
+        &with_defaults.replace(
+            "grants: { authenticated",
+            "grants: { anon: [], authenticated",
+        ),
+    );
     let (code, out, _) = reconcile(&dir, &["lint"]);
     assert!(!out.contains("api_role_truncate"), "{code} {out}");
     std::fs::remove_dir_all(&dir).unwrap();
@@ -465,8 +492,16 @@ fn a_policy_change_is_made_in_place_or_in_one_transaction() {
     // A new command needs DROP and CREATE: in the same migration, in
     // that order, with nothing between.
     let dropped = with("DROP POLICY read_own ON public.docs;");
-    assert_eq!(dropped, with("CREATE POLICY read_own ON public.docs"), "{ms:#?}");
-    let up = &ms.iter().find(|(n, _)| Some(&n) == dropped.first()).unwrap().1;
+    assert_eq!(
+        dropped,
+        with("CREATE POLICY read_own ON public.docs"),
+        "{ms:#?}"
+    );
+    let up = &ms
+        .iter()
+        .find(|(n, _)| Some(&n) == dropped.first())
+        .unwrap()
+        .1;
     let (d, c) = (
         up.find("DROP POLICY read_own").unwrap(),
         up.find("CREATE POLICY read_own").unwrap(),
@@ -504,7 +539,10 @@ fn a_policy_recreated_for_a_column_type_stays_in_one_transaction() {
     // index built CONCURRENTLY in the same plan does not come between.
     let after = POLICIES
         .replace("      body: text\n", "      body: character varying(200)\n")
-        .replace("    policies:\n", "    indexes:\n      docs_owner_idx: { columns: [owner] }\n    policies:\n");
+        .replace(
+            "    policies:\n",
+            "    indexes:\n      docs_owner_idx: { columns: [owner] }\n    policies:\n",
+        );
     let before = POLICIES.replace("      body: text\n", "      body: character varying(100)\n");
     let (dir, ms, shown) = planned(&before, &after);
     let with = |needle: &str| -> Vec<&String> {
@@ -515,7 +553,11 @@ fn a_policy_recreated_for_a_column_type_stays_in_one_transaction() {
     };
     let dropped = with("DROP POLICY IF EXISTS old_guard ON public.docs;");
     assert_eq!(dropped.len(), 1, "{ms:#?}");
-    assert_eq!(dropped, with("CREATE POLICY old_guard ON public.docs"), "{ms:#?}");
+    assert_eq!(
+        dropped,
+        with("CREATE POLICY old_guard ON public.docs"),
+        "{ms:#?}"
+    );
     assert!(shown.contains("green policy_recreated"), "{shown}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -537,10 +579,25 @@ fn policy_changes_apply_and_revert() {
     run(&["plan", "--name", "before"]);
     run(&["apply", "--database-url", url, "--no-snapshot"]);
     edit(&dir, POLICIES_CHANGED);
-    run(&["plan", "--database-url", url, "--allow-destructive", "--name", "after"]);
+    run(&[
+        "plan",
+        "--database-url",
+        url,
+        "--allow-destructive",
+        "--name",
+        "after",
+    ]);
     run(&["apply", "--database-url", url, "--no-snapshot"]);
     run(&["plan", "--check", "--database-url", url]);
-    run(&["revert", "--database-url", url, "--to", "0001", "--no-snapshot", "--allow-destructive"]);
+    run(&[
+        "revert",
+        "--database-url",
+        url,
+        "--to",
+        "0001",
+        "--no-snapshot",
+        "--allow-destructive",
+    ]);
     edit(&dir, POLICIES);
     run(&["plan", "--check", "--database-url", url, "--ignore-pending"]);
     std::fs::remove_dir_all(&dir).unwrap();

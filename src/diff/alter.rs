@@ -467,12 +467,7 @@ fn policy_hazards(
     let (ra, rb) = (same::roles(a), same::roles(b));
     let added: Vec<&String> = rb.iter().filter(|r| !ra.contains(r)).collect();
     let removed: Vec<&String> = ra.iter().filter(|r| !rb.contains(r)).collect();
-    let list = |rs: &[&String]| {
-        rs.iter()
-            .map(|r| r.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let list = |rs: &[&String]| rs.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
     if a.restrictive != b.restrictive {
         out.push(if b.restrictive {
             hazard(
@@ -492,7 +487,10 @@ fn policy_hazards(
             out.push(hazard(
                 Level::Yellow,
                 "access_narrowed",
-                format!("restrictive policy {n} on {q} now also removes rows from {}", list(&added)),
+                format!(
+                    "restrictive policy {n} on {q} now also removes rows from {}",
+                    list(&added)
+                ),
             ));
         }
         if !removed.is_empty() {
@@ -507,14 +505,20 @@ fn policy_hazards(
             out.push(hazard(
                 Level::Yellow,
                 "access_widened",
-                format!("permissive policy {n} on {q} now also adds rows {} may see or write", list(&added)),
+                format!(
+                    "permissive policy {n} on {q} now also adds rows {} may see or write",
+                    list(&added)
+                ),
             ));
         }
         if !removed.is_empty() {
             out.push(hazard(
                 Level::Yellow,
                 "access_narrowed",
-                format!("permissive policy {n} on {q} no longer adds rows for {}", list(&removed)),
+                format!(
+                    "permissive policy {n} on {q} no longer adds rows for {}",
+                    list(&removed)
+                ),
             ));
         }
     }
@@ -527,7 +531,11 @@ fn policy_hazards(
     }
     let same_expr = |x: &Option<String>, y: &Option<String>| same::opt_expr_in(&q.name, x, y);
     if !same_expr(&a.using, &b.using) || !same_expr(&a.with_check, &b.with_check) {
-        let kind = if b.restrictive { "restrictive" } else { "permissive" };
+        let kind = if b.restrictive {
+            "restrictive"
+        } else {
+            "permissive"
+        };
         out.push(hazard(
             Level::Yellow,
             "policy_changed",

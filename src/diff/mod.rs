@@ -816,13 +816,17 @@ impl<'a> Differ<'a, '_> {
                     hazard(
                         Level::Yellow,
                         "access_narrowed",
-                        format!("restrictive policy {n} on {q} removes rows {roles} may see or write"),
+                        format!(
+                            "restrictive policy {n} on {q} removes rows {roles} may see or write"
+                        ),
                     )
                 } else {
                     hazard(
                         Level::Green,
                         "policy_added",
-                        format!("permissive policy {n} on {q} only adds rows {roles} may see or write"),
+                        format!(
+                            "permissive policy {n} on {q} only adds rows {roles} may see or write"
+                        ),
                     )
                 });
             }
@@ -927,8 +931,7 @@ impl<'a> Differ<'a, '_> {
             s.up = v.up;
             s.down = v.down;
             s.hazards = v.hazards;
-            s.after
-                .push((y.id.clone(), "added NOT VALID first".into()));
+            s.after.push((y.id.clone(), "added NOT VALID first".into()));
             self.changes.push(s);
         }
     }

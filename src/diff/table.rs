@@ -338,7 +338,8 @@ fn online_not_null(
     let added = render::add_not_null(q, n, b);
     let i = up.iter().position(|s| *s == set || *s == added)?;
     let cn = format!("{q}.{}", key_part(n));
-    let scan = format!("VALIDATE scans {q} under a SHARE UPDATE EXCLUSIVE lock: reads and writes go on");
+    let scan =
+        format!("VALIDATE scans {q} under a SHARE UPDATE EXCLUSIVE lock: reads and writes go on");
     if native || up[i] == added {
         let name = spec
             .name
@@ -360,8 +361,15 @@ fn online_not_null(
             // A valid constraint cannot be made NOT VALID again, and a
             // key made after it may need it: it stays (the change's own
             // down drops it).
-            down: vec![format!("-- a validated NOT NULL stays valid\n{}", at("SET NOT NULL"))],
-            hazards: vec![hazard(Level::Yellow, "set_not_null", format!("{cn}: {scan}"))],
+            down: vec![format!(
+                "-- a validated NOT NULL stays valid\n{}",
+                at("SET NOT NULL")
+            )],
+            hazards: vec![hazard(
+                Level::Yellow,
+                "set_not_null",
+                format!("{cn}: {scan}"),
+            )],
         });
     }
     // Not `<table>_<column>_not_null`: PostgreSQL 18 gives that name to

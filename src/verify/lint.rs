@@ -503,8 +503,10 @@ mod tests {
             };
             t.policies.insert("p".into(), Policy::default());
             for (role, privs) in grants {
-                t.grants
-                    .insert(role.to_string(), privs.iter().map(|p| p.to_string()).collect());
+                t.grants.insert(
+                    role.to_string(),
+                    privs.iter().map(|p| p.to_string()).collect(),
+                );
             }
             t
         };
@@ -520,11 +522,18 @@ mod tests {
                 .collect()
         };
         let mut db = Database::default();
-        db.tables.insert("public.a".into(), table(&[("anon", &["all"])]));
         db.tables
-            .insert("public.b".into(), table(&[("authenticated", &["select", "truncate"])]));
-        db.tables.insert("public.c".into(), table(&[("anon", &[]), ("authenticated", &["select"])]));
-        db.tables.insert("private.d".into(), table(&[("anon", &["all"])]));
+            .insert("public.a".into(), table(&[("anon", &["all"])]));
+        db.tables.insert(
+            "public.b".into(),
+            table(&[("authenticated", &["select", "truncate"])]),
+        );
+        db.tables.insert(
+            "public.c".into(),
+            table(&[("anon", &[]), ("authenticated", &["select"])]),
+        );
+        db.tables
+            .insert("private.d".into(), table(&[("anon", &["all"])]));
         let got = found(&db);
         let objects: Vec<&str> = got.iter().map(|(o, _)| o.as_str()).collect();
         assert_eq!(objects, ["public.a", "public.b"], "{got:?}");
@@ -533,7 +542,9 @@ mod tests {
         db.default_privileges.push(crate::model::DefaultPrivilege {
             on: "tables".into(),
             schema: Some("public".into()),
-            grants: [("anon".to_string(), vec!["all".to_string()])].into_iter().collect(),
+            grants: [("anon".to_string(), vec!["all".to_string()])]
+                .into_iter()
+                .collect(),
             ..Default::default()
         });
         let got = found(&db);
@@ -543,7 +554,8 @@ mod tests {
         db.tables.insert("public.e".into(), table(&[]));
         let got = found(&db);
         assert!(
-            got.iter().any(|(o, m)| o == "public.e" && m.contains("default privileges")),
+            got.iter()
+                .any(|(o, m)| o == "public.e" && m.contains("default privileges")),
             "{got:?}"
         );
     }
