@@ -311,6 +311,33 @@ fn online_changes_apply_on_rows_converge_and_revert() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A type change that rewrites is red and says so; it warns that values
+/// may not fit only when the new type cannot hold every old one.
+#[test]
+fn a_rewriting_type_change_is_red_and_says_whether_values_fit() {
+    let cases = [
+        ("      v: integer\n", "      v: bigint\n", false),
+        ("      v: integer\n", "      v: smallint\n", true),
+        ("      v: integer\n", "      v: text\n", true),
+        ("      p: bigint\n", "      p: integer\n", true),
+    ];
+    for (from, to, narrows) in cases {
+        let dir = project(TABLES);
+        let (code, out, err) = reconcile(&dir, &["plan", "--name", "tables"]);
+        assert_eq!(code, 0, "{out}{err}");
+        edit(&dir, &TABLES.replace(from, to));
+        let (code, out, err) = reconcile(&dir, &["plan", "--name", "retype"]);
+        assert_ne!(code, 0, "{to}: a rewrite is refused by default\n{out}{err}");
+        let red = out
+            .lines()
+            .find(|l| l.trim_start().starts_with("red table_rewrite"))
+            .unwrap_or_else(|| panic!("{to}: no red hazard\n{out}{err}"));
+        assert!(red.contains("ACCESS EXCLUSIVE"), "{red}");
+        assert_eq!(red.contains("may narrow"), narrows, "{to}: {red}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
 /// A database with the Supabase roles and Supabase's default privileges:
 /// every new table in `public` granted ALL to the API roles.
 fn supabase_like() -> support::FreshDb {

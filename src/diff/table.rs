@@ -194,6 +194,20 @@ fn widening(old: &str, new: &str) -> bool {
     }
 }
 
+/// `new` holds every value of `old` (a wider number of the same kind), though
+/// the change still rewrites the table.
+fn holds_every(old: &str, new: &str) -> bool {
+    let rank = |t: &str| match t {
+        "smallint" => Some((0, 0)),
+        "integer" => Some((0, 1)),
+        "bigint" => Some((0, 2)),
+        "real" => Some((1, 0)),
+        "double precision" => Some((1, 1)),
+        _ => None,
+    };
+    matches!((rank(old), rank(new)), (Some((k, a)), Some((l, b))) if k == l && b > a)
+}
+
 /// From `a`'s NOT NULL (or none) to `b`'s: SET/DROP NOT NULL for a plain
 /// one; its name, NOT VALID and NO INHERIT (PostgreSQL 18) renamed,
 /// validated, or dropped and added again.
@@ -464,8 +478,10 @@ pub fn compare_part(
                         Level::Red,
                         "table_rewrite",
                         format!(
-                            "{cn}: {} -> {} rewrites the table under an ACCESS EXCLUSIVE lock (reads and writes wait throughout) and may narrow; online instead: add a column of the new type, fill it in batches (`reconcile new`), switch readers to it, then drop the old one",
-                            a.type_, b.type_
+                            "{cn}: {} -> {} rewrites the table under an ACCESS EXCLUSIVE lock (reads and writes wait throughout){}; online instead: add a column of the new type, fill it in batches (`reconcile new`), switch readers to it, then drop the old one",
+                            a.type_,
+                            b.type_,
+                            if holds_every(&a.type_, &b.type_) { "" } else { " and may narrow" }
                         ),
                     ));
                     if let Some(first) = down.first_mut() {
