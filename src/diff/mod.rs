@@ -543,7 +543,38 @@ impl<'a> Differ<'a, '_> {
         for (y, at) in created.into_iter().zip(created_at) {
             self.create_at(y, Some(at), None);
         }
+        self.chain_new_columns();
         Ok(())
+    }
+
+    /// New columns of a table are added in the order the table declares
+    /// them (a column's place cannot be changed later): each after the
+    /// one before it.
+    fn chain_new_columns(&mut self) {
+        let added: BTreeMap<&str, usize> = (self.changes.iter().enumerate())
+            .filter(|(_, c)| c.action == Action::Create && c.part)
+            .map(|(i, c)| (c.id.as_str(), i))
+            .collect();
+        if added.len() < 2 {
+            return;
+        }
+        let mut chains: Vec<(usize, String)> = Vec::new();
+        for parts in self.b.parts.values() {
+            let mut prev: Option<&str> = None;
+            for o in parts.iter().filter(|o| matches!(o.shape, Shape::Column(..))) {
+                if let Some(&i) = added.get(o.id.as_str()) {
+                    if let Some(p) = prev {
+                        chains.push((i, p.to_string()));
+                    }
+                    prev = Some(&o.id);
+                }
+            }
+        }
+        for (i, p) in chains {
+            self.changes[i]
+                .after
+                .push((p, "the column before it in the table".into()));
+        }
     }
 
     /// Whether `o` reads a column whose type changes. An introspected side
