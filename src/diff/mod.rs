@@ -477,13 +477,14 @@ impl<'a> Differ<'a, '_> {
                     }
                     part_verdicts.insert(id.clone(), v);
                 }
-                (Some(x), None) => {
+                // A partition's column comes and goes with its parent's.
+                (Some(x), None) if !inherited_column(self.a.db, x) => {
                     self.drop_part(x)?;
                 }
-                (None, Some(y)) => {
+                (None, Some(y)) if !inherited_column(self.b.db, y) => {
                     self.create_part(y, None)?;
                 }
-                (None, None) => {}
+                _ => {}
             }
         }
         // Recreate whatever depends on a recreated object.
@@ -884,6 +885,20 @@ impl<'a> Differ<'a, '_> {
         }
         Ok(())
     }
+}
+
+/// Whether `o` is a column of a partition that its parent in `db` has too:
+/// PostgreSQL adds and drops such a column with the parent's, and refuses
+/// either on the partition.
+fn inherited_column(db: &crate::model::Database, o: &Obj<'_>) -> bool {
+    let Shape::Column(q, n, _) = &o.shape else {
+        return false;
+    };
+    db.tables
+        .get(&q.to_string())
+        .and_then(|t| t.partition_of.as_ref())
+        .and_then(|p| db.tables.get(&p.parent))
+        .is_some_and(|parent| parent.columns.contains_key(*n))
 }
 
 /// `ALTER TABLE ... ADD CONSTRAINT ...;` -> `... NOT VALID;`
