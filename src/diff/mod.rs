@@ -720,15 +720,12 @@ impl<'a> Differ<'a, '_> {
         // The statements, when they are rewritten here; else moved in later.
         let mut up = None;
         let mut validate = None;
+        let partitioned = |q: &crate::model::QualifiedName| {
+            (self.a.db.tables.get(&q.to_string())).is_some_and(|t| t.partition_by.is_some())
+        };
         match &y.shape {
             Shape::Index(q, n, ix) if existing => {
-                let partitioned = self
-                    .a
-                    .db
-                    .tables
-                    .get(&q.to_string())
-                    .is_some_and(|t| t.partition_by.is_some());
-                if self.online && !partitioned {
+                if self.online && !partitioned(q) {
                     let mut sql = y.create.clone();
                     if let Some(first) = sql.first_mut() {
                         *first = first.replacen("INDEX ", "INDEX CONCURRENTLY ", 1);
@@ -749,7 +746,9 @@ impl<'a> Differ<'a, '_> {
                     "constraint_scan",
                     format!("foreign key {n} on {q} checks every row"),
                 ));
-                if self.online && !fk.not_valid && !fk.not_enforced {
+                // PostgreSQL has no NOT VALID foreign key on a partitioned
+                // table: it is checked as it is added.
+                if self.online && !fk.not_valid && !fk.not_enforced && !partitioned(q) {
                     let mut sql = y.create.clone();
                     if let Some(first) = sql.first_mut() {
                         *first = not_valid(first);
