@@ -545,7 +545,30 @@ impl<'a> Differ<'a, '_> {
             self.create_at(y, Some(at), None);
         }
         self.chain_new_columns();
+        self.column_grants_after_table_revokes();
         Ok(())
+    }
+
+    /// A table-level REVOKE also takes the privilege from every column, so
+    /// a table whose privileges are revoked has them revoked before its
+    /// columns' grants change (and, the down script being the reverse,
+    /// given back after).
+    fn column_grants_after_table_revokes(&mut self) {
+        let revoking: BTreeSet<String> = (self.changes.iter())
+            .filter(|c| c.action == Action::Alter && !c.part)
+            .filter(|c| c.up.iter().any(|s| s.starts_with("REVOKE ")))
+            .map(|c| c.id.clone())
+            .collect();
+        for c in self.changes.iter_mut() {
+            let grants = |s: &String| s.starts_with("GRANT ") || s.starts_with("REVOKE ");
+            if !(c.action == Action::Alter && c.part && c.up.iter().any(grants)) {
+                continue;
+            }
+            if let Some(table) = c.group.as_ref().filter(|g| revoking.contains(*g)) {
+                let why = "its table's privileges are revoked first".to_string();
+                c.after.push((table.clone(), why));
+            }
+        }
     }
 
     /// New columns of a table are added in the order the table declares
