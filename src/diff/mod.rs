@@ -585,7 +585,10 @@ impl<'a> Differ<'a, '_> {
         let mut chains: Vec<(usize, String)> = Vec::new();
         for parts in self.b.parts.values() {
             let mut prev: Option<&str> = None;
-            for o in parts.iter().filter(|o| matches!(o.shape, Shape::Column(..))) {
+            for o in parts
+                .iter()
+                .filter(|o| matches!(o.shape, Shape::Column(..)))
+            {
                 if let Some(&i) = added.get(o.id.as_str()) {
                     if let Some(p) = prev {
                         chains.push((i, p.to_string()));
