@@ -63,7 +63,7 @@ fn what_the_target_version_lacks_is_refused_by_name() {
         "14",
     ]);
     assert_eq!(code, 2, "{out}{err}");
-    assert!(err.contains(&format!("up.sql:150: {view}")), "{err}");
+    assert!(err.contains(&format!("up.sql:151: {view}")), "{err}");
     let (code, _, err) = reconcile(&[
         "plan",
         "--dry-run",
