@@ -208,6 +208,11 @@ fn run(stage: &str, args: &[&str], want: i32) -> Result<String, String> {
     }
 }
 
+/// Whether cases run the quick protocol (see tests/cases/README.md).
+fn quick() -> bool {
+    std::env::var_os("RECONCILE_ACCEPT_QUICK").is_some_and(|v| !v.is_empty())
+}
+
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -446,6 +451,12 @@ fn run_case_in(case: &Case, work: &Path) -> Result<(), String> {
             ));
         }
     }
+    // The quick protocol (RECONCILE_ACCEPT_QUICK, for the majors the full
+    // suite does not run on) stops here: what differs between majors is
+    // mostly what the catalog reads and what the server accepts.
+    if quick() {
+        return Ok(());
+    }
     let desired = dir.join("desired.yaml");
     if desired.exists() {
         forward_and_back(
@@ -600,6 +611,8 @@ fn main() {
                         println!("test {} ... ok (known to fail: {})", case.name, why.trim());
                         continue;
                     }
+                    // The quick protocol may leave out the stage that fails.
+                    (Ok(_), Ok(())) if quick() => Ok(()),
                     (Ok(_), Ok(())) => {
                         Err("passes, but its xfail says it fails: remove xfail".into())
                     }

@@ -502,13 +502,14 @@ impl<'a> Differ<'a, '_> {
                     }
                     part_verdicts.insert(id.clone(), v);
                 }
-                (Some(x), None) => {
+                // A partition's column comes and goes with its parent's.
+                (Some(x), None) if !inherited_column(self.a.db, x) => {
                     self.drop_part(x)?;
                 }
-                (None, Some(y)) => {
+                (None, Some(y)) if !inherited_column(self.b.db, y) => {
                     self.create_part(y, None)?;
                 }
-                (None, None) => {}
+                _ => {}
             }
         }
         // Recreate whatever depends on a recreated object.
@@ -568,7 +569,64 @@ impl<'a> Differ<'a, '_> {
         for (y, at) in created.into_iter().zip(created_at) {
             self.create_at(y, Some(at), None);
         }
+        self.chain_new_columns();
+        self.column_grants_after_table_revokes();
         Ok(())
+    }
+
+    /// A table-level REVOKE also takes the privilege from every column, so
+    /// a table whose privileges are revoked has them revoked before its
+    /// columns' grants change (and, the down script being the reverse,
+    /// given back after).
+    fn column_grants_after_table_revokes(&mut self) {
+        let revoking: BTreeSet<String> = (self.changes.iter())
+            .filter(|c| c.action == Action::Alter && !c.part)
+            .filter(|c| c.up.iter().any(|s| s.starts_with("REVOKE ")))
+            .map(|c| c.id.clone())
+            .collect();
+        for c in self.changes.iter_mut() {
+            let grants = |s: &String| s.starts_with("GRANT ") || s.starts_with("REVOKE ");
+            if !(c.action == Action::Alter && c.part && c.up.iter().any(grants)) {
+                continue;
+            }
+            if let Some(table) = c.group.as_ref().filter(|g| revoking.contains(*g)) {
+                let why = "its table's privileges are revoked first".to_string();
+                c.after.push((table.clone(), why));
+            }
+        }
+    }
+
+    /// New columns of a table are added in the order the table declares
+    /// them (a column's place cannot be changed later): each after the
+    /// one before it.
+    fn chain_new_columns(&mut self) {
+        let added: BTreeMap<&str, usize> = (self.changes.iter().enumerate())
+            .filter(|(_, c)| c.action == Action::Create && c.part)
+            .map(|(i, c)| (c.id.as_str(), i))
+            .collect();
+        if added.len() < 2 {
+            return;
+        }
+        let mut chains: Vec<(usize, String)> = Vec::new();
+        for parts in self.b.parts.values() {
+            let mut prev: Option<&str> = None;
+            for o in parts
+                .iter()
+                .filter(|o| matches!(o.shape, Shape::Column(..)))
+            {
+                if let Some(&i) = added.get(o.id.as_str()) {
+                    if let Some(p) = prev {
+                        chains.push((i, p.to_string()));
+                    }
+                    prev = Some(&o.id);
+                }
+            }
+        }
+        for (i, p) in chains {
+            self.changes[i]
+                .after
+                .push((p, "the column before it in the table".into()));
+        }
     }
 
     /// Whether `o` reads a column whose type changes. An introspected side
@@ -737,14 +795,12 @@ impl<'a> Differ<'a, '_> {
         // The statements, when they are rewritten here; else moved in later.
         let mut up = None;
         let mut validate = None;
+        let partitioned = |q: &crate::model::QualifiedName| {
+            (self.a.db.tables.get(&q.to_string())).is_some_and(|t| t.partition_by.is_some())
+        };
         match &y.shape {
             Shape::Index(q, n, ix) if existing => {
-                let partitioned = self
-                    .a
-                    .db
-                    .tables
-                    .get(&q.to_string())
-                    .is_some_and(|t| t.partition_by.is_some());
+                let partitioned = partitioned(q);
                 let concurrently = self.online && !partitioned;
                 if concurrently {
                     // The index's own statement, then its comment and the like.
@@ -773,7 +829,9 @@ impl<'a> Differ<'a, '_> {
                 });
             }
             Shape::ForeignKey(q, n, fk) if existing => {
-                let online = self.online && !fk.not_valid && !fk.not_enforced;
+                // PostgreSQL has no NOT VALID foreign key on a partitioned
+                // table: it is checked as it is added.
+                let online = self.online && !fk.not_valid && !fk.not_enforced && !partitioned(q);
                 let locks = format!(
                     "a SHARE ROW EXCLUSIVE lock on {q} and on {}",
                     fk.references.split('(').next().unwrap_or_default().trim()
@@ -993,6 +1051,20 @@ impl<'a> Differ<'a, '_> {
         }
         Ok(())
     }
+}
+
+/// Whether `o` is a column of a partition that its parent in `db` has too:
+/// PostgreSQL adds and drops such a column with the parent's, and refuses
+/// either on the partition.
+fn inherited_column(db: &crate::model::Database, o: &Obj<'_>) -> bool {
+    let Shape::Column(q, n, _) = &o.shape else {
+        return false;
+    };
+    db.tables
+        .get(&q.to_string())
+        .and_then(|t| t.partition_of.as_ref())
+        .and_then(|p| db.tables.get(&p.parent))
+        .is_some_and(|parent| parent.columns.contains_key(*n))
 }
 
 /// `ALTER TABLE ... ADD CONSTRAINT ...;` -> `... NOT VALID;`

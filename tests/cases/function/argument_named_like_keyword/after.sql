@@ -1,1 +1,1 @@
-CREATE FUNCTION f(json text, format integer) RETURNS text LANGUAGE sql AS $$ SELECT json $$;
+CREATE FUNCTION f("json" text, format integer) RETURNS text LANGUAGE sql AS $$ SELECT "json" $$;

@@ -1,0 +1,1 @@
+CREATE TABLE t (a integer PRIMARY KEY, b text);

@@ -1,0 +1,2 @@
+CREATE TABLE p (a integer, b integer, PRIMARY KEY (a, b));
+CREATE TABLE c (id integer PRIMARY KEY, a integer, b integer, FOREIGN KEY (a, b) REFERENCES p MATCH FULL);

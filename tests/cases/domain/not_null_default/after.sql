@@ -1,0 +1,1 @@
+CREATE DOMAIN code AS text NOT NULL DEFAULT 'x';

@@ -1,0 +1,1 @@
+CREATE DOMAIN "bıgınt" AS bigint;

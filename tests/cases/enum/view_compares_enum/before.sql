@@ -1,0 +1,2 @@
+CREATE TYPE status AS ENUM ('a', 'b');
+CREATE TABLE t (id integer PRIMARY KEY, s status);

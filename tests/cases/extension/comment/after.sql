@@ -1,0 +1,2 @@
+CREATE EXTENSION pgcrypto;
+COMMENT ON EXTENSION pgcrypto IS 'crypto';

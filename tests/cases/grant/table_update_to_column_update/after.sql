@@ -1,0 +1,3 @@
+CREATE TABLE t (id integer PRIMARY KEY, a text, b integer);
+GRANT SELECT ON t TO acc_writer;
+GRANT UPDATE (a) ON t TO acc_writer;

@@ -1,0 +1,3 @@
+CREATE TABLE l (id integer, region text NOT NULL) PARTITION BY LIST (region);
+CREATE TABLE l_eu PARTITION OF l FOR VALUES IN ('de', 'fr');
+CREATE TABLE l_us PARTITION OF l FOR VALUES IN ('us');

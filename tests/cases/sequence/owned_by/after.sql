@@ -1,0 +1,2 @@
+CREATE TABLE t (id integer PRIMARY KEY);
+CREATE SEQUENCE s OWNED BY t.id;

@@ -1,0 +1,4 @@
+CREATE SCHEMA app;
+CREATE TABLE app.t (id integer PRIMARY KEY);
+CREATE TABLE app.u (id integer PRIMARY KEY);
+INSERT INTO app.t VALUES (1);

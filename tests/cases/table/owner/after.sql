@@ -1,0 +1,2 @@
+CREATE TABLE t (id integer PRIMARY KEY);
+ALTER TABLE t OWNER TO acc_owner;

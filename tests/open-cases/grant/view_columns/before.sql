@@ -1,0 +1,3 @@
+CREATE TABLE t (id integer PRIMARY KEY, a text);
+CREATE VIEW v AS SELECT * FROM t;
+GRANT SELECT ON v TO acc_reader;

@@ -1,0 +1,2 @@
+CREATE TABLE t (id serial PRIMARY KEY, a text);
+INSERT INTO t (a) VALUES ('x'), ('y');

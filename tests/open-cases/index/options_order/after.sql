@@ -1,0 +1,3 @@
+CREATE TABLE t (id integer PRIMARY KEY, a text, b integer, c timestamptz, d jsonb, e tsvector);
+CREATE INDEX t_b ON t (b) WITH (deduplicate_items = off, fillfactor = 80);
+COMMENT ON INDEX t_b IS 'same options, other order';

@@ -1,0 +1,3 @@
+CREATE TABLE t (id integer PRIMARY KEY, n integer);
+CREATE PUBLICATION pub FOR TABLE t;
+COMMENT ON PUBLICATION pub IS 'changes';

@@ -1,0 +1,3 @@
+CREATE TABLE t (id integer PRIMARY KEY, a text);
+CREATE TABLE u (id integer PRIMARY KEY);
+CREATE PUBLICATION pub FOR TABLE t;

@@ -1,0 +1,2 @@
+CREATE TABLE t (id integer PRIMARY KEY, a integer, b integer);
+CREATE STATISTICS t_ab (dependencies) ON a, b FROM t;

@@ -1,0 +1,1 @@
+CREATE TABLE new_name (id integer PRIMARY KEY, a text);

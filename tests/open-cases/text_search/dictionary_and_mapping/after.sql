@@ -1,0 +1,3 @@
+CREATE TEXT SEARCH DICTIONARY my_simple (TEMPLATE = pg_catalog.simple, STOPWORDS = english);
+CREATE TEXT SEARCH CONFIGURATION my_cfg (PARSER = default);
+ALTER TEXT SEARCH CONFIGURATION my_cfg ADD MAPPING FOR asciiword, word WITH my_simple;

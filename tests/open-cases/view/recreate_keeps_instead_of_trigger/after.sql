@@ -1,0 +1,4 @@
+CREATE TABLE t (id integer PRIMARY KEY, a text, b integer);
+CREATE VIEW v AS SELECT id, a::varchar AS a FROM t;
+CREATE FUNCTION v_ins() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO t (id, a) VALUES (NEW.id, NEW.a); RETURN NEW; END $$;
+CREATE TRIGGER v_ins INSTEAD OF INSERT ON v FOR EACH ROW EXECUTE FUNCTION v_ins();

@@ -1,0 +1,2 @@
+CREATE TABLE t (id integer PRIMARY KEY, a text) PARTITION BY RANGE (id);
+CREATE VIEW v AS SELECT id, a FROM t;
