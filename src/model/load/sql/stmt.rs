@@ -1348,8 +1348,8 @@ fn owner(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::AlterOwnerStmt) -> Don
                 .ok_or_else(|| missing("function", &key))?
                 .owner = owner;
         }
-        // Types keep no owner in the model.
-        (ObjectType::ObjectType | ObjectType::ObjectDomain, _) => {}
+        // Types and aggregates keep no owner in the model.
+        (ObjectType::ObjectType | ObjectType::ObjectDomain | ObjectType::ObjectAggregate, _) => {}
         _ => {
             return Err(Refusal::new(format!(
                 "`{}` is not supported in schema SQL files",
