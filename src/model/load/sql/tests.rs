@@ -164,3 +164,70 @@ fn file_order_does_not_matter() {
     assert_eq!(t.foreign_keys["t_u_fkey"].references, "public.u(id)");
     assert!(t.indexes.contains_key("t_u_idx"));
 }
+
+#[test]
+fn pg_dump_guards_and_owners_read_as_the_schema_they_dump() {
+    same(
+        "--
+-- PostgreSQL database dump
+--
+
+\\restrict Mpf2ACLxH3lgp8Nm3JBnphx21XXCQqCcumaQtgdHfOfpNxOKMXJeFYy4bWEKIcW
+
+SET client_encoding = 'UTF8';
+SELECT pg_catalog.set_config('search_path', '', false);
+CREATE SCHEMA app;
+ALTER SCHEMA app OWNER TO postgres;
+CREATE TYPE app.mood AS ENUM ('ok');
+ALTER TYPE app.mood OWNER TO postgres;
+CREATE FUNCTION app.two(a integer) RETURNS integer LANGUAGE sql AS $$ select 2 $$;
+ALTER FUNCTION app.two(a integer) OWNER TO postgres;
+CREATE AGGREGATE app.total(integer) (SFUNC = int4pl, STYPE = integer);
+ALTER AGGREGATE app.total(integer) OWNER TO postgres;
+CREATE TABLE app.t (id integer);
+ALTER TABLE app.t OWNER TO postgres;
+CREATE SEQUENCE app.s;
+ALTER SEQUENCE app.s OWNER TO postgres;
+CREATE VIEW app.v AS SELECT 1 AS one;
+ALTER VIEW app.v OWNER TO postgres;
+
+\\unrestrict Mpf2ACLxH3lgp8Nm3JBnphx21XXCQqCcumaQtgdHfOfpNxOKMXJeFYy4bWEKIcW
+",
+        "schemas:
+  app: { owner: postgres }
+enums:
+  app.mood: { values: [ok] }
+functions:
+  app.two(integer):
+    arguments: a integer
+    returns: integer
+    language: sql
+    body: ' select 2 '
+    owner: postgres
+aggregates:
+  app.total(integer): { sfunc: int4pl, stype: integer }
+tables:
+  app.t:
+    columns: { id: integer }
+    owner: postgres
+sequences:
+  app.s: {}
+views:
+  app.v:
+    definition: SELECT 1 AS one
+    owner: postgres
+",
+    );
+}
+
+#[test]
+fn a_line_after_a_dump_guard_keeps_its_line_and_column() {
+    let text = "\\restrict kéy\ncreate table t (id int);\n  create tabel u ();\n";
+    let e = load_str(text, "schema.sql").unwrap_err().to_string();
+    assert!(e.contains("schema.sql:3:10"), "{e}");
+    let e = load_str("create table t (id int);\n\\connect other\n", "schema.sql")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("schema.sql:2:1"), "{e}");
+    assert!(e.contains("`\\connect` is a psql command, not SQL"), "{e}");
+}
