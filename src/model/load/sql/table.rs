@@ -137,7 +137,7 @@ fn column(
         ..Default::default()
     };
     if let Some(cc) = &cd.coll_clause {
-        c.collation = Some(strings(&cc.collname).join("."));
+        c.collation = Some(collation_name(strings(&cc.collname)));
     }
     let name = cd.colname.clone();
     let at = usize::try_from(cd.location).ok();
@@ -697,6 +697,16 @@ fn alter_index(
     Ok(())
 }
 
+/// A collation as the catalog names it: PostgreSQL's own by its bare
+/// name (pg_dump writes `pg_catalog."C"`), any other qualified.
+fn collation_name(parts: Vec<String>) -> String {
+    match parts.as_slice() {
+        [schema, name] if schema == "pg_catalog" => name.clone(),
+        [schema, name] => QualifiedName::new(schema, name).to_string(),
+        _ => parts.join("."),
+    }
+}
+
 /// ALTER TABLE / VIEW / SEQUENCE on a view or sequence: owner and options.
 fn alter_other(
     t: &mut Translator<'_>,
@@ -771,7 +781,7 @@ pub(super) fn index(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::IndexStmt) 
             el.opclass = Some(strings(&e.opclass).join("."));
         }
         if !e.collation.is_empty() {
-            el.collation = Some(strings(&e.collation).join("."));
+            el.collation = Some(collation_name(strings(&e.collation)));
         }
         let desc = e.ordering == pb::SortByDir::SortbyDesc as i32;
         if desc {

@@ -231,3 +231,18 @@ fn a_line_after_a_dump_guard_keeps_its_line_and_column() {
     assert!(e.contains("schema.sql:2:1"), "{e}");
     assert!(e.contains("`\\connect` is a psql command, not SQL"), "{e}");
 }
+
+#[test]
+fn collations_read_as_the_catalog_names_them() {
+    same(
+        "create table t (a text collate \"C\", b text not null collate pg_catalog.\"C\");
+create index t_a_idx on t (a collate pg_catalog.\"C\");",
+        "tables:
+  public.t:
+    columns:
+      a: { type: text, collation: C }
+      b: { type: text, nullable: false, collation: C }
+    indexes: { t_a_idx: { columns: [{ column: a, collation: C }] } }
+",
+    );
+}
