@@ -654,7 +654,8 @@ fn alter_cmd(
     Ok(())
 }
 
-/// ALTER INDEX ... ALTER COLUMN n SET STATISTICS s (of an expression).
+/// ALTER INDEX ... ALTER COLUMN n SET STATISTICS s (of an expression), or
+/// ATTACH PARTITION.
 fn alter_index(
     t: &mut Translator<'_>,
     item: &Item<'_>,
@@ -667,6 +668,13 @@ fn alter_index(
     } else {
         rv.schemaname.clone()
     };
+    if let [cmd] = s.cmds.as_slice() {
+        if let Some(N::AlterTableCmd(cmd)) = cmd.node.as_ref() {
+            if A::try_from(cmd.subtype) == Ok(A::AtAttachPartition) {
+                return attach_index(t, item, &schema, rv, cmd);
+            }
+        }
+    }
     let prefix = format!("{}.", crate::model::name::key_part(&schema));
     let found =
         t.db.tables
@@ -705,6 +713,66 @@ fn collation_name(parts: Vec<String>) -> String {
         [schema, name] => QualifiedName::new(schema, name).to_string(),
         _ => parts.join("."),
     }
+}
+
+/// `ALTER INDEX parent ATTACH PARTITION child`, as pg_dump writes for each
+/// partition's share of a partitioned table's index or key. The child
+/// then belongs to the parent's index: the catalog does not list it on
+/// the partition, so neither does the model.
+fn attach_index(
+    t: &mut Translator<'_>,
+    item: &Item<'_>,
+    schema: &str,
+    parent: &pb::RangeVar,
+    cmd: &pb::AlterTableCmd,
+) -> Done {
+    let Some(N::PartitionCmd(pc)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) else {
+        return Err(Refusal::new("no partition"));
+    };
+    let child = pc
+        .name
+        .as_ref()
+        .ok_or_else(|| Refusal::new("no partition"))?;
+    let child_schema = if child.schemaname.is_empty() {
+        creation_schema(item)
+    } else {
+        child.schemaname.clone()
+    };
+    let missing = |name: &str| Refusal::new(format!("index {name} is not created in these files"));
+    if index_holder(t, schema, &parent.relname).is_none() {
+        return Err(missing(&parent.relname));
+    }
+    let name = &child.relname;
+    let key = index_holder(t, &child_schema, name).ok_or_else(|| missing(name))?;
+    let tab = t.db.tables.get_mut(&key).expect("just found");
+    if tab.indexes.shift_remove(name).is_none() && tab.unique.shift_remove(name).is_none() {
+        tab.primary_key = None;
+    }
+    Ok(())
+}
+
+/// The table of `schema` that has an index, unique key or primary key
+/// named `name`.
+fn index_holder(t: &Translator<'_>, schema: &str, name: &str) -> Option<String> {
+    let prefix = format!("{}.", crate::model::name::key_part(schema));
+    t.db.tables
+        .iter()
+        .filter(|(k, _)| k.starts_with(&prefix))
+        .find(|(k, tab)| {
+            let pk_name = |pk: &PrimaryKey| {
+                let table = QualifiedName::parse(k, "public").map(|q| q.name);
+                pk.name
+                    .clone()
+                    .or_else(|| table.ok().map(|n| format!("{n}_pkey")))
+            };
+            tab.indexes.contains_key(name)
+                || tab.unique.contains_key(name)
+                || tab
+                    .primary_key
+                    .as_ref()
+                    .is_some_and(|pk| pk_name(pk).as_deref() == Some(name))
+        })
+        .map(|(k, _)| k.clone())
 }
 
 /// ALTER TABLE / VIEW / SEQUENCE on a view or sequence: owner and options.

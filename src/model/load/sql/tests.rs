@@ -246,3 +246,45 @@ create index t_a_idx on t (a collate pg_catalog.\"C\");",
 ",
     );
 }
+
+#[test]
+fn a_partitions_attached_index_belongs_to_its_parents() {
+    same(
+        "CREATE TABLE public.m (id integer NOT NULL, at date NOT NULL, note text) PARTITION BY RANGE (at);
+CREATE TABLE public.m_2024 (id integer NOT NULL, at date NOT NULL, note text);
+ALTER TABLE ONLY public.m ATTACH PARTITION public.m_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+ALTER TABLE ONLY public.m ADD CONSTRAINT m_pkey PRIMARY KEY (id, at);
+ALTER TABLE ONLY public.m_2024 ADD CONSTRAINT m_2024_pkey PRIMARY KEY (id, at);
+ALTER TABLE ONLY public.m ADD CONSTRAINT m_note_key UNIQUE (note, at);
+ALTER TABLE ONLY public.m_2024 ADD CONSTRAINT m_2024_note_at_key UNIQUE (note, at);
+CREATE INDEX m_note_idx ON ONLY public.m USING btree (note);
+CREATE INDEX m_2024_note_idx ON public.m_2024 USING btree (note);
+CREATE INDEX m_2024_at_idx ON public.m_2024 USING btree (at);
+ALTER INDEX public.m_pkey ATTACH PARTITION public.m_2024_pkey;
+ALTER INDEX public.m_note_key ATTACH PARTITION public.m_2024_note_at_key;
+ALTER INDEX public.m_note_idx ATTACH PARTITION public.m_2024_note_idx;
+",
+        "tables:
+  public.m:
+    columns: { id: { type: integer, nullable: false }, at: { type: date, nullable: false }, note: text }
+    primary_key: [id, at]
+    unique: { m_note_key: [note, at] }
+    indexes: { m_note_idx: { columns: [note] } }
+    partition_by: RANGE (at)
+  public.m_2024:
+    columns: { id: { type: integer, nullable: false }, at: { type: date, nullable: false }, note: text }
+    indexes: { m_2024_at_idx: { columns: [at] } }
+    partition_of: { parent: public.m, bound: FOR VALUES FROM ('2024-01-01') TO ('2025-01-01') }
+",
+    );
+    let e = load_str(
+        "create table t (id int);\nalter index public.nothing attach partition public.t_idx;\n",
+        "schema.sql",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("schema.sql:2:1: index nothing is not created in these files"),
+        "{e}"
+    );
+}
