@@ -705,6 +705,14 @@ fn alter_index(
     Ok(())
 }
 
+/// The trigger functions PostgreSQL itself provides (`prorettype =
+/// 'trigger'` in pg_catalog, but for the foreign keys' internal ones).
+const CATALOG_TRIGGER_FUNCTIONS: &[&str] = &[
+    "tsvector_update_trigger",
+    "tsvector_update_trigger_column",
+    "suppress_redundant_updates_trigger",
+];
+
 /// A collation as the catalog names it: PostgreSQL's own by its bare
 /// name (pg_dump writes `pg_catalog."C"`), any other qualified.
 fn collation_name(parts: Vec<String>) -> String {
@@ -993,12 +1001,24 @@ pub(super) fn trigger(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CreateTri
     .filter(|(bit, _)| s.events & bit != 0)
     .map(|(_, w)| w.to_string())
     .collect();
-    let names = strings(&s.funcname);
+    let mut names = strings(&s.funcname);
     let db = &t.db;
-    let function = qualified(item, &names, |q| {
+    let declared = |q: &QualifiedName| {
         let prefix = format!("{q}(");
         db.functions.keys().any(|k| k.starts_with(&prefix))
-    })?;
+    };
+    // pg_catalog is searched first: pg_dump writes its trigger functions
+    // unqualified.
+    if let [n] = names.as_slice() {
+        let on_path = item
+            .path
+            .iter()
+            .any(|s| declared(&QualifiedName::new(s, n)));
+        if !on_path && CATALOG_TRIGGER_FUNCTIONS.contains(&n.as_str()) {
+            names.insert(0, "pg_catalog".into());
+        }
+    }
+    let function = qualified(item, &names, declared)?;
     let when = s
         .when_clause
         .as_deref()

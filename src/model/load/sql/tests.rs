@@ -288,3 +288,23 @@ ALTER INDEX public.m_note_idx ATTACH PARTITION public.m_2024_note_idx;
         "{e}"
     );
 }
+
+#[test]
+fn postgres_own_trigger_functions_are_found_in_pg_catalog() {
+    same(
+        "create table public.d (body text, v tsvector);
+create trigger d_v before insert on public.d for each row execute function tsvector_update_trigger('v', 'pg_catalog.english', 'body');",
+        "tables:
+  public.d:
+    columns: { body: text, v: tsvector }
+    triggers:
+      d_v:
+        timing: before
+        events: [insert]
+        for_each: row
+        function: pg_catalog.tsvector_update_trigger
+        arguments: [v, pg_catalog.english, body]
+external: [pg_catalog.tsvector_update_trigger]
+",
+    );
+}
