@@ -382,3 +382,43 @@ fn pg_dump_output_is_accepted() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("1 tables"), "{out}");
 }
+
+/// A schema file that grants on `public` without creating it (as Supabase
+/// teams write) plans the grant alone: PUBLIC keeps its usage, and the
+/// schema its owner and comment.
+#[test]
+fn a_grant_on_public_plans_the_grant_alone() {
+    let db = shimmed("sbschema_public");
+    let dir = temp_dir();
+    let schema = dir.join("s");
+    std::fs::create_dir_all(&schema).unwrap();
+    std::fs::write(
+        schema.join("grants.sql"),
+        "grant usage on schema public to anon;\ncreate table public.notes (id int);\n",
+    )
+    .unwrap();
+    // The shim's own grants, taken back: the file declares anon's alone.
+    db.scalar("REVOKE USAGE ON SCHEMA public FROM anon, authenticated, service_role");
+    let (code, out, err) = reconcile_in(
+        &dir,
+        &[
+            "plan",
+            "--schema",
+            "s",
+            "--migrations",
+            "m",
+            "--database-url",
+            &db.url,
+            "--check",
+        ],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("GRANT USAGE ON SCHEMA public TO anon;"),
+        "{out}"
+    );
+    assert!(out.contains("CREATE TABLE public.notes"), "{out}");
+    for unwanted in ["REVOKE", "OWNER TO", "COMMENT ON SCHEMA"] {
+        assert!(!out.contains(unwanted), "{unwanted}: {out}");
+    }
+}

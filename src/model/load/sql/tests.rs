@@ -308,3 +308,34 @@ external: [pg_catalog.tsvector_update_trigger]
 ",
     );
 }
+
+#[test]
+fn the_public_schema_starts_as_postgres_makes_it() {
+    let public = "schemas:
+  public:
+    owner: pg_database_owner
+    comment: standard public schema
+    grants: { public: [usage], anon: [usage] }
+";
+    // Written by hand: public is not created, only granted on.
+    same("grant usage on schema public to anon;", public);
+    // Written by pg_dump: created, then what differs from its start.
+    same(
+        "CREATE SCHEMA public;
+ALTER SCHEMA public OWNER TO pg_database_owner;
+COMMENT ON SCHEMA public IS 'standard public schema';
+GRANT USAGE ON SCHEMA public TO anon;",
+        public,
+    );
+    same(
+        "revoke usage on schema public from public;",
+        "schemas:
+  public: { owner: pg_database_owner, comment: standard public schema }
+",
+    );
+    // Any other schema starts empty.
+    same(
+        "create schema app; grant usage on schema app to anon;",
+        "schemas:\n  app: { grants: { anon: [usage] } }\n",
+    );
+}
