@@ -15,20 +15,29 @@ use std::process::Command;
 use support::{reconcile_in, temp_dir, FreshDb};
 
 /// The Supabase CLI: `$RECONCILE_SUPABASE_CLI`, the one scripts/setup
-/// installs, or one on PATH.
+/// installs, or one on PATH; the first that runs. `RECONCILE_SUPABASE_CLI=none`
+/// checks the naming rules only, as on a machine without it.
 fn supabase_cli() -> Option<PathBuf> {
+    let chosen = std::env::var_os("RECONCILE_SUPABASE_CLI");
+    if chosen.as_deref() == Some("none".as_ref()) {
+        return None;
+    }
     let candidates = [
-        std::env::var_os("RECONCILE_SUPABASE_CLI").map(PathBuf::from),
+        chosen.map(PathBuf::from),
         Some(PathBuf::from(
             "/opt/reconcile-supabase/node_modules/.bin/supabase",
         )),
+        Some(PathBuf::from("supabase")),
     ];
-    let found = candidates.into_iter().flatten().find(|p| p.exists());
-    found.or_else(|| {
-        let ok = Command::new("supabase").arg("--version").output();
-        ok.is_ok_and(|o| o.status.success())
-            .then(|| PathBuf::from("supabase"))
-    })
+    // A half-finished install leaves a launcher that does not run.
+    let runs = |cli: &PathBuf| {
+        let out = Command::new(cli)
+            .arg("--version")
+            .env("DO_NOT_TRACK", "1")
+            .output();
+        out.is_ok_and(|o| o.status.success())
+    };
+    candidates.into_iter().flatten().find(runs)
 }
 
 /// `supabase db push` of `project`'s `supabase/migrations` to `url`:

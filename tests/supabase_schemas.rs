@@ -324,6 +324,31 @@ fn a_bad_statement_is_named_by_file_line_and_column() {
             "bad.sql:1:1",
             "publications",
         ),
+        (
+            "create table t (id int);\ndo $$ begin perform 1; end $$;\n",
+            "bad.sql:2:1",
+            "a DO block is not desired state",
+        ),
+        (
+            "create table t (id int);\ncreate rule r as on insert to t do instead nothing;\n",
+            "bad.sql:2:1",
+            "`CREATE RULE R` is not supported",
+        ),
+        (
+            "create table t (id int);\n\\connect other\n",
+            "bad.sql:2:1",
+            "`\\connect` is a psql command, not SQL",
+        ),
+        (
+            "create table t (id int);\ncreate function f() returns int language sql as $$ select 1\n;\n",
+            "bad.sql:2:49",
+            "unterminated dollar-quoted string at or near \"$$ select 1...\"",
+        ),
+        (
+            "create table t (id int);\nalter table t owner to;\n",
+            "bad.sql:2:23",
+            "syntax error at end of input",
+        ),
     ];
     for (sql, at, message) in cases {
         let schema = dir.join("s");
@@ -334,5 +359,78 @@ fn a_bad_statement_is_named_by_file_line_and_column() {
         assert_eq!(code, 2, "{sql}: {out}{err}");
         assert!(err.contains(&format!("s/{at}")), "{sql}: {err}");
         assert!(err.contains(message), "{sql}: {err}");
+    }
+}
+
+/// What `pg_dump -s` writes around the objects (its restore guards,
+/// settings, owners) is read, not refused.
+#[test]
+fn pg_dump_output_is_accepted() {
+    let dir = temp_dir();
+    let schema = dir.join("s");
+    std::fs::create_dir_all(&schema).unwrap();
+    std::fs::write(
+        schema.join("dump.sql"),
+        "\\restrict 8kQ2yWqkTtQ0\n\nSET statement_timeout = 0;\nSET check_function_bodies = false;\n\
+         SELECT pg_catalog.set_config('search_path', '', false);\n\
+         CREATE TABLE public.t (id integer NOT NULL);\nALTER TABLE public.t OWNER TO postgres;\n\
+         CREATE AGGREGATE public.total(integer) (SFUNC = int4pl, STYPE = integer);\n\
+         ALTER AGGREGATE public.total(integer) OWNER TO postgres;\n\n\\unrestrict 8kQ2yWqkTtQ0\n",
+    )
+    .unwrap();
+    let (code, out, err) = reconcile_in(&dir, &["check", "--schema", "s"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("1 tables"), "{out}");
+}
+
+/// A schema file that grants on `public` without creating it (as Supabase
+/// teams write) plans the grant alone: PUBLIC keeps its usage, and the
+/// schema its owner and comment.
+#[test]
+fn a_grant_on_public_plans_the_grant_alone() {
+    let db = shimmed("sbschema_public");
+    let dir = temp_dir();
+    let schema = dir.join("s");
+    std::fs::create_dir_all(&schema).unwrap();
+    std::fs::write(
+        schema.join("grants.sql"),
+        "grant usage on schema public to anon;\ncreate table public.notes (id int);\n",
+    )
+    .unwrap();
+    // The shim's own grants, taken back: the file declares anon's alone.
+    db.scalar("REVOKE USAGE ON SCHEMA public FROM anon, authenticated, service_role");
+    let (code, out, err) = reconcile_in(
+        &dir,
+        &[
+            "plan",
+            "--schema",
+            "s",
+            "--migrations",
+            "m",
+            "--database-url",
+            &db.url,
+            "--check",
+        ],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("GRANT USAGE ON SCHEMA public TO anon;"),
+        "{out}"
+    );
+    assert!(out.contains("CREATE TABLE public.notes"), "{out}");
+    for unwanted in ["REVOKE USAGE", "COMMENT ON SCHEMA"] {
+        assert!(!out.contains(unwanted), "{unwanted}: {out}");
+    }
+    // The start is 15's; 14's public is the bootstrap user's, with CREATE
+    // for PUBLIC, and is planned to 15's.
+    if support::server_major() >= 15 {
+        for unwanted in ["REVOKE", "OWNER TO"] {
+            assert!(!out.contains(unwanted), "{unwanted}: {out}");
+        }
+    } else {
+        assert!(
+            out.contains("REVOKE CREATE ON SCHEMA public FROM PUBLIC;"),
+            "{out}"
+        );
     }
 }

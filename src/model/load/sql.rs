@@ -69,6 +69,19 @@ pub(crate) struct Item<'a> {
 /// The files' statements translated into one model. Every problem is
 /// reported, each at `file:line:column`.
 pub fn translate(files: &[SqlFile<'_>]) -> Result<Translated, Vec<LoadError>> {
+    let texts: Vec<_> = files
+        .iter()
+        .map(|f| text::without_dump_guards(f.text))
+        .collect();
+    let files: Vec<SqlFile<'_>> = files
+        .iter()
+        .zip(&texts)
+        .map(|(f, text)| SqlFile {
+            label: f.label,
+            text,
+        })
+        .collect();
+    let files = files.as_slice();
     let mut errors = Vec::new();
     let mut parsed = Vec::new();
     for f in files {
@@ -139,8 +152,27 @@ fn syntax_error(f: &SqlFile<'_>, e: &pg_query::Error) -> LoadError {
         pg_query::Error::Parse(m) => m.clone(),
         other => other.to_string(),
     };
-    let (at, message) = text::syntax_error_at(f.text, &whole);
+    let (mut at, message) = text::syntax_error_at(f.text, &whole);
+    // A psql command (`\connect`, `\i`) is read by psql, not the server;
+    // the scanner cannot place it, so its line is looked for.
+    if message.ends_with(r#"at or near "\""#) {
+        at = text::psql_command_at(f.text).unwrap_or(at);
+    }
     let (line, column) = line_col(f.text, at);
+    let rest = &f.text[at.min(f.text.len())..];
+    if let Some(command) = rest.strip_prefix('\\') {
+        let name: String = command
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        return LoadError {
+            file: f.label.to_string(),
+            line,
+            column,
+            message: format!("`\\{name}` is a psql command, not SQL"),
+            hint: Some("schema files hold SQL statements only: remove the line".into()),
+        };
+    }
     LoadError {
         file: f.label.to_string(),
         line,

@@ -321,12 +321,31 @@ fn schema(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CreateSchemaStmt) -> 
     }
     let name = s.schemaname.clone();
     t.created_schemas.insert(name.clone());
-    let def = t.db.schemas.entry(name.clone()).or_default();
+    let def = schema_def(t, &name);
     if let Some(owner) = s.authrole.as_ref().and_then(role) {
         def.owner = Some(owner);
     }
     t.place(item, &["schemas", &name], None);
     Ok(())
+}
+
+/// A schema's entry. `public` is there before any file: changed by the
+/// files without being created, it starts as PostgreSQL (15 and later)
+/// makes it, so a GRANT to `anon` does not also revoke PUBLIC's usage,
+/// change its owner or drop its comment. Its privileges start so even
+/// when the files create it, as pg_dump writes `CREATE SCHEMA public`
+/// and then only the privileges that differ from those.
+fn schema_def<'t>(t: &'t mut Translator<'_>, name: &str) -> &'t mut SchemaDef {
+    if name == "public" && !t.db.schemas.contains_key(name) {
+        let mut def = SchemaDef::default();
+        def.grants.insert("public".into(), vec!["usage".into()]);
+        if !t.created_schemas.contains(name) {
+            def.owner = Some("pg_database_owner".into());
+            def.comment = Some("standard public schema".into());
+        }
+        t.db.schemas.insert(name.into(), def);
+    }
+    t.db.schemas.entry(name.into()).or_default()
 }
 
 fn extension(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CreateExtensionStmt) -> Done {
@@ -908,7 +927,7 @@ fn comment(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CommentStmt) -> Done
     match kind {
         ObjectType::ObjectSchema => {
             let name = list().join(".");
-            t.db.schemas.entry(name).or_default().comment = text;
+            schema_def(t, &name).comment = text;
         }
         ObjectType::ObjectExtension => {
             let name = list().join(".");
@@ -1215,7 +1234,7 @@ fn grant(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::GrantStmt) -> Done {
                 apply_grant(&mut f.grants, s, kind, None);
             }
             (ObjectType::ObjectSchema, Some(N::String(x))) => {
-                let def = t.db.schemas.entry(x.sval.clone()).or_default();
+                let def = schema_def(t, &x.sval);
                 apply_grant(&mut def.grants, s, kind, None);
             }
             (ObjectType::ObjectType | ObjectType::ObjectDomain, Some(N::TypeName(tn))) => {
@@ -1340,7 +1359,7 @@ fn owner(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::AlterOwnerStmt) -> Don
     };
     match (kind, object.and_then(|o| o.node.as_ref())) {
         (ObjectType::ObjectSchema, Some(N::String(x))) => {
-            t.db.schemas.entry(x.sval.clone()).or_default().owner = owner;
+            schema_def(t, &x.sval).owner = owner;
         }
         (
             ObjectType::ObjectFunction | ObjectType::ObjectProcedure | ObjectType::ObjectRoutine,
@@ -1352,8 +1371,8 @@ fn owner(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::AlterOwnerStmt) -> Don
                 .ok_or_else(|| missing("function", &key))?
                 .owner = owner;
         }
-        // Types keep no owner in the model.
-        (ObjectType::ObjectType | ObjectType::ObjectDomain, _) => {}
+        // Types and aggregates keep no owner in the model.
+        (ObjectType::ObjectType | ObjectType::ObjectDomain | ObjectType::ObjectAggregate, _) => {}
         _ => {
             return Err(Refusal::new(format!(
                 "`{}` is not supported in schema SQL files",

@@ -137,7 +137,7 @@ fn column(
         ..Default::default()
     };
     if let Some(cc) = &cd.coll_clause {
-        c.collation = Some(strings(&cc.collname).join("."));
+        c.collation = Some(collation_name(strings(&cc.collname)));
     }
     let name = cd.colname.clone();
     let at = usize::try_from(cd.location).ok();
@@ -654,7 +654,8 @@ fn alter_cmd(
     Ok(())
 }
 
-/// ALTER INDEX ... ALTER COLUMN n SET STATISTICS s (of an expression).
+/// ALTER INDEX ... ALTER COLUMN n SET STATISTICS s (of an expression), or
+/// ATTACH PARTITION.
 fn alter_index(
     t: &mut Translator<'_>,
     item: &Item<'_>,
@@ -667,6 +668,13 @@ fn alter_index(
     } else {
         rv.schemaname.clone()
     };
+    if let [cmd] = s.cmds.as_slice() {
+        if let Some(N::AlterTableCmd(cmd)) = cmd.node.as_ref() {
+            if A::try_from(cmd.subtype) == Ok(A::AtAttachPartition) {
+                return attach_index(t, item, &schema, rv, cmd);
+            }
+        }
+    }
     let prefix = format!("{}.", crate::model::name::key_part(&schema));
     let found =
         t.db.tables
@@ -695,6 +703,84 @@ fn alter_index(
         el.statistics = value.and_then(|v| v.parse().ok());
     }
     Ok(())
+}
+
+/// The trigger functions PostgreSQL itself provides (`prorettype =
+/// 'trigger'` in pg_catalog, but for the foreign keys' internal ones).
+const CATALOG_TRIGGER_FUNCTIONS: &[&str] = &[
+    "tsvector_update_trigger",
+    "tsvector_update_trigger_column",
+    "suppress_redundant_updates_trigger",
+];
+
+/// A collation as the catalog names it: PostgreSQL's own by its bare
+/// name (pg_dump writes `pg_catalog."C"`), any other qualified.
+fn collation_name(parts: Vec<String>) -> String {
+    match parts.as_slice() {
+        [schema, name] if schema == "pg_catalog" => name.clone(),
+        [schema, name] => QualifiedName::new(schema, name).to_string(),
+        _ => parts.join("."),
+    }
+}
+
+/// `ALTER INDEX parent ATTACH PARTITION child`, as pg_dump writes for each
+/// partition's share of a partitioned table's index or key. The child
+/// then belongs to the parent's index: the catalog does not list it on
+/// the partition, so neither does the model.
+fn attach_index(
+    t: &mut Translator<'_>,
+    item: &Item<'_>,
+    schema: &str,
+    parent: &pb::RangeVar,
+    cmd: &pb::AlterTableCmd,
+) -> Done {
+    let Some(N::PartitionCmd(pc)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) else {
+        return Err(Refusal::new("no partition"));
+    };
+    let child = pc
+        .name
+        .as_ref()
+        .ok_or_else(|| Refusal::new("no partition"))?;
+    let child_schema = if child.schemaname.is_empty() {
+        creation_schema(item)
+    } else {
+        child.schemaname.clone()
+    };
+    let missing = |name: &str| Refusal::new(format!("index {name} is not created in these files"));
+    if index_holder(t, schema, &parent.relname).is_none() {
+        return Err(missing(&parent.relname));
+    }
+    let name = &child.relname;
+    let key = index_holder(t, &child_schema, name).ok_or_else(|| missing(name))?;
+    let tab = t.db.tables.get_mut(&key).expect("just found");
+    if tab.indexes.shift_remove(name).is_none() && tab.unique.shift_remove(name).is_none() {
+        tab.primary_key = None;
+    }
+    Ok(())
+}
+
+/// The table of `schema` that has an index, unique key or primary key
+/// named `name`.
+fn index_holder(t: &Translator<'_>, schema: &str, name: &str) -> Option<String> {
+    let prefix = format!("{}.", crate::model::name::key_part(schema));
+    t.db.tables
+        .iter()
+        .filter(|(k, _)| k.starts_with(&prefix))
+        .find(|(k, tab)| {
+            let pk_name = |pk: &PrimaryKey| {
+                let table = QualifiedName::parse(k, "public").map(|q| q.name);
+                pk.name
+                    .clone()
+                    .or_else(|| table.ok().map(|n| format!("{n}_pkey")))
+            };
+            tab.indexes.contains_key(name)
+                || tab.unique.contains_key(name)
+                || tab
+                    .primary_key
+                    .as_ref()
+                    .is_some_and(|pk| pk_name(pk).as_deref() == Some(name))
+        })
+        .map(|(k, _)| k.clone())
 }
 
 /// ALTER TABLE / VIEW / SEQUENCE on a view or sequence: owner and options.
@@ -771,7 +857,7 @@ pub(super) fn index(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::IndexStmt) 
             el.opclass = Some(strings(&e.opclass).join("."));
         }
         if !e.collation.is_empty() {
-            el.collation = Some(strings(&e.collation).join("."));
+            el.collation = Some(collation_name(strings(&e.collation)));
         }
         let desc = e.ordering == pb::SortByDir::SortbyDesc as i32;
         if desc {
@@ -915,12 +1001,24 @@ pub(super) fn trigger(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CreateTri
     .filter(|(bit, _)| s.events & bit != 0)
     .map(|(_, w)| w.to_string())
     .collect();
-    let names = strings(&s.funcname);
+    let mut names = strings(&s.funcname);
     let db = &t.db;
-    let function = qualified(item, &names, |q| {
+    let declared = |q: &QualifiedName| {
         let prefix = format!("{q}(");
         db.functions.keys().any(|k| k.starts_with(&prefix))
-    })?;
+    };
+    // pg_catalog is searched first: pg_dump writes its trigger functions
+    // unqualified.
+    if let [n] = names.as_slice() {
+        let on_path = item
+            .path
+            .iter()
+            .any(|s| declared(&QualifiedName::new(s, n)));
+        if !on_path && CATALOG_TRIGGER_FUNCTIONS.contains(&n.as_str()) {
+            names.insert(0, "pg_catalog".into());
+        }
+    }
+    let function = qualified(item, &names, declared)?;
     let when = s
         .when_clause
         .as_deref()

@@ -185,3 +185,181 @@ views:
 ",
     );
 }
+
+#[test]
+fn pg_dump_guards_and_owners_read_as_the_schema_they_dump() {
+    same(
+        "--
+-- PostgreSQL database dump
+--
+
+\\restrict Mpf2ACLxH3lgp8Nm3JBnphx21XXCQqCcumaQtgdHfOfpNxOKMXJeFYy4bWEKIcW
+
+SET client_encoding = 'UTF8';
+SELECT pg_catalog.set_config('search_path', '', false);
+CREATE SCHEMA app;
+ALTER SCHEMA app OWNER TO postgres;
+CREATE TYPE app.mood AS ENUM ('ok');
+ALTER TYPE app.mood OWNER TO postgres;
+CREATE FUNCTION app.two(a integer) RETURNS integer LANGUAGE sql AS $$ select 2 $$;
+ALTER FUNCTION app.two(a integer) OWNER TO postgres;
+CREATE AGGREGATE app.total(integer) (SFUNC = int4pl, STYPE = integer);
+ALTER AGGREGATE app.total(integer) OWNER TO postgres;
+CREATE TABLE app.t (id integer);
+ALTER TABLE app.t OWNER TO postgres;
+CREATE SEQUENCE app.s;
+ALTER SEQUENCE app.s OWNER TO postgres;
+CREATE VIEW app.v AS SELECT 1 AS one;
+ALTER VIEW app.v OWNER TO postgres;
+
+\\unrestrict Mpf2ACLxH3lgp8Nm3JBnphx21XXCQqCcumaQtgdHfOfpNxOKMXJeFYy4bWEKIcW
+",
+        "schemas:
+  app: { owner: postgres }
+enums:
+  app.mood: { values: [ok] }
+functions:
+  app.two(integer):
+    arguments: a integer
+    returns: integer
+    language: sql
+    body: ' select 2 '
+    owner: postgres
+aggregates:
+  app.total(integer): { sfunc: int4pl, stype: integer }
+tables:
+  app.t:
+    columns: { id: integer }
+    owner: postgres
+sequences:
+  app.s: {}
+views:
+  app.v:
+    definition: SELECT 1 AS one
+    owner: postgres
+",
+    );
+}
+
+#[test]
+fn a_line_after_a_dump_guard_keeps_its_line_and_column() {
+    let text = "\\restrict kéy\ncreate table t (id int);\n  create tabel u ();\n";
+    let e = load_str(text, "schema.sql").unwrap_err().to_string();
+    assert!(e.contains("schema.sql:3:10"), "{e}");
+    let e = load_str("create table t (id int);\n\\connect other\n", "schema.sql")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("schema.sql:2:1"), "{e}");
+    assert!(e.contains("`\\connect` is a psql command, not SQL"), "{e}");
+}
+
+#[test]
+fn collations_read_as_the_catalog_names_them() {
+    same(
+        "create table t (a text collate \"C\", b text not null collate pg_catalog.\"C\");
+create index t_a_idx on t (a collate pg_catalog.\"C\");",
+        "tables:
+  public.t:
+    columns:
+      a: { type: text, collation: C }
+      b: { type: text, nullable: false, collation: C }
+    indexes: { t_a_idx: { columns: [{ column: a, collation: C }] } }
+",
+    );
+}
+
+#[test]
+fn a_partitions_attached_index_belongs_to_its_parents() {
+    same(
+        "CREATE TABLE public.m (id integer NOT NULL, at date NOT NULL, note text) PARTITION BY RANGE (at);
+CREATE TABLE public.m_2024 (id integer NOT NULL, at date NOT NULL, note text);
+ALTER TABLE ONLY public.m ATTACH PARTITION public.m_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+ALTER TABLE ONLY public.m ADD CONSTRAINT m_pkey PRIMARY KEY (id, at);
+ALTER TABLE ONLY public.m_2024 ADD CONSTRAINT m_2024_pkey PRIMARY KEY (id, at);
+ALTER TABLE ONLY public.m ADD CONSTRAINT m_note_key UNIQUE (note, at);
+ALTER TABLE ONLY public.m_2024 ADD CONSTRAINT m_2024_note_at_key UNIQUE (note, at);
+CREATE INDEX m_note_idx ON ONLY public.m USING btree (note);
+CREATE INDEX m_2024_note_idx ON public.m_2024 USING btree (note);
+CREATE INDEX m_2024_at_idx ON public.m_2024 USING btree (at);
+ALTER INDEX public.m_pkey ATTACH PARTITION public.m_2024_pkey;
+ALTER INDEX public.m_note_key ATTACH PARTITION public.m_2024_note_at_key;
+ALTER INDEX public.m_note_idx ATTACH PARTITION public.m_2024_note_idx;
+",
+        "tables:
+  public.m:
+    columns: { id: { type: integer, nullable: false }, at: { type: date, nullable: false }, note: text }
+    primary_key: [id, at]
+    unique: { m_note_key: [note, at] }
+    indexes: { m_note_idx: { columns: [note] } }
+    partition_by: RANGE (at)
+  public.m_2024:
+    columns: { id: { type: integer, nullable: false }, at: { type: date, nullable: false }, note: text }
+    indexes: { m_2024_at_idx: { columns: [at] } }
+    partition_of: { parent: public.m, bound: FOR VALUES FROM ('2024-01-01') TO ('2025-01-01') }
+",
+    );
+    let e = load_str(
+        "create table t (id int);\nalter index public.nothing attach partition public.t_idx;\n",
+        "schema.sql",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("schema.sql:2:1: index nothing is not created in these files"),
+        "{e}"
+    );
+}
+
+#[test]
+fn postgres_own_trigger_functions_are_found_in_pg_catalog() {
+    same(
+        "create table public.d (body text, v tsvector);
+create trigger d_v before insert on public.d for each row execute function tsvector_update_trigger('v', 'pg_catalog.english', 'body');",
+        "tables:
+  public.d:
+    columns: { body: text, v: tsvector }
+    triggers:
+      d_v:
+        timing: before
+        events: [insert]
+        for_each: row
+        function: pg_catalog.tsvector_update_trigger
+        arguments: [v, pg_catalog.english, body]
+external: [pg_catalog.tsvector_update_trigger]
+",
+    );
+}
+
+#[test]
+fn the_public_schema_starts_as_postgres_makes_it() {
+    let public = "schemas:
+  public:
+    owner: pg_database_owner
+    comment: standard public schema
+    grants: { public: [usage], anon: [usage] }
+";
+    // Written by hand: public is not created, only granted on.
+    same("grant usage on schema public to anon;", public);
+    // Written by pg_dump: created, then what differs from its start.
+    same(
+        "CREATE SCHEMA public;
+ALTER SCHEMA public OWNER TO pg_database_owner;
+COMMENT ON SCHEMA public IS 'standard public schema';
+GRANT USAGE ON SCHEMA public TO anon;",
+        public,
+    );
+    same(
+        "revoke usage on schema public from public;",
+        "schemas:
+  public:
+    owner: pg_database_owner
+    comment: standard public schema
+    grants: { public: [] }
+",
+    );
+    // Any other schema starts empty.
+    same(
+        "create schema app; grant usage on schema app to anon;",
+        "schemas:\n  app: { grants: { anon: [usage] } }\n",
+    );
+}

@@ -188,11 +188,56 @@ pub fn line_col(text: &str, at: usize) -> (usize, usize) {
     (line, before[start..].chars().count() + 1)
 }
 
+/// `text` with pg_dump's `\\restrict KEY` and `\\unrestrict KEY` lines
+/// blanked. Recent pg_dump writes them around its output: psql commands
+/// that guard the restore, not SQL, and nothing the schema declares.
+/// Blanked rather than removed, so every byte keeps its line and column.
+pub fn without_dump_guards(text: &str) -> std::borrow::Cow<'_, str> {
+    let guard = |line: &str| {
+        let line = line.trim_end();
+        let word = line.split_once(' ').map_or(line, |(w, _)| w);
+        matches!(word, "\\restrict" | "\\unrestrict")
+    };
+    if !text.split('\n').any(guard) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        if guard(line) {
+            for c in line.chars() {
+                match c {
+                    '\n' | '\r' => out.push(c),
+                    _ => out.extend(std::iter::repeat_n(' ', c.len_utf8())),
+                }
+            }
+        } else {
+            out.push_str(line);
+        }
+    }
+    out.into()
+}
+
+/// The byte of the first line that starts with a backslash.
+pub fn psql_command_at(text: &str) -> Option<usize> {
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let lead = line.len() - line.trim_start().len();
+        if line[lead..].starts_with('\\') {
+            return Some(at + lead);
+        }
+        at += line.len();
+    }
+    None
+}
+
 /// Where a text that does not parse fails: the byte of the statement's
 /// bad token (or its start) and PostgreSQL's message.
 pub fn syntax_error_at(text: &str, whole: &str) -> (usize, String) {
+    // An unterminated string or comment stops the scanner too: its token
+    // is the rest of the file, found where it starts.
     let Ok(pieces) = pg_query::split_with_scanner(text) else {
-        return (0, whole.to_string());
+        let at = near(whole).and_then(|tok| text.find(tok.as_str()));
+        return (at.unwrap_or(0), short(whole));
     };
     for piece in pieces {
         let start = (piece.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
@@ -202,13 +247,26 @@ pub fn syntax_error_at(text: &str, whole: &str) -> (usize, String) {
                 other => other.to_string(),
             };
             let lead = piece.len() - piece.trim_start().len();
-            let at = near(&msg)
-                .and_then(|tok| piece.find(tok.as_str()))
-                .unwrap_or(lead);
-            return (start + at, msg);
+            let at = if msg.ends_with("at end of input") {
+                Some(piece.trim_end().len())
+            } else {
+                near(&msg).and_then(|tok| piece.find(tok.as_str()))
+            };
+            return (start + at.unwrap_or(lead), short(&msg));
         }
     }
-    (0, whole.to_string())
+    (0, short(whole))
+}
+
+/// `message` with its `at or near "X"` cut to X's first line.
+fn short(message: &str) -> String {
+    match (message.split_once("at or near \""), near(message)) {
+        (Some((head, _)), Some(tok)) if tok.contains('\n') => {
+            let first = tok.lines().next().unwrap_or_default();
+            format!("{head}at or near \"{first}...\"")
+        }
+        _ => message.to_string(),
+    }
 }
 
 /// The token of `... at or near "X"`.
