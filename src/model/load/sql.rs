@@ -334,21 +334,33 @@ impl Translator<'_> {
                 let Some(parent) = t.partition_of.as_ref().map(|p| p.parent.clone()) else {
                     continue;
                 };
-                if !t.columns.is_empty() {
+                // Filled already, unless only `WITH OPTIONS` columns
+                // (no type) were written.
+                if t.columns.values().any(|c| !c.type_.is_empty()) {
                     continue;
                 }
                 let cols = match self.db.tables.get(&parent) {
                     Some(p) if !p.columns.is_empty() => p.columns.clone(),
                     _ => continue,
                 };
+                let local = &t.columns;
                 let cols = cols
                     .into_iter()
                     .map(|(n, c)| {
-                        let c = crate::model::Column {
+                        let mut c = crate::model::Column {
                             comment: None,
                             grants: Default::default(),
                             ..c
                         };
+                        if let Some(own) = local.get(&n) {
+                            if own.default.is_some() {
+                                c.default.clone_from(&own.default);
+                            }
+                            if !own.nullable {
+                                c.nullable = false;
+                                c.not_null.clone_from(&own.not_null);
+                            }
+                        }
                         (n, c)
                     })
                     .collect();

@@ -32,7 +32,7 @@ pub(super) fn create(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CreateStmt
     t.place(item, &["tables", &key], None);
     for e in &s.table_elts {
         match e.node.as_ref() {
-            Some(N::ColumnDef(cd)) => column(t, item, &q, &mut tab, cd)?,
+            Some(N::ColumnDef(cd)) => column(t, item, &q, &mut tab, cd, s.partbound.is_some())?,
             Some(N::Constraint(c)) => constraint(t, item, &q, &mut tab, c, None)?,
             _ => {
                 return Err(Refusal::new(
@@ -126,13 +126,17 @@ fn column(
     q: &QualifiedName,
     tab: &mut Table,
     cd: &pb::ColumnDef,
+    partition: bool,
 ) -> Done {
-    let tn = cd
-        .type_name
-        .as_ref()
-        .ok_or_else(|| Refusal::new("no type"))?;
+    // A partition's `col WITH OPTIONS ...` has no type: it is the parent's,
+    // filled in with the parent's columns (`partition_columns`).
+    let type_ = match (&cd.type_name, partition) {
+        (Some(tn), _) => ty(t, item, tn)?,
+        (None, true) => String::new(),
+        (None, false) => return Err(Refusal::new("no type")),
+    };
     let mut c = Column {
-        type_: ty(t, item, tn)?,
+        type_,
         nullable: !cd.is_not_null,
         ..Default::default()
     };
@@ -244,8 +248,19 @@ fn constraint(
     let mut last = None;
     match kind {
         ConstrType::ConstrNotnull => {
-            if column.is_some() {
-                col_of(tab, column, &key)?.nullable = false;
+            // A column's NOT NULL, or the table constraint `NOT NULL col`
+            // (PostgreSQL 18), with what it may say besides.
+            let nn = NotNull {
+                name: (!c.conname.is_empty()).then(|| c.conname.clone()),
+                not_valid: c.skip_validation,
+                no_inherit: c.is_no_inherit,
+            };
+            for col in &cols {
+                let cc = col_of(tab, Some(col), &key)?;
+                cc.nullable = false;
+                if nn != NotNull::default() {
+                    cc.not_null = Some(nn.clone());
+                }
             }
         }
         ConstrType::ConstrNull => col_of(tab, column, &key)?.nullable = true,
@@ -573,7 +588,7 @@ fn alter_cmd(
         |t: &mut Translator<'_>| std::mem::take(t.db.tables.get_mut(&key).expect("target checked"));
     if let Some(cd) = column_type {
         let mut tab = take(t);
-        let r = column(t, item, q, &mut tab, &cd);
+        let r = column(t, item, q, &mut tab, &cd, false);
         *t.db.tables.get_mut(&key).expect("target checked") = tab;
         return r;
     }

@@ -363,3 +363,40 @@ GRANT USAGE ON SCHEMA public TO anon;",
         "schemas:\n  app: { grants: { anon: [usage] } }\n",
     );
 }
+
+#[test]
+fn not_null_constraints_keep_their_names_and_flags() {
+    same(
+        "create table t (a int constraint a_required not null, b int, c int);
+alter table t add constraint b_later not null b not valid;
+alter table t add constraint c_here not null c no inherit;",
+        "tables:
+  public.t:
+    columns:
+      a: { type: integer, nullable: false, not_null: { name: a_required } }
+      b: { type: integer, nullable: false, not_null: { name: b_later, not_valid: true } }
+      c: { type: integer, nullable: false, not_null: { name: c_here, no_inherit: true } }
+",
+    );
+}
+
+#[test]
+fn a_partition_column_with_options_takes_the_parent_type() {
+    same(
+        "create table m (at date not null, v int) partition by range (at);
+create table m_2024 partition of m (
+    at with options constraint m_2024_at_nn not null,
+    v with options default 1
+) FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+        "tables:
+  public.m:
+    columns: { at: { type: date, nullable: false }, v: integer }
+    partition_by: RANGE (at)
+  public.m_2024:
+    columns:
+      at: { type: date, nullable: false, not_null: { name: m_2024_at_nn } }
+      v: { type: integer, default: '1' }
+    partition_of: { parent: public.m, bound: FOR VALUES FROM ('2024-01-01') TO ('2025-01-01') }
+",
+    );
+}
