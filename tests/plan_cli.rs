@@ -11,7 +11,7 @@ use diesel::pg::Pg;
 use diesel::{sql_query, QueryableByName, RunQueryDsl};
 use diesel_migrations::{FileBasedMigrations, MigrationHarness};
 use reconcile::migrations::{self, GroupOptions, Migration};
-use reconcile::plan::{Action, Edge, Hazard, Level, MigrationPlan, PlannedStep};
+use reconcile::plan::{Action, Code, Edge, Hazard, MigrationPlan, PlannedStep};
 
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -44,12 +44,8 @@ fn step(id: &str, action: Action, up: &[&str], down: &[&str]) -> PlannedStep {
     }
 }
 
-fn hazard(level: Level, code: &str) -> Hazard {
-    Hazard {
-        level,
-        code: code.into(),
-        message: format!("{code} happens"),
-    }
+fn hazard(code: Code) -> Hazard {
+    Hazard::new(code, format!("{code} happens"))
 }
 
 /// Create a table, build an index concurrently, add a foreign key: three
@@ -73,7 +69,7 @@ fn sample_plan() -> MigrationPlan {
         &["DROP INDEX CONCURRENTLY public.t_p_idx;"],
     );
     index.transactional = false;
-    index.hazards = vec![hazard(Level::Yellow, "index_build")];
+    index.hazards = vec![hazard(Code::IndexBuild)];
     index.after = vec![Edge {
         before: "table:public.t".into(),
         reason: "the index is on the table".into(),
@@ -84,7 +80,7 @@ fn sample_plan() -> MigrationPlan {
         &["ALTER TABLE public.t ADD CONSTRAINT t_p_fkey FOREIGN KEY (p) REFERENCES public.t(id) NOT VALID;"],
         &["ALTER TABLE public.t DROP CONSTRAINT t_p_fkey;"],
     );
-    fk.hazards = vec![hazard(Level::Yellow, "foreign_key")];
+    fk.hazards = vec![hazard(Code::ConstraintScan)];
     fk.after = vec![Edge {
         before: "table:public.t".into(),
         reason: "the key references the table".into(),
@@ -213,7 +209,7 @@ fn irreversible_steps_are_noted_in_both_scripts() {
         &["ALTER TABLE public.t ADD COLUMN note text;"],
     );
     drop.summary = "drop column public.t.note".into();
-    drop.hazards = vec![hazard(Level::Red, "drop_column")];
+    drop.hazards = vec![hazard(Code::DropColumn)];
     let plan = MigrationPlan { steps: vec![drop] };
     let ms = migrations::from_plan(&plan, options(2, Some("0001_a"))).unwrap();
     assert_eq!(ms[0].dir_name(), "0002_alter_t_drop_note");

@@ -153,7 +153,7 @@ functions:
     );
     // A permissive policy dropped takes rows away: it narrows access.
     let gone = &plan.steps[pos(&plan, "policy:public.docs.gone")];
-    assert_eq!(gone.hazards[0].code, "access_narrowed");
+    assert_eq!(gone.hazards[0].code, reconcile::plan::Code::AccessNarrowed);
     assert_eq!(gone.hazards[0].level, Level::Yellow);
 }
 

@@ -190,7 +190,7 @@ fn json<'a>(r: &Report<'a>) -> Json<'a> {
             s.hazards.iter().map(|h| JsonHazard {
                 step: &s.id,
                 level: h.level,
-                code: &h.code,
+                code: h.code.as_str(),
                 message: &h.message,
             })
         })
@@ -338,10 +338,13 @@ mod tests {
             up: vec!["SELECT 1;".into()],
             down: vec![],
             hazards: level
-                .map(|level| Hazard {
-                    level,
-                    code: "drop_table".into(),
-                    message: "\"gone\"".into(),
+                .map(|level| {
+                    let code = match level {
+                        Level::Green => crate::ddl::Code::AddColumn,
+                        Level::Yellow => crate::ddl::Code::IndexBuild,
+                        Level::Red => crate::ddl::Code::DropTable,
+                    };
+                    Hazard::new(code, "\"gone\"".into())
                 })
                 .into_iter()
                 .collect(),
@@ -408,7 +411,7 @@ mod tests {
         }
         let coloured = written(Paint(true));
         assert!(
-            coloured.contains("\x1b[33myellow drop_table\x1b[0m"),
+            coloured.contains("\x1b[33myellow index_build\x1b[0m"),
             "{coloured}"
         );
     }

@@ -2,34 +2,17 @@
 //! model part as its statements (`render`), a whole model as ordered
 //! steps (`graph`, handed out by `pool`), which tables and views get steps
 //! (`scope`), and the words both layers use for a change (`Action`,
-//! `Hazard`, `Level`, `PlanError`). Pure: no database access.
+//! `Hazard` and its `Code`, `Level`, `PlanError`). Pure: no database access.
 
 pub mod graph;
+pub mod hazard;
 pub(crate) mod pool;
 pub mod render;
 pub mod scope;
 
 use serde::Serialize;
 
-/// How dangerous a step is, with the source documents' colours.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    /// Additive and instant.
-    Green,
-    /// Takes locks or scans (index builds, validation, SET NOT NULL).
-    Yellow,
-    /// Destroys data, rewrites a table, or widens access.
-    Red,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Hazard {
-    pub level: Level,
-    /// Stable code, e.g. `drop_table`, `index_build`, `table_rewrite`, `access_widened`.
-    pub code: String,
-    pub message: String,
-}
+pub use hazard::{Code, Hazard, Level};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

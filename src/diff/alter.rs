@@ -2,7 +2,7 @@
 //! ways), or to be dropped and created again.
 
 use crate::ddl::render::{self, Target};
-use crate::ddl::{Hazard, Level, PlanError};
+use crate::ddl::{Code, Hazard, PlanError};
 use crate::model::name::quote_literal;
 use crate::model::{quote_ident, Database, FunctionKind, Grants, QualifiedName, Sequence};
 
@@ -45,8 +45,7 @@ impl Extras<'_> {
         if let Some((a, b)) = self.grants {
             if extras::widens(self.target, None, a, b)? {
                 out.push(hazard(
-                    Level::Yellow,
-                    "access_widened",
+                    Code::AccessWidened,
                     format!("grants more on {}", self.target.sql()),
                 ));
             }
@@ -269,17 +268,12 @@ pub fn compare(
             let mut hazards = Vec::new();
             if a.row_level_security.enabled && !b.row_level_security.enabled {
                 hazards.push(hazard(
-                    Level::Red,
-                    "access_widened",
+                    Code::RowsWidened,
                     format!("disabling row level security on {q} widens access"),
                 ));
             }
             if extras::widens(Target::Table(q), None, &a.grants, &b.grants)? {
-                hazards.push(hazard(
-                    Level::Yellow,
-                    "access_widened",
-                    format!("grants more on {q}"),
-                ));
+                hazards.push(hazard(Code::AccessWidened, format!("grants more on {q}")));
             }
             Ok(in_place(up, down, hazards))
         }
@@ -468,22 +462,19 @@ fn policy_hazards(
     if a.restrictive != b.restrictive {
         out.push(if b.restrictive {
             hazard(
-                Level::Yellow,
-                "access_narrowed",
+                Code::AccessNarrowed,
                 format!("policy {n} on {q} becomes RESTRICTIVE: it removes rows {} may see or write instead of adding them", list(&rb.iter().collect::<Vec<_>>())),
             )
         } else {
             hazard(
-                Level::Red,
-                "access_widened",
+                Code::RowsWidened,
                 format!("policy {n} on {q} becomes PERMISSIVE: the rows it kept from {} become visible where another policy allows them", list(&ra.iter().collect::<Vec<_>>())),
             )
         });
     } else if b.restrictive {
         if !added.is_empty() {
             out.push(hazard(
-                Level::Yellow,
-                "access_narrowed",
+                Code::AccessNarrowed,
                 format!(
                     "restrictive policy {n} on {q} now also removes rows from {}",
                     list(&added)
@@ -492,16 +483,14 @@ fn policy_hazards(
         }
         if !removed.is_empty() {
             out.push(hazard(
-                Level::Red,
-                "access_widened",
+                Code::RowsWidened,
                 format!("restrictive policy {n} on {q} no longer removes rows from {}: they may see or write more", list(&removed)),
             ));
         }
     } else {
         if !added.is_empty() {
             out.push(hazard(
-                Level::Yellow,
-                "access_widened",
+                Code::AccessWidened,
                 format!(
                     "permissive policy {n} on {q} now also adds rows {} may see or write",
                     list(&added)
@@ -510,8 +499,7 @@ fn policy_hazards(
         }
         if !removed.is_empty() {
             out.push(hazard(
-                Level::Yellow,
-                "access_narrowed",
+                Code::AccessNarrowed,
                 format!(
                     "permissive policy {n} on {q} no longer adds rows for {}",
                     list(&removed)
@@ -521,8 +509,7 @@ fn policy_hazards(
     }
     if a.command != b.command {
         out.push(hazard(
-            Level::Yellow,
-            "policy_changed",
+            Code::PolicyChanged,
             format!("policy {n} on {q} applies to other commands: rows may be added or removed"),
         ));
     }
@@ -534,8 +521,7 @@ fn policy_hazards(
             "permissive"
         };
         out.push(hazard(
-            Level::Yellow,
-            "policy_changed",
+            Code::PolicyChanged,
             format!("{kind} policy {n} on {q} changes its USING or WITH CHECK: rows may be added or removed"),
         ));
     }
@@ -717,8 +703,7 @@ fn view_column_hazards(
         let x = a.column_grants.get(c).unwrap_or(&none_held);
         if extras::widens(Target::View(q), Some(c), x, y)? {
             out.push(hazard(
-                Level::Yellow,
-                "access_widened",
+                Code::AccessWidened,
                 format!("grants more on {}.{}", q.sql(), quote_ident(c)),
             ));
         }

@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::ddl::graph::StepKind;
 use crate::ddl::render;
 use crate::ddl::scope::Scope;
-use crate::ddl::{Action, Hazard, Level, PlanError};
+use crate::ddl::{Action, Code, Hazard, PlanError};
 use crate::model::{Database, QualifiedName};
 
 use objects::{is_external, Obj, Objs, Shape, Side};
@@ -276,12 +276,8 @@ fn ungrouped(o: &Obj<'_>, id: String, action: Action, summary: String) -> Change
     }
 }
 
-pub(crate) fn hazard(level: Level, code: &str, message: String) -> Hazard {
-    Hazard {
-        level,
-        code: code.into(),
-        message,
-    }
+pub(crate) fn hazard(code: Code, message: String) -> Hazard {
+    Hazard::new(code, message)
 }
 
 /// An id as summaries show it: `kind_word:key` -> `kind word key`.
@@ -728,8 +724,7 @@ impl<'a> Differ<'a, '_> {
         match &x.shape {
             Shape::Table(q, _) => {
                 c.hazards.push(hazard(
-                    Level::Red,
-                    "drop_table",
+                    Code::DropTable,
                     format!("drops table {q} and its data"),
                 ));
                 data_note(&mut c.down, &q.to_string());
@@ -740,20 +735,17 @@ impl<'a> Differ<'a, '_> {
                     // The planner keeps the two in one transaction
                     // (`plan::order`), and says so when it cannot.
                     hazard(
-                        Level::Green,
-                        "policy_recreated",
+                        Code::PolicyRecreated,
                         format!("policy {n} on {q} is dropped and created again in the same transaction: no moment without it"),
                     )
                 } else if p.restrictive {
                     hazard(
-                        Level::Red,
-                        "access_widened",
+                        Code::RowsWidened,
                         format!("dropping restrictive policy {n} on {q} adds rows: what it kept from {roles} becomes visible where another policy allows it"),
                     )
                 } else {
                     hazard(
-                        Level::Yellow,
-                        "access_narrowed",
+                        Code::AccessNarrowed,
                         format!("dropping permissive policy {n} on {q} removes the rows it let {roles} see or write"),
                     )
                 });
@@ -764,8 +756,7 @@ impl<'a> Differ<'a, '_> {
                 c.transactional = false;
             }
             Shape::View(q, v) if v.materialized => c.hazards.push(hazard(
-                Level::Yellow,
-                "drop_materialized_view",
+                Code::DropMaterializedView,
                 format!("drops materialized view {q}; its data is computed again on create"),
             )),
             _ => {}
@@ -811,16 +802,14 @@ impl<'a> Differ<'a, '_> {
                 }
                 c.hazards.push(if concurrently {
                     hazard(
-                        Level::Yellow,
-                        "index_build",
+                        Code::IndexBuild,
                         format!(
                             "builds index {n} on {q} CONCURRENTLY: reads and writes go on (it waits for transactions already running, and a failed build leaves an INVALID index the next apply builds again)"
                         ),
                     )
                 } else {
                     hazard(
-                        Level::Yellow,
-                        "index_build",
+                        Code::IndexBuild,
                         format!(
                             "builds index {n} on {q}{} under a SHARE lock: reads go on, writes wait until it is built",
                             if partitioned { " (partitioned: CONCURRENTLY is refused)" } else { "" }
@@ -838,14 +827,12 @@ impl<'a> Differ<'a, '_> {
                 );
                 c.hazards.push(if fk.not_enforced {
                     hazard(
-                        Level::Green,
-                        "constraint_not_enforced",
+                        Code::ConstraintNotEnforced,
                         format!("adds foreign key {n} on {q} NOT ENFORCED: {locks} for an instant, never checked"),
                     )
                 } else if online || fk.not_valid {
                     hazard(
-                        Level::Green,
-                        "constraint_not_valid",
+                        Code::ConstraintNotValid,
                         format!(
                             "adds foreign key {n} on {q} NOT VALID: {locks} for an instant (writes wait, reads go on), no scan; new rows are checked from then on{}",
                             if fk.not_valid { "" } else { ", the old ones by VALIDATE after it commits" }
@@ -853,8 +840,7 @@ impl<'a> Differ<'a, '_> {
                     )
                 } else {
                     hazard(
-                        Level::Yellow,
-                        "constraint_scan",
+                        Code::ConstraintScan,
                         format!(
                             "foreign key {n} on {q} checks every row under {locks}: writes wait until it is done"
                         ),
@@ -874,16 +860,14 @@ impl<'a> Differ<'a, '_> {
                 let roles = same::roles(p).join(", ");
                 c.hazards.push(if p.restrictive {
                     hazard(
-                        Level::Yellow,
-                        "access_narrowed",
+                        Code::AccessNarrowed,
                         format!(
                             "restrictive policy {n} on {q} removes rows {roles} may see or write"
                         ),
                     )
                 } else {
                     hazard(
-                        Level::Green,
-                        "policy_added",
+                        Code::PolicyAdded,
                         format!(
                             "permissive policy {n} on {q} only adds rows {roles} may see or write"
                         ),
@@ -891,8 +875,7 @@ impl<'a> Differ<'a, '_> {
                 });
             }
             Shape::View(q, v) if v.materialized => c.hazards.push(hazard(
-                Level::Yellow,
-                "materialized_view_build",
+                Code::MaterializedViewBuild,
                 format!("computes materialized view {q}"),
             )),
             _ => {}
@@ -946,8 +929,7 @@ impl<'a> Differ<'a, '_> {
             _ => String::new(),
         };
         v.hazards.push(hazard(
-            Level::Yellow,
-            "validate",
+            Code::Validate,
             format!(
                 "VALIDATE scans every row of {q} under a SHARE UPDATE EXCLUSIVE lock{also}: reads and writes go on; it runs after the ADD has committed, in a transaction of its own"
             ),
@@ -1012,8 +994,7 @@ impl<'a> Differ<'a, '_> {
         c.from_deps = x.deps.clone();
         if let Shape::Column(q, n, _) = &x.shape {
             c.hazards.push(hazard(
-                Level::Red,
-                "drop_column",
+                Code::DropColumn,
                 format!("drops column {n} of {q} and its data"),
             ));
             data_note(

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::ddl::render::{self, Target};
-use crate::ddl::{Hazard, Level, PlanError};
+use crate::ddl::{Code, Hazard, PlanError};
 use crate::model::name::key_part;
 use crate::model::{quote_ident, Column, Identity, QualifiedName, Table};
 
@@ -100,8 +100,7 @@ pub fn part_hazards(o: &Obj<'_>, online: bool) -> Vec<Hazard> {
         Shape::Column(q, n, c) => {
             let rewrite = |what: &str, instead: &str| {
                 hazard(
-                    Level::Red,
-                    "table_rewrite",
+                    Code::TableRewrite,
                     format!(
                         "adding {n} to {q} {what} rewrites the table under an ACCESS EXCLUSIVE lock: reads and writes wait throughout; online instead: {instead}"
                     ),
@@ -124,14 +123,12 @@ pub fn part_hazards(o: &Obj<'_>, online: bool) -> Vec<Hazard> {
                 )]
             } else if !c.nullable && c.default.is_none() {
                 vec![hazard(
-                    Level::Yellow,
-                    "not_null_without_default",
+                    Code::NotNullWithoutDefault,
                     format!("adding NOT NULL column {n} without a default fails if {q} has rows"),
                 )]
             } else {
                 vec![hazard(
-                    Level::Green,
-                    "add_column",
+                    Code::AddColumn,
                     format!(
                         "adds column {n} to {q}: an ACCESS EXCLUSIVE lock for an instant, no rewrite (a constant default is kept in the catalog)"
                     ),
@@ -140,8 +137,7 @@ pub fn part_hazards(o: &Obj<'_>, online: bool) -> Vec<Hazard> {
         }
         Shape::PrimaryKey(q, _) | Shape::Unique(q, _, _) | Shape::Exclusion(q, _, _) => {
             vec![hazard(
-                Level::Yellow,
-                "index_build",
+                Code::IndexBuild,
                 format!(
                     "builds a unique index on {q} under an ACCESS EXCLUSIVE lock: reads and writes wait until it is built"
                 ),
@@ -149,14 +145,12 @@ pub fn part_hazards(o: &Obj<'_>, online: bool) -> Vec<Hazard> {
         }
         Shape::Check(q, n, c) => vec![if c.not_enforced {
             hazard(
-                Level::Green,
-                "constraint_not_enforced",
+                Code::ConstraintNotEnforced,
                 format!("adds check {n} on {q} NOT ENFORCED: an ACCESS EXCLUSIVE lock for an instant, never checked"),
             )
         } else if online || c.not_valid {
             hazard(
-                Level::Green,
-                "constraint_not_valid",
+                Code::ConstraintNotValid,
                 format!(
                     "adds check {n} on {q} NOT VALID: an ACCESS EXCLUSIVE lock for an instant, no scan; new rows are checked from then on{}",
                     if c.not_valid { "" } else { ", the old ones by VALIDATE after it commits" }
@@ -164,8 +158,7 @@ pub fn part_hazards(o: &Obj<'_>, online: bool) -> Vec<Hazard> {
             )
         } else {
             hazard(
-                Level::Yellow,
-                "constraint_scan",
+                Code::ConstraintScan,
                 format!(
                     "check {n} on {q} checks every row under an ACCESS EXCLUSIVE lock: reads and writes wait until it is done"
                 ),
@@ -194,9 +187,13 @@ fn widening(old: &str, new: &str) -> bool {
     }
 }
 
-/// `new` holds every value of `old` (a wider number of the same kind), though
-/// the change still rewrites the table.
+/// `new` holds every value of `old` (a wider number of the same kind, or
+/// unbounded text), though the change still rewrites the table. Anything
+/// else may not: the plan says so.
 fn holds_every(old: &str, new: &str) -> bool {
+    if matches!(new, "text" | "character varying") {
+        return true;
+    }
     let rank = |t: &str| match t {
         "smallint" => Some((0, 0)),
         "integer" => Some((0, 1)),
@@ -379,11 +376,7 @@ fn online_not_null(
                 "-- a validated NOT NULL stays valid\n{}",
                 at("SET NOT NULL")
             )],
-            hazards: vec![hazard(
-                Level::Yellow,
-                "set_not_null",
-                format!("{cn}: {scan}"),
-            )],
+            hazards: vec![hazard(Code::SetNotNull, format!("{cn}: {scan}"))],
         });
     }
     // Not `<table>_<column>_not_null`: PostgreSQL 18 gives that name to
@@ -414,8 +407,7 @@ fn online_not_null(
         // NOT NULL stays until then (a key made after it may need it).
         down: vec![add],
         hazards: vec![hazard(
-            Level::Yellow,
-            "set_not_null",
+            Code::SetNotNull,
             format!(
                 "{cn}: {scan}; SET NOT NULL then reads the validated check instead of the table, and it and the check's drop hold an ACCESS EXCLUSIVE lock for an instant"
             ),
@@ -469,21 +461,27 @@ pub fn compare_part(
             if type_changed {
                 if widening(&a.type_, &b.type_) && a.collation == b.collation {
                     hazards.push(hazard(
-                        Level::Yellow,
-                        "type_change",
+                        Code::TypeChange,
                         format!("{cn}: {} -> {} (no rewrite)", a.type_, b.type_),
                     ));
                 } else {
                     hazards.push(hazard(
-                        Level::Red,
-                        "table_rewrite",
+                        Code::TableRewrite,
                         format!(
-                            "{cn}: {} -> {} rewrites the table under an ACCESS EXCLUSIVE lock (reads and writes wait throughout){}; online instead: add a column of the new type, fill it in batches (`reconcile new`), switch readers to it, then drop the old one",
+                            "{cn}: {} -> {} rewrites the table under an ACCESS EXCLUSIVE lock (reads and writes wait throughout); online instead: add a column of the new type, fill it in batches (`reconcile new`), switch readers to it, then drop the old one",
                             a.type_,
                             b.type_,
-                            if holds_every(&a.type_, &b.type_) { "" } else { " and may narrow" }
                         ),
                     ));
+                    if !holds_every(&a.type_, &b.type_) {
+                        hazards.push(hazard(
+                            Code::TypeNarrowed,
+                            format!(
+                                "{cn}: {} may not hold every {} value: the change fails on one that does not fit, or rounds or cuts it",
+                                b.type_, a.type_
+                            ),
+                        ));
+                    }
                     if let Some(first) = down.first_mut() {
                         *first = format!("-- data in {cn} is not restored where the type change lost it\n{first}");
                     }
@@ -496,20 +494,17 @@ pub fn compare_part(
                 }
                 hazards.push(match &validate {
                     Some(_) => hazard(
-                        Level::Green,
-                        "constraint_not_valid",
+                        Code::ConstraintNotValid,
                         format!(
                             "{cn}: NOT NULL is added NOT VALID: an ACCESS EXCLUSIVE lock for an instant, no scan; new rows are checked from then on, the old ones by VALIDATE after it commits"
                         ),
                     ),
                     None if b.not_null.as_ref().is_some_and(|x| x.not_valid) => hazard(
-                        Level::Green,
-                        "constraint_not_valid",
+                        Code::ConstraintNotValid,
                         format!("{cn}: NOT NULL is added NOT VALID: an ACCESS EXCLUSIVE lock for an instant, no scan"),
                     ),
                     None => hazard(
-                        Level::Yellow,
-                        "set_not_null",
+                        Code::SetNotNull,
                         format!(
                             "SET NOT NULL on {cn} scans the table under an ACCESS EXCLUSIVE lock: reads and writes wait until it is done"
                         ),
@@ -517,11 +512,7 @@ pub fn compare_part(
                 });
             }
             if extras::widens(Target::Table(q), Some(n), &a.grants, &b.grants)? {
-                hazards.push(hazard(
-                    Level::Yellow,
-                    "access_widened",
-                    format!("grants more on {cn}"),
-                ));
+                hazards.push(hazard(Code::AccessWidened, format!("grants more on {cn}")));
             }
             Verdict::Alter(InPlace {
                 up,

@@ -29,23 +29,10 @@ pub struct GroupOptions {
     pub state: Option<String>,
 }
 
-/// Hazard codes that destroy data: their steps are irreversible (down.sql
-/// brings the structure back, not the data). Besides these, any red code
-/// that mentions `narrow` counts (a narrowing type change).
-pub const DATA_LOSS_CODES: [&str; 5] = [
-    "data_loss",
-    "drop_table",
-    "drop_column",
-    "drop_schema",
-    "drop_sequence",
-];
-
-/// Whether a step destroys data that its down statements cannot restore.
+/// Whether a step destroys data that its down statements cannot restore
+/// (down.sql brings the structure back, not the data).
 pub fn is_irreversible(step: &PlannedStep) -> bool {
-    step.hazards.iter().any(|h| {
-        h.level == Level::Red
-            && (DATA_LOSS_CODES.contains(&h.code.as_str()) || h.code.contains("narrow"))
-    })
+    step.hazards.iter().any(|h| h.code.loses_data())
 }
 
 /// One migration's worth of steps.
@@ -311,7 +298,7 @@ fn render(
 fn hazard_codes(steps: &[&PlannedStep]) -> Vec<String> {
     let mut codes: Vec<String> = steps
         .iter()
-        .flat_map(|s| s.hazards.iter().map(|h| h.code.clone()))
+        .flat_map(|s| s.hazards.iter().map(|h| h.code.to_string()))
         .collect();
     codes.sort();
     codes.dedup();
@@ -415,11 +402,7 @@ mod sizing {
             summary: format!("create table public.t{i}\nover two lines"),
             up,
             down,
-            hazards: vec![Hazard {
-                level: Level::Yellow,
-                code: "c".into(),
-                message: "m".into(),
-            }],
+            hazards: vec![Hazard::new(crate::ddl::Code::IndexBuild, "m".into())],
             transactional: true,
             after: vec![],
         }

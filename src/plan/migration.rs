@@ -14,7 +14,7 @@ use crate::diff::DiffOptions;
 use crate::model::Database;
 
 use super::PlanError;
-pub use crate::ddl::{Action, Hazard, Level};
+pub use crate::ddl::{Action, Code, Hazard, Level};
 
 /// Why one step must come after another (for `--explain` and `--graph`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

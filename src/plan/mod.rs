@@ -13,6 +13,6 @@ pub use crate::ddl::{graph, render, scope, PlanError};
 
 pub use graph::{create_script, create_steps, drop_script, drop_steps, Step, StepKind};
 pub use migration::{
-    changes, plan_migration, Action, Changes, Edge, Hazard, Level, MigrationPlan, PlanOptions,
-    PlannedStep,
+    changes, plan_migration, Action, Changes, Code, Edge, Hazard, Level, MigrationPlan,
+    PlanOptions, PlannedStep,
 };

@@ -16,6 +16,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 
 use crate::ddl::graph::{permute, StepKind};
+use crate::ddl::{Code, Hazard};
 use crate::diff::{Change, Described};
 
 use super::migration::{Action, Edge, PlannedStep};
@@ -126,15 +127,14 @@ pub(crate) fn order(changes: Vec<Change>, explained: bool) -> Result<Vec<Planned
         .map(|(i, (mut c, mut after))| {
             after.sort_by(|x, y| x.before.cmp(&y.before));
             if split.contains(&i) {
-                c.hazards.retain(|h| h.code != "policy_recreated");
-                c.hazards.push(crate::plan::Hazard {
-                    level: crate::plan::Level::Red,
-                    code: "access_widened".into(),
-                    message: format!(
+                c.hazards.retain(|h| h.code != Code::PolicyRecreated);
+                c.hazards.push(Hazard::new(
+                    Code::RowsWidened,
+                    format!(
                         "{}: a step that cannot share its transaction comes before the table's other policy changes, so for a while its policies are only partly in place",
                         c.summary
                     ),
-                });
+                ));
             }
             PlannedStep {
                 id: c.id,
