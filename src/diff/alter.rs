@@ -319,19 +319,22 @@ pub fn compare(
             } else {
                 Target::View(q)
             };
+            // Column grants after the view's own: a REVOKE on the view
+            // takes its columns' privileges with it.
             let (cols_up, cols_down) = view_columns(q, a, b)?;
+            let e = Extras {
+                target,
+                owner: Some((&a.owner, &b.owner)),
+                comment: (&a.comment, &b.comment),
+                grants: Some((&a.grants, &b.grants)),
+            };
+            core.0.extend(e.sql(true)?);
+            core.1.extend(e.sql(false)?);
             core.0.extend(cols_up);
             core.1.extend(cols_down);
-            with_extras(
-                core,
-                Extras {
-                    target,
-                    owner: Some((&a.owner, &b.owner)),
-                    comment: (&a.comment, &b.comment),
-                    grants: Some((&a.grants, &b.grants)),
-                },
-                view_column_hazards(q, a, b)?,
-            )
+            let mut hazards = e.hazards()?;
+            hazards.extend(view_column_hazards(q, a, b)?);
+            Ok(in_place(core.0, core.1, hazards))
         }
         (Shape::Index(q, n, a), Shape::Index(_, _, b)) => {
             if !same::index(a, b, &q.name) {

@@ -274,8 +274,15 @@ fn column_alter(
             .as_ref()
             .map(|c| format!(" COLLATE {}", quote_dotted(c)))
             .unwrap_or_default();
+        // Two types of the user's (enums) have no cast between them:
+        // through their text form.
+        let via = if user_type(&a.type_) && user_type(&b.type_) {
+            "::text"
+        } else {
+            ""
+        };
         out.push(at(format!(
-            "TYPE {}{coll} USING {col}::{}",
+            "TYPE {}{coll} USING {col}{via}::{}",
             b.type_, b.type_
         )));
     }
@@ -284,17 +291,21 @@ fn column_alter(
             out.push(at(format!("SET DEFAULT {x}")));
         }
     }
+    // An identity column cannot lose its NOT NULL: the identity goes
+    // first. Added, it needs the NOT NULL before it.
+    if a.identity.is_some() && b.identity.is_none() {
+        out.push(at("DROP IDENTITY".into()));
+    }
     out.extend(not_null_alter(q, n, a, b));
-    if a.identity != b.identity {
+    if a.identity != b.identity && b.identity.is_some() {
         let word = |i: Identity| match i {
             Identity::Always => "ALWAYS",
             Identity::ByDefault => "BY DEFAULT",
         };
         out.push(match (a.identity, b.identity) {
             (None, Some(i)) => at(format!("ADD GENERATED {} AS IDENTITY", word(i))),
-            (Some(_), None) => at("DROP IDENTITY".into()),
             (_, Some(i)) => at(format!("SET GENERATED {}", word(i))),
-            (None, None) => unreachable!("identities differ"),
+            (_, None) => unreachable!("dropped above"),
         });
     }
     if a.statistics != b.statistics {
@@ -312,6 +323,13 @@ fn column_alter(
         &b.grants,
     )?);
     Ok(out)
+}
+
+/// A type named with its schema (`public.mood`): one the user made. The
+/// catalog and the loader name built-in types without one.
+fn user_type(t: &str) -> bool {
+    let base = t.split('(').next().unwrap_or(t).trim_end_matches("[]");
+    base.contains('.') && !base.starts_with("pg_catalog.")
 }
 
 fn quote_dotted(text: &str) -> String {
@@ -489,7 +507,10 @@ pub fn compare_part(
             }
             let mut validate = None;
             if a.nullable && !b.nullable {
-                if online {
+                // An identity added in the same change needs the NOT NULL
+                // in place before it: no online path then.
+                let identity_added = a.identity.is_none() && b.identity.is_some();
+                if online && !identity_added {
                     validate = online_not_null(q, n, b, native_not_null, &mut up, &mut down);
                 }
                 hazards.push(match &validate {

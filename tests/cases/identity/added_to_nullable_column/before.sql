@@ -1,0 +1,2 @@
+CREATE TABLE t (id integer, a text);
+INSERT INTO t VALUES (1, 'x');
