@@ -507,6 +507,12 @@ fn fixture_every_kind() {
     assert_eq!(seqs.for_role.as_deref(), Some("cat_reader"));
     assert_eq!(seqs.grants["Cat Writer"], ["usage"]);
 
+    // A free sequence's owner is modelled (it was reported unmanaged).
+    assert_eq!(
+        m.sequences["app.theirs"].owner.as_deref(),
+        Some("cat_reader")
+    );
+
     // Everything else is reported, nothing dropped.
     let un = |kind: &str, name: &str| Unmanaged {
         kind: kind.into(),
@@ -517,7 +523,6 @@ fn fixture_every_kind() {
         un("event trigger", "cat_evt"),
         un("inheritance", "app.derived INHERITS app.base"),
         un("operator", "app.===(text, text)"),
-        un("owner", "sequence app.theirs owned by cat_reader"),
         un("publication", "cat_pub"),
         un("rule", "app.base.no_delete"),
         un("statistics", "app.child_stats"),

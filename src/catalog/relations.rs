@@ -71,12 +71,6 @@ pub fn sequences(s: &mut Session, db: &mut Database) -> Result<(), CatalogError>
     let rows: Vec<SequenceRow> = s.load("sequences", &sql)?;
     for r in rows {
         let key = Session::key(&r.schema, &r.name);
-        if let Some(o) = s.owner(&r.owner) {
-            db.unmanaged.push(Unmanaged {
-                kind: "owner".into(),
-                name: format!("sequence {key} owned by {o}"),
-            });
-        }
         let (type_min, type_max) = match r.type_name.as_str() {
             "smallint" => (i16::MIN as i64, i16::MAX as i64),
             "integer" => (i32::MIN as i64, i32::MAX as i64),
@@ -93,7 +87,13 @@ pub fn sequences(s: &mut Session, db: &mut Database) -> Result<(), CatalogError>
             identity_sequence(db, &r, dflt_start, dflt_min, dflt_max);
             continue;
         }
+        let owned_by = r
+            .owned_by
+            .filter(|o| o.len() == 3)
+            .map(|o| format!("{}.{}", Session::key(&o[0], &o[1]), o[2]));
         let seq = Sequence {
+            // An owned sequence has its table's owner.
+            owner: owned_by.is_none().then(|| s.owner(&r.owner)).flatten(),
             type_: (r.type_name != "bigint").then_some(r.type_name),
             start: (r.start != dflt_start).then_some(r.start),
             increment: (r.increment != 1).then_some(r.increment),
@@ -101,10 +101,7 @@ pub fn sequences(s: &mut Session, db: &mut Database) -> Result<(), CatalogError>
             max_value: (r.max_value != dflt_max).then_some(r.max_value),
             cache: (r.cache != 1).then_some(r.cache),
             cycle: r.cycle,
-            owned_by: r
-                .owned_by
-                .filter(|o| o.len() == 3)
-                .map(|o| format!("{}.{}", Session::key(&o[0], &o[1]), o[2])),
+            owned_by,
             comment: r.comment,
             grants: grants(r.acl.as_deref(), &r.owner, AclKind::Plain),
         };

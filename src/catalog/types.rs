@@ -6,7 +6,7 @@ use diesel::QueryableByName;
 use super::acl::{grants, AclKind};
 use super::session::{not_ext, qualified_unless_catalog, Session};
 use super::{CatalogError, InspectOptions};
-use crate::model::{CompositeType, Database, Domain, EnumType, Extension, SchemaDef, Unmanaged};
+use crate::model::{CompositeType, Database, Domain, EnumType, Extension, SchemaDef};
 
 #[derive(QueryableByName)]
 struct SchemaRow {
@@ -149,15 +149,6 @@ fn type_filter() -> String {
     format!("n.nspname = ANY($1) AND {}", not_ext("pg_type", "t.oid"))
 }
 
-fn note_owner(db: &mut Database, s: &Session, kind: &str, key: &str, owner: &str) {
-    if let Some(o) = s.owner(owner) {
-        db.unmanaged.push(Unmanaged {
-            kind: "owner".into(),
-            name: format!("{kind} {key} owned by {o}"),
-        });
-    }
-}
-
 pub fn enums(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
     let sql = format!(
         "SELECT {TYPE_COLS},
@@ -170,8 +161,8 @@ pub fn enums(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
     let rows: Vec<EnumRow> = s.load("enums", &sql)?;
     for r in rows {
         let key = Session::key(&r.schema, &r.name);
-        note_owner(db, s, "type", &key, &r.owner);
         let e = EnumType {
+            owner: s.owner(&r.owner),
             values: r.labels,
             comment: r.comment,
             grants: grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),
@@ -236,8 +227,8 @@ pub fn domains(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
     let rows: Vec<DomainRow> = s.load("domains", &sql)?;
     for r in rows {
         let key = Session::key(&r.schema, &r.name);
-        note_owner(db, s, "type", &key, &r.owner);
         let d = Domain {
+            owner: s.owner(&r.owner),
             type_: r.base,
             nullable: !r.not_null,
             default: r.default_expr,
@@ -284,8 +275,8 @@ pub fn composites(s: &mut Session, db: &mut Database) -> Result<(), CatalogError
     let rows: Vec<CompositeRow> = s.load("composite types", &sql)?;
     for r in rows {
         let key = Session::key(&r.schema, &r.name);
-        note_owner(db, s, "type", &key, &r.owner);
         let c = CompositeType {
+            owner: s.owner(&r.owner),
             attributes: r.attr_names.into_iter().zip(r.attr_types).collect(),
             comment: r.comment,
             grants: grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),

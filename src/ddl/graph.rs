@@ -685,6 +685,7 @@ impl Builder {
                 deps(d),
             );
             self.undo(render::drop_object(Target::Type(&name)));
+            self.owner(Some(&id), Target::Type(&name), &e.owner);
             self.comment(Some(&id), Target::Type(&name), &e.comment);
             self.grants(Some(&id), Target::Type(&name), None, &e.grants)?;
         }
@@ -701,6 +702,7 @@ impl Builder {
             let sql = render::create_composite(&name, c);
             self.push(id.clone(), StepKind::Type, sql, deps(d));
             self.undo(render::drop_object(Target::Type(&name)));
+            self.owner(Some(&id), Target::Type(&name), &c.owner);
             self.comment(Some(&id), Target::Type(&name), &c.comment);
             self.grants(Some(&id), Target::Type(&name), None, &c.grants)?;
         }
@@ -745,6 +747,7 @@ impl Builder {
                 self.push(cid, StepKind::Check, add, deps(d));
                 self.undo(drop);
             }
+            self.owner(Some(&id), Target::Domain(&name), &dom.owner);
             self.comment(Some(&id), Target::Domain(&name), &dom.comment);
             self.grants(Some(&id), Target::Domain(&name), None, &dom.grants)?;
         }
@@ -758,12 +761,15 @@ impl Builder {
             let sql = render::create_sequence(&name, s);
             self.push(id.clone(), StepKind::Sequence, sql, deps(d));
             self.undo(render::drop_object(Target::Sequence(&name)));
+            if s.owned_by.is_none() {
+                self.owner(Some(&id), Target::Sequence(&name), &s.owner);
+            }
             self.comment(Some(&id), Target::Sequence(&name), &s.comment);
             self.grants(Some(&id), Target::Sequence(&name), None, &s.grants)?;
             if let Some(owned) = &s.owned_by {
                 let (table, _) = render::parse_owned_by(owned)?;
-                // OWNED BY needs the same owner as the table: the model
-                // keeps no sequence owner, so it follows the table's.
+                // OWNED BY needs the same owner as the table: an owned
+                // sequence follows the table's.
                 let table_owner = ctx.tables.get(&table).and_then(|(_, t)| t.owner.clone());
                 self.owner(Some(&id), Target::Sequence(&name), &table_owner);
                 let mut d = vec![id.clone()];

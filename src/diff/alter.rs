@@ -154,7 +154,7 @@ pub fn compare(
                 core,
                 Extras {
                     target: Target::Type(q),
-                    owner: None,
+                    owner: Some((&a.owner, &b.owner)),
                     comment: (&a.comment, &b.comment),
                     grants: Some((&a.grants, &b.grants)),
                 },
@@ -176,7 +176,7 @@ pub fn compare(
                 none(),
                 Extras {
                     target: Target::Type(q),
-                    owner: None,
+                    owner: Some((&a.owner, &b.owner)),
                     comment: (&a.comment, &b.comment),
                     grants: Some((&a.grants, &b.grants)),
                 },
@@ -196,7 +196,7 @@ pub fn compare(
                 core,
                 Extras {
                     target: Target::Domain(q),
-                    owner: None,
+                    owner: Some((&a.owner, &b.owner)),
                     comment: (&a.comment, &b.comment),
                     grants: Some((&a.grants, &b.grants)),
                 },
@@ -213,7 +213,9 @@ pub fn compare(
                 core,
                 Extras {
                     target: Target::Sequence(q),
-                    owner: None,
+                    // An owned sequence has its table's owner.
+                    owner: (a.owned_by.is_none() && b.owned_by.is_none())
+                        .then_some((&a.owner, &b.owner)),
                     comment: (&a.comment, &b.comment),
                     grants: Some((&a.grants, &b.grants)),
                 },

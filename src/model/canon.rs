@@ -120,6 +120,10 @@ pub fn canonicalise(db: &mut Database) -> Vec<Problem> {
     }
     for (key, s) in db.sequences.iter_mut() {
         sequence_pass(key, s, &mut p);
+        // OWNED BY needs the table's owner: an owned sequence has no other.
+        if s.owned_by.is_some() {
+            s.owner = None;
+        }
     }
     for (key, e) in db.enums.iter_mut() {
         p.extend(canonical_grants(

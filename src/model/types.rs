@@ -117,6 +117,8 @@ pub struct Extension {
 pub struct EnumType {
     pub values: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub grants: Grants,
@@ -137,6 +139,8 @@ pub struct Domain {
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub checks: IndexMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub grants: Grants,
@@ -147,6 +151,8 @@ pub struct Domain {
 pub struct CompositeType {
     /// Attribute name -> type.
     pub attributes: IndexMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
@@ -174,6 +180,8 @@ pub struct Sequence {
     /// `schema.table.column` that owns the sequence (serial columns).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owned_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]

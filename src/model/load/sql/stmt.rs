@@ -1371,8 +1371,32 @@ fn owner(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::AlterOwnerStmt) -> Don
                 .ok_or_else(|| missing("function", &key))?
                 .owner = owner;
         }
-        // Types and aggregates keep no owner in the model.
-        (ObjectType::ObjectType | ObjectType::ObjectDomain | ObjectType::ObjectAggregate, _) => {}
+        (ObjectType::ObjectType | ObjectType::ObjectDomain, Some(node)) => {
+            let names = match node {
+                N::TypeName(tn) => strings(&tn.names),
+                N::List(l) => strings(&l.items),
+                _ => vec![],
+            };
+            let db = &t.db;
+            let q = qualified(item, &names, |q| {
+                let k = q.to_string();
+                db.enums.contains_key(&k)
+                    || db.domains.contains_key(&k)
+                    || db.composite_types.contains_key(&k)
+            })?;
+            let k = q.to_string();
+            if let Some(x) = t.db.enums.get_mut(&k) {
+                x.owner = owner;
+            } else if let Some(x) = t.db.domains.get_mut(&k) {
+                x.owner = owner;
+            } else if let Some(x) = t.db.composite_types.get_mut(&k) {
+                x.owner = owner;
+            } else {
+                return Err(missing("type", &k));
+            }
+        }
+        // Aggregates keep no owner in the model.
+        (ObjectType::ObjectAggregate, _) => {}
         _ => {
             return Err(Refusal::new(format!(
                 "`{}` is not supported in schema SQL files",

@@ -825,10 +825,13 @@ fn alter_other(
                 }
                 _ => return Err(Refusal::new("this ALTER VIEW action is not supported")),
             }
-        } else if t.db.sequences.contains_key(key) {
-            // A sequence keeps no owner of its own: it follows its table.
+        } else if let Some(seq) = t.db.sequences.get_mut(key) {
             if sub != A::AtChangeOwner {
                 return Err(Refusal::new("this ALTER SEQUENCE action is not supported"));
+            }
+            // An owned sequence has its table's owner, not one of its own.
+            if seq.owned_by.is_none() {
+                seq.owner = cmd.newowner.as_ref().and_then(super::stmt::role);
             }
         } else {
             return Err(Refusal::new(format!("{key} is not created in these files")));

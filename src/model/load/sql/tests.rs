@@ -217,7 +217,7 @@ ALTER VIEW app.v OWNER TO postgres;
         "schemas:
   app: { owner: postgres }
 enums:
-  app.mood: { values: [ok] }
+  app.mood: { values: [ok], owner: postgres }
 functions:
   app.two(integer):
     arguments: a integer
@@ -232,7 +232,7 @@ tables:
     columns: { id: integer }
     owner: postgres
 sequences:
-  app.s: {}
+  app.s: { owner: postgres }
 views:
   app.v:
     definition: SELECT 1 AS one

@@ -1,0 +1,5 @@
+CREATE SCHEMA app;
+CREATE TYPE app.mood AS ENUM ('sad', 'ok');
+ALTER TYPE app.mood OWNER TO acc_admin;
+CREATE DOMAIN app.pos AS integer CHECK (VALUE > 0);
+ALTER DOMAIN app.pos OWNER TO acc_owner;
