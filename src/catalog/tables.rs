@@ -368,6 +368,8 @@ struct ConstraintRow {
     enforced: bool,
     #[diesel(sql_type = Bool)]
     period: bool,
+    #[diesel(sql_type = Array<Text>)]
+    on_delete_columns: Vec<String>,
     #[diesel(sql_type = Nullable<Text>)]
     check_expr: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
@@ -398,7 +400,7 @@ pub fn constraints(s: &mut Session, db: &mut Database) -> Result<(), CatalogErro
                 con.confmatchtype::text AS match_type,
                 con.condeferrable AS deferrable, con.condeferred AS deferred,
                 con.convalidated AS validated, con.connoinherit AS no_inherit,
-                {} AS enforced, {} AS period,
+                {} AS enforced, {} AS period, {} AS on_delete_columns,
                 CASE WHEN con.contype = 'c' THEN {} END AS check_expr,
                 CASE WHEN con.contype = 'x' THEN pg_get_constraintdef(con.oid) END AS definition,
                 ds.description AS comment
@@ -425,6 +427,11 @@ pub fn constraints(s: &mut Session, db: &mut Database) -> Result<(), CatalogErro
             "con.conperiod"
         } else {
             "false"
+        },
+        if s.version.at_least(15) {
+            attnames_sql("con.conrelid", "con.confdelsetcols")
+        } else {
+            "'{}'::text[]".to_string()
         },
         expr_sql("con.conbin", "con.conrelid", true),
         comment_join("con.oid", "pg_constraint"),
@@ -474,6 +481,7 @@ pub fn constraints(s: &mut Session, db: &mut Database) -> Result<(), CatalogErro
                     references: format!("{target}({})", r.ref_columns.join(", ")),
                     period: r.period,
                     on_delete: fk_action(&r.on_delete),
+                    on_delete_columns: r.on_delete_columns,
                     on_update: fk_action(&r.on_update),
                     match_: match r.match_type.as_str() {
                         "f" => FkMatch::Full,

@@ -85,6 +85,7 @@ pub fn foreign_key(a: &ForeignKey, b: &ForeignKey) -> bool {
     a.columns == b.columns
         && same_reference(&a.references, &b.references)
         && a.on_delete == b.on_delete
+        && a.on_delete_columns == b.on_delete_columns
         && a.on_update == b.on_update
         && a.match_ == b.match_
         && a.deferrable == b.deferrable

@@ -431,6 +431,10 @@ pub struct ForeignKey {
     pub period: bool,
     #[serde(skip_serializing_if = "FkAction::is_default")]
     pub on_delete: FkAction,
+    /// `ON DELETE SET NULL (col, ...)` / `SET DEFAULT (...)`: only these
+    /// columns are set (PostgreSQL 15).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub on_delete_columns: Vec<String>,
     #[serde(skip_serializing_if = "FkAction::is_default")]
     pub on_update: FkAction,
     #[serde(rename = "match", skip_serializing_if = "FkMatch::is_default")]

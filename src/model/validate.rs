@@ -390,6 +390,29 @@ impl<'d> Ctx<'d> {
     }
 
     fn foreign_key(&mut self, key: &str, name: &str, fk: &ForeignKey) {
+        if !fk.on_delete_columns.is_empty() {
+            let at = ["tables", key, "foreign_keys", name, "on_delete_columns"];
+            let sets = matches!(
+                fk.on_delete,
+                crate::model::FkAction::SetNull | crate::model::FkAction::SetDefault
+            );
+            if !sets {
+                self.err(
+                    &at,
+                    "a column list needs on_delete: set null or set default".into(),
+                );
+            }
+            for c in fk
+                .on_delete_columns
+                .iter()
+                .filter(|c| !fk.columns.contains(c))
+            {
+                self.err(
+                    &at,
+                    format!("`{c}` is not one of the foreign key's columns"),
+                );
+            }
+        }
         let path = ["tables", key, "foreign_keys", name, "references"];
         let Ok((target, cols)) = keys::parse_references(&fk.references) else {
             return;

@@ -291,6 +291,9 @@ pub fn add_foreign_key(
     }
     if !fk.on_delete.is_default() {
         sql.push_str(&format!(" ON DELETE {}", fk_action(fk.on_delete)));
+        if !fk.on_delete_columns.is_empty() {
+            sql.push_str(&format!(" ({})", column_list(&fk.on_delete_columns)));
+        }
     }
     sql.push_str(deferral(fk.deferrable));
     if fk.not_enforced {

@@ -373,11 +373,6 @@ fn constraint(
                 "d" => FkAction::SetDefault,
                 _ => FkAction::NoAction,
             };
-            if !c.fk_del_set_cols.is_empty() {
-                return Err(Refusal::new(
-                    "ON DELETE SET NULL (columns) is not supported",
-                ));
-            }
             t.place(item, &["tables", &key, "foreign_keys", &name], at);
             tab.foreign_keys.insert(
                 name.clone(),
@@ -386,6 +381,7 @@ fn constraint(
                     references: references_text(&target, &strings(&c.pk_attrs)),
                     period: c.fk_with_period,
                     on_delete: action(&c.fk_del_action),
+                    on_delete_columns: strings(&c.fk_del_set_cols),
                     on_update: action(&c.fk_upd_action),
                     match_: match c.fk_matchtype.as_str() {
                         "f" => FkMatch::Full,

@@ -400,3 +400,20 @@ create table m_2024 partition of m (
 ",
     );
 }
+
+#[test]
+fn on_delete_set_null_keeps_its_columns() {
+    same(
+        "create table p (t int, id int, primary key (t, id));
+create table c (t int not null, p_id int, constraint c_p foreign key (t, p_id) references p on delete set null (p_id));",
+        "tables:
+  public.p:
+    columns: { t: { type: integer, nullable: false }, id: { type: integer, nullable: false } }
+    primary_key: [t, id]
+  public.c:
+    columns: { t: { type: integer, nullable: false }, p_id: integer }
+    foreign_keys:
+      c_p: { columns: [t, p_id], references: public.p, on_delete: set_null, on_delete_columns: [p_id] }
+",
+    );
+}
