@@ -649,10 +649,11 @@ fn status_during_a_live_run_names_the_migration_its_start_and_backend() {
         "DROP TABLE a;",
         true,
     );
-    add(&dir, "0002_slow", "SELECT pg_sleep(3);", "SELECT 1;", true);
+    // Long enough for the status calls below on a loaded machine.
+    add(&dir, "0002_slow", "SELECT pg_sleep(8);", "SELECT 1;", true);
     let (url, d) = (db.url.clone(), dir.clone());
     let run = std::thread::spawn(move || runner::apply(&url, &d, &opts()));
-    let pid = backend_running(&db, "reconcile", "SELECT pg_sleep(3)");
+    let pid = backend_running(&db, "reconcile", "SELECT pg_sleep(8)");
     let status = runner::status(&db.url, &dir, &opts()).unwrap();
     let live = &status.rows[1];
     assert_eq!(

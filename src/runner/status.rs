@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use diesel::connection::SimpleConnection;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use diesel::{PgConnection, QueryableByName, RunQueryDsl};
 use serde::Serialize;
@@ -120,24 +121,40 @@ fn files(dir: &Path) -> Result<Vec<(String, String)>, RunnerError> {
     Ok(out)
 }
 
-pub fn status(url: &str, dir: &Path, opts: &Options) -> Result<Status, RunnerError> {
-    let on_disk = files(dir)?;
-    let mut conn = session::connect(url, opts)?;
-    let booked = bookkeeping::exists(&mut conn, &opts.schema)?;
+type Read = (
+    Vec<bookkeeping::Applied>,
+    Vec<bookkeeping::LastAudit>,
+    Option<LockHolder>,
+);
+
+fn read_state(conn: &mut PgConnection, opts: &Options) -> Result<Read, RunnerError> {
+    let booked = bookkeeping::exists(conn, &opts.schema)?;
     let (applied, audits) = if booked {
         (
-            bookkeeping::applied(&mut conn, &opts.schema)?,
-            bookkeeping::last_audit(&mut conn, &opts.schema)?,
+            bookkeeping::applied(conn, &opts.schema)?,
+            bookkeeping::last_audit(conn, &opts.schema)?,
         )
     } else {
         (Vec::new(), Vec::new())
     };
     // The key the bookkeeping is kept under finds a run started with it.
     let key = match booked {
-        true => bookkeeping::stored_key(&mut conn, &opts.schema)?.unwrap_or(opts.lock_key),
+        true => bookkeeping::stored_key(conn, &opts.schema)?.unwrap_or(opts.lock_key),
         false => opts.lock_key,
     };
-    let lock = holder(&mut conn, key)?;
+    Ok((applied, audits, holder(conn, key)?))
+}
+
+pub fn status(url: &str, dir: &Path, opts: &Options) -> Result<Status, RunnerError> {
+    let on_disk = files(dir)?;
+    let mut conn = session::connect(url, opts)?;
+    // One snapshot for every read: a run that commits between two of them
+    // would show its migration as neither applied nor running.
+    conn.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .map_err(|e| RunnerError::Database(format!("begin: {e}")))?;
+    let read = read_state(&mut conn, opts);
+    let _ = conn.batch_execute("COMMIT");
+    let (applied, audits, lock) = read?;
     let mut names: Vec<&str> = on_disk.iter().map(|(n, _)| n.as_str()).collect();
     names.extend(applied.iter().map(|a| a.migration_name.as_str()));
     names.sort();
