@@ -846,11 +846,17 @@ impl<'a> Differ<'a, '_> {
                         ),
                     )
                 });
-                if online {
-                    let mut sql = y.create.clone();
-                    if let Some(first) = sql.first_mut() {
-                        *first = not_valid(first);
-                    }
+                // The foreign key's own statement with the model's NOT VALID
+                // flag set, then its comment. (It rendered once already: the
+                // same references render again.)
+                let fk = crate::model::ForeignKey {
+                    not_valid: true,
+                    ..(*fk).clone()
+                };
+                let add = render::add_foreign_key(q, n, &fk).ok().filter(|_| online);
+                if let Some(add) = add {
+                    let mut sql = vec![add];
+                    sql.extend(y.create.iter().skip(1).cloned());
                     up = Some(sql);
                     validate = Some((q.clone(), n.to_string()));
                 }
@@ -1049,13 +1055,6 @@ fn inherited_column(db: &crate::model::Database, o: &Obj<'_>) -> bool {
 }
 
 /// `ALTER TABLE ... ADD CONSTRAINT ...;` -> `... NOT VALID;`
-pub(crate) fn not_valid(sql: &str) -> String {
-    match sql.strip_suffix(';') {
-        Some(s) if !s.ends_with("NOT VALID") => format!("{s} NOT VALID;"),
-        _ => sql.to_string(),
-    }
-}
-
 /// Marks the first down statement: the structure comes back, the data not.
 fn data_note(down: &mut [String], what: &str) {
     if let Some(first) = down.first_mut() {

@@ -9,7 +9,7 @@ use crate::model::name::key_part;
 use crate::model::{quote_ident, Column, Identity, QualifiedName, Table};
 
 use super::objects::{Obj, Shape};
-use super::{extras, hazard, not_valid, same, InPlace, Validation, Verdict};
+use super::{extras, hazard, same, InPlace, Validation, Verdict};
 
 fn alter_table(q: &QualifiedName, what: &str) -> String {
     format!("ALTER TABLE {} {what};", q.sql())
@@ -62,11 +62,18 @@ pub fn part_sql(o: &Obj<'_>, online: bool) -> Result<(Vec<String>, Vec<String>),
             (up, drop_con(q, n))
         }
         Shape::Check(q, n, c) => {
-            let mut add = render::add_check(q, n, c);
-            if online && !c.not_enforced {
-                add = not_valid(&add);
-            }
-            let mut up = vec![add];
+            // Online, added NOT VALID: the model's own flag, rendered.
+            let online_check;
+            let c = if online && !c.not_enforced {
+                online_check = crate::model::Check {
+                    not_valid: true,
+                    ..(*c).clone()
+                };
+                &online_check
+            } else {
+                c
+            };
+            let mut up = vec![render::add_check(q, n, c)];
             up.extend(comment(Target::Constraint(q, n), &c.comment));
             (up, drop_con(q, n))
         }
