@@ -342,6 +342,36 @@ fn a_rewriting_type_change_is_red_and_says_whether_values_fit() {
     }
 }
 
+/// A collation-only change keeps the values: no rewrite (the table keeps
+/// its file on a real server), so it is yellow and planned by default.
+#[test]
+fn a_collation_change_is_not_a_rewrite() {
+    let with_text = TABLES.replace("      v: integer\n", "      v: text\n");
+    let db = support::FreshDb::new("safety_collate");
+    let url = db.url.as_str();
+    let apply = |dir: &Path| {
+        let (code, out, err) = reconcile(dir, &["apply", "--database-url", url, "--no-snapshot"]);
+        assert_eq!(code, 0, "{out}{err}");
+    };
+    let dir = project(&with_text);
+    let (code, out, err) = reconcile(&dir, &["plan", "--name", "tables"]);
+    assert_eq!(code, 0, "{out}{err}");
+    apply(&dir);
+    let file = || db.scalar("SELECT pg_relation_filenode('public.t')::text");
+    let before = file();
+    edit(
+        &dir,
+        &with_text.replace("      v: text\n", "      v: { type: text, collation: C }\n"),
+    );
+    let (code, out, err) = reconcile(&dir, &["plan", "--name", "collate"]);
+    assert_eq!(code, 0, "not refused: {out}{err}");
+    assert!(out.contains("yellow type_change"), "{out}");
+    assert!(!out.contains("table_rewrite"), "{out}");
+    apply(&dir);
+    assert_eq!(file(), before, "the table was rewritten");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// A database with the Supabase roles and Supabase's default privileges:
 /// every new table in `public` granted ALL to the API roles.
 fn supabase_like() -> support::FreshDb {

@@ -489,6 +489,17 @@ pub fn compare_part(
                         Code::TypeChange,
                         format!("{cn}: {} -> {} (no rewrite)", a.type_, b.type_),
                     ));
+                } else if a.type_ == b.type_ {
+                    // The values stay as they are: only the indexes that
+                    // use the column are built again.
+                    hazards.push(hazard(
+                        Code::TypeChange,
+                        format!(
+                            "{cn}: collation {} -> {}: no rewrite, but the indexes on it are rebuilt under an ACCESS EXCLUSIVE lock (reads and writes wait until they are)",
+                            a.collation.as_deref().unwrap_or("default"),
+                            b.collation.as_deref().unwrap_or("default")
+                        ),
+                    ));
                 } else {
                     hazards.push(hazard(
                         Code::TableRewrite,
