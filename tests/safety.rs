@@ -342,34 +342,40 @@ fn a_rewriting_type_change_is_red_and_says_whether_values_fit() {
     }
 }
 
-/// A collation-only change keeps the values: no rewrite (the table keeps
-/// its file on a real server), so it is yellow and planned by default.
+/// A change that keeps the values (a collation, a numeric's precision at
+/// the same scale) is no rewrite (the table keeps its file on a real
+/// server), so it is yellow and planned by default.
 #[test]
-fn a_collation_change_is_not_a_rewrite() {
-    let with_text = TABLES.replace("      v: integer\n", "      v: text\n");
-    let db = support::FreshDb::new("safety_collate");
-    let url = db.url.as_str();
-    let apply = |dir: &Path| {
-        let (code, out, err) = reconcile(dir, &["apply", "--database-url", url, "--no-snapshot"]);
+fn changes_that_keep_the_values_are_not_rewrites() {
+    let cases = [
+        ("      v: text\n", "      v: { type: text, collation: C }\n"),
+        ("      v: numeric(18,6)\n", "      v: numeric(20,6)\n"),
+        ("      v: numeric(18,6)\n", "      v: numeric\n"),
+    ];
+    for (from, to) in cases {
+        let start = TABLES.replace("      v: integer\n", from);
+        let db = support::FreshDb::new("safety_keep");
+        let url = db.url.as_str();
+        let apply = |dir: &Path| {
+            let (code, out, err) =
+                reconcile(dir, &["apply", "--database-url", url, "--no-snapshot"]);
+            assert_eq!(code, 0, "{out}{err}");
+        };
+        let dir = project(&start);
+        let (code, out, err) = reconcile(&dir, &["plan", "--name", "tables"]);
         assert_eq!(code, 0, "{out}{err}");
-    };
-    let dir = project(&with_text);
-    let (code, out, err) = reconcile(&dir, &["plan", "--name", "tables"]);
-    assert_eq!(code, 0, "{out}{err}");
-    apply(&dir);
-    let file = || db.scalar("SELECT pg_relation_filenode('public.t')::text");
-    let before = file();
-    edit(
-        &dir,
-        &with_text.replace("      v: text\n", "      v: { type: text, collation: C }\n"),
-    );
-    let (code, out, err) = reconcile(&dir, &["plan", "--name", "collate"]);
-    assert_eq!(code, 0, "not refused: {out}{err}");
-    assert!(out.contains("yellow type_change"), "{out}");
-    assert!(!out.contains("table_rewrite"), "{out}");
-    apply(&dir);
-    assert_eq!(file(), before, "the table was rewritten");
-    std::fs::remove_dir_all(&dir).unwrap();
+        apply(&dir);
+        let file = || db.scalar("SELECT pg_relation_filenode('public.t')::text");
+        let before = file();
+        edit(&dir, &start.replace(from, to));
+        let (code, out, err) = reconcile(&dir, &["plan", "--name", "change"]);
+        assert_eq!(code, 0, "{to}: not refused: {out}{err}");
+        assert!(out.contains("yellow type_change"), "{to}: {out}");
+        assert!(!out.contains("table_rewrite"), "{to}: {out}");
+        apply(&dir);
+        assert_eq!(file(), before, "{to}: the table was rewritten");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
 
 /// A database with the Supabase roles and Supabase's default privileges:

@@ -185,6 +185,9 @@ fn widening(old: &str, new: &str) -> bool {
     if new == "character varying" && old.starts_with("character varying") {
         return true;
     }
+    if let Some(wider) = numeric_widens(old, new) {
+        return wider;
+    }
     match (
         len(old, "character varying("),
         len(new, "character varying("),
@@ -194,11 +197,27 @@ fn widening(old: &str, new: &str) -> bool {
     }
 }
 
+/// For two numerics: whether `new` takes every `old` value without a
+/// rewrite (more precision at the same scale, or no limit at all).
+fn numeric_widens(old: &str, new: &str) -> Option<bool> {
+    let args = |t: &str| -> Option<(u32, u32)> {
+        let inner = t.strip_prefix("numeric(")?.strip_suffix(')')?;
+        let (p, s) = inner.split_once(',').unwrap_or((inner, "0"));
+        Some((p.trim().parse().ok()?, s.trim().parse().ok()?))
+    };
+    let (p, s) = args(old)?;
+    if new == "numeric" {
+        return Some(true);
+    }
+    let (q, t) = args(new)?;
+    Some(q >= p && t == s)
+}
+
 /// `new` holds every value of `old` (a wider number of the same kind, or
 /// unbounded text), though the change still rewrites the table. Anything
 /// else may not: the plan says so.
 fn holds_every(old: &str, new: &str) -> bool {
-    if matches!(new, "text" | "character varying") {
+    if matches!(new, "text" | "character varying") || widening(old, new) {
         return true;
     }
     let rank = |t: &str| match t {
