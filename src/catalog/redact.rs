@@ -42,8 +42,8 @@ pub fn scrub(message: &str, dsn: &str) -> String {
 }
 
 /// Refuses a DSN whose password libpq would read only in part, so that its
-/// error shows the rest (`postgres://u:p@ss@host/db` connects to host
-/// `ss@host` with password `p`), and a `key=value` string with a word that
+/// error shows the rest (a password holding an unencoded `@` is cut at it,
+/// and what follows is taken for the host), and a `key=value` string with a word that
 /// is no `key=value` (an unquoted space in a value: libpq echoes the word).
 /// The message never holds the DSN.
 pub fn check(dsn: &str) -> Result<(), String> {

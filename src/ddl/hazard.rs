@@ -66,6 +66,34 @@ pub enum Code {
 }
 
 impl Code {
+    /// Every code, for documentation and tests.
+    pub const ALL: [Code; 21] = {
+        use Code::*;
+        [
+            AddColumn,
+            ConstraintNotEnforced,
+            ConstraintNotValid,
+            PolicyAdded,
+            PolicyRecreated,
+            AccessNarrowed,
+            AccessWidened,
+            ConstraintScan,
+            DropMaterializedView,
+            IndexBuild,
+            MaterializedViewBuild,
+            NotNullWithoutDefault,
+            PolicyChanged,
+            SetNotNull,
+            TypeChange,
+            Validate,
+            RowsWidened,
+            DropColumn,
+            DropTable,
+            TableRewrite,
+            TypeNarrowed,
+        ]
+    };
+
     /// Each code's level: the same wherever it is raised.
     pub fn level(self) -> Level {
         use Code::*;
@@ -158,30 +186,7 @@ mod tests {
 
     #[test]
     fn each_code_writes_as_its_serde_name() {
-        use Code::*;
-        let all = [
-            AddColumn,
-            ConstraintNotEnforced,
-            ConstraintNotValid,
-            PolicyAdded,
-            PolicyRecreated,
-            AccessNarrowed,
-            AccessWidened,
-            ConstraintScan,
-            DropMaterializedView,
-            IndexBuild,
-            MaterializedViewBuild,
-            NotNullWithoutDefault,
-            PolicyChanged,
-            SetNotNull,
-            TypeChange,
-            Validate,
-            RowsWidened,
-            DropColumn,
-            DropTable,
-            TableRewrite,
-            TypeNarrowed,
-        ];
+        let all = Code::ALL;
         for c in all {
             assert_eq!(serde_json::to_string(&c).unwrap(), format!("\"{c}\""));
         }

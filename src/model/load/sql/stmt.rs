@@ -1000,23 +1000,8 @@ fn comment(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CommentStmt) -> Done
                 Some(N::TypeName(tn)) => strings(&tn.names),
                 _ => list(),
             };
-            let db = &t.db;
-            let q = qualified(item, &names, |q| {
-                let k = q.to_string();
-                db.enums.contains_key(&k)
-                    || db.domains.contains_key(&k)
-                    || db.composite_types.contains_key(&k)
-            })?;
-            let k = q.to_string();
-            if let Some(x) = t.db.enums.get_mut(&k) {
-                x.comment = text;
-            } else if let Some(x) = t.db.domains.get_mut(&k) {
-                x.comment = text;
-            } else if let Some(x) = t.db.composite_types.get_mut(&k) {
-                x.comment = text;
-            } else {
-                return Err(missing("type", &k));
-            }
+            let (comment, _) = user_type(t, item, &names)?;
+            *comment = text;
         }
         ObjectType::ObjectIndex
         | ObjectType::ObjectTabconstraint
@@ -1350,6 +1335,35 @@ fn default_privileges(
     Ok(())
 }
 
+/// The comment and owner of the enum, domain or composite type `names`
+/// (looked for on `search_path`).
+fn user_type<'t>(
+    t: &'t mut Translator<'_>,
+    item: &Item<'_>,
+    names: &[String],
+) -> Result<(&'t mut Option<String>, &'t mut Option<String>), Refusal> {
+    let db = &t.db;
+    let k = qualified(item, names, |q| {
+        let k = q.to_string();
+        db.enums.contains_key(&k)
+            || db.domains.contains_key(&k)
+            || db.composite_types.contains_key(&k)
+    })?
+    .to_string();
+    let db = &mut t.db;
+    if let Some(x) = db.enums.get_mut(&k) {
+        Ok((&mut x.comment, &mut x.owner))
+    } else if let Some(x) = db.domains.get_mut(&k) {
+        Ok((&mut x.comment, &mut x.owner))
+    } else if let Some(x) = db.composite_types.get_mut(&k) {
+        Ok((&mut x.comment, &mut x.owner))
+    } else {
+        Err(Refusal::new(format!(
+            "type {k} is not created in these files"
+        )))
+    }
+}
+
 fn owner(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::AlterOwnerStmt) -> Done {
     let owner = s.newowner.as_ref().and_then(role);
     let object = s.object.as_deref();
@@ -1377,23 +1391,8 @@ fn owner(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::AlterOwnerStmt) -> Don
                 N::List(l) => strings(&l.items),
                 _ => vec![],
             };
-            let db = &t.db;
-            let q = qualified(item, &names, |q| {
-                let k = q.to_string();
-                db.enums.contains_key(&k)
-                    || db.domains.contains_key(&k)
-                    || db.composite_types.contains_key(&k)
-            })?;
-            let k = q.to_string();
-            if let Some(x) = t.db.enums.get_mut(&k) {
-                x.owner = owner;
-            } else if let Some(x) = t.db.domains.get_mut(&k) {
-                x.owner = owner;
-            } else if let Some(x) = t.db.composite_types.get_mut(&k) {
-                x.owner = owner;
-            } else {
-                return Err(missing("type", &k));
-            }
+            let (_, o) = user_type(t, item, &names)?;
+            *o = owner;
         }
         // Aggregates keep no owner in the model.
         (ObjectType::ObjectAggregate, _) => {}
