@@ -513,6 +513,12 @@ fn fixture_every_kind() {
         Some("cat_reader")
     );
 
+    // Publications are modelled.
+    assert_eq!(
+        m.publications["cat_pub"].tables.keys().collect::<Vec<_>>(),
+        ["app.parent"]
+    );
+
     // Everything else is reported, nothing dropped.
     let un = |kind: &str, name: &str| Unmanaged {
         kind: kind.into(),
@@ -523,7 +529,6 @@ fn fixture_every_kind() {
         un("event trigger", "cat_evt"),
         un("inheritance", "app.derived INHERITS app.base"),
         un("operator", "app.===(text, text)"),
-        un("publication", "cat_pub"),
         un("rule", "app.base.no_delete"),
         un("statistics", "app.child_stats"),
         un("text search configuration", "app.my_ts"),
@@ -599,7 +604,7 @@ fn query_count_does_not_grow_with_tables() {
     assert_eq!(one, fifty);
     // Session setup and restore (3), one query per object kind (17), and
     // the dependencies (1).
-    assert_eq!(one, 21, "{one} queries");
+    assert_eq!(one, 23, "{one} queries");
 }
 
 /// Two connections in one snapshot read exactly what one reads, catalog
@@ -630,7 +635,7 @@ fn reading_ahead_reads_what_one_connection_reads() {
     // 21 as above (three of them on the second connection), the snapshot's
     // BEGIN, export and COMMIT (3), and the second connection's own BEGIN,
     // SET TRANSACTION SNAPSHOT, setup, COMMIT and restore (6).
-    assert_eq!(one, 30, "{one} queries");
+    assert_eq!(one, 32, "{one} queries");
 }
 
 /// Without the dependencies, a reading is the same model with no catalog
@@ -655,7 +660,7 @@ fn reading_without_dependencies_leaves_out_only_them() {
     let (ahead, ahead_stats) = catalog::inspect_url(&db.url, &without).unwrap();
     assert!(!ahead.depends.present, "{:?}", ahead.depends);
     assert_eq!(yaml(&all), yaml(&ahead));
-    assert_eq!(ahead_stats.queries, 29, "{} queries", ahead_stats.queries);
+    assert_eq!(ahead_stats.queries, 31, "{} queries", ahead_stats.queries);
 }
 
 /// Without the unmanaged objects (the runner's readings that are only
@@ -668,7 +673,7 @@ fn reading_without_unmanaged_objects_leaves_out_only_them() {
     let mut conn = db.connect();
     conn.batch_execute(&many_tables(3)).unwrap();
     conn.batch_execute(&format!(
-        "CREATE PUBLICATION pub_{0}; SET search_path = public, pg_catalog",
+        "CREATE TEXT SEARCH CONFIGURATION ts_{0} (COPY = english); SET search_path = public, pg_catalog",
         db.name
     ))
     .unwrap();
@@ -680,7 +685,9 @@ fn reading_without_unmanaged_objects_leaves_out_only_them() {
     let (all, all_stats) =
         catalog::inspect_with_stats(&mut conn, &InspectOptions::default()).unwrap();
     assert!(
-        all.unmanaged.iter().any(|u| u.kind == "publication"),
+        all.unmanaged
+            .iter()
+            .any(|u| u.kind == "text search configuration"),
         "{:?}",
         all.unmanaged
     );
@@ -743,7 +750,7 @@ fn reading_ahead_falls_back_to_one_connection() {
     assert!(one == two, "models differ");
     assert_eq!(two.tables.len(), 3);
     // 21 and the snapshot's three: nothing ran on a second connection.
-    assert_eq!(stats.queries, 24);
+    assert_eq!(stats.queries, 26);
 }
 
 fn many_tables(n: usize) -> String {
@@ -922,10 +929,13 @@ fn corpus_nextjs_subscription_payments() {
     let m = inspect(&db, None);
     let (t, p, f, _, tr) = minus(counts(&m), shim_counts());
     assert_eq!((t, p, f, tr), (5, 5, 1, 1));
-    assert!(m.unmanaged.contains(&Unmanaged {
-        kind: "publication".into(),
-        name: "supabase_realtime".into()
-    }));
+    // Supabase's publication, read for the team's tables in it.
+    let realtime = &m.publications["supabase_realtime"];
+    assert!(realtime.external);
+    assert_eq!(
+        realtime.tables.keys().collect::<Vec<_>>(),
+        ["public.prices", "public.products"]
+    );
 }
 
 #[test]

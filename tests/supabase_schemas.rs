@@ -39,7 +39,10 @@ fn objects(db: &FreshDb) -> String {
             (SELECT string_agg(tgname, ',' ORDER BY 1) FROM pg_trigger
               WHERE tgrelid = 'auth.users'::regclass AND NOT tgisinternal),
             (SELECT string_agg(relname, ',' ORDER BY 1) FROM pg_class
-              WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'))",
+              WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'),
+            (SELECT 'realtime:' || coalesce(string_agg(tablename, ',' ORDER BY 1), '')
+               FROM pg_publication_tables WHERE pubname = 'supabase_realtime'),
+            (SELECT count(*) || ' publication' FROM pg_publication))",
     )
 }
 
@@ -82,6 +85,10 @@ fn the_sql_files_plan_apply_converge_and_revert() {
     );
     assert!(applied.contains("on_auth_user_created"), "{applied}");
     assert!(applied.contains("profiles,todos"), "{applied}");
+    assert!(
+        applied.contains("realtime:todos | 1 publication"),
+        "{applied}"
+    );
     // The trigger works: a new user gets a profile.
     db.scalar("INSERT INTO auth.users (id, raw_user_meta_data) VALUES ('6f1b6c39-6f4c-4a53-9f66-5a1f1c4b8d11', '{\"full_name\": \"Ada\"}')");
     assert_eq!(db.scalar("SELECT full_name FROM public.profiles"), "Ada");
@@ -239,8 +246,15 @@ fn baseline_of_a_shimmed_database_captures_only_the_teams_objects() {
             "public/schema.yaml",
             "public/tables/profiles.yaml",
             "public/tables/todos.yaml",
+            "publications.yaml",
             "storage/tables/objects.yaml",
         ]
+    );
+    // Supabase's publication: only the team's table in it.
+    let realtime = std::fs::read_to_string(root.join("publications.yaml")).unwrap();
+    assert_eq!(
+        realtime,
+        "publications:\n  supabase_realtime:\n    external: true\n    tables:\n      public.todos: {}\n"
     );
     // Supabase's tables are not captured: only the team's trigger and
     // policies on them.
@@ -322,7 +336,7 @@ fn a_bad_statement_is_named_by_file_line_and_column() {
         (
             "alter publication supabase_realtime add table t;\n",
             "bad.sql:1:1",
-            "publications",
+            "table `public.t` is not defined",
         ),
         (
             "create table t (id int);\ndo $$ begin perform 1; end $$;\n",

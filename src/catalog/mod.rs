@@ -11,6 +11,7 @@ mod depends;
 pub mod facts;
 mod functions;
 mod privileges;
+mod publications;
 pub mod redact;
 mod relations;
 mod session;
@@ -65,6 +66,9 @@ pub struct InspectOptions {
     /// Schemas not read whose tables are someone else's, but may carry
     /// policies of the schemas read (Supabase's are added on their own).
     pub attach: Vec<String>,
+    /// Publications the desired state names: read even where the rules
+    /// for a platform's own publications would leave them out.
+    pub publications: Vec<String>,
     /// A schema of `schemas` the database lacks is read as absent (a plan
     /// creates it) rather than refused (what `inspect` asked for by name).
     pub missing_ok: bool,
@@ -77,6 +81,7 @@ impl Default for InspectOptions {
             dependencies: true,
             unmanaged: true,
             attach: Vec::new(),
+            publications: Vec::new(),
             missing_ok: false,
         }
     }
@@ -164,6 +169,7 @@ fn read_all(
     functions::functions(s, &mut db)?;
     functions::aggregates(s, &mut db)?;
     privileges::default_privileges(s, &mut db)?;
+    publications::publications(s, opts, &mut db)?;
     if let Some(worker) = worker {
         match worker.join() {
             Ok(Ok((rows, queries))) => {

@@ -44,6 +44,8 @@ pub struct Session<'a> {
     /// such as a NULL), as `<query>: <error>`: each is left out and
     /// reported, never fatal to the rest of the reading.
     pub unreadable: Vec<String>,
+    /// A Supabase database (see `supabase`): set by the schema query.
+    pub supabase: bool,
 }
 
 /// Rows under this name in `prefetched`: the unreadable rows of the
@@ -131,6 +133,7 @@ impl<'a> Session<'a> {
             prefetched: Prefetched::new(),
             recording: false,
             unreadable: Vec::new(),
+            supabase: false,
         };
         s.execute(
             "search_path",

@@ -46,6 +46,10 @@ pub fn sort(db: &mut Database) {
         f.config.sort_keys();
     }
     db.aggregates.sort_keys();
+    db.publications.sort_keys();
+    for pb in db.publications.values_mut() {
+        pb.tables.sort_keys();
+    }
     db.default_privileges
         .sort_by(|a, b| (&a.for_role, &a.schema, &a.on).cmp(&(&b.for_role, &b.schema, &b.on)));
     db.unmanaged.sort();

@@ -29,6 +29,14 @@ pub const MANAGED_SCHEMAS: &[&str] = &[
     "_supavisor",
 ];
 
+/// Publications Supabase creates (Realtime's): read only when the desired
+/// state names them or they publish a table of a schema read, so that a
+/// plan never drops them.
+pub const MANAGED_PUBLICATIONS: &[&str] = &[
+    "supabase_realtime",
+    "supabase_realtime_messages_publication",
+];
+
 /// SQL: whether the database looks like a Supabase one (a column of the
 /// schema query, so that it costs no query of its own).
 pub const DETECT: &str = "(EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'auth')

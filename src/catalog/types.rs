@@ -45,6 +45,7 @@ pub fn schemas(
     );
     let mut rows: Vec<SchemaRow> = s.load_filtered("schemas", &sql, opts.schemas.clone())?;
     let supabase = rows.first().is_some_and(|r| r.supabase);
+    s.supabase = supabase;
     let managed = |n: &str| super::supabase::MANAGED_SCHEMAS.contains(&n);
     if supabase && opts.schemas.is_none() {
         rows.retain(|r| !managed(&r.name));

@@ -29,7 +29,6 @@ struct Part {
 }
 
 const PARTS: &[Part] = &[
-    Part { kind: "publication", catalog: "pg_publication", name: "o.pubname::text", schema_oid: "", cond: "true" },
     Part { kind: "event trigger", catalog: "pg_event_trigger", name: "o.evtname::text", schema_oid: "", cond: "true" },
     Part { kind: "cast", catalog: "pg_cast", name: "format_type(o.castsource, NULL) || ' AS ' || format_type(o.casttarget, NULL)", schema_oid: "", cond: "o.oid >= 16384" },
     Part { kind: "foreign data wrapper", catalog: "pg_foreign_data_wrapper", name: "o.fdwname::text", schema_oid: "", cond: "true" },

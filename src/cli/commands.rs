@@ -139,6 +139,7 @@ fn summary(db: &Database) -> Vec<(&'static str, usize)> {
         ("triggers", triggers),
         ("views", db.views.len()),
         ("functions", db.functions.len() + db.aggregates.len()),
+        ("publications", db.publications.len()),
     ]
     .into_iter()
     .filter(|(_, n)| *n > 0)
@@ -146,22 +147,39 @@ fn summary(db: &Database) -> Vec<(&'static str, usize)> {
 }
 
 pub fn introspect(args: &DbArgs) -> Result<Database, Failure> {
-    read_database(args, true, false)
+    read_database(args, true, false, vec![])
 }
 
 /// [`introspect`] for a comparison with a desired state: a schema it names
 /// that the database lacks is read as absent, to be created.
 pub fn introspect_for_plan(args: &DbArgs) -> Result<Database, Failure> {
-    read_database(args, true, true)
+    read_database(args, true, true, vec![])
+}
+
+/// [`introspect_for_plan`], reading the publications the desired state
+/// names (a platform's own are otherwise left out).
+pub fn introspect_for_desired(args: &DbArgs, desired: &Database) -> Result<Database, Failure> {
+    read_database(
+        args,
+        true,
+        true,
+        desired.publications.keys().cloned().collect(),
+    )
 }
 
 /// [`introspect`], with or without pg_depend's edges (see
 /// [`InspectOptions::dependencies`]) and missing schemas allowed.
-fn read_database(args: &DbArgs, dependencies: bool, missing_ok: bool) -> Result<Database, Failure> {
+fn read_database(
+    args: &DbArgs,
+    dependencies: bool,
+    missing_ok: bool,
+    publications: Vec<String>,
+) -> Result<Database, Failure> {
     let opts = InspectOptions {
         schemas: args.schemas.clone(),
         dependencies,
         missing_ok,
+        publications,
         ..InspectOptions::default()
     };
     catalog::inspect_url(&args.database_url, &opts)
@@ -171,7 +189,7 @@ fn read_database(args: &DbArgs, dependencies: bool, missing_ok: bool) -> Result<
 
 fn inspect(args: &DbArgs, format: ModelFormat) -> Outcome {
     // The dependencies are never written out.
-    let mut db = read_database(args, false, false)?;
+    let mut db = read_database(args, false, false, vec![])?;
     model::write::sort(&mut db);
     to_stdout(|out| match format {
         ModelFormat::Yaml => serde_saphyr::to_io_writer(out, &db).map_err(|e| e.to_string()),

@@ -70,6 +70,7 @@ fn read_managed(url: &str, desired: &Desired) -> Result<Database, Failure> {
     let opts = crate::catalog::InspectOptions {
         schemas: Some(desired.managed.clone()),
         attach,
+        publications: desired.db.publications.keys().cloned().collect(),
         // A schema the database lacks yet is planned, not refused.
         missing_ok: true,
         ..Default::default()

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use super::commands::{introspect, introspect_for_plan, load, Outcome};
+use super::commands::{introspect, introspect_for_desired, load, Outcome};
 use super::run::parse_duration;
 use super::{DbArgs, Exit, Failure};
 use crate::catalog;
@@ -84,12 +84,13 @@ pub fn drift(args: &DriftArgs) -> Outcome {
             .map_err(|e| Failure::new(Exit::Database, format!("drift --lock: {e}")))?;
         let opts = catalog::InspectOptions {
             schemas: db_args.schemas.clone(),
+            publications: desired.publications.keys().cloned().collect(),
             missing_ok: true,
             ..Default::default()
         };
         catalog::inspect(locked.conn(), &opts).map_err(db_error)?
     } else {
-        introspect_for_plan(&db_args)?
+        introspect_for_desired(&db_args, &desired)?
     };
     let diffs =
         drift::drift(&live, &desired).map_err(|e| Failure::new(Exit::Input, e.to_string()))?;

@@ -45,6 +45,7 @@ pub enum StepKind {
     ForeignKey,
     Trigger,
     Policy,
+    Publication,
     Owner,
     Comment,
     Grant,
@@ -597,6 +598,7 @@ impl Builder {
             }
         }
         b.views(&ctx, scope)?;
+        b.publications(&ctx)?;
         for (i, d) in db.default_privileges.iter().enumerate() {
             let dep = d
                 .schema
@@ -1195,6 +1197,40 @@ impl Builder {
             for (iname, ix) in &v.indexes {
                 self.index(ctx, key, &name, iname, ix, vec![id.clone()])?;
             }
+        }
+        Ok(())
+    }
+
+    fn publications(&mut self, ctx: &Ctx<'_>) -> Result<(), PlanError> {
+        for (name, p) in &ctx.db.publications {
+            let id = format!("publication:{name}");
+            let mut d: Vec<String> = p.tables.keys().map(|k| format!("table:{k}")).collect();
+            for s in &p.schemas {
+                d.extend(ctx.schema_dep(s));
+            }
+            let target = Target::Publication(name);
+            if p.external {
+                // Someone else's: only what is added to it is this model's.
+                let mut sql = render::add_to_publication(name, p)?.into_iter();
+                let Some(first) = sql.next() else {
+                    continue;
+                };
+                self.push(id.clone(), StepKind::Publication, first, deps(d));
+                self.undo(render::remove_from_publication(name, p)?);
+                for more in sql {
+                    self.attach(Some(&id), StepKind::Publication, more);
+                }
+                continue;
+            }
+            self.push(
+                id.clone(),
+                StepKind::Publication,
+                render::create_publication(name, p)?,
+                deps(d),
+            );
+            self.undo(render::drop_object(target));
+            self.owner(Some(&id), target, &p.owner);
+            self.comment(Some(&id), target, &p.comment);
         }
         Ok(())
     }

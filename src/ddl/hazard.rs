@@ -63,11 +63,16 @@ pub enum Code {
     TableRewrite,
     /// A type change whose new type may not hold every old value.
     TypeNarrowed,
+    /// A publication dropped: its subscribers stop receiving changes.
+    PublicationDropped,
+    /// A table published for updates or deletes without a replica
+    /// identity: PostgreSQL refuses its UPDATEs and DELETEs from then on.
+    WritesRefused,
 }
 
 impl Code {
     /// Every code, for documentation and tests.
-    pub const ALL: [Code; 21] = {
+    pub const ALL: [Code; 23] = {
         use Code::*;
         [
             AddColumn,
@@ -91,6 +96,8 @@ impl Code {
             DropTable,
             TableRewrite,
             TypeNarrowed,
+            PublicationDropped,
+            WritesRefused,
         ]
     };
 
@@ -114,7 +121,8 @@ impl Code {
             | SetNotNull
             | TypeChange
             | Validate => Level::Yellow,
-            RowsWidened | DropColumn | DropTable | TableRewrite | TypeNarrowed => Level::Red,
+            RowsWidened | DropColumn | DropTable | TableRewrite | TypeNarrowed
+            | PublicationDropped | WritesRefused => Level::Red,
         }
     }
 
@@ -152,6 +160,8 @@ impl Code {
             DropTable => "drop_table",
             TableRewrite => "table_rewrite",
             TypeNarrowed => "type_narrowed",
+            PublicationDropped => "publication_dropped",
+            WritesRefused => "writes_refused",
         }
     }
 }

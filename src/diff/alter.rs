@@ -403,6 +403,24 @@ pub fn compare(
                 vec![],
             )
         }
+        (Shape::Publication(n, a), Shape::Publication(_, b)) => {
+            let external = a.external || b.external;
+            if a.all_tables != b.all_tables && !external {
+                return Ok(Verdict::Recreate);
+            }
+            let (core, hazards) = super::publication::changes(n, a, b, dbs.1)?;
+            with_extras(
+                core,
+                Extras {
+                    target: Target::Publication(n),
+                    // The owner of someone else's publication is theirs.
+                    owner: (!external).then_some((&a.owner, &b.owner)),
+                    comment: (&a.comment, &b.comment),
+                    grants: None,
+                },
+                hazards,
+            )
+        }
         (Shape::DefaultPrivilege(a), Shape::DefaultPrivilege(b)) => Ok(if a == b {
             Verdict::Same
         } else {

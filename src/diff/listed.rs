@@ -44,6 +44,7 @@ pub fn listed(before: &Database, after: &Database) -> Vec<Listed> {
     l.map("aggregate", "", &before.aggregates, &after.aggregates);
     tables(&mut l, &before.tables, &after.tables);
     views(&mut l, &before.views, &after.views);
+    l.map("publication", "", &before.publications, &after.publications);
     l.map(
         "default_privileges",
         "",

@@ -10,6 +10,7 @@ mod alter;
 mod extras;
 mod listed;
 mod objects;
+mod publication;
 mod rename;
 mod same;
 mod scope;
@@ -755,6 +756,12 @@ impl<'a> Differ<'a, '_> {
                 c.up = vec![render::drop_index(&index, render::Mode::Concurrently)];
                 c.transactional = false;
             }
+            Shape::Publication(n, p) if !p.external && !id.ends_with(":drop") => {
+                c.hazards.push(hazard(
+                    Code::PublicationDropped,
+                    format!("drops publication {n}: its subscribers stop receiving changes"),
+                ))
+            }
             Shape::View(q, v) if v.materialized => c.hazards.push(hazard(
                 Code::DropMaterializedView,
                 format!("drops materialized view {q}; its data is computed again on create"),
@@ -879,6 +886,9 @@ impl<'a> Differ<'a, '_> {
                         ),
                     )
                 });
+            }
+            Shape::Publication(n, p) => {
+                c.hazards.extend(publication::created(n, p, self.b.db));
             }
             Shape::View(q, v) if v.materialized => c.hazards.push(hazard(
                 Code::MaterializedViewBuild,

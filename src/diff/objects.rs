@@ -17,8 +17,8 @@ use crate::ddl::PlanError;
 use crate::model::name::split_dotted;
 use crate::model::{
     Aggregate, Check, Column, CompositeType, Database, DefaultPrivilege, Domain, EnumType,
-    Exclusion, Extension, ForeignKey, Function, Index, Policy, PrimaryKey, QualifiedName,
-    SchemaDef, Sequence, Table, Trigger, Unique, View,
+    Exclusion, Extension, ForeignKey, Function, Index, Policy, PrimaryKey, Publication,
+    QualifiedName, SchemaDef, Sequence, Table, Trigger, Unique, View,
 };
 
 /// What an object is, pointing into its model.
@@ -44,6 +44,7 @@ pub(crate) enum Shape<'a> {
     Check(QualifiedName, &'a str, &'a Check),
     Exclusion(QualifiedName, &'a str, &'a Exclusion),
     DefaultPrivilege(&'a DefaultPrivilege),
+    Publication(&'a str, &'a Publication),
     /// A statement with no model part of its own (split-off default or
     /// check, sequence OWNED BY, replica identity): compared as text.
     Statement(String),
@@ -268,6 +269,15 @@ impl<'a> Side<'a> {
                     shape,
                 );
             }
+        }
+        for (name, p) in &db.publications {
+            put(
+                &mut side,
+                &mut steps,
+                format!("publication:{name}"),
+                None,
+                Shape::Publication(name, p),
+            );
         }
         for d in &db.default_privileges {
             let pairs = render::default_privileges_with_undo(d)?;

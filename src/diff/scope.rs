@@ -31,7 +31,8 @@ pub(crate) fn scope(a: &Database, b: &Database) -> Scope {
     let global_same = a.schemas == b.schemas
         && a.extensions == b.extensions
         && a.external == b.external
-        && a.default_privileges == b.default_privileges;
+        && a.default_privileges == b.default_privileges
+        && a.publications == b.publications;
     if !global_same {
         // Rare, and reaching into everything: compare whole models.
         return Scope::all();

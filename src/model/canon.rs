@@ -4,6 +4,7 @@
 
 pub mod grants;
 pub mod keys;
+pub mod publication;
 pub mod types;
 
 use indexmap::IndexMap;
@@ -199,6 +200,7 @@ pub fn canonicalise(db: &mut Database) -> Vec<Problem> {
             &["default_privileges"],
         ));
     }
+    publication::canonicalise(db, &mut p);
     let mut external = Vec::new();
     for e in &db.external {
         match external_key(e) {

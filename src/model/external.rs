@@ -42,6 +42,9 @@ pub fn undeclared(db: &Database) -> BTreeSet<String> {
             }
         }
     }
+    for p in db.publications.values() {
+        out.extend(p.tables.keys().filter(|k| !table(k)).cloned());
+    }
     out
 }
 

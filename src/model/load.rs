@@ -499,6 +499,7 @@ fn section_keys(db: &Database) -> Vec<(&'static str, String, String)> {
     add(&mut out, "views", &db.views, rel);
     add(&mut out, "functions", &db.functions, canon::function_key);
     add(&mut out, "aggregates", &db.aggregates, canon::function_key);
+    add(&mut out, "publications", &db.publications, same);
     out
 }
 
@@ -558,6 +559,7 @@ fn merge(
     section!(views);
     section!(functions);
     section!(aggregates);
+    section!(publications);
     into.default_privileges.extend(db.default_privileges);
     into.external.extend(db.external);
     into.allow_drop.extend(db.allow_drop);
@@ -674,6 +676,7 @@ fn merge_sql(
     section!(views);
     section!(functions);
     section!(aggregates);
+    section!(publications);
     let first_sql = sources.iter().position(Source::is_sql).unwrap_or(0);
     if !db.external.is_empty() {
         list_sections.entry("external").or_insert(first_sql);

@@ -53,6 +53,15 @@ pub fn problems(db: &Database) -> Vec<Problem> {
     for (k, f) in &db.functions {
         cx.function(k, f);
     }
+    for (n, p) in &db.publications {
+        for (t, x) in p
+            .tables
+            .iter()
+            .filter_map(|(t, e)| Some((t, e.where_.as_ref()?)))
+        {
+            cx.expr(&["publications", n, "tables", t, "where"], "row filter", x);
+        }
+    }
     cx.out
 }
 

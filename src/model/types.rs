@@ -53,6 +53,9 @@ pub struct Database {
     /// `ALTER DEFAULT PRIVILEGES` entries.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub default_privileges: Vec<DefaultPrivilege>,
+    /// Publications (logical replication, Supabase Realtime) by name.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub publications: IndexMap<String, Publication>,
     /// Objects that exist but are managed elsewhere (e.g. `auth.users`,
     /// `auth.uid()`): they may be referenced, and are never created or dropped.
     /// An external table may still have an entry under `tables` holding
@@ -818,6 +821,54 @@ pub struct Aggregate {
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub grants: Grants,
 }
+
+/// A publication: which tables' changes logical replication sends.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Publication {
+    /// Made by someone else (Supabase's `supabase_realtime`): never created
+    /// or dropped; only the tables and options listed are this model's.
+    #[serde(skip_serializing_if = "is_false")]
+    pub external: bool,
+    /// `FOR ALL TABLES`: every table, present and future.
+    #[serde(skip_serializing_if = "is_false")]
+    pub all_tables: bool,
+    /// Tables by `schema.name`, each with an optional column list and
+    /// row filter (PostgreSQL 15+).
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub tables: IndexMap<String, PublishedTable>,
+    /// Schemas whose every table is published (`FOR TABLES IN SCHEMA`,
+    /// PostgreSQL 15+).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub schemas: Vec<String>,
+    /// Operations published: `insert`, `update`, `delete`, `truncate`.
+    /// Omitted means all four.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publish: Option<Vec<String>>,
+    /// `publish_via_partition_root`: a partition's changes are sent as
+    /// its root table's.
+    #[serde(skip_serializing_if = "is_false")]
+    pub via_partition_root: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// One table of a publication.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct PublishedTable {
+    /// Columns sent; empty means all.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
+    /// Row filter: only rows for which it is true are sent.
+    #[serde(rename = "where", skip_serializing_if = "Option::is_none")]
+    pub where_: Option<String>,
+}
+
+/// The operations a publication sends, in PostgreSQL's order.
+pub const PUBLISH_OPERATIONS: [&str; 4] = ["insert", "update", "delete", "truncate"];
 
 /// One `ALTER DEFAULT PRIVILEGES [FOR ROLE r] [IN SCHEMA s] GRANT ...`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -97,6 +97,7 @@ pub fn validate(db: &Database) -> (Vec<Problem>, Vec<Problem>) {
         cx.table(key, table);
     }
     cx.sequences();
+    cx.publications();
     cx.namespaces();
     cx.errors.extend(super::sqltext::problems(db));
     (cx.errors, cx.warnings)
@@ -505,6 +506,49 @@ impl<'d> Ctx<'d> {
                     "declare `{function}()` under functions, or list it in external"
                 )),
             );
+        }
+    }
+
+    fn publications(&mut self) {
+        let db = self.db;
+        for (name, p) in &db.publications {
+            let at = ["publications", name.as_str()];
+            self.ident(&at, "publication", name);
+            if p.all_tables && !(p.tables.is_empty() && p.schemas.is_empty()) {
+                self.errors.push(
+                    Problem::new(
+                        &at,
+                        "a publication of all tables lists no tables or schemas",
+                    )
+                    .hint("remove `all_tables`, or `tables` and `schemas`"),
+                );
+            }
+            for s in &p.schemas {
+                self.ident(&[at[0], at[1], "schemas"], "schema", s);
+            }
+            for (key, t) in &p.tables {
+                let path = [at[0], at[1], "tables", key.as_str()];
+                let Some(table) = db.tables.get(key) else {
+                    let external = self.known.external.contains(key)
+                        || super::external::schema_of(key)
+                            .is_some_and(|s| self.known.external_schemas.contains(&s));
+                    if db.views.contains_key(key) {
+                        self.err(
+                            &path,
+                            format!("`{key}` is a view: publications send tables' changes"),
+                        );
+                    } else if !external {
+                        self.errors.push(
+                            Problem::new(&path, format!("table `{key}` is not defined"))
+                                .hint("define the table, or list it under `external`"),
+                        );
+                    }
+                    continue;
+                };
+                for c in t.columns.iter().filter(|c| !table.columns.contains_key(*c)) {
+                    self.err(&path, format!("column `{c}` is not a column of `{key}`"));
+                }
+            }
         }
     }
 

@@ -71,6 +71,11 @@ pub fn to_files(db: &Database) -> Result<Files, String> {
             .aggregates
             .insert(key.clone(), a.clone());
     }
+    for (name, pb) in &db.publications {
+        part!(PathBuf::from("publications.yaml"))
+            .publications
+            .insert(name.clone(), pb.clone());
+    }
     for d in &db.default_privileges {
         let path = match &d.schema {
             Some(s) => dir(s).join("schema.yaml"),
@@ -219,6 +224,10 @@ pub fn sort(db: &mut Database) {
     db.views.sort_keys();
     db.functions.sort_keys();
     db.aggregates.sort_keys();
+    db.publications.sort_keys();
+    for pb in db.publications.values_mut() {
+        pb.tables.sort_keys();
+    }
 }
 
 #[cfg(test)]

@@ -92,6 +92,7 @@ fn path_of(db: &Database, id: &str, sql: &str) -> PathBuf {
             _ => object(key, "tables"),
         },
         "default_privileges" => PathBuf::from("default_privileges.sql"),
+        "publication" => PathBuf::from("publications.sql"),
         "table" | "fk" | "policy" | "trigger" | "check" | "default" | "replica_identity"
         | "exclusion" => object(key, "tables"),
         // Statements of no step of their own: settings of `public`.

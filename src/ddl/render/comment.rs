@@ -10,6 +10,7 @@ use super::FunctionKey;
 pub enum Target<'a> {
     Schema(&'a str),
     Extension(&'a str),
+    Publication(&'a str),
     Table(&'a QualifiedName),
     View(&'a QualifiedName),
     MaterializedView(&'a QualifiedName),
@@ -35,6 +36,7 @@ impl Target<'_> {
         match self {
             Target::Schema(s) => format!("SCHEMA {}", quote_ident(s)),
             Target::Extension(e) => format!("EXTENSION {}", quote_ident(e)),
+            Target::Publication(p) => format!("PUBLICATION {}", quote_ident(p)),
             Target::Table(n) => format!("TABLE {}", n.sql()),
             Target::View(n) => format!("VIEW {}", n.sql()),
             Target::MaterializedView(n) => format!("MATERIALIZED VIEW {}", n.sql()),

@@ -21,6 +21,7 @@ pub fn drop_object(target: Target<'_>) -> String {
         Target::Aggregate(_)
         | Target::Schema(_)
         | Target::Extension(_)
+        | Target::Publication(_)
         | Target::Table(_)
         | Target::View(_)
         | Target::MaterializedView(_)

@@ -11,6 +11,7 @@
 //! not create is someone else's (`auth.users`): its policies and triggers
 //! are declared on it, and its schema becomes external.
 
+mod publication;
 mod stmt;
 mod table;
 #[cfg(test)]
@@ -127,7 +128,7 @@ pub fn translate(files: &[SqlFile<'_>]) -> Result<Translated, Vec<LoadError>> {
         attached: BTreeSet::new(),
         attached_at: HashMap::new(),
     };
-    for pass in 0..3 {
+    for pass in 0..4 {
         for item in &items {
             if stmt::pass_of(item.node) == pass {
                 t.statement(item);

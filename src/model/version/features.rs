@@ -141,11 +141,41 @@ fn statement(node: &NodeEnum, f: &mut Found<'_>) {
                 f.object = format!("default privileges ({})", f.object);
             }
         }
+        NodeEnum::CreatePublicationStmt(s) => {
+            f.object = format!("publication {}", s.pubname);
+            publication_objects(&s.pubobjects, f);
+        }
+        NodeEnum::AlterPublicationStmt(s) => {
+            f.object = format!("publication {}", s.pubname);
+            publication_objects(&s.pubobjects, f);
+        }
         NodeEnum::MergeStmt(s) => {
             f.object = relation("table", s.relation.as_ref());
             f.add(15, "MERGE statements");
         }
         _ => {}
+    }
+}
+
+fn publication_objects(objects: &[pg_query::protobuf::Node], f: &mut Found<'_>) {
+    use pg_query::protobuf::PublicationObjSpecType as T;
+    for o in objects {
+        let Some(NodeEnum::PublicationObjSpec(o)) = o.node.as_ref() else {
+            continue;
+        };
+        if o.pubobjtype == T::PublicationobjTablesInSchema as i32
+            || o.pubobjtype == T::PublicationobjTablesInCurSchema as i32
+        {
+            f.add(15, "publications of TABLES IN SCHEMA");
+        }
+        if let Some(t) = &o.pubtable {
+            if t.where_clause.is_some() {
+                f.add(15, "publication row filters");
+            }
+            if !t.columns.is_empty() {
+                f.add(15, "publication column lists");
+            }
+        }
     }
 }
 

@@ -26,6 +26,8 @@ pub(super) fn pass_of(node: &N) -> u8 {
         | N::CreateDomainStmt(_)
         | N::CreateSeqStmt(_) => 0,
         N::CreateStmt(_) | N::ViewStmt(_) | N::CreateTableAsStmt(_) | N::CreateFunctionStmt(_) => 1,
+        // After CREATE PUBLICATION, wherever the files put it.
+        N::AlterPublicationStmt(_) => 3,
         _ => 2,
     }
 }
@@ -145,10 +147,8 @@ pub(super) fn translate(t: &mut Translator<'_>, item: &Item<'_>) -> Done {
         .hint("put rows in a migration (`reconcile new NAME`) or a seed file")),
         N::DoStmt(_) => Err(Refusal::new("a DO block is not desired state")
             .hint("declare the objects it would create, or run it from a migration (`reconcile new NAME`)")),
-        N::CreatePublicationStmt(_) | N::AlterPublicationStmt(_) => Err(Refusal::new(
-            "publications are not part of the desired state yet",
-        )
-        .hint("add the table to the publication in a migration (`reconcile new NAME`)")),
+        N::CreatePublicationStmt(s) => super::publication::create(t, item, s),
+        N::AlterPublicationStmt(s) => super::publication::alter(t, item, s),
         N::CreateRoleStmt(_) | N::AlterRoleStmt(_) | N::GrantRoleStmt(_) => Err(Refusal::new(
             "roles belong to the cluster, not to a schema: create them outside reconcile",
         )),
@@ -929,6 +929,13 @@ fn comment(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CommentStmt) -> Done
             let name = list().join(".");
             schema_def(t, &name).comment = text;
         }
+        ObjectType::ObjectPublication => {
+            let name = list().join(".");
+            t.db.publications
+                .get_mut(&name)
+                .ok_or_else(|| missing("publication", &name))?
+                .comment = text;
+        }
         ObjectType::ObjectExtension => {
             let name = list().join(".");
             let e =
@@ -1374,6 +1381,12 @@ fn owner(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::AlterOwnerStmt) -> Don
     match (kind, object.and_then(|o| o.node.as_ref())) {
         (ObjectType::ObjectSchema, Some(N::String(x))) => {
             schema_def(t, &x.sval).owner = owner;
+        }
+        (ObjectType::ObjectPublication, Some(N::String(x))) => {
+            t.db.publications
+                .get_mut(&x.sval)
+                .ok_or_else(|| missing("publication", &x.sval))?
+                .owner = owner;
         }
         (
             ObjectType::ObjectFunction | ObjectType::ObjectProcedure | ObjectType::ObjectRoutine,

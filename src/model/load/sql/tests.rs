@@ -417,3 +417,76 @@ create table c (t int not null, p_id int, constraint c_p foreign key (t, p_id) r
 ",
     );
 }
+
+#[test]
+fn publications_read_as_declared() {
+    same(
+        "create schema app;
+create table t (id int primary key, a text, b text);
+create table app.u (id int primary key);
+create publication pub for table t (b, id) where (a is not null), app.u, tables in schema app
+  with (publish = 'insert, update', publish_via_partition_root = true);
+comment on publication pub is 'feed';
+alter publication pub owner to someone;
+create publication everything for all tables;",
+        "schemas: { app: {} }
+tables:
+  public.t: { columns: { id: integer, a: text, b: text }, primary_key: [id] }
+  app.u: { columns: { id: integer }, primary_key: [id] }
+publications:
+  pub:
+    tables:
+      public.t: { columns: [id, b], where: a is not null }
+      app.u: {}
+    schemas: [app]
+    publish: [update, insert]
+    via_partition_root: true
+    comment: feed
+    owner: someone
+  everything: { all_tables: true }
+",
+    );
+}
+
+#[test]
+fn alter_publication_adds_and_drops_in_file_order() {
+    // pg_dump's form, and an ALTER of a publication the files do not
+    // create (a platform's: someone else's, tables added only).
+    same(
+        "alter publication supabase_realtime add table public.t;
+create table t (id int primary key);
+create table v (id int primary key);
+create publication p;
+alter publication p add table only public.t;
+alter publication p add table v;
+alter publication p drop table t;
+alter publication p set (publish = 'insert');",
+        "tables:
+  public.t: { columns: { id: integer }, primary_key: [id] }
+  public.v: { columns: { id: integer }, primary_key: [id] }
+publications:
+  p: { tables: { public.v: {} }, publish: [insert] }
+  supabase_realtime: { external: true, tables: { public.t: {} } }
+",
+    );
+}
+
+#[test]
+fn a_publication_created_twice_or_with_an_unknown_option_is_refused() {
+    for text in [
+        "create table t (id int);\ncreate publication p for table t;\ncreate publication p;",
+        "create publication p with (publish_generated_columns = stored);",
+    ] {
+        let e = load_str(text, "schema.sql").unwrap_err().to_string();
+        assert!(e.contains("schema.sql:"), "{e}");
+        assert!(e.contains("publication"), "{e}");
+    }
+    let e = load_str(
+        "publications: { p: { all_tables: true, tables: { public.t: {} }, publish: [upsert] } }",
+        "schema.yaml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("`upsert` is not an operation"), "{e}");
+    assert!(e.contains("lists no tables or schemas"), "{e}");
+}

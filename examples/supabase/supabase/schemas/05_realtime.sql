@@ -1,0 +1,3 @@
+-- Realtime sends the changes of the tables in its publication, which
+-- Supabase creates in every project.
+alter publication supabase_realtime add table public.todos;

@@ -1,0 +1,2 @@
+CREATE TABLE t (id integer PRIMARY KEY, a text, n integer);
+CREATE PUBLICATION pub FOR TABLE t (id, a) WHERE (a IS NOT NULL);

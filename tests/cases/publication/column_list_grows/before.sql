@@ -1,0 +1,2 @@
+CREATE TABLE t (id integer PRIMARY KEY, a text);
+CREATE PUBLICATION pub FOR TABLE t (id);

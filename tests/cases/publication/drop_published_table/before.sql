@@ -1,0 +1,4 @@
+CREATE TABLE t (id integer PRIMARY KEY, a text);
+CREATE TABLE u (id integer PRIMARY KEY);
+INSERT INTO t VALUES (1, 'x');
+CREATE PUBLICATION pub FOR TABLE t, u;
