@@ -1097,3 +1097,33 @@ fn settings_and_column_details_are_reported_unmanaged() {
         "{kinds:?}"
     );
 }
+
+/// A reading of some schemas takes the publications that concern them,
+/// those named, and those of all tables or of nothing; a whole reading
+/// takes every one.
+#[test]
+fn publications_are_read_for_the_schemas_read() {
+    let db = FreshDb::new("cat_pubscope");
+    db.connect()
+        .batch_execute(
+            "CREATE SCHEMA a; CREATE SCHEMA b;
+             CREATE TABLE a.t (id int PRIMARY KEY); CREATE TABLE b.u (id int PRIMARY KEY);
+             CREATE PUBLICATION pa FOR TABLE a.t; CREATE PUBLICATION pb FOR TABLE b.u;
+             CREATE PUBLICATION pab FOR TABLE a.t, b.u; CREATE PUBLICATION empty;",
+        )
+        .unwrap();
+    let names = |m: &Database| m.publications.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(names(&inspect(&db, None)), ["empty", "pa", "pab", "pb"]);
+    let only_a = inspect(&db, Some(&["a"]));
+    assert_eq!(names(&only_a), ["empty", "pa", "pab"]);
+    // What it lists outside the schemas read is someone else's.
+    assert!(only_a.external.contains(&"b.u".to_string()));
+    let mut conn = db.connect();
+    let opts = InspectOptions {
+        schemas: Some(vec!["a".into()]),
+        publications: vec!["pb".into()],
+        ..Default::default()
+    };
+    let named = catalog::inspect(&mut conn, &opts).unwrap();
+    assert_eq!(names(&named), ["empty", "pa", "pab", "pb"]);
+}

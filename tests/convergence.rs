@@ -618,6 +618,10 @@ fn drop_table(db: &mut Database) {
         .expect("an unreferenced table");
     let prefix = format!("{key}.");
     db.tables.shift_remove(&key);
+    // A publication listing it would not load: it goes from there too.
+    for p in db.publications.values_mut() {
+        p.tables.shift_remove(&key);
+    }
     db.sequences.retain(|_, s| {
         !s.owned_by
             .as_deref()

@@ -123,17 +123,23 @@ pub fn publications(
     Ok(())
 }
 
-/// Whether publication `name` belongs in the reading. All do, but for a
-/// Supabase database's own ones, read only when the desired state names
-/// them or they publish a table of the schemas read (the team's part).
+/// Whether publication `name` belongs in the reading: when the desired
+/// state names it or it lists a table or schema read; else, for a reading
+/// of some schemas only, when it is of all tables or lists none. A
+/// Supabase database's own publications only in the first two cases, so
+/// that a plan never drops them.
 fn read(s: &Session, opts: &InspectOptions, name: &str, p: &Publication) -> bool {
-    if !s.supabase || !super::supabase::MANAGED_PUBLICATIONS.contains(&name) {
-        return true;
-    }
     let in_read = |key: &String| {
         crate::model::external::schema_of(key).is_some_and(|sc| s.schemas.contains(&sc))
     };
-    opts.publications.iter().any(|n| n == name)
+    if opts.publications.iter().any(|n| n == name)
         || p.tables.keys().any(in_read)
         || p.schemas.iter().any(|sc| s.schemas.contains(sc))
+    {
+        return true;
+    }
+    if s.supabase && super::supabase::MANAGED_PUBLICATIONS.contains(&name) {
+        return false;
+    }
+    opts.schemas.is_none() || p.all_tables || (p.tables.is_empty() && p.schemas.is_empty())
 }

@@ -1,0 +1,3 @@
+CREATE TABLE t (id integer PRIMARY KEY, b text);
+INSERT INTO t VALUES (1, 'y');
+CREATE PUBLICATION pub FOR TABLE t (id, b);
