@@ -1,5 +1,8 @@
 //! Deterministic output: every map in key order, except those whose order
-//! means something (columns, composite attributes, enum values).
+//! means something (columns, composite attributes, enum values) or that
+//! are kept as the catalog holds them (storage options and a function's
+//! SET options: PostgreSQL keeps them in the order given, and so does
+//! `pg_dump`; comparing them ignores the order).
 
 use crate::model::Database;
 
@@ -23,28 +26,17 @@ pub fn sort(db: &mut Database) {
         t.triggers.sort_keys();
         t.grants.sort_keys();
         t.exclusions.sort_keys();
-        t.options.sort_keys();
-        for i in t.indexes.values_mut() {
-            i.options.sort_keys();
-        }
         for c in t.columns.values_mut() {
             c.grants.sort_keys();
         }
     }
     db.views.sort_keys();
     for v in db.views.values_mut() {
-        v.options.sort_keys();
         v.indexes.sort_keys();
         v.column_comments.sort_keys();
         v.column_grants.sort_keys();
-        for i in v.indexes.values_mut() {
-            i.options.sort_keys();
-        }
     }
     db.functions.sort_keys();
-    for f in db.functions.values_mut() {
-        f.config.sort_keys();
-    }
     db.aggregates.sort_keys();
     db.publications.sort_keys();
     for pb in db.publications.values_mut() {
