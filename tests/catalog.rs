@@ -513,6 +513,8 @@ fn fixture_every_kind() {
         Some("cat_reader")
     );
 
+    // A view's trigger is the view's.
+    assert!(m.views["app.v_trg"].triggers.contains_key("v_ins"));
     // Publications are modelled.
     assert_eq!(
         m.publications["cat_pub"].tables.keys().collect::<Vec<_>>(),
@@ -532,7 +534,6 @@ fn fixture_every_kind() {
         un("rule", "app.base.no_delete"),
         un("statistics", "app.child_stats"),
         un("text search configuration", "app.my_ts"),
-        un("trigger", "app.v_trg.v_ins"),
         un("type", "app.float_range"),
     ];
     assert_eq!(m.unmanaged, expected);

@@ -185,6 +185,7 @@ pub fn views(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
             options,
             check_option,
             indexes: Default::default(),
+            triggers: Default::default(),
             owner: s.owner(&r.owner),
             comment: r.comment,
             column_comments: Default::default(),
@@ -557,20 +558,6 @@ pub fn triggers(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> 
         let key = Session::key(&r.schema, &r.table_name);
         // A trigger calling a function of the schemas read, on a table of
         // another schema (`auth.users`), is the team's.
-        let foreign = !s.schemas.contains(&r.schema);
-        let found = if foreign {
-            attached(s, db, &r.schema, &key)
-        } else {
-            db.tables.get_mut(&key)
-        };
-        let Some(table) = found else {
-            // Triggers on views and foreign tables have no place in the model.
-            db.unmanaged.push(Unmanaged {
-                kind: "trigger".into(),
-                name: format!("{key}.{}", r.name),
-            });
-            continue;
-        };
         let ty = r.tgtype;
         let events = [
             (TG_INSERT, "insert"),
@@ -612,7 +599,23 @@ pub fn triggers(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> 
             },
             comment: r.comment,
         };
-        table.triggers.insert(r.name, trigger);
+        let foreign = !s.schemas.contains(&r.schema);
+        let found = if foreign {
+            attached(s, db, &r.schema, &key).map(|t| &mut t.triggers)
+        } else if let Some(t) = db.tables.get_mut(&key) {
+            Some(&mut t.triggers)
+        } else {
+            db.views.get_mut(&key).map(|v| &mut v.triggers)
+        };
+        let Some(triggers) = found else {
+            // Triggers on foreign tables have no place in the model.
+            db.unmanaged.push(Unmanaged {
+                kind: "trigger".into(),
+                name: format!("{key}.{}", r.name),
+            });
+            continue;
+        };
+        triggers.insert(r.name, trigger);
     }
     Ok(())
 }

@@ -33,6 +33,7 @@ pub fn sort(db: &mut Database) {
     db.views.sort_keys();
     for v in db.views.values_mut() {
         v.indexes.sort_keys();
+        v.triggers.sort_keys();
         v.column_comments.sort_keys();
         v.column_grants.sort_keys();
     }

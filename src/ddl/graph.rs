@@ -1097,9 +1097,22 @@ impl Builder {
             self.undo(render::drop_object(Target::Policy(name, pname)));
             self.comment(Some(&pid), Target::Policy(name, pname), &p.comment);
         }
-        for (gname, g) in &t.triggers {
+        self.triggers(ctx, key, name, &id, &t.triggers)
+    }
+
+    /// The triggers on table or view `key`, whose step is `on`.
+    fn triggers(
+        &mut self,
+        ctx: &Ctx<'_>,
+        key: &str,
+        name: &QualifiedName,
+        on: &str,
+        triggers: &indexmap::IndexMap<String, crate::model::Trigger>,
+    ) -> Result<(), PlanError> {
+        let what = format!("relation {key}");
+        for (gname, g) in triggers {
             let gid = format!("trigger:{key}.{gname}");
-            let mut d = vec![id.clone()];
+            let mut d = vec![on.to_string()];
             let f = parse_name(&g.function, &what)?;
             d.extend(ctx.names.functions.get(&f).cloned().unwrap_or_default());
             if let Some(w) = &g.when {
@@ -1197,6 +1210,7 @@ impl Builder {
             for (iname, ix) in &v.indexes {
                 self.index(ctx, key, &name, iname, ix, vec![id.clone()])?;
             }
+            self.triggers(ctx, key, &name, &id, &v.triggers)?;
         }
         Ok(())
     }

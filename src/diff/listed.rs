@@ -150,12 +150,16 @@ fn tables(l: &mut Lists, a: &IndexMap<String, Table>, b: &IndexMap<String, Table
 fn views(l: &mut Lists, a: &IndexMap<String, View>, b: &IndexMap<String, View>) {
     l.map("view", "", &rests(a, view_rest), &rests(b, view_rest));
     let empty = IndexMap::new();
+    let no_triggers = IndexMap::new();
     for (key, y) in b.iter().filter(|(k, y)| a.get(*k) != Some(*y)) {
         let x = a.get(key).map_or(&empty, |v| &v.indexes);
         l.map("index", &format!("{key}."), x, &y.indexes);
+        let x = a.get(key).map_or(&no_triggers, |v| &v.triggers);
+        l.map("trigger", &format!("{key}."), x, &y.triggers);
     }
     for (key, x) in a.iter().filter(|(k, _)| !b.contains_key(*k)) {
         l.map("index", &format!("{key}."), &x.indexes, &IndexMap::new());
+        l.map("trigger", &format!("{key}."), &x.triggers, &IndexMap::new());
     }
 }
 
@@ -208,6 +212,7 @@ fn view_rest(v: &View) -> impl PartialEq + '_ {
         options,
         check_option,
         indexes: _,
+        triggers: _,
         owner,
         comment,
         column_comments,

@@ -269,6 +269,17 @@ impl<'a> Side<'a> {
                     shape,
                 );
             }
+            for (n, g) in &v.triggers {
+                let shape = Shape::Trigger(q.clone(), n, g);
+                let group = Some(format!("view:{key}"));
+                put(
+                    &mut side,
+                    &mut steps,
+                    format!("trigger:{key}.{n}"),
+                    group,
+                    shape,
+                );
+            }
         }
         for (name, p) in &db.publications {
             put(

@@ -33,7 +33,10 @@ pub fn query(a: &str, b: &str) -> bool {
     let (a, b) = (strip(a), strip(b));
     // Sub-select target names are dropped by the normaliser; a view's
     // column names matter, so they are compared on their own.
-    a == b || (equivalent(&format!("({a})"), &format!("({b})")) && super::view::same_names(&a, &b))
+    a == b
+        || (equivalent(&format!("({a})"), &format!("({b})"))
+            && super::view::same_names(&a, &b)
+            && super::view::same_casts(&a, &b))
 }
 
 pub fn primary_key(a: &PrimaryKey, b: &PrimaryKey) -> bool {

@@ -93,6 +93,39 @@ pub fn same_names(a: &str, b: &str) -> bool {
     }
 }
 
+/// The type each output column is cast to at its top (`a::varchar`), by
+/// the type's own name and modifiers: `None` for a column without one.
+fn output_casts(sql: &str) -> Option<Vec<Option<String>>> {
+    let (_, sel) = select(sql)?;
+    let cast = |t: &protobuf::Node| -> Option<String> {
+        let Some(N::ResTarget(rt)) = &t.node else {
+            return None;
+        };
+        let Some(N::TypeCast(c)) = rt.val.as_ref()?.node.as_ref() else {
+            return None;
+        };
+        let tn = c.type_name.as_ref()?;
+        let name = tn.names.last().and_then(|n| match &n.node {
+            Some(N::String(s)) => Some(s.sval.clone()),
+            _ => None,
+        })?;
+        let mods: Vec<String> = tn.typmods.iter().map(|m| format!("{m:?}")).collect();
+        Some(format!("{name}{mods:?}{}", tn.array_bounds.len()))
+    };
+    Some(sel.target_list.iter().map(cast).collect())
+}
+
+/// Both queries cast their output columns alike at the top: the
+/// expression normaliser lets a cast of a bare column to text go (the
+/// catalog adds such casts inside expressions), but at the top of a
+/// view's column it is the column's type.
+pub fn same_casts(a: &str, b: &str) -> bool {
+    match (output_casts(a), output_casts(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    }
+}
+
 /// `new` is `old` with output columns added at the end and nothing else
 /// changed, so CREATE OR REPLACE VIEW can run. Unchanged leading columns
 /// keep their expressions and FROM, hence their types.

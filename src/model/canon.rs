@@ -112,6 +112,7 @@ pub fn canonicalise(db: &mut Database) -> Vec<Problem> {
         for (name, index) in v.indexes.iter_mut() {
             index_pass(index, &["views", key, "indexes", name], &mut p);
         }
+        triggers_pass("views", key, &mut v.triggers, &mut p);
         v.definition = v
             .definition
             .trim()
@@ -212,6 +213,28 @@ pub fn canonicalise(db: &mut Database) -> Vec<Problem> {
     external.dedup();
     db.external = external;
     p
+}
+
+/// A table's or view's triggers: function named in full, words in lower case.
+fn triggers_pass(
+    section: &str,
+    key: &str,
+    triggers: &mut IndexMap<String, Trigger>,
+    p: &mut Vec<Problem>,
+) {
+    for (name, t) in triggers.iter_mut() {
+        let at = [section, key, "triggers", name.as_str()];
+        ref_in_place(&mut t.function, &at, p);
+        for e in t.events.iter_mut() {
+            *e = e.trim().to_lowercase();
+        }
+        if let Some(en) = t.enabled.as_mut() {
+            *en = en.trim().to_lowercase();
+        }
+        if t.enabled.as_deref() == Some("origin") {
+            t.enabled = None;
+        }
+    }
 }
 
 fn none_if_empty(c: &mut Option<String>) {
@@ -469,19 +492,7 @@ fn table_pass(
     for policy in table.policies.values_mut() {
         policy.to = canonical_roles(&policy.to);
     }
-    for (name, t) in table.triggers.iter_mut() {
-        let at = ["tables", key, "triggers", name.as_str()];
-        ref_in_place(&mut t.function, &at, p);
-        for e in t.events.iter_mut() {
-            *e = e.trim().to_lowercase();
-        }
-        if let Some(en) = t.enabled.as_mut() {
-            *en = en.trim().to_lowercase();
-        }
-        if t.enabled.as_deref() == Some("origin") {
-            t.enabled = None;
-        }
-    }
+    triggers_pass("tables", key, &mut table.triggers, p);
     p.extend(canonical_grants(
         &mut table.grants,
         GrantKind::Table,

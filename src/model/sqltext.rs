@@ -41,6 +41,12 @@ pub fn problems(db: &Database) -> Vec<Problem> {
         for (n, ix) in &v.indexes {
             cx.index(&["views", k, "indexes", n], n, ix);
         }
+        for (n, tr) in &v.triggers {
+            if let Some(x) = &tr.when {
+                let what = format!("trigger `{n}`");
+                cx.expr(&["views", k, "triggers", n, "when"], &what, x);
+            }
+        }
     }
     for (k, d) in &db.domains {
         if let Some(x) = &d.default {

@@ -708,6 +708,10 @@ pub struct View {
     /// Materialized views only: indexes by name.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub indexes: IndexMap<String, Index>,
+    /// Triggers by name: `INSTEAD OF` row triggers on a view, statement
+    /// triggers on either.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub triggers: IndexMap<String, Trigger>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

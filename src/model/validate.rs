@@ -96,6 +96,11 @@ pub fn validate(db: &Database) -> (Vec<Problem>, Vec<Problem>) {
     for (key, table) in &db.tables {
         cx.table(key, table);
     }
+    for (key, v) in &db.views {
+        for (n, tr) in &v.triggers {
+            cx.trigger_function("views", key, n, &tr.function);
+        }
+    }
     cx.sequences();
     cx.publications();
     cx.namespaces();
@@ -343,7 +348,7 @@ impl<'d> Ctx<'d> {
             self.foreign_key(key, n, fk);
         }
         for (n, tr) in &t.triggers {
-            self.trigger_function(key, n, &tr.function);
+            self.trigger_function("tables", key, n, &tr.function);
         }
         if let Some(part) = &t.partition_of {
             let parent = &part.parent;
@@ -386,7 +391,7 @@ impl<'d> Ctx<'d> {
             );
         }
         for (n, tr) in &t.triggers {
-            self.trigger_function(key, n, &tr.function);
+            self.trigger_function("tables", key, n, &tr.function);
         }
     }
 
@@ -479,7 +484,7 @@ impl<'d> Ctx<'d> {
             .map(|(_, t)| t.clone())
     }
 
-    fn trigger_function(&mut self, key: &str, name: &str, function: &str) {
+    fn trigger_function(&mut self, section: &str, key: &str, name: &str, function: &str) {
         let known = self
             .db
             .functions
@@ -499,7 +504,7 @@ impl<'d> Ctx<'d> {
         if !known && !provided {
             self.errors.push(
                 Problem::new(
-                    &["tables", key, "triggers", name, "function"],
+                    &[section, key, "triggers", name, "function"],
                     format!("trigger function `{function}` is neither declared nor external"),
                 )
                 .hint(format!(

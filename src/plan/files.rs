@@ -87,14 +87,15 @@ fn path_of(db: &Database, id: &str, sql: &str) -> PathBuf {
         "sequence" | "owned_by" => in_schema(key, "sequences.sql"),
         "function" | "aggregate" => object(function_name(key), "functions"),
         "view" | "materialized_view" => object(key, "views"),
-        "index" => match relation(key) {
+        "index" | "trigger" => match relation(key) {
             Some(q) if db.views.contains_key(&q.to_string()) => object(key, "views"),
             _ => object(key, "tables"),
         },
         "default_privileges" => PathBuf::from("default_privileges.sql"),
         "publication" => PathBuf::from("publications.sql"),
-        "table" | "fk" | "policy" | "trigger" | "check" | "default" | "replica_identity"
-        | "exclusion" => object(key, "tables"),
+        "table" | "fk" | "policy" | "check" | "default" | "replica_identity" | "exclusion" => {
+            object(key, "tables")
+        }
         // Statements of no step of their own: settings of `public`.
         _ if sql.contains("SCHEMA public") => schema_dir("public").join("schema.sql"),
         _ => PathBuf::from("other.sql"),

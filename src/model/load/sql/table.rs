@@ -1062,14 +1062,22 @@ pub(super) fn trigger(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CreateTri
             }
         }
     }
-    let (key, tab) = target(t, item, rv, true)?;
-    if tab.triggers.insert(s.trigname.clone(), g).is_some() {
+    // A trigger on a view of the files (INSTEAD OF) goes with the view.
+    let view = rel(t, item, rv).to_string();
+    let (section, key, triggers) = match t.db.views.get_mut(&view) {
+        Some(v) => ("views", view, &mut v.triggers),
+        None => {
+            let (key, tab) = target(t, item, rv, true)?;
+            ("tables", key, &mut tab.triggers)
+        }
+    };
+    if triggers.insert(s.trigname.clone(), g).is_some() {
         return Err(Refusal::new(format!(
             "trigger {} on {key} is declared twice",
             s.trigname
         )));
     }
-    t.place(item, &["tables", &key, "triggers", &s.trigname], None);
+    t.place(item, &[section, &key, "triggers", &s.trigname], None);
     let _ = creation_schema;
     Ok(())
 }
@@ -1108,8 +1116,19 @@ pub(super) fn comment(
     }
     let name = names.pop().ok_or_else(|| missing("object"))?;
     let db = &t.db;
-    let q = qualified(item, &names, |q| db.tables.contains_key(&q.to_string()))?;
+    let q = qualified(item, &names, |q| {
+        let k = q.to_string();
+        db.tables.contains_key(&k) || db.views.contains_key(&k)
+    })?;
     let key = q.to_string();
+    if let (ObjectType::ObjectTrigger, Some(v)) = (kind, t.db.views.get_mut(&key)) {
+        let g = v
+            .triggers
+            .get_mut(&name)
+            .ok_or_else(|| missing(&format!("trigger {name} on {key}")))?;
+        g.comment = text;
+        return Ok(());
+    }
     let tab =
         t.db.tables
             .get_mut(&key)

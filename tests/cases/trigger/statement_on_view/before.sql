@@ -1,0 +1,3 @@
+CREATE TABLE t (id integer PRIMARY KEY, a text);
+CREATE VIEW v AS SELECT id, a FROM t;
+CREATE FUNCTION v_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;

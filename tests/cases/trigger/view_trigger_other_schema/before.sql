@@ -1,0 +1,2 @@
+CREATE SCHEMA api;
+CREATE TABLE public.items (id integer PRIMARY KEY, name text);
