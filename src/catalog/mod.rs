@@ -155,6 +155,7 @@ fn read_all(
     types::schemas(s, opts, &mut db)?;
     let worker = ahead.map(|(url, snapshot)| ahead::start(url, snapshot, s.schemas.clone(), opts));
     types::extensions(s, &mut db)?;
+    types::collations(s, &mut db)?;
     types::enums(s, &mut db)?;
     types::domains(s, &mut db)?;
     types::composites(s, &mut db)?;

@@ -6,7 +6,7 @@ use diesel::QueryableByName;
 use super::acl::{grants, AclKind};
 use super::session::{not_ext, qualified_unless_catalog, Session};
 use super::{CatalogError, InspectOptions};
-use crate::model::{CompositeType, Database, Domain, EnumType, Extension, SchemaDef};
+use crate::model::{Collation, CompositeType, Database, Domain, EnumType, Extension, SchemaDef};
 
 #[derive(QueryableByName)]
 struct SchemaRow {
@@ -283,6 +283,88 @@ pub fn composites(s: &mut Session, db: &mut Database) -> Result<(), CatalogError
             grants: grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),
         };
         db.composite_types.insert(key, c);
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct CollationRow {
+    #[diesel(sql_type = Text)]
+    schema: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    provider: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    locale: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    lc_collate: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    lc_ctype: Option<String>,
+    #[diesel(sql_type = Bool)]
+    deterministic: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    rules: Option<String>,
+    #[diesel(sql_type = Text)]
+    owner: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    comment: Option<String>,
+}
+
+/// Collations of the schemas read; where an ICU locale is kept differs by
+/// major (14: in collcollate; 15-16: colliculocale; 17+: colllocale).
+pub fn collations(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
+    let v = s.version;
+    let locale = if v.at_least(17) {
+        "co.colllocale"
+    } else if v.at_least(15) {
+        "co.colliculocale"
+    } else {
+        "CASE WHEN co.collprovider = 'i' THEN co.collcollate END"
+    };
+    let rules = if v.at_least(16) {
+        "co.collicurules"
+    } else {
+        "NULL::text"
+    };
+    let sql = format!(
+        "SELECT n.nspname::text AS schema, co.collname::text AS name,
+                co.collprovider::text AS provider, {locale}::text AS locale,
+                co.collcollate::text AS lc_collate, co.collctype::text AS lc_ctype,
+                co.collisdeterministic AS deterministic, {rules}::text AS rules,
+                pg_get_userbyid(co.collowner)::text AS owner,
+                obj_description(co.oid, 'pg_collation') AS comment
+           FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace
+          WHERE n.nspname = ANY($1) AND {}
+          ORDER BY 1, 2",
+        not_ext("pg_collation", "co.oid")
+    );
+    let rows: Vec<CollationRow> = s.load("collations", &sql)?;
+    for r in rows {
+        let mut c = Collation {
+            provider: match r.provider.as_str() {
+                "i" => "icu",
+                "b" => "builtin",
+                _ => "libc",
+            }
+            .into(),
+            deterministic: r.deterministic,
+            rules: r.rules,
+            owner: s.owner(&r.owner),
+            comment: r.comment,
+            ..Default::default()
+        };
+        if c.provider == "libc" {
+            if r.lc_collate == r.lc_ctype {
+                c.locale = r.lc_collate;
+            } else {
+                c.lc_collate = r.lc_collate;
+                c.lc_ctype = r.lc_ctype;
+            }
+        } else {
+            c.locale = r.locale;
+        }
+        db.collations.insert(Session::key(&r.schema, &r.name), c);
     }
     Ok(())
 }

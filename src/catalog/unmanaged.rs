@@ -44,7 +44,6 @@ const PARTS: &[Part] = &[
     Part { kind: "text search dictionary", catalog: "pg_ts_dict", name: "o.dictname::text", schema_oid: "o.dictnamespace", cond: "true" },
     Part { kind: "text search parser", catalog: "pg_ts_parser", name: "o.prsname::text", schema_oid: "o.prsnamespace", cond: "true" },
     Part { kind: "text search template", catalog: "pg_ts_template", name: "o.tmplname::text", schema_oid: "o.tmplnamespace", cond: "true" },
-    Part { kind: "collation", catalog: "pg_collation", name: "o.collname::text", schema_oid: "o.collnamespace", cond: "true" },
     Part { kind: "conversion", catalog: "pg_conversion", name: "o.conname::text", schema_oid: "o.connamespace", cond: "true" },
     Part { kind: "function", catalog: "pg_proc", name: "o.proname::text || '(' || pg_get_function_identity_arguments(o.oid) || ')'", schema_oid: "o.pronamespace", cond: "o.prokind = 'w'" },
     Part { kind: "foreign table", catalog: "pg_class", name: "o.relname::text", schema_oid: "o.relnamespace", cond: "o.relkind = 'f'" },

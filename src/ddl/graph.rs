@@ -30,6 +30,7 @@ use crate::sql::refs::{refs_in_expr, refs_in_sql, refs_in_type, RefName, Refs};
 pub enum StepKind {
     Schema,
     Extension,
+    Collation,
     Type,
     Domain,
     Sequence,
@@ -450,6 +451,14 @@ impl Ctx<'_> {
         Ok(self.names.resolve(&refs))
     }
 
+    /// The step of a collation the model makes, if `c` names one.
+    pub(crate) fn collation(&self, c: &Option<String>) -> Vec<String> {
+        match c {
+            Some(k) if self.db.collations.contains_key(k) => vec![format!("collation:{k}")],
+            _ => vec![],
+        }
+    }
+
     fn schema_dep(&self, schema: &str) -> Vec<String> {
         if self.names.schemas.contains(schema) {
             vec![format!("schema:{schema}")]
@@ -668,6 +677,24 @@ impl Builder {
             }
             self.comment(Some(&id), Target::Extension(name), &e.comment);
         }
+        for (key, c) in &db.collations {
+            let name = parse_name(key, &format!("collation `{key}`"))?;
+            if ctx.external.name(&name) {
+                continue;
+            }
+            let id = format!("collation:{key}");
+            let target = Target::Collation(&name);
+            let d = ctx.schema_dep(&name.schema);
+            self.push(
+                id.clone(),
+                StepKind::Collation,
+                render::create_collation(&name, c),
+                deps(d),
+            );
+            self.undo(render::drop_object(target));
+            self.owner(Some(&id), target, &c.owner);
+            self.comment(Some(&id), target, &c.comment);
+        }
         Ok(())
     }
 
@@ -717,6 +744,7 @@ impl Builder {
             let id = format!("domain:{key}");
             let mut d = ctx.schema_dep(&name.schema);
             d.extend(ctx.ty(&what, &dom.type_)?);
+            d.extend(ctx.collation(&dom.collation));
             if let Some(x) = &dom.default {
                 d.extend(ctx.expr(&what, x)?);
             }
@@ -901,6 +929,7 @@ impl Builder {
         }
         for (cname, c) in &t.columns {
             d.extend(deps(ctx.ty(&what, &c.type_)?));
+            d.extend(deps(ctx.collation(&c.collation)));
             if let Some(g) = &c.generated {
                 d.extend(deps(ctx.expr(&what, g)?));
             }
@@ -1144,6 +1173,7 @@ impl Builder {
             if let Some(x) = &e.expression {
                 d.extend(ctx.expr(&what, x)?);
             }
+            d.extend(ctx.collation(&e.collation));
             // An opclass of an extension (gin_trgm_ops): depend on it.
             let parts = e.opclass.as_deref().and_then(|o| split_dotted(o).ok());
             if let Some([schema, name]) = parts.as_deref() {

@@ -4,7 +4,9 @@
 use crate::ddl::render::{self, Target};
 use crate::ddl::{Code, Hazard, PlanError};
 use crate::model::name::quote_literal;
-use crate::model::{quote_ident, Database, FunctionKind, Grants, QualifiedName, Sequence};
+use crate::model::{
+    quote_ident, Collation, Database, FunctionKind, Grants, QualifiedName, Sequence,
+};
 
 use super::objects::{Obj, Shape};
 use super::{extras, hazard, same, table, InPlace, Verdict};
@@ -397,6 +399,30 @@ pub fn compare(
                 Extras {
                     target: Target::Trigger(q, n),
                     owner: None,
+                    comment: (&a.comment, &b.comment),
+                    grants: None,
+                },
+                vec![],
+            )
+        }
+        (Shape::Collation(q, a), Shape::Collation(_, b)) => {
+            let same = Collation {
+                owner: None,
+                comment: None,
+                ..(*a).clone()
+            } == Collation {
+                owner: None,
+                comment: None,
+                ..(*b).clone()
+            };
+            if !same {
+                return Ok(Verdict::Recreate);
+            }
+            with_extras(
+                none(),
+                Extras {
+                    target: Target::Collation(q),
+                    owner: Some((&a.owner, &b.owner)),
                     comment: (&a.comment, &b.comment),
                     grants: None,
                 },

@@ -36,6 +36,7 @@ pub fn listed(before: &Database, after: &Database) -> Vec<Listed> {
     let mut l = Lists::default();
     l.map("schema", "", &before.schemas, &after.schemas);
     l.map("extension", "", &before.extensions, &after.extensions);
+    l.map("collation", "", &before.collations, &after.collations);
     l.map("type", "", &before.enums, &after.enums);
     l.map("type", "", &before.composite_types, &after.composite_types);
     l.map("domain", "", &before.domains, &after.domains);

@@ -16,8 +16,8 @@ use crate::ddl::scope::Scope;
 use crate::ddl::PlanError;
 use crate::model::name::split_dotted;
 use crate::model::{
-    Aggregate, Check, Column, CompositeType, Database, DefaultPrivilege, Domain, EnumType,
-    Exclusion, Extension, ForeignKey, Function, Index, Policy, PrimaryKey, Publication,
+    Aggregate, Check, Collation, Column, CompositeType, Database, DefaultPrivilege, Domain,
+    EnumType, Exclusion, Extension, ForeignKey, Function, Index, Policy, PrimaryKey, Publication,
     QualifiedName, SchemaDef, Sequence, Table, Trigger, Unique, View,
 };
 
@@ -26,6 +26,7 @@ use crate::model::{
 pub(crate) enum Shape<'a> {
     Schema(&'a str, &'a SchemaDef),
     Extension(&'a str, &'a Extension),
+    Collation(QualifiedName, &'a Collation),
     Enum(QualifiedName, &'a EnumType),
     Composite(QualifiedName, &'a CompositeType),
     Domain(QualifiedName, &'a Domain),
@@ -159,6 +160,16 @@ impl<'a> Side<'a> {
                 format!("extension:{name}"),
                 None,
                 Shape::Extension(name, e),
+            );
+        }
+        for (key, c) in &db.collations {
+            let q = parse_name(key, key)?;
+            put(
+                &mut side,
+                &mut steps,
+                format!("collation:{key}"),
+                None,
+                Shape::Collation(q, c),
             );
         }
         for (key, e) in &db.enums {
@@ -571,6 +582,7 @@ fn table_parts<'a>(
     };
     for (n, c) in &t.columns {
         let mut deps = ctx.ty(&what, &c.type_)?;
+        deps.extend(ctx.collation(&c.collation));
         for x in [&c.default, &c.generated].into_iter().flatten() {
             deps.extend(ctx.expr(&what, x)?);
         }

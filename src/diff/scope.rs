@@ -32,7 +32,8 @@ pub(crate) fn scope(a: &Database, b: &Database) -> Scope {
         && a.extensions == b.extensions
         && a.external == b.external
         && a.default_privileges == b.default_privileges
-        && a.publications == b.publications;
+        && a.publications == b.publications
+        && a.collations == b.collations;
     if !global_same {
         // Rare, and reaching into everything: compare whole models.
         return Scope::all();

@@ -21,6 +21,7 @@ use crate::model::*;
 /// equal are reported (the later one) and the earlier one kept.
 pub fn canonical_keys(db: &mut Database) -> Vec<Problem> {
     let mut p = Vec::new();
+    rekey(&mut db.collations, "collations", relation_str, &mut p);
     rekey(&mut db.enums, "enums", relation_str, &mut p);
     rekey(&mut db.domains, "domains", relation_str, &mut p);
     rekey(
@@ -202,6 +203,25 @@ pub fn canonicalise(db: &mut Database) -> Vec<Problem> {
         ));
     }
     publication::canonicalise(db, &mut p);
+    qualify_collations(db);
+    for (key, c) in db.collations.iter_mut() {
+        c.provider = c.provider.trim().to_lowercase();
+        if !["libc", "icu", "builtin"].contains(&c.provider.as_str()) {
+            p.push(
+                Problem::new(
+                    &["collations", key],
+                    format!("provider `{}` is not known", c.provider),
+                )
+                .hint("use libc, icu or builtin"),
+            );
+        }
+        // libc: one locale for both categories is written as `locale`.
+        if c.provider == "libc" && c.lc_collate.is_some() && c.lc_collate == c.lc_ctype {
+            c.locale = c.lc_collate.take();
+            c.lc_ctype = None;
+        }
+        none_if_empty(&mut c.comment);
+    }
     let mut external = Vec::new();
     for e in &db.external {
         match external_key(e) {
@@ -235,6 +255,44 @@ fn triggers_pass(
             t.enabled = None;
         }
     }
+}
+
+/// A collation of the model's named without its schema (`COLLATE ci`) is
+/// named as the catalog does, `public.ci`; PostgreSQL's own stay bare.
+fn qualify_collations(db: &mut Database) {
+    if db.collations.is_empty() {
+        return;
+    }
+    let known: std::collections::HashSet<String> = db.collations.keys().cloned().collect();
+    let qualify = |c: &mut Option<String>| {
+        let Some(x) = c.as_mut() else { return };
+        if let Ok(q) = QualifiedName::parse(x, "public") {
+            let k = q.to_string();
+            if k != *x && known.contains(&k) && !x.contains('.') {
+                *x = k;
+            }
+        }
+    };
+    for t in db.tables.values_mut() {
+        t.columns
+            .values_mut()
+            .for_each(|c| qualify(&mut c.collation));
+        for ix in t.indexes.values_mut() {
+            ix.columns
+                .iter_mut()
+                .for_each(|e| qualify(&mut e.collation));
+        }
+    }
+    for v in db.views.values_mut() {
+        for ix in v.indexes.values_mut() {
+            ix.columns
+                .iter_mut()
+                .for_each(|e| qualify(&mut e.collation));
+        }
+    }
+    db.domains
+        .values_mut()
+        .for_each(|d| qualify(&mut d.collation));
 }
 
 fn none_if_empty(c: &mut Option<String>) {

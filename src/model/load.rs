@@ -491,6 +491,7 @@ fn section_keys(db: &Database) -> Vec<(&'static str, String, String)> {
     let mut out = Vec::new();
     add(&mut out, "schemas", &db.schemas, same);
     add(&mut out, "extensions", &db.extensions, same);
+    add(&mut out, "collations", &db.collations, rel);
     add(&mut out, "enums", &db.enums, rel);
     add(&mut out, "domains", &db.domains, rel);
     add(&mut out, "composite_types", &db.composite_types, rel);
@@ -551,6 +552,7 @@ fn merge(
     }
     section!(schemas);
     section!(extensions);
+    section!(collations);
     section!(enums);
     section!(domains);
     section!(composite_types);
@@ -668,6 +670,7 @@ fn merge_sql(
     }
     section!(schemas);
     section!(extensions);
+    section!(collations);
     section!(enums);
     section!(domains);
     section!(composite_types);

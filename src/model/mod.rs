@@ -33,6 +33,7 @@ impl Database {
         let keys = self
             .enums
             .keys()
+            .chain(self.collations.keys())
             .chain(self.domains.keys())
             .chain(self.composite_types.keys())
             .chain(self.sequences.keys())

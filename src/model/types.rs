@@ -26,6 +26,9 @@ pub struct Database {
     /// Extensions by name.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub extensions: IndexMap<String, Extension>,
+    /// Collations by `schema.name`.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub collations: IndexMap<String, Collation>,
     /// Enum types by `schema.name`.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub enums: IndexMap<String, EnumType>,
@@ -113,6 +116,48 @@ pub struct Extension {
     pub version: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+}
+
+/// A collation (`CREATE COLLATION`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Collation {
+    /// `libc` (the default), `icu` or `builtin` (PostgreSQL 17+).
+    pub provider: String,
+    /// The locale; for `libc`, both LC_COLLATE and LC_CTYPE.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// `libc` only, when it differs from `lc_ctype`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lc_collate: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lc_ctype: Option<String>,
+    /// False for a nondeterministic collation (`icu`): strings equal
+    /// under it may differ in bytes.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub deterministic: bool,
+    /// ICU tailoring rules (PostgreSQL 16+).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rules: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl Default for Collation {
+    fn default() -> Self {
+        Collation {
+            provider: "libc".into(),
+            locale: None,
+            lc_collate: None,
+            lc_ctype: None,
+            deterministic: true,
+            rules: None,
+            owner: None,
+            comment: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

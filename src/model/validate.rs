@@ -151,7 +151,8 @@ impl<'d> Ctx<'d> {
         for k in db.schemas.keys() {
             self.ident(&["schemas", k], "schema", k);
         }
-        let sections: [(&str, Vec<&String>); 9] = [
+        let sections: [(&str, Vec<&String>); 10] = [
+            ("collations", db.collations.keys().collect()),
             ("enums", db.enums.keys().collect()),
             ("domains", db.domains.keys().collect()),
             ("composite_types", db.composite_types.keys().collect()),

@@ -31,6 +31,11 @@ pub fn to_files(db: &Database) -> Result<Files, String> {
             .extensions
             .insert(name.clone(), e.clone());
     }
+    for (key, c) in &db.collations {
+        part!(in_schema(key, "types.yaml")?)
+            .collations
+            .insert(key.clone(), c.clone());
+    }
     for (key, t) in &db.enums {
         part!(in_schema(key, "types.yaml")?)
             .enums
@@ -216,6 +221,7 @@ pub fn sorted(db: &Database) -> Database {
 pub fn sort(db: &mut Database) {
     db.schemas.sort_keys();
     db.extensions.sort_keys();
+    db.collations.sort_keys();
     db.enums.sort_keys();
     db.domains.sort_keys();
     db.composite_types.sort_keys();

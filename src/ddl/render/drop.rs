@@ -22,6 +22,7 @@ pub fn drop_object(target: Target<'_>) -> String {
         | Target::Schema(_)
         | Target::Extension(_)
         | Target::Publication(_)
+        | Target::Collation(_)
         | Target::Table(_)
         | Target::View(_)
         | Target::MaterializedView(_)

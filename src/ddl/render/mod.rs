@@ -1,6 +1,7 @@
 //! One statement per object part. Every function here is pure and returns
 //! the statement text ending in `;`.
 
+mod collation;
 mod comment;
 mod drop;
 mod function;
@@ -27,6 +28,7 @@ pub enum Mode {
     Concurrently,
 }
 
+pub use collation::*;
 pub use comment::*;
 pub use drop::*;
 pub use function::*;

@@ -25,6 +25,7 @@ pub(super) fn pass_of(node: &N) -> u8 {
         | N::CompositeTypeStmt(_)
         | N::CreateDomainStmt(_)
         | N::CreateSeqStmt(_) => 0,
+        N::DefineStmt(s) if s.kind == ObjectType::ObjectCollation as i32 => 0,
         N::CreateStmt(_) | N::ViewStmt(_) | N::CreateTableAsStmt(_) | N::CreateFunctionStmt(_) => 1,
         // After CREATE PUBLICATION, wherever the files put it.
         N::AlterPublicationStmt(_) => 3,
@@ -131,6 +132,7 @@ pub(super) fn translate(t: &mut Translator<'_>, item: &Item<'_>) -> Done {
         N::CreateTableAsStmt(s) => materialized(t, item, s),
         N::CreateFunctionStmt(s) => function(t, item, s),
         N::DefineStmt(s) if s.kind == ObjectType::ObjectAggregate as i32 => aggregate(t, item, s),
+        N::DefineStmt(s) if s.kind == ObjectType::ObjectCollation as i32 => collation(t, item, s),
         N::CommentStmt(s) => comment(t, item, s),
         N::GrantStmt(s) => grant(t, item, s),
         N::AlterDefaultPrivilegesStmt(s) => default_privileges(t, item, s),
@@ -802,6 +804,52 @@ fn function(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CreateFunctionStmt)
 }
 
 /// `SET search_path = ''` gives one empty item.
+fn collation(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::DefineStmt) -> Done {
+    let names = strings(&s.defnames);
+    let q = match names.as_slice() {
+        [n] => QualifiedName::new(creation_schema(item), n),
+        [sc, n] => QualifiedName::new(sc, n),
+        _ => return Err(Refusal::new("not a collation name")),
+    };
+    let mut c = Collation::default();
+    for d in &s.definition {
+        let Some(N::DefElem(d)) = d.node.as_ref() else {
+            continue;
+        };
+        match d.defname.as_str() {
+            "provider" => c.provider = def_text(d).to_lowercase(),
+            "locale" => c.locale = Some(def_text(d)),
+            "lc_collate" => c.lc_collate = Some(def_text(d)),
+            "lc_ctype" => c.lc_ctype = Some(def_text(d)),
+            "deterministic" => c.deterministic = def_bool(d),
+            "rules" => c.rules = Some(def_text(d)),
+            // The library's version: recorded by the server, not declared.
+            "version" => {}
+            "from" => {
+                return Err(Refusal::new("CREATE COLLATION ... FROM is not supported")
+                    .hint("write the provider and locale of the collation copied"))
+            }
+            other => {
+                return Err(Refusal::new(format!(
+                    "collation option `{other}` is not known"
+                )))
+            }
+        }
+    }
+    if c.provider == "libc" && c.lc_collate.is_none() && c.lc_ctype.is_none() && c.locale.is_none()
+    {
+        return Err(Refusal::new(
+            "a libc collation needs a locale (or lc_collate and lc_ctype)",
+        ));
+    }
+    let key = q.to_string();
+    if t.db.collations.insert(key.clone(), c).is_some() {
+        return Err(Refusal::new(format!("collation {key} is created twice")));
+    }
+    t.place(item, &["collations", &key], None);
+    Ok(())
+}
+
 fn aggregate(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::DefineStmt) -> Done {
     let names = strings(&s.defnames);
     let q = match names.as_slice() {
@@ -928,6 +976,16 @@ fn comment(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CommentStmt) -> Done
         ObjectType::ObjectSchema => {
             let name = list().join(".");
             schema_def(t, &name).comment = text;
+        }
+        ObjectType::ObjectCollation => {
+            let names = list();
+            let db = &t.db;
+            let q = qualified(item, &names, |q| db.collations.contains_key(&q.to_string()))?;
+            let k = q.to_string();
+            t.db.collations
+                .get_mut(&k)
+                .ok_or_else(|| missing("collation", &k))?
+                .comment = text;
         }
         ObjectType::ObjectPublication => {
             let name = list().join(".");
@@ -1381,6 +1439,16 @@ fn owner(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::AlterOwnerStmt) -> Don
     match (kind, object.and_then(|o| o.node.as_ref())) {
         (ObjectType::ObjectSchema, Some(N::String(x))) => {
             schema_def(t, &x.sval).owner = owner;
+        }
+        (ObjectType::ObjectCollation, Some(N::List(l))) => {
+            let names = strings(&l.items);
+            let db = &t.db;
+            let q = qualified(item, &names, |q| db.collations.contains_key(&q.to_string()))?;
+            let k = q.to_string();
+            t.db.collations
+                .get_mut(&k)
+                .ok_or_else(|| missing("collation", &k))?
+                .owner = owner;
         }
         (ObjectType::ObjectPublication, Some(N::String(x))) => {
             t.db.publications

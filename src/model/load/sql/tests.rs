@@ -490,3 +490,26 @@ fn a_publication_created_twice_or_with_an_unknown_option_is_refused() {
     assert!(e.contains("`upsert` is not an operation"), "{e}");
     assert!(e.contains("lists no tables or schemas"), "{e}");
 }
+
+#[test]
+fn collations_read_as_declared() {
+    same(
+        "create collation ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+create collation posix (locale = 'C');
+create collation split (lc_collate = 'C', lc_ctype = 'POSIX');
+comment on collation ci is 'case-insensitive';
+alter collation ci owner to someone;
+create table t (a text collate ci);",
+        "collations:
+  public.ci: { provider: icu, locale: und-u-ks-level2, deterministic: false, comment: case-insensitive, owner: someone }
+  public.posix: { provider: libc, locale: C }
+  public.split: { provider: libc, lc_collate: C, lc_ctype: POSIX }
+tables:
+  public.t: { columns: { a: { type: text, collation: public.ci } } }
+",
+    );
+    let e = load_str("create collation c2 from \"C\";", "schema.sql")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("schema.sql:1:1") && e.contains("FROM"), "{e}");
+}

@@ -1,0 +1,1 @@
+CREATE COLLATION sorter (provider = icu, locale = 'fr-FR');

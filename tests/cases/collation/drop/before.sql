@@ -1,0 +1,1 @@
+CREATE COLLATION german (provider = icu, locale = 'de-DE');
