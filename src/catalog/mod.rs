@@ -156,6 +156,7 @@ fn read_all(
     let worker = ahead.map(|(url, snapshot)| ahead::start(url, snapshot, s.schemas.clone(), opts));
     types::extensions(s, &mut db)?;
     types::collations(s, &mut db)?;
+    types::text_search_configurations(s, &mut db)?;
     types::enums(s, &mut db)?;
     types::domains(s, &mut db)?;
     types::composites(s, &mut db)?;

@@ -10,6 +10,7 @@ pub fn sort(db: &mut Database) {
     db.schemas.sort_keys();
     db.extensions.sort_keys();
     db.collations.sort_keys();
+    db.text_search_configurations.sort_keys();
     db.enums.sort_keys();
     db.domains.sort_keys();
     for d in db.domains.values_mut() {

@@ -6,7 +6,10 @@ use diesel::QueryableByName;
 use super::acl::{grants, AclKind};
 use super::session::{not_ext, qualified_unless_catalog, Session};
 use super::{CatalogError, InspectOptions};
-use crate::model::{Collation, CompositeType, Database, Domain, EnumType, Extension, SchemaDef};
+use crate::model::{
+    Collation, CompositeType, Database, Domain, EnumType, Extension, SchemaDef,
+    TextSearchConfiguration,
+};
 
 #[derive(QueryableByName)]
 struct SchemaRow {
@@ -365,6 +368,72 @@ pub fn collations(s: &mut Session, db: &mut Database) -> Result<(), CatalogError
             c.locale = r.locale;
         }
         db.collations.insert(Session::key(&r.schema, &r.name), c);
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct TsConfigRow {
+    #[diesel(sql_type = Text)]
+    schema: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Array<Text>)]
+    parser: Vec<String>,
+    #[diesel(sql_type = Text)]
+    owner: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    comment: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    token: Option<String>,
+    /// `[schema, name]` pairs flattened.
+    #[diesel(sql_type = Array<Text>)]
+    dictionaries: Vec<String>,
+}
+
+/// Text search configurations of the schemas read, a row per mapped token
+/// type (one with none for a configuration without mappings).
+pub fn text_search_configurations(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
+    let sql = format!(
+        "SELECT n.nspname::text AS schema, c.cfgname::text AS name,
+                ARRAY[pn.nspname::text, p.prsname::text] AS parser,
+                pg_get_userbyid(c.cfgowner)::text AS owner,
+                obj_description(c.oid, 'pg_ts_config') AS comment,
+                tt.alias::text AS token,
+                ARRAY(SELECT x FROM pg_ts_config_map m2
+                        JOIN pg_ts_dict d ON d.oid = m2.mapdict
+                        JOIN pg_namespace dn ON dn.oid = d.dictnamespace,
+                        LATERAL unnest(ARRAY[dn.nspname::text, d.dictname::text]) WITH ORDINALITY u(x, o)
+                       WHERE m2.mapcfg = c.oid AND m2.maptokentype = m.maptokentype
+                       ORDER BY m2.mapseqno, u.o) AS dictionaries
+           FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace
+           JOIN pg_ts_parser p ON p.oid = c.cfgparser JOIN pg_namespace pn ON pn.oid = p.prsnamespace
+           LEFT JOIN (SELECT DISTINCT mapcfg, maptokentype FROM pg_ts_config_map) m ON m.mapcfg = c.oid
+           LEFT JOIN LATERAL ts_token_type(c.cfgparser) tt ON tt.tokid = m.maptokentype
+          WHERE n.nspname = ANY($1) AND {}
+          ORDER BY 1, 2, m.maptokentype",
+        not_ext("pg_ts_config", "c.oid")
+    );
+    let rows: Vec<TsConfigRow> = s.load("text search configurations", &sql)?;
+    for r in rows {
+        let key = Session::key(&r.schema, &r.name);
+        let cfg =
+            db.text_search_configurations
+                .entry(key)
+                .or_insert_with(|| TextSearchConfiguration {
+                    parser: qualified_unless_catalog(&r.parser).unwrap_or_else(|| "default".into()),
+                    owner: s.owner(&r.owner),
+                    comment: r.comment.clone(),
+                    ..Default::default()
+                });
+        if let Some(token) = r.token {
+            let dicts = r
+                .dictionaries
+                .chunks(2)
+                .filter_map(qualified_unless_catalog)
+                .collect();
+            cfg.mappings.insert(token, dicts);
+        }
     }
     Ok(())
 }

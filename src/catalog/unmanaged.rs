@@ -40,7 +40,6 @@ const PARTS: &[Part] = &[
     Part { kind: "operator class", catalog: "pg_opclass", name: "o.opcname::text || ' USING ' || (SELECT amname FROM pg_am WHERE oid = o.opcmethod)", schema_oid: "o.opcnamespace", cond: "true" },
     Part { kind: "operator family", catalog: "pg_opfamily", name: "o.opfname::text || ' USING ' || (SELECT amname FROM pg_am WHERE oid = o.opfmethod)", schema_oid: "o.opfnamespace", cond: "true" },
     Part { kind: "statistics", catalog: "pg_statistic_ext", name: "o.stxname::text", schema_oid: "o.stxnamespace", cond: "true" },
-    Part { kind: "text search configuration", catalog: "pg_ts_config", name: "o.cfgname::text", schema_oid: "o.cfgnamespace", cond: "true" },
     Part { kind: "text search dictionary", catalog: "pg_ts_dict", name: "o.dictname::text", schema_oid: "o.dictnamespace", cond: "true" },
     Part { kind: "text search parser", catalog: "pg_ts_parser", name: "o.prsname::text", schema_oid: "o.prsnamespace", cond: "true" },
     Part { kind: "text search template", catalog: "pg_ts_template", name: "o.tmplname::text", schema_oid: "o.tmplnamespace", cond: "true" },

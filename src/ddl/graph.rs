@@ -31,6 +31,7 @@ pub enum StepKind {
     Schema,
     Extension,
     Collation,
+    TextSearchConfiguration,
     Type,
     Domain,
     Sequence,
@@ -692,6 +693,44 @@ impl Builder {
                 deps(d),
             );
             self.undo(render::drop_object(target));
+            self.owner(Some(&id), target, &c.owner);
+            self.comment(Some(&id), target, &c.comment);
+        }
+        for (key, c) in &db.text_search_configurations {
+            let name = parse_name(key, &format!("text search configuration `{key}`"))?;
+            if ctx.external.name(&name) {
+                continue;
+            }
+            let id = format!("text_search_configuration:{key}");
+            let target = Target::TextSearchConfiguration(&name);
+            let mut d = ctx.schema_dep(&name.schema);
+            // A dictionary or parser of an extension (unaccent): after it.
+            let used = c
+                .mappings
+                .values()
+                .flatten()
+                .chain(std::iter::once(&c.parser));
+            for x in used {
+                if let Ok([schema, name]) = split_dotted(x).as_deref() {
+                    let r = RefName {
+                        schema: Some(schema.clone()),
+                        name: name.clone(),
+                    };
+                    d.extend(ctx.names.lookup(&HashMap::new(), &r));
+                }
+            }
+            let mut sql = render::create_text_search_configuration(&name, c).into_iter();
+            let first = sql.next().unwrap_or_default();
+            self.push(
+                id.clone(),
+                StepKind::TextSearchConfiguration,
+                first,
+                deps(d),
+            );
+            self.undo(render::drop_object(target));
+            for more in sql {
+                self.attach(Some(&id), StepKind::TextSearchConfiguration, more);
+            }
             self.owner(Some(&id), target, &c.owner);
             self.comment(Some(&id), target, &c.comment);
         }

@@ -429,6 +429,42 @@ pub fn compare(
                 vec![],
             )
         }
+        (Shape::TextSearchConfiguration(q, a), Shape::TextSearchConfiguration(_, b)) => {
+            if a.parser != b.parser {
+                return Ok(Verdict::Recreate);
+            }
+            let mapping = |from: &crate::model::TextSearchConfiguration,
+                           to: &crate::model::TextSearchConfiguration| {
+                let mut out = Vec::new();
+                for (token, dicts) in &to.mappings {
+                    match from.mappings.get(token) {
+                        Some(old) if old == dicts => {}
+                        Some(_) => {
+                            out.push(render::text_search_mapping(q, "ALTER", &[token], dicts))
+                        }
+                        None => out.push(render::text_search_mapping(q, "ADD", &[token], dicts)),
+                    }
+                }
+                for token in from
+                    .mappings
+                    .keys()
+                    .filter(|t| !to.mappings.contains_key(*t))
+                {
+                    out.push(render::text_search_mapping(q, "DROP", &[token], &[]));
+                }
+                out
+            };
+            with_extras(
+                (mapping(a, b), mapping(b, a)),
+                Extras {
+                    target: Target::TextSearchConfiguration(q),
+                    owner: Some((&a.owner, &b.owner)),
+                    comment: (&a.comment, &b.comment),
+                    grants: None,
+                },
+                vec![],
+            )
+        }
         (Shape::Publication(n, a), Shape::Publication(_, b)) => {
             let external = a.external || b.external;
             if a.all_tables != b.all_tables && !external {

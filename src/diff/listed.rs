@@ -37,6 +37,12 @@ pub fn listed(before: &Database, after: &Database) -> Vec<Listed> {
     l.map("schema", "", &before.schemas, &after.schemas);
     l.map("extension", "", &before.extensions, &after.extensions);
     l.map("collation", "", &before.collations, &after.collations);
+    l.map(
+        "text_search_configuration",
+        "",
+        &before.text_search_configurations,
+        &after.text_search_configurations,
+    );
     l.map("type", "", &before.enums, &after.enums);
     l.map("type", "", &before.composite_types, &after.composite_types);
     l.map("domain", "", &before.domains, &after.domains);

@@ -18,7 +18,7 @@ use crate::model::name::split_dotted;
 use crate::model::{
     Aggregate, Check, Collation, Column, CompositeType, Database, DefaultPrivilege, Domain,
     EnumType, Exclusion, Extension, ForeignKey, Function, Index, Policy, PrimaryKey, Publication,
-    QualifiedName, SchemaDef, Sequence, Table, Trigger, Unique, View,
+    QualifiedName, SchemaDef, Sequence, Table, TextSearchConfiguration, Trigger, Unique, View,
 };
 
 /// What an object is, pointing into its model.
@@ -27,6 +27,7 @@ pub(crate) enum Shape<'a> {
     Schema(&'a str, &'a SchemaDef),
     Extension(&'a str, &'a Extension),
     Collation(QualifiedName, &'a Collation),
+    TextSearchConfiguration(QualifiedName, &'a TextSearchConfiguration),
     Enum(QualifiedName, &'a EnumType),
     Composite(QualifiedName, &'a CompositeType),
     Domain(QualifiedName, &'a Domain),
@@ -170,6 +171,16 @@ impl<'a> Side<'a> {
                 format!("collation:{key}"),
                 None,
                 Shape::Collation(q, c),
+            );
+        }
+        for (key, c) in &db.text_search_configurations {
+            let q = parse_name(key, key)?;
+            put(
+                &mut side,
+                &mut steps,
+                format!("text_search_configuration:{key}"),
+                None,
+                Shape::TextSearchConfiguration(q, c),
             );
         }
         for (key, e) in &db.enums {

@@ -33,7 +33,8 @@ pub(crate) fn scope(a: &Database, b: &Database) -> Scope {
         && a.external == b.external
         && a.default_privileges == b.default_privileges
         && a.publications == b.publications
-        && a.collations == b.collations;
+        && a.collations == b.collations
+        && a.text_search_configurations == b.text_search_configurations;
     if !global_same {
         // Rare, and reaching into everything: compare whole models.
         return Scope::all();

@@ -22,6 +22,12 @@ use crate::model::*;
 pub fn canonical_keys(db: &mut Database) -> Vec<Problem> {
     let mut p = Vec::new();
     rekey(&mut db.collations, "collations", relation_str, &mut p);
+    rekey(
+        &mut db.text_search_configurations,
+        "text_search_configurations",
+        relation_str,
+        &mut p,
+    );
     rekey(&mut db.enums, "enums", relation_str, &mut p);
     rekey(&mut db.domains, "domains", relation_str, &mut p);
     rekey(
@@ -204,6 +210,20 @@ pub fn canonicalise(db: &mut Database) -> Vec<Problem> {
     }
     publication::canonicalise(db, &mut p);
     qualify_collations(db);
+    for c in db.text_search_configurations.values_mut() {
+        // PostgreSQL's own parser and dictionaries by their bare names.
+        let bare = |x: &mut String| {
+            let t = x.trim();
+            *x = t.strip_prefix("pg_catalog.").unwrap_or(t).to_string();
+        };
+        bare(&mut c.parser);
+        let mappings = std::mem::take(&mut c.mappings);
+        for (token, mut dicts) in mappings {
+            dicts.iter_mut().for_each(bare);
+            c.mappings.insert(token.trim().to_lowercase(), dicts);
+        }
+        none_if_empty(&mut c.comment);
+    }
     for (key, c) in db.collations.iter_mut() {
         c.provider = c.provider.trim().to_lowercase();
         if !["libc", "icu", "builtin"].contains(&c.provider.as_str()) {

@@ -492,6 +492,12 @@ fn section_keys(db: &Database) -> Vec<(&'static str, String, String)> {
     add(&mut out, "schemas", &db.schemas, same);
     add(&mut out, "extensions", &db.extensions, same);
     add(&mut out, "collations", &db.collations, rel);
+    add(
+        &mut out,
+        "text_search_configurations",
+        &db.text_search_configurations,
+        rel,
+    );
     add(&mut out, "enums", &db.enums, rel);
     add(&mut out, "domains", &db.domains, rel);
     add(&mut out, "composite_types", &db.composite_types, rel);
@@ -553,6 +559,7 @@ fn merge(
     section!(schemas);
     section!(extensions);
     section!(collations);
+    section!(text_search_configurations);
     section!(enums);
     section!(domains);
     section!(composite_types);
@@ -671,6 +678,7 @@ fn merge_sql(
     section!(schemas);
     section!(extensions);
     section!(collations);
+    section!(text_search_configurations);
     section!(enums);
     section!(domains);
     section!(composite_types);

@@ -34,6 +34,7 @@ impl Database {
             .enums
             .keys()
             .chain(self.collations.keys())
+            .chain(self.text_search_configurations.keys())
             .chain(self.domains.keys())
             .chain(self.composite_types.keys())
             .chain(self.sequences.keys())

@@ -29,6 +29,9 @@ pub struct Database {
     /// Collations by `schema.name`.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub collations: IndexMap<String, Collation>,
+    /// Text search configurations by `schema.name`.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub text_search_configurations: IndexMap<String, TextSearchConfiguration>,
     /// Enum types by `schema.name`.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub enums: IndexMap<String, EnumType>,
@@ -116,6 +119,34 @@ pub struct Extension {
     pub version: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+}
+
+/// A text search configuration: a parser and, for each of its token
+/// types, the dictionaries consulted in turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct TextSearchConfiguration {
+    /// The parser: `default` (PostgreSQL's) unless another is named.
+    pub parser: String,
+    /// Token type (`asciiword`, `word`, ...) -> dictionaries, in order
+    /// (`simple`, `public.unaccent`).
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub mappings: IndexMap<String, Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl Default for TextSearchConfiguration {
+    fn default() -> Self {
+        TextSearchConfiguration {
+            parser: "default".into(),
+            mappings: IndexMap::new(),
+            owner: None,
+            comment: None,
+        }
+    }
 }
 
 /// A collation (`CREATE COLLATION`).

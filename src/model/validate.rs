@@ -151,8 +151,12 @@ impl<'d> Ctx<'d> {
         for k in db.schemas.keys() {
             self.ident(&["schemas", k], "schema", k);
         }
-        let sections: [(&str, Vec<&String>); 10] = [
+        let sections: [(&str, Vec<&String>); 11] = [
             ("collations", db.collations.keys().collect()),
+            (
+                "text_search_configurations",
+                db.text_search_configurations.keys().collect(),
+            ),
             ("enums", db.enums.keys().collect()),
             ("domains", db.domains.keys().collect()),
             ("composite_types", db.composite_types.keys().collect()),

@@ -36,6 +36,11 @@ pub fn to_files(db: &Database) -> Result<Files, String> {
             .collations
             .insert(key.clone(), c.clone());
     }
+    for (key, c) in &db.text_search_configurations {
+        part!(in_schema(key, "types.yaml")?)
+            .text_search_configurations
+            .insert(key.clone(), c.clone());
+    }
     for (key, t) in &db.enums {
         part!(in_schema(key, "types.yaml")?)
             .enums
@@ -222,6 +227,7 @@ pub fn sort(db: &mut Database) {
     db.schemas.sort_keys();
     db.extensions.sort_keys();
     db.collations.sort_keys();
+    db.text_search_configurations.sort_keys();
     db.enums.sort_keys();
     db.domains.sort_keys();
     db.composite_types.sort_keys();

@@ -83,7 +83,9 @@ fn path_of(db: &Database, id: &str, sql: &str) -> PathBuf {
     match kind {
         "schema" => schema_dir(key).join("schema.sql"),
         "extension" => PathBuf::from("extensions.sql"),
-        "type" | "domain" | "domain_check" | "collation" => in_schema(key, "types.sql"),
+        "type" | "domain" | "domain_check" | "collation" | "text_search_configuration" => {
+            in_schema(key, "types.sql")
+        }
         "sequence" | "owned_by" => in_schema(key, "sequences.sql"),
         "function" | "aggregate" => object(function_name(key), "functions"),
         "view" | "materialized_view" => object(key, "views"),

@@ -12,6 +12,7 @@ pub enum Target<'a> {
     Extension(&'a str),
     Publication(&'a str),
     Collation(&'a QualifiedName),
+    TextSearchConfiguration(&'a QualifiedName),
     Table(&'a QualifiedName),
     View(&'a QualifiedName),
     MaterializedView(&'a QualifiedName),
@@ -39,6 +40,9 @@ impl Target<'_> {
             Target::Extension(e) => format!("EXTENSION {}", quote_ident(e)),
             Target::Publication(p) => format!("PUBLICATION {}", quote_ident(p)),
             Target::Collation(n) => format!("COLLATION {}", n.sql()),
+            Target::TextSearchConfiguration(n) => {
+                format!("TEXT SEARCH CONFIGURATION {}", n.sql())
+            }
             Target::Table(n) => format!("TABLE {}", n.sql()),
             Target::View(n) => format!("VIEW {}", n.sql()),
             Target::MaterializedView(n) => format!("MATERIALIZED VIEW {}", n.sql()),

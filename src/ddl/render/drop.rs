@@ -23,6 +23,7 @@ pub fn drop_object(target: Target<'_>) -> String {
         | Target::Extension(_)
         | Target::Publication(_)
         | Target::Collation(_)
+        | Target::TextSearchConfiguration(_)
         | Target::Table(_)
         | Target::View(_)
         | Target::MaterializedView(_)
@@ -55,7 +56,9 @@ pub fn drop_object(target: Target<'_>) -> String {
 
 /// Splits `MATERIALIZED VIEW s.v` into the kind words and the name.
 fn split_kind(target: &str) -> (&str, &str) {
-    let words = if target.starts_with("MATERIALIZED VIEW ") {
+    let words = if target.starts_with("TEXT SEARCH CONFIGURATION ") {
+        3
+    } else if target.starts_with("MATERIALIZED VIEW ") {
         2
     } else {
         1

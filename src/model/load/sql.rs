@@ -17,6 +17,7 @@ mod table;
 #[cfg(test)]
 mod tests;
 pub mod text;
+mod text_search;
 
 use std::collections::{BTreeSet, HashMap};
 

@@ -25,7 +25,12 @@ pub(super) fn pass_of(node: &N) -> u8 {
         | N::CompositeTypeStmt(_)
         | N::CreateDomainStmt(_)
         | N::CreateSeqStmt(_) => 0,
-        N::DefineStmt(s) if s.kind == ObjectType::ObjectCollation as i32 => 0,
+        N::DefineStmt(s)
+            if s.kind == ObjectType::ObjectCollation as i32
+                || s.kind == ObjectType::ObjectTsconfiguration as i32 =>
+        {
+            0
+        }
         N::CreateStmt(_) | N::ViewStmt(_) | N::CreateTableAsStmt(_) | N::CreateFunctionStmt(_) => 1,
         // After CREATE PUBLICATION, wherever the files put it.
         N::AlterPublicationStmt(_) => 3,
@@ -133,6 +138,10 @@ pub(super) fn translate(t: &mut Translator<'_>, item: &Item<'_>) -> Done {
         N::CreateFunctionStmt(s) => function(t, item, s),
         N::DefineStmt(s) if s.kind == ObjectType::ObjectAggregate as i32 => aggregate(t, item, s),
         N::DefineStmt(s) if s.kind == ObjectType::ObjectCollation as i32 => collation(t, item, s),
+        N::DefineStmt(s) if s.kind == ObjectType::ObjectTsconfiguration as i32 => {
+            super::text_search::create(t, item, s)
+        }
+        N::AlterTsconfigurationStmt(s) => super::text_search::alter(t, item, s),
         N::CommentStmt(s) => comment(t, item, s),
         N::GrantStmt(s) => grant(t, item, s),
         N::AlterDefaultPrivilegesStmt(s) => default_privileges(t, item, s),
@@ -977,6 +986,18 @@ fn comment(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CommentStmt) -> Done
             let name = list().join(".");
             schema_def(t, &name).comment = text;
         }
+        ObjectType::ObjectTsconfiguration => {
+            let names = list();
+            let db = &t.db;
+            let q = qualified(item, &names, |q| {
+                db.text_search_configurations.contains_key(&q.to_string())
+            })?;
+            let k = q.to_string();
+            t.db.text_search_configurations
+                .get_mut(&k)
+                .ok_or_else(|| missing("text search configuration", &k))?
+                .comment = text;
+        }
         ObjectType::ObjectCollation => {
             let names = list();
             let db = &t.db;
@@ -1439,6 +1460,18 @@ fn owner(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::AlterOwnerStmt) -> Don
     match (kind, object.and_then(|o| o.node.as_ref())) {
         (ObjectType::ObjectSchema, Some(N::String(x))) => {
             schema_def(t, &x.sval).owner = owner;
+        }
+        (ObjectType::ObjectTsconfiguration, Some(N::List(l))) => {
+            let names = strings(&l.items);
+            let db = &t.db;
+            let q = qualified(item, &names, |q| {
+                db.text_search_configurations.contains_key(&q.to_string())
+            })?;
+            let k = q.to_string();
+            t.db.text_search_configurations
+                .get_mut(&k)
+                .ok_or_else(|| missing("text search configuration", &k))?
+                .owner = owner;
         }
         (ObjectType::ObjectCollation, Some(N::List(l))) => {
             let names = strings(&l.items);

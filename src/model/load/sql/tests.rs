@@ -513,3 +513,30 @@ tables:
         .to_string();
     assert!(e.contains("schema.sql:1:1") && e.contains("FROM"), "{e}");
 }
+
+#[test]
+fn text_search_configurations_read_as_pg_dump_writes_them() {
+    same(
+        "create text search configuration cfg (parser = pg_catalog.\"default\");
+alter text search configuration cfg add mapping for asciiword, word with pg_catalog.english_stem, simple;
+alter text search configuration cfg add mapping for email with simple;
+alter text search configuration cfg alter mapping for word with unaccent, simple;
+alter text search configuration cfg drop mapping for email;
+comment on text search configuration cfg is 'mine';",
+        "text_search_configurations:
+  public.cfg:
+    parser: default
+    mappings:
+      asciiword: [english_stem, simple]
+      word: [public.unaccent, simple]
+    comment: mine
+",
+    );
+    let e = load_str(
+        "create text search configuration c (copy = english);",
+        "schema.sql",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("schema.sql:1:1") && e.contains("COPY"), "{e}");
+}
