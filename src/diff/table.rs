@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::ddl::render::{self, Target};
 use crate::ddl::{Code, Hazard, PlanError};
 use crate::model::name::key_part;
-use crate::model::{quote_ident, Column, Identity, QualifiedName, Table};
+use crate::model::{identity, quote_ident, Column, Identity, QualifiedName, Table};
 
 use super::objects::{Obj, Shape};
 use super::{extras, hazard, same, InPlace, Then, Validation, Verdict};
@@ -303,6 +303,19 @@ fn nextval_sequence(default: &str) -> Option<&str> {
         .then_some(inner.trim())
 }
 
+/// The change of an identity's sequence options, when it stays an
+/// identity.
+fn identity_options_alter(q: &QualifiedName, n: &str, a: &Column, b: &Column) -> Option<String> {
+    a.identity.and(b.identity)?;
+    let set = render::identity_set_options(
+        a.identity_sequence.as_ref(),
+        b.identity_sequence.as_ref(),
+        &b.type_,
+    );
+    let seq = render::identity_sequence_name(q, n, a);
+    (!set.is_empty()).then(|| render::alter_identity_options(q, n, &seq, &set))
+}
+
 fn column_alter(
     q: &QualifiedName,
     n: &str,
@@ -323,6 +336,13 @@ fn column_alter(
     // A default may not cast to the new type: dropped first, set after.
     if (type_changed && a.default.is_some()) || (default_changed && b.default.is_none()) {
         out.push(at("DROP DEFAULT".into()));
+    }
+    // Options that fit a narrower type are set before the type changes,
+    // else after (the identity's sequence takes the column's type).
+    let narrows = identity::type_range(&b.type_).1 < identity::type_range(&a.type_).1;
+    let options = identity_options_alter(q, n, a, b);
+    if narrows {
+        out.extend(options.clone());
     }
     if type_changed {
         let coll = b
@@ -397,16 +417,8 @@ fn column_alter(
             (_, None) => unreachable!("dropped above"),
         }
     }
-    if a.identity.is_some() && b.identity.is_some() {
-        let set = render::identity_set_options(
-            a.identity_sequence.as_ref(),
-            b.identity_sequence.as_ref(),
-            &b.type_,
-        );
-        if !set.is_empty() {
-            let seq = render::identity_sequence_name(q, n, a);
-            out.push(render::alter_identity_options(q, n, &seq, &set));
-        }
+    if !narrows {
+        out.extend(options);
     }
     if a.statistics != b.statistics {
         out.push(at(format!("SET STATISTICS {}", b.statistics.unwrap_or(-1))));

@@ -144,13 +144,14 @@ pub fn identity_set_options(
     if x.increment != y.increment {
         out.push(format!("SET INCREMENT BY {}", y.increment));
     }
-    let bound = |word: &str, xv: i64, yv: i64, said: Option<i64>| match said {
-        _ if xv == yv => None,
-        None => Some(format!("SET NO {word}")),
-        Some(v) => Some(format!("SET {word} {v}")),
-    };
-    out.extend(bound("MINVALUE", x.min_value, y.min_value, sb.min_value));
-    out.extend(bound("MAXVALUE", x.max_value, y.max_value, sb.max_value));
+    // Bounds as numbers, not NO MINVALUE: PostgreSQL reads that on the
+    // sequence's type when it runs, which a type change may follow.
+    if x.min_value != y.min_value {
+        out.push(format!("SET MINVALUE {}", y.min_value));
+    }
+    if x.max_value != y.max_value {
+        out.push(format!("SET MAXVALUE {}", y.max_value));
+    }
     if x.start != y.start {
         out.push(format!("SET START WITH {}", y.start));
     }
