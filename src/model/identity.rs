@@ -163,6 +163,23 @@ mod tests {
     }
 
     #[test]
+    fn a_desired_state_with_bad_options_points_at_the_column() {
+        let yaml = "tables:
+  public.t:
+    columns:
+      id: { type: integer, identity: always, identity_sequence: { max_value: 3000000000 } }
+";
+        let e = crate::model::load::load_str(yaml, "schema.yaml").unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.starts_with(
+                "schema.yaml:4:7: the identity's max_value 3000000000 is out of range for integer"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn refuses_what_postgresql_refuses() {
         assert!(seq(|s| s.increment = Some(0)).check("integer").is_err());
         assert!(seq(|s| s.max_value = Some(1 << 40))
