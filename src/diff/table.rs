@@ -420,6 +420,19 @@ fn column_alter(
     if !narrows {
         out.extend(options);
     }
+    if a.identity.is_some() && b.identity.is_some() {
+        let (x, y) = (
+            render::identity_sequence_name(q, n, a),
+            render::identity_sequence_name(q, n, b),
+        );
+        if x != y {
+            out.push(format!(
+                "ALTER SEQUENCE {} RENAME TO {};",
+                x.sql(),
+                quote_ident(&y.name)
+            ));
+        }
+    }
     if a.statistics != b.statistics {
         out.push(at(format!("SET STATISTICS {}", b.statistics.unwrap_or(-1))));
     }
