@@ -281,7 +281,7 @@ fn not_null_alter(q: &QualifiedName, n: &str, a: &Column, b: &Column) -> Vec<Str
 /// the name of the serial's, so the identity is added only once the
 /// serial's sequence is dropped, and the serial's default set only once
 /// its sequence is made, after the identity and its sequence are gone.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct ColumnAlter {
     pub first: Vec<String>,
     pub second: Vec<String>,
@@ -595,16 +595,13 @@ pub fn compare_part(
             }
             let there = column_alter(q, n, a, b)?;
             let back = column_alter(q, n, b, a)?;
-            // Cut in two, each half is undone by the other's opposite.
+            // Cut in two (both ways or neither), each half is undone by
+            // the other's opposite.
             let (mut up, down, then) = if there.second.is_empty() {
-                let mut up = there.first;
-                up.extend(there.second);
-                if up.is_empty() {
+                if there.first.is_empty() {
                     return Ok(Verdict::Same);
                 }
-                let mut down = back.first;
-                down.extend(back.second);
-                (up, down, None)
+                (there.first, back.first, None)
             } else {
                 let adds_identity = b.identity.is_some();
                 let named = if adds_identity { b } else { a };
