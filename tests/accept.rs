@@ -275,12 +275,20 @@ fn forward_and_back(
     label: &str,
     db: &FreshDb,
     desired: &Path,
-    extra: &[String],
+    case_dir: &Path,
     want_before: &[String],
     want_after: &[String],
     work: &Path,
 ) -> Result<PathBuf, String> {
     let m = work.join(format!("migrations-{label}"));
+    // Arguments the case adds to its plans against the before-state (e.g.
+    // `--schemas public,app` to drop a schema the desired state no longer
+    // names).
+    let extra: Vec<String> = std::fs::read_to_string(case_dir.join("plan_args"))
+        .map(|t| t.split_whitespace().map(String::from).collect())
+        .unwrap_or_default();
+    let check = case_dir.join("check.sql");
+    let check = check.as_path();
     let stage = |what: &str| format!("{label}: {what}");
     let with_extra = |args: &[&str]| -> Vec<String> {
         let mut v: Vec<String> = args.iter().map(|a| a.to_string()).collect();
@@ -326,6 +334,7 @@ fn forward_and_back(
             dump_diff(want_after, &got, "the after-state", "the applied database")
         )));
     }
+    checked(&stage("check.sql after apply"), db, check).map_err(with_sql)?;
     let args = with_extra(&[
         "plan",
         "--check",
@@ -370,7 +379,18 @@ fn forward_and_back(
             )
         )));
     }
+    checked(&stage("check.sql after revert"), db, check).map_err(with_sql)?;
     Ok(m)
+}
+
+/// Runs the case's `check.sql` (when it has one) on `db`: what must
+/// hold of the data, e.g. that an insert takes an id no row has.
+fn checked(stage: &str, db: &FreshDb, check: &Path) -> Result<(), String> {
+    if !check.exists() {
+        return Ok(());
+    }
+    db.try_psql_file(check, &[], None)
+        .map_err(|e| format!("{stage}: {e}"))
 }
 
 /// Applies the migrations in `m` to `db` and checks it holds the after-state.
@@ -443,17 +463,11 @@ fn run_case_in(case: &Case, work: &Path) -> Result<(), String> {
         0,
     )?;
 
-    // Arguments the case adds to its plans against the before-state (e.g.
-    // `--schemas public,app` to drop a schema the desired state no longer
-    // names).
-    let extra: Vec<String> = std::fs::read_to_string(dir.join("plan_args"))
-        .map(|t| t.split_whitespace().map(String::from).collect())
-        .unwrap_or_default();
     let m = forward_and_back(
         "baseline files",
         &before,
         &schema,
-        &extra,
+        dir,
         &want_before,
         &want_after,
         work,
@@ -478,7 +492,7 @@ fn run_case_in(case: &Case, work: &Path) -> Result<(), String> {
             "desired.yaml",
             &before,
             &desired,
-            &extra,
+            dir,
             &want_before,
             &want_after,
             work,

@@ -71,11 +71,11 @@ pub fn sequences(s: &mut Session, db: &mut Database) -> Result<(), CatalogError>
     let rows: Vec<SequenceRow> = s.load("sequences", &sql)?;
     for r in rows {
         let key = Session::key(&r.schema, &r.name);
-        let (type_min, type_max) = match r.type_name.as_str() {
-            "smallint" => (i16::MIN as i64, i16::MAX as i64),
-            "integer" => (i32::MIN as i64, i32::MAX as i64),
-            _ => (i64::MIN, i64::MAX),
-        };
+        if r.identity {
+            identity_sequence(db, &r);
+            continue;
+        }
+        let (type_min, type_max) = crate::model::identity::type_range(&r.type_name);
         let ascending = r.increment > 0;
         let (dflt_min, dflt_max) = if ascending {
             (1, type_max)
@@ -83,10 +83,6 @@ pub fn sequences(s: &mut Session, db: &mut Database) -> Result<(), CatalogError>
             (type_min, -1)
         };
         let dflt_start = if ascending { r.min_value } else { r.max_value };
-        if r.identity {
-            identity_sequence(db, &r, dflt_start, dflt_min, dflt_max);
-            continue;
-        }
         let owned_by = r
             .owned_by
             .filter(|o| o.len() == 3)
@@ -112,7 +108,7 @@ pub fn sequences(s: &mut Session, db: &mut Database) -> Result<(), CatalogError>
 
 /// Attaches an identity column's sequence to its column, keeping only what
 /// differs from what `GENERATED ... AS IDENTITY` creates by itself.
-fn identity_sequence(db: &mut Database, r: &SequenceRow, start: i64, min: i64, max: i64) {
+fn identity_sequence(db: &mut Database, r: &SequenceRow) {
     let Some(o) = r.owned_by.as_ref().filter(|o| o.len() == 3) else {
         return;
     };
@@ -123,16 +119,17 @@ fn identity_sequence(db: &mut Database, r: &SequenceRow, start: i64, min: i64, m
     else {
         return;
     };
-    let seq = IdentitySequence {
+    let mut seq = IdentitySequence {
         name: (r.name != format!("{}_{}_seq", o[1], o[2])).then(|| r.name.clone()),
-        start: (r.start != start).then_some(r.start),
-        increment: (r.increment != 1).then_some(r.increment),
-        min_value: (r.min_value != min).then_some(r.min_value),
-        max_value: (r.max_value != max).then_some(r.max_value),
-        cache: (r.cache != 1).then_some(r.cache),
+        start: Some(r.start),
+        increment: Some(r.increment),
+        min_value: Some(r.min_value),
+        max_value: Some(r.max_value),
+        cache: Some(r.cache),
         cycle: r.cycle,
         grants: grants(r.acl.as_deref(), &r.owner, AclKind::Plain),
     };
+    seq.canonicalise(&r.type_name);
     if !seq.is_default() {
         column.identity_sequence = Some(seq);
     }

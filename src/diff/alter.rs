@@ -68,6 +68,7 @@ fn in_place(up: Vec<String>, down: Vec<String>, hazards: Vec<Hazard>) -> Verdict
             breaks_dependants: false,
             down_recreates: false,
             validate: None,
+            then: None,
         })
     }
 }

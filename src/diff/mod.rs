@@ -166,16 +166,25 @@ fn compare(
         changes: Vec::new(),
         pending: Vec::new(),
         external: a.external.union(&b.external).cloned().collect(),
+        frees: Vec::new(),
     };
     d.run(opts)?;
     tracing::debug!(changes = d.changes.len(), "compared the sides");
     let Differ {
         mut changes,
         pending,
+        frees,
         ..
     } = d;
     let mut b = b;
     fill(&mut changes, pending, &mut b.objs);
+    for (seq, first) in frees {
+        let made = (changes.iter_mut()).find(|c| c.id == seq && c.action == Action::Create);
+        if let Some(c) = made {
+            let why = "the identity's sequence of the same name is dropped first".to_string();
+            c.after.push((first, why));
+        }
+    }
     Ok(changes)
 }
 
@@ -331,6 +340,21 @@ pub(crate) struct InPlace {
     pub down_recreates: bool,
     /// What the change added NOT VALID, validated by a step of its own.
     pub validate: Option<Validation>,
+    /// A second step of the change, ordered around a sequence's.
+    pub then: Option<Box<Then>>,
+}
+
+/// The second half of a column's change that waits for a sequence
+/// (`table::ColumnAlter`): the identity added once the serial's sequence,
+/// whose name its sequence takes, is dropped; or the serial's default set
+/// once its sequence is made, which waits for the first half to drop the
+/// identity and its sequence of the same name.
+pub(crate) struct Then {
+    pub up: Vec<String>,
+    pub down: Vec<String>,
+    /// The id of that sequence.
+    pub sequence: String,
+    pub adds_identity: bool,
 }
 
 /// The step that validates what an in-place change added NOT VALID (a
@@ -359,6 +383,9 @@ struct Differ<'a, 'b> {
     /// the differ is done: copies would hold a first plan's SQL twice.
     pending: Vec<(usize, usize)>,
     external: BTreeSet<String>,
+    /// (the id of a sequence created, the change it runs after): the
+    /// change frees the sequence's name.
+    frees: Vec<(String, String)>,
 }
 
 /// Kinds recreated when something they depend on is recreated.
@@ -983,7 +1010,38 @@ impl<'a> Differ<'a, '_> {
         c.from_deps = x.deps.clone();
         c.to_deps = y.deps.clone();
         c.soft_deps = y.soft.clone();
+        if let Some(t) = &p.then {
+            if !t.adds_identity {
+                // What needs the new sequence is the second half.
+                c.to_deps.retain(|d| *d != t.sequence);
+                self.frees.push((t.sequence.clone(), c.id.clone()));
+            }
+        }
+        let first = c.id.clone();
         self.changes.push(c);
+        if let Some(t) = p.then {
+            let (suffix, what, why) = if t.adds_identity {
+                (
+                    "identity",
+                    "add the identity of",
+                    "frees the name of the identity's sequence",
+                )
+            } else {
+                ("default", "set the default of", "the default reads it")
+            };
+            let summary = format!("{what} {}", Described(&y.id));
+            let mut s = base(y, format!("{}:{suffix}", y.id), Action::Alter, summary);
+            s.slots.clear();
+            s.up = t.up;
+            s.down = t.down;
+            s.to_deps = y.deps.clone();
+            s.after
+                .push((first, "the column's change before it".into()));
+            if t.adds_identity {
+                s.after.push((t.sequence, why.into()));
+            }
+            self.changes.push(s);
+        }
         if let Some(v) = p.validate {
             let mut s = base(y, format!("{}:validate", y.id), Action::Alter, v.summary);
             s.slots.clear();

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use crate::ddl::render::{self, Target};
 use crate::ddl::{Code, Hazard, PlanError};
 use crate::model::name::key_part;
-use crate::model::{quote_ident, Column, Identity, QualifiedName, Table};
+use crate::model::{identity, quote_ident, Column, Identity, QualifiedName, Table};
 
 use super::objects::{Obj, Shape};
-use super::{extras, hazard, same, InPlace, Validation, Verdict};
+use super::{extras, hazard, same, InPlace, Then, Validation, Verdict};
 
 fn alter_table(q: &QualifiedName, what: &str) -> String {
     format!("ALTER TABLE {} {what};", q.sql())
@@ -275,14 +275,57 @@ fn not_null_alter(q: &QualifiedName, n: &str, a: &Column, b: &Column) -> Vec<Str
     }
 }
 
+/// A column's change in two halves. The second is empty unless an
+/// identity gives way to a default or a default to an identity (a serial
+/// becoming an identity, or the reverse): the identity's sequence takes
+/// the name of the serial's, so the identity is added only once the
+/// serial's sequence is dropped, and the serial's default set only once
+/// its sequence is made, after the identity and its sequence are gone.
+#[derive(Debug)]
+pub(crate) struct ColumnAlter {
+    pub first: Vec<String>,
+    pub second: Vec<String>,
+}
+
+/// Whether the change from `a` to `b` is cut in two ([`ColumnAlter`]).
+pub(crate) fn identity_swaps(a: &Column, b: &Column) -> bool {
+    (a.identity.is_none() && b.identity.is_some() && a.default.is_some())
+        || (a.identity.is_some() && b.identity.is_none() && b.default.is_some())
+}
+
+/// The sequence a `nextval('s'::regclass)` default reads, as that
+/// argument's text.
+fn nextval_sequence(default: &str) -> Option<&str> {
+    let inner = default.trim().strip_prefix("nextval(")?.strip_suffix(')')?;
+    inner
+        .trim_end()
+        .ends_with("::regclass")
+        .then_some(inner.trim())
+}
+
+/// The change of an identity's sequence options, when it stays an
+/// identity.
+fn identity_options_alter(q: &QualifiedName, n: &str, a: &Column, b: &Column) -> Option<String> {
+    a.identity.and(b.identity)?;
+    let set = render::identity_set_options(
+        a.identity_sequence.as_ref(),
+        b.identity_sequence.as_ref(),
+        &b.type_,
+    );
+    let seq = render::identity_sequence_name(q, n, a);
+    (!set.is_empty()).then(|| render::alter_identity_options(q, n, &seq, &set))
+}
+
 fn column_alter(
     q: &QualifiedName,
     n: &str,
     a: &Column,
     b: &Column,
-) -> Result<Vec<String>, PlanError> {
+) -> Result<ColumnAlter, PlanError> {
     let col = quote_ident(n);
     let mut out = Vec::new();
+    let mut second = Vec::new();
+    let split = identity_swaps(a, b);
     let at = |what: String| alter_table(q, &format!("ALTER COLUMN {col} {what}"));
     let type_changed = a.type_ != b.type_ || a.collation != b.collation;
     let default_changed = match (&a.default, &b.default) {
@@ -293,6 +336,13 @@ fn column_alter(
     // A default may not cast to the new type: dropped first, set after.
     if (type_changed && a.default.is_some()) || (default_changed && b.default.is_none()) {
         out.push(at("DROP DEFAULT".into()));
+    }
+    // Options that fit a narrower type are set before the type changes,
+    // else after (the identity's sequence takes the column's type).
+    let narrows = identity::type_range(&b.type_).1 < identity::type_range(&a.type_).1;
+    let options = identity_options_alter(q, n, a, b);
+    if narrows {
+        out.extend(options.clone());
     }
     if type_changed {
         let coll = b
@@ -312,10 +362,14 @@ fn column_alter(
             b.type_, b.type_
         )));
     }
-    if let Some(x) = &b.default {
-        if default_changed || (type_changed && a.default.is_some()) {
-            out.push(at(format!("SET DEFAULT {x}")));
-        }
+    let set_default = b
+        .default
+        .as_ref()
+        .filter(|_| default_changed || (type_changed && a.default.is_some()));
+    // PostgreSQL refuses a default on an identity column: set once the
+    // identity is gone.
+    if let Some(x) = set_default.filter(|_| a.identity.is_none()) {
+        out.push(at(format!("SET DEFAULT {x}")));
     }
     // An identity column cannot lose its NOT NULL: the identity goes
     // first. Added, it needs the NOT NULL before it.
@@ -323,16 +377,61 @@ fn column_alter(
         out.push(at("DROP IDENTITY".into()));
     }
     out.extend(not_null_alter(q, n, a, b));
+    if let Some(x) = set_default.filter(|_| a.identity.is_some()) {
+        let to = if split { &mut second } else { &mut out };
+        to.push(at(format!("SET DEFAULT {x}")));
+        // The identity numbered the rows: the serial's sequence goes on
+        // after them.
+        if let Some(seq) = nextval_sequence(x) {
+            to.push(render::sequence_past_rows(seq, q, n));
+        }
+    }
     if a.identity != b.identity && b.identity.is_some() {
         let word = |i: Identity| match i {
             Identity::Always => "ALWAYS",
             Identity::ByDefault => "BY DEFAULT",
         };
-        out.push(match (a.identity, b.identity) {
-            (None, Some(i)) => at(format!("ADD GENERATED {} AS IDENTITY", word(i))),
-            (_, Some(i)) => at(format!("SET GENERATED {}", word(i))),
+        match (a.identity, b.identity) {
+            (None, Some(i)) => {
+                let options = b
+                    .identity_sequence
+                    .as_ref()
+                    .map(render::identity_options)
+                    .unwrap_or_default();
+                let to = if split { &mut second } else { &mut out };
+                to.push(at(format!(
+                    "ADD GENERATED {} AS IDENTITY{options}",
+                    word(i)
+                )));
+                // A new sequence starts at its start, the rows already
+                // there may hold that value and those after it: it goes on
+                // after them.
+                let seq = render::identity_sequence_name(q, n, b);
+                let seq = format!(
+                    "{}::regclass",
+                    crate::model::name::quote_literal(&seq.sql())
+                );
+                to.push(render::sequence_past_rows(&seq, q, n));
+            }
+            (_, Some(i)) => out.push(at(format!("SET GENERATED {}", word(i)))),
             (_, None) => unreachable!("dropped above"),
-        });
+        }
+    }
+    if !narrows {
+        out.extend(options);
+    }
+    if a.identity.is_some() && b.identity.is_some() {
+        let (x, y) = (
+            render::identity_sequence_name(q, n, a),
+            render::identity_sequence_name(q, n, b),
+        );
+        if x != y {
+            out.push(format!(
+                "ALTER SEQUENCE {} RENAME TO {};",
+                x.sql(),
+                quote_ident(&y.name)
+            ));
+        }
     }
     if a.statistics != b.statistics {
         out.push(at(format!("SET STATISTICS {}", b.statistics.unwrap_or(-1))));
@@ -348,7 +447,7 @@ fn column_alter(
         &a.grants,
         &b.grants,
     )?);
-    Ok(out)
+    Ok(ColumnAlter { first: out, second })
 }
 
 /// A type named with its schema (`public.mood`): one the user made. The
@@ -480,6 +579,7 @@ pub fn compare_part(
                 breaks_dependants: false,
                 down_recreates: false,
                 validate: None,
+                then: None,
             })
         }
     };
@@ -493,11 +593,27 @@ pub fn compare_part(
             if !generated_same {
                 return Ok(Verdict::Recreate);
             }
-            let mut up = column_alter(q, n, a, b)?;
-            if up.is_empty() {
-                return Ok(Verdict::Same);
-            }
-            let down = column_alter(q, n, b, a)?;
+            let there = column_alter(q, n, a, b)?;
+            let back = column_alter(q, n, b, a)?;
+            // Cut in two (both ways or neither), each half is undone by
+            // the other's opposite.
+            let (mut up, down, then) = if there.second.is_empty() {
+                if there.first.is_empty() {
+                    return Ok(Verdict::Same);
+                }
+                (there.first, back.first, None)
+            } else {
+                let adds_identity = b.identity.is_some();
+                let named = if adds_identity { b } else { a };
+                let sequence = render::identity_sequence_name(q, n, named);
+                let then = Box::new(Then {
+                    up: there.second,
+                    down: back.first,
+                    sequence: format!("sequence:{sequence}"),
+                    adds_identity,
+                });
+                (there.first, back.second, Some(then))
+            };
             let mut hazards = Vec::new();
             let type_changed = a.type_ != b.type_ || a.collation != b.collation;
             let mut down = down;
@@ -580,6 +696,7 @@ pub fn compare_part(
                 breaks_dependants: type_changed,
                 down_recreates: false,
                 validate,
+                then,
             })
         }
         (Shape::PrimaryKey(q, a), Shape::PrimaryKey(_, b)) => {

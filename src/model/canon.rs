@@ -490,6 +490,10 @@ fn table_pass(
             &at,
         ));
         if let Some(seq) = e.identity_sequence.as_mut() {
+            if let Err(m) = seq.check(&e.type_) {
+                p.push(Problem::new(&at, m));
+            }
+            seq.canonicalise(&e.type_);
             p.extend(canonical_grants(
                 &mut seq.grants,
                 GrantKind::Sequence,

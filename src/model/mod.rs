@@ -5,6 +5,7 @@ pub mod depends;
 pub mod error;
 pub mod expr;
 pub mod external;
+pub mod identity;
 pub mod load;
 pub mod memo;
 pub mod name;

@@ -102,7 +102,7 @@ pub fn add_not_valid_not_null(table: &QualifiedName, t: &Table) -> Vec<String> {
 }
 
 /// ` (SEQUENCE NAME s START WITH 10 ...)` for the options that are set.
-fn identity_options(seq: &IdentitySequence) -> String {
+pub fn identity_options(seq: &IdentitySequence) -> String {
     let mut parts = Vec::new();
     if let Some(n) = &seq.name {
         parts.push(format!("SEQUENCE NAME {}", quote_ident(n)));
@@ -127,6 +127,86 @@ fn identity_options(seq: &IdentitySequence) -> String {
     } else {
         format!(" ({})", parts.join(" "))
     }
+}
+
+/// The `SET ...` options of `ALTER COLUMN` that take an identity's
+/// sequence from options `a` to `b` on a column of `type_` (a's read on
+/// that type too: a type change moves a default bound with it).
+pub fn identity_set_options(
+    a: Option<&IdentitySequence>,
+    b: Option<&IdentitySequence>,
+    type_: &str,
+) -> Vec<String> {
+    let empty = IdentitySequence::default();
+    let (sa, sb) = (a.unwrap_or(&empty), b.unwrap_or(&empty));
+    let (x, y) = (sa.options(type_), sb.options(type_));
+    let mut out = Vec::new();
+    if x.increment != y.increment {
+        out.push(format!("SET INCREMENT BY {}", y.increment));
+    }
+    // Bounds as numbers, not NO MINVALUE: PostgreSQL reads that on the
+    // sequence's type when it runs, which a type change may follow.
+    if x.min_value != y.min_value {
+        out.push(format!("SET MINVALUE {}", y.min_value));
+    }
+    if x.max_value != y.max_value {
+        out.push(format!("SET MAXVALUE {}", y.max_value));
+    }
+    if x.start != y.start {
+        out.push(format!("SET START WITH {}", y.start));
+    }
+    if x.cache != y.cache {
+        out.push(format!("SET CACHE {}", y.cache));
+    }
+    if x.cycle != y.cycle {
+        out.push(if y.cycle { "SET CYCLE" } else { "SET NO CYCLE" }.into());
+    }
+    out
+}
+
+/// `ALTER TABLE t ALTER COLUMN c SET ...;` for an identity's new options
+/// (`set`, from [`identity_set_options`]), its sequence `seq`. A sequence
+/// not used yet restarts at its new start, as a new one would (and its
+/// value must lie within new bounds); one in use goes on from its value.
+pub fn alter_identity_options(
+    table: &QualifiedName,
+    column: &str,
+    seq: &QualifiedName,
+    set: &[String],
+) -> String {
+    let alter = format!(
+        "ALTER TABLE {} ALTER COLUMN {} {}",
+        table.sql(),
+        quote_ident(column),
+        set.join(" ")
+    );
+    let bounds = set
+        .iter()
+        .any(|s| s.contains("START") || s.contains("MINVALUE") || s.contains("MAXVALUE"));
+    if !bounds {
+        return format!("{alter};");
+    }
+    let body = format!(
+        "\nBEGIN\n  IF (SELECT is_called FROM {}) THEN\n    {alter};\n  ELSE\n    {alter} RESTART;\n  END IF;\nEND\n",
+        seq.sql()
+    );
+    let mut tag = "$$".to_string();
+    while body.contains(&tag) {
+        tag.insert(tag.len() - 1, 'x');
+    }
+    format!("DO {tag}{body}{tag};")
+}
+
+/// Moves sequence `seq` (SQL text that casts to regclass) past the values
+/// column `column` of `table` holds, counting the way the sequence counts,
+/// unless its start is past them already: an insert that takes the next
+/// value must not meet a row that has it.
+pub fn sequence_past_rows(seq: &str, table: &QualifiedName, column: &str) -> String {
+    let c = quote_ident(column);
+    format!(
+        "-- the sequence goes on after the rows already there\nSELECT setval(s.seqrelid::regclass, x.v)\n  FROM pg_sequence AS s,\n       LATERAL (SELECT CASE WHEN s.seqincrement > 0 THEN max({c}) ELSE min({c}) END AS v FROM {}) AS x\n WHERE s.seqrelid = {seq}\n   AND CASE WHEN s.seqincrement > 0 THEN x.v >= s.seqstart ELSE x.v <= s.seqstart END;",
+        table.sql()
+    )
 }
 
 /// The name of an identity column's sequence.

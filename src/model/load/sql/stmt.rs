@@ -555,6 +555,12 @@ fn sequence(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CreateSeqStmt) -> D
 fn alter_sequence(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::AlterSeqStmt) -> Done {
     let rv = s.sequence.as_ref().ok_or_else(|| Refusal::new("no name"))?;
     let key = rel(t, item, rv).to_string();
+    if !t.db.sequences.contains_key(&key) {
+        if let Some(seq) = identity_sequence(&mut t.db, &key) {
+            super::table::identity_options(seq, &s.options);
+            return Ok(());
+        }
+    }
     let mut seq =
         t.db.sequences
             .get(&key)

@@ -457,6 +457,15 @@ fn col_of<'t>(
 
 fn identity_sequence(options: &[pb::Node]) -> Option<IdentitySequence> {
     let mut s = IdentitySequence::default();
+    identity_options(&mut s, options);
+    (!s.is_default()).then_some(s)
+}
+
+/// Sets the sequence options of an identity (`GENERATED ... AS IDENTITY
+/// (...)`, `ALTER COLUMN ... SET ...`, `ALTER SEQUENCE`) on `s`; `NO
+/// MINVALUE` and `NO MAXVALUE` go back to the default. `RESTART` is the
+/// sequence's value, not its definition: left out.
+pub(super) fn identity_options(s: &mut IdentitySequence, options: &[pb::Node]) {
     for o in options {
         let Some(N::DefElem(d)) = o.node.as_ref() else {
             continue;
@@ -471,14 +480,13 @@ fn identity_sequence(options: &[pb::Node]) -> Option<IdentitySequence> {
             }
             "start" => s.start = n(),
             "increment" => s.increment = n(),
-            "minvalue" if d.arg.is_some() => s.min_value = n(),
-            "maxvalue" if d.arg.is_some() => s.max_value = n(),
+            "minvalue" => s.min_value = d.arg.as_ref().and(n()),
+            "maxvalue" => s.max_value = d.arg.as_ref().and(n()),
             "cache" => s.cache = n(),
             "cycle" => s.cycle = def_text(d) == "true",
             _ => {}
         }
     }
-    (!s.is_default()).then_some(s)
 }
 
 /// The table an ALTER, index, policy or trigger is on; a table the files
@@ -629,6 +637,36 @@ fn alter_cmd(
             });
             cc.nullable = false;
             cc.identity_sequence = seq;
+        }
+        A::AtSetIdentity => {
+            let Some(N::List(l)) = def else {
+                return Err(Refusal::new("no identity options"));
+            };
+            let cc = col_of(tab, Some(&cmd.name), &key)?;
+            if cc.identity.is_none() {
+                return Err(Refusal::new(format!(
+                    "column {} of {key} is not an identity column",
+                    cmd.name
+                )));
+            }
+            for o in &l.items {
+                if let Some(N::DefElem(d)) = o.node.as_ref() {
+                    if d.defname == "generated" {
+                        cc.identity = Some(match def_text(d).as_str() {
+                            // ATTRIBUTE_IDENTITY_ALWAYS, 'a', as a number
+                            "97" => Identity::Always,
+                            _ => Identity::ByDefault,
+                        });
+                    }
+                }
+            }
+            let seq = cc.identity_sequence.get_or_insert_with(Default::default);
+            identity_options(seq, &l.items);
+        }
+        A::AtDropIdentity => {
+            let cc = col_of(tab, Some(&cmd.name), &key)?;
+            cc.identity = None;
+            cc.identity_sequence = None;
         }
         A::AtReplicaIdentity => {
             let Some(N::ReplicaIdentityStmt(r)) = def else {
