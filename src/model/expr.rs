@@ -194,7 +194,17 @@ impl Norm<'_> {
                 }
                 strip_target_names(&mut b["subselect"]);
             }
-            "SelectStmt" => unqualify_single_from(&mut b),
+            "SelectStmt" => {
+                unqualify_single_from(&mut b);
+                // A set operation's columns are named by its first branch:
+                // names in the later ones say nothing (the catalog adds
+                // some, `NULL::integer AS int4`).
+                if b["rarg"].is_object() {
+                    let mut rarg = json!({ "SelectStmt": b["rarg"].take() });
+                    strip_target_names(&mut rarg);
+                    b["rarg"] = rarg["SelectStmt"].take();
+                }
+            }
             "ColumnRef" => {
                 if let (Some(rel), Some(fields)) = (&self.cx.relation, b["fields"].as_array_mut()) {
                     if fields.len() == 2 && fields[0] == json!({"String": {"sval": rel}}) {
@@ -212,6 +222,25 @@ impl Norm<'_> {
     fn type_cast(&self, mut b: Value) -> Value {
         strip_names(&mut b["type_name"]["names"], &self.cx.search_path);
         let arg = b["arg"].clone();
+        // `ARRAY[a, b]::t[]` is `ARRAY[a::t, b::t]`: PostgreSQL reads the
+        // first and writes the second back, so the cast goes into the
+        // elements (and, on literals, away).
+        let bounds = b["type_name"]["array_bounds"]
+            .as_array()
+            .map_or(0, Vec::len);
+        if bounds == 1 {
+            if let Some(elements) = arg["AArrayExpr"]["elements"].as_array() {
+                let mut element_type = b["type_name"].clone();
+                element_type["array_bounds"] = json!([]);
+                let cast: Vec<Value> = elements
+                    .iter()
+                    .map(|e| self.type_cast(json!({ "arg": e, "type_name": element_type })))
+                    .collect();
+                let mut out = arg.clone();
+                out["AArrayExpr"]["elements"] = json!(cast);
+                return out;
+            }
+        }
         let type_names = b["type_name"]["names"].clone();
         let names: Vec<&str> = type_names
             .as_array()
@@ -548,6 +577,32 @@ mod tests {
         for bad in ["1; drop table x", "1 from t", "", "a as b", "1, 2"] {
             assert!(canonical(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_cast_array_is_an_array_of_casts() {
+        // What a CHECK reads as, and what PostgreSQL writes back for it.
+        let read = "((entity_type)::text = ANY ((ARRAY['area'::character varying, 'artist'::character varying])::text[]))";
+        let back = "((entity_type)::text = ANY (ARRAY[('area'::character varying)::text, ('artist'::character varying)::text]))";
+        assert!(equivalent(read, back));
+        assert!(equivalent(
+            "x = ANY (ARRAY[1, 2]::bigint[])",
+            "x = ANY (ARRAY[1::bigint, 2::bigint])"
+        ));
+        assert!(!equivalent(
+            "x = ANY (ARRAY['a', 'b']::text[])",
+            "x = ANY (ARRAY['a', 'c'])"
+        ));
+    }
+
+    #[test]
+    fn names_in_a_later_union_branch_say_nothing() {
+        let a = "(SELECT x FROM (SELECT a, b FROM t UNION ALL SELECT a, NULL::integer FROM u) q)";
+        let b = "(SELECT x FROM (SELECT a, b FROM t UNION ALL SELECT a, NULL::integer AS int4 FROM u) q)";
+        assert!(equivalent(a, b));
+        let c =
+            "(SELECT x FROM (SELECT a, b AS c FROM t UNION ALL SELECT a, NULL::integer FROM u) q)";
+        assert!(!equivalent(a, c));
     }
 
     #[test]
