@@ -992,27 +992,8 @@ fn comment(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CommentStmt) -> Done
             let name = list().join(".");
             schema_def(t, &name).comment = text;
         }
-        ObjectType::ObjectTsconfiguration => {
-            let names = list();
-            let db = &t.db;
-            let q = qualified(item, &names, |q| {
-                db.text_search_configurations.contains_key(&q.to_string())
-            })?;
-            let k = q.to_string();
-            t.db.text_search_configurations
-                .get_mut(&k)
-                .ok_or_else(|| missing("text search configuration", &k))?
-                .comment = text;
-        }
-        ObjectType::ObjectCollation => {
-            let names = list();
-            let db = &t.db;
-            let q = qualified(item, &names, |q| db.collations.contains_key(&q.to_string()))?;
-            let k = q.to_string();
-            t.db.collations
-                .get_mut(&k)
-                .ok_or_else(|| missing("collation", &k))?
-                .comment = text;
+        ObjectType::ObjectTsconfiguration | ObjectType::ObjectCollation => {
+            *owned(t, item, kind, &list())?.1 = text;
         }
         ObjectType::ObjectPublication => {
             let name = list().join(".");
@@ -1456,6 +1437,35 @@ fn user_type<'t>(
     }
 }
 
+/// The owner and comment of a collation or text search configuration the
+/// files create, found on `search_path`.
+fn owned<'t>(
+    t: &'t mut Translator<'_>,
+    item: &Item<'_>,
+    kind: ObjectType,
+    names: &[String],
+) -> Result<(&'t mut Option<String>, &'t mut Option<String>), Refusal> {
+    let collation = kind == ObjectType::ObjectCollation;
+    let db = &t.db;
+    let has = |k: &str| match collation {
+        true => db.collations.contains_key(k),
+        false => db.text_search_configurations.contains_key(k),
+    };
+    let k = qualified(item, names, |q| has(&q.to_string()))?.to_string();
+    let missing = |what: &str| Refusal::new(format!("{what} {k} is not created in these files"));
+    if collation {
+        let c =
+            t.db.collations
+                .get_mut(&k)
+                .ok_or_else(|| missing("collation"))?;
+        Ok((&mut c.owner, &mut c.comment))
+    } else {
+        let c = (t.db.text_search_configurations.get_mut(&k))
+            .ok_or_else(|| missing("text search configuration"))?;
+        Ok((&mut c.owner, &mut c.comment))
+    }
+}
+
 fn owner(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::AlterOwnerStmt) -> Done {
     let owner = s.newowner.as_ref().and_then(role);
     let object = s.object.as_deref();
@@ -1467,27 +1477,8 @@ fn owner(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::AlterOwnerStmt) -> Don
         (ObjectType::ObjectSchema, Some(N::String(x))) => {
             schema_def(t, &x.sval).owner = owner;
         }
-        (ObjectType::ObjectTsconfiguration, Some(N::List(l))) => {
-            let names = strings(&l.items);
-            let db = &t.db;
-            let q = qualified(item, &names, |q| {
-                db.text_search_configurations.contains_key(&q.to_string())
-            })?;
-            let k = q.to_string();
-            t.db.text_search_configurations
-                .get_mut(&k)
-                .ok_or_else(|| missing("text search configuration", &k))?
-                .owner = owner;
-        }
-        (ObjectType::ObjectCollation, Some(N::List(l))) => {
-            let names = strings(&l.items);
-            let db = &t.db;
-            let q = qualified(item, &names, |q| db.collations.contains_key(&q.to_string()))?;
-            let k = q.to_string();
-            t.db.collations
-                .get_mut(&k)
-                .ok_or_else(|| missing("collation", &k))?
-                .owner = owner;
+        (ObjectType::ObjectTsconfiguration | ObjectType::ObjectCollation, Some(N::List(l))) => {
+            *owned(t, item, kind, &strings(&l.items))?.0 = owner;
         }
         (ObjectType::ObjectPublication, Some(N::String(x))) => {
             t.db.publications
