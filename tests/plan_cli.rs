@@ -33,7 +33,7 @@ fn run_plan(schema: &Path, dir: &Path, extra: &[&str]) -> (i32, String, String) 
 
 fn step(id: &str, action: Action, up: &[&str], down: &[&str]) -> PlannedStep {
     PlannedStep {
-        id: id.into(),
+        id: reconcile::model::Id::parse(id).expect("an id"),
         action,
         summary: format!("{} {id}", format!("{action:?}").to_lowercase()),
         up: up.iter().map(|s| s.to_string()).collect(),
@@ -71,7 +71,7 @@ fn sample_plan() -> MigrationPlan {
     index.transactional = false;
     index.hazards = vec![hazard(Code::IndexBuild)];
     index.after = vec![Edge {
-        before: "table:public.t".into(),
+        before: reconcile::model::Id::parse("table:public.t").unwrap(),
         reason: "the index is on the table".into(),
     }];
     let mut fk = step(
@@ -82,7 +82,7 @@ fn sample_plan() -> MigrationPlan {
     );
     fk.hazards = vec![hazard(Code::ConstraintScan)];
     fk.after = vec![Edge {
-        before: "table:public.t".into(),
+        before: reconcile::model::Id::parse("table:public.t").unwrap(),
         reason: "the key references the table".into(),
     }];
     let validate = step(

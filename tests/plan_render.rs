@@ -496,7 +496,11 @@ fn dependencies_are_recorded() {
             .position(|s| s.id == id)
             .unwrap_or_else(|| panic!("no step {id}"))
     };
-    let deps = |id: &str| steps[pos(id)].depends_on.clone();
+    let deps = |id: &str| -> Vec<String> {
+        (steps[pos(id)].depends_on.iter())
+            .map(|d| d.to_string())
+            .collect()
+    };
     assert!(deps("view:app.a_first_view").contains(&"view:app.z_second_view".to_string()));
     assert!(pos("view:app.z_second_view") < pos("view:app.a_first_view"));
     assert!(deps("domain:app.z_email").contains(&"function:app.zz_is_email(text)".to_string()));

@@ -14,7 +14,7 @@ use diesel::QueryableByName;
 
 use super::session::Session;
 use super::CatalogError;
-use crate::model::{depends::CatalogDeps, Database};
+use crate::model::{depends::CatalogDeps, Database, Id, IdKind};
 
 const SQL: &str = "WITH ext AS (
   SELECT d.classid, d.objid, e.extname::text AS extname
@@ -168,7 +168,7 @@ pub fn depends(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
         // A sequence's automatic dependency on a column is OWNED BY.
         let owned_by = r.deptype == "a" && r.obj.first().is_some_and(|k| k == "sequence");
         let obj = match (owned_by, r.obj.as_slice()) {
-            (true, [_, schema, name]) => Some(format!("owned_by:{}", Session::key(schema, name))),
+            (true, [_, schema, name]) => Some(Id::new(IdKind::OwnedBy, Session::key(schema, name))),
             _ => id(&r.obj, r.obj_column.as_deref()),
         };
         if let (Some(obj), Some(refd)) = (obj, id(&r.refd, r.ref_column.as_deref())) {
@@ -180,21 +180,21 @@ pub fn depends(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
 /// The diff's id of an object described as `[kind, schema, name, part]`
 /// (`[kind, name]` for schemas and extensions); `column` is the column of
 /// a table the dependency is on, if any.
-fn id(d: &[String], column: Option<&str>) -> Option<String> {
+fn id(d: &[String], column: Option<&str>) -> Option<Id> {
+    use IdKind::*;
     let key = |s: &str, n: &str| Session::key(s, n);
-    Some(match d {
-        [k, s, n] if k == "table" => match column {
-            Some(c) => format!("column:{}.{c}", key(s, n)),
-            None => format!("table:{}", key(s, n)),
+    let kind = IdKind::parse(d.first()?)?;
+    Some(match (kind, d) {
+        (Table, [_, s, n]) => match column {
+            Some(c) => Id::part(Column, key(s, n), c),
+            None => Id::new(Table, key(s, n)),
         },
-        [k, s, n] if matches!(k.as_str(), "view" | "sequence" | "type" | "domain" | "pk") => {
-            format!("{k}:{}", key(s, n))
+        (View | Sequence | Type | Domain | Pk, [_, s, n]) => Id::new(kind, key(s, n)),
+        (Function | Aggregate, [_, s, n, args]) => {
+            Id::new(kind, format_args!("{}({args})", key(s, n)))
         }
-        [k, s, n, args] if matches!(k.as_str(), "function" | "aggregate") => {
-            format!("{k}:{}({args})", key(s, n))
-        }
-        [k, s, n, part] => format!("{k}:{}.{part}", key(s, n)),
-        [k, name] => format!("{k}:{name}"),
+        (_, [_, s, n, part]) => Id::part(kind, key(s, n), part),
+        (_, [_, name]) => Id::new(kind, name),
         _ => return None,
     })
 }

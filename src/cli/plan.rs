@@ -121,10 +121,8 @@ fn from_state(
 
 /// Whether the desired state names this step's object under `allow_drop`
 /// (`table:public.t` and `table:public.t:drop` are `public.t`).
-fn allowed_drop(allow_drop: &[String], step_id: &str) -> bool {
-    let object = step_id.split_once(':').map_or(step_id, |(_, rest)| rest);
-    let object = object.strip_suffix(":drop").unwrap_or(object);
-    allow_drop.iter().any(|a| a == object)
+fn allowed_drop(allow_drop: &[String], step_id: &crate::model::Id) -> bool {
+    allow_drop.iter().any(|a| a == step_id.key())
 }
 
 fn check_args(args: &PlanArgs) -> Result<(), Failure> {

@@ -17,7 +17,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::model::name::split_dotted;
 use crate::model::privileges::DefaultKind;
-use crate::model::{Database, FunctionKind, QualifiedName, Table};
+use crate::model::{Database, FunctionKind, Id, IdKind, QualifiedName, Table};
 
 use super::pool::{StepPool, NO_STEP};
 use super::render::{self, parse_function_key, parse_name, parse_table_ref, Detached, Target};
@@ -76,15 +76,15 @@ fn default_scope(target: Target<'_>) -> Option<(String, DefaultKind)> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
     /// Unique and stable, e.g. `table:public.users`, `fk:public.a.a_b_fkey`.
-    pub id: String,
+    pub id: Id,
     pub kind: StepKind,
     /// One statement ending in `;`.
     pub sql: String,
     /// Ids of steps that must run before this one.
-    pub depends_on: Vec<String>,
+    pub depends_on: Vec<Id>,
     /// The object step this one belongs to (comment, owner, grant, RLS,
     /// trigger state); it is placed right after it.
-    pub attached_to: Option<String>,
+    pub attached_to: Option<Id>,
     /// The statement that undoes this one in a down script; None for parts
     /// that go with their object (comments, grants, owner, RLS).
     pub undo: Option<String>,
@@ -236,12 +236,12 @@ enum Part {
 struct Splits {
     tables: BTreeMap<String, Detached>,
     domains: BTreeMap<String, BTreeSet<String>>,
-    bodies: BTreeMap<String, BTreeSet<String>>,
+    bodies: BTreeMap<Id, BTreeSet<Id>>,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct Dep {
-    pub(crate) target: String,
+    pub(crate) target: Id,
     /// The table part (of this step's table) that causes the dependency.
     /// Boxed: few dependencies have one.
     part: Option<Box<Part>>,
@@ -266,7 +266,7 @@ impl Dep {
 #[derive(Debug)]
 struct Node {
     /// Empty for an attached node.
-    id: Box<str>,
+    id: Id,
     /// The place of the step this one is attached to.
     parent: Option<u32>,
     body: Box<Body>,
@@ -289,10 +289,10 @@ pub(crate) struct Body {
 
 impl Node {
     /// Its id, the node being at place `i`.
-    fn id_at(&self, i: usize) -> String {
+    fn id_at(&self, i: usize) -> Id {
         match self.numbered {
-            true => format!("{}:{i}", kind_word(self.body.kind)),
-            false => self.id.to_string(),
+            true => Id::new(kind_word(self.body.kind), i),
+            false => self.id.clone(),
         }
     }
 }
@@ -300,14 +300,14 @@ impl Node {
 /// Where names resolve to: steps by object name.
 #[derive(Default)]
 struct Names {
-    relations: HashMap<QualifiedName, Vec<String>>,
-    types: HashMap<QualifiedName, Vec<String>>,
-    functions: HashMap<QualifiedName, Vec<String>>,
+    relations: HashMap<QualifiedName, Vec<Id>>,
+    types: HashMap<QualifiedName, Vec<Id>>,
+    functions: HashMap<QualifiedName, Vec<Id>>,
     schemas: BTreeSet<String>,
-    extensions_by_schema: HashMap<String, Vec<String>>,
+    extensions_by_schema: HashMap<String, Vec<Id>>,
 }
 
-fn add(map: &mut HashMap<QualifiedName, Vec<String>>, name: QualifiedName, id: String) {
+fn add(map: &mut HashMap<QualifiedName, Vec<Id>>, name: QualifiedName, id: Id) {
     let ids = map.entry(name).or_default();
     if !ids.contains(&id) {
         ids.push(id);
@@ -315,7 +315,7 @@ fn add(map: &mut HashMap<QualifiedName, Vec<String>>, name: QualifiedName, id: S
 }
 
 impl Names {
-    fn lookup(&self, map: &HashMap<QualifiedName, Vec<String>>, r: &RefName) -> Vec<String> {
+    fn lookup(&self, map: &HashMap<QualifiedName, Vec<Id>>, r: &RefName) -> Vec<Id> {
         match &r.schema {
             Some(s) if matches!(s.as_str(), "pg_catalog" | "information_schema" | "pg_temp") => {
                 vec![]
@@ -342,7 +342,7 @@ impl Names {
         }
     }
 
-    fn resolve(&self, refs: &Refs) -> Vec<String> {
+    fn resolve(&self, refs: &Refs) -> Vec<Id> {
         let mut out = Vec::new();
         for r in &refs.relations {
             out.extend(self.lookup(&self.relations, r));
@@ -437,32 +437,32 @@ fn parse_err(what: &str, sql: &str, message: String) -> PlanError {
 }
 
 impl Ctx<'_> {
-    pub(crate) fn expr(&self, what: &str, expr: &str) -> Result<Vec<String>, PlanError> {
+    pub(crate) fn expr(&self, what: &str, expr: &str) -> Result<Vec<Id>, PlanError> {
         let refs = refs_in_expr(expr).map_err(|m| parse_err(what, expr, m))?;
         Ok(self.names.resolve(&refs))
     }
 
-    pub(crate) fn ty(&self, what: &str, ty: &str) -> Result<Vec<String>, PlanError> {
+    pub(crate) fn ty(&self, what: &str, ty: &str) -> Result<Vec<Id>, PlanError> {
         let refs = refs_in_type(ty).map_err(|m| parse_err(what, ty, m))?;
         Ok(self.names.resolve(&refs))
     }
 
-    pub(crate) fn sql(&self, what: &str, sql: &str) -> Result<Vec<String>, PlanError> {
+    pub(crate) fn sql(&self, what: &str, sql: &str) -> Result<Vec<Id>, PlanError> {
         let refs = refs_in_sql(sql).map_err(|m| parse_err(what, sql, m))?;
         Ok(self.names.resolve(&refs))
     }
 
     /// The step of a collation the model makes, if `c` names one.
-    pub(crate) fn collation(&self, c: &Option<String>) -> Vec<String> {
+    pub(crate) fn collation(&self, c: &Option<String>) -> Vec<Id> {
         match c {
-            Some(k) if self.db.collations.contains_key(k) => vec![format!("collation:{k}")],
+            Some(k) if self.db.collations.contains_key(k) => vec![Id::new(IdKind::Collation, k)],
             _ => vec![],
         }
     }
 
-    fn schema_dep(&self, schema: &str) -> Vec<String> {
+    fn schema_dep(&self, schema: &str) -> Vec<Id> {
         if self.names.schemas.contains(schema) {
-            vec![format!("schema:{schema}")]
+            vec![Id::new(IdKind::Schema, schema)]
         } else {
             vec![]
         }
@@ -480,7 +480,7 @@ fn exact(text: String) -> Box<str> {
     }
 }
 
-fn deps(targets: Vec<String>) -> Vec<Dep> {
+fn deps(targets: Vec<Id>) -> Vec<Dep> {
     targets
         .into_iter()
         .map(|target| Dep { target, part: None })
@@ -500,9 +500,9 @@ impl Builder {
         }
     }
 
-    fn push(&mut self, id: String, kind: StepKind, sql: String, deps: Vec<Dep>) {
+    fn push(&mut self, id: Id, kind: StepKind, sql: String, deps: Vec<Dep>) {
         self.nodes.push(Node {
-            id: id.into_boxed_str(),
+            id,
             parent: None,
             body: Box::new(Body {
                 kind,
@@ -526,14 +526,14 @@ impl Builder {
     /// a grant on `public`) it stands alone. The parent is a step this
     /// builder pushed a few steps before; were it not, the statement would
     /// stand alone and follow it by a dependency.
-    fn attach(&mut self, parent: Option<&str>, kind: StepKind, sql: String) {
+    fn attach(&mut self, parent: Option<&Id>, kind: StepKind, sql: String) {
         let n = self.nodes.len();
-        let at = parent.and_then(|p| self.nodes.iter().rposition(|x| *x.id == *p));
+        let at = parent.and_then(|p| self.nodes.iter().rposition(|x| x.id == *p));
         let (id, deps) = match at {
-            Some(_) => (String::new(), vec![]),
+            Some(_) => (Id::default(), vec![]),
             None => (
-                format!("{}:{n}", kind_word(kind)),
-                deps(parent.map(|p| vec![p.to_string()]).unwrap_or_default()),
+                Id::new(kind_word(kind), n),
+                deps(parent.map(|p| vec![p.clone()]).unwrap_or_default()),
             ),
         };
         self.push(id, kind, sql, deps);
@@ -542,7 +542,7 @@ impl Builder {
         last.numbered = true;
     }
 
-    fn comment(&mut self, parent: Option<&str>, target: Target<'_>, text: &Option<String>) {
+    fn comment(&mut self, parent: Option<&Id>, target: Target<'_>, text: &Option<String>) {
         if let Some(t) = text {
             self.attach(parent, StepKind::Comment, render::comment_on(target, t));
         }
@@ -550,7 +550,7 @@ impl Builder {
 
     fn grants(
         &mut self,
-        parent: Option<&str>,
+        parent: Option<&Id>,
         target: Target<'_>,
         column: Option<&str>,
         grants: &crate::model::Grants,
@@ -578,7 +578,7 @@ impl Builder {
         Ok(())
     }
 
-    fn owner(&mut self, parent: Option<&str>, target: Target<'_>, owner: &Option<String>) {
+    fn owner(&mut self, parent: Option<&Id>, target: Target<'_>, owner: &Option<String>) {
         if let Some(o) = owner {
             self.attach(parent, StepKind::Owner, render::owner_to(target, o));
         }
@@ -618,7 +618,7 @@ impl Builder {
             let pairs = render::default_privileges_with_undo(d)?;
             for (j, (sql, undo)) in pairs.into_iter().enumerate() {
                 b.push(
-                    format!("default_privileges:{i}.{j}"),
+                    Id::part(IdKind::DefaultPrivileges, i, j),
                     StepKind::DefaultPrivileges,
                     sql,
                     deps(dep.clone()),
@@ -637,16 +637,16 @@ impl Builder {
             }
             if name == "public" {
                 // One step, its statements in their order, never undone.
-                let id = "schema:public";
+                let id = Id::new(IdKind::Schema, "public");
                 let mut sql = render::alter_public_schema(s)?.into_iter();
                 let first = sql.next().unwrap_or_default();
-                self.push(id.to_string(), StepKind::Schema, first, vec![]);
+                self.push(id.clone(), StepKind::Schema, first, vec![]);
                 for more in sql {
-                    self.attach(Some(id), StepKind::Grant, more);
+                    self.attach(Some(&id), StepKind::Grant, more);
                 }
                 continue;
             }
-            let id = format!("schema:{name}");
+            let id = Id::new(IdKind::Schema, name);
             self.push(
                 id.clone(),
                 StepKind::Schema,
@@ -654,13 +654,13 @@ impl Builder {
                 vec![],
             );
             self.undo(render::drop_object(Target::Schema(name)));
-            let p = Some(id.as_str());
+            let p = Some(&id);
             self.owner(p, Target::Schema(name), &s.owner);
             self.comment(p, Target::Schema(name), &s.comment);
             self.grants(p, Target::Schema(name), None, &s.grants)?;
         }
         for (name, e) in &db.extensions {
-            let id = format!("extension:{name}");
+            let id = Id::new(IdKind::Extension, name);
             let dep = e
                 .schema
                 .as_deref()
@@ -683,7 +683,7 @@ impl Builder {
             if ctx.external.name(&name) {
                 continue;
             }
-            let id = format!("collation:{key}");
+            let id = Id::new(IdKind::Collation, key);
             let target = Target::Collation(&name);
             let d = ctx.schema_dep(&name.schema);
             self.push(
@@ -701,7 +701,7 @@ impl Builder {
             if ctx.external.name(&name) {
                 continue;
             }
-            let id = format!("text_search_configuration:{key}");
+            let id = Id::new(IdKind::TextSearchConfiguration, key);
             let target = Target::TextSearchConfiguration(&name);
             let mut d = ctx.schema_dep(&name.schema);
             // A dictionary or parser of an extension (unaccent): after it.
@@ -744,7 +744,7 @@ impl Builder {
             if ctx.external.name(&name) {
                 continue;
             }
-            let id = format!("type:{key}");
+            let id = Id::new(IdKind::Type, key);
             let d = ctx.schema_dep(&name.schema);
             self.push(
                 id.clone(),
@@ -762,7 +762,7 @@ impl Builder {
             if ctx.external.name(&name) {
                 continue;
             }
-            let id = format!("type:{key}");
+            let id = Id::new(IdKind::Type, key);
             let mut d = ctx.schema_dep(&name.schema);
             for ty in c.attributes.values() {
                 d.extend(ctx.ty(&format!("type {key}"), ty)?);
@@ -780,7 +780,7 @@ impl Builder {
                 continue;
             }
             let what = format!("domain {key}");
-            let id = format!("domain:{key}");
+            let id = Id::new(IdKind::Domain, key);
             let mut d = ctx.schema_dep(&name.schema);
             d.extend(ctx.ty(&what, &dom.type_)?);
             d.extend(ctx.collation(&dom.collation));
@@ -812,7 +812,7 @@ impl Builder {
                 let mut d = vec![id.clone()];
                 d.extend(ctx.expr(&what, x)?);
                 let (add, drop) = render::domain_check(&name, cname, x);
-                let cid = format!("domain_check:{key}.{cname}");
+                let cid = Id::part(IdKind::DomainCheck, key, cname);
                 self.push(cid, StepKind::Check, add, deps(d));
                 self.undo(drop);
             }
@@ -825,7 +825,7 @@ impl Builder {
             if ctx.external.name(&name) {
                 continue;
             }
-            let id = format!("sequence:{key}");
+            let id = Id::new(IdKind::Sequence, key);
             let d = ctx.schema_dep(&name.schema);
             let sql = render::create_sequence(&name, s);
             self.push(id.clone(), StepKind::Sequence, sql, deps(d));
@@ -843,11 +843,11 @@ impl Builder {
                 self.owner(Some(&id), Target::Sequence(&name), &table_owner);
                 let mut d = vec![id.clone()];
                 if ctx.tables.contains_key(&table) && !ctx.external.name(&table) {
-                    d.push(format!("table:{}", ctx.tables[&table].0));
+                    d.push(Id::new(IdKind::Table, ctx.tables[&table].0));
                 }
                 let sql = render::sequence_owned_by(&name, owned)?;
                 self.push(
-                    format!("owned_by:{key}"),
+                    Id::new(IdKind::OwnedBy, key),
                     StepKind::SequenceOwner,
                     sql,
                     deps(d),
@@ -866,7 +866,7 @@ impl Builder {
                 continue;
             }
             let what = format!("function {key}");
-            let id = format!("function:{key}");
+            let id = Id::new(IdKind::Function, key);
             let sql = render::create_function(&k, f, render::Mode::Plain)?;
             let mut d = ctx.schema_dep(&k.name.schema);
             // Signature types always; the body only when PostgreSQL parses
@@ -919,7 +919,7 @@ impl Builder {
                 continue;
             }
             let what = format!("aggregate {key}");
-            let id = format!("aggregate:{key}");
+            let id = Id::new(IdKind::Aggregate, key);
             let mut d = ctx.schema_dep(&k.name.schema);
             let args = if k.args.is_empty() { "*" } else { &k.args };
             let probe = format!(
@@ -950,7 +950,7 @@ impl Builder {
         detached: &Detached,
     ) -> Result<(), PlanError> {
         let what = format!("table {key}");
-        let id = format!("table:{key}");
+        let id = Id::new(IdKind::Table, key);
         let parent = match &t.partition_of {
             Some(p) => {
                 let pn = parse_name(&p.parent, &what)?;
@@ -963,7 +963,7 @@ impl Builder {
         let mut d = deps(ctx.schema_dep(&name.schema));
         if let Some((pk, _)) = &parent {
             if !ctx.external.name(&parse_name(pk, &what)?) {
-                d.extend(deps(vec![format!("table:{pk}")]));
+                d.extend(deps(vec![Id::new(IdKind::Table, pk)]));
             }
         }
         for (cname, c) in &t.columns {
@@ -1003,7 +1003,7 @@ impl Builder {
         self.undo(render::drop_object(Target::Table(name)));
         self.nodes.last_mut().expect("pushed").splits = true;
 
-        let me = Some(id.as_str());
+        let me = Some(&id);
         self.owner(me, Target::Table(name), &t.owner);
         self.comment(me, Target::Table(name), &t.comment);
         for (cname, c) in &t.columns {
@@ -1053,10 +1053,10 @@ impl Builder {
                 .strip_prefix("index ")
                 .filter(|i| t.indexes.contains_key(*i))
             {
-                d.push(format!("index:{key}.{index}"));
+                d.push(Id::part(IdKind::Index, key, index));
             }
             self.push(
-                format!("replica_identity:{key}"),
+                Id::new(IdKind::ReplicaIdentity, key),
                 StepKind::Table,
                 render::replica_identity(name, ri),
                 deps(d),
@@ -1074,7 +1074,7 @@ impl Builder {
                 d.extend(ctx.expr(&what, x)?);
                 let sql = render::set_column_default(name, cname, x);
                 self.push(
-                    format!("default:{key}.{cname}"),
+                    Id::part(IdKind::Default, key, cname),
                     StepKind::ColumnDefault,
                     sql,
                     deps(d),
@@ -1086,7 +1086,7 @@ impl Builder {
             if render::check_inline(cname, c, detached) || inherited.check(cname) {
                 continue;
             }
-            let cid = format!("check:{key}.{cname}");
+            let cid = Id::part(IdKind::Check, key, cname);
             let mut d = vec![id.clone()];
             d.extend(ctx.expr(&what, &c.expression)?);
             self.push(
@@ -1102,12 +1102,12 @@ impl Builder {
             if inherited.foreign_key(fname) {
                 continue;
             }
-            let fid = format!("fk:{key}.{fname}");
+            let fid = Id::part(IdKind::Fk, key, fname);
             let mut d = vec![id.clone()];
             let (target, cols) = parse_table_ref(&fk.references)?;
             if let Some((tk, tt)) = ctx.tables.get(&target) {
                 if !ctx.external.name(&target) {
-                    d.push(format!("table:{tk}"));
+                    d.push(Id::new(IdKind::Table, tk));
                     // A foreign key may rest on a unique index, not a constraint.
                     for (iname, ix) in &tt.indexes {
                         let plain: Vec<String> =
@@ -1119,7 +1119,7 @@ impl Builder {
                             b.sort();
                             a == b && plain.len() == ix.columns.len()
                         } {
-                            d.push(format!("index:{tk}.{iname}"));
+                            d.push(Id::part(IdKind::Index, tk, iname));
                         }
                     }
                 }
@@ -1136,7 +1136,7 @@ impl Builder {
             let mut d = vec![id.clone()];
             for child in children {
                 for ciname in ctx.db.tables[*child].indexes.keys() {
-                    d.push(format!("index:{child}.{ciname}"));
+                    d.push(Id::part(IdKind::Index, child, ciname));
                 }
             }
             self.index(ctx, key, name, iname, ix, d)?;
@@ -1153,9 +1153,9 @@ impl Builder {
         t: &Table,
     ) -> Result<(), PlanError> {
         let what = format!("table {key}");
-        let id = format!("table:{key}");
+        let id = Id::new(IdKind::Table, key);
         for (pname, p) in &t.policies {
-            let pid = format!("policy:{key}.{pname}");
+            let pid = Id::part(IdKind::Policy, key, pname);
             let mut d = vec![id.clone()];
             for x in [&p.using, &p.with_check].into_iter().flatten() {
                 d.extend(ctx.expr(&what, x)?);
@@ -1174,13 +1174,13 @@ impl Builder {
         ctx: &Ctx<'_>,
         key: &str,
         name: &QualifiedName,
-        on: &str,
+        on: &Id,
         triggers: &indexmap::IndexMap<String, crate::model::Trigger>,
     ) -> Result<(), PlanError> {
         let what = format!("relation {key}");
         for (gname, g) in triggers {
-            let gid = format!("trigger:{key}.{gname}");
-            let mut d = vec![on.to_string()];
+            let gid = Id::part(IdKind::Trigger, key, gname);
+            let mut d = vec![on.clone()];
             let f = parse_name(&g.function, &what)?;
             d.extend(ctx.names.functions.get(&f).cloned().unwrap_or_default());
             if let Some(w) = &g.when {
@@ -1204,10 +1204,10 @@ impl Builder {
         on: &QualifiedName,
         iname: &str,
         ix: &crate::model::Index,
-        mut d: Vec<String>,
+        mut d: Vec<Id>,
     ) -> Result<(), PlanError> {
         let what = format!("index {iname} on {key}");
-        let iid = format!("index:{key}.{iname}");
+        let iid = Id::part(IdKind::Index, key, iname);
         for e in &ix.columns {
             if let Some(x) = &e.expression {
                 d.extend(ctx.expr(&what, x)?);
@@ -1251,7 +1251,7 @@ impl Builder {
                 continue;
             }
             let what = format!("view {key}");
-            let id = format!("view:{key}");
+            let id = Id::new(IdKind::View, key);
             let mut d = ctx.schema_dep(&name.schema);
             d.extend(ctx.sql(&what, &v.definition)?);
             let (kind, target) = if v.materialized {
@@ -1266,7 +1266,7 @@ impl Builder {
                 deps(d),
             );
             self.undo(render::drop_object(target));
-            let me = Some(id.as_str());
+            let me = Some(&id);
             self.owner(me, target, &v.owner);
             self.comment(me, target, &v.comment);
             for (col, text) in &v.column_comments {
@@ -1286,8 +1286,8 @@ impl Builder {
 
     fn publications(&mut self, ctx: &Ctx<'_>) -> Result<(), PlanError> {
         for (name, p) in &ctx.db.publications {
-            let id = format!("publication:{name}");
-            let mut d: Vec<String> = p.tables.keys().map(|k| format!("table:{k}")).collect();
+            let id = Id::new(IdKind::Publication, name);
+            let mut d: Vec<Id> = p.tables.keys().map(|k| Id::new(IdKind::Table, k)).collect();
             for s in &p.schemas {
                 d.extend(ctx.schema_dep(s));
             }
@@ -1407,8 +1407,8 @@ impl Builder {
     fn into_steps(self, ordered: Ordered) -> Vec<Step> {
         let mut kept = ordered.kept.into_iter();
         // An attached step depends on its parent, and on nothing else.
-        let parents: Vec<Option<String>> = (self.nodes.iter())
-            .map(|n| n.parent.map(|p| self.nodes[p as usize].id.to_string()))
+        let parents: Vec<Option<Id>> = (self.nodes.iter())
+            .map(|n| n.parent.map(|p| self.nodes[p as usize].id.clone()))
             .collect();
         let mut steps: Vec<Step> = (self.nodes.into_iter().zip(parents).enumerate())
             .map(|(i, (n, parent))| Step {
@@ -1546,7 +1546,7 @@ impl Builder {
                 {
                     changed |= detached
                         .bodies
-                        .entry(n.id.to_string())
+                        .entry(n.id.clone())
                         .or_default()
                         .insert(d.target.clone());
                 }
@@ -1557,9 +1557,10 @@ impl Builder {
         }
         for &i in cycle {
             let n = &self.nodes[i];
-            let Some((_, key)) = n.id.split_once(':').filter(|_| n.splits) else {
+            if !n.splits {
                 continue;
-            };
+            }
+            let key = n.id.key();
             for d in &n.body.deps {
                 let Some(part) = &d.part else { continue };
                 if !ids.contains(d.target.as_str()) {
@@ -1604,7 +1605,7 @@ impl Builder {
 /// unqualified are looked for in the function's `search_path` setting,
 /// its own schema and `public`. A body that does not parse reads nothing
 /// that can be known.
-fn body_reads(ctx: &Ctx<'_>, key: &render::FunctionKey, f: &crate::model::Function) -> Vec<String> {
+fn body_reads(ctx: &Ctx<'_>, key: &render::FunctionKey, f: &crate::model::Function) -> Vec<Id> {
     if !f.language.eq_ignore_ascii_case("sql") || render::is_sql_standard_body(f) {
         return vec![];
     }
@@ -1622,7 +1623,7 @@ fn body_reads(ctx: &Ctx<'_>, key: &render::FunctionKey, f: &crate::model::Functi
         })
         .unwrap_or_default();
     schemas.push(key.name.schema.clone());
-    let qualify = |set: &BTreeSet<RefName>, map: &HashMap<QualifiedName, Vec<String>>| {
+    let qualify = |set: &BTreeSet<RefName>, map: &HashMap<QualifiedName, Vec<Id>>| {
         let mut out = Vec::new();
         for r in set {
             match &r.schema {
@@ -1648,14 +1649,14 @@ fn body_reads(ctx: &Ctx<'_>, key: &render::FunctionKey, f: &crate::model::Functi
     out
 }
 
-fn kind_word(kind: StepKind) -> &'static str {
+fn kind_word(kind: StepKind) -> IdKind {
     match kind {
-        StepKind::Owner => "owner",
-        StepKind::Comment => "comment",
-        StepKind::Grant => "grant",
-        StepKind::RowLevelSecurity => "rls",
-        StepKind::TriggerState => "trigger_state",
-        _ => "step",
+        StepKind::Owner => IdKind::Owner,
+        StepKind::Comment => IdKind::Comment,
+        StepKind::Grant => IdKind::Grant,
+        StepKind::RowLevelSecurity => IdKind::Rls,
+        StepKind::TriggerState => IdKind::TriggerState,
+        _ => IdKind::Step,
     }
 }
 
@@ -1674,7 +1675,7 @@ impl<'a> Ctx<'a> {
                 .extensions_by_schema
                 .entry(schema)
                 .or_default()
-                .push(format!("extension:{n}"));
+                .push(Id::new(IdKind::Extension, n));
         }
         let mut tables = HashMap::new();
         let mut partitions: HashMap<QualifiedName, Vec<&str>> = HashMap::new();
@@ -1688,45 +1689,49 @@ impl<'a> Ctx<'a> {
             if external.name(&q) {
                 continue;
             }
-            add(&mut names.relations, q.clone(), format!("table:{key}"));
-            add(&mut names.types, q, format!("table:{key}"));
+            add(&mut names.relations, q.clone(), Id::new(IdKind::Table, key));
+            add(&mut names.types, q, Id::new(IdKind::Table, key));
         }
         for key in db.views.keys() {
             let q = parse_name(key, &format!("view `{key}`"))?;
             if external.name(&q) {
                 continue;
             }
-            add(&mut names.relations, q.clone(), format!("view:{key}"));
-            add(&mut names.types, q, format!("view:{key}"));
+            add(&mut names.relations, q.clone(), Id::new(IdKind::View, key));
+            add(&mut names.types, q, Id::new(IdKind::View, key));
         }
         for key in db.sequences.keys() {
             let q = parse_name(key, &format!("sequence `{key}`"))?;
             if !external.name(&q) {
-                add(&mut names.relations, q, format!("sequence:{key}"));
+                add(&mut names.relations, q, Id::new(IdKind::Sequence, key));
             }
         }
         for key in db.enums.keys().chain(db.composite_types.keys()) {
             let q = parse_name(key, &format!("type `{key}`"))?;
             if !external.name(&q) {
-                add(&mut names.types, q, format!("type:{key}"));
+                add(&mut names.types, q, Id::new(IdKind::Type, key));
             }
         }
         for key in db.domains.keys() {
             let q = parse_name(key, &format!("domain `{key}`"))?;
             if !external.name(&q) {
-                add(&mut names.types, q, format!("domain:{key}"));
+                add(&mut names.types, q, Id::new(IdKind::Domain, key));
             }
         }
         for key in db.functions.keys() {
             let k = parse_function_key(key)?;
             if !external.function(&k) {
-                add(&mut names.functions, k.name, format!("function:{key}"));
+                add(&mut names.functions, k.name, Id::new(IdKind::Function, key));
             }
         }
         for key in db.aggregates.keys() {
             let k = parse_function_key(key)?;
             if !external.function(&k) {
-                add(&mut names.functions, k.name, format!("aggregate:{key}"));
+                add(
+                    &mut names.functions,
+                    k.name,
+                    Id::new(IdKind::Aggregate, key),
+                );
             }
         }
         Ok(Ctx {

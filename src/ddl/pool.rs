@@ -7,19 +7,20 @@
 use foldhash::{HashMap, HashMapExt};
 
 use super::graph::{Body, StepKind};
+use crate::model::{Id, IdKind};
 
 /// A step's kind, create statements, drop statements, dependencies and
 /// soft dependencies (see `Dep::is_soft`).
-pub(crate) type Taken = (StepKind, Vec<String>, Vec<String>, Vec<String>, Vec<String>);
+pub(crate) type Taken = (StepKind, Vec<String>, Vec<String>, Vec<Id>, Vec<Id>);
 
 /// Ends a list of attached steps.
 pub(crate) const NO_STEP: u32 = u32::MAX;
 
 pub(crate) struct StepPool {
     /// Steps that belong to no other step, by id.
-    by_id: HashMap<Box<str>, u32>,
-    /// The kinds (id prefixes) of those steps.
-    kinds: Vec<Box<str>>,
+    by_id: HashMap<Id, u32>,
+    /// The kinds of those steps.
+    kinds: Vec<IdKind>,
     /// Each step until it is taken.
     rest: Vec<Option<Box<Body>>>,
     /// Each step's attached steps in build order: a list threaded through
@@ -42,11 +43,10 @@ impl StepPool {
     }
 
     /// Adds the next step; `id` is given for one that belongs to no other.
-    pub(crate) fn push(&mut self, id: Option<Box<str>>, body: Box<Body>) {
+    pub(crate) fn push(&mut self, id: Option<Id>, body: Box<Body>) {
         if let Some(id) = id {
-            let kind = id.split_once(':').map_or("", |(k, _)| k);
-            if !self.kinds.iter().any(|k| **k == *kind) {
-                self.kinds.push(kind.into());
+            if let Some(kind) = id.kind().filter(|k| !self.kinds.contains(k)) {
+                self.kinds.push(kind);
             }
             self.by_id.insert(id, self.rest.len() as u32);
         }
@@ -58,9 +58,9 @@ impl StepPool {
         self.by_id.len()
     }
 
-    /// Whether any step that can be taken is of `kind` (its id's prefix).
-    pub(crate) fn has_kind(&self, kind: &str) -> bool {
-        self.kinds.iter().any(|k| **k == *kind)
+    /// Whether any step that can be taken is of `kind`.
+    pub(crate) fn has_kind(&self, kind: IdKind) -> bool {
+        self.kinds.contains(&kind)
     }
 
     /// Create statements, drop statements and dependencies of a step, once.
@@ -117,10 +117,10 @@ mod tests {
             ("grant:3", true),
             ("grant:4", true),
         ] {
-            pool.push((!attached).then(|| id.into()), body(id));
+            pool.push((!attached).then(|| Id::parse(id).unwrap()), body(id));
         }
         assert_eq!(pool.len(), 2);
-        assert!(pool.has_kind("table") && !pool.has_kind("grant"));
+        assert!(pool.has_kind(IdKind::Table) && !pool.has_kind(IdKind::Grant));
         let (_, create, drop, _, _) = pool.take("table:a").unwrap();
         assert_eq!(create, ["table:a", "comment:1", "grant:3"]);
         assert_eq!(drop, ["undo table:a"]);

@@ -12,14 +12,14 @@ use std::hash::Hash;
 use indexmap::IndexMap;
 
 use crate::ddl::Action;
-use crate::model::{Database, Grants, PrimaryKey, Table, View};
+use crate::model::{Database, Grants, Id, IdKind, PrimaryKey, Table, View};
 
 /// One object created, altered or dropped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listed {
     pub action: Action,
     /// The plan's id for the object, e.g. `table:public.users`.
-    pub id: String,
+    pub id: Id,
 }
 
 impl Listed {
@@ -34,26 +34,36 @@ impl Listed {
 /// way round, each kind in id order.
 pub fn listed(before: &Database, after: &Database) -> Vec<Listed> {
     let mut l = Lists::default();
-    l.map("schema", "", &before.schemas, &after.schemas);
-    l.map("extension", "", &before.extensions, &after.extensions);
-    l.map("collation", "", &before.collations, &after.collations);
+    l.map(IdKind::Schema, "", &before.schemas, &after.schemas);
+    l.map(IdKind::Extension, "", &before.extensions, &after.extensions);
+    l.map(IdKind::Collation, "", &before.collations, &after.collations);
     l.map(
-        "text_search_configuration",
+        IdKind::TextSearchConfiguration,
         "",
         &before.text_search_configurations,
         &after.text_search_configurations,
     );
-    l.map("type", "", &before.enums, &after.enums);
-    l.map("type", "", &before.composite_types, &after.composite_types);
-    l.map("domain", "", &before.domains, &after.domains);
-    l.map("sequence", "", &before.sequences, &after.sequences);
-    l.map("function", "", &before.functions, &after.functions);
-    l.map("aggregate", "", &before.aggregates, &after.aggregates);
+    l.map(IdKind::Type, "", &before.enums, &after.enums);
+    l.map(
+        IdKind::Type,
+        "",
+        &before.composite_types,
+        &after.composite_types,
+    );
+    l.map(IdKind::Domain, "", &before.domains, &after.domains);
+    l.map(IdKind::Sequence, "", &before.sequences, &after.sequences);
+    l.map(IdKind::Function, "", &before.functions, &after.functions);
+    l.map(IdKind::Aggregate, "", &before.aggregates, &after.aggregates);
     tables(&mut l, &before.tables, &after.tables);
     views(&mut l, &before.views, &after.views);
-    l.map("publication", "", &before.publications, &after.publications);
     l.map(
-        "default_privileges",
+        IdKind::Publication,
+        "",
+        &before.publications,
+        &after.publications,
+    );
+    l.map(
+        IdKind::DefaultPrivileges,
         "",
         &default_privileges(before),
         &default_privileges(after),
@@ -85,12 +95,12 @@ impl Lists {
     /// Compares one map of objects, named `kind:<prefix><key>`.
     fn map<K: AsRef<str> + Hash + Eq, V: PartialEq>(
         &mut self,
-        kind: &str,
+        kind: IdKind,
         prefix: &str,
         a: &IndexMap<K, V>,
         b: &IndexMap<K, V>,
     ) {
-        let id = |k: &K| format!("{kind}:{prefix}{}", k.as_ref());
+        let id = |k: &K| Id::new(kind, format_args!("{prefix}{}", k.as_ref()));
         let mut drops: Vec<Listed> = a
             .keys()
             .filter(|k| !b.contains_key(*k))
@@ -122,7 +132,12 @@ impl Lists {
 }
 
 fn tables(l: &mut Lists, a: &IndexMap<String, Table>, b: &IndexMap<String, Table>) {
-    l.map("table", "", &rests(a, table_rest), &rests(b, table_rest));
+    l.map(
+        IdKind::Table,
+        "",
+        &rests(a, table_rest),
+        &rests(b, table_rest),
+    );
     // Parts are listed for every table: those of a table created or dropped
     // with it are their own steps in a plan too (indexes, keys to other
     // tables, policies, triggers); columns and constraints written inside
@@ -141,32 +156,42 @@ fn tables(l: &mut Lists, a: &IndexMap<String, Table>, b: &IndexMap<String, Table
         }
         let p = format!("{key}.");
         if both {
-            l.map("column", &p, &x.columns, &y.columns);
-            l.map("pk", key, &primary_key(x), &primary_key(y));
-            l.map("unique", &p, &x.unique, &y.unique);
-            l.map("check", &p, &x.checks, &y.checks);
-            l.map("exclusion", &p, &x.exclusions, &y.exclusions);
+            l.map(IdKind::Column, &p, &x.columns, &y.columns);
+            l.map(IdKind::Pk, key, &primary_key(x), &primary_key(y));
+            l.map(IdKind::Unique, &p, &x.unique, &y.unique);
+            l.map(IdKind::Check, &p, &x.checks, &y.checks);
+            l.map(IdKind::Exclusion, &p, &x.exclusions, &y.exclusions);
         }
-        l.map("index", &p, &x.indexes, &y.indexes);
-        l.map("fk", &p, &x.foreign_keys, &y.foreign_keys);
-        l.map("policy", &p, &x.policies, &y.policies);
-        l.map("trigger", &p, &x.triggers, &y.triggers);
+        l.map(IdKind::Index, &p, &x.indexes, &y.indexes);
+        l.map(IdKind::Fk, &p, &x.foreign_keys, &y.foreign_keys);
+        l.map(IdKind::Policy, &p, &x.policies, &y.policies);
+        l.map(IdKind::Trigger, &p, &x.triggers, &y.triggers);
     }
 }
 
 fn views(l: &mut Lists, a: &IndexMap<String, View>, b: &IndexMap<String, View>) {
-    l.map("view", "", &rests(a, view_rest), &rests(b, view_rest));
+    l.map(IdKind::View, "", &rests(a, view_rest), &rests(b, view_rest));
     let empty = IndexMap::new();
     let no_triggers = IndexMap::new();
     for (key, y) in b.iter().filter(|(k, y)| a.get(*k) != Some(*y)) {
         let x = a.get(key).map_or(&empty, |v| &v.indexes);
-        l.map("index", &format!("{key}."), x, &y.indexes);
+        l.map(IdKind::Index, &format!("{key}."), x, &y.indexes);
         let x = a.get(key).map_or(&no_triggers, |v| &v.triggers);
-        l.map("trigger", &format!("{key}."), x, &y.triggers);
+        l.map(IdKind::Trigger, &format!("{key}."), x, &y.triggers);
     }
     for (key, x) in a.iter().filter(|(k, _)| !b.contains_key(*k)) {
-        l.map("index", &format!("{key}."), &x.indexes, &IndexMap::new());
-        l.map("trigger", &format!("{key}."), &x.triggers, &IndexMap::new());
+        l.map(
+            IdKind::Index,
+            &format!("{key}."),
+            &x.indexes,
+            &IndexMap::new(),
+        );
+        l.map(
+            IdKind::Trigger,
+            &format!("{key}."),
+            &x.triggers,
+            &IndexMap::new(),
+        );
     }
 }
 

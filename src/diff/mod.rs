@@ -26,7 +26,7 @@ use crate::ddl::graph::StepKind;
 use crate::ddl::render;
 use crate::ddl::scope::Scope;
 use crate::ddl::{Action, Code, Hazard, PlanError};
-use crate::model::{Database, QualifiedName};
+use crate::model::{Database, Id, IdKind, QualifiedName, Stage};
 
 use objects::{is_external, Obj, Objs, Shape, Side};
 
@@ -50,11 +50,9 @@ pub struct DiffOptions {
 pub struct Change {
     /// Step id: the object id, `<id>:drop` for the drop half of a
     /// recreation, `<id>:validate` for a separate validation.
-    pub id: String,
-    /// How much of `id` is the object's id (see `obj`).
-    obj_len: usize,
+    pub id: Id,
     /// `table:<key>` for parts of a table.
-    pub group: Option<String>,
+    pub group: Option<Id>,
     /// A column: stands for its table in dependencies (what reads a table
     /// reads its columns; keys and checks have their own edges).
     pub part: bool,
@@ -66,23 +64,23 @@ pub struct Change {
     pub hazards: Vec<Hazard>,
     pub transactional: bool,
     /// Objects the old version needs (drops run before theirs).
-    pub from_deps: Vec<String>,
+    pub from_deps: Vec<Id>,
     /// Objects the new version needs (creates run after theirs).
-    pub to_deps: Vec<String>,
+    pub to_deps: Vec<Id>,
     /// Objects the new version is run after where no cycle forbids.
-    pub soft_deps: Vec<String>,
+    pub soft_deps: Vec<Id>,
     /// Names this change frees (drop) or takes (create), e.g. an index
     /// name; besides these, each drop frees and each create takes its
     /// object's id (`obj`).
     pub slots: Vec<String>,
     /// Changes that must run first, with the reason.
-    pub after: Vec<(String, String)>,
+    pub after: Vec<(Id, String)>,
 }
 
 impl Change {
-    /// The object changed: `id` without a `:drop` or `:validate`.
+    /// The object changed: `id` without its stage.
     pub fn obj(&self) -> &str {
-        &self.id[..self.obj_len]
+        self.id.object()
     }
 }
 
@@ -226,13 +224,7 @@ fn fill(changes: &mut [Change], pending: Vec<(usize, usize)>, objs: &mut Objs) {
 fn joined<'m, 'a>(
     a: &'m Objs<'a>,
     b: &'m Objs<'a>,
-) -> impl Iterator<
-    Item = (
-        &'m String,
-        Option<&'m Obj<'a>>,
-        Option<(usize, &'m Obj<'a>)>,
-    ),
-> {
+) -> impl Iterator<Item = (&'m Id, Option<&'m Obj<'a>>, Option<(usize, &'m Obj<'a>)>)> {
     debug_assert!(a.keys().is_sorted() && b.keys().is_sorted());
     let (mut a, mut b) = (a.iter().peekable(), b.iter().enumerate().peekable());
     std::iter::from_fn(move || {
@@ -254,7 +246,7 @@ fn joined<'m, 'a>(
 }
 
 /// A change to `o` with nothing to run yet.
-fn base(o: &Obj<'_>, id: String, action: Action, summary: String) -> Change {
+fn base(o: &Obj<'_>, id: Id, action: Action, summary: String) -> Change {
     Change {
         group: o.group.clone(),
         ..ungrouped(o, id, action, summary)
@@ -263,12 +255,11 @@ fn base(o: &Obj<'_>, id: String, action: Action, summary: String) -> Change {
 
 /// [`base`] without the group (a create has its group moved in by `fill`:
 /// not copied only to be dropped).
-fn ungrouped(o: &Obj<'_>, id: String, action: Action, summary: String) -> Change {
+fn ungrouped(o: &Obj<'_>, id: Id, action: Action, summary: String) -> Change {
     // Empty for a create whose id `fill` moves in.
-    debug_assert!(id.is_empty() || id.starts_with(&o.id));
+    debug_assert!(id.is_empty() || id.object() == o.id.as_str());
     Change {
         id,
-        obj_len: o.id.len(),
         group: None,
         part: matches!(o.shape, Shape::Column(..)),
         kind: o.kind,
@@ -314,9 +305,10 @@ pub(crate) fn summary(verb: &str, id: &str) -> String {
 
 /// The pieces of `id` as described, in order, each given to `put`.
 fn id_words<E>(id: &str, mut put: impl FnMut(&str) -> Result<(), E>) -> Result<(), E> {
-    let Some((kind, rest)) = id.split_once(':') else {
-        return put(id);
-    };
+    let (kind, rest) = crate::model::id::words(id);
+    if kind.is_empty() {
+        return put(rest);
+    }
     for (i, word) in kind.split('_').enumerate() {
         if i > 0 {
             put(" ")?;
@@ -353,7 +345,7 @@ pub(crate) struct Then {
     pub up: Vec<String>,
     pub down: Vec<String>,
     /// The id of that sequence.
-    pub sequence: String,
+    pub sequence: Id,
     pub adds_identity: bool,
 }
 
@@ -385,7 +377,7 @@ struct Differ<'a, 'b> {
     external: BTreeSet<String>,
     /// (the id of a sequence created, the change it runs after): the
     /// change frees the sequence's name.
-    frees: Vec<(String, String)>,
+    frees: Vec<(Id, Id)>,
 }
 
 /// Kinds recreated when something they depend on is recreated.
@@ -418,10 +410,6 @@ fn breaks_on_type_change(o: &Obj<'_>) -> bool {
 }
 
 impl<'a> Differ<'a, '_> {
-    fn key_of(id: &str) -> &str {
-        id.split_once(':').map(|(_, k)| k).unwrap_or(id)
-    }
-
     fn external(&self, o: &Obj<'_>) -> bool {
         // Most models list nothing as external: no id is split for them.
         if self.external.is_empty() {
@@ -431,13 +419,12 @@ impl<'a> Differ<'a, '_> {
         if matches!(o.shape, Shape::Policy(..) | Shape::Trigger(..)) {
             return false;
         }
-        let id = o.group.as_deref().unwrap_or(&o.id);
-        let key = Self::key_of(id);
+        let key = o.group.as_ref().unwrap_or(&o.id).key();
         let schema = crate::model::name::split_dotted(key)
             .ok()
             .and_then(|p| p.first().cloned())
             .unwrap_or_default();
-        if o.id.starts_with("schema:") {
+        if o.id.is(IdKind::Schema) {
             // A schema holding an external object is external too.
             let prefix = format!("{key}.");
             return self.external.contains(key)
@@ -456,8 +443,8 @@ impl<'a> Differ<'a, '_> {
     }
 
     fn run(&mut self, opts: &DiffOptions) -> Result<(), PlanError> {
-        let mut verdicts: BTreeMap<String, Verdict> = BTreeMap::new();
-        let mut type_changed: BTreeSet<String> = BTreeSet::new();
+        let mut verdicts: BTreeMap<Id, Verdict> = BTreeMap::new();
+        let mut type_changed: BTreeSet<Id> = BTreeSet::new();
         let mut created = Vec::new();
         // Where each created object is in the new side.
         let mut created_at = Vec::new();
@@ -484,15 +471,15 @@ impl<'a> Differ<'a, '_> {
             refuse_unmarked_table_renames(&dropped, &created)?;
         }
         // Tables on both sides: their parts.
-        let mut parts_a: BTreeMap<String, &Obj<'a>> = BTreeMap::new();
-        let mut parts_b: BTreeMap<String, &Obj<'a>> = BTreeMap::new();
+        let mut parts_a: BTreeMap<Id, &Obj<'a>> = BTreeMap::new();
+        let mut parts_b: BTreeMap<Id, &Obj<'a>> = BTreeMap::new();
         for (key, pa) in &self.a.parts {
             let Some(pb) = self.b.parts.get(key) else {
                 continue;
             };
             // An external table has no object of its own: its parts are
             // not this model's.
-            let table = self.a.objs.get(&format!("table:{key}"));
+            let table = self.a.objs.get(&Id::new(IdKind::Table, key));
             if table.is_none_or(|t| self.external(t)) {
                 continue;
             }
@@ -506,8 +493,8 @@ impl<'a> Differ<'a, '_> {
                 parts_b.insert(o.id.clone(), o);
             }
         }
-        let mut part_verdicts: BTreeMap<String, Verdict> = BTreeMap::new();
-        let mut part_ids: BTreeSet<&String> = parts_a.keys().collect();
+        let mut part_verdicts: BTreeMap<Id, Verdict> = BTreeMap::new();
+        let mut part_ids: BTreeSet<&Id> = parts_a.keys().collect();
         part_ids.extend(parts_b.keys());
         for id in part_ids {
             match (parts_a.get(id), parts_b.get(id)) {
@@ -537,7 +524,7 @@ impl<'a> Differ<'a, '_> {
             }
         }
         // Recreate whatever depends on a recreated object.
-        let mut recreated: BTreeSet<String> = verdicts
+        let mut recreated: BTreeSet<Id> = verdicts
             .iter()
             .chain(part_verdicts.iter())
             .filter(|(_, v)| matches!(v, Verdict::Recreate))
@@ -603,7 +590,7 @@ impl<'a> Differ<'a, '_> {
     /// columns' grants change (and, the down script being the reverse,
     /// given back after).
     fn column_grants_after_table_revokes(&mut self) {
-        let revoking: BTreeSet<String> = (self.changes.iter())
+        let revoking: BTreeSet<Id> = (self.changes.iter())
             .filter(|c| c.action == Action::Alter && !c.part)
             .filter(|c| c.up.iter().any(|s| s.starts_with("REVOKE ")))
             .map(|c| c.id.clone())
@@ -631,16 +618,16 @@ impl<'a> Differ<'a, '_> {
         if added.len() < 2 {
             return;
         }
-        let mut chains: Vec<(usize, String)> = Vec::new();
+        let mut chains: Vec<(usize, Id)> = Vec::new();
         for parts in self.b.parts.values() {
-            let mut prev: Option<&str> = None;
+            let mut prev: Option<&Id> = None;
             for o in parts
                 .iter()
                 .filter(|o| matches!(o.shape, Shape::Column(..)))
             {
                 if let Some(&i) = added.get(o.id.as_str()) {
                     if let Some(p) = prev {
-                        chains.push((i, p.to_string()));
+                        chains.push((i, p.clone()));
                     }
                     prev = Some(&o.id);
                 }
@@ -656,23 +643,18 @@ impl<'a> Differ<'a, '_> {
     /// Whether `o` reads a column whose type changes. An introspected side
     /// knows which columns each object reads (pg_depend); a model from
     /// files only which tables, so any column of them counts.
-    fn reads_retyped(&self, o: &Obj<'_>, type_changed: &BTreeSet<String>) -> bool {
+    fn reads_retyped(&self, o: &Obj<'_>, type_changed: &BTreeSet<Id>) -> bool {
         let by_column = self.a.db.depends.present;
         o.deps
             .iter()
-            .any(|d| type_changed.contains(d) && (!by_column || d.starts_with("column:")))
+            .any(|d| type_changed.contains(d) && (!by_column || d.is(IdKind::Column)))
     }
 
     /// `down` (drop the object, create the old one) wrapped in the drops and
     /// creates of what reads the object, transitively, as it stands when
     /// the down runs: objects this plan drops or recreates are not there
     /// then, and are left out.
-    fn around_readers(
-        &self,
-        id: &str,
-        down: Vec<String>,
-        recreated: &BTreeSet<String>,
-    ) -> Vec<String> {
+    fn around_readers(&self, id: &str, down: Vec<String>, recreated: &BTreeSet<Id>) -> Vec<String> {
         let stays = |o: &Obj<'_>| {
             !recreated.contains(&o.id) && self.b.objs.contains_key(&o.id) && !self.external(o)
         };
@@ -728,19 +710,19 @@ impl<'a> Differ<'a, '_> {
     /// Whether the table (or view) an object belongs to already exists.
     fn parent_exists(&self, o: &Obj<'_>) -> bool {
         o.group.as_ref().is_some_and(|g| {
-            let key = Self::key_of(g);
+            let key = g.key();
             self.a.db.tables.contains_key(key) || self.a.db.views.contains_key(key)
         })
     }
 
     fn parent_survives(&self, o: &Obj<'_>) -> bool {
         o.group.as_ref().is_some_and(|g| {
-            let key = Self::key_of(g);
+            let key = g.key();
             self.b.db.tables.contains_key(key) || self.b.db.views.contains_key(key)
         })
     }
 
-    fn drop(&mut self, x: &Obj<'_>, id: Option<String>) -> String {
+    fn drop(&mut self, x: &Obj<'_>, id: Option<Id>) -> Id {
         let id = id.unwrap_or_else(|| x.id.clone());
         if x.drop.is_empty() {
             return id;
@@ -759,7 +741,7 @@ impl<'a> Differ<'a, '_> {
             }
             Shape::Policy(q, n, p) if self.parent_survives(x) => {
                 let roles = same::roles(p).join(", ");
-                c.hazards.push(if id.ends_with(":drop") {
+                c.hazards.push(if id.stage() == Some(Stage::Drop) {
                     // The planner keeps the two in one transaction
                     // (`plan::order`), and says so when it cannot.
                     hazard(
@@ -783,7 +765,7 @@ impl<'a> Differ<'a, '_> {
                 c.up = vec![render::drop_index(&index, render::Mode::Concurrently)];
                 c.transactional = false;
             }
-            Shape::Publication(n, p) if !p.external && !id.ends_with(":drop") => {
+            Shape::Publication(n, p) if !p.external && id.stage() != Some(Stage::Drop) => {
                 c.hazards.push(hazard(
                     Code::PublicationDropped,
                     format!("drops publication {n}: its subscribers stop receiving changes"),
@@ -799,18 +781,18 @@ impl<'a> Differ<'a, '_> {
         id
     }
 
-    fn create(&mut self, y: &Obj<'_>, after_drop: Option<String>) {
+    fn create(&mut self, y: &Obj<'_>, after_drop: Option<Id>) {
         self.create_at(y, None, after_drop)
     }
 
     /// [`Differ::create`] of an object whose place in the new side (`at`)
     /// may be known already.
-    fn create_at(&mut self, y: &Obj<'_>, at: Option<usize>, after_drop: Option<String>) {
+    fn create_at(&mut self, y: &Obj<'_>, at: Option<usize>, after_drop: Option<Id>) {
         if y.create.is_empty() {
             return;
         }
         // The id and group are set below, or moved in by `fill`.
-        let mut c = ungrouped(y, String::new(), Action::Create, summary("create", &y.id));
+        let mut c = ungrouped(y, Id::default(), Action::Create, summary("create", &y.id));
         let recreated = after_drop.is_some();
         if let Some(d) = after_drop {
             c.after
@@ -947,14 +929,14 @@ impl<'a> Differ<'a, '_> {
     fn validate(
         &mut self,
         o: &Obj<'_>,
-        add_id: &str,
+        add_id: &Id,
         q: &crate::model::QualifiedName,
         n: &str,
         add: String,
     ) {
         let mut v = base(
             o,
-            format!("{}:validate", o.id),
+            o.id.at(Stage::Validate),
             Action::Alter,
             format!("validate constraint {n} on {q}"),
         );
@@ -987,12 +969,12 @@ impl<'a> Differ<'a, '_> {
             add,
         ];
         v.after
-            .push((add_id.to_string(), "added NOT VALID first".into()));
+            .push((add_id.clone(), "added NOT VALID first".into()));
         self.changes.push(v);
     }
 
     fn recreate(&mut self, x: &Obj<'_>, y: &Obj<'_>) -> Result<(), PlanError> {
-        let drop_id = self.drop(x, Some(format!("{}:drop", x.id)));
+        let drop_id = self.drop(x, Some(x.id.at(Stage::Drop)));
         if let Some(c) = self.changes.last_mut() {
             c.summary = format!("drop {} (to create it again)", Described(&x.id));
         }
@@ -1020,17 +1002,17 @@ impl<'a> Differ<'a, '_> {
         let first = c.id.clone();
         self.changes.push(c);
         if let Some(t) = p.then {
-            let (suffix, what, why) = if t.adds_identity {
+            let (stage, what, why) = if t.adds_identity {
                 (
-                    "identity",
+                    Stage::Identity,
                     "add the identity of",
                     "frees the name of the identity's sequence",
                 )
             } else {
-                ("default", "set the default of", "the default reads it")
+                (Stage::Default, "set the default of", "the default reads it")
             };
             let summary = format!("{what} {}", Described(&y.id));
-            let mut s = base(y, format!("{}:{suffix}", y.id), Action::Alter, summary);
+            let mut s = base(y, y.id.at(stage), Action::Alter, summary);
             s.slots.clear();
             s.up = t.up;
             s.down = t.down;
@@ -1043,7 +1025,7 @@ impl<'a> Differ<'a, '_> {
             self.changes.push(s);
         }
         if let Some(v) = p.validate {
-            let mut s = base(y, format!("{}:validate", y.id), Action::Alter, v.summary);
+            let mut s = base(y, y.id.at(Stage::Validate), Action::Alter, v.summary);
             s.slots.clear();
             s.part = false;
             s.up = v.up;
@@ -1054,11 +1036,11 @@ impl<'a> Differ<'a, '_> {
         }
     }
 
-    fn drop_part(&mut self, x: &Obj<'_>) -> Result<String, PlanError> {
+    fn drop_part(&mut self, x: &Obj<'_>) -> Result<Id, PlanError> {
         let (create, drop) = table::part_sql(x, false)?;
         let recreate = self.b.parts.values().flatten().any(|o| o.id == x.id);
         let id = if recreate {
-            format!("{}:drop", x.id)
+            x.id.at(Stage::Drop)
         } else {
             x.id.clone()
         };
@@ -1080,7 +1062,7 @@ impl<'a> Differ<'a, '_> {
         Ok(id)
     }
 
-    fn create_part(&mut self, y: &Obj<'_>, after_drop: Option<String>) -> Result<(), PlanError> {
+    fn create_part(&mut self, y: &Obj<'_>, after_drop: Option<Id>) -> Result<(), PlanError> {
         let online = self.online;
         let (create, drop) = table::part_sql(y, online)?;
         let mut c = base(y, y.id.clone(), Action::Create, summary("create", &y.id));
@@ -1228,9 +1210,9 @@ mod tests {
     fn pending_changes_get_their_objects_statements_once_each() {
         let mut objs: Objs = ["a", "b"]
             .into_iter()
-            .map(|id| (id.to_string(), obj(id, &format!("CREATE {id};"))))
+            .map(|id| (id.into(), obj(id, &format!("CREATE {id};"))))
             .collect();
-        let change = |id: &str| base(&objs[id], String::new(), Action::Create, String::new());
+        let change = |id: &str| base(&objs[id], Id::default(), Action::Create, String::new());
         let mut changes = vec![change("a"), change("b"), change("a")];
         let pending = vec![(0, 0), (1, 1), (2, 0)];
         fill(&mut changes, pending, &mut objs);

@@ -17,8 +17,9 @@ use crate::ddl::PlanError;
 use crate::model::name::split_dotted;
 use crate::model::{
     Aggregate, Check, Collation, Column, CompositeType, Database, DefaultPrivilege, Domain,
-    EnumType, Exclusion, Extension, ForeignKey, Function, Index, Policy, PrimaryKey, Publication,
-    QualifiedName, SchemaDef, Sequence, Table, TextSearchConfiguration, Trigger, Unique, View,
+    EnumType, Exclusion, Extension, ForeignKey, Function, Id, IdKind, Index, Policy, PrimaryKey,
+    Publication, QualifiedName, SchemaDef, Sequence, Table, TextSearchConfiguration, Trigger,
+    Unique, View,
 };
 
 /// What an object is, pointing into its model.
@@ -54,19 +55,19 @@ pub(crate) enum Shape<'a> {
 
 #[derive(Debug, Clone)]
 pub(crate) struct Obj<'a> {
-    pub id: String,
+    pub id: Id,
     pub kind: StepKind,
     /// `table:<key>` for a part of a table (index, policy, column, ...).
-    pub group: Option<String>,
+    pub group: Option<Id>,
     /// Statements that create it with its comment, owner and grants.
     pub create: Vec<String>,
     /// Statements that drop it (empty: never dropped, e.g. plpgsql).
     pub drop: Vec<String>,
     /// Ids of objects it needs.
-    pub deps: Vec<String>,
+    pub deps: Vec<Id>,
     /// Ids of objects it is ordered after where no cycle forbids (what a
     /// function's string body reads).
-    pub soft: Vec<String>,
+    pub soft: Vec<Id>,
     pub shape: Shape<'a>,
     /// A part of a table rendered as its own statement only because the
     /// table was new (split-off default/check, replica identity).
@@ -75,7 +76,7 @@ pub(crate) struct Obj<'a> {
 
 /// Objects by id, in id order once the side is built (sorted once, not
 /// kept sorted as they come).
-pub(crate) type Objs<'a> = indexmap::IndexMap<String, Obj<'a>, foldhash::fast::RandomState>;
+pub(crate) type Objs<'a> = indexmap::IndexMap<Id, Obj<'a>, foldhash::fast::RandomState>;
 
 /// One model as objects.
 pub(crate) struct Side<'a> {
@@ -127,7 +128,7 @@ impl<'a> Side<'a> {
             if name == "public" {
                 // It exists in every database: its step alters a new
                 // database's public schema, and nothing drops it.
-                let id = "schema:public".to_string();
+                let id = Id::new(IdKind::Schema, "public");
                 let shape = Shape::Schema(name, s);
                 let o = taken(&mut steps, id.clone(), None, shape.clone());
                 side.objs.insert(
@@ -148,7 +149,7 @@ impl<'a> Side<'a> {
                 put(
                     &mut side,
                     &mut steps,
-                    format!("schema:{name}"),
+                    Id::new(IdKind::Schema, name),
                     None,
                     Shape::Schema(name, s),
                 );
@@ -158,7 +159,7 @@ impl<'a> Side<'a> {
             put(
                 &mut side,
                 &mut steps,
-                format!("extension:{name}"),
+                Id::new(IdKind::Extension, name),
                 None,
                 Shape::Extension(name, e),
             );
@@ -168,7 +169,7 @@ impl<'a> Side<'a> {
             put(
                 &mut side,
                 &mut steps,
-                format!("collation:{key}"),
+                Id::new(IdKind::Collation, key),
                 None,
                 Shape::Collation(q, c),
             );
@@ -178,7 +179,7 @@ impl<'a> Side<'a> {
             put(
                 &mut side,
                 &mut steps,
-                format!("text_search_configuration:{key}"),
+                Id::new(IdKind::TextSearchConfiguration, key),
                 None,
                 Shape::TextSearchConfiguration(q, c),
             );
@@ -188,7 +189,7 @@ impl<'a> Side<'a> {
             put(
                 &mut side,
                 &mut steps,
-                format!("type:{key}"),
+                Id::new(IdKind::Type, key),
                 None,
                 Shape::Enum(q, e),
             );
@@ -198,7 +199,7 @@ impl<'a> Side<'a> {
             put(
                 &mut side,
                 &mut steps,
-                format!("type:{key}"),
+                Id::new(IdKind::Type, key),
                 None,
                 Shape::Composite(q, c),
             );
@@ -208,13 +209,13 @@ impl<'a> Side<'a> {
             put(
                 &mut side,
                 &mut steps,
-                format!("domain:{key}"),
+                Id::new(IdKind::Domain, key),
                 None,
                 Shape::Domain(q, d),
             );
             for c in d.checks.keys() {
-                let id = format!("domain_check:{key}.{c}");
-                if let Some(o) = statement(&mut steps, id, Some(format!("domain:{key}"))) {
+                let id = Id::part(IdKind::DomainCheck, key, c);
+                if let Some(o) = statement(&mut steps, id, Some(Id::new(IdKind::Domain, key))) {
                     insert(&mut side.objs, o);
                 }
             }
@@ -224,11 +225,11 @@ impl<'a> Side<'a> {
             put(
                 &mut side,
                 &mut steps,
-                format!("sequence:{key}"),
+                Id::new(IdKind::Sequence, key),
                 None,
                 Shape::Sequence(q, s),
             );
-            if let Some(o) = statement(&mut steps, format!("owned_by:{key}"), None) {
+            if let Some(o) = statement(&mut steps, Id::new(IdKind::OwnedBy, key), None) {
                 insert(&mut side.objs, o);
             }
         }
@@ -237,7 +238,7 @@ impl<'a> Side<'a> {
             put(
                 &mut side,
                 &mut steps,
-                format!("function:{key}"),
+                Id::new(IdKind::Function, key),
                 None,
                 Shape::Function(k, f),
             );
@@ -247,7 +248,7 @@ impl<'a> Side<'a> {
             put(
                 &mut side,
                 &mut steps,
-                format!("aggregate:{key}"),
+                Id::new(IdKind::Aggregate, key),
                 None,
                 Shape::Aggregate(k, a),
             );
@@ -276,28 +277,28 @@ impl<'a> Side<'a> {
             put(
                 &mut side,
                 &mut steps,
-                format!("view:{key}"),
+                Id::new(IdKind::View, key),
                 None,
                 Shape::View(q.clone(), v),
             );
             for (n, ix) in &v.indexes {
                 let shape = Shape::Index(q.clone(), n, ix);
-                let group = Some(format!("view:{key}"));
+                let group = Some(Id::new(IdKind::View, key));
                 put(
                     &mut side,
                     &mut steps,
-                    format!("index:{key}.{n}"),
+                    Id::part(IdKind::Index, key, n),
                     group,
                     shape,
                 );
             }
             for (n, g) in &v.triggers {
                 let shape = Shape::Trigger(q.clone(), n, g);
-                let group = Some(format!("view:{key}"));
+                let group = Some(Id::new(IdKind::View, key));
                 put(
                     &mut side,
                     &mut steps,
-                    format!("trigger:{key}.{n}"),
+                    Id::part(IdKind::Trigger, key, n),
                     group,
                     shape,
                 );
@@ -307,24 +308,27 @@ impl<'a> Side<'a> {
             put(
                 &mut side,
                 &mut steps,
-                format!("publication:{name}"),
+                Id::new(IdKind::Publication, name),
                 None,
                 Shape::Publication(name, p),
             );
         }
         for d in &db.default_privileges {
             let pairs = render::default_privileges_with_undo(d)?;
-            let id = format!(
-                "default_privileges:{}:{}:{}",
-                d.for_role.as_deref().unwrap_or(""),
-                d.schema.as_deref().unwrap_or(""),
-                d.on
+            let id = Id::new(
+                IdKind::DefaultPrivileges,
+                format_args!(
+                    "{}:{}:{}",
+                    d.for_role.as_deref().unwrap_or(""),
+                    d.schema.as_deref().unwrap_or(""),
+                    d.on
+                ),
             );
             let deps = d
                 .schema
                 .iter()
                 .filter(|s| *s != "public")
-                .map(|s| format!("schema:{s}"))
+                .map(|s| Id::new(IdKind::Schema, s))
                 .collect();
             side.objs.insert(
                 id.clone(),
@@ -359,25 +363,22 @@ impl<'a> Side<'a> {
     /// table's drop orders by it; a table or domain also needs what its
     /// columns, constraints and checks need.
     fn merge_catalog_deps(&mut self) {
-        let group_of: BTreeMap<String, String> = self
+        let group_of: BTreeMap<Id, Id> = self
             .parts
             .values()
             .flatten()
             .chain(self.objs.values())
             .filter_map(|o| Some((o.id.clone(), o.group.clone()?)))
             .collect();
-        let known: BTreeSet<String> = self
+        let known: BTreeSet<Id> = self
             .objs
             .keys()
             .cloned()
             .chain(group_of.keys().cloned())
             .collect();
         // The parts a table or domain is created with.
-        let mut members: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let domain_checks = self
-            .objs
-            .values()
-            .filter(|o| o.id.starts_with("domain_check:"));
+        let mut members: BTreeMap<Id, Vec<Id>> = BTreeMap::new();
+        let domain_checks = self.objs.values().filter(|o| o.id.is(IdKind::DomainCheck));
         for o in self.parts.values().flatten().chain(domain_checks) {
             if let Some(g) = &o.group {
                 members.entry(g.clone()).or_default().push(o.id.clone());
@@ -387,18 +388,18 @@ impl<'a> Side<'a> {
         let deps = &db.depends;
         // What pg_depend says `id` needs, lifted from its parts for a table
         // or domain, without its own parts.
-        let catalog = |id: &str| -> BTreeSet<String> {
+        let catalog = |id: &Id| -> BTreeSet<Id> {
             let own = members.get(id).map(Vec::as_slice).unwrap_or_default();
             // A default split off CREATE TABLE is recorded on its column.
-            let me = match id.strip_prefix("default:") {
-                Some(rest) => format!("column:{rest}"),
-                None => id.to_string(),
+            let me = match id.kind() {
+                Some(IdKind::Default) => Id::new(IdKind::Column, id.key()),
+                _ => id.clone(),
             };
             let mut out = BTreeSet::new();
-            for from in std::iter::once(me.as_str()).chain(own.iter().map(String::as_str)) {
-                for d in deps.of(from).filter(|d| known.contains(*d)) {
-                    if d != id && !own.iter().any(|o| o == d) {
-                        out.insert(d.to_string());
+            for from in std::iter::once(me.as_str()).chain(own.iter().map(Id::as_str)) {
+                for d in deps.of(from).filter_map(|d| known.get(d)) {
+                    if d != id && !own.contains(d) {
+                        out.insert(d.clone());
                     }
                 }
             }
@@ -406,16 +407,17 @@ impl<'a> Side<'a> {
         };
         let merge = |o: &mut Obj<'_>| {
             let found = catalog(&o.id);
-            let guess = |d: &String| {
-                ["function:", "aggregate:", "extension:"]
-                    .iter()
-                    .any(|k| d.starts_with(k))
+            let guess = |d: &Id| {
+                matches!(
+                    d.kind(),
+                    Some(IdKind::Function | IdKind::Aggregate | IdKind::Extension)
+                )
             };
             o.deps.retain(|d| !guess(d) || found.contains(d));
             for d in &found {
                 let table = group_of
                     .get(d)
-                    .filter(|t| t.starts_with("table:") && o.group.as_ref() != Some(*t));
+                    .filter(|t| t.is(IdKind::Table) && o.group.as_ref() != Some(*t));
                 for x in std::iter::once(d).chain(table) {
                     if !o.deps.contains(x) && x != &o.id {
                         o.deps.push(x.clone());
@@ -429,13 +431,7 @@ impl<'a> Side<'a> {
 }
 
 /// Adds the object `id` with its steps, if it has any.
-fn put<'a>(
-    side: &mut Side<'a>,
-    steps: &mut StepPool,
-    id: String,
-    group: Option<String>,
-    shape: Shape<'a>,
-) {
+fn put<'a>(side: &mut Side<'a>, steps: &mut StepPool, id: Id, group: Option<Id>, shape: Shape<'a>) {
     if let Some(o) = taken(steps, id, group, shape) {
         insert(&mut side.objs, o);
     }
@@ -446,12 +442,7 @@ fn insert<'a>(objs: &mut Objs<'a>, o: Obj<'a>) {
 }
 
 /// The object `id` with its steps, if it has any.
-fn taken<'a>(
-    steps: &mut StepPool,
-    id: String,
-    group: Option<String>,
-    shape: Shape<'a>,
-) -> Option<Obj<'a>> {
+fn taken<'a>(steps: &mut StepPool, id: Id, group: Option<Id>, shape: Shape<'a>) -> Option<Obj<'a>> {
     let (kind, create, drop, deps, soft) = steps.take(&id)?;
     Some(Obj {
         id,
@@ -474,52 +465,67 @@ fn table_objs<'a>(
     key: &'a str,
     q: &QualifiedName,
     t: &'a Table,
-    more: &mut dyn FnMut(&ForeignKey) -> Vec<String>,
+    more: &mut dyn FnMut(&ForeignKey) -> Vec<Id>,
     put: &mut dyn FnMut(Obj<'a>),
 ) {
-    let group = Some(format!("table:{key}"));
+    let group = Some(Id::new(IdKind::Table, key));
     // `more`: dependencies besides those of its steps.
-    let mut one = |id: String, group: Option<String>, shape: Shape<'a>, more: Vec<String>| {
+    let mut one = |id: Id, group: Option<Id>, shape: Shape<'a>, more: Vec<Id>| {
         if let Some(mut o) = taken(steps, id, group, shape) {
             o.deps.extend(more);
             put(o);
         }
     };
     one(
-        format!("table:{key}"),
+        Id::new(IdKind::Table, key),
         None,
         Shape::Table(q.clone(), t),
         vec![],
     );
     for (n, ix) in &t.indexes {
         let shape = Shape::Index(q.clone(), n, ix);
-        one(format!("index:{key}.{n}"), group.clone(), shape, vec![]);
+        one(
+            Id::part(IdKind::Index, key, n),
+            group.clone(),
+            shape,
+            vec![],
+        );
     }
     for (n, fk) in &t.foreign_keys {
         let shape = Shape::ForeignKey(q.clone(), n, fk);
         // A foreign key rests on the referenced key: recreating that key
         // needs the foreign key gone first.
-        one(format!("fk:{key}.{n}"), group.clone(), shape, more(fk));
+        one(Id::part(IdKind::Fk, key, n), group.clone(), shape, more(fk));
     }
     for (n, p) in &t.policies {
         let shape = Shape::Policy(q.clone(), n, p);
-        one(format!("policy:{key}.{n}"), group.clone(), shape, vec![]);
+        one(
+            Id::part(IdKind::Policy, key, n),
+            group.clone(),
+            shape,
+            vec![],
+        );
     }
     for (n, g) in &t.triggers {
         let shape = Shape::Trigger(q.clone(), n, g);
-        one(format!("trigger:{key}.{n}"), group.clone(), shape, vec![]);
+        one(
+            Id::part(IdKind::Trigger, key, n),
+            group.clone(),
+            shape,
+            vec![],
+        );
     }
     // Parts split off CREATE TABLE are rare (a cycle, a replica identity):
     // their ids are looked for only when there are any.
     let mut split = Vec::new();
-    if steps.has_kind("replica_identity") {
-        split.push(format!("replica_identity:{key}"));
+    if steps.has_kind(IdKind::ReplicaIdentity) {
+        split.push(Id::new(IdKind::ReplicaIdentity, key));
     }
-    if steps.has_kind("check") {
-        split.extend(t.checks.keys().map(|c| format!("check:{key}.{c}")));
+    if steps.has_kind(IdKind::Check) {
+        split.extend(t.checks.keys().map(|c| Id::part(IdKind::Check, key, c)));
     }
-    if steps.has_kind("default") {
-        split.extend(t.columns.keys().map(|c| format!("default:{key}.{c}")));
+    if steps.has_kind(IdKind::Default) {
+        split.extend(t.columns.keys().map(|c| Id::part(IdKind::Default, key, c)));
     }
     for id in split {
         if let Some(o) = statement(steps, id, group.clone()) {
@@ -533,14 +539,14 @@ fn table_objs<'a>(
 
 /// The object `id`, if it has steps, compared by its own statements (a
 /// part with no shape of its own in the model).
-fn statement<'a>(steps: &mut StepPool, id: String, group: Option<String>) -> Option<Obj<'a>> {
+fn statement<'a>(steps: &mut StepPool, id: Id, group: Option<Id>) -> Option<Obj<'a>> {
     let mut o = taken(steps, id, group, Shape::Statement(String::new()))?;
     o.shape = Shape::Statement(o.create.join("\n"));
     Some(o)
 }
 
 /// The primary key or unique constraint a foreign key points at.
-fn referenced_keys(db: &Database, fk: &ForeignKey) -> Vec<String> {
+fn referenced_keys(db: &Database, fk: &ForeignKey) -> Vec<Id> {
     let Ok((target, cols)) = parse_table_ref(&fk.references) else {
         return vec![];
     };
@@ -558,12 +564,12 @@ fn referenced_keys(db: &Database, fk: &ForeignKey) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(pk) = &t.primary_key {
         if cols.is_empty() || same(&pk.columns) {
-            out.push(format!("pk:{key}"));
+            out.push(Id::new(IdKind::Pk, &key));
         }
     }
     for (n, u) in &t.unique {
         if same(&u.columns) {
-            out.push(format!("unique:{key}.{n}"));
+            out.push(Id::part(IdKind::Unique, &key, n));
         }
     }
     out
@@ -578,9 +584,9 @@ fn table_parts<'a>(
     t: &'a Table,
 ) -> Result<Vec<Obj<'a>>, PlanError> {
     let what = format!("table {key}");
-    let group = Some(format!("table:{key}"));
+    let group = Some(Id::new(IdKind::Table, key));
     let mut out = Vec::new();
-    let part = |id: String, kind: StepKind, deps: Vec<String>, shape: Shape<'a>| Obj {
+    let part = |id: Id, kind: StepKind, deps: Vec<Id>, shape: Shape<'a>| Obj {
         id,
         kind,
         group: group.clone(),
@@ -597,28 +603,31 @@ fn table_parts<'a>(
         for x in [&c.default, &c.generated].into_iter().flatten() {
             deps.extend(ctx.expr(&what, x)?);
         }
-        deps.retain(|d| d != &format!("table:{key}"));
+        deps.retain(|d| d != &Id::new(IdKind::Table, key));
         out.push(part(
-            format!("column:{key}.{n}"),
+            Id::part(IdKind::Column, key, n),
             StepKind::Table,
             deps,
             Shape::Column(q.clone(), n, c),
         ));
     }
     // Keys and checks go before (and come after) their columns.
-    let cols = |names: &[String]| -> Vec<String> {
-        names.iter().map(|c| format!("column:{key}.{c}")).collect()
+    let cols = |names: &[String]| -> Vec<Id> {
+        names
+            .iter()
+            .map(|c| Id::part(IdKind::Column, key, c))
+            .collect()
     };
-    let mentioned = |expr: &str| -> Vec<String> {
+    let mentioned = |expr: &str| -> Vec<Id> {
         t.columns
             .keys()
             .filter(|c| expr.contains(c.as_str()))
-            .map(|c| format!("column:{key}.{c}"))
+            .map(|c| Id::part(IdKind::Column, key, c))
             .collect()
     };
     if let Some(pk) = &t.primary_key {
         out.push(part(
-            format!("pk:{key}"),
+            Id::new(IdKind::Pk, key),
             StepKind::Table,
             cols(&pk.columns),
             Shape::PrimaryKey(q.clone(), pk),
@@ -626,7 +635,7 @@ fn table_parts<'a>(
     }
     for (n, u) in &t.unique {
         out.push(part(
-            format!("unique:{key}.{n}"),
+            Id::part(IdKind::Unique, key, n),
             StepKind::Table,
             cols(&u.columns),
             Shape::Unique(q.clone(), n, u),
@@ -634,10 +643,10 @@ fn table_parts<'a>(
     }
     for (n, c) in &t.checks {
         let mut deps = ctx.expr(&what, &c.expression)?;
-        deps.retain(|d| d != &format!("table:{key}"));
+        deps.retain(|d| d != &Id::new(IdKind::Table, key));
         deps.extend(mentioned(&c.expression));
         out.push(part(
-            format!("check:{key}.{n}"),
+            Id::part(IdKind::Check, key, n),
             StepKind::Check,
             deps,
             Shape::Check(q.clone(), n, c),
@@ -645,7 +654,7 @@ fn table_parts<'a>(
     }
     for (n, e) in &t.exclusions {
         out.push(part(
-            format!("exclusion:{key}.{n}"),
+            Id::part(IdKind::Exclusion, key, n),
             StepKind::Table,
             mentioned(&e.definition),
             Shape::Exclusion(q.clone(), n, e),

@@ -147,7 +147,7 @@ mod tests {
         let (_, changes) = super::super::diff(from, to, &Default::default(), true).unwrap();
         changes
             .into_iter()
-            .map(|c| (c.id, c.hazards.iter().map(|h| h.code).collect()))
+            .map(|c| (c.id.to_string(), c.hazards.iter().map(|h| h.code).collect()))
             .collect()
     }
 

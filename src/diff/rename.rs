@@ -9,12 +9,12 @@ use indexmap::IndexMap;
 use crate::ddl::render::{parse_name, parse_table_ref};
 use crate::ddl::PlanError;
 use crate::model::depends::rekey_id;
-use crate::model::{quote_ident, Database, QualifiedName, Table};
+use crate::model::{quote_ident, Database, Id, IdKind, QualifiedName, Table};
 
 /// One RENAME with its inverse.
 #[derive(Debug, Clone)]
 pub struct Rename {
-    pub id: String,
+    pub id: Id,
     pub summary: String,
     pub up: String,
     pub down: String,
@@ -32,8 +32,8 @@ fn rekey<V>(map: &mut IndexMap<String, V>, old: &str, new: &str) {
 }
 
 /// Renames one id in the catalog's dependency edges.
-fn rename_id(db: &mut Database, old: String, new: String) {
-    db.depends.rename(|id| (id == old).then(|| new.clone()));
+fn rename_id(db: &mut Database, old: Id, new: Id) {
+    db.depends.rename(|id| (*id == old).then(|| new.clone()));
 }
 
 fn rename_in(list: &mut [String], old: &str, new: &str) {
@@ -127,7 +127,7 @@ pub fn apply<'a>(
             }
         }
         out.push(Rename {
-            id: format!("rename:table:{key}"),
+            id: Id::new(IdKind::Table, key).renamed(),
             summary: format!("rename table {old_key} to {key}"),
             up: format!(
                 "ALTER TABLE {} RENAME TO {};",
@@ -163,7 +163,7 @@ pub fn apply<'a>(
             "VIEW"
         };
         out.push(Rename {
-            id: format!("rename:view:{key}"),
+            id: Id::new(IdKind::View, key).renamed(),
             summary: format!("rename view {old_key} to {key}"),
             up: format!(
                 "ALTER {word} {} RENAME TO {};",
@@ -200,11 +200,11 @@ pub fn apply<'a>(
             rename_column(&mut db, key, &q, old, c);
             rename_id(
                 &mut db,
-                format!("column:{key}.{old}"),
-                format!("column:{key}.{c}"),
+                Id::part(IdKind::Column, key, old),
+                Id::part(IdKind::Column, key, c),
             );
             out.push(Rename {
-                id: format!("rename:column:{key}.{c}"),
+                id: Id::part(IdKind::Column, key, c).renamed(),
                 summary: format!("rename column {key}.{old} to {c}"),
                 up: format!(
                     "ALTER TABLE {} RENAME COLUMN {} TO {};",
@@ -266,27 +266,27 @@ pub fn apply<'a>(
                 ));
             }
             let tm = db.tables.get_mut(key).expect("present");
-            let prefix = match kind {
+            let id_kind = match kind {
                 "unique" => {
                     rekey(&mut tm.unique, &old, &n);
-                    "unique"
+                    IdKind::Unique
                 }
                 "foreign key" => {
                     rekey(&mut tm.foreign_keys, &old, &n);
-                    "fk"
+                    IdKind::Fk
                 }
                 _ => {
                     rekey(&mut tm.checks, &old, &n);
-                    "check"
+                    IdKind::Check
                 }
             };
             rename_id(
                 &mut db,
-                format!("{prefix}:{key}.{old}"),
-                format!("{prefix}:{key}.{n}"),
+                Id::part(id_kind, key, &old),
+                Id::part(id_kind, key, &n),
             );
             out.push(Rename {
-                id: format!("rename:constraint:{key}.{n}"),
+                id: Id::part(IdKind::Constraint, key, &n).renamed(),
                 summary: format!("rename {kind} {old} on {key} to {n}"),
                 up: format!(
                     "ALTER TABLE {} RENAME CONSTRAINT {} TO {};",
@@ -323,13 +323,13 @@ pub fn apply<'a>(
             );
             rename_id(
                 &mut db,
-                format!("index:{key}.{old}"),
-                format!("index:{key}.{n}"),
+                Id::part(IdKind::Index, key, old),
+                Id::part(IdKind::Index, key, n),
             );
             let oq = QualifiedName::new(&q.schema, old);
             let nq = QualifiedName::new(&q.schema, n);
             out.push(Rename {
-                id: format!("rename:index:{key}.{n}"),
+                id: Id::part(IdKind::Index, key, n).renamed(),
                 summary: format!("rename index {oq} to {n}"),
                 up: format!("ALTER INDEX {} RENAME TO {};", oq.sql(), quote_ident(n)),
                 down: format!("ALTER INDEX {} RENAME TO {};", nq.sql(), quote_ident(old)),
@@ -354,11 +354,11 @@ pub fn apply<'a>(
             );
             rename_id(
                 &mut db,
-                format!("policy:{key}.{old}"),
-                format!("policy:{key}.{n}"),
+                Id::part(IdKind::Policy, key, old),
+                Id::part(IdKind::Policy, key, n),
             );
             out.push(Rename {
-                id: format!("rename:policy:{key}.{n}"),
+                id: Id::part(IdKind::Policy, key, n).renamed(),
                 summary: format!("rename policy {old} on {key} to {n}"),
                 up: format!(
                     "ALTER POLICY {} ON {} RENAME TO {};",

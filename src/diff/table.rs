@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::ddl::render::{self, Target};
 use crate::ddl::{Code, Hazard, PlanError};
 use crate::model::name::key_part;
-use crate::model::{identity, quote_ident, Column, Identity, QualifiedName, Table};
+use crate::model::{identity, quote_ident, Column, Id, IdKind, Identity, QualifiedName, Table};
 
 use super::objects::{Obj, Shape};
 use super::{extras, hazard, same, InPlace, Then, Validation, Verdict};
@@ -609,7 +609,7 @@ pub fn compare_part(
                 let then = Box::new(Then {
                     up: there.second,
                     down: back.first,
-                    sequence: format!("sequence:{sequence}"),
+                    sequence: Id::new(IdKind::Sequence, sequence),
                     adds_identity,
                 });
                 (there.first, back.second, Some(then))

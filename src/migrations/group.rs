@@ -62,7 +62,7 @@ impl Chunk<'_> {
 /// transaction's lock (ACCESS EXCLUSIVE for a check, SHARE ROW EXCLUSIVE
 /// on both tables for a foreign key) would be held through the scan.
 fn validates(step: &PlannedStep) -> bool {
-    step.id.ends_with(":validate")
+    step.id.stage() == Some(crate::model::Stage::Validate)
 }
 
 /// A validation that takes no lock stronger than VALIDATE's own (SHARE
@@ -397,7 +397,7 @@ mod sizing {
 
     fn step(i: usize, up: Vec<String>, down: Vec<String>) -> PlannedStep {
         PlannedStep {
-            id: format!("table:public.t{i}"),
+            id: crate::model::Id::new(crate::model::IdKind::Table, format_args!("public.t{i}")),
             action: Action::Create,
             summary: format!("create table public.t{i}\nover two lines"),
             up,

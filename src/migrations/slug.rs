@@ -63,7 +63,7 @@ impl<'a> Subject<'a> {
 }
 
 fn subject(step: &PlannedStep) -> Subject<'_> {
-    let (kind, name) = step.id.split_once(':').unwrap_or(("", step.id.as_str()));
+    let (kind, name) = step.id.words();
     Subject {
         kind,
         name,

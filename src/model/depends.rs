@@ -9,6 +9,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
+use super::Id;
 use indexmap::IndexSet;
 
 type Ids = IndexSet<Box<str>, foldhash::fast::FixedState>;
@@ -46,10 +47,10 @@ impl fmt::Debug for CatalogDeps {
 
 impl CatalogDeps {
     /// Records that `id` needs `needs` (self edges are dropped).
-    pub fn add(&mut self, id: String, needs: String) {
+    pub fn add(&mut self, id: Id, needs: Id) {
         if id != needs {
-            let (a, _) = self.ids.insert_full(id.into_boxed_str());
-            let (b, _) = self.ids.insert_full(needs.into_boxed_str());
+            let (a, _) = self.ids.insert_full(String::from(id).into_boxed_str());
+            let (b, _) = self.ids.insert_full(String::from(needs).into_boxed_str());
             self.edges.insert((a, b));
         }
     }
@@ -83,12 +84,15 @@ impl CatalogDeps {
     }
 
     /// Renames ids (both ends) with `f`, which returns `None` to keep one.
-    pub fn rename(&mut self, f: impl Fn(&str) -> Option<String>) {
+    pub fn rename(&mut self, f: impl Fn(&Id) -> Option<Id>) {
         let old = std::mem::take(self);
         self.present = old.present;
         for (k, n) in old.edges() {
-            let k = f(k).unwrap_or_else(|| k.to_string());
-            let n = f(n).unwrap_or_else(|| n.to_string());
+            let (Some(k), Some(n)) = (Id::parse(k), Id::parse(n)) else {
+                continue;
+            };
+            let k = f(&k).unwrap_or(k);
+            let n = f(&n).unwrap_or(n);
             self.add(k, n);
         }
     }
@@ -100,13 +104,14 @@ impl CatalogDeps {
 
 /// `kind:<key>` and `kind:<key>.<rest>` -> the same with `new_key`: what a
 /// rename of the relation `old_key` does to the ids of it and its parts.
-pub fn rekey_id(id: &str, old_key: &str, new_key: &str) -> Option<String> {
-    let (kind, rest) = id.split_once(':')?;
-    if rest == old_key {
-        return Some(format!("{kind}:{new_key}"));
+pub fn rekey_id(id: &Id, old_key: &str, new_key: &str) -> Option<Id> {
+    let kind = id.kind()?;
+    let key = id.key();
+    if key == old_key {
+        return Some(Id::new(kind, new_key));
     }
-    let tail = rest.strip_prefix(old_key)?.strip_prefix('.')?;
-    Some(format!("{kind}:{new_key}.{tail}"))
+    let tail = key.strip_prefix(old_key)?.strip_prefix('.')?;
+    Some(Id::part(kind, new_key, tail))
 }
 
 #[cfg(test)]
@@ -115,14 +120,15 @@ mod tests {
 
     #[test]
     fn rekeys_relations_and_parts_only() {
-        let f = |id: &str| rekey_id(id, "public.t", "public.u");
-        assert_eq!(f("table:public.t").as_deref(), Some("table:public.u"));
-        assert_eq!(f("column:public.t.a").as_deref(), Some("column:public.u.a"));
-        assert_eq!(f("table:public.tt"), None);
-        assert_eq!(f("column:public.tt.a"), None);
+        let id = |text: &str| Id::parse(text).unwrap();
+        let f = |i: &Id| rekey_id(i, "public.t", "public.u");
+        assert_eq!(f(&id("table:public.t")).unwrap(), "table:public.u");
+        assert_eq!(f(&id("column:public.t.a")).unwrap(), "column:public.u.a");
+        assert_eq!(f(&id("table:public.tt")), None);
+        assert_eq!(f(&id("column:public.tt.a")), None);
         let mut d = CatalogDeps::default();
-        d.add("view:public.v".into(), "column:public.t.a".into());
-        d.add("view:public.v".into(), "view:public.v".into());
+        d.add(id("view:public.v"), id("column:public.t.a"));
+        d.add(id("view:public.v"), id("view:public.v"));
         d.rename(f);
         let e: Vec<_> = d.edges().collect();
         assert_eq!(e.len(), 1);

@@ -5,6 +5,7 @@ pub mod depends;
 pub mod error;
 pub mod expr;
 pub mod external;
+pub mod id;
 pub mod identity;
 pub mod load;
 pub mod memo;
@@ -18,6 +19,7 @@ pub mod types;
 pub mod validate;
 pub mod version;
 
+pub use id::{Id, IdKind, Stage};
 pub use name::{quote_ident, QualifiedName};
 pub use types::*;
 pub use version::PgVersion;

@@ -12,13 +12,13 @@ use super::graph::create_steps;
 use super::PlanError;
 use crate::model::name::split_dotted;
 use crate::model::write::{file_part, function_name};
-use crate::model::{Database, QualifiedName};
+use crate::model::{Database, Id, IdKind, QualifiedName};
 
 /// Relative path -> file content.
 pub fn sql_files(db: &Database) -> Result<BTreeMap<PathBuf, String>, PlanError> {
     let steps = create_steps(db)?;
     let mut files: BTreeMap<PathBuf, String> = BTreeMap::new();
-    let mut file_of: HashMap<String, PathBuf> = HashMap::new();
+    let mut file_of: HashMap<Id, PathBuf> = HashMap::new();
     for s in &steps {
         let path = s
             .attached_to
@@ -68,8 +68,9 @@ fn relation(key: &str) -> Option<QualifiedName> {
     }
 }
 
-fn path_of(db: &Database, id: &str, sql: &str) -> PathBuf {
-    let (kind, key) = id.split_once(':').unwrap_or(("", id));
+fn path_of(db: &Database, id: &Id, sql: &str) -> PathBuf {
+    use IdKind::*;
+    let key = id.key();
     let in_schema = |key: &str, file: &str| match relation(key) {
         Some(q) => schema_dir(&q.schema).join(file),
         None => PathBuf::from("other.sql"),
@@ -80,22 +81,22 @@ fn path_of(db: &Database, id: &str, sql: &str) -> PathBuf {
             .join(format!("{}.sql", file_part(&q.name))),
         None => PathBuf::from("other.sql"),
     };
-    match kind {
-        "schema" => schema_dir(key).join("schema.sql"),
-        "extension" => PathBuf::from("extensions.sql"),
-        "type" | "domain" | "domain_check" | "collation" | "text_search_configuration" => {
+    match id.kind() {
+        Some(Schema) => schema_dir(key).join("schema.sql"),
+        Some(Extension) => PathBuf::from("extensions.sql"),
+        Some(Type | Domain | DomainCheck | Collation | TextSearchConfiguration) => {
             in_schema(key, "types.sql")
         }
-        "sequence" | "owned_by" => in_schema(key, "sequences.sql"),
-        "function" | "aggregate" => object(function_name(key), "functions"),
-        "view" | "materialized_view" => object(key, "views"),
-        "index" | "trigger" => match relation(key) {
+        Some(Sequence | OwnedBy) => in_schema(key, "sequences.sql"),
+        Some(Function | Aggregate) => object(function_name(key), "functions"),
+        Some(View | MaterializedView) => object(key, "views"),
+        Some(Index | Trigger) => match relation(key) {
             Some(q) if db.views.contains_key(&q.to_string()) => object(key, "views"),
             _ => object(key, "tables"),
         },
-        "default_privileges" => PathBuf::from("default_privileges.sql"),
-        "publication" => PathBuf::from("publications.sql"),
-        "table" | "fk" | "policy" | "check" | "default" | "replica_identity" | "exclusion" => {
+        Some(DefaultPrivileges) => PathBuf::from("default_privileges.sql"),
+        Some(Publication) => PathBuf::from("publications.sql"),
+        Some(Table | Fk | Policy | Check | Default | ReplicaIdentity | Exclusion) => {
             object(key, "tables")
         }
         // Statements of no step of their own: settings of `public`.

@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use serde::Serialize;
 
 use crate::diff::DiffOptions;
-use crate::model::Database;
+use crate::model::{Database, Id};
 
 use super::PlanError;
 pub use crate::ddl::{Action, Code, Hazard, Level};
@@ -20,14 +20,14 @@ pub use crate::ddl::{Action, Code, Hazard, Level};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Edge {
     /// Id of the step that runs first.
-    pub before: String,
+    pub before: Id,
     pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PlannedStep {
     /// Unique and stable, e.g. `table:public.users`, `column:public.users.email`.
-    pub id: String,
+    pub id: Id,
     pub action: Action,
     /// Human summary: `create table public.users`, `alter column public.users.email: set not null`.
     pub summary: String,

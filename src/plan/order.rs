@@ -18,6 +18,7 @@ use petgraph::Direction;
 use crate::ddl::graph::{permute, StepKind};
 use crate::ddl::{Code, Hazard};
 use crate::diff::{Change, Described};
+use crate::model::Stage;
 
 use super::migration::{Action, Edge, PlannedStep};
 use super::PlanError;
@@ -28,7 +29,7 @@ fn phase(c: &Change) -> u8 {
     // cut the plan into a migration per constraint; one that goes on to SET
     // NOT NULL (more than its VALIDATE) after the others, as it ends the
     // transaction it is in.
-    if c.id.ends_with(":validate") {
+    if c.id.stage() == Some(Stage::Validate) {
         return if c.up.len() > 1 { 5 } else { 4 };
     }
     match c.action {
@@ -66,7 +67,8 @@ pub(crate) fn order(changes: Vec<Change>, explained: bool) -> Result<Vec<Planned
     let mut placed = vec![false; n];
     // Steps that end a transaction, held back while a policy is dropped
     // and not yet created again: both halves then share one transaction.
-    let breaks = |i: usize| !changes[i].transactional || changes[i].id.ends_with(":validate");
+    let breaks =
+        |i: usize| !changes[i].transactional || changes[i].id.stage() == Some(Stage::Validate);
     let mut held: BinaryHeap<Reverse<(u32, usize)>> = BinaryHeap::new();
     let mut open: BTreeSet<usize> = BTreeSet::new();
     let mut out = Vec::with_capacity(n);
@@ -157,7 +159,7 @@ pub(crate) fn order(changes: Vec<Change>, explained: bool) -> Result<Vec<Planned
 /// policies are only partly in place (a restrictive one dropped before its
 /// replacement is made lets rows through).
 fn policy_windows(changes: &[Change]) -> HashMap<usize, Vec<usize>> {
-    let policy = |c: &Change| c.kind == StepKind::Policy && !c.id.ends_with(":validate");
+    let policy = |c: &Change| c.kind == StepKind::Policy && c.id.stage() != Some(Stage::Validate);
     let mut made: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, c) in changes.iter().enumerate() {
         if policy(c) && c.action != Action::Drop {
@@ -206,7 +208,7 @@ fn ids(changes: &[Change]) -> Result<HashMap<&str, usize>, PlanError> {
     for (i, c) in changes.iter().enumerate() {
         if by_id.insert(c.id.as_str(), i).is_some() {
             return Err(PlanError::Invalid {
-                what: c.id.clone(),
+                what: c.id.to_string(),
                 message: "two changes with the same id".into(),
             });
         }
@@ -234,7 +236,7 @@ impl<'c> Index<'c> {
         for (i, c) in changes.iter().enumerate() {
             // What needs an object needs it made, not validated: a
             // validation stands for nothing (it only follows its ADD).
-            if c.id.ends_with(":validate") {
+            if c.id.stage() == Some(Stage::Validate) {
                 continue;
             }
             index.members.push(c.obj(), i);

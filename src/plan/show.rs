@@ -56,8 +56,8 @@ mod tests {
             id: id.into(),
             kind: StepKind::Table,
             sql: String::new(),
-            depends_on: deps.iter().map(|d| d.to_string()).collect(),
-            attached_to: attached.map(str::to_string),
+            depends_on: deps.iter().map(|&d| d.into()).collect(),
+            attached_to: attached.map(Into::into),
             undo: None,
         }
     }

@@ -12,7 +12,7 @@ use super::report::Report;
 use super::session::{self, Locked};
 use super::{Options, RunnerError, DEFAULT_SCHEMA};
 use crate::catalog::{self, InspectOptions};
-use crate::model::Database;
+use crate::model::{Database, Id};
 use crate::plan;
 
 /// One change between the schema before and after a run.
@@ -21,7 +21,7 @@ pub struct SchemaChange {
     /// `create`, `alter`, `rename` or `drop`.
     pub action: plan::Action,
     /// Stable object id, e.g. `table:public.users`.
-    pub id: String,
+    pub id: Id,
     pub summary: String,
 }
 
