@@ -85,12 +85,14 @@ fn sample_plan() -> MigrationPlan {
         before: reconcile::model::Id::parse("table:public.t").unwrap(),
         reason: "the key references the table".into(),
     }];
-    let validate = step(
-        "validate:public.t.t_p_fkey",
+    // Not a `:validate` stage: one step that may share the key's migration.
+    let mut validate = step(
+        "check:public.t.t_p_fkey",
         Action::Alter,
         &["ALTER TABLE public.t VALIDATE CONSTRAINT t_p_fkey;"],
         &[],
     );
+    validate.summary = "alter validate public.t.t_p_fkey".into();
     MigrationPlan {
         steps: vec![table, index, fk, validate],
     }

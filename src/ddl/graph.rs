@@ -22,6 +22,7 @@ use crate::model::{Database, FunctionKind, Id, IdKind, QualifiedName, Table};
 use super::pool::{StepPool, NO_STEP};
 use super::render::{self, parse_function_key, parse_name, parse_table_ref, Detached, Target};
 use super::scope::Scope;
+use super::topo::Kahn;
 use super::PlanError;
 use crate::sql::refs::{refs_in_expr, refs_in_sql, refs_in_type, RefName, Refs};
 
@@ -1340,7 +1341,7 @@ impl Builder {
                 message: "two objects with the same name".into(),
             });
         }
-        let (graph, kept, mut indegree) = self.graph(&index);
+        let (mut kahn, kept) = self.graph(&index);
         // Kahn's algorithm over object steps; attached steps ride along.
         // Threaded lists, not a list of its own for each step.
         let mut first_attached = vec![NO_STEP; self.nodes.len()];
@@ -1361,8 +1362,8 @@ impl Builder {
             Order::Run => Ready::Sorted(BinaryHeap::new()),
             Order::Built => Ready::Any(Vec::new()),
         };
-        for (i, node) in self.nodes.iter().enumerate() {
-            if indegree[i] == 0 && node.parent.is_none() {
+        for i in kahn.roots() {
+            if self.nodes[i].parent.is_none() {
                 ready.push(&self.nodes, i);
             }
         }
@@ -1379,20 +1380,16 @@ impl Builder {
                     batch.push_back(a as usize);
                     a = next_attached[a as usize];
                 }
-                for next in
-                    graph.neighbors_directed(NodeIndex::new(j), petgraph::Direction::Outgoing)
-                {
-                    let n = next.index();
-                    indegree[n] -= 1;
-                    if indegree[n] == 0 && self.nodes[n].parent.is_none() {
+                kahn.place(j, |n| {
+                    if self.nodes[n].parent.is_none() {
                         ready.push(&self.nodes, n);
                     }
-                }
+                });
             }
         }
         if out.len() < self.nodes.len() {
             let remaining: BTreeSet<usize> = (0..self.nodes.len()).filter(|&i| !done[i]).collect();
-            return Ok(Err(self.find_cycle(&graph, &remaining)));
+            return Ok(Err(self.find_cycle(kahn.graph(), &remaining)));
         }
         Ok(Ok(Ordered {
             run: (order == Order::Run).then_some(out),
@@ -1448,15 +1445,11 @@ impl Builder {
 
     /// Edges from each dependency to its dependent (no self loops).
     /// Also, for every node's dependencies in turn, whether it made an edge
-    /// (the `kept` flags of `Ordered`), and each node's count of edges in.
-    fn graph(&self, index: &HashMap<&str, usize>) -> (DiGraph<(), ()>, Vec<bool>, Vec<usize>) {
+    /// (the `kept` flags of `Ordered`).
+    fn graph(&self, index: &HashMap<&str, usize>) -> (Kahn, Vec<bool>) {
         let deps = self.nodes.iter().map(|n| n.body.deps.len()).sum();
-        let mut g = DiGraph::with_capacity(self.nodes.len(), deps);
-        for _ in &self.nodes {
-            g.add_node(());
-        }
+        let mut edges = Vec::with_capacity(deps);
         let mut kept = Vec::with_capacity(deps);
-        let mut indegree = vec![0; self.nodes.len()];
         // A node names a handful of dependencies: a list beats a set.
         let mut seen = Vec::new();
         for (i, n) in self.nodes.iter().enumerate() {
@@ -1466,8 +1459,7 @@ impl Builder {
                 let edge = match target {
                     Some(j) if j != i && !seen.contains(&j) => {
                         seen.push(j);
-                        g.add_edge(NodeIndex::new(j), NodeIndex::new(i), ());
-                        indegree[i] += 1;
+                        edges.push((j, i));
                         true
                     }
                     _ => false,
@@ -1475,7 +1467,7 @@ impl Builder {
                 kept.push(edge);
             }
         }
-        (g, kept, indegree)
+        (Kahn::new(self.nodes.len(), edges), kept)
     }
 
     /// A shortest cycle among `remaining` (steps Kahn's algorithm could

@@ -15,117 +15,91 @@ pub enum Level {
     Red,
 }
 
-/// Every hazard a plan can name. The code is stable: it is written into
-/// migration headers and JSON output as its snake_case name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Code {
+/// Declares the hazard codes, each once: its name in headers and JSON and
+/// its level, the same wherever it is raised.
+macro_rules! codes {
+    ($($(#[$doc:meta])* $code:ident = $word:literal, $level:ident;)*) => {
+        /// Every hazard a plan can name. The code is stable: it is written
+        /// into migration headers and JSON output as its snake_case name.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Code {
+            $($(#[$doc])* $code,)*
+        }
+
+        impl Code {
+            /// Every code, for documentation and tests.
+            pub const ALL: &'static [Code] = &[$(Code::$code,)*];
+
+            /// Each code's level: the same wherever it is raised.
+            pub fn level(self) -> Level {
+                match self {
+                    $(Code::$code => Level::$level,)*
+                }
+            }
+
+            /// The code as written in headers and JSON.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$code => $word,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
     /// A column with no default or a constant one: an instant lock, no rewrite.
-    AddColumn,
+    AddColumn = "add_column", Green;
     /// A CHECK or foreign key added NOT ENFORCED: never checked.
-    ConstraintNotEnforced,
+    ConstraintNotEnforced = "constraint_not_enforced", Green;
     /// A constraint added NOT VALID: an instant lock, new rows checked.
-    ConstraintNotValid,
+    ConstraintNotValid = "constraint_not_valid", Green;
     /// A permissive policy: adds rows a role may see.
-    PolicyAdded,
+    PolicyAdded = "policy_added", Green;
     /// A policy dropped and created in one transaction.
-    PolicyRecreated,
+    PolicyRecreated = "policy_recreated", Green;
     /// A restrictive policy added or tightened, or a permissive one dropped.
-    AccessNarrowed,
+    AccessNarrowed = "access_narrowed", Yellow;
     /// More privileges granted.
-    AccessWidened,
+    AccessWidened = "access_widened", Yellow;
     /// A constraint checked against every row while it is added.
-    ConstraintScan,
+    ConstraintScan = "constraint_scan", Yellow;
     /// A materialized view dropped: its data is computed again on create.
-    DropMaterializedView,
+    DropMaterializedView = "drop_materialized_view", Yellow;
     /// An index built (CONCURRENTLY where it can be).
-    IndexBuild,
+    IndexBuild = "index_build", Yellow;
     /// A materialized view computed.
-    MaterializedViewBuild,
+    MaterializedViewBuild = "materialized_view_build", Yellow;
     /// NOT NULL on a new column without a default: fails on a table with rows.
-    NotNullWithoutDefault,
+    NotNullWithoutDefault = "not_null_without_default", Yellow;
     /// A policy's roles or expressions changed in place.
-    PolicyChanged,
+    PolicyChanged = "policy_changed", Yellow;
     /// SET NOT NULL on an existing column.
-    SetNotNull,
+    SetNotNull = "set_not_null", Yellow;
     /// A column type changed without a rewrite.
-    TypeChange,
+    TypeChange = "type_change", Yellow;
     /// VALIDATE CONSTRAINT: a scan under SHARE UPDATE EXCLUSIVE.
-    Validate,
+    Validate = "validate", Yellow;
     /// Row level security off, or a restrictive policy relaxed or dropped:
     /// rows become visible that were not.
-    RowsWidened,
+    RowsWidened = "rows_widened", Red;
     /// A column dropped with its data.
-    DropColumn,
+    DropColumn = "drop_column", Red;
     /// A table dropped with its rows.
-    DropTable,
+    DropTable = "drop_table", Red;
     /// A table rewritten under an ACCESS EXCLUSIVE lock.
-    TableRewrite,
+    TableRewrite = "table_rewrite", Red;
     /// A type change whose new type may not hold every old value.
-    TypeNarrowed,
+    TypeNarrowed = "type_narrowed", Red;
     /// A publication dropped: its subscribers stop receiving changes.
-    PublicationDropped,
+    PublicationDropped = "publication_dropped", Red;
     /// A table published for updates or deletes without a replica
     /// identity: PostgreSQL refuses its UPDATEs and DELETEs from then on.
-    WritesRefused,
+    WritesRefused = "writes_refused", Red;
 }
 
 impl Code {
-    /// Every code, for documentation and tests.
-    pub const ALL: [Code; 23] = {
-        use Code::*;
-        [
-            AddColumn,
-            ConstraintNotEnforced,
-            ConstraintNotValid,
-            PolicyAdded,
-            PolicyRecreated,
-            AccessNarrowed,
-            AccessWidened,
-            ConstraintScan,
-            DropMaterializedView,
-            IndexBuild,
-            MaterializedViewBuild,
-            NotNullWithoutDefault,
-            PolicyChanged,
-            SetNotNull,
-            TypeChange,
-            Validate,
-            RowsWidened,
-            DropColumn,
-            DropTable,
-            TableRewrite,
-            TypeNarrowed,
-            PublicationDropped,
-            WritesRefused,
-        ]
-    };
-
-    /// Each code's level: the same wherever it is raised.
-    pub fn level(self) -> Level {
-        use Code::*;
-        match self {
-            AddColumn
-            | ConstraintNotEnforced
-            | ConstraintNotValid
-            | PolicyAdded
-            | PolicyRecreated => Level::Green,
-            AccessNarrowed
-            | AccessWidened
-            | ConstraintScan
-            | DropMaterializedView
-            | IndexBuild
-            | MaterializedViewBuild
-            | NotNullWithoutDefault
-            | PolicyChanged
-            | SetNotNull
-            | TypeChange
-            | Validate => Level::Yellow,
-            RowsWidened | DropColumn | DropTable | TableRewrite | TypeNarrowed
-            | PublicationDropped | WritesRefused => Level::Red,
-        }
-    }
-
     /// Whether the step's down script can restore the structure but not
     /// the data.
     pub fn loses_data(self) -> bool {
@@ -133,36 +107,6 @@ impl Code {
             self,
             Code::DropColumn | Code::DropTable | Code::TypeNarrowed
         )
-    }
-
-    /// The code as written in headers and JSON.
-    pub fn as_str(self) -> &'static str {
-        use Code::*;
-        match self {
-            AddColumn => "add_column",
-            ConstraintNotEnforced => "constraint_not_enforced",
-            ConstraintNotValid => "constraint_not_valid",
-            PolicyAdded => "policy_added",
-            PolicyRecreated => "policy_recreated",
-            AccessNarrowed => "access_narrowed",
-            AccessWidened => "access_widened",
-            ConstraintScan => "constraint_scan",
-            DropMaterializedView => "drop_materialized_view",
-            IndexBuild => "index_build",
-            MaterializedViewBuild => "materialized_view_build",
-            NotNullWithoutDefault => "not_null_without_default",
-            PolicyChanged => "policy_changed",
-            SetNotNull => "set_not_null",
-            TypeChange => "type_change",
-            Validate => "validate",
-            RowsWidened => "rows_widened",
-            DropColumn => "drop_column",
-            DropTable => "drop_table",
-            TableRewrite => "table_rewrite",
-            TypeNarrowed => "type_narrowed",
-            PublicationDropped => "publication_dropped",
-            WritesRefused => "writes_refused",
-        }
     }
 }
 
@@ -197,7 +141,7 @@ mod tests {
     #[test]
     fn each_code_writes_as_its_serde_name() {
         let all = Code::ALL;
-        for c in all {
+        for &c in all {
             assert_eq!(serde_json::to_string(&c).unwrap(), format!("\"{c}\""));
         }
         assert!(all

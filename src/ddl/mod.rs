@@ -9,6 +9,7 @@ pub mod hazard;
 pub(crate) mod pool;
 pub mod render;
 pub mod scope;
+pub(crate) mod topo;
 
 use serde::Serialize;
 

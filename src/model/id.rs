@@ -13,134 +13,75 @@ use std::ops::Deref;
 
 use serde::{Serialize, Serializer};
 
-/// What an id names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum IdKind {
-    Schema,
-    Extension,
-    Collation,
-    TextSearchConfiguration,
-    Type,
-    Domain,
-    DomainCheck,
-    Sequence,
-    /// A sequence's OWNED BY.
-    OwnedBy,
-    Function,
-    Aggregate,
-    Table,
-    Column,
-    /// A column default set apart from its column (it reads a function).
-    Default,
-    Check,
-    Fk,
-    Pk,
-    Unique,
-    Exclusion,
-    /// Any constraint of a table, by name (a rename).
-    Constraint,
-    Index,
-    Policy,
-    Trigger,
-    ReplicaIdentity,
-    View,
-    MaterializedView,
-    Publication,
-    DefaultPrivileges,
-    /// Steps that go with an object's step, numbered by their place.
-    Owner,
-    Comment,
-    Grant,
-    Rls,
-    TriggerState,
-    Step,
+/// Declares the id kinds, each once with the word that starts its ids.
+macro_rules! kinds {
+    ($($(#[$doc:meta])* $kind:ident = $word:literal,)*) => {
+        /// What an id names.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum IdKind {
+            $($(#[$doc])* $kind,)*
+        }
+
+        impl IdKind {
+            #[cfg(test)]
+            const ALL: &'static [IdKind] = &[$(IdKind::$kind,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(IdKind::$kind => $word,)*
+                }
+            }
+
+            /// The kind written `s`, if any.
+            pub fn parse(s: &str) -> Option<IdKind> {
+                match s {
+                    $($word => Some(IdKind::$kind),)*
+                    _ => None,
+                }
+            }
+        }
+    };
 }
 
-impl IdKind {
-    const ALL: [IdKind; 34] = {
-        use IdKind::*;
-        [
-            Schema,
-            Extension,
-            Collation,
-            TextSearchConfiguration,
-            Type,
-            Domain,
-            DomainCheck,
-            Sequence,
-            OwnedBy,
-            Function,
-            Aggregate,
-            Table,
-            Column,
-            Default,
-            Check,
-            Fk,
-            Pk,
-            Unique,
-            Exclusion,
-            Constraint,
-            Index,
-            Policy,
-            Trigger,
-            ReplicaIdentity,
-            View,
-            MaterializedView,
-            Publication,
-            DefaultPrivileges,
-            Owner,
-            Comment,
-            Grant,
-            Rls,
-            TriggerState,
-            Step,
-        ]
-    };
-
-    pub fn as_str(self) -> &'static str {
-        use IdKind::*;
-        match self {
-            Schema => "schema",
-            Extension => "extension",
-            Collation => "collation",
-            TextSearchConfiguration => "text_search_configuration",
-            Type => "type",
-            Domain => "domain",
-            DomainCheck => "domain_check",
-            Sequence => "sequence",
-            OwnedBy => "owned_by",
-            Function => "function",
-            Aggregate => "aggregate",
-            Table => "table",
-            Column => "column",
-            Default => "default",
-            Check => "check",
-            Fk => "fk",
-            Pk => "pk",
-            Unique => "unique",
-            Exclusion => "exclusion",
-            Constraint => "constraint",
-            Index => "index",
-            Policy => "policy",
-            Trigger => "trigger",
-            ReplicaIdentity => "replica_identity",
-            View => "view",
-            MaterializedView => "materialized_view",
-            Publication => "publication",
-            DefaultPrivileges => "default_privileges",
-            Owner => "owner",
-            Comment => "comment",
-            Grant => "grant",
-            Rls => "rls",
-            TriggerState => "trigger_state",
-            Step => "step",
-        }
-    }
-
-    /// The kind written `s`, if any.
-    pub fn parse(s: &str) -> Option<IdKind> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
+kinds! {
+    Schema = "schema",
+    Extension = "extension",
+    Collation = "collation",
+    TextSearchConfiguration = "text_search_configuration",
+    Type = "type",
+    Domain = "domain",
+    DomainCheck = "domain_check",
+    Sequence = "sequence",
+    /// A sequence's OWNED BY.
+    OwnedBy = "owned_by",
+    Function = "function",
+    Aggregate = "aggregate",
+    Table = "table",
+    Column = "column",
+    /// A column default set apart from its column (it reads a function).
+    Default = "default",
+    Check = "check",
+    Fk = "fk",
+    Pk = "pk",
+    Unique = "unique",
+    Exclusion = "exclusion",
+    /// Any constraint of a table, by name (a rename).
+    Constraint = "constraint",
+    Index = "index",
+    Policy = "policy",
+    Trigger = "trigger",
+    ReplicaIdentity = "replica_identity",
+    View = "view",
+    MaterializedView = "materialized_view",
+    Publication = "publication",
+    DefaultPrivileges = "default_privileges",
+    /// Steps that go with an object's step, numbered by their place.
+    Owner = "owner",
+    Comment = "comment",
+    Grant = "grant",
+    Rls = "rls",
+    TriggerState = "trigger_state",
+    Step = "step",
 }
 
 impl fmt::Display for IdKind {
@@ -333,7 +274,7 @@ mod tests {
         assert_eq!(t.renamed(), "rename:table:public.t");
         assert_eq!(t.renamed().kind(), None);
         assert_eq!(Id::parse("nope:x"), None);
-        for k in IdKind::ALL {
+        for &k in IdKind::ALL {
             assert_eq!(IdKind::parse(k.as_str()), Some(k));
         }
     }

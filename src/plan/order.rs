@@ -1,5 +1,5 @@
-//! Orders the diff's changes: a petgraph graph whose edges are real
-//! dependencies, topologically sorted with deterministic tie-breaks.
+//! Orders the diff's changes: a graph whose edges are real dependencies,
+//! sorted by `ddl::topo` with deterministic tie-breaks.
 //!
 //! Edges: a create or alter runs after the creates and alters of what its
 //! new version needs; a drop runs before the drops and alters of what its
@@ -12,10 +12,8 @@ use std::collections::{BTreeSet, BinaryHeap};
 
 use foldhash::{HashMap, HashMapExt};
 
-use petgraph::graph::{DiGraph, NodeIndex};
-use petgraph::Direction;
-
 use crate::ddl::graph::{permute, StepKind};
+use crate::ddl::topo::Kahn;
 use crate::ddl::{Code, Hazard};
 use crate::diff::{Change, Described};
 use crate::model::Stage;
@@ -52,17 +50,9 @@ pub(crate) fn order(changes: Vec<Change>, explained: bool) -> Result<Vec<Planned
     let index = Index::new(&changes);
     let mut edges = edges(&changes, &by_id, &index);
     soft_edges(&changes, &index, &mut edges);
-    let mut g: DiGraph<usize, ()> = DiGraph::with_capacity(n, edges.len());
-    for i in 0..n {
-        g.add_node(i);
-    }
-    let mut indegree = vec![0usize; n];
-    for &(a, b, _) in &edges {
-        g.add_edge(NodeIndex::new(a), NodeIndex::new(b), ());
-        indegree[b] += 1;
-    }
+    let mut kahn = Kahn::new(n, edges.iter().map(|&(a, b, _)| (a, b)));
     let key = |i: usize| Reverse((rank[i], i));
-    let mut heap: BinaryHeap<_> = (0..n).filter(|&i| indegree[i] == 0).map(key).collect();
+    let mut heap: BinaryHeap<_> = kahn.roots().map(key).collect();
     let windows = policy_windows(&changes);
     let mut placed = vec![false; n];
     // Steps that end a transaction, held back while a policy is dropped
@@ -93,13 +83,7 @@ pub(crate) fn order(changes: Vec<Change>, explained: bool) -> Result<Vec<Planned
         if open.remove(&i) && open.is_empty() {
             heap.extend(held.drain());
         }
-        for next in g.neighbors_directed(NodeIndex::new(i), Direction::Outgoing) {
-            let k = next.index();
-            indegree[k] -= 1;
-            if indegree[k] == 0 {
-                heap.push(key(k));
-            }
-        }
+        kahn.place(i, |k| heap.push(key(k)));
     }
     if out.len() < n {
         let placed: BTreeSet<usize> = out.iter().copied().collect();
@@ -110,7 +94,7 @@ pub(crate) fn order(changes: Vec<Change>, explained: bool) -> Result<Vec<Planned
         return Err(PlanError::Cycle(stuck.join(", ")));
     }
     let split = split_windows(&out, &windows, breaks);
-    drop((g, rank));
+    drop((kahn, rank));
     let mut befores: Vec<Vec<Edge>> = (0..n).map(|_| Vec::new()).collect();
     if explained {
         for &(a, b, ref why) in &edges {
