@@ -525,6 +525,13 @@ fn fixture_every_kind() {
         ["app.parent"]
     );
 
+    // Inheritance is modelled: the child holds only its own columns.
+    assert_eq!(m.tables["app.derived"].inherits, ["app.base"]);
+    assert_eq!(
+        m.tables["app.derived"].columns.keys().collect::<Vec<_>>(),
+        ["extra"]
+    );
+
     // Everything else is reported, nothing dropped.
     let un = |kind: &str, name: &str| Unmanaged {
         kind: kind.into(),
@@ -532,7 +539,6 @@ fn fixture_every_kind() {
     };
     let expected = vec![
         un("event trigger", "cat_evt"),
-        un("inheritance", "app.derived INHERITS app.base"),
         un("operator", "app.===(text, text)"),
         un("rule", "app.base.no_delete"),
         un("statistics", "app.child_stats"),

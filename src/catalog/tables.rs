@@ -85,6 +85,9 @@ struct TableRow {
     parent: Option<Vec<String>>,
     #[diesel(sql_type = Nullable<Text>)]
     bound: Option<String>,
+    /// Parents of a table that is not a partition: schema, name, schema, ...
+    #[diesel(sql_type = Array<Text>)]
+    inherits: Vec<String>,
     #[diesel(sql_type = Bool)]
     rls: bool,
     #[diesel(sql_type = Bool)]
@@ -109,6 +112,12 @@ pub fn tables(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
                    JOIN pg_namespace pn ON pn.oid = pc.relnamespace
                   WHERE i.inhrelid = c.oid AND c.relispartition) AS parent,
                 CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound,
+                ARRAY(SELECT u.part FROM pg_inherits i
+                        JOIN pg_class pc ON pc.oid = i.inhparent
+                        JOIN pg_namespace pn ON pn.oid = pc.relnamespace,
+                        unnest(ARRAY[pn.nspname::text, pc.relname::text]) WITH ORDINALITY u(part, k)
+                       WHERE i.inhrelid = c.oid AND NOT c.relispartition
+                       ORDER BY i.inhseqno, u.k) AS inherits,
                 c.relrowsecurity AS rls, c.relforcerowsecurity AS rls_forced,
                 c.relacl::text[] AS acl, c.reloptions::text[] AS options,
                 CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
@@ -142,6 +151,9 @@ pub fn tables(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
             unlogged: r.unlogged,
             partition_by: r.partition_by,
             partition_of,
+            inherits: (r.inherits.chunks(2))
+                .map(|p| Session::key(&p[0], &p[1]))
+                .collect(),
             options: options_map(r.options),
             replica_identity: r.replica_identity,
             ..Default::default()
@@ -231,7 +243,7 @@ pub fn columns(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
                 AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum
            {}
           WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm')
-            AND {}",
+            AND (a.attislocal OR c.relispartition) AND {}",
         expr_sql("ad.adbin", "ad.adrelid", true),
         collation_sql("a.attcollation", "t.typcollation"),
         if s.version.at_least(18) {

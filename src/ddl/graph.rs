@@ -967,6 +967,11 @@ impl Builder {
                 d.extend(deps(vec![Id::new(IdKind::Table, pk)]));
             }
         }
+        for p in &t.inherits {
+            if !ctx.external.name(&parse_name(p, &what)?) {
+                d.extend(deps(vec![Id::new(IdKind::Table, p)]));
+            }
+        }
         for (cname, c) in &t.columns {
             d.extend(deps(ctx.ty(&what, &c.type_)?));
             d.extend(deps(ctx.collation(&c.collation)));

@@ -227,11 +227,19 @@ fn table_rest(t: &Table) -> impl PartialEq + '_ {
         exclusions: _,
         partition_by,
         partition_of,
+        inherits,
         options,
         replica_identity,
     } = t;
     (
-        (owner, comment, unlogged, partition_by, partition_of),
+        (
+            owner,
+            comment,
+            unlogged,
+            partition_by,
+            partition_of,
+            inherits,
+        ),
         (row_level_security, grants, options, replica_identity),
     )
 }

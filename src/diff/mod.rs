@@ -95,6 +95,7 @@ pub fn diff(
     let to = crate::model::privileges::on_server(Cow::Borrowed(to), from.server.0);
     let to = &*to;
     let (renamed, renames) = rename::apply(from, to)?;
+    let renamed = table::columns_as_inherited(renamed, to);
     let to = adopt_not_null_names(&renamed, to);
     let to = &*to;
     let scope = if opts.whole_models {

@@ -102,7 +102,8 @@ pub fn apply<'a>(
                 .partition_of
                 .as_ref()
                 .is_some_and(|p| parse_name(&p.parent, "").is_ok_and(|q| q == old_q));
-            refers || parent
+            let inherits = (t.inherits.iter()).any(|p| parse_name(p, "").is_ok_and(|q| q == old_q));
+            refers || parent || inherits
         };
         for other in db.tables.values_mut().filter(|t| names_old(t)) {
             for fk in other.foreign_keys.values_mut() {
@@ -115,6 +116,11 @@ pub fn apply<'a>(
             if let Some(p) = other.partition_of.as_mut() {
                 if parse_name(&p.parent, "").is_ok_and(|q| q == old_q) {
                     p.parent = key.clone();
+                }
+            }
+            for p in other.inherits.iter_mut() {
+                if parse_name(p, "").is_ok_and(|q| q == old_q) {
+                    *p = key.clone();
                 }
             }
         }

@@ -6,7 +6,11 @@ use std::collections::BTreeMap;
 use crate::ddl::render::{self, Target};
 use crate::ddl::{Code, Hazard, PlanError};
 use crate::model::name::key_part;
-use crate::model::{identity, quote_ident, Column, Id, IdKind, Identity, QualifiedName, Table};
+use indexmap::IndexMap;
+
+use crate::model::{
+    identity, quote_ident, Column, Database, Id, IdKind, Identity, QualifiedName, Table,
+};
 
 use super::objects::{Obj, Shape};
 use super::{extras, hazard, same, InPlace, Then, Validation, Verdict};
@@ -741,6 +745,16 @@ pub fn table_settings(q: &QualifiedName, a: &Table, b: &Table) -> Result<Vec<Str
         });
     }
     let mut out = Vec::new();
+    // Parents are compared as a set: their order only placed the columns
+    // when the table was made.
+    for p in a.inherits.iter().filter(|p| !b.inherits.contains(p)) {
+        let p = render::parse_name(p, &format!("parent of {q}"))?;
+        out.push(alter_table(q, &format!("NO INHERIT {}", p.sql())));
+    }
+    for p in b.inherits.iter().filter(|p| !a.inherits.contains(p)) {
+        let p = render::parse_name(p, &format!("parent of {q}"))?;
+        out.push(alter_table(q, &format!("INHERIT {}", p.sql())));
+    }
     let t = Target::Table(q);
     out.extend(extras::owner(t, &a.owner, &b.owner));
     out.extend(extras::comment(t, &a.comment, &b.comment));
@@ -819,4 +833,83 @@ pub fn refuse_unmarked_column_renames(
         }
     }
     Ok(())
+}
+
+/// `from` with its tables' columns stated as `to` states them where no
+/// statement could change the difference, which lies only in whether a
+/// column is the table's own or inherited:
+/// - a column inherited from a parent the table leaves (`NO INHERIT`)
+///   becomes its own, in its place, so the plan does not add it;
+/// - a column the table has of its own that `to` leaves to a parent
+///   cannot be dropped (PostgreSQL keeps it while a parent has it), and
+///   one `to` declares that the table inherits cannot be added: both are
+///   left as they are.
+pub(super) fn columns_as_inherited<'a>(
+    from: std::borrow::Cow<'a, Database>,
+    to: &Database,
+) -> std::borrow::Cow<'a, Database> {
+    let involved = |k: &String, t: &Table| {
+        !t.inherits.is_empty() || to.tables.get(k).is_some_and(|n| !n.inherits.is_empty())
+    };
+    if !from.tables.iter().any(|(k, t)| involved(k, t)) {
+        return from;
+    }
+    let mut out = from.into_owned();
+    let keys: Vec<String> = (out.tables.iter())
+        .filter(|(k, t)| involved(k, t) && to.tables.contains_key(*k))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for k in keys {
+        let next = &to.tables[&k];
+        let t = &out.tables[&k];
+        let left: Vec<&String> = (t.inherits.iter())
+            .filter(|p| !next.inherits.contains(p))
+            .collect();
+        let mut cols = IndexMap::new();
+        for p in left {
+            inherited_columns(&out, p, &mut cols, 0);
+        }
+        let kept: Vec<String> = (t.inherits.iter())
+            .filter(|p| next.inherits.contains(p))
+            .cloned()
+            .collect();
+        let mut kept_cols = IndexMap::new();
+        for p in &kept {
+            inherited_columns(&out, p, &mut kept_cols, 0);
+        }
+        let t = out.tables.get_mut(&k).expect("a key of the map");
+        for (n, c) in std::mem::take(&mut t.columns) {
+            cols.insert(n, c);
+        }
+        cols.retain(|n, _| next.columns.contains_key(n) || !kept_cols.contains_key(n));
+        for n in next.columns.keys() {
+            if let Some(c) = kept_cols.get(n).filter(|_| !cols.contains_key(n)) {
+                cols.insert(n.clone(), c.clone());
+            }
+        }
+        t.columns = cols;
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The columns table `key` has, its ancestors' first, as a child table
+/// gets them: type, default, NOT NULL and generation, no comment, grants
+/// or identity.
+fn inherited_columns(db: &Database, key: &str, out: &mut IndexMap<String, Column>, depth: u8) {
+    let Some(t) = db.tables.get(key).filter(|_| depth < 32) else {
+        return;
+    };
+    for p in &t.inherits {
+        inherited_columns(db, p, out, depth + 1);
+    }
+    for (n, c) in &t.columns {
+        out.entry(n.clone()).or_insert_with(|| Column {
+            comment: None,
+            grants: Default::default(),
+            statistics: None,
+            identity: None,
+            identity_sequence: None,
+            ..c.clone()
+        });
+    }
 }

@@ -565,6 +565,15 @@ fn table_pass(
     for (name, index) in table.indexes.iter_mut() {
         index_pass(index, &["tables", key, "indexes", name], p);
     }
+    for (i, parent) in table.inherits.iter_mut().enumerate() {
+        match relation_key(parent) {
+            Ok(q) => *parent = q.to_string(),
+            Err(e) => p.push(Problem::new(
+                &["tables", key, "inherits", &i.to_string()],
+                e,
+            )),
+        }
+    }
     if let Some(part) = table.partition_of.as_mut() {
         match relation_key(&part.parent) {
             Ok(q) => part.parent = q.to_string(),

@@ -26,6 +26,22 @@ pub use version::PgVersion;
 pub mod write;
 
 impl Database {
+    /// Whether table `key` has column `col`, its own or one it inherits.
+    pub fn has_column(&self, key: &str, col: &str) -> bool {
+        let mut todo = vec![key];
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(k) = todo.pop() {
+            let Some(t) = self.tables.get(k).filter(|_| seen.insert(k)) else {
+                continue;
+            };
+            if t.columns.contains_key(col) {
+                return true;
+            }
+            todo.extend(t.inherits.iter().map(String::as_str));
+        }
+        false
+    }
+
     /// The schemas this model manages: those declared, and those holding any
     /// object that is not external. Always includes `public`.
     pub fn managed_schemas(&self) -> Vec<String> {

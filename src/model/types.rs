@@ -309,6 +309,10 @@ pub struct Table {
     /// This table is a partition of another.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partition_of: Option<PartitionOf>,
+    /// Parent tables (`INHERITS`), in order. `columns` are then the
+    /// table's own: those it declares itself, not those it only inherits.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inherits: Vec<String>,
     #[serde(skip_serializing_if = "RowLevelSecurity::is_off")]
     pub row_level_security: RowLevelSecurity,
     /// Policy name -> policy.

@@ -310,7 +310,8 @@ impl<'d> Ctx<'d> {
         if external {
             return self.external_table(key, t);
         }
-        let has = |c: &String| t.columns.contains_key(c);
+        let db = self.db;
+        let has = |c: &String| db.has_column(key, c);
         let mut missing: Vec<(Vec<String>, String, &str)> = Vec::new();
         let mut need = |path: Vec<&str>, cols: &[String], what: &'static str| {
             for c in cols.iter().filter(|c| !has(c)) {
@@ -354,6 +355,14 @@ impl<'d> Ctx<'d> {
         }
         for (n, tr) in &t.triggers {
             self.trigger_function("tables", key, n, &tr.function);
+        }
+        for (i, parent) in t.inherits.iter().enumerate() {
+            if !self.db.tables.contains_key(parent) && !self.known.external.contains(parent) {
+                self.err(
+                    &["tables", key, "inherits", &i.to_string()],
+                    format!("parent table `{parent}` is not a declared table"),
+                );
+            }
         }
         if let Some(part) = &t.partition_of {
             let parent = &part.parent;
@@ -436,8 +445,8 @@ impl<'d> Ctx<'d> {
             .get(&tkey)
             .filter(|_| !self.known.external.contains(&tkey));
         match declared {
-            Some(tt) => {
-                for c in cols.iter().filter(|c| !tt.columns.contains_key(*c)) {
+            Some(_) => {
+                for c in cols.iter().filter(|c| !self.db.has_column(&tkey, c)) {
                     self.err(
                         &path,
                         format!("referenced column `{c}` is not a column of {tkey}"),
@@ -570,7 +579,7 @@ impl<'d> Ctx<'d> {
             };
             let tkey = table.to_string();
             let ok = match self.db.tables.get(&tkey) {
-                Some(t) => t.columns.contains_key(&col),
+                Some(_) => self.db.has_column(&tkey, &col),
                 None => self.known.external.contains(&tkey),
             };
             if !ok {

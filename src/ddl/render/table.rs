@@ -500,6 +500,13 @@ pub fn create_table(
         }
         None => format!("CREATE {unlogged}TABLE {} ({body})", name.sql()),
     };
+    if !e.inherits.is_empty() {
+        let mut parents = Vec::new();
+        for p in &e.inherits {
+            parents.push(parse_name(p, &format!("parent of {name}"))?.sql());
+        }
+        sql.push_str(&format!(" INHERITS ({})", parents.join(", ")));
+    }
     if let Some(by) = &e.partition_by {
         sql.push_str(&format!(" PARTITION BY {by}"));
     }

@@ -19,12 +19,6 @@ pub(super) fn create(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CreateStmt
     if s.of_typename.is_some() {
         return Err(Refusal::new("a typed table (OF type) is not supported"));
     }
-    if !s.inh_relations.is_empty() && s.partbound.is_none() {
-        return Err(
-            Refusal::new("table inheritance (INHERITS) is not supported")
-                .hint("use declarative partitioning (PARTITION BY / PARTITION OF)"),
-        );
-    }
     let mut tab = Table {
         unlogged: rv.relpersistence == "u",
         ..Default::default()
@@ -43,6 +37,14 @@ pub(super) fn create(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CreateStmt
     }
     if let Some(spec) = &s.partspec {
         tab.partition_by = Some(partition_by(spec)?);
+    }
+    if s.partbound.is_none() {
+        for p in &s.inh_relations {
+            let Some(N::RangeVar(parent)) = p.node.as_ref() else {
+                return Err(Refusal::new("a parent table is not a name"));
+            };
+            tab.inherits.push(rel(t, item, parent).to_string());
+        }
     }
     if let Some(bound) = &s.partbound {
         let Some(N::RangeVar(parent)) = s.inh_relations.first().and_then(|n| n.node.as_ref())
@@ -612,6 +614,17 @@ fn alter_cmd(
         Ok(())
     };
     match sub {
+        A::AtAddInherit | A::AtDropInherit => {
+            let Some(N::RangeVar(parent)) = def else {
+                return Err(Refusal::new("no parent table"));
+            };
+            let parent = rel(t, item, parent).to_string();
+            let tab = t.db.tables.get_mut(&key).expect("target checked");
+            tab.inherits.retain(|p| *p != parent);
+            if sub == A::AtAddInherit {
+                tab.inherits.push(parent);
+            }
+        }
         A::AtEnableRowSecurity => tab.row_level_security.enabled = true,
         A::AtDisableRowSecurity => tab.row_level_security.enabled = false,
         A::AtForceRowSecurity => tab.row_level_security.forced = true,

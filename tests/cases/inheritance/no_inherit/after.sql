@@ -1,0 +1,3 @@
+CREATE TABLE parent (id integer, name text);
+CREATE TABLE child (extra text) INHERITS (parent);
+ALTER TABLE child NO INHERIT parent;

@@ -1,0 +1,2 @@
+CREATE TABLE parent (id integer, name text);
+CREATE TABLE child (extra text) INHERITS (parent);

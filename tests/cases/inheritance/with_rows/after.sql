@@ -1,0 +1,4 @@
+CREATE TABLE parent (id integer NOT NULL, name text, flag boolean DEFAULT false NOT NULL);
+CREATE TABLE child (extra text) INHERITS (parent);
+INSERT INTO parent VALUES (1, 'p');
+INSERT INTO child VALUES (2, 'c', false, 'x');
