@@ -536,6 +536,20 @@ impl<'a> Differ<'a, '_> {
                 _ => {}
             }
         }
+        // A key dropped while foreign keys still reference it (its index
+        // is their `conindid`): they are dropped first and made again.
+        let dropped_keys: BTreeSet<&str> = (parts_a.iter())
+            .filter(|(id, o)| {
+                !parts_b.contains_key(*id)
+                    && matches!(o.shape, Shape::PrimaryKey(..) | Shape::Unique(..))
+            })
+            .map(|(id, _)| id.as_str())
+            .chain(
+                (dropped.iter())
+                    .filter(|o| matches!(o.shape, Shape::Index(_, _, ix) if ix.unique))
+                    .map(|o| o.id.as_str()),
+            )
+            .collect();
         // Recreate whatever depends on a recreated object.
         let mut recreated: BTreeSet<String> = verdicts
             .iter()
@@ -555,7 +569,10 @@ impl<'a> Differ<'a, '_> {
                 if !both {
                     continue;
                 }
+                let rests_on_dropped = matches!(o.shape, Shape::ForeignKey(..))
+                    && o.deps.iter().any(|d| dropped_keys.contains(d.as_str()));
                 let hit = o.deps.iter().any(|d| recreated.contains(d))
+                    || rests_on_dropped
                     || (breaks_on_type_change(o) && self.reads_retyped(o, &type_changed));
                 if hit {
                     recreated.insert(o.id.clone());
