@@ -463,30 +463,55 @@ fn run_case_in(case: &Case, work: &Path) -> Result<(), String> {
         0,
     )?;
 
-    let m = forward_and_back(
-        "baseline files",
-        &before,
-        &schema,
-        dir,
-        &want_before,
-        &want_after,
-        work,
-    )?;
-    if let Ok(expected) = std::fs::read_to_string(dir.join("expected.sql")) {
-        let got = up_statements(&m);
-        if got.trim() != expected.trim() {
+    let desired = dir.join("desired.yaml");
+    // A rename the baseline cannot mark: its plan must be refused (a
+    // rename is never guessed), and only desired.yaml goes forward.
+    let unmarked = dir.join("unmarked_rename").exists();
+    if unmarked {
+        if !desired.exists() {
+            return Err("unmarked_rename needs a desired.yaml".into());
+        }
+        let m = work.join("migrations-refused");
+        let (code, out, err) = reconcile(&[
+            "plan",
+            "--database-url",
+            &before.url,
+            "--schema",
+            s(&schema),
+            "--migrations",
+            s(&m),
+            "--allow-destructive",
+        ]);
+        if code != 2 || !err.contains("renamed_from") {
             return Err(format!(
-                "the plan's up.sql differs from expected.sql\n--- expected\n{expected}\n--- got\n{got}"
+                "baseline files: plan --database-url: exit {code}, not refused as an unmarked rename\n{out}{err}"
             ));
+        }
+    } else {
+        let m = forward_and_back(
+            "baseline files",
+            &before,
+            &schema,
+            dir,
+            &want_before,
+            &want_after,
+            work,
+        )?;
+        if let Ok(expected) = std::fs::read_to_string(dir.join("expected.sql")) {
+            let got = up_statements(&m);
+            if got.trim() != expected.trim() {
+                return Err(format!(
+                    "the plan's up.sql differs from expected.sql\n--- expected\n{expected}\n--- got\n{got}"
+                ));
+            }
         }
     }
     // The quick protocol (RECONCILE_ACCEPT_QUICK, for the majors the full
     // suite does not run on) stops here: what differs between majors is
     // mostly what the catalog reads and what the server accepts.
-    if quick() {
+    if quick() && !unmarked {
         return Ok(());
     }
-    let desired = dir.join("desired.yaml");
     if desired.exists() {
         forward_and_back(
             "desired.yaml",
@@ -497,6 +522,10 @@ fn run_case_in(case: &Case, work: &Path) -> Result<(), String> {
             &want_after,
             work,
         )?;
+    }
+
+    if quick() {
+        return Ok(());
     }
 
     // The after-state from nothing: the baseline's own migration, an

@@ -128,7 +128,8 @@ fn fixture_every_kind() {
 
     // Enum: sort order, comment, revoked PUBLIC.
     let mood = &m.enums["app.mood"];
-    assert_eq!(mood.values, ["sad", "meh", "ok", "happy"]);
+    let labels: Vec<&str> = mood.values.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(labels, ["sad", "meh", "ok", "happy"]);
     assert_eq!(mood.comment.as_deref(), Some("feelings"));
     assert_eq!(mood.grants["cat_reader"], ["usage"]);
     assert!(mood.grants["public"].is_empty());

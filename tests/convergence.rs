@@ -265,7 +265,7 @@ fn add_extras(db: &mut Database, x: &Extras, second: bool, first_table: Option<(
             model::EnumType {
                 values: ENUM_VALUES[..n_values]
                     .iter()
-                    .map(|v| v.to_string())
+                    .map(|v| (*v).into())
                     .collect(),
                 ..Default::default()
             },

@@ -168,10 +168,10 @@ fn directory_tree_merges_and_canonicalises() {
     );
     // PUBLIC's default EXECUTE is omitted.
     assert!(db.functions["public.touch()"].grants.is_empty());
-    assert_eq!(
-        db.enums["public.user_role"].values,
-        strings(&["member", "admin"])
-    );
+    let labels: Vec<String> = (db.enums["public.user_role"].values.iter())
+        .map(|v| v.name.clone())
+        .collect();
+    assert_eq!(labels, strings(&["member", "admin"]));
     // auth/external.json merged; the hidden file and README.md were skipped.
     assert_eq!(db.external, strings(&["auth.users"]));
     assert_eq!(db.tables.len(), 2);

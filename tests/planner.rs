@@ -567,3 +567,76 @@ fn freed_names_order_creates_after_drops() {
         "the name index:public.t.redone_idx is freed first"
     );
 }
+
+const MOODS: &str = r#"
+enums:
+  public.mood:
+    values: [sad, ok, happy]
+tables:
+  public.person:
+    columns:
+      id: { type: integer, nullable: false }
+      m: { type: public.mood, default: "'happy'::public.mood" }
+    primary_key: [id]
+"#;
+
+#[test]
+fn enum_losing_a_value_is_made_again_and_red() {
+    let a = load(MOODS);
+    let b = load(&MOODS.replace("[sad, ok, happy]", "[sad, happy]"));
+    let db = support::FreshDb::new("pl");
+    make_a(&db, "", &a);
+    db.try_psql("INSERT INTO public.person VALUES (1, 'ok'), (2, 'happy')")
+        .unwrap();
+    let ia = inspect(&db);
+    let plan = reconcile::plan::plan_migration(&ia, &b, &opts()).unwrap();
+    let step = plan.steps.iter().find(|s| s.id == "type:public.mood");
+    let step = step.unwrap_or_else(|| panic!("{}", show(&plan)));
+    assert!(step
+        .hazards
+        .iter()
+        .any(|h| h.level == Level::Red && h.code == reconcile::plan::Code::TypeNarrowed));
+    // A row holding the value lost stops the migration; nothing changes.
+    let up = format!("BEGIN;\n{}COMMIT;\n", up_script(&plan));
+    assert!(db.try_psql(&up).is_err());
+    assert_eq!(inspect(&db), ia);
+    db.try_psql("DELETE FROM public.person WHERE m = 'ok'")
+        .unwrap();
+    db.try_psql(&up_script(&plan)).unwrap();
+    let again = reconcile::plan::plan_migration(&inspect(&db), &b, &opts()).unwrap();
+    assert!(again.is_empty(), "{}", show(&again));
+    db.try_psql("DO $$ BEGIN IF (SELECT m FROM public.person WHERE id = 2) IS DISTINCT FROM 'happy' THEN RAISE 'lost'; END IF; END $$").unwrap();
+    db.try_psql(&down_script(&plan)).unwrap();
+    assert_eq!(inspect(&db), ia);
+}
+
+#[test]
+fn enum_value_renamed_only_when_marked() {
+    let a = load(MOODS);
+    let unmarked = load(&MOODS.replace("[sad, ok, happy]", "[sad, fine, happy]"));
+    let db = support::FreshDb::new("pl");
+    make_a(&db, "", &a);
+    db.try_psql("INSERT INTO public.person VALUES (1, 'ok')")
+        .unwrap();
+    let ia = inspect(&db);
+    let err = reconcile::plan::plan_migration(&ia, &unmarked, &opts())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("renamed_from: ok"), "{err}");
+    let b = load(&MOODS.replace(
+        "[sad, ok, happy]",
+        "[sad, { name: fine, renamed_from: ok }, happy]",
+    ));
+    let plan = reconcile::plan::plan_migration(&ia, &b, &opts()).unwrap();
+    assert!(
+        plan.steps.iter().all(|s| s.action == Action::Rename),
+        "{}",
+        show(&plan)
+    );
+    db.try_psql(&up_script(&plan)).unwrap();
+    db.try_psql("DO $$ BEGIN IF (SELECT m FROM public.person WHERE id = 1) IS DISTINCT FROM 'fine' THEN RAISE 'lost'; END IF; END $$").unwrap();
+    let again = reconcile::plan::plan_migration(&inspect(&db), &b, &opts()).unwrap();
+    assert!(again.is_empty(), "{}", show(&again));
+    db.try_psql(&down_script(&plan)).unwrap();
+    assert_eq!(inspect(&db), ia);
+}

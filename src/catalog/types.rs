@@ -167,7 +167,7 @@ pub fn enums(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
         let key = Session::key(&r.schema, &r.name);
         let e = EnumType {
             owner: s.owner(&r.owner),
-            values: r.labels,
+            values: r.labels.into_iter().map(Into::into).collect(),
             comment: r.comment,
             grants: grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),
         };

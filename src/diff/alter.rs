@@ -5,11 +5,11 @@ use crate::ddl::render::{self, Target};
 use crate::ddl::{Code, Hazard, PlanError};
 use crate::model::name::quote_literal;
 use crate::model::{
-    quote_ident, Collation, Database, FunctionKind, Grants, QualifiedName, Sequence,
+    quote_ident, Collation, Database, EnumType, FunctionKind, Grants, QualifiedName, Sequence,
 };
 
 use super::objects::{Obj, Shape};
-use super::{extras, hazard, same, table, InPlace, Verdict};
+use super::{extras, hazard, same, table, EnumSwap, InPlace, Verdict};
 
 /// Owner, comment and grants of one object, both ways.
 struct Extras<'x> {
@@ -69,6 +69,7 @@ fn in_place(up: Vec<String>, down: Vec<String>, hazards: Vec<Hazard>) -> Verdict
             down_recreates: false,
             validate: None,
             then: None,
+            swap: None,
         })
     }
 }
@@ -151,7 +152,12 @@ pub fn compare(
             )
         }
         (Shape::Enum(q, a), Shape::Enum(_, b)) => {
-            let core = enum_values(q, &a.values, &b.values)?;
+            let names = |e: &EnumType| e.values.iter().map(|v| v.name.clone()).collect::<Vec<_>>();
+            let (av, bv) = (names(a), names(b));
+            if !only_added(&av, &bv) {
+                return Ok(Verdict::Alter(enum_swap(q, x, y, &av, &bv)));
+            }
+            let core = enum_values(q, &av, &bv);
             let transactional = core.0.is_empty();
             let v = with_extras(
                 core,
@@ -642,22 +648,52 @@ fn alter_policy(q: &QualifiedName, n: &str, p: &crate::model::Policy) -> Vec<Str
     vec![sql]
 }
 
-/// ADD VALUE for values new in `b`; refuses removals and reorderings.
-fn enum_values(
-    q: &QualifiedName,
-    a: &[String],
-    b: &[String],
-) -> Result<(Vec<String>, Vec<String>), PlanError> {
+/// Whether `b` is `a` with values added (ADD VALUE can do it).
+fn only_added(a: &[String], b: &[String]) -> bool {
     let kept: Vec<&String> = b.iter().filter(|v| a.contains(v)).collect();
-    if kept.len() != a.len() || kept.iter().zip(a).any(|(x, y)| *x != y) {
-        return Err(PlanError::Invalid {
-            what: format!("enum {q}"),
-            message: format!(
-                "values can only be added: {:?} -> {:?} removes or reorders values; create a new type and migrate the columns",
-                a, b
+    kept.len() == a.len() && kept.iter().zip(a).all(|(x, y)| *x == y)
+}
+
+/// An enum that loses or reorders values, which PostgreSQL cannot do in
+/// place: the old type is renamed away, the new one created, and the
+/// columns moved over by `Differ` (it knows them), then the old one dropped.
+fn enum_swap(q: &QualifiedName, x: &Obj<'_>, y: &Obj<'_>, a: &[String], b: &[String]) -> InPlace {
+    let lost: Vec<&str> = (a.iter())
+        .filter(|v| !b.contains(v))
+        .map(String::as_str)
+        .collect();
+    let hazard = if lost.is_empty() {
+        hazard(
+            Code::TableRewrite,
+            format!("enum {q} is created again with its values reordered: each table with a column of it is rewritten under an ACCESS EXCLUSIVE lock"),
+        )
+    } else {
+        hazard(
+            Code::TypeNarrowed,
+            format!(
+                "enum {q} is created again without {}: the migration fails on a row that holds one, and each table with a column of it is rewritten under an ACCESS EXCLUSIVE lock",
+                lost.iter().map(|v| quote_literal(v)).collect::<Vec<_>>().join(", ")
             ),
-        });
+        )
+    };
+    InPlace {
+        up: vec![],
+        down: vec![],
+        hazards: vec![hazard],
+        transactional: true,
+        breaks_dependants: true,
+        down_recreates: false,
+        validate: None,
+        then: None,
+        swap: Some(Box::new(EnumSwap {
+            name: q.clone(),
+            create: (y.create.clone(), x.create.clone()),
+        })),
     }
+}
+
+/// ADD VALUE for values new in `b` (which keeps `a`'s in order).
+fn enum_values(q: &QualifiedName, a: &[String], b: &[String]) -> (Vec<String>, Vec<String>) {
     let mut up = Vec::new();
     let mut down = Vec::new();
     for (i, v) in b.iter().enumerate() {
@@ -685,7 +721,7 @@ fn enum_values(
             ),
         );
     }
-    Ok((up, down))
+    (up, down)
 }
 
 fn domain_alter(

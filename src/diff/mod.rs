@@ -26,7 +26,8 @@ use crate::ddl::graph::StepKind;
 use crate::ddl::render;
 use crate::ddl::scope::Scope;
 use crate::ddl::{Action, Code, Hazard, PlanError};
-use crate::model::{Database, Id, IdKind, QualifiedName, Stage};
+use crate::model::name::quote_literal;
+use crate::model::{quote_ident, Database, Id, IdKind, QualifiedName, Stage};
 
 use objects::{is_external, Obj, Objs, Shape, Side};
 
@@ -335,6 +336,57 @@ pub(crate) struct InPlace {
     pub validate: Option<Validation>,
     /// A second step of the change, ordered around a sequence's.
     pub then: Option<Box<Then>>,
+    /// An enum made again: the columns of it are moved over by `Differ`.
+    pub swap: Option<Box<EnumSwap>>,
+}
+
+/// An enum renamed away, created again and dropped, with what `Differ`
+/// knows in between: the columns of it.
+pub(crate) struct EnumSwap {
+    pub name: QualifiedName,
+    /// The statements that create the new and the old type (with owner,
+    /// comment and grants).
+    pub create: (Vec<String>, Vec<String>),
+}
+
+impl EnumSwap {
+    /// The old type renamed to a name of its own, `create` run, `columns`
+    /// (with the type they end up with) moved through text, the old type
+    /// dropped.
+    fn script(&self, create: &[String], columns: &[Retyped<'_>]) -> Vec<String> {
+        let temp = QualifiedName::new(&self.name.schema, swap_name(&self.name.name));
+        let mut out = vec![format!(
+            "ALTER TYPE {} RENAME TO {};",
+            self.name.sql(),
+            quote_ident(&temp.name)
+        )];
+        out.extend(create.iter().cloned());
+        for c in columns {
+            out.extend(table::retype_via_text(c.table, c.column, c.ty, c.defaults));
+        }
+        out.push(render::drop_object(render::Target::Type(&temp)));
+        out
+    }
+}
+
+/// A column of an enum made again, one way.
+struct Retyped<'x> {
+    table: &'x QualifiedName,
+    column: &'x str,
+    ty: &'x str,
+    /// Whether it may have a default then, and the one it gets after.
+    defaults: (bool, Option<&'x str>),
+}
+
+/// The name an enum is renamed to while its replacement is made: within
+/// PostgreSQL's 63 bytes.
+fn swap_name(name: &str) -> String {
+    const SUFFIX: &str = "__reconcile_old";
+    let mut end = name.len().min(63 - SUFFIX.len());
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{SUFFIX}", &name[..end])
 }
 
 /// The second half of a column's change that waits for a sequence
@@ -462,6 +514,9 @@ impl<'a> Differ<'a, '_> {
                     created_at.push(at);
                 }
                 (Some(x), Some((_, y))) => {
+                    if !opts.allow_drop_add {
+                        refuse_unmarked_value_renames(x, y)?;
+                    }
                     let v = alter::compare(x, y, self.online, (self.a.db, self.b.db))?;
                     verdicts.insert(id.clone(), v);
                 }
@@ -524,6 +579,39 @@ impl<'a> Differ<'a, '_> {
                 _ => {}
             }
         }
+        // Enums made again: their columns are moved over in the enum's own
+        // step, and what reads those columns or the type is recreated
+        // around it.
+        let mut swaps: BTreeMap<Id, Vec<&Obj<'a>>> = BTreeMap::new();
+        for (id, v) in &verdicts {
+            if !matches!(v, Verdict::Alter(InPlace { swap: Some(_), .. })) {
+                continue;
+            }
+            self.refuse_swap_users(id)?;
+            let columns: Vec<&Obj<'a>> = (parts_a.values().copied())
+                .filter(|o| matches!(o.shape, Shape::Column(..)) && o.deps.contains(id))
+                .filter(|o| parts_b.contains_key(&o.id) && !inherited_column(self.a.db, o))
+                .collect();
+            for c in &columns {
+                type_changed.insert(c.id.clone());
+                type_changed.extend(c.group.clone());
+            }
+            swaps.insert(id.clone(), columns);
+        }
+        // A key dropped while foreign keys still reference it (its index
+        // is their `conindid`): they are dropped first and made again.
+        let dropped_keys: BTreeSet<&str> = (parts_a.iter())
+            .filter(|(id, o)| {
+                !parts_b.contains_key(*id)
+                    && matches!(o.shape, Shape::PrimaryKey(..) | Shape::Unique(..))
+            })
+            .map(|(id, _)| id.as_str())
+            .chain(
+                (dropped.iter())
+                    .filter(|o| matches!(o.shape, Shape::Index(_, _, ix) if ix.unique))
+                    .map(|o| o.id.as_str()),
+            )
+            .collect();
         // Recreate whatever depends on a recreated object.
         let mut recreated: BTreeSet<Id> = verdicts
             .iter()
@@ -543,7 +631,13 @@ impl<'a> Differ<'a, '_> {
                 if !both {
                     continue;
                 }
-                let hit = o.deps.iter().any(|d| recreated.contains(d))
+                let rests_on_dropped = matches!(o.shape, Shape::ForeignKey(..))
+                    && o.deps.iter().any(|d| dropped_keys.contains(d.as_str()));
+                let hit = o
+                    .deps
+                    .iter()
+                    .any(|d| recreated.contains(d) || swaps.contains_key(d))
+                    || rests_on_dropped
                     || (breaks_on_type_change(o) && self.reads_retyped(o, &type_changed));
                 if hit {
                     recreated.insert(o.id.clone());
@@ -561,6 +655,10 @@ impl<'a> Differ<'a, '_> {
             } else if let Verdict::Alter(mut p) = v {
                 if p.down_recreates {
                     p.down = self.around_readers(&id, p.down, &recreated);
+                }
+                if let Some(swap) = p.swap.take() {
+                    let columns = swaps.get(&id).map(Vec::as_slice).unwrap_or_default();
+                    (p.up, p.down) = swap_scripts(&swap, columns, &parts_b);
                 }
                 self.alter(x, y, p);
             }
@@ -583,7 +681,58 @@ impl<'a> Differ<'a, '_> {
         }
         self.chain_new_columns();
         self.column_grants_after_table_revokes();
+        self.around_swaps(&swaps);
         Ok(())
+    }
+
+    /// An enum is made again with its columns in one step: what reads them
+    /// is dropped before it and created after, and the columns' own
+    /// changes come after it.
+    fn around_swaps(&mut self, swaps: &BTreeMap<Id, Vec<&Obj<'_>>>) {
+        for (id, columns) in swaps {
+            let cols: BTreeSet<&str> = columns.iter().map(|c| c.id.as_str()).collect();
+            let mut touched = cols.clone();
+            touched.extend(columns.iter().filter_map(|c| c.group.as_deref()));
+            let mut before = Vec::new();
+            for c in self.changes.iter_mut().filter(|c| c.id != *id) {
+                let reads = |deps: &[Id]| deps.iter().any(|d| touched.contains(d.as_str()));
+                match c.action {
+                    Action::Drop if reads(&c.from_deps) => before.push(c.id.clone()),
+                    Action::Create if reads(&c.to_deps) => c
+                        .after
+                        .push((id.clone(), "its columns' type is made again first".into())),
+                    Action::Alter if cols.contains(c.obj()) => c
+                        .after
+                        .push((id.clone(), "its type is made again first".into())),
+                    _ => {}
+                }
+            }
+            if let Some(c) = self.changes.iter_mut().find(|c| c.id == *id) {
+                let why = "reads a column whose type is made again";
+                c.after
+                    .extend(before.into_iter().map(|b| (b, why.to_string())));
+            }
+        }
+    }
+
+    /// Refuses an enum made again while a domain or composite type is
+    /// based on it: those would have to be made again too.
+    fn refuse_swap_users(&self, id: &str) -> Result<(), PlanError> {
+        let user = self.a.objs.values().find(|o| {
+            matches!(o.shape, Shape::Domain(..) | Shape::Composite(..))
+                && o.deps.iter().any(|d| d == id)
+                && self.b.objs.contains_key(&o.id)
+        });
+        match user {
+            Some(o) => Err(PlanError::Invalid {
+                what: Described(id).to_string(),
+                message: format!(
+                    "values are removed or reordered, which needs a new type, and {} is based on it: recreating it is not planned; move its users to a new type in steps",
+                    Described(&o.id)
+                ),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// A table-level REVOKE also takes the privilege from every column, so
@@ -1088,6 +1237,65 @@ impl<'a> Differ<'a, '_> {
             self.validate(y, &id, &q, &n, add);
         }
         Ok(())
+    }
+}
+
+/// The up and down scripts of an enum made again: each column keeps its
+/// type's name; its default is the new model's when its type stays (set
+/// before the column's own change) and the old one's on the way back.
+fn swap_scripts(
+    swap: &EnumSwap,
+    columns: &[&Obj<'_>],
+    parts_b: &BTreeMap<Id, &Obj<'_>>,
+) -> (Vec<String>, Vec<String>) {
+    let mut up = Vec::new();
+    let mut down = Vec::new();
+    for o in columns {
+        let Shape::Column(q, n, a) = &o.shape else {
+            continue;
+        };
+        let b = match parts_b.get(&o.id).map(|o| &o.shape) {
+            Some(Shape::Column(_, _, b)) if b.type_ == a.type_ => b.default.as_deref(),
+            _ => None,
+        };
+        let a_default = a.default.as_deref();
+        let one = |defaults| Retyped {
+            table: q,
+            column: n,
+            ty: &a.type_,
+            defaults,
+        };
+        up.push(one((a_default.is_some(), b)));
+        down.push(one((a_default.is_some() || b.is_some(), a_default)));
+    }
+    (
+        swap.script(&swap.create.0, &up),
+        swap.script(&swap.create.1, &down),
+    )
+}
+
+/// Refuses an enum that loses values and gains others, unless marked:
+/// a value renamed is kept by RENAME VALUE, while a new type would lose
+/// every row holding the old label.
+fn refuse_unmarked_value_renames(x: &Obj<'_>, y: &Obj<'_>) -> Result<(), PlanError> {
+    let (Shape::Enum(q, a), Shape::Enum(_, b)) = (&x.shape, &y.shape) else {
+        return Ok(());
+    };
+    let has = |e: &crate::model::EnumType, v: &str| e.values.iter().any(|x| x.name == v);
+    let gone = a.values.iter().find(|v| !has(b, &v.name));
+    let new = b.values.iter().find(|v| !has(a, &v.name));
+    match (gone, new) {
+        (Some(old), Some(new)) => Err(PlanError::Invalid {
+            what: format!("enum {q}"),
+            message: format!(
+                "value {} is removed and value {} is added: if this is a rename, write the value as {{ name: {}, renamed_from: {} }}; to really remove one and add the other, allow drop+add",
+                quote_literal(&old.name),
+                quote_literal(&new.name),
+                new.name,
+                old.name
+            ),
+        }),
+        _ => Ok(()),
     }
 }
 

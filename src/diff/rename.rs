@@ -9,6 +9,7 @@ use indexmap::IndexMap;
 use crate::ddl::render::{parse_name, parse_table_ref};
 use crate::ddl::PlanError;
 use crate::model::depends::rekey_id;
+use crate::model::name::quote_literal;
 use crate::model::{quote_ident, Database, Id, IdKind, QualifiedName, Table};
 
 /// One RENAME with its inverse.
@@ -61,6 +62,7 @@ pub fn apply<'a>(
     }
     let mut db = from.clone();
     let mut out = Vec::new();
+    enum_values(&mut db, to, &mut out)?;
     for (key, t) in &to.tables {
         let Some(old) = &t.renamed_from else {
             continue;
@@ -384,11 +386,68 @@ pub fn apply<'a>(
     Ok((Cow::Owned(db), out))
 }
 
+/// RENAME VALUE for each enum value of `to` that says `renamed_from` a
+/// label its type has (and the new one it has not yet).
+fn enum_values(db: &mut Database, to: &Database, out: &mut Vec<Rename>) -> Result<(), PlanError> {
+    for (key, e) in &to.enums {
+        let Some(cur) = db.enums.get_mut(key) else {
+            continue;
+        };
+        let q = parse_name(key, key)?;
+        for v in &e.values {
+            let Some(old) = &v.renamed_from else {
+                continue;
+            };
+            if cur.values.iter().any(|c| c.name == v.name) {
+                continue;
+            }
+            let Some(at) = cur.values.iter_mut().find(|c| c.name == *old) else {
+                return Err(err(
+                    format!("value {} of enum {key}", v.name),
+                    format!("renamed_from `{old}`: neither value exists"),
+                ));
+            };
+            at.name = v.name.clone();
+            // A default that is the label reads the new label once renamed.
+            let typed = |label: &str, ty: &str| format!("{}::{ty}", quote_literal(label));
+            for t in db.tables.values_mut() {
+                for c in t.columns.values_mut() {
+                    let of_enum = QualifiedName::parse(&c.type_, "public").is_ok_and(|t| t == q);
+                    let Some(d) = c.default.as_mut().filter(|_| of_enum) else {
+                        continue;
+                    };
+                    if crate::model::expr::equivalent(d, &typed(old, &c.type_)) {
+                        *d = typed(&v.name, &c.type_);
+                    }
+                }
+            }
+            let rename = |from: &str, to: &str| {
+                format!(
+                    "ALTER TYPE {} RENAME VALUE {} TO {};",
+                    q.sql(),
+                    quote_literal(from),
+                    quote_literal(to)
+                )
+            };
+            out.push(Rename {
+                id: Id::part(IdKind::EnumValue, key, &v.name).renamed(),
+                summary: format!("rename value {old} of enum {key} to {}", v.name),
+                up: rename(old, &v.name),
+                down: rename(&v.name, old),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Whether any object of `to` carries `renamed_from` (every kind that
 /// `apply` handles: tables, views, columns, unique keys, foreign keys,
-/// checks, indexes, policies).
+/// checks, indexes, policies, enum values).
 fn names_a_rename(to: &Database) -> bool {
-    to.views.values().any(|v| v.renamed_from.is_some())
+    to.enums
+        .values()
+        .any(|e| e.values.iter().any(|v| v.renamed_from.is_some()))
+        || to.views.values().any(|v| v.renamed_from.is_some())
         || to.tables.values().any(|t| {
             t.renamed_from.is_some()
                 || t.columns.values().any(|c| c.renamed_from.is_some())

@@ -456,6 +456,29 @@ fn column_alter(
 
 /// A type named with its schema (`public.mood`): one the user made. The
 /// catalog and the loader name built-in types without one.
+/// A column moved to a type of the same name made again (an enum that
+/// lost values): through its text form; `defaults`: whether it has one,
+/// and the one it gets after.
+pub(crate) fn retype_via_text(
+    q: &QualifiedName,
+    n: &str,
+    ty: &str,
+    defaults: (bool, Option<&str>),
+) -> Vec<String> {
+    let col = quote_ident(n);
+    let at = |what: String| alter_table(q, &format!("ALTER COLUMN {col} {what}"));
+    let mut out = Vec::new();
+    // The default it has reads the old type.
+    if defaults.0 {
+        out.push(at("DROP DEFAULT".into()));
+    }
+    out.push(at(format!("TYPE {ty} USING {col}::text::{ty}")));
+    if let Some(x) = defaults.1 {
+        out.push(at(format!("SET DEFAULT {x}")));
+    }
+    out
+}
+
 fn user_type(t: &str) -> bool {
     let base = t.split('(').next().unwrap_or(t).trim_end_matches("[]");
     base.contains('.') && !base.starts_with("pg_catalog.")
@@ -584,6 +607,7 @@ pub fn compare_part(
                 down_recreates: false,
                 validate: None,
                 then: None,
+                swap: None,
             })
         }
     };
@@ -701,6 +725,7 @@ pub fn compare_part(
                 down_recreates: false,
                 validate,
                 then,
+                swap: None,
             })
         }
         (Shape::PrimaryKey(q, a), Shape::PrimaryKey(_, b)) => {

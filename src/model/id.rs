@@ -49,6 +49,8 @@ kinds! {
     Collation = "collation",
     TextSearchConfiguration = "text_search_configuration",
     Type = "type",
+    /// A value of an enum (a rename).
+    EnumValue = "enum_value",
     Domain = "domain",
     DomainCheck = "domain_check",
     Sequence = "sequence",

@@ -6,7 +6,7 @@
 use serde::de::{self, value::MapAccessDeserializer, value::SeqAccessDeserializer};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::types::{Check, Column, IndexElem, PrimaryKey, Unique};
+use super::types::{Check, Column, EnumValue, IndexElem, PrimaryKey, Unique};
 
 pub fn yes() -> bool {
     true
@@ -127,6 +127,10 @@ to_str: |e| {
     if *e == bare { e.column.as_deref() } else { None }
 });
 
+short_form!(EnumValue, "a label or an enum value map",
+str: |s| EnumValue::from(s),
+to_str: |v| v.renamed_from.is_none().then_some(v.name.as_str()));
+
 short_form!(PrimaryKey, "a list of columns or a primary key map", seq,
     to_seq: |k| *k == PrimaryKey { columns: k.columns.clone(), ..Default::default() });
 
@@ -224,5 +228,20 @@ mod tests {
         assert!(err.unwrap_err().to_string().contains("uniqe"));
         let err = serde_json::from_str::<Table>(r#"{"columns": {}, "unloged": true}"#);
         assert!(err.unwrap_err().to_string().contains("unloged"));
+    }
+
+    #[test]
+    fn an_enum_value_is_its_label_unless_renamed() {
+        let e: crate::model::EnumType =
+            serde_json::from_str(r#"{"values":["sad",{"name":"fine","renamed_from":"ok"}]}"#)
+                .unwrap();
+        assert_eq!(e.values[0], "sad".into());
+        assert_eq!(e.values[1].renamed_from.as_deref(), Some("ok"));
+        assert_eq!(
+            serde_json::to_string(&e.values).unwrap(),
+            r#"["sad",{"name":"fine","renamed_from":"ok"}]"#
+        );
+        let err = serde_json::from_str::<crate::model::EnumValue>(r#"{"nam": "x"}"#);
+        assert!(err.unwrap_err().to_string().contains("nam"));
     }
 }

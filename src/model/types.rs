@@ -194,13 +194,46 @@ impl Default for Collation {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct EnumType {
-    pub values: Vec<String>,
+    /// The labels in sort order; a label or `{ name, renamed_from }`.
+    pub values: Vec<EnumValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub grants: Grants,
+}
+
+// Read and written as a bare label when it says everything: see
+// `model::short`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self", deny_unknown_fields)]
+#[schemars(transform = super::short::or_string)]
+pub struct EnumValue {
+    /// The label.
+    pub name: String,
+    /// The value's previous label, to rename it (`RENAME VALUE`) instead
+    /// of removing one value and adding another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+}
+
+impl From<&str> for EnumValue {
+    fn from(name: &str) -> Self {
+        EnumValue {
+            name: name.to_string(),
+            renamed_from: None,
+        }
+    }
+}
+
+impl From<String> for EnumValue {
+    fn from(name: String) -> Self {
+        EnumValue {
+            name,
+            renamed_from: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -9,7 +9,7 @@ use super::quote_dotted;
 
 /// `CREATE TYPE s.t AS ENUM ('a', 'b');`
 pub fn create_enum(name: &QualifiedName, e: &EnumType) -> String {
-    let values: Vec<String> = e.values.iter().map(|v| quote_literal(v)).collect();
+    let values: Vec<String> = e.values.iter().map(|v| quote_literal(&v.name)).collect();
     format!(
         "CREATE TYPE {} AS ENUM ({});",
         name.sql(),

@@ -390,7 +390,7 @@ fn enum_type(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CreateEnumStmt) ->
     t.db.enums.insert(
         key.clone(),
         EnumType {
-            values: strings(&s.vals),
+            values: strings(&s.vals).into_iter().map(Into::into).collect(),
             ..Default::default()
         },
     );

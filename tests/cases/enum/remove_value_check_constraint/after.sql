@@ -1,0 +1,3 @@
+CREATE TYPE mood AS ENUM ('sad', 'happy');
+CREATE TABLE person (id integer PRIMARY KEY, m mood, CONSTRAINT not_sad CHECK (m <> 'sad'));
+INSERT INTO person VALUES (1, 'happy');

@@ -1,0 +1,4 @@
+CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+CREATE TABLE person (id integer PRIMARY KEY, m mood NOT NULL);
+CREATE INDEX person_m_idx ON person (m);
+INSERT INTO person VALUES (1, 'sad'), (2, 'happy');

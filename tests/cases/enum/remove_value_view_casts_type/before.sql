@@ -1,0 +1,3 @@
+CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+CREATE VIEW best AS SELECT 'happy'::mood AS m;
+CREATE MATERIALIZED VIEW worst AS SELECT 'sad'::mood AS m;

@@ -1,0 +1,3 @@
+CREATE TYPE mood AS ENUM ('sad', 'happy');
+CREATE TABLE person (id integer PRIMARY KEY, m mood);
+INSERT INTO person VALUES (1, 'sad'), (2, 'happy');

@@ -1,0 +1,3 @@
+CREATE TYPE mood AS ENUM ('sad', 'happy');
+CREATE DOMAIN known_mood AS mood NOT NULL;
+CREATE TABLE person (id integer PRIMARY KEY, m known_mood);

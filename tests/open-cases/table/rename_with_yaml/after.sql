@@ -1,1 +1,0 @@
-CREATE TABLE new_name (id integer PRIMARY KEY, a text);
