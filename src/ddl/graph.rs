@@ -1232,12 +1232,8 @@ impl Builder {
         self.undo(render::drop_object(Target::Index(&iq)));
         self.comment(Some(&iid), Target::Index(&iq), &ix.comment);
         for (k, e) in ix.columns.iter().enumerate() {
-            if let Some(n) = e.statistics {
-                let sql = format!(
-                    "ALTER INDEX {} ALTER COLUMN {} SET STATISTICS {n};",
-                    iq.sql(),
-                    k + 1
-                );
+            if e.statistics.is_some() {
+                let sql = render::set_index_statistics(&iq, k + 1, e.statistics);
                 self.attach(Some(&iid), StepKind::Index, sql);
             }
         }

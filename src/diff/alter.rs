@@ -347,7 +347,10 @@ pub fn compare(
             }
             let iq = QualifiedName::new(&q.schema, *n);
             with_extras(
-                none(),
+                (
+                    render::index_statistics_changes(&iq, a, b),
+                    render::index_statistics_changes(&iq, b, a),
+                ),
                 Extras {
                     target: Target::Index(&iq),
                     owner: None,

@@ -819,6 +819,7 @@ impl<'a> Differ<'a, '_> {
         let existing = self.parent_exists(y);
         // The statements, when they are rewritten here; else moved in later.
         let mut up = None;
+        let mut down = None;
         let mut validate = None;
         let partitioned = |q: &crate::model::QualifiedName| {
             (self.a.db.tables.get(&q.to_string())).is_some_and(|t| t.partition_by.is_some())
@@ -831,6 +832,22 @@ impl<'a> Differ<'a, '_> {
                     // The index's own statement, then its comment and the like.
                     let mut sql = vec![render::create_index(n, q, ix, render::Mode::Concurrently)];
                     sql.extend(y.create.iter().skip(1).cloned());
+                    // Each statement runs as a migration of its own, so each
+                    // needs its own undo.
+                    let iq = QualifiedName::new(&q.schema, *n);
+                    let mut undo: Vec<String> = (ix.columns.iter().enumerate().rev())
+                        .filter(|(_, e)| e.statistics.is_some())
+                        .map(|(k, _)| render::set_index_statistics(&iq, k + 1, None))
+                        .collect();
+                    undo.extend(extras::comment(
+                        render::Target::Index(&iq),
+                        &ix.comment,
+                        &None,
+                    ));
+                    undo.extend(y.drop.iter().cloned());
+                    if undo.len() == sql.len() {
+                        down = Some(undo);
+                    }
                     up = Some(sql);
                     c.transactional = false;
                 }
@@ -930,7 +947,7 @@ impl<'a> Differ<'a, '_> {
                 c.id = y.id.clone();
                 c.group = y.group.clone();
                 c.up = up.unwrap_or_else(|| y.create.clone());
-                c.down = y.drop.clone();
+                c.down = down.unwrap_or_else(|| y.drop.clone());
                 c.to_deps = y.deps.clone();
                 c.soft_deps = y.soft.clone();
             }
