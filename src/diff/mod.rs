@@ -595,7 +595,54 @@ impl<'a> Differ<'a, '_> {
         }
         self.chain_new_columns();
         self.column_grants_after_table_revokes();
+        self.replica_identities();
         Ok(())
+    }
+
+    /// Replica identities that name an index, on tables on both sides
+    /// (see `table::replica_identity`).
+    fn replica_identities(&mut self) {
+        let mut out = Vec::new();
+        for (key, b) in &self.b.db.tables {
+            let Some(a) = self.a.db.tables.get(key) else {
+                continue;
+            };
+            if a.replica_identity == b.replica_identity {
+                continue;
+            }
+            let id = format!("table:{key}");
+            let Some(Shape::Table(q, _)) = self.b.objs.get(&id).map(|y| &y.shape) else {
+                continue;
+            };
+            if self.a.objs.get(&id).is_none_or(|x| self.external(x)) {
+                continue;
+            }
+            let Some((up, down)) = table::replica_identity(q, a, b) else {
+                continue;
+            };
+            let rid = format!("replica_identity:{key}");
+            let mut to_deps = vec![id.clone()];
+            to_deps.extend(table::replica_identity_index(key, b));
+            out.push(Change {
+                obj_len: rid.len(),
+                summary: summary("alter", &rid),
+                id: rid,
+                group: Some(id),
+                part: false,
+                kind: StepKind::Table,
+                action: Action::Alter,
+                up: vec![up],
+                down: vec![down],
+                hazards: vec![],
+                transactional: true,
+                from_deps: table::replica_identity_index(key, a).into_iter().collect(),
+                to_deps,
+                soft_deps: vec![],
+                slots: vec![],
+                after: vec![],
+            });
+        }
+        self.changes.extend(out);
     }
 
     /// A table-level REVOKE also takes the privilege from every column, so

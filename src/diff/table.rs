@@ -784,13 +784,43 @@ pub fn table_settings(q: &QualifiedName, a: &Table, b: &Table) -> Result<Vec<Str
         };
         out.push(alter_table(q, w));
     }
-    if ea.replica_identity != eb.replica_identity {
+    // One that names an index is a step of its own (`replica_identity`).
+    if ea.replica_identity != eb.replica_identity && !names_index(a) && !names_index(b) {
         out.push(render::replica_identity(
             q,
             eb.replica_identity.as_deref().unwrap_or("default"),
         ));
     }
     Ok(out)
+}
+
+fn names_index(t: &Table) -> bool {
+    (t.replica_identity.as_deref()).is_some_and(|r| r.starts_with("index "))
+}
+
+/// The id of the index (or key) table `key`'s replica identity uses.
+pub fn replica_identity_index(key: &str, t: &Table) -> Option<String> {
+    let n = t.replica_identity.as_deref()?.strip_prefix("index ")?;
+    if t.indexes.contains_key(n) {
+        Some(format!("index:{key}.{n}"))
+    } else if t.unique.contains_key(n) {
+        Some(format!("unique:{key}.{n}"))
+    } else {
+        t.primary_key.as_ref().map(|_| format!("pk:{key}"))
+    }
+}
+
+/// The statements (up, down) that change a replica identity naming an
+/// index: a step of its own, ordered after the new index is made and
+/// before the old one is dropped (the table's own change comes before
+/// its indexes are made).
+pub fn replica_identity(q: &QualifiedName, a: &Table, b: &Table) -> Option<(String, String)> {
+    if a.replica_identity == b.replica_identity || !(names_index(a) || names_index(b)) {
+        return None;
+    }
+    let set =
+        |t: &Table| render::replica_identity(q, t.replica_identity.as_deref().unwrap_or("default"));
+    Some((set(b), set(a)))
 }
 
 pub fn refuse_unmarked_column_renames(
