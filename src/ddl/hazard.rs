@@ -42,6 +42,9 @@ pub enum Code {
     IndexBuild,
     /// A materialized view computed.
     MaterializedViewBuild,
+    /// A materialized view emptied (`REFRESH ... WITH NO DATA`): reading it
+    /// fails until it is refreshed.
+    MaterializedViewEmptied,
     /// NOT NULL on a new column without a default: fails on a table with rows.
     NotNullWithoutDefault,
     /// A policy's roles or expressions changed in place.
@@ -72,7 +75,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for documentation and tests.
-    pub const ALL: [Code; 23] = {
+    pub const ALL: [Code; 24] = {
         use Code::*;
         [
             AddColumn,
@@ -86,6 +89,7 @@ impl Code {
             DropMaterializedView,
             IndexBuild,
             MaterializedViewBuild,
+            MaterializedViewEmptied,
             NotNullWithoutDefault,
             PolicyChanged,
             SetNotNull,
@@ -121,8 +125,14 @@ impl Code {
             | SetNotNull
             | TypeChange
             | Validate => Level::Yellow,
-            RowsWidened | DropColumn | DropTable | TableRewrite | TypeNarrowed
-            | PublicationDropped | WritesRefused => Level::Red,
+            RowsWidened
+            | DropColumn
+            | DropTable
+            | TableRewrite
+            | TypeNarrowed
+            | PublicationDropped
+            | WritesRefused
+            | MaterializedViewEmptied => Level::Red,
         }
     }
 
@@ -150,6 +160,7 @@ impl Code {
             DropMaterializedView => "drop_materialized_view",
             IndexBuild => "index_build",
             MaterializedViewBuild => "materialized_view_build",
+            MaterializedViewEmptied => "materialized_view_emptied",
             NotNullWithoutDefault => "not_null_without_default",
             PolicyChanged => "policy_changed",
             SetNotNull => "set_not_null",

@@ -981,7 +981,7 @@ impl<'a> Differ<'a, '_> {
             Shape::Publication(n, p) => {
                 c.hazards.extend(publication::created(n, p, self.b.db));
             }
-            Shape::View(q, v) if v.materialized => c.hazards.push(hazard(
+            Shape::View(q, v) if v.materialized && !v.with_no_data => c.hazards.push(hazard(
                 Code::MaterializedViewBuild,
                 format!("computes materialized view {q}"),
             )),

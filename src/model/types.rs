@@ -773,6 +773,11 @@ pub struct View {
     pub renamed_from: Option<String>,
     #[serde(skip_serializing_if = "is_false")]
     pub materialized: bool,
+    /// A materialized view `WITH NO DATA`: created empty and not readable
+    /// until `REFRESH MATERIALIZED VIEW`. On a view that exists the plan
+    /// refreshes it, or empties it (`REFRESH ... WITH NO DATA`), to match.
+    #[serde(skip_serializing_if = "is_false")]
+    pub with_no_data: bool,
     /// The query (`SELECT ...`).
     pub definition: String,
     /// `WITH (...)` options, e.g. `security_invoker: "true"`.

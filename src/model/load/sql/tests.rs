@@ -607,3 +607,19 @@ alter table t alter column a drop identity;
 ",
     );
 }
+
+#[test]
+fn a_materialized_view_with_no_data_says_so() {
+    same(
+        "create table t (a int);
+create materialized view v1 as select a from t with no data;
+create materialized view v2 as select a from t with data;",
+        "tables:
+  public.t:
+    columns: { a: integer }
+views:
+  public.v1: { materialized: true, with_no_data: true, definition: select a from t }
+  public.v2: { materialized: true, definition: select a from t }
+",
+    );
+}
