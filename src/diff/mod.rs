@@ -517,7 +517,7 @@ impl<'a> Differ<'a, '_> {
                     // from the key's own ADD, which scans under its lock
                     // anyway (and refuses a NOT NULL left NOT VALID).
                     let online = self.online && !self.in_new_primary_key(y);
-                    let v = table::compare_part(x, y, online, native)?;
+                    let v = table::compare_part(x, y, online, native, (self.a.db, self.b.db))?;
                     if let Verdict::Alter(p) = &v {
                         if p.breaks_dependants {
                             type_changed.insert(x.group.clone().unwrap_or_default());

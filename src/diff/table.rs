@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use crate::ddl::render::{self, Target};
 use crate::ddl::{Code, Hazard, PlanError};
 use crate::model::name::key_part;
-use crate::model::{identity, quote_ident, Column, Identity, QualifiedName, Table};
+use crate::model::{
+    identity, quote_ident, Column, Database, Identity, QualifiedName, Storage, Table,
+};
 
 use super::objects::{Obj, Shape};
 use super::{extras, hazard, same, InPlace, Then, Validation, Verdict};
@@ -46,6 +48,12 @@ pub fn part_sql(o: &Obj<'_>, online: bool) -> Result<(Vec<String>, Vec<String>),
             )?);
             if let Some(s) = c.statistics {
                 up.push(render::set_column_statistics(q, n, s));
+            }
+            if c.storage.is_some() {
+                up.push(render::set_column_storage(q, n, c.storage));
+            }
+            if c.compression.is_some() {
+                up.push(render::set_column_compression(q, n, c.compression));
             }
             let down = vec![alter_table(q, &format!("DROP COLUMN {}", quote_ident(n)))];
             (up, down)
@@ -316,11 +324,13 @@ fn identity_options_alter(q: &QualifiedName, n: &str, a: &Column, b: &Column) ->
     (!set.is_empty()).then(|| render::alter_identity_options(q, n, &seq, &set))
 }
 
+/// `db` is `b`'s model.
 fn column_alter(
     q: &QualifiedName,
     n: &str,
     a: &Column,
     b: &Column,
+    db: &Database,
 ) -> Result<ColumnAlter, PlanError> {
     let col = quote_ident(n);
     let mut out = Vec::new();
@@ -435,6 +445,15 @@ fn column_alter(
     }
     if a.statistics != b.statistics {
         out.push(at(format!("SET STATISTICS {}", b.statistics.unwrap_or(-1))));
+    }
+    // A new type brings its own storage and the default compression: the
+    // model's are set again.
+    if a.storage != b.storage || (type_changed && b.storage.is_some()) {
+        let s = b.storage.or_else(|| Storage::of_type(db, &b.type_));
+        out.push(render::set_column_storage(q, n, s));
+    }
+    if a.compression != b.compression || (type_changed && b.compression.is_some()) {
+        out.push(render::set_column_compression(q, n, b.compression));
     }
     out.extend(extras::comment(
         Target::Column(q, n),
@@ -560,11 +579,14 @@ fn online_not_null(
 
 /// `native_not_null`: the server has NOT NULL constraints that can be
 /// added NOT VALID (PostgreSQL 18).
+/// `dbs` are the two models, for what a part alone does not tell (a
+/// type's default storage).
 pub fn compare_part(
     x: &Obj<'_>,
     y: &Obj<'_>,
     online: bool,
     native_not_null: bool,
+    dbs: (&Database, &Database),
 ) -> Result<Verdict, PlanError> {
     let extras_only = |target: Target<'_>, a: &Option<String>, b: &Option<String>| {
         let up = extras::comment(target, a, b);
@@ -593,8 +615,8 @@ pub fn compare_part(
             if !generated_same {
                 return Ok(Verdict::Recreate);
             }
-            let there = column_alter(q, n, a, b)?;
-            let back = column_alter(q, n, b, a)?;
+            let there = column_alter(q, n, a, b, dbs.1)?;
+            let back = column_alter(q, n, b, a, dbs.0)?;
             // Cut in two (both ways or neither), each half is undone by
             // the other's opposite.
             let (mut up, down, then) = if there.second.is_empty() {

@@ -623,3 +623,27 @@ views:
 ",
     );
 }
+
+#[test]
+fn column_storage_and_compression_as_pg_dump_writes_them() {
+    same(
+        "CREATE DOMAIN d AS text;
+CREATE TABLE t (a text, b text COMPRESSION pglz, c d, e integer, f text);
+ALTER TABLE ONLY t ALTER COLUMN a SET STORAGE EXTERNAL;
+ALTER TABLE t ALTER COLUMN c SET STORAGE main;
+ALTER TABLE t ALTER COLUMN e SET STORAGE PLAIN;
+ALTER TABLE t ALTER COLUMN f SET STORAGE EXTENDED;
+ALTER TABLE t ALTER COLUMN f SET COMPRESSION lz4;",
+        "domains:
+  public.d: { type: text }
+tables:
+  public.t:
+    columns:
+      a: { type: text, storage: external }
+      b: { type: text, compression: pglz }
+      c: { type: public.d, storage: main }
+      e: integer
+      f: { type: text, compression: lz4 }
+",
+    );
+}
