@@ -145,6 +145,8 @@ struct ViewRow {
     owner: String,
     #[diesel(sql_type = Bool)]
     materialized: bool,
+    #[diesel(sql_type = Bool)]
+    no_data: bool,
     #[diesel(sql_type = Text)]
     definition: String,
     #[diesel(sql_type = Nullable<Array<Text>>)]
@@ -159,6 +161,7 @@ pub fn views(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
     let sql = format!(
         "SELECT n.nspname::text AS schema, c.relname::text AS name,
                 pg_get_userbyid(c.relowner)::text AS owner, c.relkind = 'm' AS materialized,
+                NOT c.relispopulated AS no_data,
                 pg_get_viewdef(c.oid, true) AS definition, c.reloptions::text[] AS options,
                 ds.description AS comment, c.relacl::text[] AS acl
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -175,6 +178,7 @@ pub fn views(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
         let v = View {
             renamed_from: None,
             materialized: r.materialized,
+            with_no_data: r.no_data,
             definition: definition
                 .strip_suffix(';')
                 .unwrap_or(definition)

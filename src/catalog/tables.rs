@@ -9,8 +9,8 @@ use super::session::{not_ext, qualified_unless_catalog, Session};
 use super::types::collation_sql;
 use super::CatalogError;
 use crate::model::{
-    Check, Column, Database, Deferral, Exclusion, FkAction, FkMatch, ForeignKey, Identity,
-    PartitionOf, PrimaryKey, RowLevelSecurity, Table, Unique,
+    Check, Column, Compression, Database, Deferral, Exclusion, FkAction, FkMatch, ForeignKey,
+    Identity, PartitionOf, PrimaryKey, RowLevelSecurity, Storage, Table, Unique,
 };
 
 /// SQL: relation `c` (namespace `n`) is in a selected schema and not an
@@ -195,6 +195,15 @@ struct ColumnRow {
     acl: Option<Vec<String>>,
     #[diesel(sql_type = Int4)]
     statistics: i32,
+    /// `attstorage`, and `typstorage` of its type: the column's differs
+    /// from its type's only when it was set.
+    #[diesel(sql_type = Text)]
+    storage: String,
+    #[diesel(sql_type = Text)]
+    type_storage: String,
+    /// `attcompression` (PostgreSQL 14; empty for the default).
+    #[diesel(sql_type = Text)]
+    compression: String,
     /// The NOT NULL constraint (PostgreSQL 18): name, validated, NO INHERIT,
     /// and for a partition the name of its parent's for the same column.
     #[diesel(sql_type = Nullable<Text>)]
@@ -234,6 +243,8 @@ pub fn columns(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
                 {} AS collation,
                 ds.description AS comment, a.attacl::text[] AS acl,
                 COALESCE(a.attstattarget::int4, -1) AS statistics,
+                a.attstorage::text AS storage, t.typstorage::text AS type_storage,
+                {} AS compression,
                 {}
            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
            JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -246,6 +257,11 @@ pub fn columns(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
             AND (a.attislocal OR c.relispartition) AND {}",
         expr_sql("ad.adbin", "ad.adrelid", true),
         collation_sql("a.attcollation", "t.typcollation"),
+        if s.version.at_least(14) {
+            "a.attcompression::text"
+        } else {
+            "''::text"
+        },
         if s.version.at_least(18) {
             NOT_NULL_18
         } else {
@@ -337,6 +353,10 @@ fn column(r: ColumnRow) -> (String, Column) {
         comment: r.comment,
         grants: grants(r.acl.as_deref(), &r.owner, AclKind::Plain),
         statistics: (r.statistics >= 0).then_some(r.statistics),
+        storage: (r.storage != r.type_storage)
+            .then(|| Storage::from_code(&r.storage))
+            .flatten(),
+        compression: Compression::from_code(&r.compression),
         ..Default::default()
     };
     (r.name, col)

@@ -17,7 +17,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::model::name::split_dotted;
 use crate::model::privileges::DefaultKind;
-use crate::model::{Database, FunctionKind, Id, IdKind, QualifiedName, Table};
+use crate::model::{Database, FunctionKind, Id, IdKind, QualifiedName, Storage, Table};
 
 use super::pool::{StepPool, NO_STEP};
 use super::render::{self, parse_function_key, parse_name, parse_table_ref, Detached, Target};
@@ -1049,6 +1049,22 @@ impl Builder {
                     render::set_column_statistics(name, cname, n),
                 );
             }
+            // As pg_dump writes them: the STORAGE clause of CREATE TABLE
+            // is PostgreSQL 16's. A partition starts with its parent's.
+            let from = parent_table.and_then(|p| p.columns.get(cname));
+            let own = |s: Option<Storage>| s.or_else(|| Storage::of_type(ctx.db, &c.type_));
+            let storage_set = match from {
+                Some(f) => own(c.storage) != own(f.storage),
+                None => c.storage.is_some(),
+            };
+            if storage_set {
+                let sql = render::set_column_storage(name, cname, own(c.storage));
+                self.attach(me, StepKind::Table, sql);
+            }
+            if c.compression != from.and_then(|f| f.compression) {
+                let sql = render::set_column_compression(name, cname, c.compression);
+                self.attach(me, StepKind::Table, sql);
+            }
         }
         for sql in render::add_not_valid_not_null(name, t) {
             self.attach(me, StepKind::Table, sql);
@@ -1238,12 +1254,8 @@ impl Builder {
         self.undo(render::drop_object(Target::Index(&iq)));
         self.comment(Some(&iid), Target::Index(&iq), &ix.comment);
         for (k, e) in ix.columns.iter().enumerate() {
-            if let Some(n) = e.statistics {
-                let sql = format!(
-                    "ALTER INDEX {} ALTER COLUMN {} SET STATISTICS {n};",
-                    iq.sql(),
-                    k + 1
-                );
+            if e.statistics.is_some() {
+                let sql = render::set_index_statistics(&iq, k + 1, e.statistics);
                 self.attach(Some(&iid), StepKind::Index, sql);
             }
         }

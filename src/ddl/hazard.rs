@@ -71,6 +71,9 @@ codes! {
     IndexBuild = "index_build", Yellow;
     /// A materialized view computed.
     MaterializedViewBuild = "materialized_view_build", Yellow;
+    /// A materialized view emptied (`REFRESH ... WITH NO DATA`): reading it
+    /// fails until it is refreshed.
+    MaterializedViewEmptied = "materialized_view_emptied", Red;
     /// NOT NULL on a new column without a default: fails on a table with rows.
     NotNullWithoutDefault = "not_null_without_default", Yellow;
     /// A policy's roles or expressions changed in place.

@@ -330,6 +330,26 @@ pub fn compare(
             } else {
                 Target::View(q)
             };
+            let mut hazards = Vec::new();
+            if b.materialized && a.with_no_data != b.with_no_data {
+                core.0
+                    .push(render::refresh_materialized_view(q, b.with_no_data));
+                core.1
+                    .push(render::refresh_materialized_view(q, a.with_no_data));
+                hazards.push(if b.with_no_data {
+                    hazard(
+                        Code::MaterializedViewEmptied,
+                        format!(
+                            "empties materialized view {q}: reading it fails until it is refreshed"
+                        ),
+                    )
+                } else {
+                    hazard(
+                        Code::MaterializedViewBuild,
+                        format!("computes materialized view {q}"),
+                    )
+                });
+            }
             // Column grants after the view's own: a REVOKE on the view
             // takes its columns' privileges with it.
             let (cols_up, cols_down) = view_columns(q, a, b)?;
@@ -343,7 +363,7 @@ pub fn compare(
             core.1.extend(e.sql(false)?);
             core.0.extend(cols_up);
             core.1.extend(cols_down);
-            let mut hazards = e.hazards()?;
+            hazards.extend(e.hazards()?);
             hazards.extend(view_column_hazards(q, a, b)?);
             Ok(in_place(core.0, core.1, hazards))
         }
@@ -353,7 +373,10 @@ pub fn compare(
             }
             let iq = QualifiedName::new(&q.schema, *n);
             with_extras(
-                none(),
+                (
+                    render::index_statistics_changes(&iq, a, b),
+                    render::index_statistics_changes(&iq, b, a),
+                ),
                 Extras {
                     target: Target::Index(&iq),
                     owner: None,

@@ -248,6 +248,7 @@ fn view_rest(v: &View) -> impl PartialEq + '_ {
     let View {
         renamed_from: _,
         materialized,
+        with_no_data,
         definition,
         options,
         check_option,
@@ -260,7 +261,13 @@ fn view_rest(v: &View) -> impl PartialEq + '_ {
         column_grants,
     } = v;
     (
-        (materialized, definition, options, check_option),
+        (
+            materialized,
+            with_no_data,
+            definition,
+            options,
+            check_option,
+        ),
         (owner, comment, column_comments, grants, column_grants),
     )
 }

@@ -560,7 +560,7 @@ impl<'a> Differ<'a, '_> {
                     // from the key's own ADD, which scans under its lock
                     // anyway (and refuses a NOT NULL left NOT VALID).
                     let online = self.online && !self.in_new_primary_key(y);
-                    let v = table::compare_part(x, y, online, native)?;
+                    let v = table::compare_part(x, y, online, native, (self.a.db, self.b.db))?;
                     if let Verdict::Alter(p) = &v {
                         if p.breaks_dependants {
                             type_changed.insert(x.group.clone().unwrap_or_default());
@@ -682,6 +682,7 @@ impl<'a> Differ<'a, '_> {
         self.chain_new_columns();
         self.column_grants_after_table_revokes();
         self.around_swaps(&swaps);
+        self.replica_identities();
         Ok(())
     }
 
@@ -733,6 +734,51 @@ impl<'a> Differ<'a, '_> {
             }),
             None => Ok(()),
         }
+    }
+
+    /// Replica identities that name an index, on tables on both sides
+    /// (see `table::replica_identity`).
+    fn replica_identities(&mut self) {
+        let mut out = Vec::new();
+        for (key, b) in &self.b.db.tables {
+            let Some(a) = self.a.db.tables.get(key) else {
+                continue;
+            };
+            if a.replica_identity == b.replica_identity {
+                continue;
+            }
+            let id = Id::new(IdKind::Table, key);
+            let Some(Shape::Table(q, _)) = self.b.objs.get(&id).map(|y| &y.shape) else {
+                continue;
+            };
+            if self.a.objs.get(&id).is_none_or(|x| self.external(x)) {
+                continue;
+            }
+            let Some((up, down)) = table::replica_identity(q, a, b) else {
+                continue;
+            };
+            let rid = Id::new(IdKind::ReplicaIdentity, key);
+            let mut to_deps = vec![id.clone()];
+            to_deps.extend(table::replica_identity_index(key, b));
+            out.push(Change {
+                summary: summary("alter", &rid),
+                id: rid,
+                group: Some(id),
+                part: false,
+                kind: StepKind::Table,
+                action: Action::Alter,
+                up: vec![up],
+                down: vec![down],
+                hazards: vec![],
+                transactional: true,
+                from_deps: table::replica_identity_index(key, a).into_iter().collect(),
+                to_deps,
+                soft_deps: vec![],
+                slots: vec![],
+                after: vec![],
+            });
+        }
+        self.changes.extend(out);
     }
 
     /// A table-level REVOKE also takes the privilege from every column, so
@@ -951,6 +997,7 @@ impl<'a> Differ<'a, '_> {
         let existing = self.parent_exists(y);
         // The statements, when they are rewritten here; else moved in later.
         let mut up = None;
+        let mut down = None;
         let mut validate = None;
         let partitioned = |q: &crate::model::QualifiedName| {
             (self.a.db.tables.get(&q.to_string())).is_some_and(|t| t.partition_by.is_some())
@@ -963,6 +1010,22 @@ impl<'a> Differ<'a, '_> {
                     // The index's own statement, then its comment and the like.
                     let mut sql = vec![render::create_index(n, q, ix, render::Mode::Concurrently)];
                     sql.extend(y.create.iter().skip(1).cloned());
+                    // Each statement runs as a migration of its own, so each
+                    // needs its own undo.
+                    let iq = QualifiedName::new(&q.schema, *n);
+                    let mut undo: Vec<String> = (ix.columns.iter().enumerate().rev())
+                        .filter(|(_, e)| e.statistics.is_some())
+                        .map(|(k, _)| render::set_index_statistics(&iq, k + 1, None))
+                        .collect();
+                    undo.extend(extras::comment(
+                        render::Target::Index(&iq),
+                        &ix.comment,
+                        &None,
+                    ));
+                    undo.extend(y.drop.iter().cloned());
+                    if undo.len() == sql.len() {
+                        down = Some(undo);
+                    }
                     up = Some(sql);
                     c.transactional = false;
                 }
@@ -1049,7 +1112,7 @@ impl<'a> Differ<'a, '_> {
             Shape::Publication(n, p) => {
                 c.hazards.extend(publication::created(n, p, self.b.db));
             }
-            Shape::View(q, v) if v.materialized => c.hazards.push(hazard(
+            Shape::View(q, v) if v.materialized && !v.with_no_data => c.hazards.push(hazard(
                 Code::MaterializedViewBuild,
                 format!("computes materialized view {q}"),
             )),
@@ -1062,7 +1125,7 @@ impl<'a> Differ<'a, '_> {
                 c.id = y.id.clone();
                 c.group = y.group.clone();
                 c.up = up.unwrap_or_else(|| y.create.clone());
-                c.down = y.drop.clone();
+                c.down = down.unwrap_or_else(|| y.drop.clone());
                 c.to_deps = y.deps.clone();
                 c.soft_deps = y.soft.clone();
             }

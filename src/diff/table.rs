@@ -9,7 +9,7 @@ use crate::model::name::key_part;
 use indexmap::IndexMap;
 
 use crate::model::{
-    identity, quote_ident, Column, Database, Id, IdKind, Identity, QualifiedName, Table,
+    identity, quote_ident, Column, Database, Id, IdKind, Identity, QualifiedName, Storage, Table,
 };
 
 use super::objects::{Obj, Shape};
@@ -50,6 +50,12 @@ pub fn part_sql(o: &Obj<'_>, online: bool) -> Result<(Vec<String>, Vec<String>),
             )?);
             if let Some(s) = c.statistics {
                 up.push(render::set_column_statistics(q, n, s));
+            }
+            if c.storage.is_some() {
+                up.push(render::set_column_storage(q, n, c.storage));
+            }
+            if c.compression.is_some() {
+                up.push(render::set_column_compression(q, n, c.compression));
             }
             let down = vec![alter_table(q, &format!("DROP COLUMN {}", quote_ident(n)))];
             (up, down)
@@ -320,11 +326,13 @@ fn identity_options_alter(q: &QualifiedName, n: &str, a: &Column, b: &Column) ->
     (!set.is_empty()).then(|| render::alter_identity_options(q, n, &seq, &set))
 }
 
+/// `db` is `b`'s model.
 fn column_alter(
     q: &QualifiedName,
     n: &str,
     a: &Column,
     b: &Column,
+    db: &Database,
 ) -> Result<ColumnAlter, PlanError> {
     let col = quote_ident(n);
     let mut out = Vec::new();
@@ -439,6 +447,15 @@ fn column_alter(
     }
     if a.statistics != b.statistics {
         out.push(at(format!("SET STATISTICS {}", b.statistics.unwrap_or(-1))));
+    }
+    // A new type brings its own storage and the default compression: the
+    // model's are set again.
+    if a.storage != b.storage || (type_changed && b.storage.is_some()) {
+        let s = b.storage.or_else(|| Storage::of_type(db, &b.type_));
+        out.push(render::set_column_storage(q, n, s));
+    }
+    if a.compression != b.compression || (type_changed && b.compression.is_some()) {
+        out.push(render::set_column_compression(q, n, b.compression));
     }
     out.extend(extras::comment(
         Target::Column(q, n),
@@ -587,11 +604,14 @@ fn online_not_null(
 
 /// `native_not_null`: the server has NOT NULL constraints that can be
 /// added NOT VALID (PostgreSQL 18).
+/// `dbs` are the two models, for what a part alone does not tell (a
+/// type's default storage).
 pub fn compare_part(
     x: &Obj<'_>,
     y: &Obj<'_>,
     online: bool,
     native_not_null: bool,
+    dbs: (&Database, &Database),
 ) -> Result<Verdict, PlanError> {
     let extras_only = |target: Target<'_>, a: &Option<String>, b: &Option<String>| {
         let up = extras::comment(target, a, b);
@@ -621,8 +641,8 @@ pub fn compare_part(
             if !generated_same {
                 return Ok(Verdict::Recreate);
             }
-            let there = column_alter(q, n, a, b)?;
-            let back = column_alter(q, n, b, a)?;
+            let there = column_alter(q, n, a, b, dbs.1)?;
+            let back = column_alter(q, n, b, a, dbs.0)?;
             // Cut in two (both ways or neither), each half is undone by
             // the other's opposite.
             let (mut up, down, then) = if there.second.is_empty() {
@@ -823,13 +843,43 @@ pub fn table_settings(q: &QualifiedName, a: &Table, b: &Table) -> Result<Vec<Str
         };
         out.push(alter_table(q, w));
     }
-    if ea.replica_identity != eb.replica_identity {
+    // One that names an index is a step of its own (`replica_identity`).
+    if ea.replica_identity != eb.replica_identity && !names_index(a) && !names_index(b) {
         out.push(render::replica_identity(
             q,
             eb.replica_identity.as_deref().unwrap_or("default"),
         ));
     }
     Ok(out)
+}
+
+fn names_index(t: &Table) -> bool {
+    (t.replica_identity.as_deref()).is_some_and(|r| r.starts_with("index "))
+}
+
+/// The id of the index (or key) table `key`'s replica identity uses.
+pub fn replica_identity_index(key: &str, t: &Table) -> Option<Id> {
+    let n = t.replica_identity.as_deref()?.strip_prefix("index ")?;
+    if t.indexes.contains_key(n) {
+        Some(Id::part(IdKind::Index, key, n))
+    } else if t.unique.contains_key(n) {
+        Some(Id::part(IdKind::Unique, key, n))
+    } else {
+        t.primary_key.as_ref().map(|_| Id::new(IdKind::Pk, key))
+    }
+}
+
+/// The statements (up, down) that change a replica identity naming an
+/// index: a step of its own, ordered after the new index is made and
+/// before the old one is dropped (the table's own change comes before
+/// its indexes are made).
+pub fn replica_identity(q: &QualifiedName, a: &Table, b: &Table) -> Option<(String, String)> {
+    if a.replica_identity == b.replica_identity || !(names_index(a) || names_index(b)) {
+        return None;
+    }
+    let set =
+        |t: &Table| render::replica_identity(q, t.replica_identity.as_deref().unwrap_or("default"));
+    Some((set(b), set(a)))
 }
 
 pub fn refuse_unmarked_column_renames(

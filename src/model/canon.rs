@@ -252,7 +252,25 @@ pub fn canonicalise(db: &mut Database) -> Vec<Problem> {
     external.sort();
     external.dedup();
     db.external = external;
+    type_storage(db);
     p
+}
+
+/// A column's storage said where it is its type's own is left out, as
+/// the catalog leaves it out.
+fn type_storage(db: &mut Database) {
+    let mut own = Vec::new();
+    for (t, table) in db.tables.values().enumerate() {
+        for (c, col) in table.columns.values().enumerate() {
+            let s = col.storage;
+            if s.is_some() && s == crate::model::Storage::of_type(db, &col.type_) {
+                own.push((t, c));
+            }
+        }
+    }
+    for (t, c) in own {
+        db.tables[t].columns[c].storage = None;
+    }
 }
 
 /// A table's or view's triggers: function named in full, words in lower case.

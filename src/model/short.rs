@@ -139,7 +139,9 @@ short_form!(Unique, "a list of columns or a unique constraint map", seq,
 
 #[cfg(test)]
 mod tests {
-    use crate::model::{Column, Identity, IdentitySequence, Index, IndexElem, Table};
+    use crate::model::{
+        Column, Compression, Identity, IdentitySequence, Index, IndexElem, Storage, Table,
+    };
 
     #[test]
     fn a_column_round_trips_in_the_order_written() {
@@ -155,13 +157,15 @@ mod tests {
             collation: Some("C".into()),
             comment: Some("a column".into()),
             statistics: Some(100),
+            storage: Some(Storage::External),
+            compression: Some(Compression::Pglz),
             ..Default::default()
         };
         c.grants.insert("app".into(), vec!["select".into()]);
         let json = serde_json::to_string(&c).unwrap();
         assert_eq!(
             json,
-            r#"{"renamed_from":"old","type":"integer","nullable":false,"identity":"always","identity_sequence":{"name":"s"},"generated":"1 + 1","collation":"C","comment":"a column","grants":{"app":["select"]},"statistics":100}"#
+            r#"{"renamed_from":"old","type":"integer","nullable":false,"identity":"always","identity_sequence":{"name":"s"},"generated":"1 + 1","collation":"C","comment":"a column","grants":{"app":["select"]},"statistics":100,"storage":"external","compression":"pglz"}"#
         );
         assert_eq!(serde_json::from_str::<Column>(&json).unwrap(), c);
     }

@@ -10,6 +10,7 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::name::QualifiedName;
 use super::short::{is_false, is_true, yes};
 
 /// Role name -> privileges, e.g. `{ authenticated: [select, insert] }`.
@@ -405,6 +406,163 @@ pub struct Column {
     /// Statistics target (`ALTER COLUMN ... SET STATISTICS n`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statistics: Option<i32>,
+    /// How its values are stored and TOASTed (`ALTER COLUMN ... SET
+    /// STORAGE`): `plain`, `main`, `external` or `extended`; omitted for
+    /// its type's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage: Option<Storage>,
+    /// How its values are compressed (`ALTER COLUMN ... SET COMPRESSION`,
+    /// PostgreSQL 14): `pglz` or `lz4`; omitted for the server's
+    /// `default_toast_compression`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compression: Option<Compression>,
+}
+
+/// A column's storage strategy (`pg_attribute.attstorage`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Storage {
+    /// Never compressed nor moved out of line (`p`).
+    Plain,
+    /// Compressed, moved out of line only as a last resort (`m`).
+    Main,
+    /// Moved out of line, never compressed (`e`).
+    External,
+    /// Compressed and moved out of line (`x`).
+    Extended,
+}
+
+impl Storage {
+    /// From `attstorage` / `typstorage`.
+    pub fn from_code(code: &str) -> Option<Storage> {
+        Some(match code {
+            "p" => Storage::Plain,
+            "m" => Storage::Main,
+            "e" => Storage::External,
+            "x" => Storage::Extended,
+            _ => return None,
+        })
+    }
+
+    /// From the word of `SET STORAGE` (any case).
+    pub fn from_word(word: &str) -> Option<Storage> {
+        Some(match word.to_ascii_lowercase().as_str() {
+            "plain" => Storage::Plain,
+            "main" => Storage::Main,
+            "external" => Storage::External,
+            "extended" => Storage::Extended,
+            _ => return None,
+        })
+    }
+
+    pub fn sql(self) -> &'static str {
+        match self {
+            Storage::Plain => "PLAIN",
+            Storage::Main => "MAIN",
+            Storage::External => "EXTERNAL",
+            Storage::Extended => "EXTENDED",
+        }
+    }
+
+    /// The storage a column of type `ty` gets by default, where it is
+    /// known: PostgreSQL's common types, arrays, and the model's enums,
+    /// composite types and domains.
+    pub fn of_type(db: &Database, ty: &str) -> Option<Storage> {
+        Storage::of_type_at(db, ty, 0)
+    }
+
+    fn of_type_at(db: &Database, ty: &str, depth: u8) -> Option<Storage> {
+        let ty = ty.trim();
+        if ty.ends_with(']') {
+            return Some(Storage::Extended);
+        }
+        let base = ty.split('(').next().unwrap_or(ty).trim();
+        let base = base.strip_prefix("pg_catalog.").unwrap_or(base);
+        match base {
+            "numeric" | "decimal" | "inet" | "cidr" => return Some(Storage::Main),
+            // tsquery, and the fixed-length types, which can only be plain.
+            "tsquery"
+            | "smallint"
+            | "integer"
+            | "bigint"
+            | "real"
+            | "double precision"
+            | "boolean"
+            | "date"
+            | "time"
+            | "time with time zone"
+            | "time without time zone"
+            | "timestamp"
+            | "timestamp with time zone"
+            | "timestamp without time zone"
+            | "interval"
+            | "uuid"
+            | "money"
+            | "oid"
+            | "\"char\""
+            | "point"
+            | "line"
+            | "lseg"
+            | "box"
+            | "circle"
+            | "macaddr"
+            | "macaddr8"
+            | "pg_lsn" => return Some(Storage::Plain),
+            "text" | "character varying" | "varchar" | "character" | "char" | "bpchar"
+            | "bytea" | "json" | "jsonb" | "jsonpath" | "xml" | "tsvector" | "bit"
+            | "bit varying" | "varbit" | "path" | "polygon" | "refcursor" | "txid_snapshot"
+            | "int4range" | "int8range" | "numrange" | "tsrange" | "tstzrange" | "daterange"
+            | "int4multirange" | "int8multirange" | "nummultirange" | "tsmultirange"
+            | "tstzmultirange" | "datemultirange" => return Some(Storage::Extended),
+            _ => {}
+        }
+        let key = QualifiedName::parse(base, "public").ok()?.to_string();
+        if db.enums.contains_key(&key) {
+            Some(Storage::Plain)
+        } else if db.composite_types.contains_key(&key) {
+            Some(Storage::Extended)
+        } else {
+            // A domain's is its base type's (a bound stops a cycle).
+            let d = db.domains.get(&key).filter(|_| depth < 8)?;
+            Storage::of_type_at(db, &d.type_, depth + 1)
+        }
+    }
+}
+
+/// A column's compression method (`pg_attribute.attcompression`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Compression {
+    Pglz,
+    /// Needs a server built with lz4.
+    Lz4,
+}
+
+impl Compression {
+    /// From `attcompression` (`p`, `l`; empty is the default).
+    pub fn from_code(code: &str) -> Option<Compression> {
+        Some(match code {
+            "p" => Compression::Pglz,
+            "l" => Compression::Lz4,
+            _ => return None,
+        })
+    }
+
+    /// From the word of `SET COMPRESSION` (any case); `default` is none.
+    pub fn from_word(word: &str) -> Option<Compression> {
+        Some(match word.to_ascii_lowercase().as_str() {
+            "pglz" => Compression::Pglz,
+            "lz4" => Compression::Lz4,
+            _ => return None,
+        })
+    }
+
+    pub fn sql(self) -> &'static str {
+        match self {
+            Compression::Pglz => "pglz",
+            Compression::Lz4 => "lz4",
+        }
+    }
 }
 
 impl Column {
@@ -810,6 +968,11 @@ pub struct View {
     pub renamed_from: Option<String>,
     #[serde(skip_serializing_if = "is_false")]
     pub materialized: bool,
+    /// A materialized view `WITH NO DATA`: created empty and not readable
+    /// until `REFRESH MATERIALIZED VIEW`. On a view that exists the plan
+    /// refreshes it, or empties it (`REFRESH ... WITH NO DATA`), to match.
+    #[serde(skip_serializing_if = "is_false")]
+    pub with_no_data: bool,
     /// The query (`SELECT ...`).
     pub definition: String,
     /// `WITH (...)` options, e.g. `security_invoker: "true"`.

@@ -97,6 +97,12 @@ pub fn validate(db: &Database) -> (Vec<Problem>, Vec<Problem>) {
         cx.table(key, table);
     }
     for (key, v) in &db.views {
+        if v.with_no_data && !v.materialized {
+            cx.err(
+                &["views", key, "with_no_data"],
+                "only a materialized view can be created WITH NO DATA".into(),
+            );
+        }
         for (n, tr) in &v.triggers {
             cx.trigger_function("views", key, n, &tr.function);
         }

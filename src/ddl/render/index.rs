@@ -61,6 +61,27 @@ pub fn create_index(name: &str, table: &QualifiedName, ix: &Index, mode: Mode) -
     sql
 }
 
+/// `ALTER INDEX i ALTER COLUMN k SET STATISTICS n;` for key column `k`
+/// (from 1); None is the default, -1.
+pub fn set_index_statistics(index: &QualifiedName, k: usize, n: Option<i32>) -> String {
+    format!(
+        "ALTER INDEX {} ALTER COLUMN {k} SET STATISTICS {};",
+        index.sql(),
+        n.unwrap_or(-1)
+    )
+}
+
+/// The statistics targets of `b`'s key columns where they differ from `a`'s.
+pub fn index_statistics_changes(index: &QualifiedName, a: &Index, b: &Index) -> Vec<String> {
+    let none = IndexElem::default();
+    b.columns
+        .iter()
+        .enumerate()
+        .filter(|(k, e)| a.columns.get(*k).unwrap_or(&none).statistics != e.statistics)
+        .map(|(k, e)| set_index_statistics(index, k + 1, e.statistics))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

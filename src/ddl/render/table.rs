@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 
 use crate::model::{
-    quote_ident, Check, Column, Exclusion, FkAction, FkMatch, ForeignKey, Identity,
-    IdentitySequence, PrimaryKey, QualifiedName, RowLevelSecurity, Table, Unique,
+    quote_ident, Check, Column, Compression, Exclusion, FkAction, FkMatch, ForeignKey, Identity,
+    IdentitySequence, PrimaryKey, QualifiedName, RowLevelSecurity, Storage, Table, Unique,
 };
 
 use super::PlanError;
@@ -224,6 +224,31 @@ pub fn set_column_statistics(table: &QualifiedName, column: &str, n: i32) -> Str
         "ALTER TABLE {} ALTER COLUMN {} SET STATISTICS {n};",
         table.sql(),
         quote_ident(column)
+    )
+}
+
+/// `ALTER TABLE t ALTER COLUMN c SET STORAGE s;`, `DEFAULT` (PostgreSQL
+/// 16) for None: the type's own, where its name is not known.
+pub fn set_column_storage(table: &QualifiedName, column: &str, s: Option<Storage>) -> String {
+    format!(
+        "ALTER TABLE {} ALTER COLUMN {} SET STORAGE {};",
+        table.sql(),
+        quote_ident(column),
+        s.map_or("DEFAULT", Storage::sql)
+    )
+}
+
+/// `ALTER TABLE t ALTER COLUMN c SET COMPRESSION m;`, `DEFAULT` for None.
+pub fn set_column_compression(
+    table: &QualifiedName,
+    column: &str,
+    c: Option<Compression>,
+) -> String {
+    format!(
+        "ALTER TABLE {} ALTER COLUMN {} SET COMPRESSION {};",
+        table.sql(),
+        quote_ident(column),
+        c.map_or("default", Compression::sql)
     )
 }
 

@@ -35,8 +35,18 @@ pub fn create_view(name: &QualifiedName, v: &View, mode: Mode) -> Result<String,
         };
         sql.push_str(&format!("\n  WITH {word} CHECK OPTION"));
     }
+    if v.materialized && v.with_no_data {
+        sql.push_str("\n  WITH NO DATA");
+    }
     sql.push(';');
     Ok(sql)
+}
+
+/// `REFRESH MATERIALIZED VIEW v [WITH NO DATA];`: computed again, or
+/// emptied and left unreadable until the next refresh.
+pub fn refresh_materialized_view(name: &QualifiedName, with_no_data: bool) -> String {
+    let no_data = if with_no_data { " WITH NO DATA" } else { "" };
+    format!("REFRESH MATERIALIZED VIEW {}{no_data};", name.sql())
 }
 
 #[cfg(test)]

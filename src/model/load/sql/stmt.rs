@@ -609,6 +609,7 @@ fn materialized(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CreateTableAsSt
     let key = new_rel(item, rv).to_string();
     let v = View {
         materialized: true,
+        with_no_data: into.skip_data,
         definition: query_text(t, item)?,
         ..Default::default()
     };

@@ -145,6 +145,8 @@ fn column(
     if let Some(cc) = &cd.coll_clause {
         c.collation = Some(collation_name(strings(&cc.collname)));
     }
+    c.storage = storage(&cd.storage_name)?;
+    c.compression = compression(&cd.compression)?;
     let name = cd.colname.clone();
     let at = usize::try_from(cd.location).ok();
     t.place(item, &["tables", &q.to_string(), "columns", &name], at);
@@ -155,6 +157,26 @@ fn column(
         }
     }
     Ok(())
+}
+
+/// `STORAGE word`; empty or `default` is the type's own.
+fn storage(word: &str) -> Result<Option<Storage>, Refusal> {
+    if word.is_empty() || word.eq_ignore_ascii_case("default") {
+        return Ok(None);
+    }
+    Storage::from_word(word)
+        .map(Some)
+        .ok_or_else(|| Refusal::new(format!("unknown storage `{word}`")))
+}
+
+/// `COMPRESSION word`; empty or `default` is the server's default.
+fn compression(word: &str) -> Result<Option<Compression>, Refusal> {
+    if word.is_empty() || word.eq_ignore_ascii_case("default") {
+        return Ok(None);
+    }
+    Compression::from_word(word)
+        .map(Some)
+        .ok_or_else(|| Refusal::new(format!("unknown compression method `{word}`")))
 }
 
 /// The last constraint added, for DEFERRABLE / INITIALLY that follow it.
@@ -633,6 +655,16 @@ fn alter_cmd(
         A::AtColumnDefault => col_of(tab, Some(&cmd.name), &key)?.default = default,
         A::AtSetNotNull => col_of(tab, Some(&cmd.name), &key)?.nullable = false,
         A::AtDropNotNull => col_of(tab, Some(&cmd.name), &key)?.nullable = true,
+        A::AtSetStorage | A::AtSetCompression => {
+            let word = cmd.def.as_deref().and_then(super::stmt::const_text);
+            let word = word.unwrap_or_default();
+            let c = col_of(tab, Some(&cmd.name), &key)?;
+            if sub == A::AtSetStorage {
+                c.storage = storage(&word)?;
+            } else {
+                c.compression = compression(&word)?;
+            }
+        }
         A::AtSetStatistics => {
             let n = cmd.def.as_deref().and_then(super::stmt::const_text);
             col_of(tab, Some(&cmd.name), &key)?.statistics = n.and_then(|n| n.parse().ok());

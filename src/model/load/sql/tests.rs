@@ -607,3 +607,43 @@ alter table t alter column a drop identity;
 ",
     );
 }
+
+#[test]
+fn a_materialized_view_with_no_data_says_so() {
+    same(
+        "create table t (a int);
+create materialized view v1 as select a from t with no data;
+create materialized view v2 as select a from t with data;",
+        "tables:
+  public.t:
+    columns: { a: integer }
+views:
+  public.v1: { materialized: true, with_no_data: true, definition: select a from t }
+  public.v2: { materialized: true, definition: select a from t }
+",
+    );
+}
+
+#[test]
+fn column_storage_and_compression_as_pg_dump_writes_them() {
+    same(
+        "CREATE DOMAIN d AS text;
+CREATE TABLE t (a text, b text COMPRESSION pglz, c d, e integer, f text);
+ALTER TABLE ONLY t ALTER COLUMN a SET STORAGE EXTERNAL;
+ALTER TABLE t ALTER COLUMN c SET STORAGE main;
+ALTER TABLE t ALTER COLUMN e SET STORAGE PLAIN;
+ALTER TABLE t ALTER COLUMN f SET STORAGE EXTENDED;
+ALTER TABLE t ALTER COLUMN f SET COMPRESSION lz4;",
+        "domains:
+  public.d: { type: text }
+tables:
+  public.t:
+    columns:
+      a: { type: text, storage: external }
+      b: { type: text, compression: pglz }
+      c: { type: public.d, storage: main }
+      e: integer
+      f: { type: text, compression: lz4 }
+",
+    );
+}

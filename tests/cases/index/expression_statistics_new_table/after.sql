@@ -1,0 +1,4 @@
+CREATE TABLE t (id integer PRIMARY KEY, a text, b integer);
+CREATE INDEX t_lower_a ON t (lower(a), b, (b * 2));
+ALTER INDEX t_lower_a ALTER COLUMN 1 SET STATISTICS 300;
+ALTER INDEX t_lower_a ALTER COLUMN 3 SET STATISTICS 10;

@@ -1,0 +1,2 @@
+CREATE TABLE t (id integer PRIMARY KEY, a text, b integer);
+CREATE INDEX t_lower_a ON t (lower(a));

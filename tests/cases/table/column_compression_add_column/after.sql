@@ -1,0 +1,3 @@
+CREATE TABLE t (id integer PRIMARY KEY, a text, b jsonb);
+ALTER TABLE t ADD COLUMN c bytea;
+ALTER TABLE t ALTER COLUMN c SET COMPRESSION pglz;

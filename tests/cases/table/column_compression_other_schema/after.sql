@@ -1,0 +1,3 @@
+CREATE SCHEMA app;
+CREATE TABLE app.t (id integer PRIMARY KEY, a text);
+ALTER TABLE app.t ALTER COLUMN a SET COMPRESSION pglz;

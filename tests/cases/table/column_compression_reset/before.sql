@@ -1,0 +1,2 @@
+CREATE TABLE t (id integer PRIMARY KEY, a text, b jsonb);
+ALTER TABLE t ALTER COLUMN a SET COMPRESSION pglz;

@@ -1,0 +1,2 @@
+CREATE TABLE t (id integer PRIMARY KEY, a varchar(20));
+ALTER TABLE t ALTER COLUMN a SET COMPRESSION pglz;

@@ -1,0 +1,2 @@
+CREATE TABLE t (id integer PRIMARY KEY, a text, b jsonb);
+INSERT INTO t SELECT g, repeat('x', 3000) || g, '{"k": 1}' FROM generate_series(1, 20) g;

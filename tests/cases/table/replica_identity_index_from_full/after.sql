@@ -1,0 +1,3 @@
+CREATE TABLE t (id integer PRIMARY KEY, a text NOT NULL, b integer NOT NULL);
+CREATE UNIQUE INDEX t_a_key ON t (a);
+ALTER TABLE t REPLICA IDENTITY USING INDEX t_a_key;

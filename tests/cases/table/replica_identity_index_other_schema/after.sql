@@ -1,0 +1,4 @@
+CREATE SCHEMA app;
+CREATE TABLE app.t (id integer PRIMARY KEY, a text NOT NULL);
+CREATE UNIQUE INDEX t_a_key ON app.t (a);
+ALTER TABLE app.t REPLICA IDENTITY USING INDEX t_a_key;

@@ -1,0 +1,3 @@
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '15min';
+REFRESH MATERIALIZED VIEW public.mv WITH NO DATA;

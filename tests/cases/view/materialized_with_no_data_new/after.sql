@@ -1,0 +1,5 @@
+CREATE TABLE t (id integer PRIMARY KEY, a text, b integer);
+INSERT INTO t VALUES (1, 'x', 10), (2, 'y', 20);
+CREATE MATERIALIZED VIEW mv AS SELECT b FROM t WITH NO DATA;
+CREATE UNIQUE INDEX mv_b ON mv (b);
+COMMENT ON MATERIALIZED VIEW mv IS 'filled by a job';

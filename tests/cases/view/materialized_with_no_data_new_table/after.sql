@@ -1,0 +1,2 @@
+CREATE TABLE t (id integer PRIMARY KEY, a text, b integer);
+CREATE MATERIALIZED VIEW mv AS SELECT b FROM t WITH NO DATA;

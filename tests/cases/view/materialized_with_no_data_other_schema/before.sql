@@ -1,0 +1,4 @@
+CREATE SCHEMA app;
+CREATE TABLE app.t (id integer PRIMARY KEY, b integer);
+INSERT INTO app.t VALUES (1, 10);
+CREATE MATERIALIZED VIEW app.mv AS SELECT b FROM app.t;
