@@ -161,22 +161,26 @@ fn column(
 
 /// `STORAGE word`; empty or `default` is the type's own.
 fn storage(word: &str) -> Result<Option<Storage>, Refusal> {
-    if word.is_empty() || word.eq_ignore_ascii_case("default") {
-        return Ok(None);
-    }
-    Storage::from_word(word)
-        .map(Some)
-        .ok_or_else(|| Refusal::new(format!("unknown storage `{word}`")))
+    unless_default(word, Storage::from_word, "storage")
 }
 
 /// `COMPRESSION word`; empty or `default` is the server's default.
 fn compression(word: &str) -> Result<Option<Compression>, Refusal> {
+    unless_default(word, Compression::from_word, "compression method")
+}
+
+/// `word` read by `from_word`, or None for empty or `default`.
+fn unless_default<T>(
+    word: &str,
+    from_word: fn(&str) -> Option<T>,
+    what: &str,
+) -> Result<Option<T>, Refusal> {
     if word.is_empty() || word.eq_ignore_ascii_case("default") {
         return Ok(None);
     }
-    Compression::from_word(word)
+    from_word(word)
         .map(Some)
-        .ok_or_else(|| Refusal::new(format!("unknown compression method `{word}`")))
+        .ok_or_else(|| Refusal::new(format!("unknown {what} `{word}`")))
 }
 
 /// The last constraint added, for DEFERRABLE / INITIALLY that follow it.
