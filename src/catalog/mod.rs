@@ -160,6 +160,7 @@ fn read_all(
     types::enums(s, &mut db)?;
     types::domains(s, &mut db)?;
     types::composites(s, &mut db)?;
+    types::ranges(s, &mut db)?;
     tables::tables(s, &mut db)?;
     relations::views(s, &mut db)?;
     tables::columns(s, &mut db)?;

@@ -17,6 +17,7 @@ pub fn sort(db: &mut Database) {
         d.checks.sort_keys();
     }
     db.composite_types.sort_keys();
+    db.range_types.sort_keys();
     db.sequences.sort_keys();
     db.tables.sort_keys();
     for t in db.tables.values_mut() {

@@ -1,4 +1,4 @@
-//! Schemas, extensions, enums, domains and composite types.
+//! Schemas, extensions, enums, domains, composite and range types.
 
 use diesel::sql_types::{Array, Bool, Nullable, Text};
 use diesel::QueryableByName;
@@ -7,7 +7,7 @@ use super::acl::{grants, AclKind};
 use super::session::{not_ext, qualified_unless_catalog, Session};
 use super::{CatalogError, InspectOptions};
 use crate::model::{
-    Collation, CompositeType, Database, Domain, EnumType, Extension, SchemaDef,
+    Collation, CompositeType, Database, Domain, EnumType, Extension, RangeType, SchemaDef,
     TextSearchConfiguration,
 };
 
@@ -286,6 +286,88 @@ pub fn composites(s: &mut Session, db: &mut Database) -> Result<(), CatalogError
             grants: grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),
         };
         db.composite_types.insert(key, c);
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct RangeRow {
+    #[diesel(sql_type = Text)]
+    schema: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    owner: String,
+    #[diesel(sql_type = Text)]
+    subtype: String,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    opclass: Option<Vec<String>>,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    collation: Option<Vec<String>>,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    canonical: Option<Vec<String>>,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    subtype_diff: Option<Vec<String>>,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    multirange: Option<Vec<String>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    comment: Option<String>,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    acl: Option<Vec<String>>,
+}
+
+/// SQL: `[schema, name]` of the function with oid `expr`, NULL for 0.
+fn proc_name(expr: &str) -> String {
+    format!(
+        "(SELECT ARRAY[x.nspname::text, y.proname::text] FROM pg_proc y
+           JOIN pg_namespace x ON x.oid = y.pronamespace WHERE y.oid = {expr}::oid)"
+    )
+}
+
+pub fn ranges(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
+    let sql = format!(
+        "SELECT {TYPE_COLS},
+                format_type(r.rngsubtype, NULL) AS subtype,
+                (SELECT ARRAY[x.nspname::text, o.opcname::text] FROM pg_opclass o
+                   JOIN pg_namespace x ON x.oid = o.opcnamespace
+                  WHERE o.oid = r.rngsubopc AND NOT o.opcdefault) AS opclass,
+                {} AS collation, {} AS canonical, {} AS subtype_diff,
+                (SELECT ARRAY[x.nspname::text, m.typname::text]
+                   FROM pg_type m JOIN pg_namespace x ON x.oid = m.typnamespace
+                  WHERE m.oid = r.rngmultitypid) AS multirange
+           FROM pg_range r JOIN pg_type t ON t.oid = r.rngtypid
+           JOIN pg_namespace n ON n.oid = t.typnamespace
+           JOIN pg_type st ON st.oid = r.rngsubtype
+          WHERE {}",
+        collation_sql("r.rngcollation", "st.typcollation"),
+        proc_name("r.rngcanonical"),
+        proc_name("r.rngsubdiff"),
+        type_filter()
+    );
+    let rows: Vec<RangeRow> = s.load("range types", &sql)?;
+    for r in rows {
+        let key = Session::key(&r.schema, &r.name);
+        // Named only when not the name PostgreSQL would give it.
+        let multirange = match r.multirange.as_deref() {
+            Some([sc, m]) if *sc == r.schema && *m == RangeType::derived_multirange(&r.name) => {
+                None
+            }
+            Some([sc, m]) if *sc == r.schema => Some(crate::model::name::key_part(m)),
+            Some([sc, m]) => Some(Session::key(sc, m)),
+            _ => None,
+        };
+        let g = RangeType {
+            owner: s.owner(&r.owner),
+            subtype: r.subtype,
+            subtype_opclass: r.opclass.as_deref().and_then(qualified_unless_catalog),
+            collation: r.collation.as_deref().and_then(qualified_unless_catalog),
+            canonical: r.canonical.as_deref().and_then(qualified_unless_catalog),
+            subtype_diff: r.subtype_diff.as_deref().and_then(qualified_unless_catalog),
+            multirange_type_name: multirange,
+            comment: r.comment,
+            grants: grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),
+        };
+        db.range_types.insert(key, g);
     }
     Ok(())
 }

@@ -48,8 +48,8 @@ const PARTS: &[Part] = &[
     Part { kind: "foreign table", catalog: "pg_class", name: "o.relname::text", schema_oid: "o.relnamespace", cond: "o.relkind = 'f'" },
     Part { kind: "rule", catalog: "pg_rewrite", name: "(SELECT relname FROM pg_class WHERE oid = o.ev_class) || '.' || o.rulename", schema_oid: "(SELECT relnamespace FROM pg_class WHERE oid = o.ev_class)", cond: "o.rulename <> '_RETURN'" },
     Part { kind: "inheritance", catalog: "pg_class", name: "o.relname::text || ' INHERITS ' || (SELECT string_agg(p.oid::regclass::text, ', ') FROM pg_inherits h JOIN pg_class p ON p.oid = h.inhparent WHERE h.inhrelid = o.oid)", schema_oid: "o.relnamespace", cond: "o.relkind = 'f' AND EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = o.oid)" },
-    // Base, range and shell types; arrays and multiranges come with them.
-    Part { kind: "type", catalog: "pg_type", name: "o.typname::text", schema_oid: "o.typnamespace", cond: "(o.typtype IN ('r', 'p') OR (o.typtype = 'b' AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = o.oid)))" },
+    // Base and shell types; arrays and multiranges come with them.
+    Part { kind: "type", catalog: "pg_type", name: "o.typname::text", schema_oid: "o.typnamespace", cond: "(o.typtype = 'p' OR (o.typtype = 'b' AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = o.oid)))" },
 ];
 
 /// Settings and per-column details that are not objects of their own.

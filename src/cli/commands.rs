@@ -127,7 +127,7 @@ fn summary(db: &Database) -> Vec<(&'static str, usize)> {
     let policies = db.tables.values().map(|t| t.policies.len()).sum();
     let indexes = db.tables.values().map(|t| t.indexes.len()).sum();
     let triggers = db.tables.values().map(|t| t.triggers.len()).sum();
-    let types = db.enums.len() + db.domains.len() + db.composite_types.len();
+    let types = db.type_keys().count();
     vec![
         ("schemas", db.schemas.len()),
         ("extensions", db.extensions.len()),

@@ -775,6 +775,27 @@ impl Builder {
             self.comment(Some(&id), Target::Type(&name), &c.comment);
             self.grants(Some(&id), Target::Type(&name), None, &c.grants)?;
         }
+        for (key, r) in &db.range_types {
+            let name = parse_name(key, &format!("type `{key}`"))?;
+            if ctx.external.name(&name) {
+                continue;
+            }
+            let what = format!("type {key}");
+            let id = Id::new(IdKind::Type, key);
+            let mut d = ctx.schema_dep(&name.schema);
+            d.extend(ctx.ty(&what, &r.subtype)?);
+            d.extend(ctx.collation(&r.collation));
+            for f in [&r.canonical, &r.subtype_diff].into_iter().flatten() {
+                let q = parse_name(f, &what)?;
+                d.extend(ctx.names.functions.get(&q).cloned().unwrap_or_default());
+            }
+            let sql = render::create_range(&name, r);
+            self.push(id.clone(), StepKind::Type, sql, deps(d));
+            self.undo(render::drop_object(Target::Type(&name)));
+            self.owner(Some(&id), Target::Type(&name), &r.owner);
+            self.comment(Some(&id), Target::Type(&name), &r.comment);
+            self.grants(Some(&id), Target::Type(&name), None, &r.grants)?;
+        }
         for (key, dom) in &db.domains {
             let name = parse_name(key, &format!("domain `{key}`"))?;
             if ctx.external.name(&name) {
@@ -1715,10 +1736,22 @@ impl<'a> Ctx<'a> {
                 add(&mut names.relations, q, Id::new(IdKind::Sequence, key));
             }
         }
-        for key in db.enums.keys().chain(db.composite_types.keys()) {
+        let types = db.enums.keys().chain(db.composite_types.keys());
+        for key in types.chain(db.range_types.keys()) {
             let q = parse_name(key, &format!("type `{key}`"))?;
             if !external.name(&q) {
                 add(&mut names.types, q, Id::new(IdKind::Type, key));
+            }
+        }
+        // A multirange type is made with its range type.
+        for (key, r) in &db.range_types {
+            let q = parse_name(key, &format!("type `{key}`"))?;
+            if !external.name(&q) {
+                add(
+                    &mut names.types,
+                    r.multirange(&q),
+                    Id::new(IdKind::Type, key),
+                );
             }
         }
         for key in db.domains.keys() {

@@ -4,12 +4,13 @@
 use crate::ddl::render::{self, Target};
 use crate::ddl::{Code, Hazard, PlanError};
 use crate::model::name::quote_literal;
+use crate::model::RangeType;
 use crate::model::{
     quote_ident, Collation, Database, EnumType, FunctionKind, Grants, QualifiedName, Sequence,
 };
 
 use super::objects::{Obj, Shape};
-use super::{extras, hazard, same, table, EnumSwap, InPlace, Verdict};
+use super::{extras, hazard, same, table, InPlace, TypeSwap, Verdict};
 
 /// Owner, comment and grants of one object, both ways.
 struct Extras<'x> {
@@ -192,9 +193,59 @@ pub fn compare(
                 vec![],
             )
         }
+        (Shape::Range(q, a), Shape::Range(_, b)) => {
+            let definition = |r: &RangeType| {
+                let mut r = r.clone();
+                (r.owner, r.comment, r.grants) = (None, None, Default::default());
+                r.multirange_type_name = None;
+                r
+            };
+            if definition(a) != definition(b) {
+                let h = hazard(
+                    Code::TableRewrite,
+                    format!("range type {q} is created again: each table with a column of it or of its multirange type is rewritten under an ACCESS EXCLUSIVE lock, and a value the new definition rejects fails the migration"),
+                );
+                let companions = (range_away(q, a), range_away(q, b));
+                return Ok(Verdict::Alter(type_swap(q, x, y, false, companions, h)));
+            }
+            let (ma, mb) = (a.multirange(q), b.multirange(q));
+            let core = if ma == mb {
+                none()
+            } else {
+                (rename_type(&ma, &mb), rename_type(&mb, &ma))
+            };
+            with_extras(
+                core,
+                Extras {
+                    target: Target::Type(q),
+                    owner: Some((&a.owner, &b.owner)),
+                    comment: (&a.comment, &b.comment),
+                    grants: Some((&a.grants, &b.grants)),
+                },
+                vec![],
+            )
+        }
         (Shape::Domain(q, a), Shape::Domain(_, b)) => {
             if a.type_ != b.type_ || a.collation != b.collation {
-                return Ok(Verdict::Recreate);
+                let h = if a.type_ != b.type_ {
+                    hazard(
+                        Code::TypeNarrowed,
+                        format!("domain {q} is created again on {}: each table with a column of it is rewritten under an ACCESS EXCLUSIVE lock, and a value that does not fit fails the migration", b.type_),
+                    )
+                } else {
+                    hazard(
+                        Code::TableRewrite,
+                        format!("domain {q} is created again with another collation: each table with a column of it is rewritten under an ACCESS EXCLUSIVE lock"),
+                    )
+                };
+                return Ok(Verdict::Alter(type_swap(
+                    q,
+                    x,
+                    y,
+                    true,
+                    Default::default(),
+                    h,
+                )));
             }
             let core = if same::domain(a, b) {
                 none()
@@ -699,6 +750,70 @@ fn enum_swap(q: &QualifiedName, x: &Obj<'_>, y: &Obj<'_>, a: &[String], b: &[Str
             ),
         )
     };
+    type_swap(q, x, y, false, Default::default(), hazard)
+}
+
+/// `ALTER TYPE` renaming `a` to `b`, moved to `b`'s schema first.
+fn rename_type(a: &QualifiedName, b: &QualifiedName) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut at = a.clone();
+    if a.schema != b.schema {
+        out.push(format!(
+            "ALTER TYPE {} SET SCHEMA {};",
+            a.sql(),
+            quote_ident(&b.schema)
+        ));
+        at = QualifiedName::new(&b.schema, &a.name);
+    }
+    if a.name != b.name {
+        out.push(format!(
+            "ALTER TYPE {} RENAME TO {};",
+            at.sql(),
+            quote_ident(&b.name)
+        ));
+    }
+    out
+}
+
+/// What range type `q` (already renamed away) was made with, renamed away
+/// too: its multirange type and the constructor functions of both, which
+/// keep their names when the types are renamed.
+fn range_away(q: &QualifiedName, r: &RangeType) -> Vec<String> {
+    let away = |q: &QualifiedName| QualifiedName::new(&q.schema, super::swap_name(&q.name));
+    let m = r.multirange(q);
+    let (range, multi) = (away(q), away(&m));
+    let s = &r.subtype;
+    let function = |f: &QualifiedName, args: &str, to: &QualifiedName| {
+        format!(
+            "ALTER FUNCTION {}({args}) RENAME TO {};",
+            f.sql(),
+            quote_ident(&to.name)
+        )
+    };
+    vec![
+        format!(
+            "ALTER TYPE {} RENAME TO {};",
+            m.sql(),
+            quote_ident(&multi.name)
+        ),
+        function(q, &format!("{s}, {s}"), &range),
+        function(q, &format!("{s}, {s}, text"), &range),
+        function(&m, "", &multi),
+        function(&m, &range.sql(), &multi),
+        function(&m, &format!("VARIADIC {}[]", range.sql()), &multi),
+    ]
+}
+
+/// A type made again under its name, with its columns moved over (by
+/// `Differ`) through text.
+fn type_swap(
+    q: &QualifiedName,
+    x: &Obj<'_>,
+    y: &Obj<'_>,
+    domain: bool,
+    companions: (Vec<String>, Vec<String>),
+    hazard: Hazard,
+) -> InPlace {
     InPlace {
         up: vec![],
         down: vec![],
@@ -708,8 +823,10 @@ fn enum_swap(q: &QualifiedName, x: &Obj<'_>, y: &Obj<'_>, a: &[String], b: &[Str
         down_recreates: false,
         validate: None,
         then: None,
-        swap: Some(Box::new(EnumSwap {
+        swap: Some(Box::new(TypeSwap {
             name: q.clone(),
+            domain,
+            companions,
             create: (y.create.clone(), x.create.clone()),
         })),
     }

@@ -50,6 +50,7 @@ pub fn listed(before: &Database, after: &Database) -> Vec<Listed> {
         &before.composite_types,
         &after.composite_types,
     );
+    l.map(IdKind::Type, "", &before.range_types, &after.range_types);
     l.map(IdKind::Domain, "", &before.domains, &after.domains);
     l.map(IdKind::Sequence, "", &before.sequences, &after.sequences);
     l.map(IdKind::Function, "", &before.functions, &after.functions);

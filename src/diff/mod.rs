@@ -336,40 +336,57 @@ pub(crate) struct InPlace {
     pub validate: Option<Validation>,
     /// A second step of the change, ordered around a sequence's.
     pub then: Option<Box<Then>>,
-    /// An enum made again: the columns of it are moved over by `Differ`.
-    pub swap: Option<Box<EnumSwap>>,
+    /// A type made again: the columns of it are moved over by `Differ`.
+    pub swap: Option<Box<TypeSwap>>,
 }
 
-/// An enum renamed away, created again and dropped, with what `Differ`
-/// knows in between: the columns of it.
-pub(crate) struct EnumSwap {
+/// A type (an enum, a range type, a domain) renamed away, created again
+/// and dropped, with what `Differ` knows in between: the columns of it.
+pub(crate) struct TypeSwap {
     pub name: QualifiedName,
+    /// A domain: renamed and dropped as one.
+    pub domain: bool,
+    /// What the old type was made with, renamed away after it so that the
+    /// new type can take the names (a range type's multirange type and
+    /// constructor functions), up and down; dropped with it.
+    pub companions: (Vec<String>, Vec<String>),
     /// The statements that create the new and the old type (with owner,
     /// comment and grants).
     pub create: (Vec<String>, Vec<String>),
 }
 
-impl EnumSwap {
+impl TypeSwap {
     /// The old type renamed to a name of its own, `create` run, `columns`
     /// (with the type they end up with) moved through text, the old type
     /// dropped.
-    fn script(&self, create: &[String], columns: &[Retyped<'_>]) -> Vec<String> {
+    fn script(
+        &self,
+        create: &[String],
+        companions: &[String],
+        columns: &[Retyped<'_>],
+    ) -> Vec<String> {
         let temp = QualifiedName::new(&self.name.schema, swap_name(&self.name.name));
+        let kind = if self.domain { "DOMAIN" } else { "TYPE" };
         let mut out = vec![format!(
-            "ALTER TYPE {} RENAME TO {};",
+            "ALTER {kind} {} RENAME TO {};",
             self.name.sql(),
             quote_ident(&temp.name)
         )];
+        out.extend(companions.iter().cloned());
         out.extend(create.iter().cloned());
         for c in columns {
             out.extend(table::retype_via_text(c.table, c.column, c.ty, c.defaults));
         }
-        out.push(render::drop_object(render::Target::Type(&temp)));
+        out.push(render::drop_object(if self.domain {
+            render::Target::Domain(&temp)
+        } else {
+            render::Target::Type(&temp)
+        }));
         out
     }
 }
 
-/// A column of an enum made again, one way.
+/// A column of a type made again, one way.
 struct Retyped<'x> {
     table: &'x QualifiedName,
     column: &'x str,
@@ -378,9 +395,9 @@ struct Retyped<'x> {
     defaults: (bool, Option<&'x str>),
 }
 
-/// The name an enum is renamed to while its replacement is made: within
+/// The name a type is renamed to while its replacement is made: within
 /// PostgreSQL's 63 bytes.
-fn swap_name(name: &str) -> String {
+pub(crate) fn swap_name(name: &str) -> String {
     const SUFFIX: &str = "__reconcile_old";
     let mut end = name.len().min(63 - SUFFIX.len());
     while !name.is_char_boundary(end) {
@@ -716,19 +733,21 @@ impl<'a> Differ<'a, '_> {
         }
     }
 
-    /// Refuses an enum made again while a domain or composite type is
+    /// Refuses a type made again while a domain, composite or range type is
     /// based on it: those would have to be made again too.
     fn refuse_swap_users(&self, id: &str) -> Result<(), PlanError> {
         let user = self.a.objs.values().find(|o| {
-            matches!(o.shape, Shape::Domain(..) | Shape::Composite(..))
-                && o.deps.iter().any(|d| d == id)
+            matches!(
+                o.shape,
+                Shape::Domain(..) | Shape::Composite(..) | Shape::Range(..)
+            ) && o.deps.iter().any(|d| d == id)
                 && self.b.objs.contains_key(&o.id)
         });
         match user {
             Some(o) => Err(PlanError::Invalid {
                 what: Described(id).to_string(),
                 message: format!(
-                    "values are removed or reordered, which needs a new type, and {} is based on it: recreating it is not planned; move its users to a new type in steps",
+                    "the change needs a new type, and {} is based on it: recreating it is not planned; move its users to a new type in steps",
                     Described(&o.id)
                 ),
             }),
@@ -1307,7 +1326,7 @@ impl<'a> Differ<'a, '_> {
 /// type's name; its default is the new model's when its type stays (set
 /// before the column's own change) and the old one's on the way back.
 fn swap_scripts(
-    swap: &EnumSwap,
+    swap: &TypeSwap,
     columns: &[&Obj<'_>],
     parts_b: &BTreeMap<Id, &Obj<'_>>,
 ) -> (Vec<String>, Vec<String>) {
@@ -1332,8 +1351,8 @@ fn swap_scripts(
         down.push(one((a_default.is_some() || b.is_some(), a_default)));
     }
     (
-        swap.script(&swap.create.0, &up),
-        swap.script(&swap.create.1, &down),
+        swap.script(&swap.create.0, &swap.companions.0, &up),
+        swap.script(&swap.create.1, &swap.companions.1, &down),
     )
 }
 

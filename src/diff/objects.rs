@@ -18,8 +18,8 @@ use crate::model::name::split_dotted;
 use crate::model::{
     Aggregate, Check, Collation, Column, CompositeType, Database, DefaultPrivilege, Domain,
     EnumType, Exclusion, Extension, ForeignKey, Function, Id, IdKind, Index, Policy, PrimaryKey,
-    Publication, QualifiedName, SchemaDef, Sequence, Table, TextSearchConfiguration, Trigger,
-    Unique, View,
+    Publication, QualifiedName, RangeType, SchemaDef, Sequence, Table, TextSearchConfiguration,
+    Trigger, Unique, View,
 };
 
 /// What an object is, pointing into its model.
@@ -31,6 +31,7 @@ pub(crate) enum Shape<'a> {
     TextSearchConfiguration(QualifiedName, &'a TextSearchConfiguration),
     Enum(QualifiedName, &'a EnumType),
     Composite(QualifiedName, &'a CompositeType),
+    Range(QualifiedName, &'a RangeType),
     Domain(QualifiedName, &'a Domain),
     Sequence(QualifiedName, &'a Sequence),
     Function(FunctionKey, &'a Function),
@@ -202,6 +203,16 @@ impl<'a> Side<'a> {
                 Id::new(IdKind::Type, key),
                 None,
                 Shape::Composite(q, c),
+            );
+        }
+        for (key, r) in &db.range_types {
+            let q = parse_name(key, key)?;
+            put(
+                &mut side,
+                &mut steps,
+                Id::new(IdKind::Type, key),
+                None,
+                Shape::Range(q, r),
             );
         }
         for (key, d) in &db.domains {

@@ -71,6 +71,7 @@ impl Mentions {
         m.changed(&a.enums, &b.enums, false, PartialEq::eq)?;
         m.changed(&a.domains, &b.domains, false, PartialEq::eq)?;
         m.changed(&a.composite_types, &b.composite_types, false, PartialEq::eq)?;
+        m.changed(&a.range_types, &b.range_types, false, PartialEq::eq)?;
         m.changed(&a.sequences, &b.sequences, false, PartialEq::eq)?;
         m.changed(&a.functions, &b.functions, false, PartialEq::eq)?;
         m.changed(&a.aggregates, &b.aggregates, false, PartialEq::eq)?;

@@ -36,6 +36,7 @@ pub fn canonical_keys(db: &mut Database) -> Vec<Problem> {
         relation_str,
         &mut p,
     );
+    rekey(&mut db.range_types, "range_types", relation_str, &mut p);
     rekey(&mut db.sequences, "sequences", relation_str, &mut p);
     rekey(&mut db.tables, "tables", relation_str, &mut p);
     rekey(&mut db.views, "views", relation_str, &mut p);
@@ -153,6 +154,11 @@ pub fn canonicalise(db: &mut Database) -> Vec<Problem> {
             type_in_place(ty, &["composite_types", key, "attributes", attr], &mut p);
         }
         p.extend(canonical_grants(&mut c.grants, GrantKind::Type, true, &at));
+    }
+    for (key, r) in db.range_types.iter_mut() {
+        let at = ["range_types", key.as_str()];
+        type_in_place(&mut r.subtype, &["range_types", key, "subtype"], &mut p);
+        p.extend(canonical_grants(&mut r.grants, GrantKind::Type, true, &at));
     }
     for (key, f) in db.functions.iter_mut() {
         function_pass(key, f, &mut p);
@@ -358,6 +364,9 @@ fn drop_empty_comments(db: &mut Database) {
         .values_mut()
         .for_each(|x| none_if_empty(&mut x.comment));
     db.composite_types
+        .values_mut()
+        .for_each(|x| none_if_empty(&mut x.comment));
+    db.range_types
         .values_mut()
         .for_each(|x| none_if_empty(&mut x.comment));
     db.sequences

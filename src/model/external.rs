@@ -31,12 +31,8 @@ pub fn undeclared(db: &Database) -> BTreeSet<String> {
         for c in t.columns.values() {
             let base = c.type_.trim_end_matches("[]");
             let base = base.split('(').next().unwrap_or(base);
-            let known = is_builtin(base)
-                || db.enums.contains_key(base)
-                || db.domains.contains_key(base)
-                || db.composite_types.contains_key(base)
-                || table(base)
-                || db.views.contains_key(base);
+            let known =
+                is_builtin(base) || db.has_type(base) || table(base) || db.views.contains_key(base);
             if !known {
                 out.insert(base.to_string());
             }

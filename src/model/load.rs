@@ -501,6 +501,7 @@ fn section_keys(db: &Database) -> Vec<(&'static str, String, String)> {
     add(&mut out, "enums", &db.enums, rel);
     add(&mut out, "domains", &db.domains, rel);
     add(&mut out, "composite_types", &db.composite_types, rel);
+    add(&mut out, "range_types", &db.range_types, rel);
     add(&mut out, "sequences", &db.sequences, rel);
     add(&mut out, "tables", &db.tables, rel);
     add(&mut out, "views", &db.views, rel);
@@ -563,6 +564,7 @@ fn merge(
     section!(enums);
     section!(domains);
     section!(composite_types);
+    section!(range_types);
     section!(sequences);
     section!(tables);
     section!(views);
@@ -682,6 +684,7 @@ fn merge_sql(
     section!(enums);
     section!(domains);
     section!(composite_types);
+    section!(range_types);
     section!(sequences);
     section!(tables);
     section!(views);

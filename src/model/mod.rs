@@ -26,6 +26,34 @@ pub use version::PgVersion;
 pub mod write;
 
 impl Database {
+    /// Keys of the types declared here: enums, domains, composite and
+    /// range types.
+    pub fn type_keys(&self) -> impl Iterator<Item = &String> {
+        self.enums
+            .keys()
+            .chain(self.domains.keys())
+            .chain(self.composite_types.keys())
+            .chain(self.range_types.keys())
+    }
+
+    /// Whether type `key` is declared here (see [`Database::type_keys`]),
+    /// or is the multirange type of a range type declared here.
+    pub fn has_type(&self, key: &str) -> bool {
+        self.enums.contains_key(key)
+            || self.domains.contains_key(key)
+            || self.composite_types.contains_key(key)
+            || self.range_types.contains_key(key)
+            || self.multirange_keys().any(|m| m == key)
+    }
+
+    /// Keys of the multirange types made with the range types here.
+    pub fn multirange_keys(&self) -> impl Iterator<Item = String> + '_ {
+        self.range_types.iter().filter_map(|(k, r)| {
+            let q = QualifiedName::parse(k, "public").ok()?;
+            Some(r.multirange(&q).to_string())
+        })
+    }
+
     /// Whether table `key` has column `col`, its own or one it inherits.
     pub fn has_column(&self, key: &str, col: &str) -> bool {
         let mut todo = vec![key];
@@ -50,12 +78,9 @@ impl Database {
         let mut out: std::collections::BTreeSet<String> = self.schemas.keys().cloned().collect();
         out.insert("public".into());
         let keys = self
-            .enums
-            .keys()
+            .type_keys()
             .chain(self.collations.keys())
             .chain(self.text_search_configurations.keys())
-            .chain(self.domains.keys())
-            .chain(self.composite_types.keys())
             .chain(self.sequences.keys())
             .chain(self.tables.keys())
             .chain(self.views.keys())

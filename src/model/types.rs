@@ -42,6 +42,9 @@ pub struct Database {
     /// Composite types by `schema.name`.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub composite_types: IndexMap<String, CompositeType>,
+    /// Range types by `schema.name`.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub range_types: IndexMap<String, RangeType>,
     /// Free-standing sequences (serial sequences included; identity sequences are part of their column).
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub sequences: IndexMap<String, Sequence>,
@@ -270,6 +273,65 @@ pub struct CompositeType {
     pub comment: Option<String>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub grants: Grants,
+}
+
+/// A range type (`CREATE TYPE ... AS RANGE`). Its definition cannot be
+/// altered: a change makes it again.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct RangeType {
+    /// The element type, e.g. `double precision`.
+    pub subtype: String,
+    /// The B-tree operator class ordering the subtype, when not its default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subtype_opclass: Option<String>,
+    /// The collation, when the subtype is collatable and it is not the
+    /// subtype's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    /// The function making a value canonical (discrete ranges).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub canonical: Option<String>,
+    /// The function giving the difference of two subtype values, as a
+    /// `double precision` (helps GiST indexes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subtype_diff: Option<String>,
+    /// The multirange type's name, when not the one PostgreSQL derives
+    /// (`multi` put before the first `range` in the name, or `_multirange`
+    /// appended); in the range type's schema unless qualified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multirange_type_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub grants: Grants,
+}
+
+impl RangeType {
+    /// The multirange type name PostgreSQL derives from a range type's
+    /// name: `multi` before its first `range`, else `_multirange` appended.
+    pub fn derived_multirange(name: &str) -> String {
+        match name.find("range") {
+            Some(i) => format!("{}multi{}", &name[..i], &name[i..]),
+            None => format!("{name}_multirange"),
+        }
+    }
+
+    /// The multirange type made with this range type, `name`.
+    pub fn multirange(&self, name: &super::QualifiedName) -> super::QualifiedName {
+        use super::QualifiedName as Q;
+        let given = self
+            .multirange_type_name
+            .as_deref()
+            .map(super::name::split_dotted);
+        match given.as_ref().map(|p| p.as_ref().map(Vec::as_slice)) {
+            Some(Ok([n])) => Q::new(&name.schema, n),
+            Some(Ok([s, n])) => Q::new(s, n),
+            _ => Q::new(&name.schema, Self::derived_multirange(&name.name)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -55,14 +55,10 @@ struct Ctx<'a> {
 
 pub fn validate(db: &Database) -> (Vec<Problem>, Vec<Problem>) {
     let mut types: HashSet<String> = HashSet::new();
-    for k in db
-        .enums
-        .keys()
-        .chain(db.domains.keys())
-        .chain(db.composite_types.keys())
-    {
+    for k in db.type_keys() {
         types.insert(k.clone());
     }
+    types.extend(db.multirange_keys());
     for k in db.tables.keys().chain(db.views.keys()) {
         types.insert(k.clone());
     }
@@ -157,7 +153,7 @@ impl<'d> Ctx<'d> {
         for k in db.schemas.keys() {
             self.ident(&["schemas", k], "schema", k);
         }
-        let sections: [(&str, Vec<&String>); 11] = [
+        let sections: [(&str, Vec<&String>); 12] = [
             ("collations", db.collations.keys().collect()),
             (
                 "text_search_configurations",
@@ -166,6 +162,7 @@ impl<'d> Ctx<'d> {
             ("enums", db.enums.keys().collect()),
             ("domains", db.domains.keys().collect()),
             ("composite_types", db.composite_types.keys().collect()),
+            ("range_types", db.range_types.keys().collect()),
             ("sequences", db.sequences.keys().collect()),
             ("tables", db.tables.keys().collect()),
             ("views", db.views.keys().collect()),
@@ -228,6 +225,9 @@ impl<'d> Ctx<'d> {
             for (a, ty) in &c.attributes {
                 self.check_type(&["composite_types", k, "attributes", a], ty);
             }
+        }
+        for (k, r) in &db.range_types {
+            self.check_type(&["range_types", k, "subtype"], &r.subtype);
         }
         for k in db.functions.keys().chain(db.aggregates.keys()) {
             let section = if db.functions.contains_key(k) {

@@ -56,6 +56,11 @@ pub fn to_files(db: &Database) -> Result<Files, String> {
             .composite_types
             .insert(key.clone(), t.clone());
     }
+    for (key, t) in &db.range_types {
+        part!(in_schema(key, "types.yaml")?)
+            .range_types
+            .insert(key.clone(), t.clone());
+    }
     for (key, s) in &db.sequences {
         part!(in_schema(key, "sequences.yaml")?)
             .sequences
@@ -231,6 +236,7 @@ pub fn sort(db: &mut Database) {
     db.enums.sort_keys();
     db.domains.sort_keys();
     db.composite_types.sort_keys();
+    db.range_types.sort_keys();
     db.sequences.sort_keys();
     db.tables.sort_keys();
     db.views.sort_keys();

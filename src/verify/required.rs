@@ -230,9 +230,7 @@ pub fn check(contract: &RequiredSchema, db: &Database) -> Report {
         let key = QualifiedName::parse(ty, "public")
             .map(|q| q.to_string())
             .unwrap_or_else(|_| ty.clone());
-        let found = db.enums.contains_key(&key)
-            || db.domains.contains_key(&key)
-            || db.composite_types.contains_key(&key);
+        let found = db.has_type(&key);
         if !found {
             findings.push(Finding::error(&key, "missing REQUIRED type"));
         }

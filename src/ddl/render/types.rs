@@ -1,9 +1,9 @@
-//! Enum, composite and domain types.
+//! Enum, composite, range and domain types.
 
 use std::collections::BTreeSet;
 
 use crate::model::name::quote_literal;
-use crate::model::{quote_ident, CompositeType, Domain, EnumType, QualifiedName};
+use crate::model::{quote_ident, CompositeType, Domain, EnumType, QualifiedName, RangeType};
 
 use super::quote_dotted;
 
@@ -25,6 +25,35 @@ pub fn create_composite(name: &QualifiedName, c: &CompositeType) -> String {
         .map(|(n, t)| format!("{} {t}", quote_ident(n)))
         .collect();
     format!("CREATE TYPE {} AS ({});", name.sql(), attrs.join(", "))
+}
+
+/// `CREATE TYPE s.r AS RANGE (SUBTYPE = float8, ...);`
+pub fn create_range(name: &QualifiedName, r: &RangeType) -> String {
+    let mut parts = vec![format!("SUBTYPE = {}", r.subtype)];
+    let named = [
+        ("SUBTYPE_OPCLASS", &r.subtype_opclass),
+        ("COLLATION", &r.collation),
+        ("CANONICAL", &r.canonical),
+        ("SUBTYPE_DIFF", &r.subtype_diff),
+    ];
+    for (word, v) in named {
+        if let Some(v) = v {
+            parts.push(format!("{word} = {}", quote_dotted(v)));
+        }
+    }
+    // Qualified: a bare name would be made in the first schema on
+    // search_path, not the range type's.
+    if r.multirange_type_name.is_some() {
+        parts.push(format!(
+            "MULTIRANGE_TYPE_NAME = {}",
+            r.multirange(name).sql()
+        ));
+    }
+    format!(
+        "CREATE TYPE {} AS RANGE ({});",
+        name.sql(),
+        parts.join(", ")
+    )
 }
 
 /// `CREATE DOMAIN s.d AS base COLLATE c DEFAULT x NOT NULL CONSTRAINT k CHECK (...);`

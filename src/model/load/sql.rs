@@ -133,6 +133,9 @@ pub fn translate(files: &[SqlFile<'_>]) -> Result<Translated, Vec<LoadError>> {
         for item in &items {
             if stmt::pass_of(item.node) == pass {
                 t.statement(item);
+            } else if pass == 2 {
+                // Functions are known now.
+                t.revisit(item);
             }
         }
     }
@@ -260,6 +263,14 @@ impl<'a> Translator<'a> {
             .put(path.iter().map(|s| s.to_string()).collect(), item.file, at);
     }
 
+    /// A statement read in an earlier pass, for what it names that a later
+    /// pass reads: a range type's functions.
+    fn revisit(&mut self, item: &Item<'_>) {
+        if let N::CreateRangeStmt(s) = item.node {
+            stmt::range_functions(self, item, s);
+        }
+    }
+
     /// What the files reference in schemas they neither create nor hold
     /// any object of is someone else's: external, with the tables that
     /// only policies or triggers are declared on.
@@ -269,10 +280,7 @@ impl<'a> Translator<'a> {
         own.insert("public".into());
         for key in self
             .db
-            .enums
-            .keys()
-            .chain(self.db.domains.keys())
-            .chain(self.db.composite_types.keys())
+            .type_keys()
             .chain(self.db.sequences.keys())
             .chain(self.db.views.keys())
             .chain(self.db.functions.keys())

@@ -23,6 +23,7 @@ pub(super) fn pass_of(node: &N) -> u8 {
         | N::CreateExtensionStmt(_)
         | N::CreateEnumStmt(_)
         | N::CompositeTypeStmt(_)
+        | N::CreateRangeStmt(_)
         | N::CreateDomainStmt(_)
         | N::CreateSeqStmt(_) => 0,
         N::DefineStmt(s)
@@ -125,6 +126,7 @@ pub(super) fn translate(t: &mut Translator<'_>, item: &Item<'_>) -> Done {
         N::CreateExtensionStmt(s) => extension(t, item, s),
         N::CreateEnumStmt(s) => enum_type(t, item, s),
         N::CompositeTypeStmt(s) => composite(t, item, s),
+        N::CreateRangeStmt(s) => range(t, item, s),
         N::CreateDomainStmt(s) => domain(t, item, s),
         N::CreateSeqStmt(s) => sequence(t, item, s),
         N::AlterSeqStmt(s) => alter_sequence(t, item, s),
@@ -261,10 +263,7 @@ pub(super) fn ty(t: &Translator<'_>, item: &Item<'_>, tn: &TypeName) -> Result<S
     let db = &t.db;
     let has = |q: &QualifiedName| {
         let k = q.to_string();
-        db.enums.contains_key(&k)
-            || db.domains.contains_key(&k)
-            || db.composite_types.contains_key(&k)
-            || db.tables.contains_key(&k)
+        db.has_type(&k) || db.tables.contains_key(&k)
     };
     let q = qualified(item, &names, has)?;
     if q.schema == "public" {
@@ -417,6 +416,113 @@ fn composite(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CompositeTypeStmt)
     t.db.composite_types.insert(key.clone(), c);
     t.place(item, &["composite_types", &key], None);
     Ok(())
+}
+
+fn range(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CreateRangeStmt) -> Done {
+    let q = type_name(item, &s.type_name)?;
+    let key = q.to_string();
+    let mut r = RangeType::default();
+    for o in &s.params {
+        let Some(N::DefElem(d)) = o.node.as_ref() else {
+            continue;
+        };
+        let names = match d.arg.as_deref().and_then(|n| n.node.as_ref()) {
+            Some(N::TypeName(tn)) => strings(&tn.names),
+            Some(N::List(l)) => strings(&l.items),
+            _ => vec![def_text(d)],
+        };
+        // A bare name is found on search_path among the model's objects,
+        // else left bare (a built-in one).
+        let name = |found: &dyn Fn(&QualifiedName) -> bool| match names.as_slice() {
+            [n] => item
+                .path
+                .iter()
+                .map(|s| QualifiedName::new(s, n))
+                .find(|q| found(q))
+                .map_or_else(|| crate::model::name::key_part(n), |q| q.to_string()),
+            _ => dotted(&names),
+        };
+        let db = &t.db;
+        match d.defname.as_str() {
+            "subtype" => match d.arg.as_deref().and_then(|n| n.node.as_ref()) {
+                Some(N::TypeName(tn)) => r.subtype = ty(t, item, tn)?,
+                _ => return Err(Refusal::new("SUBTYPE is not a type")),
+            },
+            "subtype_opclass" => r.subtype_opclass = Some(name(&|_| false)),
+            "collation" => {
+                r.collation = Some(name(&|q| db.collations.contains_key(&q.to_string())))
+            }
+            // Found among the model's functions once they are read.
+            "canonical" => r.canonical = Some(name(&|_| false)),
+            "subtype_diff" => r.subtype_diff = Some(name(&|_| false)),
+            "multirange_type_name" => {
+                r.multirange_type_name = Some(match names.as_slice() {
+                    [n] if creation_schema(item) == q.schema => crate::model::name::key_part(n),
+                    [n] => QualifiedName::new(creation_schema(item), n).to_string(),
+                    [sc, n] if *sc == q.schema => crate::model::name::key_part(n),
+                    _ => dotted(&names),
+                })
+            }
+            other => {
+                return Err(Refusal::new(format!(
+                    "range type option `{other}` is not known"
+                )))
+            }
+        }
+    }
+    if r.subtype.is_empty() {
+        return Err(Refusal::new(format!("range type {key} has no SUBTYPE")));
+    }
+    if r.multirange_type_name.as_deref() == Some(&RangeType::derived_multirange(&q.name)) {
+        r.multirange_type_name = None;
+    }
+    if t.db.has_type(&key) {
+        return Err(Refusal::new(format!("type {key} is created twice")));
+    }
+    t.db.range_types.insert(key.clone(), r);
+    t.place(item, &["range_types", &key], None);
+    Ok(())
+}
+
+/// A range type's bare CANONICAL and SUBTYPE_DIFF function names, found
+/// on `search_path` among the model's functions (else built-in ones).
+pub(super) fn range_functions(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CreateRangeStmt) {
+    let Ok(q) = type_name(item, &s.type_name) else {
+        return;
+    };
+    let functions = &t.db.functions;
+    let Some(r) = t.db.range_types.get_mut(&q.to_string()) else {
+        return;
+    };
+    for f in [&mut r.canonical, &mut r.subtype_diff]
+        .into_iter()
+        .flatten()
+    {
+        let n = match crate::model::name::split_dotted(f) {
+            Ok(p) if p.len() == 1 => p[0].clone(),
+            _ => continue,
+        };
+        let found = item
+            .path
+            .iter()
+            .map(|s| QualifiedName::new(s, &n))
+            .find(|q| {
+                let prefix = format!("{q}(");
+                functions.keys().any(|k| k.starts_with(&prefix))
+            });
+        if let Some(q) = found {
+            *f = q.to_string();
+        }
+    }
+}
+
+/// A qualified name as the catalog reads it: `pg_catalog` left out.
+fn dotted(names: &[String]) -> String {
+    match names {
+        [s, n] if s == "pg_catalog" => crate::model::name::key_part(n),
+        [s, n] => QualifiedName::new(s, n).to_string(),
+        _ => names.join("."),
+    }
 }
 
 fn domain(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CreateDomainStmt) -> Done {
@@ -1304,6 +1410,8 @@ fn grant(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::GrantStmt) -> Done {
                     apply_grant(&mut x.grants, s, kind, None);
                 } else if let Some(x) = t.db.composite_types.get_mut(&k) {
                     apply_grant(&mut x.grants, s, kind, None);
+                } else if let Some(x) = t.db.range_types.get_mut(&k) {
+                    apply_grant(&mut x.grants, s, kind, None);
                 } else {
                     return Err(missing("type", &k));
                 }
@@ -1419,9 +1527,7 @@ fn user_type<'t>(
     let db = &t.db;
     let k = qualified(item, names, |q| {
         let k = q.to_string();
-        db.enums.contains_key(&k)
-            || db.domains.contains_key(&k)
-            || db.composite_types.contains_key(&k)
+        db.has_type(&k)
     })?
     .to_string();
     let db = &mut t.db;
@@ -1430,6 +1536,8 @@ fn user_type<'t>(
     } else if let Some(x) = db.domains.get_mut(&k) {
         Ok((&mut x.comment, &mut x.owner))
     } else if let Some(x) = db.composite_types.get_mut(&k) {
+        Ok((&mut x.comment, &mut x.owner))
+    } else if let Some(x) = db.range_types.get_mut(&k) {
         Ok((&mut x.comment, &mut x.owner))
     } else {
         Err(Refusal::new(format!(

@@ -647,3 +647,44 @@ tables:
 ",
     );
 }
+
+#[test]
+fn range_types_read_as_pg_dump_writes_them() {
+    same(
+        "create schema app;
+create function app.time_diff(a time, b time) returns float8 language sql immutable as 'select 0';
+create type public.floatrange as range (subtype = double precision, subtype_diff = pg_catalog.float8mi);
+set search_path = app;
+create type period as range (subtype = date, multirange_type_name = periods);
+create type textrange_c as range (subtype = text, collation = pg_catalog.\"C\", subtype_diff = time_diff);
+create type other as range (subtype = int4, multirange_type_name = public.others);
+create type plain as range (subtype = int4, multirange_type_name = plain_multirange);
+comment on type period is 'days';
+alter type period owner to someone;
+create table t (p period, ps periods, f public.floatmultirange);",
+        "schemas: { app: {} }
+functions:
+  app.time_diff(time without time zone, time without time zone):
+    arguments: a time without time zone, b time without time zone
+    returns: double precision
+    language: sql
+    volatility: immutable
+    body: select 0
+range_types:
+  public.floatrange: { subtype: double precision, subtype_diff: float8mi }
+  app.period: { subtype: date, multirange_type_name: periods, comment: days, owner: someone }
+  app.textrange_c: { subtype: text, collation: C, subtype_diff: app.time_diff }
+  app.other: { subtype: integer, multirange_type_name: public.others }
+  app.plain: { subtype: integer }
+tables:
+  app.t: { columns: { p: { type: app.period }, ps: { type: app.periods }, f: { type: public.floatmultirange } } }
+",
+    );
+    let e = load_str(
+        "create type r as range (subtype = int4, foo = 1);",
+        "schema.sql",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("schema.sql:1:1") && e.contains("foo"), "{e}");
+}

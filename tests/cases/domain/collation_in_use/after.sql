@@ -1,0 +1,4 @@
+CREATE SCHEMA app;
+CREATE DOMAIN app.code AS text COLLATE "C";
+CREATE TABLE app.item (code app.code PRIMARY KEY);
+INSERT INTO app.item VALUES ('a'), ('B');

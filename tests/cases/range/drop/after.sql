@@ -1,0 +1,1 @@
+CREATE TYPE keep AS RANGE (subtype = int4);

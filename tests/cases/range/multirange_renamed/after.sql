@@ -1,0 +1,3 @@
+CREATE SCHEMA app;
+CREATE TYPE app.span AS RANGE (subtype = int4, multirange_type_name = app.spans);
+CREATE TABLE app.booking (id integer PRIMARY KEY, days app.span);
