@@ -208,14 +208,9 @@ pub fn compare(
                 let companions = (range_away(q, a), range_away(q, b));
                 return Ok(Verdict::Alter(type_swap(q, x, y, false, companions, h)));
             }
-            let (ma, mb) = (a.multirange(q), b.multirange(q));
-            let core = if ma == mb {
-                none()
-            } else {
-                (rename_type(&ma, &mb), rename_type(&mb, &ma))
-            };
+            // A new multirange name is a rename (`rename`).
             with_extras(
-                core,
+                none(),
                 Extras {
                     target: Target::Type(q),
                     owner: Some((&a.owner, &b.owner)),
@@ -751,28 +746,6 @@ fn enum_swap(q: &QualifiedName, x: &Obj<'_>, y: &Obj<'_>, a: &[String], b: &[Str
         )
     };
     type_swap(q, x, y, false, Default::default(), hazard)
-}
-
-/// `ALTER TYPE` renaming `a` to `b`, moved to `b`'s schema first.
-fn rename_type(a: &QualifiedName, b: &QualifiedName) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut at = a.clone();
-    if a.schema != b.schema {
-        out.push(format!(
-            "ALTER TYPE {} SET SCHEMA {};",
-            a.sql(),
-            quote_ident(&b.schema)
-        ));
-        at = QualifiedName::new(&b.schema, &a.name);
-    }
-    if a.name != b.name {
-        out.push(format!(
-            "ALTER TYPE {} RENAME TO {};",
-            at.sql(),
-            quote_ident(&b.name)
-        ));
-    }
-    out
 }
 
 /// What range type `q` (already renamed away) was made with, renamed away

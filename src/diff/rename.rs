@@ -17,8 +17,8 @@ use crate::model::{quote_ident, Database, Id, IdKind, QualifiedName, Table};
 pub struct Rename {
     pub id: Id,
     pub summary: String,
-    pub up: String,
-    pub down: String,
+    pub up: Vec<String>,
+    pub down: Vec<String>,
 }
 
 fn err(what: String, message: String) -> PlanError {
@@ -56,12 +56,16 @@ pub fn apply<'a>(
     from: &'a Database,
     to: &Database,
 ) -> Result<(Cow<'a, Database>, Vec<Rename>), PlanError> {
-    if !names_a_rename(to) {
+    let multiranges = multirange_renames(from, to)?;
+    if !names_a_rename(to) && multiranges.is_empty() {
         // The usual case: no copy of the model.
         return Ok((Cow::Borrowed(from), Vec::new()));
     }
     let mut db = from.clone();
     let mut out = Vec::new();
+    for (key, old, new) in multiranges {
+        rename_multirange(&mut db, to, &key, &old, &new, &mut out);
+    }
     enum_values(&mut db, to, &mut out)?;
     for (key, t) in &to.tables {
         let Some(old) = &t.renamed_from else {
@@ -137,16 +141,16 @@ pub fn apply<'a>(
         out.push(Rename {
             id: Id::new(IdKind::Table, key).renamed(),
             summary: format!("rename table {old_key} to {key}"),
-            up: format!(
+            up: vec![format!(
                 "ALTER TABLE {} RENAME TO {};",
                 old_q.sql(),
                 quote_ident(&new_q.name)
-            ),
-            down: format!(
+            )],
+            down: vec![format!(
                 "ALTER TABLE {} RENAME TO {};",
                 new_q.sql(),
                 quote_ident(&old_q.name)
-            ),
+            )],
         });
     }
     for (key, v) in &to.views {
@@ -173,16 +177,16 @@ pub fn apply<'a>(
         out.push(Rename {
             id: Id::new(IdKind::View, key).renamed(),
             summary: format!("rename view {old_key} to {key}"),
-            up: format!(
+            up: vec![format!(
                 "ALTER {word} {} RENAME TO {};",
                 old_q.sql(),
                 quote_ident(&new_q.name)
-            ),
-            down: format!(
+            )],
+            down: vec![format!(
                 "ALTER {word} {} RENAME TO {};",
                 new_q.sql(),
                 quote_ident(&old_q.name)
-            ),
+            )],
         });
     }
     for (key, t) in &to.tables {
@@ -214,18 +218,18 @@ pub fn apply<'a>(
             out.push(Rename {
                 id: Id::part(IdKind::Column, key, c).renamed(),
                 summary: format!("rename column {key}.{old} to {c}"),
-                up: format!(
+                up: vec![format!(
                     "ALTER TABLE {} RENAME COLUMN {} TO {};",
                     q.sql(),
                     quote_ident(old),
                     quote_ident(c)
-                ),
-                down: format!(
+                )],
+                down: vec![format!(
                     "ALTER TABLE {} RENAME COLUMN {} TO {};",
                     q.sql(),
                     quote_ident(c),
                     quote_ident(old)
-                ),
+                )],
             });
         }
         let cur = &db.tables[key];
@@ -296,18 +300,18 @@ pub fn apply<'a>(
             out.push(Rename {
                 id: Id::part(IdKind::Constraint, key, &n).renamed(),
                 summary: format!("rename {kind} {old} on {key} to {n}"),
-                up: format!(
+                up: vec![format!(
                     "ALTER TABLE {} RENAME CONSTRAINT {} TO {};",
                     q.sql(),
                     quote_ident(&old),
                     quote_ident(&n)
-                ),
-                down: format!(
+                )],
+                down: vec![format!(
                     "ALTER TABLE {} RENAME CONSTRAINT {} TO {};",
                     q.sql(),
                     quote_ident(&n),
                     quote_ident(&old)
-                ),
+                )],
             });
         }
         for (n, ix) in &t.indexes {
@@ -339,8 +343,16 @@ pub fn apply<'a>(
             out.push(Rename {
                 id: Id::part(IdKind::Index, key, n).renamed(),
                 summary: format!("rename index {oq} to {n}"),
-                up: format!("ALTER INDEX {} RENAME TO {};", oq.sql(), quote_ident(n)),
-                down: format!("ALTER INDEX {} RENAME TO {};", nq.sql(), quote_ident(old)),
+                up: vec![format!(
+                    "ALTER INDEX {} RENAME TO {};",
+                    oq.sql(),
+                    quote_ident(n)
+                )],
+                down: vec![format!(
+                    "ALTER INDEX {} RENAME TO {};",
+                    nq.sql(),
+                    quote_ident(old)
+                )],
             });
         }
         for (n, p) in &t.policies {
@@ -368,18 +380,18 @@ pub fn apply<'a>(
             out.push(Rename {
                 id: Id::part(IdKind::Policy, key, n).renamed(),
                 summary: format!("rename policy {old} on {key} to {n}"),
-                up: format!(
+                up: vec![format!(
                     "ALTER POLICY {} ON {} RENAME TO {};",
                     quote_ident(old),
                     q.sql(),
                     quote_ident(n)
-                ),
-                down: format!(
+                )],
+                down: vec![format!(
                     "ALTER POLICY {} ON {} RENAME TO {};",
                     quote_ident(n),
                     q.sql(),
                     quote_ident(old)
-                ),
+                )],
             });
         }
     }
@@ -432,8 +444,8 @@ fn enum_values(db: &mut Database, to: &Database, out: &mut Vec<Rename>) -> Resul
             out.push(Rename {
                 id: Id::part(IdKind::EnumValue, key, &v.name).renamed(),
                 summary: format!("rename value {old} of enum {key} to {}", v.name),
-                up: rename(old, &v.name),
-                down: rename(&v.name, old),
+                up: vec![rename(old, &v.name)],
+                down: vec![rename(&v.name, old)],
             });
         }
     }
@@ -443,6 +455,96 @@ fn enum_values(db: &mut Database, to: &Database, out: &mut Vec<Rename>) -> Resul
 /// Whether any object of `to` carries `renamed_from` (every kind that
 /// `apply` handles: tables, views, columns, unique keys, foreign keys,
 /// checks, indexes, policies, enum values).
+/// Range types in both models whose multirange type is named otherwise:
+/// `(key, old name, new name)`.
+fn multirange_renames(
+    from: &Database,
+    to: &Database,
+) -> Result<Vec<(String, QualifiedName, QualifiedName)>, PlanError> {
+    let mut out = Vec::new();
+    for (key, b) in &to.range_types {
+        let Some(a) = from.range_types.get(key) else {
+            continue;
+        };
+        if a.multirange_type_name == b.multirange_type_name {
+            continue;
+        }
+        let q = parse_name(key, key)?;
+        let (old, new) = (a.multirange(&q), b.multirange(&q));
+        if old != new {
+            out.push((key.clone(), old, new));
+        }
+    }
+    Ok(out)
+}
+
+/// A range type's multirange type renamed: in place, with its
+/// constructors, and under its new name for every column of it.
+fn rename_multirange(
+    db: &mut Database,
+    to: &Database,
+    key: &str,
+    old: &QualifiedName,
+    new: &QualifiedName,
+    out: &mut Vec<Rename>,
+) {
+    let name = to.range_types[key].multirange_type_name.clone();
+    if let Some(r) = db.range_types.get_mut(key) {
+        r.multirange_type_name = name;
+    }
+    let (old_key, new_key) = (old.to_string(), new.to_string());
+    let (old_array, new_array) = (format!("{old_key}[]"), format!("{new_key}[]"));
+    for t in db.tables.values_mut() {
+        for c in t.columns.values_mut() {
+            if c.type_ == old_key {
+                c.type_ = new_key.clone();
+            } else if c.type_ == old_array {
+                c.type_ = new_array.clone();
+            }
+        }
+    }
+    let range = parse_name(key, key).map(|q| q.sql()).unwrap_or_default();
+    let script = |a: &QualifiedName, b: &QualifiedName| {
+        let mut sql = Vec::new();
+        let mut at = a.clone();
+        if a.schema != b.schema {
+            sql.push(format!(
+                "ALTER TYPE {} SET SCHEMA {};",
+                a.sql(),
+                quote_ident(&b.schema)
+            ));
+            at = QualifiedName::new(&b.schema, &a.name);
+        }
+        sql.push(format!(
+            "ALTER TYPE {} RENAME TO {};",
+            at.sql(),
+            quote_ident(&b.name)
+        ));
+        // Its constructors keep their names and schema otherwise.
+        for args in [String::new(), range.clone(), format!("VARIADIC {range}[]")] {
+            sql.push(format!(
+                "ALTER FUNCTION {}({args}) RENAME TO {};",
+                a.sql(),
+                quote_ident(&b.name)
+            ));
+            if a.schema != b.schema {
+                sql.push(format!(
+                    "ALTER FUNCTION {}({args}) SET SCHEMA {};",
+                    QualifiedName::new(&a.schema, &b.name).sql(),
+                    quote_ident(&b.schema)
+                ));
+            }
+        }
+        sql
+    };
+    out.push(Rename {
+        id: Id::new(IdKind::Type, key).renamed(),
+        summary: format!("rename multirange type {old_key} to {new_key}"),
+        up: script(old, new),
+        down: script(new, old),
+    });
+}
+
 fn names_a_rename(to: &Database) -> bool {
     to.enums
         .values()
