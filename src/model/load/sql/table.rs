@@ -1200,7 +1200,11 @@ pub(super) fn rule(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::RuleStmt) ->
             ))
         }
     };
-    let parts = split_rule(t.text(item)).map_err(Refusal::new)?;
+    let text = t.text(item);
+    let stmt = text
+        .get(stmt_start(item)..stmt_end(item, text))
+        .unwrap_or_default();
+    let parts = split_rule(stmt).map_err(Refusal::new)?;
     let r = Rule {
         event,
         instead: s.instead,
