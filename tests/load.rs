@@ -191,7 +191,7 @@ fn bad_fixtures_give_exact_located_messages() {
     let cases: &[(&str, &str)] = &[
         (
             "bad/unknown_key.yaml",
-            "bad/unknown_key.yaml:5:5: unknown field `primary_keys`, expected one of renamed_from, owner, comment, unlogged, columns, primary_key, unique, foreign_keys, checks, exclusions, indexes, partition_by, partition_of, inherits, row_level_security, policies, triggers, grants, options, replica_identity",
+            "bad/unknown_key.yaml:5:5: unknown field `primary_keys`, expected one of renamed_from, owner, comment, unlogged, columns, primary_key, unique, foreign_keys, checks, exclusions, indexes, partition_by, partition_of, inherits, row_level_security, policies, triggers, rules, grants, options, replica_identity",
         ),
         (
             "bad/duplicate_key.yaml",

@@ -2,7 +2,7 @@
 //! expressed as the diff's object ids (see `model::depends`).
 //!
 //! Only normal and automatic dependencies count. Sub-objects are named as
-//! the model names them: a view's rewrite rule is the view, a column
+//! the model names them: a view's `_RETURN` rule is the view, a column
 //! default its column, an index that backs a constraint that constraint, an
 //! array type its element type, a row type its relation. A referenced
 //! extension member stands for its extension; an extension member never
@@ -90,9 +90,11 @@ const SQL: &str = "WITH ext AS (
   SELECT 'pg_trigger'::regclass, g.oid, ARRAY['trigger', t.schema, t.name, g.tgname::text]
     FROM pg_trigger g JOIN rel t ON t.oid = g.tgrelid WHERE NOT g.tgisinternal
   UNION ALL
-  SELECT 'pg_rewrite'::regclass, w.oid, ARRAY['view', t.schema, t.name]
+  SELECT 'pg_rewrite'::regclass, w.oid,
+         CASE WHEN w.rulename = '_RETURN' THEN ARRAY['view', t.schema, t.name]
+              ELSE ARRAY['rule', t.schema, t.name, w.rulename::text] END
     FROM pg_rewrite w JOIN rel t ON t.oid = w.ev_class
-   WHERE t.relkind IN ('v', 'm') AND w.rulename = '_RETURN'
+   WHERE t.relkind IN ('v', 'm') OR w.rulename <> '_RETURN'
   UNION ALL
   SELECT 'pg_proc'::regclass, p.oid,
          ARRAY[CASE p.prokind WHEN 'a' THEN 'aggregate' ELSE 'function' END, n.nspname::text,

@@ -14,6 +14,7 @@ mod privileges;
 mod publications;
 pub mod redact;
 mod relations;
+mod rules;
 mod session;
 mod sort;
 pub mod supabase;
@@ -169,6 +170,7 @@ fn read_all(
     tables::constraints(s, &mut db)?;
     relations::policies(s, &mut db)?;
     relations::triggers(s, &mut db)?;
+    rules::rules(s, &mut db)?;
     functions::functions(s, &mut db)?;
     functions::aggregates(s, &mut db)?;
     privileges::default_privileges(s, &mut db)?;

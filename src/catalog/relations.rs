@@ -187,6 +187,7 @@ pub fn views(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
             check_option,
             indexes: Default::default(),
             triggers: Default::default(),
+            rules: Default::default(),
             owner: s.owner(&r.owner),
             comment: r.comment,
             column_comments: Default::default(),

@@ -27,6 +27,7 @@ pub fn sort(db: &mut Database) {
         t.indexes.sort_keys();
         t.policies.sort_keys();
         t.triggers.sort_keys();
+        t.rules.sort_keys();
         t.grants.sort_keys();
         t.exclusions.sort_keys();
         for c in t.columns.values_mut() {
@@ -37,6 +38,7 @@ pub fn sort(db: &mut Database) {
     for v in db.views.values_mut() {
         v.indexes.sort_keys();
         v.triggers.sort_keys();
+        v.rules.sort_keys();
         v.column_comments.sort_keys();
         v.column_grants.sort_keys();
     }

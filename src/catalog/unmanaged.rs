@@ -46,7 +46,7 @@ const PARTS: &[Part] = &[
     Part { kind: "conversion", catalog: "pg_conversion", name: "o.conname::text", schema_oid: "o.connamespace", cond: "true" },
     Part { kind: "function", catalog: "pg_proc", name: "o.proname::text || '(' || pg_get_function_identity_arguments(o.oid) || ')'", schema_oid: "o.pronamespace", cond: "o.prokind = 'w'" },
     Part { kind: "foreign table", catalog: "pg_class", name: "o.relname::text", schema_oid: "o.relnamespace", cond: "o.relkind = 'f'" },
-    Part { kind: "rule", catalog: "pg_rewrite", name: "(SELECT relname FROM pg_class WHERE oid = o.ev_class) || '.' || o.rulename", schema_oid: "(SELECT relnamespace FROM pg_class WHERE oid = o.ev_class)", cond: "o.rulename <> '_RETURN'" },
+    Part { kind: "rule", catalog: "pg_rewrite", name: "(SELECT relname FROM pg_class WHERE oid = o.ev_class) || '.' || o.rulename", schema_oid: "(SELECT relnamespace FROM pg_class WHERE oid = o.ev_class)", cond: "o.rulename <> '_RETURN' AND (SELECT relkind FROM pg_class WHERE oid = o.ev_class) = 'f'" },
     Part { kind: "inheritance", catalog: "pg_class", name: "o.relname::text || ' INHERITS ' || (SELECT string_agg(p.oid::regclass::text, ', ') FROM pg_inherits h JOIN pg_class p ON p.oid = h.inhparent WHERE h.inhrelid = o.oid)", schema_oid: "o.relnamespace", cond: "o.relkind = 'f' AND EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = o.oid)" },
     // Base and shell types; arrays and multiranges come with them.
     Part { kind: "type", catalog: "pg_type", name: "o.typname::text", schema_oid: "o.typnamespace", cond: "(o.typtype = 'p' OR (o.typtype = 'b' AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = o.oid)))" },

@@ -47,6 +47,7 @@ pub enum StepKind {
     Index,
     ForeignKey,
     Trigger,
+    Rule,
     Policy,
     Publication,
     Owner,
@@ -1208,7 +1209,39 @@ impl Builder {
             self.undo(render::drop_object(Target::Policy(name, pname)));
             self.comment(Some(&pid), Target::Policy(name, pname), &p.comment);
         }
-        self.triggers(ctx, key, name, &id, &t.triggers)
+        self.triggers(ctx, key, name, &id, &t.triggers)?;
+        self.rules(ctx, key, name, &id, &t.rules)
+    }
+
+    /// The rules on table or view `key`, whose step is `on`: after it and
+    /// after what their condition and actions read.
+    fn rules(
+        &mut self,
+        ctx: &Ctx<'_>,
+        key: &str,
+        name: &QualifiedName,
+        on: &Id,
+        rules: &indexmap::IndexMap<String, crate::model::Rule>,
+    ) -> Result<(), PlanError> {
+        for (rname, r) in rules {
+            let what = format!("rule {rname} on {key}");
+            let rid = Id::part(IdKind::Rule, key, rname);
+            let mut d = vec![on.clone()];
+            if let Some(w) = &r.where_ {
+                d.extend(ctx.expr(&what, w)?);
+            }
+            for a in &r.actions {
+                d.extend(ctx.sql(&what, a)?);
+            }
+            let sql = render::create_rule(rname, name, r, render::Mode::Plain);
+            self.push(rid.clone(), StepKind::Rule, sql, deps(d));
+            self.undo(render::drop_object(Target::Rule(name, rname)));
+            self.comment(Some(&rid), Target::Rule(name, rname), &r.comment);
+            if let Some(sql) = render::rule_enabled(rname, name, r)? {
+                self.attach(Some(&rid), StepKind::TriggerState, sql);
+            }
+        }
+        Ok(())
     }
 
     /// The triggers on table or view `key`, whose step is `on`.
@@ -1319,6 +1352,7 @@ impl Builder {
                 self.index(ctx, key, &name, iname, ix, vec![id.clone()])?;
             }
             self.triggers(ctx, key, &name, &id, &v.triggers)?;
+            self.rules(ctx, key, &name, &id, &v.rules)?;
         }
         Ok(())
     }

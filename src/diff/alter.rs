@@ -88,6 +88,34 @@ fn with_extras(
     Ok(in_place(up, down, hazards))
 }
 
+/// Rule `a` made `b` without a moment in between without it: CREATE OR
+/// REPLACE RULE, which enables it again, then its enabled state.
+fn change_rule(
+    q: &QualifiedName,
+    n: &str,
+    a: &crate::model::Rule,
+    b: &crate::model::Rule,
+) -> Result<Vec<String>, PlanError> {
+    let state = |r: &crate::model::Rule| r.enabled.clone().unwrap_or_else(|| "origin".into());
+    let mut out = Vec::new();
+    let body = !same::rule(a, b);
+    if body {
+        out.push(render::create_rule(n, q, b, render::Mode::OrReplace));
+    }
+    if body || state(a) != state(b) {
+        match render::rule_enabled(n, q, b)? {
+            Some(sql) => out.push(sql),
+            None if !body => out.push(format!(
+                "ALTER TABLE {} ENABLE RULE {};",
+                q.sql(),
+                quote_ident(n)
+            )),
+            None => {}
+        }
+    }
+    Ok(out)
+}
+
 fn none() -> (Vec<String>, Vec<String>) {
     (vec![], vec![])
 }
@@ -466,6 +494,16 @@ pub fn compare(
             let down = change_policy(q, n, b, a);
             Ok(in_place(up, down, policy_hazards(q, n, a, b)))
         }
+        (Shape::Rule(q, n, a), Shape::Rule(_, _, b)) => with_extras(
+            (change_rule(q, n, a, b)?, change_rule(q, n, b, a)?),
+            Extras {
+                target: Target::Rule(q, n),
+                owner: None,
+                comment: (&a.comment, &b.comment),
+                grants: None,
+            },
+            vec![],
+        ),
         (Shape::Trigger(q, n, a), Shape::Trigger(_, _, b)) => {
             if !same::trigger(a, b, &q.name) {
                 return Ok(Verdict::Recreate);

@@ -167,6 +167,7 @@ fn tables(l: &mut Lists, a: &IndexMap<String, Table>, b: &IndexMap<String, Table
         l.map(IdKind::Fk, &p, &x.foreign_keys, &y.foreign_keys);
         l.map(IdKind::Policy, &p, &x.policies, &y.policies);
         l.map(IdKind::Trigger, &p, &x.triggers, &y.triggers);
+        l.map(IdKind::Rule, &p, &x.rules, &y.rules);
     }
 }
 
@@ -174,11 +175,14 @@ fn views(l: &mut Lists, a: &IndexMap<String, View>, b: &IndexMap<String, View>) 
     l.map(IdKind::View, "", &rests(a, view_rest), &rests(b, view_rest));
     let empty = IndexMap::new();
     let no_triggers = IndexMap::new();
+    let no_rules = IndexMap::new();
     for (key, y) in b.iter().filter(|(k, y)| a.get(*k) != Some(*y)) {
         let x = a.get(key).map_or(&empty, |v| &v.indexes);
         l.map(IdKind::Index, &format!("{key}."), x, &y.indexes);
         let x = a.get(key).map_or(&no_triggers, |v| &v.triggers);
         l.map(IdKind::Trigger, &format!("{key}."), x, &y.triggers);
+        let x = a.get(key).map_or(&no_rules, |v| &v.rules);
+        l.map(IdKind::Rule, &format!("{key}."), x, &y.rules);
     }
     for (key, x) in a.iter().filter(|(k, _)| !b.contains_key(*k)) {
         l.map(
@@ -193,6 +197,7 @@ fn views(l: &mut Lists, a: &IndexMap<String, View>, b: &IndexMap<String, View>) 
             &x.triggers,
             &IndexMap::new(),
         );
+        l.map(IdKind::Rule, &format!("{key}."), &x.rules, &IndexMap::new());
     }
 }
 
@@ -222,6 +227,7 @@ fn table_rest(t: &Table) -> impl PartialEq + '_ {
         row_level_security,
         policies: _,
         triggers: _,
+        rules: _,
         grants,
         renamed_from: _,
         unlogged,
@@ -255,6 +261,7 @@ fn view_rest(v: &View) -> impl PartialEq + '_ {
         check_option,
         indexes: _,
         triggers: _,
+        rules: _,
         owner,
         comment,
         column_comments,

@@ -458,6 +458,7 @@ fn follows_dependency(o: &Obj<'_>) -> bool {
             | StepKind::MaterializedView
             | StepKind::Policy
             | StepKind::Trigger
+            | StepKind::Rule
             | StepKind::Index
             | StepKind::Check
             | StepKind::ForeignKey
@@ -472,7 +473,7 @@ fn follows_dependency(o: &Obj<'_>) -> bool {
 /// depends on the column).
 fn breaks_on_type_change(o: &Obj<'_>) -> bool {
     match &o.shape {
-        Shape::View(..) | Shape::Policy(..) => true,
+        Shape::View(..) | Shape::Policy(..) | Shape::Rule(..) => true,
         Shape::Trigger(_, _, g) => g.when.is_some() || !g.columns.is_empty(),
         Shape::Function(_, f) => crate::ddl::render::is_sql_standard_body(f),
         _ => false,
@@ -486,7 +487,10 @@ impl<'a> Differ<'a, '_> {
             return false;
         }
         // Declared on a table (external or not): this model's own.
-        if matches!(o.shape, Shape::Policy(..) | Shape::Trigger(..)) {
+        if matches!(
+            o.shape,
+            Shape::Policy(..) | Shape::Trigger(..) | Shape::Rule(..)
+        ) {
             return false;
         }
         let key = o.group.as_ref().unwrap_or(&o.id).key();

@@ -18,8 +18,8 @@ use crate::model::name::split_dotted;
 use crate::model::{
     Aggregate, Check, Collation, Column, CompositeType, Database, DefaultPrivilege, Domain,
     EnumType, Exclusion, Extension, ForeignKey, Function, Id, IdKind, Index, Policy, PrimaryKey,
-    Publication, QualifiedName, RangeType, SchemaDef, Sequence, Table, TextSearchConfiguration,
-    Trigger, Unique, View,
+    Publication, QualifiedName, RangeType, Rule, SchemaDef, Sequence, Table,
+    TextSearchConfiguration, Trigger, Unique, View,
 };
 
 /// What an object is, pointing into its model.
@@ -42,6 +42,7 @@ pub(crate) enum Shape<'a> {
     ForeignKey(QualifiedName, &'a str, &'a ForeignKey),
     Policy(QualifiedName, &'a str, &'a Policy),
     Trigger(QualifiedName, &'a str, &'a Trigger),
+    Rule(QualifiedName, &'a str, &'a Rule),
     Column(QualifiedName, &'a str, &'a Column),
     PrimaryKey(QualifiedName, &'a PrimaryKey),
     Unique(QualifiedName, &'a str, &'a Unique),
@@ -314,6 +315,17 @@ impl<'a> Side<'a> {
                     shape,
                 );
             }
+            for (n, r) in &v.rules {
+                let shape = Shape::Rule(q.clone(), n, r);
+                let group = Some(Id::new(IdKind::View, key));
+                put(
+                    &mut side,
+                    &mut steps,
+                    Id::part(IdKind::Rule, key, n),
+                    group,
+                    shape,
+                );
+            }
         }
         for (name, p) in &db.publications {
             put(
@@ -469,7 +481,7 @@ fn taken<'a>(steps: &mut StepPool, id: Id, group: Option<Id>, shape: Shape<'a>) 
 }
 
 /// Puts the objects of table `key`: the table, then its indexes, foreign
-/// keys, policies and triggers, then any parts split off CREATE TABLE.
+/// keys, policies, triggers and rules, then any parts split off CREATE TABLE.
 /// `more` gives what a foreign key rests on besides its steps.
 fn table_objs<'a>(
     steps: &mut StepPool,
@@ -525,6 +537,10 @@ fn table_objs<'a>(
             shape,
             vec![],
         );
+    }
+    for (n, r) in &t.rules {
+        let shape = Shape::Rule(q.clone(), n, r);
+        one(Id::part(IdKind::Rule, key, n), group.clone(), shape, vec![]);
     }
     // Parts split off CREATE TABLE are rare (a cycle, a replica identity):
     // their ids are looked for only when there are any.

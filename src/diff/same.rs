@@ -3,10 +3,10 @@
 //! (None vs PostgreSQL's default value). Comments, owners and grants are
 //! left out: they change in place (see `extras`).
 
-use crate::model::expr::{equivalent, equivalent_with, ExprContext};
+use crate::model::expr::{equivalent, equivalent_statement, equivalent_with, ExprContext};
 use crate::model::{
     Aggregate, Check, CompositeType, Domain, Exclusion, ForeignKey, Function, Index, IndexElem,
-    Policy, PrimaryKey, Sequence, Trigger, Unique, View,
+    Policy, PrimaryKey, Rule, Sequence, Trigger, Unique, View,
 };
 
 /// Expressions of table `rel`: `rel.col` and `col` are the same column
@@ -37,6 +37,24 @@ pub fn query(a: &str, b: &str) -> bool {
         || (equivalent(&format!("({a})"), &format!("({b})"))
             && super::view::same_names(&a, &b)
             && super::view::same_casts(&a, &b))
+}
+
+/// A rule's body, what CREATE OR REPLACE RULE changes: its enabled state
+/// and comment aside. Actions are compared as PostgreSQL parses them.
+pub fn rule(a: &Rule, b: &Rule) -> bool {
+    let cond = match (&a.where_, &b.where_) {
+        (None, None) => true,
+        (Some(x), Some(y)) => equivalent(x, y),
+        _ => false,
+    };
+    a.event == b.event
+        && a.instead == b.instead
+        && cond
+        && a.actions.len() == b.actions.len()
+        && a.actions
+            .iter()
+            .zip(&b.actions)
+            .all(|(x, y)| equivalent_statement(x, y))
 }
 
 pub fn primary_key(a: &PrimaryKey, b: &PrimaryKey) -> bool {

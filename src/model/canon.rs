@@ -121,6 +121,7 @@ pub fn canonicalise(db: &mut Database) -> Vec<Problem> {
             index_pass(index, &["views", key, "indexes", name], &mut p);
         }
         triggers_pass("views", key, &mut v.triggers, &mut p);
+        rules_pass(&mut v.rules);
         v.definition = v
             .definition
             .trim()
@@ -297,6 +298,18 @@ fn triggers_pass(
         }
         if t.enabled.as_deref() == Some("origin") {
             t.enabled = None;
+        }
+    }
+}
+
+/// A rule's enabled state in lower case, `origin` being the default.
+fn rules_pass(rules: &mut IndexMap<String, crate::model::Rule>) {
+    for r in rules.values_mut() {
+        if let Some(en) = r.enabled.as_mut() {
+            *en = en.trim().to_lowercase();
+        }
+        if r.enabled.as_deref() == Some("origin") {
+            r.enabled = None;
         }
     }
 }
@@ -611,6 +624,7 @@ fn table_pass(
         policy.to = canonical_roles(&policy.to);
     }
     triggers_pass("tables", key, &mut table.triggers, p);
+    rules_pass(&mut table.rules);
     p.extend(canonical_grants(
         &mut table.grants,
         GrantKind::Table,

@@ -65,6 +65,21 @@ pub fn equivalent_with(a: &str, b: &str, cx: &ExprContext) -> bool {
     }
 }
 
+/// True when two statements (a rule's actions) parse and normalise to
+/// the same trees; text that does not parse is compared verbatim.
+pub fn equivalent_statement(a: &str, b: &str) -> bool {
+    let canon = |sql: &str| -> Result<Value, String> {
+        let parsed = pg_query::parse(sql, 0).map_err(|e| e.to_string())?;
+        let tree = serde_json::to_value(&parsed.protobuf).map_err(|e| e.to_string())?;
+        let cx = ExprContext::default();
+        Ok(Norm { cx: &cx }.node(tree))
+    };
+    match (canon(a), canon(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a.trim() == b.trim(),
+    }
+}
+
 /// Checks that `expr` is exactly one expression wherever the planner
 /// writes it: alone (`DEFAULT x`) or in parentheses (`CHECK (x)`,
 /// `USING (x)`). In parentheses too, because a trailing `--` comment or a

@@ -72,6 +72,7 @@ kinds! {
     Index = "index",
     Policy = "policy",
     Trigger = "trigger",
+    Rule = "rule",
     ReplicaIdentity = "replica_identity",
     View = "view",
     MaterializedView = "materialized_view",

@@ -12,6 +12,7 @@ pub mod memo;
 pub mod name;
 pub mod par;
 pub mod privileges;
+pub mod rule;
 pub mod schema_json;
 pub mod short;
 pub mod sqltext;

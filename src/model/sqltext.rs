@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use pg_query::NodeEnum;
 
 use super::error::Problem;
-use super::{expr, Database, Function, FunctionKind, Index, Table};
+use super::{expr, Database, Function, FunctionKind, Index, Rule, Table};
 
 /// True when the body is SQL-standard (`BEGIN ATOMIC ... END` or `RETURN x`):
 /// written verbatim after the header, not between dollar quotes.
@@ -47,6 +47,7 @@ pub fn problems(db: &Database) -> Vec<Problem> {
                 cx.expr(&["views", k, "triggers", n, "when"], &what, x);
             }
         }
+        cx.rules(&["views", k], &v.rules);
     }
     for (k, d) in &db.domains {
         if let Some(x) = &d.default {
@@ -95,7 +96,37 @@ impl<'a> Texts<'a> {
         }
     }
 
+    /// A rule's condition is one expression, each action one command.
+    fn rules(&mut self, at: &[&str; 2], rules: &'a indexmap::IndexMap<String, Rule>) {
+        for (n, r) in rules {
+            let what = format!("rule `{n}`");
+            if let Some(x) = &r.where_ {
+                self.expr(&[at[0], at[1], "rules", n, "where"], &what, x);
+            }
+            for (i, a) in r.actions.iter().enumerate() {
+                let i = i.to_string();
+                let action = a.trim().trim_end_matches(';').trim_end();
+                self.statement(
+                    &[at[0], at[1], "rules", n, "actions", &i],
+                    &what,
+                    &format!("{action};"),
+                    |s| {
+                        matches!(
+                            s,
+                            NodeEnum::SelectStmt(_)
+                                | NodeEnum::InsertStmt(_)
+                                | NodeEnum::UpdateStmt(_)
+                                | NodeEnum::DeleteStmt(_)
+                                | NodeEnum::NotifyStmt(_)
+                        )
+                    },
+                );
+            }
+        }
+    }
+
     fn table(&mut self, k: &str, t: &'a Table) {
+        self.rules(&["tables", k], &t.rules);
         for (c, col) in &t.columns {
             if let Some(x) = &col.default {
                 self.expr(&["tables", k, "columns", c, "default"], "default", x);

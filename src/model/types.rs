@@ -417,6 +417,9 @@ pub struct Table {
     /// Trigger name -> trigger.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub triggers: IndexMap<String, Trigger>,
+    /// Rule name -> rule (`CREATE RULE`).
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub rules: IndexMap<String, Rule>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub grants: Grants,
     /// Storage parameters (`WITH (fillfactor = 70)`).
@@ -1006,6 +1009,54 @@ pub struct Trigger {
     pub comment: Option<String>,
 }
 
+/// A rule (`CREATE RULE name AS ON event TO relation [WHERE condition] DO
+/// [ALSO | INSTEAD] actions`). Its condition and actions are compared as
+/// PostgreSQL parses them; `reconcile baseline` writes them as the server
+/// prints them (qualified names, INSERT column lists).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Rule {
+    /// `select`, `insert`, `update` or `delete`.
+    pub event: RuleEvent,
+    /// `DO INSTEAD` (true) or `DO ALSO` (false, the default).
+    #[serde(skip_serializing_if = "is_false")]
+    pub instead: bool,
+    /// The `WHERE` condition, reading `old` and `new`.
+    #[serde(rename = "where", skip_serializing_if = "Option::is_none")]
+    pub where_: Option<String>,
+    /// The commands run, each one `SELECT`, `INSERT`, `UPDATE`, `DELETE`
+    /// or `NOTIFY` without its `;`; none: `DO NOTHING`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<String>,
+    /// `origin` (default), `disabled`, `replica`, `always`
+    /// (`ALTER TABLE ... DISABLE RULE`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleEvent {
+    #[default]
+    Select,
+    Insert,
+    Update,
+    Delete,
+}
+
+impl RuleEvent {
+    pub fn sql(self) -> &'static str {
+        match self {
+            RuleEvent::Select => "SELECT",
+            RuleEvent::Insert => "INSERT",
+            RuleEvent::Update => "UPDATE",
+            RuleEvent::Delete => "DELETE",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TriggerTiming {
@@ -1050,6 +1101,9 @@ pub struct View {
     /// triggers on either.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub triggers: IndexMap<String, Trigger>,
+    /// Rules by name (`CREATE RULE`), besides the view's own query.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub rules: IndexMap<String, Rule>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

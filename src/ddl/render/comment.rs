@@ -30,6 +30,7 @@ pub enum Target<'a> {
     Index(&'a QualifiedName),
     Policy(&'a QualifiedName, &'a str),
     Trigger(&'a QualifiedName, &'a str),
+    Rule(&'a QualifiedName, &'a str),
 }
 
 impl Target<'_> {
@@ -60,6 +61,7 @@ impl Target<'_> {
             Target::Index(n) => format!("INDEX {}", n.sql()),
             Target::Policy(t, p) => format!("POLICY {} ON {}", quote_ident(p), t.sql()),
             Target::Trigger(t, g) => format!("TRIGGER {} ON {}", quote_ident(g), t.sql()),
+            Target::Rule(t, r) => format!("RULE {} ON {}", quote_ident(r), t.sql()),
         }
     }
 }

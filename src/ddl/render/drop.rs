@@ -46,6 +46,7 @@ pub fn drop_object(target: Target<'_>) -> String {
         Target::Trigger(t, g) => {
             format!("DROP TRIGGER IF EXISTS {} ON {};", quote_ident(g), t.sql())
         }
+        Target::Rule(t, r) => format!("DROP RULE IF EXISTS {} ON {};", quote_ident(r), t.sql()),
         Target::Column(t, c) => format!(
             "ALTER TABLE IF EXISTS {} DROP COLUMN IF EXISTS {};",
             t.sql(),

@@ -135,6 +135,7 @@ pub(super) fn translate(t: &mut Translator<'_>, item: &Item<'_>) -> Done {
         N::IndexStmt(s) => table::index(t, item, s),
         N::CreatePolicyStmt(s) => table::policy(t, item, s),
         N::CreateTrigStmt(s) => table::trigger(t, item, s),
+        N::RuleStmt(s) => table::rule(t, item, s),
         N::ViewStmt(s) => view(t, item, s),
         N::CreateTableAsStmt(s) => materialized(t, item, s),
         N::CreateFunctionStmt(s) => function(t, item, s),
@@ -1186,7 +1187,8 @@ fn comment(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CommentStmt) -> Done
         ObjectType::ObjectIndex
         | ObjectType::ObjectTabconstraint
         | ObjectType::ObjectPolicy
-        | ObjectType::ObjectTrigger => table::comment(t, item, kind, list(), text)?,
+        | ObjectType::ObjectTrigger
+        | ObjectType::ObjectRule => table::comment(t, item, kind, list(), text)?,
         _ => {
             return Err(Refusal::new(format!(
                 "`{}` is not supported in schema SQL files",

@@ -9,6 +9,7 @@ use super::stmt::{
 use super::text::{expr_text, first_location};
 use super::{stmt_end, stmt_start, strings, Done, Item, Refusal, Translator};
 use crate::model::canon::keys::references_text;
+use crate::model::rule::split_rule;
 use crate::model::types::*;
 use crate::model::QualifiedName;
 
@@ -639,6 +640,14 @@ fn alter_cmd(
         g.enabled = Some(state.into());
         Ok(())
     };
+    let rule = |tab: &mut Table, state: &str| -> Done {
+        let r = tab
+            .rules
+            .get_mut(&cmd.name)
+            .ok_or_else(|| Refusal::new(format!("rule {} is not on {key}", cmd.name)))?;
+        r.enabled = Some(state.into());
+        Ok(())
+    };
     match sub {
         A::AtAddInherit | A::AtDropInherit => {
             let Some(N::RangeVar(parent)) = def else {
@@ -741,6 +750,10 @@ fn alter_cmd(
         A::AtDisableTrig => trigger(tab, "disabled")?,
         A::AtEnableAlwaysTrig => trigger(tab, "always")?,
         A::AtEnableReplicaTrig => trigger(tab, "replica")?,
+        A::AtEnableRule => rule(tab, "origin")?,
+        A::AtDisableRule => rule(tab, "disabled")?,
+        A::AtEnableAlwaysRule => rule(tab, "always")?,
+        A::AtEnableReplicaRule => rule(tab, "replica")?,
         _ => {
             return Err(Refusal::new(format!(
                 "this ALTER TABLE action ({}) is not supported in schema SQL files",
@@ -1169,7 +1182,55 @@ pub(super) fn trigger(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::CreateTri
     Ok(())
 }
 
-/// COMMENT ON INDEX / CONSTRAINT / POLICY / TRIGGER.
+/// CREATE RULE, on a table or a view of the files; its condition and
+/// actions as written.
+pub(super) fn rule(t: &mut Translator<'_>, item: &Item<'_>, s: &pb::RuleStmt) -> Done {
+    let rv = s
+        .relation
+        .as_ref()
+        .ok_or_else(|| Refusal::new("no table"))?;
+    let event = match pb::CmdType::try_from(s.event) {
+        Ok(pb::CmdType::CmdSelect) => RuleEvent::Select,
+        Ok(pb::CmdType::CmdInsert) => RuleEvent::Insert,
+        Ok(pb::CmdType::CmdUpdate) => RuleEvent::Update,
+        Ok(pb::CmdType::CmdDelete) => RuleEvent::Delete,
+        _ => {
+            return Err(Refusal::new(
+                "a rule's event is SELECT, INSERT, UPDATE or DELETE",
+            ))
+        }
+    };
+    let text = t.text(item);
+    let stmt = text
+        .get(stmt_start(item)..stmt_end(item, text))
+        .unwrap_or_default();
+    let parts = split_rule(stmt).map_err(Refusal::new)?;
+    let r = Rule {
+        event,
+        instead: s.instead,
+        where_: parts.where_,
+        actions: parts.actions,
+        ..Default::default()
+    };
+    let view = rel(t, item, rv).to_string();
+    let (section, key, rules) = match t.db.views.get_mut(&view) {
+        Some(v) => ("views", view, &mut v.rules),
+        None => {
+            let (key, tab) = target(t, item, rv, false)?;
+            ("tables", key, &mut tab.rules)
+        }
+    };
+    if rules.insert(s.rulename.clone(), r).is_some() && !s.replace {
+        return Err(Refusal::new(format!(
+            "rule {} on {key} is declared twice",
+            s.rulename
+        )));
+    }
+    t.place(item, &[section, &key, "rules", &s.rulename], None);
+    Ok(())
+}
+
+/// COMMENT ON INDEX / CONSTRAINT / POLICY / TRIGGER / RULE.
 pub(super) fn comment(
     t: &mut Translator<'_>,
     item: &Item<'_>,
@@ -1208,6 +1269,14 @@ pub(super) fn comment(
         db.tables.contains_key(&k) || db.views.contains_key(&k)
     })?;
     let key = q.to_string();
+    if let (ObjectType::ObjectRule, Some(v)) = (kind, t.db.views.get_mut(&key)) {
+        let r = v
+            .rules
+            .get_mut(&name)
+            .ok_or_else(|| missing(&format!("rule {name} on {key}")))?;
+        r.comment = text;
+        return Ok(());
+    }
     if let (ObjectType::ObjectTrigger, Some(v)) = (kind, t.db.views.get_mut(&key)) {
         let g = v
             .triggers
@@ -1223,6 +1292,7 @@ pub(super) fn comment(
     let slot = match kind {
         ObjectType::ObjectPolicy => tab.policies.get_mut(&name).map(|p| &mut p.comment),
         ObjectType::ObjectTrigger => tab.triggers.get_mut(&name).map(|g| &mut g.comment),
+        ObjectType::ObjectRule => tab.rules.get_mut(&name).map(|r| &mut r.comment),
         _ => {
             let pk_name = tab
                 .primary_key

@@ -688,3 +688,44 @@ tables:
     .to_string();
     assert!(e.contains("schema.sql:1:1") && e.contains("foo"), "{e}");
 }
+
+#[test]
+fn rules_on_tables_and_views() {
+    same(
+        "create table t (id int, a text);
+create table l (id int);
+create view v as select id, a from t;
+create rule t_log as on insert to t where new.id > 0 do also (insert into l values (new.id); notify t);
+alter table t disable rule t_log;
+comment on rule t_log on t is 'logs';
+create rule v_del as on delete to v do instead delete from t where t.id = old.id;
+create rule t_keep as on update to t do instead nothing;
+",
+        "tables:
+  public.t:
+    columns: { id: integer, a: text }
+    rules:
+      t_log:
+        event: insert
+        where: new.id > 0
+        actions: ['insert into l values (new.id)', 'notify t']
+        enabled: disabled
+        comment: logs
+      t_keep: { event: update, instead: true }
+  public.l:
+    columns: { id: integer }
+views:
+  public.v:
+    definition: select id, a from t
+    rules:
+      v_del: { event: delete, instead: true, actions: ['delete from t where t.id = old.id'] }
+",
+    );
+    let e = load_str(
+        "create table t (id int);\ncreate rule r as on insert to auth.users do nothing;\n",
+        "schema.sql",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("schema.sql:2:1"), "{e}");
+}

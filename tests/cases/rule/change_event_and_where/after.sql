@@ -1,0 +1,3 @@
+CREATE TABLE t (id integer PRIMARY KEY, a text);
+CREATE TABLE t_log (id integer, a text);
+CREATE RULE t_keep AS ON UPDATE TO t WHERE OLD.a IS NOT NULL AND NEW.a IS NULL DO INSTEAD NOTHING;
