@@ -584,15 +584,15 @@ impl<'a> Differ<'a, '_> {
                 }
                 // A partition's column comes and goes with its parent's,
                 // and so does a table's that becomes or stops being one.
-                (Some(x), None) if !inherited_column(self.a.db, x) => {
-                    if !inherited_column(self.b.db, x) {
-                        parts_gone.push(x);
-                    }
+                (Some(x), None)
+                    if !inherited_column(self.a.db, x) && !inherited_column(self.b.db, x) =>
+                {
+                    parts_gone.push(x);
                 }
-                (None, Some(y)) if !inherited_column(self.b.db, y) => {
-                    if !inherited_column(self.a.db, y) {
-                        parts_new.push(y);
-                    }
+                (None, Some(y))
+                    if !inherited_column(self.b.db, y) && !inherited_column(self.a.db, y) =>
+                {
+                    parts_new.push(y);
                 }
                 _ => {}
             }
