@@ -74,6 +74,11 @@ codes! {
     /// A materialized view emptied (`REFRESH ... WITH NO DATA`): reading it
     /// fails until it is refreshed.
     MaterializedViewEmptied = "materialized_view_emptied", Red;
+    /// A table attached as a partition: scanned to check its rows fit the
+    /// bound, under an ACCESS EXCLUSIVE lock on it.
+    PartitionAttach = "partition_attach", Yellow;
+    /// A partition detached: an ACCESS EXCLUSIVE lock on it and its parent.
+    PartitionDetach = "partition_detach", Yellow;
     /// NOT NULL on a new column without a default: fails on a table with rows.
     NotNullWithoutDefault = "not_null_without_default", Yellow;
     /// A policy's roles or expressions changed in place.

@@ -348,9 +348,12 @@ pub fn compare(
             )
         }
         (Shape::Table(q, a), Shape::Table(_, b)) => {
+            if a.partition_by != b.partition_by {
+                return Ok(Verdict::Recreate);
+            }
             let up = table::table_settings(q, a, b)?;
             let down = table::table_settings(q, b, a)?;
-            let mut hazards = Vec::new();
+            let mut hazards = table::partition_hazards(q, a, b);
             if a.row_level_security.enabled && !b.row_level_security.enabled {
                 hazards.push(hazard(
                     Code::RowsWidened,

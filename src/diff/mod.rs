@@ -97,7 +97,10 @@ pub fn diff(
     let to = &*to;
     let (renamed, renames) = rename::apply(from, to)?;
     let renamed = table::columns_as_inherited(renamed, to);
-    let to = adopt_not_null_names(&renamed, to);
+    let moving = table::moving_partitions(&renamed, to);
+    let renamed = table::partition_parts_as_own(renamed, &moving);
+    let to = table::partition_parts_as_own(Cow::Borrowed(to), &moving);
+    let to = adopt_not_null_names(&renamed, &to);
     let to = &*to;
     let scope = if opts.whole_models {
         Scope::all()
@@ -167,6 +170,7 @@ fn compare(
         pending: Vec::new(),
         external: a.external.union(&b.external).cloned().collect(),
         frees: Vec::new(),
+        remade: BTreeSet::new(),
     };
     d.run(opts)?;
     tracing::debug!(changes = d.changes.len(), "compared the sides");
@@ -185,6 +189,7 @@ fn compare(
             c.after.push((first, why));
         }
     }
+    Differ::partition_moves(&mut changes, a.db, b.db);
     Ok(changes)
 }
 
@@ -448,6 +453,9 @@ struct Differ<'a, 'b> {
     /// (the id of a sequence created, the change it runs after): the
     /// change frees the sequence's name.
     frees: Vec<(Id, Id)>,
+    /// Tables dropped and created again: what is on them is made with the
+    /// new, empty table, as for a new one.
+    remade: BTreeSet<Id>,
 }
 
 /// Kinds recreated when something they depend on is recreated.
@@ -464,6 +472,7 @@ fn follows_dependency(o: &Obj<'_>) -> bool {
             | StepKind::ForeignKey
             | StepKind::Function
             | StepKind::Aggregate
+            | StepKind::SequenceOwner
     ) && !matches!(o.shape, Shape::Column(..))
 }
 
@@ -571,6 +580,10 @@ impl<'a> Differ<'a, '_> {
             }
         }
         let mut part_verdicts: BTreeMap<Id, Verdict> = BTreeMap::new();
+        // Parts on one side only, dropped or created once it is known
+        // whether their table is made again (then they go with it).
+        let mut parts_gone: Vec<&Obj<'a>> = Vec::new();
+        let mut parts_new: Vec<&Obj<'a>> = Vec::new();
         let mut part_ids: BTreeSet<&Id> = parts_a.keys().collect();
         part_ids.extend(parts_b.keys());
         for id in part_ids {
@@ -590,12 +603,17 @@ impl<'a> Differ<'a, '_> {
                     }
                     part_verdicts.insert(id.clone(), v);
                 }
-                // A partition's column comes and goes with its parent's.
-                (Some(x), None) if !inherited_column(self.a.db, x) => {
-                    self.drop_part(x)?;
+                // A partition's column comes and goes with its parent's,
+                // and so does a table's that becomes or stops being one.
+                (Some(x), None)
+                    if !inherited_column(self.a.db, x) && !inherited_column(self.b.db, x) =>
+                {
+                    parts_gone.push(x);
                 }
-                (None, Some(y)) if !inherited_column(self.b.db, y) => {
-                    self.create_part(y, None)?;
+                (None, Some(y))
+                    if !inherited_column(self.b.db, y) && !inherited_column(self.a.db, y) =>
+                {
+                    parts_new.push(y);
                 }
                 _ => {}
             }
@@ -640,11 +658,44 @@ impl<'a> Differ<'a, '_> {
             .filter(|(_, v)| matches!(v, Verdict::Recreate))
             .map(|(k, _)| k.clone())
             .collect();
+        // A table made again takes its parts with it: what rests on them
+        // (a foreign key on its key, a view on its columns) is made again.
+        let side_a = self.a;
+        let parts_of = |recreated: &mut BTreeSet<Id>, key: &str| {
+            let parts = side_a.parts.get(key).map(Vec::as_slice).unwrap_or_default();
+            recreated.extend(parts.iter().map(|o| o.id.clone()));
+        };
+        let tables: Vec<Id> = (recreated.iter())
+            .filter(|id| id.is(IdKind::Table))
+            .cloned()
+            .collect();
+        for t in &tables {
+            parts_of(&mut recreated, t.key());
+        }
         loop {
             let mut grew = false;
             let all = self.a.objs.values().chain(parts_a.values().copied());
             for o in all {
-                if recreated.contains(&o.id) || !follows_dependency(o) {
+                if recreated.contains(&o.id) {
+                    continue;
+                }
+                // A partition is dropped with its parent.
+                if let Shape::Table(_, t) = &o.shape {
+                    let parent = t
+                        .partition_of
+                        .as_ref()
+                        .map(|p| Id::new(IdKind::Table, &p.parent));
+                    if parent.is_some_and(|p| recreated.contains(&p))
+                        && self.b.objs.contains_key(&o.id)
+                        && verdicts.contains_key(&o.id)
+                    {
+                        recreated.insert(o.id.clone());
+                        parts_of(&mut recreated, o.id.key());
+                        grew = true;
+                    }
+                    continue;
+                }
+                if !follows_dependency(o) {
                     continue;
                 }
                 let both = (self.b.objs.contains_key(&o.id) && verdicts.contains_key(&o.id))
@@ -669,6 +720,10 @@ impl<'a> Differ<'a, '_> {
                 break;
             }
         }
+        self.remade = (recreated.iter())
+            .filter(|id| id.is(IdKind::Table))
+            .cloned()
+            .collect();
         for (id, v) in verdicts {
             let (x, y) = (&self.a.objs[&id], &self.b.objs[&id]);
             if recreated.contains(&id) {
@@ -684,8 +739,19 @@ impl<'a> Differ<'a, '_> {
                 self.alter(x, y, p);
             }
         }
+        // Parts of a table made again are in its CREATE TABLE.
+        let with_table = |o: &Obj<'_>| o.group.as_ref().is_some_and(|g| recreated.contains(g));
+        for x in parts_gone.into_iter().filter(|o| !with_table(o)) {
+            self.drop_part(x)?;
+        }
+        for y in parts_new.into_iter().filter(|o| !with_table(o)) {
+            self.create_part(y, None)?;
+        }
         for (id, v) in part_verdicts {
             let (x, y) = (parts_a[&id], parts_b[&id]);
+            if with_table(x) {
+                continue;
+            }
             if recreated.contains(&id) {
                 let drop_id = self.drop_part(x)?;
                 self.create_part(y, Some(drop_id))?;
@@ -802,6 +868,59 @@ impl<'a> Differ<'a, '_> {
             });
         }
         self.changes.extend(out);
+    }
+
+    /// A table attached as a partition must first have the columns and
+    /// keys its parent needs: its parts change before the attach. One that
+    /// only leaves its parent leaves it first, then its parts change.
+    fn partition_moves(changes: &mut [Change], from: &Database, to: &Database) {
+        let mut attach = BTreeSet::new();
+        let mut detach = BTreeSet::new();
+        for (key, b) in &to.tables {
+            let Some(a) = from.tables.get(key) else {
+                continue;
+            };
+            if a.partition_of == b.partition_of || a.partition_by != b.partition_by {
+                continue;
+            }
+            let id = Id::new(IdKind::Table, key);
+            if b.partition_of.is_some() {
+                attach.insert(id);
+            } else {
+                detach.insert(id);
+            }
+        }
+        if attach.is_empty() && detach.is_empty() {
+            return;
+        }
+        let mut before: Vec<(Id, Id)> = Vec::new();
+        for c in changes.iter_mut() {
+            let Some(g) = c.group.clone().filter(|_| c.action != Action::Rename) else {
+                continue;
+            };
+            if attach.contains(&g) {
+                // The table is there already: only its attach waits.
+                c.to_deps.retain(|d| *d != g);
+                c.soft_deps.retain(|d| *d != g);
+                before.push((g, c.id.clone()));
+            }
+        }
+        for c in changes.iter_mut() {
+            match c.group.as_ref() {
+                Some(g) if detach.contains(g) => {
+                    let why = "its table leaves its parent first".to_string();
+                    c.after.push((g.clone(), why));
+                }
+                _ => {}
+            }
+        }
+        for (table, part) in before {
+            let change = (changes.iter_mut()).find(|c| c.id == table && c.action == Action::Alter);
+            if let Some(c) = change {
+                let why = "the table gets the columns and keys its parent needs first".to_string();
+                c.after.push((part, why));
+            }
+        }
     }
 
     /// A table-level REVOKE also takes the privilege from every column, so
@@ -926,16 +1045,21 @@ impl<'a> Differ<'a, '_> {
             .is_some_and(|pk| pk.columns.iter().any(|c| c == n))
     }
 
-    /// Whether the table (or view) an object belongs to already exists.
+    /// Whether the table (or view) an object belongs to already exists
+    /// (and is not made again).
     fn parent_exists(&self, o: &Obj<'_>) -> bool {
         o.group.as_ref().is_some_and(|g| {
             let key = g.key();
-            self.a.db.tables.contains_key(key) || self.a.db.views.contains_key(key)
+            !self.remade.contains(g)
+                && (self.a.db.tables.contains_key(key) || self.a.db.views.contains_key(key))
         })
     }
 
     fn parent_survives(&self, o: &Obj<'_>) -> bool {
         o.group.as_ref().is_some_and(|g| {
+            if self.remade.contains(g) {
+                return false;
+            }
             let key = g.key();
             self.b.db.tables.contains_key(key) || self.b.db.views.contains_key(key)
         })

@@ -5,7 +5,9 @@
 //! foreign key to it, a policy calling a changed function, a column of a
 //! changed enum. Mentions are followed to a fixed point through views and
 //! through tables whose own columns, checks, policies or triggers mention a
-//! change (a retyped column breaks what reads the table); a table that
+//! change (a retyped column breaks what reads the table), and through
+//! functions that mention one (a view calling a function made again with
+//! its table is made again too); a table that
 //! mentions a change only in a foreign key is looked at but not followed
 //! further (nothing reads a foreign key).
 //!
@@ -59,6 +61,9 @@ struct Candidate<'a> {
     own: Vec<u32>,
     /// Tokens of its foreign keys.
     references: Vec<u32>,
+    /// A table or view (else a function, which is always compared, but
+    /// whose name is followed: a view calling it reads what it reads).
+    relation: bool,
 }
 
 impl Mentions {
@@ -119,7 +124,9 @@ impl Mentions {
             fresh.clear();
             open.retain(|c| {
                 if c.own.iter().any(|t| hot[*t as usize]) {
-                    self.kept.insert(c.key.to_string());
+                    if c.relation {
+                        self.kept.insert(c.key.to_string());
+                    }
                     match name_tokens(c.key) {
                         Some(names) => {
                             fresh.extend(names.into_iter().filter(|n| self.names.insert(n.clone())))
@@ -141,11 +148,22 @@ impl Mentions {
     }
 }
 
-/// Every table and view of `a` not yet kept, as tokens.
+/// Every table and view of `a` not yet kept, and every function, as
+/// tokens.
 fn candidates<'a>(a: &'a Database, kept: &HashSet<String>) -> Option<(Words, Vec<Candidate<'a>>)> {
     let tables = not_kept::<Table, _>(&a.tables, kept);
     let views = not_kept::<View, _>(&a.views, kept);
-    cut(&tables, &views)
+    let (mut words, mut out) = cut(&tables, &views)?;
+    for (key, f) in &a.functions {
+        let (own, _) = words.of(f, "")?;
+        out.push(Candidate {
+            key,
+            own,
+            references: Vec::new(),
+            relation: false,
+        });
+    }
+    Some((words, out))
 }
 
 /// The entries of `map` whose keys are not in `kept`.
@@ -172,6 +190,7 @@ fn cut<'a>(
             key,
             own,
             references,
+            relation: true,
         });
     }
     for (key, v) in views {
@@ -180,6 +199,7 @@ fn cut<'a>(
             key,
             own,
             references: Vec::new(),
+            relation: true,
         });
     }
     Some((words, out))
@@ -283,6 +303,28 @@ mod tests {
             kept(&scope(&a, &b), &b),
             ["public.b", "public.v", "public.w"]
         );
+    }
+
+    #[test]
+    fn a_view_calling_a_function_that_reads_a_change_is_kept() {
+        let mut a = model();
+        a.functions.insert(
+            "public.n()".into(),
+            crate::model::Function {
+                body: "SELECT count(*) FROM public.c".into(),
+                ..Default::default()
+            },
+        );
+        a.views.insert(
+            "public.x".into(),
+            View {
+                definition: "SELECT public.n() AS n".into(),
+                ..Default::default()
+            },
+        );
+        let mut b = a.clone();
+        b.tables["public.c"].comment = Some("changed".into());
+        assert_eq!(kept(&scope(&a, &b), &b), ["public.c", "public.x"]);
     }
 
     #[test]

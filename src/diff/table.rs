@@ -778,18 +778,18 @@ pub fn compare_part(
 }
 
 /// The table's own settings: owner, comment, grants, RLS, storage options,
-/// logging, replica identity.
+/// logging, replica identity, and which partition of which parent it is
+/// (DETACH and ATTACH). Partitioning itself (`partition_by`) cannot change
+/// in place: the table is made again (`alter::compare`).
 pub fn table_settings(q: &QualifiedName, a: &Table, b: &Table) -> Result<Vec<String>, PlanError> {
     let (ea, eb) = (a, b);
-    if ea.partition_by != eb.partition_by || ea.partition_of != eb.partition_of {
-        return Err(PlanError::Invalid {
-            what: format!("table {q}"),
-            message:
-                "partitioning cannot change in place; drop and create the table under another name"
-                    .into(),
-        });
-    }
     let mut out = Vec::new();
+    // A partition leaves its old parent (or bound) first and joins the new
+    // one last, once its columns and keys are as the parent needs.
+    let moved = ea.partition_of != eb.partition_of;
+    if let Some(p) = ea.partition_of.as_ref().filter(|_| moved) {
+        out.push(render::detach_partition(q, p)?);
+    }
     // Parents are compared as a set: their order only placed the columns
     // when the table was made.
     for p in a.inherits.iter().filter(|p| !b.inherits.contains(p)) {
@@ -850,7 +850,45 @@ pub fn table_settings(q: &QualifiedName, a: &Table, b: &Table) -> Result<Vec<Str
             eb.replica_identity.as_deref().unwrap_or("default"),
         ));
     }
+    if let Some(p) = eb.partition_of.as_ref().filter(|_| moved) {
+        out.push(render::attach_partition(q, p)?);
+    }
     Ok(out)
+}
+
+/// What leaving a parent and joining one do to those using the tables.
+pub fn partition_hazards(q: &QualifiedName, a: &Table, b: &Table) -> Vec<Hazard> {
+    let mut out = Vec::new();
+    if a.partition_of == b.partition_of {
+        return out;
+    }
+    if let Some(p) = &a.partition_of {
+        out.push(hazard(
+            Code::PartitionDetach,
+            format!(
+                "detaches {q} from {}: an ACCESS EXCLUSIVE lock on both for an instant (reads and writes of {} wait); its rows leave the parent",
+                p.parent, p.parent
+            ),
+        ));
+    }
+    if let Some(p) = &b.partition_of {
+        let checked = if p.bound.trim().eq_ignore_ascii_case("DEFAULT") {
+            format!("every row of {q} is checked against the other partitions' bounds")
+        } else {
+            format!(
+                "every row of {q} (and of {}'s default partition, if it has one) is checked against the bound",
+                p.parent
+            )
+        };
+        out.push(hazard(
+            Code::PartitionAttach,
+            format!(
+                "attaches {q} to {} {}: {checked} under an ACCESS EXCLUSIVE lock on {q} (its reads and writes wait; the parent's go on under SHARE UPDATE EXCLUSIVE); online instead: a CHECK matching the bound, added NOT VALID and validated before the attach, lets it skip the scan",
+                p.parent, p.bound
+            ),
+        ));
+    }
+    out
 }
 
 fn names_index(t: &Table) -> bool {
@@ -987,4 +1025,118 @@ fn inherited_columns(db: &Database, key: &str, out: &mut IndexMap<String, Column
             ..c.clone()
         });
     }
+}
+
+/// The tables on both sides that join, leave or move between parents (or
+/// change their bound), partitioned alike on both.
+pub(super) fn moving_partitions(from: &Database, to: &Database) -> Vec<String> {
+    (to.tables.iter())
+        .filter(|(k, b)| {
+            from.tables.get(*k).is_some_and(|a| {
+                a.partition_of != b.partition_of && a.partition_by == b.partition_by
+            })
+        })
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+/// `db` with each table of `moving` that is a partition in it given the
+/// keys and indexes it has from its parent as its own, under the names
+/// PostgreSQL gives them: DETACH leaves them on the table, and ATTACH
+/// takes a matching one for the parent's (or makes it), so a plan states
+/// them on the table before it is attached and after it is detached.
+pub(super) fn partition_parts_as_own<'a>(
+    db: std::borrow::Cow<'a, Database>,
+    moving: &[String],
+) -> std::borrow::Cow<'a, Database> {
+    let from_parent = |db: &Database, k: &String| {
+        let p = db.tables.get(k)?.partition_of.as_ref()?;
+        let parent = db.tables.get(&p.parent)?;
+        let keyed =
+            parent.primary_key.is_some() || !parent.unique.is_empty() || !parent.indexes.is_empty();
+        keyed.then(|| parent.clone())
+    };
+    let owed: Vec<(String, Table)> = (moving.iter())
+        .filter_map(|k| Some((k.clone(), from_parent(&db, k)?)))
+        .collect();
+    if owed.is_empty() {
+        return db;
+    }
+    let mut out = db.into_owned();
+    for (k, parent) in owed {
+        let Ok(q) = render::parse_name(&k, &k) else {
+            continue;
+        };
+        let t = out.tables.get_mut(&k).expect("a key of the map");
+        if let (None, Some(pk)) = (&t.primary_key, &parent.primary_key) {
+            t.primary_key = Some(crate::model::PrimaryKey {
+                name: None,
+                comment: None,
+                ..pk.clone()
+            });
+        }
+        for u in parent.unique.values() {
+            if t.unique.values().any(|x| x.columns == u.columns) {
+                continue;
+            }
+            let cols: Vec<&str> = u
+                .columns
+                .iter()
+                .chain(&u.include)
+                .map(String::as_str)
+                .collect();
+            let name = crate::model::name::object_name(&q.name, &name_addition(&cols), "key");
+            let u = crate::model::Unique {
+                renamed_from: None,
+                comment: None,
+                ..u.clone()
+            };
+            t.unique.insert(name, u);
+        }
+        for ix in parent.indexes.values() {
+            let same = |x: &crate::model::Index| {
+                x.columns == ix.columns
+                    && x.unique == ix.unique
+                    && x.method == ix.method
+                    && x.include == ix.include
+                    && x.where_ == ix.where_
+            };
+            if t.indexes.values().any(same) {
+                continue;
+            }
+            let cols: Vec<&str> = (ix.columns.iter())
+                .map(|e| e.column.as_deref().unwrap_or("expr"))
+                .chain(ix.include.iter().map(String::as_str))
+                .collect();
+            let name = crate::model::name::object_name(&q.name, &name_addition(&cols), "idx");
+            let ix = crate::model::Index {
+                renamed_from: None,
+                comment: None,
+                ..ix.clone()
+            };
+            t.indexes.insert(name, ix);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The columns' part of an index name, as PostgreSQL joins them
+/// (`ChooseIndexNameAddition`): with `_`, up to 63 bytes.
+fn name_addition(cols: &[&str]) -> String {
+    let mut out = String::new();
+    for c in cols {
+        if !out.is_empty() {
+            out.push('_');
+        }
+        out.push_str(c);
+        if out.len() >= 63 {
+            let mut end = 63;
+            while !out.is_char_boundary(end) {
+                end -= 1;
+            }
+            out.truncate(end);
+            break;
+        }
+    }
+    out
 }

@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 
 use crate::model::{
     quote_ident, Check, Column, Compression, Exclusion, FkAction, FkMatch, ForeignKey, Identity,
-    IdentitySequence, PrimaryKey, QualifiedName, RowLevelSecurity, Storage, Table, Unique,
+    IdentitySequence, PartitionOf, PrimaryKey, QualifiedName, RowLevelSecurity, Storage, Table,
+    Unique,
 };
 
 use super::PlanError;
@@ -538,6 +539,27 @@ pub fn create_table(
     sql.push_str(&with_options(&e.options));
     sql.push(';');
     Ok(sql)
+}
+
+/// `ALTER TABLE parent ATTACH PARTITION child FOR VALUES ...;`
+pub fn attach_partition(child: &QualifiedName, p: &PartitionOf) -> Result<String, PlanError> {
+    let parent = parse_name(&p.parent, &format!("partition parent of {child}"))?;
+    Ok(format!(
+        "ALTER TABLE {} ATTACH PARTITION {} {};",
+        parent.sql(),
+        child.sql(),
+        p.bound
+    ))
+}
+
+/// `ALTER TABLE parent DETACH PARTITION child;`
+pub fn detach_partition(child: &QualifiedName, p: &PartitionOf) -> Result<String, PlanError> {
+    let parent = parse_name(&p.parent, &format!("partition parent of {child}"))?;
+    Ok(format!(
+        "ALTER TABLE {} DETACH PARTITION {};",
+        parent.sql(),
+        child.sql()
+    ))
 }
 
 /// `ALTER TABLE t ENABLE ROW LEVEL SECURITY;` and/or `... FORCE ...;`

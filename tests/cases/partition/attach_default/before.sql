@@ -1,0 +1,3 @@
+CREATE TABLE m (id integer NOT NULL, at date NOT NULL, v text) PARTITION BY RANGE (at);
+CREATE TABLE m_2024 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE m_rest (id integer NOT NULL, at date NOT NULL, v text);

@@ -1,0 +1,4 @@
+CREATE SCHEMA app;
+CREATE SCHEMA arch;
+CREATE TABLE app.m (id integer NOT NULL, at date NOT NULL, v text) PARTITION BY LIST (id);
+CREATE TABLE arch.m_1 PARTITION OF app.m FOR VALUES IN (1, 2);

@@ -1,0 +1,5 @@
+CREATE TABLE m (id integer NOT NULL, at date NOT NULL, v text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+CREATE INDEX m_v ON m (v);
+CREATE TABLE m_2024 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE m_2023 (id integer NOT NULL, at date NOT NULL, v text, PRIMARY KEY (id, at));
+CREATE INDEX m_2023_v_idx ON m_2023 (v);

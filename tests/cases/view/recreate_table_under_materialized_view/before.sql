@@ -1,0 +1,4 @@
+CREATE TABLE t (id integer PRIMARY KEY, a text);
+CREATE MATERIALIZED VIEW mv AS SELECT id, a FROM t;
+CREATE INDEX mv_id ON mv (id);
+INSERT INTO t VALUES (1, 'x');

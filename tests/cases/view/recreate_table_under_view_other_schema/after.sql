@@ -1,0 +1,7 @@
+CREATE SCHEMA app;
+CREATE SCHEMA rep;
+CREATE TABLE app.t (id integer NOT NULL, at date NOT NULL, a text) PARTITION BY RANGE (at);
+CREATE TABLE app.t_2024 PARTITION OF app.t FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE INDEX t_at ON app.t (at);
+CREATE VIEW rep.v AS SELECT id, at, a FROM app.t;
+CREATE VIEW rep.w AS SELECT count(*) AS n FROM rep.v;
