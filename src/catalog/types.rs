@@ -7,7 +7,8 @@ use super::acl::{grants, AclKind};
 use super::session::{not_ext, qualified_unless_catalog, Session};
 use super::{CatalogError, InspectOptions};
 use crate::model::{
-    Collation, CompositeType, Database, Domain, EnumType, Extension, SchemaDef,
+    Collation, CompositeType, Database, Domain, EnumType, Extension, InstalledVersions,
+    SchemaDef,
     TextSearchConfiguration,
 };
 
@@ -104,6 +105,10 @@ struct ExtensionRow {
     default_version: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     comment: Option<String>,
+    #[diesel(sql_type = Array<Text>)]
+    updates_to: Vec<String>,
+    #[diesel(sql_type = Array<Text>)]
+    updates_from: Vec<String>,
 }
 
 pub fn extensions(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
@@ -112,11 +117,28 @@ pub fn extensions(s: &mut Session, db: &mut Database) -> Result<(), CatalogError
         "SELECT e.extname::text AS name, n.nspname::text AS schema, e.extversion AS version,
                 (SELECT a.default_version FROM pg_available_extensions a
                   WHERE a.name = e.extname) AS default_version,
-                obj_description(e.oid, 'pg_extension') AS comment
+                obj_description(e.oid, 'pg_extension') AS comment,
+                -- Update paths need the control file: none without it.
+                CASE WHEN a.name IS NULL THEN '{}'::text[] ELSE ARRAY(
+                  SELECT p.target FROM pg_extension_update_paths(e.extname) p
+                   WHERE p.source = e.extversion AND p.path IS NOT NULL) END AS updates_to,
+                CASE WHEN a.name IS NULL THEN '{}'::text[] ELSE ARRAY(
+                  SELECT p.source FROM pg_extension_update_paths(e.extname) p
+                   WHERE p.target = e.extversion AND p.path IS NOT NULL) END AS updates_from
            FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+           LEFT JOIN pg_available_extensions a ON a.name = e.extname
           WHERE n.nspname = ANY($1)",
     )?;
     for r in rows {
+        db.extension_versions.0.insert(
+            r.name.clone(),
+            InstalledVersions {
+                default: r.default_version.clone(),
+                installed: r.version.clone(),
+                updates_to: r.updates_to,
+                updates_from: r.updates_from,
+            },
+        );
         let ext = Extension {
             schema: (r.schema != "public").then_some(r.schema),
             version: (r.default_version.as_deref() != Some(r.version.as_str()))
