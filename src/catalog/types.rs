@@ -3,12 +3,11 @@
 use diesel::sql_types::{Array, Bool, Nullable, Text};
 use diesel::QueryableByName;
 
-use super::acl::{grants, AclKind};
+use super::acl::{grants, with_owner, AclKind};
 use super::session::{not_ext, qualified_unless_catalog, Session};
 use super::{CatalogError, InspectOptions};
 use crate::model::{
-    Collation, CompositeType, Database, Domain, EnumType, Extension, InstalledVersions,
-    SchemaDef,
+    Collation, CompositeType, Database, Domain, EnumType, Extension, InstalledVersions, SchemaDef,
     TextSearchConfiguration,
 };
 
@@ -86,7 +85,14 @@ pub fn schemas(
         let def = SchemaDef {
             owner: s.owner(&r.owner),
             comment: r.comment,
-            grants: grants(r.acl.as_deref(), &r.owner, AclKind::Plain),
+            grants: with_owner(
+                grants(r.acl.as_deref(), &r.owner, AclKind::Plain),
+                r.acl.as_deref(),
+                &r.owner,
+                &s.me,
+                "UC",
+                AclKind::Plain,
+            ),
         };
         db.schemas.insert(r.name, def);
     }
@@ -191,7 +197,14 @@ pub fn enums(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
             owner: s.owner(&r.owner),
             values: r.labels.into_iter().map(Into::into).collect(),
             comment: r.comment,
-            grants: grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),
+            grants: with_owner(
+                grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),
+                r.acl.as_deref(),
+                &r.owner,
+                &s.me,
+                "U",
+                AclKind::Plain,
+            ),
         };
         db.enums.insert(key, e);
     }
@@ -261,7 +274,14 @@ pub fn domains(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
             collation: r.collation.as_deref().and_then(qualified_unless_catalog),
             checks: r.check_names.into_iter().zip(r.check_exprs).collect(),
             comment: r.comment,
-            grants: grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),
+            grants: with_owner(
+                grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),
+                r.acl.as_deref(),
+                &r.owner,
+                &s.me,
+                "U",
+                AclKind::Plain,
+            ),
         };
         db.domains.insert(key, d);
     }
@@ -305,7 +325,14 @@ pub fn composites(s: &mut Session, db: &mut Database) -> Result<(), CatalogError
             owner: s.owner(&r.owner),
             attributes: r.attr_names.into_iter().zip(r.attr_types).collect(),
             comment: r.comment,
-            grants: grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),
+            grants: with_owner(
+                grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),
+                r.acl.as_deref(),
+                &r.owner,
+                &s.me,
+                "U",
+                AclKind::Plain,
+            ),
         };
         db.composite_types.insert(key, c);
     }

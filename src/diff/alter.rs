@@ -20,6 +20,13 @@ struct Extras<'x> {
 }
 
 impl Extras<'_> {
+    /// The owner's key in the grants: the new owner's, as ALTER OWNER runs
+    /// first and takes the old owner's privileges over.
+    fn owner_key(&self) -> Option<&str> {
+        self.owner
+            .map(|(_, b)| crate::model::privileges::owner_key(b.as_deref()))
+    }
+
     fn sql(&self, forward: bool) -> Result<Vec<String>, PlanError> {
         fn pick<T>(forward: bool, a: T, b: T) -> (T, T) {
             if forward {
@@ -37,7 +44,7 @@ impl Extras<'_> {
         out.extend(extras::comment(self.target, a, b));
         if let Some((a, b)) = self.grants {
             let (a, b) = pick(forward, a, b);
-            out.extend(extras::grants(self.target, None, a, b)?);
+            out.extend(extras::grants(self.target, None, a, b, self.owner_key())?);
         }
         Ok(out)
     }
@@ -45,7 +52,7 @@ impl Extras<'_> {
     fn hazards(&self) -> Result<Vec<Hazard>, PlanError> {
         let mut out = Vec::new();
         if let Some((a, b)) = self.grants {
-            if extras::widens(self.target, None, a, b)? {
+            if extras::widens(self.target, None, a, b, self.owner_key())? {
                 out.push(hazard(
                     Code::AccessWidened,
                     format!("grants more on {}", self.target.sql()),
@@ -269,7 +276,13 @@ pub fn compare(
                     format!("disabling row level security on {q} widens access"),
                 ));
             }
-            if extras::widens(Target::Table(q), None, &a.grants, &b.grants)? {
+            if extras::widens(
+                Target::Table(q),
+                None,
+                &a.grants,
+                &b.grants,
+                Some(crate::model::privileges::owner_key(b.owner.as_deref())),
+            )? {
                 hazards.push(hazard(Code::AccessWidened, format!("grants more on {q}")));
             }
             Ok(in_place(up, down, hazards))
@@ -911,7 +924,7 @@ fn view_column_hazards(
     let mut out = Vec::new();
     for (c, y) in &b.column_grants {
         let x = a.column_grants.get(c).unwrap_or(&none_held);
-        if extras::widens(Target::View(q), Some(c), x, y)? {
+        if extras::widens(Target::View(q), Some(c), x, y, None)? {
             out.push(hazard(
                 Code::AccessWidened,
                 format!("grants more on {}.{}", q.sql(), quote_ident(c)),
@@ -956,8 +969,8 @@ fn view_columns(
     for c in cols {
         let x = a.column_grants.get(c).unwrap_or(&none_held);
         let y = b.column_grants.get(c).unwrap_or(&none_held);
-        out.0.extend(extras::grants(target, Some(c), x, y)?);
-        out.1.extend(extras::grants(target, Some(c), y, x)?);
+        out.0.extend(extras::grants(target, Some(c), x, y, None)?);
+        out.1.extend(extras::grants(target, Some(c), y, x, None)?);
     }
     Ok(out)
 }

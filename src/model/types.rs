@@ -14,7 +14,10 @@ use super::name::QualifiedName;
 use super::short::{is_false, is_true, yes};
 
 /// Role name -> privileges, e.g. `{ authenticated: [select, insert] }`.
-/// A privilege may carry ` with grant option`.
+/// A privilege may carry ` with grant option`. The owner holds every
+/// privilege unless it is named: then it holds what is listed (`[]`:
+/// none). `current_user` names the applying role, the owner when `owner`
+/// is omitted.
 pub type Grants = IndexMap<String, Vec<String>>;
 
 /// A whole database schema: the desired state, or what a database holds.
