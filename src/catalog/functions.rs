@@ -334,14 +334,8 @@ pub fn aggregates(s: &mut Session, db: &mut Database) -> Result<(), CatalogError
             sortop: r.sortop.as_deref().and_then(qualified_unless_catalog),
             parallel: parallel(&r.parallel),
             comment: r.comment,
-            grants: with_owner(
-                grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('X')),
-                r.acl.as_deref(),
-                &r.owner,
-                &s.me,
-                "X",
-                AclKind::Plain,
-            ),
+            // No owner in the model of an aggregate: nor the owner's own.
+            grants: grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('X')),
         };
         db.aggregates.insert(key, a);
     }
