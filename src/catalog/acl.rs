@@ -156,6 +156,51 @@ pub fn grants(acl: Option<&[String]>, owner: &str, kind: AclKind) -> Grants {
     out
 }
 
+/// Every privilege of a table or view on the server: what its owner holds
+/// by default.
+pub fn relation_letters(version: PgVersion) -> &'static str {
+    if version.at_least(17) {
+        "arwdDxtm"
+    } else {
+        "arwdDxt"
+    }
+}
+
+/// `g` with the owner's own privileges when an explicit ACL gives it less
+/// than `full` (every privilege of the kind): the owner revoked some of its
+/// own, or all (no entry). Keyed by the owner's name, or `current_user`
+/// when the owner is the reading role (the model's `owner` is then empty).
+pub fn with_owner(
+    mut g: Grants,
+    acl: Option<&[String]>,
+    owner: &str,
+    me: &str,
+    full: &str,
+    kind: AclKind,
+) -> Grants {
+    let Some(acl) = acl else {
+        return g;
+    };
+    let parsed = parse(acl);
+    let empty = Held::new();
+    let held = parsed.get(owner).unwrap_or(&empty);
+    if full.chars().all(|c| held.contains_key(&c)) {
+        return g;
+    }
+    let key = if owner == me {
+        crate::model::privileges::CURRENT_USER
+    } else {
+        owner
+    };
+    let kind = match kind {
+        AclKind::PublicDefault(_) => AclKind::Plain,
+        k => k,
+    };
+    g.insert(key.to_string(), words(held, kind));
+    g.sort_keys();
+    g
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,5 +271,30 @@ mod tests {
         assert_eq!(g["public"], Vec::<String>::new());
         assert_eq!(g["app"], ["execute"]);
         assert_eq!(g.keys().collect::<Vec<_>>(), ["app", "public"]);
+    }
+
+    #[test]
+    fn owner_with_fewer_than_all_is_named() {
+        let v15 = AclKind::Relation(PgVersion::of_major(15));
+        let full = relation_letters(PgVersion::of_major(15));
+        let own = |acl: &[&str], owner: &str| {
+            let acl = v(acl);
+            with_owner(
+                grants(Some(&acl), owner, v15),
+                Some(&acl),
+                owner,
+                "me",
+                full,
+                v15,
+            )
+        };
+        assert!(own(&["me=arwdDxt/me", "r=r/me"], "me")
+            .get("current_user")
+            .is_none());
+        assert_eq!(own(&["me=r/me"], "me")["current_user"], ["select"]);
+        assert_eq!(own(&["r=r/o"], "o")["o"], Vec::<String>::new());
+        assert_eq!(own(&["r=r/o"], "o")["r"], ["select"]);
+        let none = with_owner(Grants::new(), None, "o", "me", full, v15);
+        assert!(none.is_empty(), "no ACL: the defaults");
     }
 }

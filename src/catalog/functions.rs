@@ -3,7 +3,7 @@
 use diesel::sql_types::{Array, Bool, Double, Nullable, Text};
 use diesel::QueryableByName;
 
-use super::acl::{grants, AclKind};
+use super::acl::{grants, with_owner, AclKind};
 use super::session::{not_ext, qualified_unless_catalog, Session};
 use super::CatalogError;
 use crate::model::{Aggregate, Database, Function, FunctionKind, Unmanaged, Volatility};
@@ -170,7 +170,14 @@ pub fn functions(s: &mut Session, db: &mut Database) -> Result<(), CatalogError>
                 .collect(),
             owner: s.owner(&r.owner),
             comment: r.comment,
-            grants: grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('X')),
+            grants: with_owner(
+                grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('X')),
+                r.acl.as_deref(),
+                &r.owner,
+                &s.me,
+                "X",
+                AclKind::Plain,
+            ),
         };
         db.functions
             .insert(function_key(&r.schema, &r.name, &r.arg_types), f);
@@ -327,6 +334,7 @@ pub fn aggregates(s: &mut Session, db: &mut Database) -> Result<(), CatalogError
             sortop: r.sortop.as_deref().and_then(qualified_unless_catalog),
             parallel: parallel(&r.parallel),
             comment: r.comment,
+            // No owner in the model of an aggregate: nor the owner's own.
             grants: grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('X')),
         };
         db.aggregates.insert(key, a);

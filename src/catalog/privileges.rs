@@ -3,7 +3,7 @@
 use diesel::sql_types::{Array, Nullable, Text};
 use diesel::QueryableByName;
 
-use super::acl::{grants, AclKind};
+use super::acl::{grants, relation_letters, with_owner, AclKind};
 use super::session::Session;
 use super::CatalogError;
 use crate::model::{Database, DefaultPrivilege, Unmanaged};
@@ -51,7 +51,18 @@ pub fn default_privileges(s: &mut Session, db: &mut Database) -> Result<(), Cata
         } else {
             r.role.as_str()
         };
-        let g = grants(Some(&r.acl), owner, kind);
+        let mut g = grants(Some(&r.acl), owner, kind);
+        if r.schema.is_none() {
+            // The role's own defaults, when it took some of them away.
+            let full = match r.objtype.as_str() {
+                "r" => relation_letters(s.version),
+                "S" => "rwU",
+                "f" => "X",
+                "T" => "U",
+                _ => "UC",
+            };
+            g = with_owner(g, Some(&r.acl), &r.role, &s.me, full, kind);
+        }
         let name = format!(
             "for {} in {} on {}",
             r.role,
@@ -59,7 +70,7 @@ pub fn default_privileges(s: &mut Session, db: &mut Database) -> Result<(), Cata
             r.objtype
         );
         if on.is_empty() || g.is_empty() {
-            // E.g. the owner revoked its own default privileges.
+            // An object kind the model does not cover (large objects).
             db.unmanaged.push(Unmanaged {
                 kind: "default privileges".into(),
                 name,

@@ -5,7 +5,7 @@ use diesel::QueryableByName;
 use indexmap::IndexMap;
 use std::mem::take;
 
-use super::acl::{grants, AclKind};
+use super::acl::{grants, relation_letters, with_owner, AclKind};
 use super::session::{not_ext, not_extension_member, Session};
 use super::tables::{attnames_sql, comment_join, deferral, expr_sql, options_map, rel_filter};
 use super::CatalogError;
@@ -99,7 +99,14 @@ pub fn sequences(s: &mut Session, db: &mut Database) -> Result<(), CatalogError>
             cycle: r.cycle,
             owned_by,
             comment: r.comment,
-            grants: grants(r.acl.as_deref(), &r.owner, AclKind::Plain),
+            grants: with_owner(
+                grants(r.acl.as_deref(), &r.owner, AclKind::Plain),
+                r.acl.as_deref(),
+                &r.owner,
+                &s.me,
+                "rwU",
+                AclKind::Plain,
+            ),
         };
         db.sequences.insert(key, seq);
     }
@@ -192,7 +199,14 @@ pub fn views(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
             comment: r.comment,
             column_comments: Default::default(),
             column_grants: Default::default(),
-            grants: grants(r.acl.as_deref(), &r.owner, AclKind::Relation(s.version)),
+            grants: with_owner(
+                grants(r.acl.as_deref(), &r.owner, AclKind::Relation(s.version)),
+                r.acl.as_deref(),
+                &r.owner,
+                &s.me,
+                relation_letters(s.version),
+                AclKind::Relation(s.version),
+            ),
         };
         db.views.insert(Session::key(&r.schema, &r.name), v);
     }

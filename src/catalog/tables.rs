@@ -4,7 +4,7 @@ use diesel::sql_types::{Array, Bool, Int4, Int8, Nullable, Text};
 use diesel::QueryableByName;
 use indexmap::IndexMap;
 
-use super::acl::{grants, AclKind};
+use super::acl::{grants, relation_letters, with_owner, AclKind};
 use super::session::{not_ext, qualified_unless_catalog, Session};
 use super::types::collation_sql;
 use super::CatalogError;
@@ -147,7 +147,14 @@ pub fn tables(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
                 enabled: r.rls,
                 forced: r.rls_forced,
             },
-            grants: grants(r.acl.as_deref(), &r.owner, AclKind::Relation(s.version)),
+            grants: with_owner(
+                grants(r.acl.as_deref(), &r.owner, AclKind::Relation(s.version)),
+                r.acl.as_deref(),
+                &r.owner,
+                &s.me,
+                relation_letters(s.version),
+                AclKind::Relation(s.version),
+            ),
             unlogged: r.unlogged,
             partition_by: r.partition_by,
             partition_of,

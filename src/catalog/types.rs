@@ -3,12 +3,12 @@
 use diesel::sql_types::{Array, Bool, Nullable, Text};
 use diesel::QueryableByName;
 
-use super::acl::{grants, AclKind};
+use super::acl::{grants, with_owner, AclKind};
 use super::session::{not_ext, qualified_unless_catalog, Session};
 use super::{CatalogError, InspectOptions};
 use crate::model::{
-    Collation, CompositeType, Database, Domain, EnumType, Extension, RangeType, SchemaDef,
-    TextSearchConfiguration,
+    Collation, CompositeType, Database, Domain, EnumType, Extension, InstalledVersions, RangeType,
+    SchemaDef, TextSearchConfiguration,
 };
 
 #[derive(QueryableByName)]
@@ -85,7 +85,14 @@ pub fn schemas(
         let def = SchemaDef {
             owner: s.owner(&r.owner),
             comment: r.comment,
-            grants: grants(r.acl.as_deref(), &r.owner, AclKind::Plain),
+            grants: with_owner(
+                grants(r.acl.as_deref(), &r.owner, AclKind::Plain),
+                r.acl.as_deref(),
+                &r.owner,
+                &s.me,
+                "UC",
+                AclKind::Plain,
+            ),
         };
         db.schemas.insert(r.name, def);
     }
@@ -104,6 +111,10 @@ struct ExtensionRow {
     default_version: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     comment: Option<String>,
+    #[diesel(sql_type = Array<Text>)]
+    updates_to: Vec<String>,
+    #[diesel(sql_type = Array<Text>)]
+    updates_from: Vec<String>,
 }
 
 pub fn extensions(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
@@ -112,11 +123,28 @@ pub fn extensions(s: &mut Session, db: &mut Database) -> Result<(), CatalogError
         "SELECT e.extname::text AS name, n.nspname::text AS schema, e.extversion AS version,
                 (SELECT a.default_version FROM pg_available_extensions a
                   WHERE a.name = e.extname) AS default_version,
-                obj_description(e.oid, 'pg_extension') AS comment
+                obj_description(e.oid, 'pg_extension') AS comment,
+                -- Update paths need the control file: none without it.
+                CASE WHEN a.name IS NULL THEN '{}'::text[] ELSE ARRAY(
+                  SELECT p.target FROM pg_extension_update_paths(e.extname) p
+                   WHERE p.source = e.extversion AND p.path IS NOT NULL) END AS updates_to,
+                CASE WHEN a.name IS NULL THEN '{}'::text[] ELSE ARRAY(
+                  SELECT p.source FROM pg_extension_update_paths(e.extname) p
+                   WHERE p.target = e.extversion AND p.path IS NOT NULL) END AS updates_from
            FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+           LEFT JOIN pg_available_extensions a ON a.name = e.extname
           WHERE n.nspname = ANY($1)",
     )?;
     for r in rows {
+        db.extension_versions.0.insert(
+            r.name.clone(),
+            InstalledVersions {
+                default: r.default_version.clone(),
+                installed: r.version.clone(),
+                updates_to: r.updates_to,
+                updates_from: r.updates_from,
+            },
+        );
         let ext = Extension {
             schema: (r.schema != "public").then_some(r.schema),
             version: (r.default_version.as_deref() != Some(r.version.as_str()))
@@ -169,7 +197,14 @@ pub fn enums(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
             owner: s.owner(&r.owner),
             values: r.labels.into_iter().map(Into::into).collect(),
             comment: r.comment,
-            grants: grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),
+            grants: with_owner(
+                grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),
+                r.acl.as_deref(),
+                &r.owner,
+                &s.me,
+                "U",
+                AclKind::Plain,
+            ),
         };
         db.enums.insert(key, e);
     }
@@ -239,7 +274,14 @@ pub fn domains(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
             collation: r.collation.as_deref().and_then(qualified_unless_catalog),
             checks: r.check_names.into_iter().zip(r.check_exprs).collect(),
             comment: r.comment,
-            grants: grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),
+            grants: with_owner(
+                grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),
+                r.acl.as_deref(),
+                &r.owner,
+                &s.me,
+                "U",
+                AclKind::Plain,
+            ),
         };
         db.domains.insert(key, d);
     }
@@ -283,7 +325,14 @@ pub fn composites(s: &mut Session, db: &mut Database) -> Result<(), CatalogError
             owner: s.owner(&r.owner),
             attributes: r.attr_names.into_iter().zip(r.attr_types).collect(),
             comment: r.comment,
-            grants: grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),
+            grants: with_owner(
+                grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),
+                r.acl.as_deref(),
+                &r.owner,
+                &s.me,
+                "U",
+                AclKind::Plain,
+            ),
         };
         db.composite_types.insert(key, c);
     }
@@ -365,7 +414,14 @@ pub fn ranges(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
             subtype_diff: r.subtype_diff.as_deref().and_then(qualified_unless_catalog),
             multirange_type_name: multirange,
             comment: r.comment,
-            grants: grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),
+            grants: with_owner(
+                grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),
+                r.acl.as_deref(),
+                &r.owner,
+                &s.me,
+                "U",
+                AclKind::Plain,
+            ),
         };
         db.range_types.insert(key, g);
     }

@@ -16,7 +16,7 @@ use foldhash::{HashMap, HashMapExt};
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::model::name::split_dotted;
-use crate::model::privileges::DefaultKind;
+use crate::model::privileges::{owner_key, DefaultKind};
 use crate::model::{Database, FunctionKind, Id, IdKind, QualifiedName, Storage, Table};
 
 use super::pool::{StepPool, NO_STEP};
@@ -556,6 +556,7 @@ impl Builder {
         target: Target<'_>,
         column: Option<&str>,
         grants: &crate::model::Grants,
+        owner: Option<&str>,
     ) -> Result<(), PlanError> {
         // A role named in `grants` gets exactly that: take back first what
         // default privileges handed it when the object was created.
@@ -563,18 +564,21 @@ impl Builder {
             if let Some((schema, kind)) = default_scope(target) {
                 let given = self.defaults.default_grants(&schema, kind);
                 let all = self.revoke_named;
-                let named = grants.keys().filter(|r| *r != "public");
+                // The owner's own privileges are taken back by grant_statements.
+                let named = grants
+                    .keys()
+                    .filter(|r| *r != "public" && Some(r.as_str()) != owner);
                 for role in named.filter(|r| all || given.contains_key(*r)) {
                     let sql = format!(
                         "REVOKE ALL ON {} FROM {};",
                         render::grant_object(target),
-                        crate::model::quote_ident(role)
+                        render::role(role)
                     );
                     self.attach(parent, StepKind::Grant, sql);
                 }
             }
         }
-        for sql in render::grant_statements(target, column, grants)? {
+        for sql in render::grant_statements(target, column, grants, owner)? {
             self.attach(parent, StepKind::Grant, sql);
         }
         Ok(())
@@ -659,7 +663,13 @@ impl Builder {
             let p = Some(&id);
             self.owner(p, Target::Schema(name), &s.owner);
             self.comment(p, Target::Schema(name), &s.comment);
-            self.grants(p, Target::Schema(name), None, &s.grants)?;
+            self.grants(
+                p,
+                Target::Schema(name),
+                None,
+                &s.grants,
+                Some(owner_key(s.owner.as_deref())),
+            )?;
         }
         for (name, e) in &db.extensions {
             let id = Id::new(IdKind::Extension, name);
@@ -757,7 +767,13 @@ impl Builder {
             self.undo(render::drop_object(Target::Type(&name)));
             self.owner(Some(&id), Target::Type(&name), &e.owner);
             self.comment(Some(&id), Target::Type(&name), &e.comment);
-            self.grants(Some(&id), Target::Type(&name), None, &e.grants)?;
+            self.grants(
+                Some(&id),
+                Target::Type(&name),
+                None,
+                &e.grants,
+                Some(owner_key(e.owner.as_deref())),
+            )?;
         }
         for (key, c) in &db.composite_types {
             let name = parse_name(key, &format!("type `{key}`"))?;
@@ -774,7 +790,13 @@ impl Builder {
             self.undo(render::drop_object(Target::Type(&name)));
             self.owner(Some(&id), Target::Type(&name), &c.owner);
             self.comment(Some(&id), Target::Type(&name), &c.comment);
-            self.grants(Some(&id), Target::Type(&name), None, &c.grants)?;
+            self.grants(
+                Some(&id),
+                Target::Type(&name),
+                None,
+                &c.grants,
+                Some(owner_key(c.owner.as_deref())),
+            )?;
         }
         for (key, r) in &db.range_types {
             let name = parse_name(key, &format!("type `{key}`"))?;
@@ -795,7 +817,13 @@ impl Builder {
             self.undo(render::drop_object(Target::Type(&name)));
             self.owner(Some(&id), Target::Type(&name), &r.owner);
             self.comment(Some(&id), Target::Type(&name), &r.comment);
-            self.grants(Some(&id), Target::Type(&name), None, &r.grants)?;
+            self.grants(
+                Some(&id),
+                Target::Type(&name),
+                None,
+                &r.grants,
+                Some(owner_key(r.owner.as_deref())),
+            )?;
         }
         for (key, dom) in &db.domains {
             let name = parse_name(key, &format!("domain `{key}`"))?;
@@ -841,7 +869,13 @@ impl Builder {
             }
             self.owner(Some(&id), Target::Domain(&name), &dom.owner);
             self.comment(Some(&id), Target::Domain(&name), &dom.comment);
-            self.grants(Some(&id), Target::Domain(&name), None, &dom.grants)?;
+            self.grants(
+                Some(&id),
+                Target::Domain(&name),
+                None,
+                &dom.grants,
+                Some(owner_key(dom.owner.as_deref())),
+            )?;
         }
         for (key, s) in &db.sequences {
             let name = parse_name(key, &format!("sequence `{key}`"))?;
@@ -857,7 +891,13 @@ impl Builder {
                 self.owner(Some(&id), Target::Sequence(&name), &s.owner);
             }
             self.comment(Some(&id), Target::Sequence(&name), &s.comment);
-            self.grants(Some(&id), Target::Sequence(&name), None, &s.grants)?;
+            self.grants(
+                Some(&id),
+                Target::Sequence(&name),
+                None,
+                &s.grants,
+                Some(owner_key(s.owner.as_deref())),
+            )?;
             if let Some(owned) = &s.owned_by {
                 let (table, _) = render::parse_owned_by(owned)?;
                 // OWNED BY needs the same owner as the table: an owned
@@ -934,7 +974,13 @@ impl Builder {
             self.undo(render::drop_object(target));
             self.owner(Some(&id), target, &f.owner);
             self.comment(Some(&id), target, &f.comment);
-            self.grants(Some(&id), target, None, &f.grants)?;
+            self.grants(
+                Some(&id),
+                target,
+                None,
+                &f.grants,
+                Some(owner_key(f.owner.as_deref())),
+            )?;
         }
         for (key, a) in &db.aggregates {
             let k = parse_function_key(key)?;
@@ -959,7 +1005,7 @@ impl Builder {
             self.push(id.clone(), StepKind::Aggregate, sql, deps(d));
             self.undo(render::drop_object(Target::Aggregate(&k)));
             self.comment(Some(&id), Target::Aggregate(&k), &a.comment);
-            self.grants(Some(&id), Target::Aggregate(&k), None, &a.grants)?;
+            self.grants(Some(&id), Target::Aggregate(&k), None, &a.grants, None)?;
         }
         Ok(())
     }
@@ -1053,16 +1099,22 @@ impl Builder {
         for (n, e) in &t.exclusions {
             self.comment(me, Target::Constraint(name, n), &e.comment);
         }
-        self.grants(me, Target::Table(name), None, &t.grants)?;
+        self.grants(
+            me,
+            Target::Table(name),
+            None,
+            &t.grants,
+            Some(owner_key(t.owner.as_deref())),
+        )?;
         for (cname, c) in &t.columns {
-            self.grants(me, Target::Table(name), Some(cname), &c.grants)?;
+            self.grants(me, Target::Table(name), Some(cname), &c.grants, None)?;
             if let Some(seq) = c
                 .identity_sequence
                 .as_ref()
                 .filter(|_| c.identity.is_some())
             {
                 let seq_name = render::identity_sequence_name(name, cname, c);
-                self.grants(me, Target::Sequence(&seq_name), None, &seq.grants)?;
+                self.grants(me, Target::Sequence(&seq_name), None, &seq.grants, None)?;
             }
             if let Some(n) = c.statistics {
                 self.attach(
@@ -1344,9 +1396,15 @@ impl Builder {
             for (col, text) in &v.column_comments {
                 self.comment(me, Target::Column(&name, col), &Some(text.clone()));
             }
-            self.grants(me, target, None, &v.grants)?;
+            self.grants(
+                me,
+                target,
+                None,
+                &v.grants,
+                Some(owner_key(v.owner.as_deref())),
+            )?;
             for (col, g) in &v.column_grants {
-                self.grants(me, target, Some(col), g)?;
+                self.grants(me, target, Some(col), g, None)?;
             }
             for (iname, ix) in &v.indexes {
                 self.index(ctx, key, &name, iname, ix, vec![id.clone()])?;

@@ -63,6 +63,10 @@ codes! {
     AccessNarrowed = "access_narrowed", Yellow;
     /// More privileges granted.
     AccessWidened = "access_widened", Yellow;
+    /// An extension updated where no update path leads back: its down
+    /// drops it and creates it at the old version, which fails while
+    /// anything depends on it.
+    ExtensionOneWay = "extension_one_way", Yellow;
     /// A constraint checked against every row while it is added.
     ConstraintScan = "constraint_scan", Yellow;
     /// A materialized view dropped: its data is computed again on create.
@@ -100,6 +104,10 @@ codes! {
     TableRewrite = "table_rewrite", Red;
     /// A type change whose new type may not hold every old value.
     TypeNarrowed = "type_narrowed", Red;
+    /// An extension dropped and created at another version, which no
+    /// update path reaches (a downgrade): what it holds is lost, and it
+    /// fails while anything depends on it.
+    ExtensionRecreated = "extension_recreated", Red;
     /// A publication dropped: its subscribers stop receiving changes.
     PublicationDropped = "publication_dropped", Red;
     /// A table published for updates or deletes without a replica

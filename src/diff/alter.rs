@@ -21,6 +21,13 @@ struct Extras<'x> {
 }
 
 impl Extras<'_> {
+    /// The owner's key in the grants: the new owner's, as ALTER OWNER runs
+    /// first and takes the old owner's privileges over.
+    fn owner_key(&self) -> Option<&str> {
+        self.owner
+            .map(|(_, b)| crate::model::privileges::owner_key(b.as_deref()))
+    }
+
     fn sql(&self, forward: bool) -> Result<Vec<String>, PlanError> {
         fn pick<T>(forward: bool, a: T, b: T) -> (T, T) {
             if forward {
@@ -38,7 +45,7 @@ impl Extras<'_> {
         out.extend(extras::comment(self.target, a, b));
         if let Some((a, b)) = self.grants {
             let (a, b) = pick(forward, a, b);
-            out.extend(extras::grants(self.target, None, a, b)?);
+            out.extend(extras::grants(self.target, None, a, b, self.owner_key())?);
         }
         Ok(out)
     }
@@ -46,7 +53,7 @@ impl Extras<'_> {
     fn hazards(&self) -> Result<Vec<Hazard>, PlanError> {
         let mut out = Vec::new();
         if let Some((a, b)) = self.grants {
-            if extras::widens(self.target, None, a, b)? {
+            if extras::widens(self.target, None, a, b, self.owner_key())? {
                 out.push(hazard(
                     Code::AccessWidened,
                     format!("grants more on {}", self.target.sql()),
@@ -141,22 +148,8 @@ pub fn compare(
             vec![],
         ),
         (Shape::Extension(n, a), Shape::Extension(_, b)) => {
-            let mut core = none();
-            if b.version.is_some() && a.version != b.version {
-                let v = |e: &crate::model::Extension| e.version.clone().unwrap_or_default();
-                core.0.push(format!(
-                    "ALTER EXTENSION {} UPDATE TO {};",
-                    quote_ident(n),
-                    quote_literal(&v(b))
-                ));
-                if a.version.is_some() {
-                    core.1.push(format!(
-                        "ALTER EXTENSION {} UPDATE TO {};",
-                        quote_ident(n),
-                        quote_literal(&v(a))
-                    ));
-                }
-            }
+            let (core, hazards) = extension_version(n, a, b, dbs.0);
+            let mut core = core;
             let schema = |e: &crate::model::Extension| e.schema.clone().unwrap_or("public".into());
             if schema(a) != schema(b) {
                 let set = |s: String| {
@@ -177,7 +170,7 @@ pub fn compare(
                     comment: (&a.comment, &b.comment),
                     grants: None,
                 },
-                vec![],
+                hazards,
             )
         }
         (Shape::Enum(q, a), Shape::Enum(_, b)) => {
@@ -360,7 +353,13 @@ pub fn compare(
                     format!("disabling row level security on {q} widens access"),
                 ));
             }
-            if extras::widens(Target::Table(q), None, &a.grants, &b.grants)? {
+            if extras::widens(
+                Target::Table(q),
+                None,
+                &a.grants,
+                &b.grants,
+                Some(crate::model::privileges::owner_key(b.owner.as_deref())),
+            )? {
                 hazards.push(hazard(Code::AccessWidened, format!("grants more on {q}")));
             }
             Ok(in_place(up, down, hazards))
@@ -612,6 +611,85 @@ pub fn compare(
         }),
         _ => Ok(Verdict::Recreate),
     }
+}
+
+/// The statements that take extension `n` from version to version, both
+/// ways. An omitted version is the default one, known only from a
+/// database's reading (`from`); so are the update paths. Where no path
+/// leads, the extension is dropped and created at the version wanted: a
+/// red hazard up, a yellow one when only the down must.
+fn extension_version(
+    n: &str,
+    a: &crate::model::Extension,
+    b: &crate::model::Extension,
+    from: &Database,
+) -> ((Vec<String>, Vec<String>), Vec<Hazard>) {
+    let known = from.extension_versions.0.get(n);
+    let default = known.and_then(|k| k.default.clone());
+    let (Some(old), Some(new)) = (
+        a.version.clone().or_else(|| default.clone()),
+        b.version.clone().or(default),
+    ) else {
+        // No default version known: only a pinned one is planned, one way.
+        let mut up = vec![];
+        if let Some(v) = &b.version {
+            if a.version.as_ref() != Some(v) {
+                up.push(update_to(n, v));
+            }
+        }
+        return ((up, vec![]), vec![]);
+    };
+    if old == new {
+        return ((vec![], vec![]), vec![]);
+    }
+    let Some(k) = known.filter(|k| k.installed == old) else {
+        // Offline: PostgreSQL finds the path or says there is none.
+        return ((vec![update_to(n, &new)], vec![update_to(n, &old)]), vec![]);
+    };
+    let mut hazards = vec![];
+    let again = |v: &str| {
+        let ext = crate::model::Extension {
+            version: Some(v.to_string()),
+            ..a.clone()
+        };
+        vec![
+            format!("DROP EXTENSION {};", quote_ident(n)),
+            render::create_extension(n, &ext),
+        ]
+    };
+    let up = if k.updates_to.contains(&new) {
+        vec![update_to(n, &new)]
+    } else {
+        hazards.push(hazard(
+            Code::ExtensionRecreated,
+            format!(
+                "extension {n} has no update path from {old} to {new}: it is dropped and created at {new}"
+            ),
+        ));
+        again(&new)
+    };
+    let down = if k.updates_from.contains(&new) {
+        vec![update_to(n, &old)]
+    } else {
+        if hazards.is_empty() {
+            hazards.push(hazard(
+                Code::ExtensionOneWay,
+                format!(
+                    "extension {n} has no update path from {new} back to {old}: the down drops it and creates it at {old}"
+                ),
+            ));
+        }
+        again(&old)
+    };
+    ((up, down), hazards)
+}
+
+fn update_to(n: &str, v: &str) -> String {
+    format!(
+        "ALTER EXTENSION {} UPDATE TO {};",
+        quote_ident(n),
+        quote_literal(v)
+    )
 }
 
 /// The statements that take policy `n` from `a` to `b`, in one step (so
@@ -977,7 +1055,7 @@ fn view_column_hazards(
     let mut out = Vec::new();
     for (c, y) in &b.column_grants {
         let x = a.column_grants.get(c).unwrap_or(&none_held);
-        if extras::widens(Target::View(q), Some(c), x, y)? {
+        if extras::widens(Target::View(q), Some(c), x, y, None)? {
             out.push(hazard(
                 Code::AccessWidened,
                 format!("grants more on {}.{}", q.sql(), quote_ident(c)),
@@ -1022,8 +1100,8 @@ fn view_columns(
     for c in cols {
         let x = a.column_grants.get(c).unwrap_or(&none_held);
         let y = b.column_grants.get(c).unwrap_or(&none_held);
-        out.0.extend(extras::grants(target, Some(c), x, y)?);
-        out.1.extend(extras::grants(target, Some(c), y, x)?);
+        out.0.extend(extras::grants(target, Some(c), x, y, None)?);
+        out.1.extend(extras::grants(target, Some(c), y, x, None)?);
     }
     Ok(out)
 }

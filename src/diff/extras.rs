@@ -52,7 +52,13 @@ fn public_default(target: Target<'_>) -> Option<&'static str> {
 /// `REVOKE ALL` mean exactly what the server means by it.
 type Effective = BTreeMap<String, BTreeMap<String, bool>>;
 
-fn effective(target: Target<'_>, column: Option<&str>, g: &Grants) -> Result<Effective, PlanError> {
+/// `owner` is the owner's key in `g`: not named, it holds every privilege.
+fn effective(
+    target: Target<'_>,
+    column: Option<&str>,
+    g: &Grants,
+    owner: Option<&str>,
+) -> Result<Effective, PlanError> {
     let mut out: Effective = BTreeMap::new();
     for (role, privs) in g {
         let entry = out.entry(role.clone()).or_default();
@@ -60,6 +66,11 @@ fn effective(target: Target<'_>, column: Option<&str>, g: &Grants) -> Result<Eff
             let (word, wgo) = parse_privilege(p)?;
             let held = entry.entry(word).or_insert(wgo);
             *held |= wgo;
+        }
+    }
+    if let (Some(o), None) = (owner, column) {
+        if !g.contains_key(o) {
+            out.entry(o.into()).or_default().insert("ALL".into(), false);
         }
     }
     if let (Some(word), None) = (public_default(target), column) {
@@ -81,15 +92,17 @@ fn gives(held: &BTreeMap<String, bool>, word: &str, option: bool) -> bool {
         .any(|w| held.get(*w).is_some_and(|o| *o || !option))
 }
 
-/// GRANT / REVOKE statements that take `old` to `new`.
+/// GRANT / REVOKE statements that take `old` to `new`; `owner` is the
+/// owner's key in them.
 pub fn grants(
     target: Target<'_>,
     column: Option<&str>,
     old: &Grants,
     new: &Grants,
+    owner: Option<&str>,
 ) -> Result<Vec<String>, PlanError> {
-    let a = effective(target, column, old)?;
-    let b = effective(target, column, new)?;
+    let a = effective(target, column, old, owner)?;
+    let b = effective(target, column, new, owner)?;
     if a == b {
         return Ok(vec![]);
     }
@@ -103,13 +116,7 @@ pub fn grants(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let role = |r: &str| {
-        if r == "public" {
-            "PUBLIC".to_string()
-        } else {
-            quote_ident(r)
-        }
-    };
+    let role = crate::ddl::render::role;
     let empty = BTreeMap::new();
     let mut out = Vec::new();
     let roles: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
@@ -168,9 +175,10 @@ pub fn widens(
     column: Option<&str>,
     old: &Grants,
     new: &Grants,
+    owner: Option<&str>,
 ) -> Result<bool, PlanError> {
-    let a = effective(target, column, old)?;
-    let b = effective(target, column, new)?;
+    let a = effective(target, column, old, owner)?;
+    let b = effective(target, column, new, owner)?;
     let none = BTreeMap::new();
     Ok(b.iter().any(|(r, ws)| {
         let had = a.get(r).unwrap_or(&none);
@@ -199,7 +207,7 @@ mod tests {
             ("b", &["select with grant option"]),
         ]);
         let new = g(&[("a", &["select"]), ("b", &["select"]), ("c", &["[all]"])]);
-        let sql = grants(Target::Table(&t), None, &old, &new).unwrap();
+        let sql = grants(Target::Table(&t), None, &old, &new, None).unwrap();
         assert_eq!(
             sql,
             vec![
@@ -213,21 +221,29 @@ mod tests {
             Some("Col"),
             &g(&[]),
             &g(&[("a", &["update"])]),
+            None,
         );
         assert_eq!(
             sql.unwrap(),
             vec!["GRANT UPDATE (\"Col\") ON TABLE public.\"T\" TO a;"]
         );
         let k = parse_function_key("public.f()").unwrap();
-        let sql = grants(Target::Function(&k), None, &g(&[]), &g(&[("public", &[])])).unwrap();
+        let sql = grants(
+            Target::Function(&k),
+            None,
+            &g(&[]),
+            &g(&[("public", &[])]),
+            None,
+        )
+        .unwrap();
         assert_eq!(
             sql,
             vec!["REVOKE EXECUTE ON FUNCTION public.f() FROM PUBLIC;"]
         );
-        assert!(grants(Target::Function(&k), None, &g(&[]), &g(&[]))
+        assert!(grants(Target::Function(&k), None, &g(&[]), &g(&[]), None)
             .unwrap()
             .is_empty());
-        assert!(widens(Target::Table(&t), None, &old, &new).unwrap());
+        assert!(widens(Target::Table(&t), None, &old, &new, None).unwrap());
         // ALL is one word: taken away, it is revoked whole and what stays
         // granted again; given, it covers what was named.
         let all = g(&[("a", &["all"])]);
@@ -244,27 +260,34 @@ mod tests {
             ],
         )]);
         assert_eq!(
-            grants(Target::Table(&t), None, &all, &seven).unwrap(),
+            grants(Target::Table(&t), None, &all, &seven, None).unwrap(),
             vec![
                 "REVOKE ALL ON TABLE public.\"T\" FROM a;",
                 "GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON TABLE public.\"T\" TO a;",
             ]
         );
         assert_eq!(
-            grants(Target::Table(&t), None, &seven, &all).unwrap(),
+            grants(Target::Table(&t), None, &seven, &all, None).unwrap(),
             vec!["GRANT ALL ON TABLE public.\"T\" TO a;"]
         );
-        assert!(!widens(Target::Table(&t), None, &all, &seven).unwrap());
-        assert!(widens(Target::Table(&t), None, &seven, &all).unwrap());
+        assert!(!widens(Target::Table(&t), None, &all, &seven, None).unwrap());
+        assert!(widens(Target::Table(&t), None, &seven, &all, None).unwrap());
         let opt = g(&[("a", &["select with grant option"])]);
         assert_eq!(
-            grants(Target::Table(&t), None, &opt, &all).unwrap(),
+            grants(Target::Table(&t), None, &opt, &all, None).unwrap(),
             vec![
                 "REVOKE GRANT OPTION FOR SELECT ON TABLE public.\"T\" FROM a;",
                 "GRANT ALL ON TABLE public.\"T\" TO a;"
             ]
         );
-        assert!(!widens(Target::Table(&t), None, &new, &g(&[("a", &["select"])])).unwrap());
+        assert!(!widens(
+            Target::Table(&t),
+            None,
+            &new,
+            &g(&[("a", &["select"])]),
+            None
+        )
+        .unwrap());
     }
 
     #[test]
@@ -278,6 +301,40 @@ mod tests {
         assert_eq!(
             owner(Target::Table(&t), &Some("bob".into()), &None),
             vec!["ALTER TABLE public.t OWNER TO CURRENT_USER;"]
+        );
+    }
+
+    #[test]
+    fn the_owner_holds_all_unless_named() {
+        let t = QualifiedName::new("public", "t");
+        let own = g(&[("o", &["select"])]);
+        assert_eq!(
+            grants(Target::Table(&t), None, &g(&[]), &own, Some("o")).unwrap(),
+            [
+                "REVOKE ALL ON TABLE public.t FROM o;",
+                "GRANT SELECT ON TABLE public.t TO o;"
+            ]
+        );
+        assert_eq!(
+            grants(Target::Table(&t), None, &own, &g(&[]), Some("o")).unwrap(),
+            ["GRANT ALL ON TABLE public.t TO o;"]
+        );
+        let none = g(&[("current_user", &[])]);
+        assert_eq!(
+            grants(
+                Target::Table(&t),
+                None,
+                &g(&[]),
+                &none,
+                Some("current_user")
+            )
+            .unwrap(),
+            ["REVOKE ALL ON TABLE public.t FROM CURRENT_USER;"]
+        );
+        // Without an owner, a role named so is any grantee.
+        assert_eq!(
+            grants(Target::Table(&t), None, &g(&[]), &own, None).unwrap(),
+            ["GRANT SELECT ON TABLE public.t TO o;"]
         );
     }
 }

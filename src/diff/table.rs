@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use crate::ddl::render::{self, Target};
 use crate::ddl::{Code, Hazard, PlanError};
 use crate::model::name::key_part;
+use crate::model::privileges::owner_key;
 use indexmap::IndexMap;
 
 use crate::model::{
@@ -47,6 +48,7 @@ pub fn part_sql(o: &Obj<'_>, online: bool) -> Result<(Vec<String>, Vec<String>),
                 Target::Table(q),
                 Some(n),
                 &c.grants,
+                None,
             )?);
             if let Some(s) = c.statistics {
                 up.push(render::set_column_statistics(q, n, s));
@@ -467,6 +469,7 @@ fn column_alter(
         Some(n),
         &a.grants,
         &b.grants,
+        None,
     )?);
     Ok(ColumnAlter { first: out, second })
 }
@@ -733,7 +736,7 @@ pub fn compare_part(
                     ),
                 });
             }
-            if extras::widens(Target::Table(q), Some(n), &a.grants, &b.grants)? {
+            if extras::widens(Target::Table(q), Some(n), &a.grants, &b.grants, None)? {
                 hazards.push(hazard(Code::AccessWidened, format!("grants more on {cn}")));
             }
             Verdict::Alter(InPlace {
@@ -803,7 +806,8 @@ pub fn table_settings(q: &QualifiedName, a: &Table, b: &Table) -> Result<Vec<Str
     let t = Target::Table(q);
     out.extend(extras::owner(t, &a.owner, &b.owner));
     out.extend(extras::comment(t, &a.comment, &b.comment));
-    out.extend(extras::grants(t, None, &a.grants, &b.grants)?);
+    let owner = Some(owner_key(b.owner.as_deref()));
+    out.extend(extras::grants(t, None, &a.grants, &b.grants, owner)?);
     let (ra, rb) = (a.row_level_security, b.row_level_security);
     if ra.enabled != rb.enabled {
         let w = if rb.enabled { "ENABLE" } else { "DISABLE" };

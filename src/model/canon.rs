@@ -45,6 +45,18 @@ pub fn canonical_keys(db: &mut Database) -> Vec<Problem> {
     p
 }
 
+/// An owner named with every privilege says what leaving it out says:
+/// left out, as the catalog reads it.
+fn owner_holding_all(grants: &mut crate::model::Grants, owner: &Option<String>) {
+    let owner = crate::model::privileges::owner_key(owner.as_deref());
+    if grants
+        .get(owner)
+        .is_some_and(|p| p.len() == 1 && p[0] == "all")
+    {
+        grants.shift_remove(owner);
+    }
+}
+
 fn relation_str(k: &str) -> Result<String, String> {
     relation_key(k).map(|q| q.to_string())
 }
@@ -112,6 +124,7 @@ pub fn canonicalise(db: &mut Database) -> Vec<Problem> {
     for (key, v) in db.views.iter_mut() {
         let at = ["views", key.as_str()];
         p.extend(canonical_grants(&mut v.grants, GrantKind::Table, true, &at));
+        owner_holding_all(&mut v.grants, &v.owner);
         for (col, g) in v.column_grants.iter_mut() {
             let at = ["views", key.as_str(), "column_grants", col.as_str()];
             p.extend(canonical_grants(g, GrantKind::Column, true, &at));
@@ -631,6 +644,7 @@ fn table_pass(
         true,
         &["tables", key],
     ));
+    owner_holding_all(&mut table.grants, &table.owner);
 }
 
 /// Policy roles: `public` for PUBLIC, sorted, none for just `[public]`.

@@ -9,6 +9,17 @@ use std::borrow::Cow;
 use super::types::{Database, Grants};
 use super::QualifiedName;
 
+/// How `grants` names the applying role when it owns the object (or is
+/// the role of default privileges): PostgreSQL reserves the word, so no
+/// role has it.
+pub const CURRENT_USER: &str = "current_user";
+
+/// The key under which `grants` lists the owner's own privileges: named
+/// only when they are less than all (the owner revoked some of its own).
+pub fn owner_key(owner: Option<&str>) -> &str {
+    owner.unwrap_or(CURRENT_USER)
+}
+
 /// The `default_privileges` kind an object falls under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DefaultKind {

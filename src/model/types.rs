@@ -14,7 +14,10 @@ use super::name::QualifiedName;
 use super::short::{is_false, is_true, yes};
 
 /// Role name -> privileges, e.g. `{ authenticated: [select, insert] }`.
-/// A privilege may carry ` with grant option`.
+/// A privilege may carry ` with grant option`. The owner holds every
+/// privilege unless it is named: then it holds what is listed (`[]`:
+/// none). `current_user` names the applying role, the owner when `owner`
+/// is omitted.
 pub type Grants = IndexMap<String, Vec<String>>;
 
 /// A whole database schema: the desired state, or what a database holds.
@@ -91,6 +94,35 @@ pub struct Database {
     #[serde(skip)]
     #[schemars(skip)]
     pub server: super::version::Server,
+    /// The versions each installed extension can be updated to and from,
+    /// read by introspection. Never written, never compared.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub extension_versions: ExtensionVersions,
+}
+
+/// Installed extensions' versions as the server knows them, by extension
+/// name. Empty for a desired state: a plan from files knows no update
+/// paths.
+#[derive(Debug, Clone, Default)]
+pub struct ExtensionVersions(pub IndexMap<String, InstalledVersions>);
+
+impl PartialEq for ExtensionVersions {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// One installed extension's versions.
+#[derive(Debug, Clone, Default)]
+pub struct InstalledVersions {
+    /// The control file's default version, when the server has one.
+    pub default: Option<String>,
+    pub installed: String,
+    /// Versions the installed one has an update path to.
+    pub updates_to: Vec<String>,
+    /// Versions that have an update path to the installed one.
+    pub updates_from: Vec<String>,
 }
 
 /// An object the model does not cover, reported instead of dropped.

@@ -52,11 +52,14 @@ pub fn grant_object(target: Target<'_>) -> String {
 
 /// GRANT statements for `grants` on `target`, optionally on one column.
 /// `public: []` on functions and types (where PUBLIC has a default
-/// privilege) revokes it.
+/// privilege) revokes it; so does the owner's entry (`owner`, its key in
+/// `grants`) revoke the owner's own privileges before granting what it
+/// lists.
 pub fn grant_statements(
     target: Target<'_>,
     column: Option<&str>,
     grants: &Grants,
+    owner: Option<&str>,
 ) -> Result<Vec<String>, PlanError> {
     let object = grant_object(target);
     let public_default = matches!(
@@ -72,6 +75,14 @@ pub fn grant_statements(
         .unwrap_or_default();
     let mut out = Vec::new();
     for (grantee, privs) in grants {
+        if column.is_none() && owner == Some(grantee.as_str()) {
+            // Holding all is the owner's default: nothing to say.
+            let all = matches!(privs.as_slice(), [p] if parse_privilege(p).is_ok_and(|w| w == ("ALL".to_string(), false)));
+            if all {
+                continue;
+            }
+            out.push(format!("REVOKE ALL ON {object} FROM {};", role(grantee)));
+        }
         if privs.is_empty() {
             if grantee == "public" && public_default && column.is_none() {
                 out.push(format!("REVOKE ALL ON {object} FROM PUBLIC;"));
@@ -140,8 +151,21 @@ pub fn default_privileges_with_undo(
     if let Some(s) = &d.schema {
         head.push_str(&format!(" IN SCHEMA {}", quote_ident(s)));
     }
+    // In a global entry the role itself holds every privilege unless it
+    // is named: then it holds what is listed.
+    let own = d
+        .schema
+        .is_none()
+        .then(|| crate::model::privileges::owner_key(d.for_role.as_deref()));
     let mut out = Vec::new();
     for (grantee, privs) in &d.grants {
+        if own == Some(grantee.as_str()) {
+            let to = role(grantee);
+            out.push((
+                format!("{head} REVOKE ALL ON {on} FROM {to};"),
+                format!("{head} GRANT ALL ON {on} TO {to};"),
+            ));
+        }
         if privs.is_empty() {
             if let (true, Some(word)) = (grantee == "public", default_word) {
                 out.push((
@@ -203,7 +227,7 @@ mod tests {
             ("nobody", &[]),
         ]);
         assert_eq!(
-            grant_statements(Target::Table(&t), None, &g).unwrap(),
+            grant_statements(Target::Table(&t), None, &g, None).unwrap(),
             vec![
                 "GRANT ALL ON TABLE public.\"Users\" TO \"Admin\";",
                 "GRANT SELECT ON TABLE public.\"Users\" TO anon;",
@@ -213,13 +237,13 @@ mod tests {
         );
         let g = grants(&[("anon", &["select", "update"])]);
         assert_eq!(
-            grant_statements(Target::View(&t), Some("select"), &g).unwrap(),
+            grant_statements(Target::View(&t), Some("select"), &g, None).unwrap(),
             vec![
                 "GRANT SELECT (\"select\"), UPDATE (\"select\") ON TABLE public.\"Users\" TO anon;"
             ]
         );
         let g = grants(&[("anon", &["drop"])]);
-        assert!(grant_statements(Target::Table(&t), None, &g).is_err());
+        assert!(grant_statements(Target::Table(&t), None, &g, None).is_err());
     }
 
     #[test]
@@ -227,7 +251,7 @@ mod tests {
         let k = parse_function_key("public.f(integer)").unwrap();
         let g = grants(&[("public", &[]), ("service_role", &["execute"])]);
         assert_eq!(
-            grant_statements(Target::Function(&k), None, &g).unwrap(),
+            grant_statements(Target::Function(&k), None, &g, None).unwrap(),
             vec![
                 "REVOKE ALL ON FUNCTION public.f(integer) FROM PUBLIC;",
                 "GRANT EXECUTE ON FUNCTION public.f(integer) TO service_role;",
@@ -236,18 +260,19 @@ mod tests {
         let t = QualifiedName::new("public", "mood");
         let g = grants(&[("public", &[])]);
         assert_eq!(
-            grant_statements(Target::Type(&t), None, &g).unwrap(),
+            grant_statements(Target::Type(&t), None, &g, None).unwrap(),
             vec!["REVOKE ALL ON TYPE public.mood FROM PUBLIC;"]
         );
         assert_eq!(
-            grant_statements(Target::Table(&t), None, &g).unwrap(),
+            grant_statements(Target::Table(&t), None, &g, None).unwrap(),
             Vec::<String>::new()
         );
         assert_eq!(
             grant_statements(
                 Target::Schema("app"),
                 None,
-                &grants(&[("anon", &["usage"])])
+                &grants(&[("anon", &["usage"])]),
+                None
             )
             .unwrap(),
             vec!["GRANT USAGE ON SCHEMA app TO anon;"]
@@ -285,6 +310,47 @@ mod tests {
                 "ALTER DEFAULT PRIVILEGES REVOKE ALL ON FUNCTIONS FROM PUBLIC;".to_string(),
                 "ALTER DEFAULT PRIVILEGES GRANT EXECUTE ON FUNCTIONS TO PUBLIC;".to_string()
             )]
+        );
+    }
+
+    #[test]
+    fn a_role_without_its_own_defaults() {
+        let d = DefaultPrivilege {
+            for_role: Some("o".into()),
+            on: "tables".into(),
+            grants: grants(&[("o", &[])]),
+            ..Default::default()
+        };
+        assert_eq!(
+            default_privileges_with_undo(&d).unwrap(),
+            vec![(
+                "ALTER DEFAULT PRIVILEGES FOR ROLE o REVOKE ALL ON TABLES FROM o;".to_string(),
+                "ALTER DEFAULT PRIVILEGES FOR ROLE o GRANT ALL ON TABLES TO o;".to_string()
+            )]
+        );
+        // In one schema, a grant to itself only adds.
+        let d = DefaultPrivilege {
+            schema: Some("app".into()),
+            grants: grants(&[("current_user", &["select"])]),
+            ..d
+        };
+        assert_eq!(
+            default_privileges(&d).unwrap(),
+            ["ALTER DEFAULT PRIVILEGES FOR ROLE o IN SCHEMA app GRANT SELECT ON TABLES TO CURRENT_USER;"]
+        );
+        let t = QualifiedName::new("public", "t");
+        assert_eq!(
+            grant_statements(
+                Target::Table(&t),
+                None,
+                &grants(&[("current_user", &["select"])]),
+                Some("current_user")
+            )
+            .unwrap(),
+            [
+                "REVOKE ALL ON TABLE public.t FROM CURRENT_USER;",
+                "GRANT SELECT ON TABLE public.t TO CURRENT_USER;"
+            ]
         );
     }
 }

@@ -158,10 +158,10 @@ pub(crate) fn deferral(d: Deferral) -> &'static str {
 
 /// A role in GRANT/TO lists: `public` is the keyword PUBLIC.
 pub(crate) fn role(name: &str) -> String {
-    if name == "public" {
-        "PUBLIC".to_string()
-    } else {
-        quote_ident(name)
+    match name {
+        "public" => "PUBLIC".to_string(),
+        crate::model::privileges::CURRENT_USER => "CURRENT_USER".to_string(),
+        _ => quote_ident(name),
     }
 }
 

@@ -32,7 +32,12 @@ pub fn alter_public_schema(s: &SchemaDef) -> Result<Vec<String>, PlanError> {
     for w in ["USAGE", "CREATE"].into_iter().filter(|w| !gives(w)) {
         out.push(format!("REVOKE {w} ON SCHEMA public FROM PUBLIC;"));
     }
-    out.extend(grant_statements(target, None, &s.grants)?);
+    out.extend(grant_statements(
+        target,
+        None,
+        &s.grants,
+        Some(crate::model::privileges::owner_key(s.owner.as_deref())),
+    )?);
     Ok(out)
 }
 

@@ -87,6 +87,8 @@ pub fn canonical_grants(
     for (role, privs) in grants.iter() {
         let role = if role.eq_ignore_ascii_case("public") {
             "public".to_string()
+        } else if role.eq_ignore_ascii_case(crate::model::privileges::CURRENT_USER) {
+            crate::model::privileges::CURRENT_USER.to_string()
         } else {
             role.clone()
         };

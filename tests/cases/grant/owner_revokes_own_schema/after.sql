@@ -1,0 +1,2 @@
+CREATE SCHEMA app;
+REVOKE CREATE ON SCHEMA app FROM postgres;

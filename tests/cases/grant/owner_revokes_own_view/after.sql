@@ -1,0 +1,3 @@
+CREATE VIEW v AS SELECT 1 AS a;
+REVOKE ALL ON v FROM postgres;
+GRANT SELECT ON v TO postgres;
