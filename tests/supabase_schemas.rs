@@ -344,9 +344,9 @@ fn a_bad_statement_is_named_by_file_line_and_column() {
             "a DO block is not desired state",
         ),
         (
-            "create table t (id int);\ncreate rule r as on insert to t do instead nothing;\n",
+            "create table t (id int, b int);\ncreate statistics st on id, b from t;\n",
             "bad.sql:2:1",
-            "`CREATE RULE R` is not supported",
+            "`CREATE STATISTICS ST` is not supported",
         ),
         (
             "create table t (id int);\n\\connect other\n",
