@@ -177,6 +177,13 @@ const TYPE_COLS: &str = "n.nspname::text AS schema, t.typname::text AS name,
     pg_get_userbyid(t.typowner)::text AS owner, obj_description(t.oid, 'pg_type') AS comment,
     t.typacl::text[] AS acl";
 
+/// A type's grants: USAGE is PUBLIC's by default; an owner holding less
+/// than USAGE is named.
+fn type_grants(acl: Option<&[String]>, owner: &str, me: &str) -> crate::model::Grants {
+    let g = grants(acl, owner, AclKind::PublicDefault('U'));
+    with_owner(g, acl, owner, me, "U", AclKind::Plain)
+}
+
 fn type_filter() -> String {
     format!("n.nspname = ANY($1) AND {}", not_ext("pg_type", "t.oid"))
 }
@@ -197,14 +204,7 @@ pub fn enums(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
             owner: s.owner(&r.owner),
             values: r.labels.into_iter().map(Into::into).collect(),
             comment: r.comment,
-            grants: with_owner(
-                grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),
-                r.acl.as_deref(),
-                &r.owner,
-                &s.me,
-                "U",
-                AclKind::Plain,
-            ),
+            grants: type_grants(r.acl.as_deref(), &r.owner, &s.me),
         };
         db.enums.insert(key, e);
     }
@@ -274,14 +274,7 @@ pub fn domains(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
             collation: r.collation.as_deref().and_then(qualified_unless_catalog),
             checks: r.check_names.into_iter().zip(r.check_exprs).collect(),
             comment: r.comment,
-            grants: with_owner(
-                grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),
-                r.acl.as_deref(),
-                &r.owner,
-                &s.me,
-                "U",
-                AclKind::Plain,
-            ),
+            grants: type_grants(r.acl.as_deref(), &r.owner, &s.me),
         };
         db.domains.insert(key, d);
     }
@@ -325,14 +318,7 @@ pub fn composites(s: &mut Session, db: &mut Database) -> Result<(), CatalogError
             owner: s.owner(&r.owner),
             attributes: r.attr_names.into_iter().zip(r.attr_types).collect(),
             comment: r.comment,
-            grants: with_owner(
-                grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),
-                r.acl.as_deref(),
-                &r.owner,
-                &s.me,
-                "U",
-                AclKind::Plain,
-            ),
+            grants: type_grants(r.acl.as_deref(), &r.owner, &s.me),
         };
         db.composite_types.insert(key, c);
     }
@@ -414,14 +400,7 @@ pub fn ranges(s: &mut Session, db: &mut Database) -> Result<(), CatalogError> {
             subtype_diff: r.subtype_diff.as_deref().and_then(qualified_unless_catalog),
             multirange_type_name: multirange,
             comment: r.comment,
-            grants: with_owner(
-                grants(r.acl.as_deref(), &r.owner, AclKind::PublicDefault('U')),
-                r.acl.as_deref(),
-                &r.owner,
-                &s.me,
-                "U",
-                AclKind::Plain,
-            ),
+            grants: type_grants(r.acl.as_deref(), &r.owner, &s.me),
         };
         db.range_types.insert(key, g);
     }
